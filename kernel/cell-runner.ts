@@ -1,0 +1,92 @@
+/**
+ * Runs one cell: its TypeScript parts through the executor and its magics through the registry,
+ * in order, giving each magic a MagicContext bound to this cell's output.
+ */
+import type { MagicContext, MimeBundle, ResolvedFunction } from "../magics/context";
+import { MagicError } from "../magics/context";
+import { helpText, parseMagicArgs, type MagicRegistry } from "../magics/registry";
+import { splitCell, type MagicPart } from "../magics/split";
+import type { Executor } from "./executor";
+import { locateFunction } from "./locate";
+
+/** Where a cell's results go (the kernel sends them on IOPub, or as reply payload). */
+export interface CellOutput {
+  stream(name: "stdout" | "stderr", text: string): void;
+  display(bundle: MimeBundle): void;
+  /** Text for the front end's pager (IPython's `?` help). */
+  page(text: string): void;
+  result(value: unknown): void;
+  clear(wait: boolean): void;
+}
+
+export class CellRunner {
+  private readonly interruptListeners = new Set<() => void>();
+
+  constructor(
+    private readonly executor: Executor,
+    private readonly registry: MagicRegistry,
+    private readonly cwd: string,
+  ) {}
+
+  /** Runs the cell; throws what the cell threw (the kernel turns it into an error reply). */
+  async run(code: string, executionCount: number, output: CellOutput): Promise<void> {
+    const file = `<cell ${executionCount}>`;
+    const parts = splitCell(code);
+    for (const [i, part] of parts.entries()) {
+      const isLast = i === parts.length - 1;
+      if (part.kind === "code") {
+        const { value, hasValue } = await this.executor.run(part.code, { file, line: part.line });
+        if (hasValue && isLast && value !== undefined) output.result(value);
+      } else {
+        await this.runMagic(part, this.context(file, part.line, executionCount, output));
+      }
+    }
+  }
+
+  /** SIGINT: tell running magics (they stop samplers and restore what they patched). */
+  interrupt(): void {
+    for (const listener of [...this.interruptListeners]) listener();
+    this.executor.interrupt();
+  }
+
+  private async runMagic(part: MagicPart, ctx: MagicContext): Promise<void> {
+    const spec = this.registry.get(part.name, part.form);
+    if (part.help) return ctx.page(helpText(spec));
+    const { options, rest, help } = parseMagicArgs(spec, part.args);
+    if (help) return ctx.page(helpText(spec));
+    const statement = part.form === "cell" ? part.body : rest;
+    if (spec.positional && part.form === "line" && rest === "") {
+      throw new MagicError(`UsageError: %${spec.name} needs a ${spec.positional}. Run %${spec.name}? for help.`);
+    }
+    await spec.run(ctx, { form: part.form, options, rest, body: part.body, statement });
+  }
+
+  private context(file: string, line: number, executionCount: number, output: CellOutput): MagicContext {
+    const evaluate = async (code: string) => (await this.executor.run(code, { file, line })).value;
+    return {
+      display: (bundle) => output.display(bundle),
+      print: (text) => output.stream("stdout", text),
+      page: (text) => output.page(text),
+      evaluate,
+      resolveFunction: async (expression): Promise<ResolvedFunction> => {
+        let fn: unknown;
+        try {
+          fn = await evaluate(expression);
+        } catch (e) {
+          throw new MagicError(`Could not find function ${expression}: ${(e as Error)?.message ?? e}`);
+        }
+        if (typeof fn !== "function") {
+          throw new MagicError(`${expression} is not a function (it is ${fn === null ? "null" : typeof fn}); -f needs a function defined in the notebook.`);
+        }
+        return { expression, fn, ref: locateFunction(this.executor.units, fn) };
+      },
+      setResult: (value) => output.result(value),
+      executionCount,
+      onInterrupt: (listener) => {
+        this.interruptListeners.add(listener);
+        return () => this.interruptListeners.delete(listener);
+      },
+      cwd: this.cwd,
+    };
+  }
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+/** `tsprof install | kernel | walkthrough` — the command line, shaped like tslab's. */
+import { Command } from "commander";
+import { install } from "./install";
+import { startKernel } from "./main";
+import { runWalkthrough } from "./walkthrough";
+
+const program = new Command("tsprof").description("TypeScript Jupyter kernel with profiling magics").version(require("../../package.json").version);
+
+program
+  .command("install")
+  .description("Register the tsprof kernel with Jupyter")
+  .option("--python <path>", "the Python whose Jupyter gets the kernelspec (default: python3, then /usr/bin/python3)")
+  .option("--user", "install for the current user (the default when not root)")
+  .option("--sys-prefix", "install into sys.prefix (a virtualenv or conda env)")
+  .option("--prefix <dir>", "install into DIR/share/jupyter/kernels")
+  .action((options) => console.log(install(options)));
+
+program
+  .command("kernel")
+  .description("Start the kernel (Jupyter runs this from the kernelspec)")
+  .requiredOption("--config-file <file>", "the connection file Jupyter wrote")
+  .action((options) => startKernel(options.configFile));
+
+program
+  .command("walkthrough")
+  .description("Install the kernel for this user, then run the forward-pass walkthrough notebook")
+  .option("--open", "open it in Jupyter Notebook instead of executing it headless")
+  .option("--python <path>", "the Python with Jupyter")
+  .action((options) => runWalkthrough(options));
+
+program.parseAsync(process.argv).catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

@@ -1,0 +1,196 @@
+/**
+ * Runs TypeScript in the notebook's context: tslab's converter compiles it (declarations carried
+ * from cell to cell), the instrumentation pass adds counters and the scope hook, and the code runs
+ * with a file name (`<cell N>`) and a source map, so stacks and profiles name the cell's lines.
+ */
+import fs from "node:fs";
+import Module from "node:module";
+import path from "node:path";
+import vm from "node:vm";
+import { converter, metadata, takeInlineSourceMap } from "./tslab-bridge";
+import { UnitRegistry, type Unit } from "./units";
+import { CompileError, InterruptedError } from "./errors";
+import type { Diagnostic } from "tslab/dist/converter";
+
+export interface RunOptions {
+  /** "<cell N>": the name users see in tracebacks and profiles. */
+  file: string;
+  /** 1-based line of the cell where `code` starts (code is padded so lines match the cell). */
+  line: number;
+}
+
+export interface RunResult {
+  /** The value of the last expression, if the code ends with one. */
+  value: unknown;
+  hasValue: boolean;
+}
+
+/** `__tslab__.ts` starts with tslab's `export {};` line. */
+const TSLAB_PREFIX_LINES = 1;
+
+export class Executor {
+  readonly units = new UnitRegistry();
+  private readonly conv = converter.createConverter({ isJS: false, isBrowser: false });
+  private prevDecl = "";
+  private readonly exports = createExports();
+  private readonly sideOutputs = new Map<string, string>();
+  private readonly sideModules = new Map<string, Module>();
+  private readonly requireFromCells: NodeJS.Require;
+  private readonly vmNames = new Map<string, Unit>();
+  private rejectInterrupt: (e: Error) => void = () => {};
+  private interruptPromise = this.newInterruptPromise();
+  private readonly callThrough = new vm.Script("__tsprof_call__()", { filename: "tsprof:interruptible" });
+
+  constructor(
+    private readonly rootDir: string,
+    private readonly publicModules: Record<string, unknown>,
+  ) {
+    this.requireFromCells = this.wrapRequire(Module.createRequire(path.join(rootDir, "<cells>.js")), rootDir);
+    Object.assign((globalThis as any).__tsprof__, { exports: this.exports, require: this.requireFromCells });
+  }
+
+  /** Compiles and runs `code` (TypeScript); throws CompileError, InterruptedError or what the code threw. */
+  async run(code: string, options: RunOptions): Promise<RunResult> {
+    const src = "\n".repeat(options.line - 1) + code;
+    const meta = metadata.getCodeMetadata(src);
+    if (meta.module) {
+      const diagnostics = this.conv.addModule(meta.module, src, meta);
+      if (diagnostics.length) throw new CompileError(options.file, src, diagnostics);
+      return { value: undefined, hasValue: false };
+    }
+    const converted = this.conv.convert(this.prevDecl, src);
+    for (const out of converted.sideOutputs ?? []) {
+      this.sideModules.delete(out.path);
+      this.sideOutputs.set(out.path, out.data);
+    }
+    if (converted.diagnostics.length) throw new CompileError(options.file, src, converted.diagnostics as Diagnostic[]);
+    if (!converted.output) {
+      this.prevDecl = converted.declOutput ?? "";
+      return { value: undefined, hasValue: false };
+    }
+    const { code: baseJs, map } = takeInlineSourceMap(converted.output);
+    const unit = this.units.add({ file: options.file, source: code, category: "cell", lineOffset: TSLAB_PREFIX_LINES, baseJs, baseMap: map });
+    await this.execute(unit, !!converted.hasToplevelAwait);
+    this.prevDecl = converted.declOutput ?? "";
+    const name = converted.lastExpressionVar;
+    if (!name || !(name in this.exports)) return { value: undefined, hasValue: false };
+    const value = this.exports[name];
+    delete this.exports[name];
+    return { value, hasValue: true };
+  }
+
+  private async execute(unit: Unit, isAsync: boolean): Promise<void> {
+    const vmName = this.vmNameFor(unit);
+    const wrapped = `(${isAsync ? "async " : ""}function (exports, require) { ${unit.code}\n})(__tsprof__.exports, __tsprof__.require)`;
+    let result: unknown;
+    try {
+      result = vm.runInThisContext(wrapped, { filename: vmName, breakOnSigint: true });
+    } catch (e) {
+      throw asInterrupt(e);
+    }
+    if (isAsync) await this.untilSettledOrInterrupted(result as Promise<unknown>);
+  }
+
+  /** Awaits a promise from user code; an interrupt (SIGINT while waiting) rejects it. */
+  async untilSettledOrInterrupted<T>(promise: Promise<T>): Promise<T> {
+    return Promise.race([promise, this.interruptPromise]);
+  }
+
+  /**
+   * Calls `fn` so that SIGINT can stop it even inside a synchronous loop, as it does for cells:
+   * Node only watches for SIGINT while a vm script runs with `breakOnSigint`.
+   */
+  callInterruptibly<T>(fn: () => T): T {
+    (globalThis as any).__tsprof_call__ = fn;
+    try {
+      return this.callThrough.runInThisContext({ breakOnSigint: true }) as T;
+    } catch (e) {
+      throw asInterrupt(e);
+    } finally {
+      delete (globalThis as any).__tsprof_call__;
+    }
+  }
+
+  /** Called on SIGINT: stops a cell that is waiting on a promise. */
+  interrupt(): void {
+    this.rejectInterrupt(new InterruptedError());
+    this.interruptPromise = this.newInterruptPromise();
+  }
+
+  private newInterruptPromise(): Promise<never> {
+    const p = new Promise<never>((_, reject) => (this.rejectInterrupt = reject));
+    p.catch(() => {});
+    return p;
+  }
+
+  /** The name V8 knows a unit by (the vm filename); several units can share a cell's name. */
+  private vmNameFor(unit: Unit): string {
+    const siblings = this.units.forFile(unit.file);
+    const vmName = siblings[0] === unit ? unit.file : `${unit.file}#${siblings.indexOf(unit)}`;
+    this.vmNames.set(vmName, unit);
+    return vmName;
+  }
+
+  /** The unit behind a script URL in a stack trace or a CPU profile. */
+  unitForScript(url: string): Unit | undefined {
+    return this.vmNames.get(url);
+  }
+
+  complete(code: string, cursor: number) {
+    return this.conv.complete(this.prevDecl, code, cursor);
+  }
+
+  inspect(code: string, cursor: number) {
+    return this.conv.inspect(this.prevDecl, code, cursor);
+  }
+
+  close(): void {
+    this.conv.close();
+  }
+
+  /** `require` for cells: `tslab`/`tsprof` give the display API, local .ts files run instrumented. */
+  private wrapRequire(base: NodeJS.Require, dirname: string): NodeJS.Require {
+    const wrapped = (id: string) => {
+      if (id in this.publicModules) return this.publicModules[id];
+      return this.requireSideModule(id, dirname) ?? base(id);
+    };
+    return Object.assign(wrapped, base);
+  }
+
+  private requireSideModule(id: string, dirname: string): unknown {
+    let filename = path.resolve(dirname, id);
+    if (path.extname(filename) === "") filename += ".js";
+    const cached = this.sideModules.get(filename);
+    if (cached) return cached.exports;
+    const compiled = this.sideOutputs.get(filename);
+    if (compiled === undefined) return null;
+    const { code: baseJs, map } = takeInlineSourceMap(compiled);
+    const sourcePath = filename.replace(/\.js$/, ".ts");
+    const source = fs.existsSync(sourcePath) ? fs.readFileSync(sourcePath, "utf8") : compiled;
+    const file = path.relative(this.rootDir, sourcePath);
+    const unit = this.units.add({ file, source, category: "module", lineOffset: 0, baseJs, baseMap: map });
+    const mod = new Module(filename, module);
+    mod.filename = filename;
+    mod.paths = (Module as any)._nodeModulePaths(path.dirname(filename));
+    mod.require = this.wrapRequire(mod.require.bind(mod), path.dirname(filename));
+    this.sideModules.set(filename, mod);
+    this.vmNames.set(filename, unit);
+    (mod as any)._compile(unit.code, filename);
+    return mod.exports;
+  }
+}
+
+function asInterrupt(e: unknown): unknown {
+  return (e as any)?.code === "ERR_SCRIPT_EXECUTION_INTERRUPTED" ? new InterruptedError() : e;
+}
+
+/** tslab's exports object: named imports become plain (rewritable) values. */
+function createExports(): Record<string, any> {
+  const target: Record<string, any> = {};
+  return new Proxy(target, {
+    defineProperty: (_t, prop, attrs) => {
+      if (prop !== "__esModule") target[prop as string] = attrs.get ? attrs.get() : attrs.value;
+      return true;
+    },
+  });
+}

@@ -1,0 +1,30 @@
+/** Finds where a function object was defined: which unit, which function in it. */
+import type { FunctionRef } from "../magics/model/profile";
+import type { FunctionSite } from "./instrument";
+import { functionRef, type Unit, type UnitRegistry } from "./units";
+
+export interface FunctionLocation {
+  unit: Unit;
+  site: FunctionSite;
+}
+
+/**
+ * `Function.prototype.toString` returns a function's source exactly as it ran, counter included,
+ * so it identifies the function among the units; when a cell was run twice, the latest wins.
+ */
+export function findDefinition(units: UnitRegistry, fn: Function): FunctionLocation | null {
+  const text = Function.prototype.toString.call(fn);
+  const all = units.all();
+  for (let u = all.length - 1; u >= 0; u--) {
+    const site = all[u].functions.find((s) => s.executedText.endsWith(text) && text.length > 0);
+    if (site) return { unit: all[u], site };
+  }
+  return null;
+}
+
+export function locateFunction(units: UnitRegistry, fn: Function): FunctionRef {
+  const found = findDefinition(units, fn);
+  if (found) return functionRef(found.unit, found.site);
+  const native = /\{\s*\[native code\]\s*\}$/.test(Function.prototype.toString.call(fn));
+  return { name: fn.name || "<anonymous>", file: "", line: 0, category: native ? "runtime" : "library" };
+}

@@ -1,0 +1,21 @@
+/** Starts the kernel process: executor, magics, protocol server, and the SIGINT handler. */
+import { Executor } from "./executor";
+import { CellRunner } from "./cell-runner";
+import { Connection } from "./protocol";
+import { KernelServer } from "./server";
+import { publicModules } from "./public";
+import { createRegistry } from "../magics";
+
+export async function startKernel(connectionFile: string): Promise<void> {
+  const cwd = process.cwd();
+  const executor = new Executor(cwd, publicModules);
+  const registry = createRegistry();
+  const runner = new CellRunner(executor, registry, cwd);
+  const server = new KernelServer(Connection.fromFile(connectionFile), executor, runner, registry);
+  // Jupyter interrupts with SIGINT; a running cell is stopped by the executor, never the process.
+  process.on("SIGINT", () => runner.interrupt());
+  // Errors from callbacks that outlive their cell must not take the kernel and its state down.
+  process.on("uncaughtException", (e) => console.error("Uncaught exception (the kernel keeps running):", e));
+  process.on("unhandledRejection", (e) => console.error("Unhandled promise rejection (the kernel keeps running):", e));
+  await server.start();
+}

@@ -1,0 +1,212 @@
+/**
+ * The kernel's side of the Jupyter messaging protocol: one request at a time from shell (in
+ * arrival order), control requests at once, busy/idle status around each, outputs on IOPub.
+ *
+ * Error semantics follow ipykernel: when a cell fails, the execute requests that had already
+ * arrived are answered "aborted" (so Run All stops there), and a request sent after the error
+ * reply runs normally.
+ */
+import { quickInfo, tslabJupyter, typescriptVersion } from "./tslab-bridge";
+import { Connection, PROTOCOL_VERSION, type Message } from "./protocol";
+import { errorContent } from "./errors";
+import { mimeBundleOf } from "./format";
+import { History } from "./history";
+import { isComplete } from "./completeness";
+import { bindCellOutput } from "./public";
+import type { CellOutput, CellRunner } from "./cell-runner";
+import type { Executor } from "./executor";
+import type { MagicRegistry } from "../magics/registry";
+import type { MimeBundle } from "../magics/context";
+
+const VERSION: string = require("../../package.json").version;
+
+export class KernelServer {
+  private executionCount = 0;
+  private readonly queue: Message[] = [];
+  private working = false;
+  /** Requests received up to this sequence number are aborted (they were queued behind an error). */
+  private received = 0;
+  private readonly sequence = new WeakMap<Message, number>();
+  private abortThrough = 0;
+  private readonly history = new History();
+  /** Where console output goes: the last cell that ran, like IPython's output after a cell ends. */
+  private currentParent: Message | null = null;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly executor: Executor,
+    private readonly runner: CellRunner,
+    private readonly registry: MagicRegistry,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.connection.bind();
+    this.redirectConsole();
+    void this.receive(this.connection.shell, (m) => this.enqueue(m));
+    void this.receive(this.connection.control, (m) => this.handle(m, "control"));
+  }
+
+  private async receive(socket: Connection["shell"], onMessage: (m: Message) => void): Promise<void> {
+    for await (const message of this.connection.messages(socket)) onMessage(message);
+  }
+
+  private enqueue(message: Message): void {
+    this.sequence.set(message, ++this.received);
+    this.queue.push(message);
+    void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    if (this.working) return;
+    this.working = true;
+    try {
+      for (let next = this.queue.shift(); next; next = this.queue.shift()) await this.handle(next, "shell");
+    } finally {
+      this.working = false;
+    }
+  }
+
+  private async handle(message: Message, channel: "shell" | "control"): Promise<void> {
+    await this.status("busy", message);
+    try {
+      const reply = await this.reply(message);
+      if (reply) await this.connection.send(channel, reply.type, reply.content, message);
+    } finally {
+      await this.status("idle", message);
+    }
+    // A restart is the front end starting a new process: this one ends either way.
+    if (message.header.msg_type === "shutdown_request") this.shutdown();
+  }
+
+  private async reply(message: Message): Promise<{ type: string; content: unknown } | null> {
+    const c = message.content;
+    switch (message.header.msg_type) {
+      case "kernel_info_request":
+        return { type: "kernel_info_reply", content: this.kernelInfo() };
+      case "execute_request":
+        return { type: "execute_reply", content: await this.execute(message) };
+      case "complete_request":
+        return { type: "complete_reply", content: this.complete(c.code, c.cursor_pos) };
+      case "inspect_request":
+        return { type: "inspect_reply", content: this.inspect(c.code, c.cursor_pos) };
+      case "is_complete_request":
+        return { type: "is_complete_reply", content: isComplete(c.code) };
+      case "history_request":
+        return { type: "history_reply", content: { status: "ok", history: this.history.query(c) } };
+      case "comm_info_request":
+        return { type: "comm_info_reply", content: { status: "ok", comms: {} } };
+      case "interrupt_request":
+        this.runner.interrupt();
+        return { type: "interrupt_reply", content: { status: "ok" } };
+      case "shutdown_request":
+        return { type: "shutdown_reply", content: { status: "ok", restart: !!c.restart } };
+      default:
+        return null;
+    }
+  }
+
+  private kernelInfo() {
+    return {
+      status: "ok",
+      protocol_version: PROTOCOL_VERSION,
+      implementation: "tsprof",
+      implementation_version: VERSION,
+      language_info: {
+        name: "typescript",
+        version: typescriptVersion,
+        mimetype: "text/typescript",
+        file_extension: ".ts",
+        // tslab's setting: TypeScript highlighting in both Notebook and JupyterLab.
+        codemirror_mode: { mode: "typescript", name: "javascript", typescript: true },
+      },
+      banner: `tsprof ${VERSION}: TypeScript ${typescriptVersion} on Node.js ${process.version}, with profiling magics (%lsmagic lists them)`,
+      help_links: [{ text: "tsprof magics", url: "https://www.npmjs.com/package/tsprof" }],
+    };
+  }
+
+  private async execute(message: Message) {
+    const { code, silent, store_history = true, stop_on_error = true } = message.content;
+    if ((this.sequence.get(message) ?? 0) <= this.abortThrough) return { status: "aborted", execution_count: this.executionCount };
+    const counts = !silent && store_history;
+    if (counts) this.executionCount++;
+    const count = this.executionCount;
+    if (counts) this.history.add(count, code);
+    if (!silent) await this.connection.send("iopub", "execute_input", { code, execution_count: count }, message);
+    const payload: unknown[] = [];
+    this.currentParent = message;
+    tslabJupyter.lastWriteDisplayData = (data: any, update: boolean) => {
+      void this.connection.send("iopub", update ? "update_display_data" : "display_data", data, message);
+    };
+    try {
+      const output = this.output(message, count, silent, payload);
+      bindCellOutput(output);
+      await this.runner.run(code, count, output);
+      return { status: "ok", execution_count: count, payload, user_expressions: {} };
+    } catch (e) {
+      const error = errorContent(e, this.executor);
+      await this.connection.send("iopub", "error", error, message);
+      if (stop_on_error) await this.abortQueued();
+      return { status: "error", execution_count: count, ...error, payload };
+    }
+  }
+
+  /** Marks every request that arrived before this error reply as aborted (Run All stops here). */
+  private async abortQueued(): Promise<void> {
+    // Let the receive loop take in what ZeroMQ already holds, so "already sent" means received.
+    for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+    this.abortThrough = this.received;
+  }
+
+  private output(message: Message, count: number, silent: boolean, payload: unknown[]): CellOutput {
+    const send = (type: string, content: unknown) => {
+      if (!silent) void this.connection.send("iopub", type, content, message);
+    };
+    return {
+      stream: (name, text) => send("stream", { name, text }),
+      display: (bundle: MimeBundle) => send("display_data", { data: bundle, metadata: {}, transient: {} }),
+      page: (text) => payload.push({ source: "page", data: { "text/plain": text }, start: 0 }),
+      result: (value) => send("execute_result", { execution_count: count, data: mimeBundleOf(value), metadata: {} }),
+      clear: (wait) => send("clear_output", { wait }),
+    };
+  }
+
+  /** console.log and process.stdout go to the cell that is running (or ran last). */
+  private redirectConsole(): void {
+    for (const name of ["stdout", "stderr"] as const) {
+      process[name].write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+        const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+        if (this.currentParent) void this.connection.send("iopub", "stream", { name, text }, this.currentParent);
+        const callback = rest.find((r) => typeof r === "function") as (() => void) | undefined;
+        callback?.();
+        return true;
+      }) as typeof process.stdout.write;
+    }
+  }
+
+  private complete(code: string, cursor: number) {
+    const magic = /(^|\n)\s*(%%?)(\w*)$/.exec(code.slice(0, cursor));
+    if (magic) {
+      const form = magic[2] === "%%" ? "cell" : "line";
+      const matches = this.registry.names(form).filter((n) => n.startsWith(magic[3])).map((n) => magic[2] + n);
+      return { status: "ok", matches, cursor_start: cursor - magic[3].length - magic[2].length, cursor_end: cursor, metadata: {} };
+    }
+    const info = this.executor.complete(code, cursor);
+    return { status: "ok", matches: info.candidates, cursor_start: info.start, cursor_end: info.end, metadata: {} };
+  }
+
+  private inspect(code: string, cursor: number) {
+    const info = this.executor.inspect(code, cursor);
+    if (!info) return { status: "ok", found: false, data: {}, metadata: {} };
+    return { status: "ok", found: true, data: { "text/plain": quickInfo.printQuickInfo(info) }, metadata: {} };
+  }
+
+  private async status(state: "busy" | "idle", parent: Message): Promise<void> {
+    await this.connection.send("iopub", "status", { execution_state: state }, parent);
+  }
+
+  private shutdown(): void {
+    this.executor.close();
+    this.connection.close();
+    setImmediate(() => process.exit(0));
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Compiled units — cells, magic statements and the local modules they import — and the runtime
+ * state the instrumentation gives each of them (call counters, scope hook). The profilers find
+ * functions, source lines and counts here.
+ */
+import * as acorn from "acorn";
+import { TraceMap, originalPositionFor, GREATEST_LOWER_BOUND, LEAST_UPPER_BOUND } from "@jridgewell/trace-mapping";
+import type { FunctionCategory, FunctionRef } from "../magics/model/profile";
+import type { SourceUnit } from "../magics/context";
+import { findFunctions, instrumentUnit, PARSE_OPTIONS, type FunctionSite } from "./instrument";
+
+const remapping: (maps: unknown[], loader: () => null) => object = require("@jridgewell/remapping");
+
+/** Runtime state of a unit, reached by its code through `__tsprof__.unit(id)`. */
+export interface UnitRuntime {
+  calls: Float64Array;
+  /** Evaluates code inside the unit's top-level scope; set when the unit starts running. */
+  scope: ((code: string) => unknown) | null;
+}
+
+export interface Unit extends SourceUnit {
+  id: number;
+  category: FunctionCategory;
+  /** Lines of the source file the map points to that come before the user's first line. */
+  lineOffset: number;
+  /** The JS tslab produced, before instrumentation (what %lprun re-instruments). */
+  baseJs: string;
+  /** The JS that runs (instrumented; a line of it is a line of baseJs). */
+  code: string;
+  functions: FunctionSite[];
+  runtime: UnitRuntime;
+  /** Executed JS → source (TypeScript) position. */
+  map: TraceMap;
+  /** baseJs → source position; null when baseJs is the source itself. */
+  baseMap: TraceMap | null;
+}
+
+export class UnitRegistry {
+  private readonly units: Unit[] = [];
+  private readonly byFile = new Map<string, Unit[]>();
+
+  constructor() {
+    (globalThis as any).__tsprof__ = { unit: (id: number) => this.units[id].runtime };
+  }
+
+  /**
+   * Instruments tslab's output for a unit and records it.
+   * @param baseMap source map from `baseJs` to the source, or null when the JS is the source.
+   */
+  add(spec: { file: string; source: string; category: FunctionCategory; lineOffset: number; baseJs: string; baseMap: object | null }): Unit {
+    const id = this.units.length;
+    const program = acorn.parse(spec.baseJs, PARSE_OPTIONS);
+    const functions = findFunctions(program);
+    const edited = instrumentUnit(spec.baseJs, program, functions, id);
+    const editMap = edited.generateMap({ hires: true, source: spec.file, includeContent: false });
+    const map = new TraceMap(spec.baseMap ? (remapping([editMap, spec.baseMap], () => null) as any) : (editMap as any));
+    const unit: Unit = {
+      ...spec,
+      baseMap: spec.baseMap ? new TraceMap(spec.baseMap as any) : null,
+      id,
+      code: edited.toString(),
+      functions,
+      runtime: { calls: new Float64Array(functions.length), scope: null },
+      map,
+      toSourceLine: (jsLine, jsColumn) => sourceLine(unit.map, unit.lineOffset, jsLine, jsColumn),
+    };
+    this.units.push(unit);
+    this.byFile.set(spec.file, [...(this.byFile.get(spec.file) ?? []), unit]);
+    return unit;
+  }
+
+  get(id: number): Unit | undefined {
+    return this.units[id];
+  }
+
+  /** Units whose executed code has this file name (a cell may have several: code and magics). */
+  forFile(file: string): Unit[] {
+    return this.byFile.get(file) ?? [];
+  }
+
+  all(): readonly Unit[] {
+    return this.units;
+  }
+
+  /** Snapshot of every unit's call counters, to diff around a profiled statement. */
+  snapshotCalls(): Float64Array[] {
+    return this.units.map((u) => u.runtime.calls.slice());
+  }
+}
+
+/** Source line of a position in the uninstrumented JS. */
+export function baseSourceLine(unit: Unit, jsLine: number, jsColumn: number): number | null {
+  return unit.baseMap ? sourceLine(unit.baseMap, unit.lineOffset, jsLine, jsColumn) : jsLine - unit.lineOffset;
+}
+
+function sourceLine(map: TraceMap, lineOffset: number, jsLine: number, jsColumn: number): number | null {
+  // Mappings start at the first token of a statement; look right on the line when the exact
+  // column has none (e.g. a position inside inserted code).
+  for (const bias of [GREATEST_LOWER_BOUND, LEAST_UPPER_BOUND] as const) {
+    const pos = originalPositionFor(map, { line: jsLine, column: jsColumn, bias });
+    if (pos.line !== null) {
+      const line = pos.line - lineOffset;
+      return line >= 1 ? line : null;
+    }
+  }
+  return null;
+}
+
+/** The user's view of a function of a unit: its name, file and source line. */
+export function functionRef(unit: Unit, site: FunctionSite): FunctionRef {
+  const pos = site.node.loc!.start;
+  return {
+    name: site.name,
+    file: unit.file,
+    line: baseSourceLine(unit, pos.line, pos.column) ?? 0,
+    category: unit.category,
+  };
+}

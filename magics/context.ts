@@ -1,0 +1,59 @@
+/**
+ * What a magic may ask of the kernel while it runs. The kernel implements this; magics and their
+ * unit tests depend only on this interface.
+ */
+import type { FunctionRef } from "./model/profile";
+
+/** A Jupyter MIME bundle: MIME type -> data. */
+export type MimeBundle = Record<string, unknown>;
+
+/** A function the user named (`-f matmul`), found in the notebook's context. */
+export interface ResolvedFunction {
+  /** The expression as the user wrote it. */
+  expression: string;
+  fn: Function;
+  ref: FunctionRef;
+}
+
+/** A compiled cell or module as the profilers see it: its name, its TypeScript source, its JS. */
+export interface SourceUnit {
+  /** "<cell 3>" for cells, a relative path for modules. */
+  file: string;
+  /** The TypeScript (or JS) source as the user wrote it. */
+  source: string;
+  /** Map a position in the executed JavaScript (1-based line, 0-based column) to the source. */
+  toSourceLine(jsLine: number, jsColumn: number): number | null;
+}
+
+export interface MagicContext {
+  /** Show a MIME bundle in the cell's output (display_data). */
+  display(bundle: MimeBundle): void;
+  /** Write text to the cell's stdout stream. */
+  print(text: string): void;
+  /** Send text to the front end's pager (IPython's `%magic?` help goes there). */
+  page(text: string): void;
+  /**
+   * Compile and run TypeScript in the notebook's context, as if it were a cell of its own
+   * (earlier cells' names are visible; names it declares stay defined afterwards).
+   * Resolves to the value of its last expression.
+   */
+  evaluate(code: string): Promise<unknown>;
+  /** Evaluate an expression that must yield a function; throws a MagicError naming it if not. */
+  resolveFunction(expression: string): Promise<ResolvedFunction>;
+  /** Make `value` the cell's result (execute_result, like `-r` / `-o` in IPython). */
+  setResult(value: unknown): void;
+  /** The cell's execution count (the N of "<cell N>"). */
+  executionCount: number;
+  /** Called with an abort reason when the user interrupts (SIGINT). */
+  onInterrupt(listener: () => void): () => void;
+  /** Folder relative paths (-T file, -D file) are resolved against: the notebook's folder. */
+  cwd: string;
+}
+
+/** An error whose message is shown to the user as is, without a stack: bad option, bad name. */
+export class MagicError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "MagicError";
+  }
+}

@@ -1,0 +1,12 @@
+/** The magics tsprof ships. Each lives in a file of its own; this is the list. */
+import { MagicRegistry, type MagicSpec } from "./registry";
+import { lsmagic } from "./lsmagic";
+
+const builtins: MagicSpec<any>[] = [];
+
+export function createRegistry(): MagicRegistry {
+  const registry = new MagicRegistry();
+  for (const magic of builtins) registry.register(magic);
+  registry.register(lsmagic(registry));
+  return registry;
+}

@@ -1,0 +1,166 @@
+/**
+ * The profile data model: plain typed structures that know nothing of how they were measured
+ * (V8 sampler, call counters, memory sampler) or how they are shown (text, HTML, plotly).
+ * Backends under magics/measure produce these; renderers under magics/views consume them.
+ * All times are in seconds, all sizes in bytes, all line numbers 1-based.
+ */
+
+/** Where a function lives, in the user's terms: a cell of the notebook, a file, or the runtime. */
+export type FunctionCategory =
+  | "cell" // defined in a notebook cell: file is "<cell N>", line is the TypeScript line
+  | "module" // a local .ts/.js file the cells imported
+  | "library" // a package under node_modules
+  | "node" // Node.js internals (node:*)
+  | "runtime"; // V8 pseudo-frames: (garbage collector), (program), (idle), native code
+
+export interface FunctionRef {
+  /** Display name: "matmul", "Net.forward", "<anonymous>". */
+  name: string;
+  /** "<cell 3>", a path relative to the notebook's folder, "node:fs", or "" for runtime frames. */
+  file: string;
+  /** 1-based line of the function's start in `file` (0 when unknown). */
+  line: number;
+  category: FunctionCategory;
+}
+
+/** One row of the cProfile-style function table. */
+export interface FunctionStats {
+  fn: FunctionRef;
+  /** Exact number of calls; null when the function was not counted (libraries, Node internals). */
+  ncalls: number | null;
+  /** Calls that were not recursive (cProfile's "primitive calls"); null when unknown. */
+  primitiveCalls: number | null;
+  /** Time in the function itself, excluding callees. */
+  tottime: number;
+  /** Time in the function and everything it called; recursion counted once. */
+  cumtime: number;
+}
+
+export interface FunctionTable {
+  /** Wall time of the profiled statement. */
+  totalTime: number;
+  /** Sum of exact call counts (the "N function calls" of cProfile). */
+  totalCalls: number;
+  /** Sum of primitive (non-recursive) calls, cProfile's "(M primitive calls)". */
+  primitiveCalls: number;
+  rows: FunctionStats[];
+}
+
+export interface CallTreeNode {
+  fn: FunctionRef;
+  /** Time with this node on top of the stack. */
+  selfTime: number;
+  /** selfTime plus the children's totalTime. */
+  totalTime: number;
+  children: CallTreeNode[];
+}
+
+/** What %prun measures: a function table and the call tree it came from. */
+export interface CpuProfileResult {
+  table: FunctionTable;
+  /** Root of the call tree; its fn is a synthetic "(root)" runtime frame. */
+  tree: CallTreeNode;
+  /** The sampler's interval, seconds. */
+  sampleInterval: number;
+  /** The statement that was profiled, as the user wrote it. */
+  statement: string;
+}
+
+/** One line of a function's source with what %lprun measured on it. */
+export interface LineStats {
+  line: number;
+  /** Exact number of times a statement starting on this line ran; 0 for lines with no code. */
+  hits: number;
+  /** Seconds spent on the line, including callees called from it. */
+  time: number;
+  contents: string;
+  /** False for lines with no statement of their own (blank, comment, brace, continuation). */
+  hasCode: boolean;
+}
+
+export interface FunctionLineProfile {
+  fn: FunctionRef;
+  /** Sum of the lines' times. */
+  totalTime: number;
+  lines: LineStats[];
+}
+
+/** What %lprun measures. */
+export interface LineProfileResult {
+  /** Seconds per unit of the Time column (line_profiler's "Timer unit"). */
+  timerUnit: number;
+  functions: FunctionLineProfile[];
+  statement: string;
+}
+
+/** Process memory at one moment, bytes. */
+export interface MemorySample {
+  /** Seconds since the measurement started. */
+  t: number;
+  rss: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+/** What %memit measures. */
+export interface MemoryResult {
+  /** Memory before the statement ran. */
+  baseline: MemorySample;
+  /** Highest value seen while it ran, per field (each field's own maximum). */
+  peak: MemorySample;
+  /** The sampled timeline (first sample is the baseline). */
+  samples: MemorySample[];
+  /** peak.rss - baseline.rss: memory_profiler's "increment". */
+  increment: number;
+  /** Sampling interval, seconds. */
+  interval: number;
+  statement: string;
+  /** Repeats run (-r); peak and increment are the maximum over them. */
+  repeats: number;
+}
+
+/** One line of %mprun output. */
+export interface MemoryLineStats {
+  line: number;
+  /** RSS after the line last ran, bytes; null for lines that never ran. */
+  memUsage: number | null;
+  /** Sum of RSS increments over the line's runs, bytes. */
+  increment: number;
+  occurrences: number;
+  contents: string;
+  hasCode: boolean;
+}
+
+export interface FunctionMemoryProfile {
+  fn: FunctionRef;
+  lines: MemoryLineStats[];
+}
+
+export interface MemoryLineProfileResult {
+  functions: FunctionMemoryProfile[];
+  statement: string;
+}
+
+/** What %timeit measures. */
+export interface TimeitResult {
+  /** Loops per run. */
+  loops: number;
+  /** Number of runs. */
+  repeat: number;
+  /** Seconds per loop, one entry per run. */
+  timings: number[];
+  best: number;
+  worst: number;
+  mean: number;
+  stdev: number;
+  statement: string;
+}
+
+/** What %time measures. */
+export interface TimeResult {
+  user: number;
+  system: number;
+  wall: number;
+  statement: string;
+}
