@@ -2,12 +2,13 @@
  * Runs one cell: its TypeScript parts through the executor and its magics through the registry,
  * in order, giving each magic a MagicContext bound to this cell's output.
  */
-import type { MagicContext, MimeBundle, ResolvedFunction } from "../magics/context";
+import type { EvaluateOptions, MagicContext, MimeBundle, ProfilingHooks, ResolvedFunction } from "../magics/context";
 import { MagicError } from "../magics/context";
 import { helpText, parseMagicArgs, type MagicRegistry } from "../magics/registry";
 import { splitCell, type MagicPart } from "../magics/split";
 import type { Executor } from "./executor";
 import { locateFunction } from "./locate";
+import { profilingHooks } from "./frames";
 
 /** Where a cell's results go (the kernel sends them on IOPub, or as reply payload). */
 export interface CellOutput {
@@ -21,12 +22,15 @@ export interface CellOutput {
 
 export class CellRunner {
   private readonly interruptListeners = new Set<() => void>();
+  private readonly profiling: ProfilingHooks;
 
   constructor(
     private readonly executor: Executor,
     private readonly registry: MagicRegistry,
     private readonly cwd: string,
-  ) {}
+  ) {
+    this.profiling = profilingHooks(executor, cwd);
+  }
 
   /** Runs the cell; throws what the cell threw (the kernel turns it into an error reply). */
   async run(code: string, executionCount: number, output: CellOutput): Promise<void> {
@@ -62,7 +66,7 @@ export class CellRunner {
   }
 
   private context(file: string, line: number, executionCount: number, output: CellOutput): MagicContext {
-    const evaluate = async (code: string) => (await this.executor.run(code, { file, line })).value;
+    const evaluate = async (code: string, options: EvaluateOptions = {}) => (await this.executor.run(code, { file, line, ...options })).value;
     return {
       display: (bundle) => output.display(bundle),
       print: (text) => output.stream("stdout", text),
@@ -86,6 +90,7 @@ export class CellRunner {
         this.interruptListeners.add(listener);
         return () => this.interruptListeners.delete(listener);
       },
+      profiling: this.profiling,
       cwd: this.cwd,
     };
   }

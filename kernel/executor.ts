@@ -17,6 +17,8 @@ export interface RunOptions {
   file: string;
   /** 1-based line of the cell where `code` starts (code is padded so lines match the cell). */
   line: number;
+  /** Wraps the execution (after compilation), e.g. to run a profiler around it. */
+  measure?: <T>(execute: () => Promise<T>) => Promise<T>;
 }
 
 export interface RunResult {
@@ -69,8 +71,11 @@ export class Executor {
       return { value: undefined, hasValue: false };
     }
     const { code: baseJs, map } = takeInlineSourceMap(converted.output);
-    const unit = this.units.add({ file: options.file, source: code, category: "cell", lineOffset: TSLAB_PREFIX_LINES, baseJs, baseMap: map });
-    await this.execute(unit, !!converted.hasToplevelAwait);
+    const isAsync = !!converted.hasToplevelAwait;
+    const wrapper = { head: `(${isAsync ? "async " : ""}function (exports, require) { `, tail: "\n})(__tsprof__.exports, __tsprof__.require)" };
+    const unit = this.units.add({ file: options.file, source: code, category: "cell", lineOffset: TSLAB_PREFIX_LINES, baseJs, baseMap: map, wrapper });
+    const execute = () => this.execute(unit, isAsync);
+    await (options.measure ? options.measure(execute) : execute());
     this.prevDecl = converted.declOutput ?? "";
     const name = converted.lastExpressionVar;
     if (!name || !(name in this.exports)) return { value: undefined, hasValue: false };
@@ -81,10 +86,9 @@ export class Executor {
 
   private async execute(unit: Unit, isAsync: boolean): Promise<void> {
     const vmName = this.vmNameFor(unit);
-    const wrapped = `(${isAsync ? "async " : ""}function (exports, require) { ${unit.code}\n})(__tsprof__.exports, __tsprof__.require)`;
     let result: unknown;
     try {
-      result = vm.runInThisContext(wrapped, { filename: vmName, breakOnSigint: true });
+      result = vm.runInThisContext(unit.code, { filename: vmName, breakOnSigint: true });
     } catch (e) {
       throw asInterrupt(e);
     }
@@ -168,7 +172,7 @@ export class Executor {
     const sourcePath = filename.replace(/\.js$/, ".ts");
     const source = fs.existsSync(sourcePath) ? fs.readFileSync(sourcePath, "utf8") : compiled;
     const file = path.relative(this.rootDir, sourcePath);
-    const unit = this.units.add({ file, source, category: "module", lineOffset: 0, baseJs, baseMap: map });
+    const unit = this.units.add({ file, source, category: "module", lineOffset: 0, baseJs, baseMap: map, wrapper: null });
     const mod = new Module(filename, module);
     mod.filename = filename;
     mod.paths = (Module as any)._nodeModulePaths(path.dirname(filename));

@@ -4,7 +4,7 @@
  * functions, source lines and counts here.
  */
 import * as acorn from "acorn";
-import { TraceMap, originalPositionFor, GREATEST_LOWER_BOUND, LEAST_UPPER_BOUND } from "@jridgewell/trace-mapping";
+import { TraceMap, originalPositionFor, generatedPositionFor, GREATEST_LOWER_BOUND, LEAST_UPPER_BOUND } from "@jridgewell/trace-mapping";
 import type { FunctionCategory, FunctionRef } from "../magics/model/profile";
 import type { SourceUnit } from "../magics/context";
 import { findFunctions, instrumentUnit, PARSE_OPTIONS, type FunctionSite } from "./instrument";
@@ -13,7 +13,7 @@ const remapping: (maps: unknown[], loader: () => null) => object = require("@jri
 
 /** Runtime state of a unit, reached by its code through `__tsprof__.unit(id)`. */
 export interface UnitRuntime {
-  calls: Float64Array;
+  calls: Uint32Array;
   /** Evaluates code inside the unit's top-level scope; set when the unit starts running. */
   scope: ((code: string) => unknown) | null;
 }
@@ -35,6 +35,31 @@ export interface Unit extends SourceUnit {
   baseMap: TraceMap | null;
 }
 
+export interface UnitSpec {
+  file: string;
+  source: string;
+  category: FunctionCategory;
+  lineOffset: number;
+  baseJs: string;
+  /** Source map from `baseJs` to the source, or null when the JS is the source. */
+  baseMap: object | null;
+  /** Code around a cell's JS that makes it a function the executor calls; null for modules. */
+  wrapper: { head: string; tail: string } | null;
+}
+
+/** Where each function landed in the executed code (the positions V8 reports in profiles). */
+function locateExecuted(functions: FunctionSite[], editMap: TraceMap, file: string): void {
+  for (const site of functions) {
+    const { start, end } = site.node.loc!;
+    const at = (p: acorn.Position) => {
+      const g = generatedPositionFor(editMap, { source: file, line: p.line, column: p.column });
+      return { line: g.line ?? p.line, column: g.column ?? p.column };
+    };
+    site.executedStart = at(start);
+    site.executedEnd = at(end);
+  }
+}
+
 export class UnitRegistry {
   private readonly units: Unit[] = [];
   private readonly byFile = new Map<string, Unit[]>();
@@ -43,16 +68,14 @@ export class UnitRegistry {
     (globalThis as any).__tsprof__ = { unit: (id: number) => this.units[id].runtime };
   }
 
-  /**
-   * Instruments tslab's output for a unit and records it.
-   * @param baseMap source map from `baseJs` to the source, or null when the JS is the source.
-   */
-  add(spec: { file: string; source: string; category: FunctionCategory; lineOffset: number; baseJs: string; baseMap: object | null }): Unit {
+  /** Instruments tslab's output for a unit and records it. */
+  add(spec: UnitSpec): Unit {
     const id = this.units.length;
     const program = acorn.parse(spec.baseJs, PARSE_OPTIONS);
     const functions = findFunctions(program);
-    const edited = instrumentUnit(spec.baseJs, program, functions, id);
+    const edited = instrumentUnit(spec.baseJs, program, functions, id, spec.wrapper);
     const editMap = edited.generateMap({ hires: true, source: spec.file, includeContent: false });
+    locateExecuted(functions, new TraceMap(editMap as any), spec.file);
     const map = new TraceMap(spec.baseMap ? (remapping([editMap, spec.baseMap], () => null) as any) : (editMap as any));
     const unit: Unit = {
       ...spec,
@@ -60,7 +83,7 @@ export class UnitRegistry {
       id,
       code: edited.toString(),
       functions,
-      runtime: { calls: new Float64Array(functions.length), scope: null },
+      runtime: { calls: new Uint32Array(functions.length), scope: null },
       map,
       toSourceLine: (jsLine, jsColumn) => sourceLine(unit.map, unit.lineOffset, jsLine, jsColumn),
     };
@@ -83,7 +106,7 @@ export class UnitRegistry {
   }
 
   /** Snapshot of every unit's call counters, to diff around a profiled statement. */
-  snapshotCalls(): Float64Array[] {
+  snapshotCalls(): Uint32Array[] {
     return this.units.map((u) => u.runtime.calls.slice());
   }
 }

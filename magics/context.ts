@@ -7,6 +7,12 @@ import type { FunctionRef } from "./model/profile";
 /** A Jupyter MIME bundle: MIME type -> data. */
 export type MimeBundle = Record<string, unknown>;
 
+/**
+ * A value returned to the cell (`%prun -r`, `%timeit -o`) can carry a method under this key that
+ * returns its rich view; the kernel uses it for the cell's `execute_result`.
+ */
+export const MIME_BUNDLE = Symbol.for("tsprof.mimeBundle");
+
 /** A function the user named (`-f matmul`), found in the notebook's context. */
 export interface ResolvedFunction {
   /** The expression as the user wrote it. */
@@ -25,6 +31,48 @@ export interface SourceUnit {
   toSourceLine(jsLine: number, jsColumn: number): number | null;
 }
 
+/** A frame of V8's CPU profile (1-based line and column, as v8-profiler-next reports them). */
+export interface V8Frame {
+  url: string;
+  functionName: string;
+  lineNumber: number;
+  columnNumber: number;
+}
+
+/** Identifies one function's call counter among the kernel's compiled units. */
+export interface CounterId {
+  unit: number;
+  index: number;
+}
+
+export interface ResolvedFrame {
+  ref: FunctionRef;
+  /** Where the function's exact call count is kept; null when it is not counted. */
+  counter: CounterId | null;
+}
+
+export interface CountedCalls {
+  ref: FunctionRef;
+  counter: CounterId;
+  calls: number;
+}
+
+/** What the function-level profiler needs from the kernel. */
+export interface ProfilingHooks {
+  /** The user's view of a frame; null for the kernel's own frames (they are not the user's code). */
+  resolveFrame(frame: V8Frame): ResolvedFrame | null;
+  /** Copies every call counter now, to diff around a statement. */
+  readCallCounters(): Uint32Array[];
+  /** The counted functions called between two readings, with their exact call counts. */
+  callsBetween(before: Uint32Array[], after: Uint32Array[]): CountedCalls[];
+}
+
+/** Options of MagicContext.evaluate. */
+export interface EvaluateOptions {
+  /** Wraps the run of the compiled code only (not compilation): samplers start here. */
+  measure?: <T>(execute: () => Promise<T>) => Promise<T>;
+}
+
 export interface MagicContext {
   /** Show a MIME bundle in the cell's output (display_data). */
   display(bundle: MimeBundle): void;
@@ -37,7 +85,7 @@ export interface MagicContext {
    * (earlier cells' names are visible; names it declares stay defined afterwards).
    * Resolves to the value of its last expression.
    */
-  evaluate(code: string): Promise<unknown>;
+  evaluate(code: string, options?: EvaluateOptions): Promise<unknown>;
   /** Evaluate an expression that must yield a function; throws a MagicError naming it if not. */
   resolveFunction(expression: string): Promise<ResolvedFunction>;
   /** Make `value` the cell's result (execute_result, like `-r` / `-o` in IPython). */
@@ -46,6 +94,7 @@ export interface MagicContext {
   executionCount: number;
   /** Called with an abort reason when the user interrupts (SIGINT). */
   onInterrupt(listener: () => void): () => void;
+  profiling: ProfilingHooks;
   /** Folder relative paths (-T file, -D file) are resolved against: the notebook's folder. */
   cwd: string;
 }

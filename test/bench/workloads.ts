@@ -1,0 +1,46 @@
+/** The benchmark workloads, as TypeScript cell source: the article's naive forward pass and friends. */
+
+/** x 100×64, w1 64×256, w2 256×10, seeded; a naive triple-loop matmul on nested arrays. */
+export const FORWARD_PASS = `
+function seeded(seed: number) {
+  let s = seed;
+  return () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
+}
+function randomMatrix(rows: number, cols: number, seed: number): number[][] {
+  const next = seeded(seed);
+  return Array.from({ length: rows }, () => Array.from({ length: cols }, next));
+}
+function matmul(a: number[][], b: number[][]): number[][] {
+  const n = a.length, p = b.length, m = b[0].length;
+  const res: number[][] = [];
+  for (let i = 0; i < n; i++) res.push(new Array(m).fill(0));
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < m; j++) {
+      for (let k = 0; k < p; k++) {
+        res[i][j] += a[i][k] * b[k][j];
+      }
+    }
+  }
+  return res;
+}
+function forward(x: number[][], w1: number[][], w2: number[][]): number[][] {
+  const h = matmul(x, w1);
+  return matmul(h, w2);
+}
+const x = randomMatrix(100, 64, 1), w1 = randomMatrix(64, 256, 2), w2 = randomMatrix(256, 10, 3);
+`;
+
+/** Two functions whose work is in a known 3:1 ratio. */
+export const THREE_TO_ONE = `
+function spin(n: number): number { let s = 0; for (let i = 0; i < n; i++) s += Math.sqrt(i); return s; }
+function threeUnits(): number { return spin(3_000_000); }
+function oneUnit(): number { return spin(1_000_000); }
+`;
+
+/** Many tiny calls: the worst case for per-call counters. */
+export const CALL_HEAVY = `
+const add = (a: number, b: number) => a + b;
+function sumWithCalls(n: number): number { let s = 0; for (let i = 0; i < n; i++) s = add(s, i); return s; }
+function sumWithMap(xs: number[]): number { return xs.map((v) => v * 2).reduce((a, b) => a + b, 0); }
+const xs = Array.from({ length: 200_000 }, (_, i) => i);
+`;
