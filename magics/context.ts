@@ -99,10 +99,10 @@ export interface MagicContext {
   cwd: string;
 }
 
-/** An error whose message is shown to the user as is, without a stack: bad option, bad name. */
+/** A usage error (IPython calls these UsageError), shown as one paragraph without a stack: a bad option, a name that is not a function. */
 export class MagicError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = "MagicError";
+    this.name = "UsageError";
   }
 }

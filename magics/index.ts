@@ -1,9 +1,8 @@
 /** The magics tsprof ships. Each lives in a file of its own; this is the list. */
 import { MagicRegistry, type MagicSpec } from "./registry";
 import { lsmagic } from "./lsmagic";
-import { prun } from "./prun";
 
-const builtins: MagicSpec<any>[] = [prun];
+const builtins: MagicSpec<any>[] = [];
 
 export function createRegistry(): MagicRegistry {
   const registry = new MagicRegistry();

@@ -82,7 +82,7 @@ export class MagicRegistry {
     if (!spec || !spec.forms.includes(form)) {
       const prefix = form === "cell" ? "%%" : "%";
       const other = spec ? ` (%${form === "cell" ? "" : "%"}${name} exists: ${describeForms(spec)})` : "";
-      throw new MagicError(`UsageError: ${form} magic function \`${prefix}${name}\` not found${other}. Run %lsmagic to list the magics.`);
+      throw new MagicError(`${form === "cell" ? "Cell" : "Line"} magic function \`${prefix}${name}\` not found${other}. Run %lsmagic to list the magics.`);
     }
     return spec;
   }
@@ -200,7 +200,7 @@ function convert(spec: MagicSpec<any>, flag: string, option: OptionSpec, raw: st
 }
 
 function usageError(spec: MagicSpec<any>, what: string): MagicError {
-  return new MagicError(`UsageError: %${spec.name}: ${what}. Run %${spec.name}? for help.`);
+  return new MagicError(`%${spec.name}: ${what}. Run %${spec.name}? for help.`);
 }
 
 /** Reads whitespace-separated, optionally quoted tokens while keeping the raw remainder. */
@@ -223,7 +223,7 @@ class TokenScanner {
       const ch = this.text[this.pos];
       if (ch === '"' || ch === "'") {
         const end = this.text.indexOf(ch, this.pos + 1);
-        if (end < 0) throw new MagicError(`UsageError: unterminated quote in ${JSON.stringify(this.text)}`);
+        if (end < 0) throw new MagicError(`unterminated quote in ${JSON.stringify(this.text)}`);
         token += this.text.slice(this.pos + 1, end);
         this.pos = end + 1;
       } else {

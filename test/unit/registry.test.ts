@@ -66,6 +66,6 @@ test("the registry knows forms and explains a missing magic", () => {
   registry.register(defineMagic({ ...demo, name: "lineonly", forms: ["line"] }));
   assert.deepEqual(registry.names("line"), ["lineonly"]);
   assert.deepEqual(registry.names("cell"), []);
-  assert.throws(() => registry.get("lineonly", "cell"), /cell magic function `%%lineonly` not found \(%lineonly exists/);
-  assert.throws(() => registry.get("nosuch", "line"), /line magic function `%nosuch` not found/);
+  assert.throws(() => registry.get("lineonly", "cell"), /Cell magic function `%%lineonly` not found \(%lineonly exists/);
+  assert.throws(() => registry.get("nosuch", "line"), /Line magic function `%nosuch` not found/);
 });
