@@ -60,7 +60,7 @@ export class CellRunner {
     if (help) return ctx.page(helpText(spec));
     const statement = part.form === "cell" ? part.body : rest;
     if (spec.positional && part.form === "line" && rest === "") {
-      throw new MagicError(`UsageError: %${spec.name} needs a ${spec.positional}. Run %${spec.name}? for help.`);
+      throw new MagicError(`%${spec.name} needs a ${spec.positional}. Run %${spec.name}? for help.`);
     }
     await spec.run(ctx, { form: part.form, options, rest, body: part.body, statement });
   }
