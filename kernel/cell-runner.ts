@@ -9,6 +9,7 @@ import { splitCell, type MagicPart } from "../magics/split";
 import type { Executor } from "./executor";
 import { locateFunction } from "./locate";
 import { profilingHooks } from "./frames";
+import { lineInstrumentation } from "./line-hooks";
 
 /** Where a cell's results go (the kernel sends them on IOPub, or as reply payload). */
 export interface CellOutput {
@@ -90,7 +91,9 @@ export class CellRunner {
         this.interruptListeners.add(listener);
         return () => this.interruptListeners.delete(listener);
       },
+      callInterruptibly: (fn) => this.executor.callInterruptibly(fn),
       profiling: this.profiling,
+      lines: lineInstrumentation(this.executor, evaluate, this.cwd),
       cwd: this.cwd,
     };
   }

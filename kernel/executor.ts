@@ -73,7 +73,7 @@ export class Executor {
     const { code: baseJs, map } = takeInlineSourceMap(converted.output);
     const isAsync = !!converted.hasToplevelAwait;
     const wrapper = { head: `(${isAsync ? "async " : ""}function (exports, require) { `, tail: "\n})(__tsprof__.exports, __tsprof__.require)" };
-    const unit = this.units.add({ file: options.file, source: code, category: "cell", lineOffset: TSLAB_PREFIX_LINES, baseJs, baseMap: map, wrapper });
+    const unit = this.units.add({ file: options.file, source: code, firstLine: options.line, category: "cell", lineOffset: TSLAB_PREFIX_LINES, baseJs, baseMap: map, wrapper });
     const execute = () => this.execute(unit, isAsync);
     await (options.measure ? options.measure(execute) : execute());
     this.prevDecl = converted.declOutput ?? "";
@@ -172,7 +172,7 @@ export class Executor {
     const sourcePath = filename.replace(/\.js$/, ".ts");
     const source = fs.existsSync(sourcePath) ? fs.readFileSync(sourcePath, "utf8") : compiled;
     const file = path.relative(this.rootDir, sourcePath);
-    const unit = this.units.add({ file, source, category: "module", lineOffset: 0, baseJs, baseMap: map, wrapper: null });
+    const unit = this.units.add({ file, source, firstLine: 1, category: "module", lineOffset: 0, baseJs, baseMap: map, wrapper: null });
     const mod = new Module(filename, module);
     mod.filename = filename;
     mod.paths = (Module as any)._nodeModulePaths(path.dirname(filename));

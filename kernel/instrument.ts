@@ -65,7 +65,7 @@ export function findFunctions(program: acorn.Program): FunctionSite[] {
   return sites;
 }
 
-function childNodes(node: AnyNode): AnyNode[] {
+export function childNodes(node: AnyNode): AnyNode[] {
   const out: AnyNode[] = [];
   for (const value of Object.values(node)) {
     if (Array.isArray(value)) {

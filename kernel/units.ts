@@ -21,6 +21,8 @@ export interface UnitRuntime {
 export interface Unit extends SourceUnit {
   id: number;
   category: FunctionCategory;
+  /** 1-based line of the cell (or file) where `source` starts. */
+  firstLine: number;
   /** Lines of the source file the map points to that come before the user's first line. */
   lineOffset: number;
   /** The JS tslab produced, before instrumentation (what %lprun re-instruments). */
@@ -38,6 +40,8 @@ export interface Unit extends SourceUnit {
 export interface UnitSpec {
   file: string;
   source: string;
+  /** 1-based line of the cell (or file) where `source` starts: cell parts below a magic start lower. */
+  firstLine: number;
   category: FunctionCategory;
   lineOffset: number;
   baseJs: string;

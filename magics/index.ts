@@ -1,8 +1,12 @@
 /** The magics tsprof ships. Each lives in a file of its own; this is the list. */
 import { MagicRegistry, type MagicSpec } from "./registry";
 import { lsmagic } from "./lsmagic";
+import { prun } from "./prun";
+import { lprun } from "./lprun";
+import { timeit } from "./timeit";
+import { time } from "./time";
 
-const builtins: MagicSpec<any>[] = [];
+const builtins: MagicSpec<any>[] = [prun, lprun, timeit, time];
 
 export function createRegistry(): MagicRegistry {
   const registry = new MagicRegistry();

@@ -164,3 +164,26 @@ export interface TimeResult {
   wall: number;
   statement: string;
 }
+
+/** One variant in a side-by-side comparison (the walkthrough's closing table). */
+export interface ComparisonRow {
+  label: string;
+  /** Mean seconds per loop, %timeit's headline number. */
+  time: number;
+  /** Standard deviation of the runs, seconds per loop. */
+  stdev: number;
+  /** The baseline's time divided by this row's: how many times faster than the baseline. */
+  speedup: number;
+  /** Peak memory increment (MemoryResult.increment), bytes; null when not measured. */
+  memory: number | null;
+  /** This row's memory divided by the baseline's; null when either is unknown or the baseline's is 0. */
+  memoryRatio: number | null;
+  /** Lines of code of the variant, as the author counted them; null when not given. */
+  linesOfCode: number | null;
+}
+
+/** Variants measured the same way, compared with the first (the baseline). */
+export interface Comparison {
+  baseline: string;
+  rows: ComparisonRow[];
+}

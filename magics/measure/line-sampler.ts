@@ -1,0 +1,87 @@
+/**
+ * Times the lines of instrumented functions from a worker thread (line-sampler-worker.ts) that
+ * reads, every ~100 µs, the statement each profiled function is on. The instrumented code only
+ * stores ids in shared memory; no clock is read on the main thread, so a ~4 ns loop body stays
+ * cheap. The worker is stopped whatever happens to the statement.
+ */
+import path from "node:path";
+import { Worker } from "node:worker_threads";
+
+/** Microseconds between readings. */
+export const DEFAULT_INTERVAL_MICROS = 100;
+
+/** A profiled function's counters as its instrumented copy writes them (shared memory). */
+export interface FunctionCounters {
+  hits: Uint32Array;
+  current: Int32Array;
+}
+
+/** What the worker reads and writes for one function. */
+export interface SampledCounters extends FunctionCounters {
+  /** Nanoseconds per probe id. */
+  nanos: Float64Array;
+  /** How many times each hit counter wrapped past 2^32. */
+  carries: Uint32Array;
+}
+
+export interface LineMeasurements {
+  /** Exact hits per probe id. */
+  hits: number[];
+  /** Seconds per probe id. */
+  times: number[];
+}
+
+export interface LineSampled<T> {
+  /** Per function, in the order given. */
+  functions: LineMeasurements[];
+  /** Wall time of `execute`, seconds. */
+  wallTime: number;
+  value?: T;
+  error?: unknown;
+  threw: boolean;
+}
+
+function shared<A extends Float64Array | Uint32Array | Int32Array>(Type: { new (b: SharedArrayBuffer): A; BYTES_PER_ELEMENT: number }, n: number): A {
+  return new Type(new SharedArrayBuffer(Type.BYTES_PER_ELEMENT * n));
+}
+
+export async function sampleLines<T>(counters: FunctionCounters[], execute: () => Promise<T>, intervalMicros = DEFAULT_INTERVAL_MICROS): Promise<LineSampled<T>> {
+  const functions: SampledCounters[] = counters.map(({ hits, current }) => ({ hits, current, nanos: shared(Float64Array, hits.length), carries: shared(Uint32Array, hits.length) }));
+  const control = shared(Int32Array, 2);
+  const worker = new Worker(path.join(__dirname, "line-sampler-worker.js"), { workerData: { functions, control, intervalMicros } });
+  worker.unref();
+  const exited = new Promise<void>((resolve, reject) => {
+    worker.once("exit", () => resolve());
+    worker.once("error", reject);
+  });
+  let value: T | undefined;
+  let error: unknown;
+  let threw = false;
+  let wallTime = 0;
+  try {
+    await Promise.race([new Promise((resolve) => worker.once("online", resolve)), exited]);
+    const started = process.hrtime.bigint();
+    try {
+      value = await execute();
+    } catch (e) {
+      error = e;
+      threw = true;
+    }
+    wallTime = Number(process.hrtime.bigint() - started) / 1e9;
+  } finally {
+    await stop(worker, control, exited);
+  }
+  const measured = functions.map((f) => ({
+    hits: Array.from(f.hits, (n, id) => n + f.carries[id] * 2 ** 32),
+    times: Array.from(f.nanos, (ns) => ns / 1e9),
+  }));
+  return { functions: measured, wallTime, value, error, threw };
+}
+
+/** Asks the worker to take its last reading and end; one that does not is terminated. */
+async function stop(worker: Worker, control: Int32Array, exited: Promise<void>): Promise<void> {
+  Atomics.store(control, 0, 1);
+  Atomics.notify(control, 1);
+  const late = new Promise<"late">((resolve) => setTimeout(() => resolve("late"), 2000).unref());
+  if ((await Promise.race([exited, late])) === "late") await worker.terminate();
+}
