@@ -42,9 +42,24 @@ export class CellRunner {
       if (part.kind === "code") {
         const { value, hasValue } = await this.executor.run(part.code, { file, line: part.line });
         if (hasValue && isLast && value !== undefined) output.result(value);
+      } else if (part.assign) {
+        await this.runAssignedMagic(part, this.context(file, part.line, executionCount, output));
       } else {
         await this.runMagic(part, this.context(file, part.line, executionCount, output));
       }
+    }
+  }
+
+  /** `t = %timeit -o f()`: the magic's value (undefined if it has none) goes to `t` instead of the cell's output, as in IPython. */
+  private async runAssignedMagic(part: MagicPart, ctx: MagicContext): Promise<void> {
+    let value: unknown;
+    await this.runMagic(part, { ...ctx, setResult: (v) => (value = v) });
+    const slot = globalThis as { __tsprof_magic_value__?: unknown };
+    slot.__tsprof_magic_value__ = value;
+    try {
+      await ctx.evaluate(`${part.assign} = (globalThis as any).__tsprof_magic_value__;`);
+    } finally {
+      delete slot.__tsprof_magic_value__;
     }
   }
 

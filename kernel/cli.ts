@@ -2,8 +2,6 @@
 /** `tsprof install | kernel | walkthrough` — the command line, shaped like tslab's. */
 import { Command } from "commander";
 import { install } from "./install";
-import { startKernel } from "./main";
-import { runWalkthrough } from "./walkthrough";
 
 const program = new Command("tsprof").description("TypeScript Jupyter kernel with profiling magics").version(require("../../package.json").version);
 
@@ -20,14 +18,15 @@ program
   .command("kernel")
   .description("Start the kernel (Jupyter runs this from the kernelspec)")
   .requiredOption("--config-file <file>", "the connection file Jupyter wrote")
-  .action((options) => startKernel(options.configFile));
+  // Loaded on use: `install` must not need the kernel (its TypeScript compiler and magics).
+  .action((options) => require("./main").startKernel(options.configFile));
 
 program
   .command("walkthrough")
   .description("Install the kernel for this user, then run the forward-pass walkthrough notebook")
   .option("--open", "open it in Jupyter Notebook instead of executing it headless")
   .option("--python <path>", "the Python with Jupyter")
-  .action((options) => runWalkthrough(options));
+  .action((options) => require("./walkthrough").runWalkthrough(options));
 
 program.parseAsync(process.argv).catch((e) => {
   console.error(e instanceof Error ? e.message : e);

@@ -5,5 +5,6 @@ import { MIME_BUNDLE, type MimeBundle } from "../magics/context";
 export function mimeBundleOf(value: unknown): MimeBundle {
   const rich = (value as any)?.[MIME_BUNDLE];
   if (typeof rich === "function") return rich.call(value);
-  return { "text/plain": typeof value === "string" ? `'${value}'` : util.inspect(value, { depth: 4, maxArrayLength: 50 }) };
+  // util.inspect quotes strings as JavaScript would ("it's"), like IPython's repr.
+  return { "text/plain": util.inspect(value, { depth: 4, maxArrayLength: 50 }) };
 }

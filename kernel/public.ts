@@ -5,6 +5,10 @@
  */
 import { tslabJupyter, tslabPublic } from "./tslab-bridge";
 import type { MimeBundle } from "../magics/context";
+import { figureBundle, recordTable, resultViews, type ProfileViewOptions, type RecordTableOptions, type ShowableResult } from "../magics/views/display";
+import { libraryElement, type Figure } from "../magics/views/plotly";
+import { compareTimings, type ComparedVariant } from "../magics/measure/compare";
+import type { Comparison } from "../magics/model/profile";
 
 interface OutputControl {
   clear(wait: boolean): void;
@@ -34,6 +38,26 @@ export const display = {
   mime(bundle: MimeBundle): void {
     tslabJupyter.lastWriteDisplayData?.({ data: bundle as any, metadata: {}, transient: {} }, false);
   },
+  /**
+   * Shows a result the way its magic does: `%prun -r`'s profile (sortable table, call tree,
+   * top functions; `{sort: ["cumulative"], limits: ["10"]}` as -s/-l), `%lprun -r`'s, `%timeit -o`'s,
+   * a comparison. `{tableOnly: true}` leaves out the charts.
+   */
+  profile(result: ShowableResult, options?: ProfileViewOptions): void {
+    for (const bundle of resultViews(result, options)) display.mime(bundle);
+  },
+  /** A sortable table of objects, one per row, e.g. `display.table(rows, {heat: "ms"})`. */
+  table(rows: readonly Record<string, unknown>[], options?: RecordTableOptions): void {
+    display.mime(recordTable(rows, options));
+  },
+  /** A plotly figure `{data, layout}`, drawn offline (and natively where plotly is rendered). */
+  chart(figure: Partial<Figure>, description?: string): void {
+    display.mime(figureBundle(figure, description));
+  },
+  /** Embeds plotly.js in this output again, for charts whose page lost it (the output that carried it was cleared). */
+  plotlyLibrary(): void {
+    display.mime({ "text/html": `${libraryElement()}<div>plotly.js is loaded on this page.</div>`, "text/plain": "plotly.js embedded" });
+  },
   /** Clears the cell's output; with `wait`, only when the next output arrives (no flicker). */
   clear(wait = false): void {
     currentOutput?.clear(wait);
@@ -42,7 +66,18 @@ export const display = {
 
 export const versions = tslabPublic.versions;
 
+/**
+ * Variants of one computation side by side, against the first: `%timeit -o` results (and
+ * optionally `%memit -o` ones and lines of code) in, a table and a chart of times and speedups
+ * shown, the Comparison returned.
+ */
+export function compare(variants: readonly ComparedVariant[]): Comparison {
+  const comparison = compareTimings(variants);
+  display.profile(comparison);
+  return comparison;
+}
+
 export const publicModules: Record<string, unknown> = {
   tslab: tslabPublic,
-  tsprof: { display, versions },
+  tsprof: { display, versions, compare },
 };

@@ -165,7 +165,11 @@ export class KernelServer {
       stream: (name, text) => send("stream", { name, text }),
       display: (bundle: MimeBundle) => send("display_data", { data: bundle, metadata: {}, transient: {} }),
       page: (text) => payload.push({ source: "page", data: { "text/plain": text }, start: 0 }),
-      result: (value) => send("execute_result", { execution_count: count, data: mimeBundleOf(value), metadata: {} }),
+      result: (value) => {
+        const data = mimeBundleOf(value);
+        this.history.setOutput(count, String(data["text/plain"] ?? ""));
+        send("execute_result", { execution_count: count, data, metadata: {} });
+      },
       clear: (wait) => send("clear_output", { wait }),
     };
   }

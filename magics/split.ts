@@ -24,11 +24,15 @@ export interface MagicPart {
   help: boolean;
   /** 1-based cell line of the magic. */
   line: number;
+  /** `t = %timeit -o f()` or `const t = %timeit -o f()` (IPython's form): the target its value is assigned to. */
+  assign?: string;
 }
 
 export type CellPart = CodePart | MagicPart;
 
 const MAGIC_LINE = /^\s*(%%?)([A-Za-z_][\w]*)(\?*)(?:\s+(.*))?\s*$/;
+/** A line magic whose value is assigned: `[const|let|var] name = %magic args`. */
+const ASSIGNED_MAGIC_LINE = /^\s*((?:(?:const|let|var)\s+)?[A-Za-z_$][\w$]*)\s*=\s*(%[A-Za-z_].*)$/;
 
 export function splitCell(source: string): CellPart[] {
   const lines = source.split("\n");
@@ -47,10 +51,11 @@ export function splitCell(source: string): CellPart[] {
     pending = [];
   };
   lines.forEach((text, i) => {
-    const m = MAGIC_LINE.exec(text);
+    const assigned = ASSIGNED_MAGIC_LINE.exec(text);
+    const m = MAGIC_LINE.exec(assigned ? assigned[2] : text);
     if (m && m[1] === "%") {
       flush();
-      parts.push(magicPart("line", m, "", i + 1));
+      parts.push({ ...magicPart("line", m, "", i + 1), ...(assigned ? { assign: assigned[1] } : {}) });
       pendingStart = i + 2;
       return;
     }

@@ -118,6 +118,17 @@ export interface MemoryResult {
   statement: string;
   /** Repeats run (-r); peak and increment are the maximum over them. */
   repeats: number;
+  /**
+   * True when peak.rss is the kernel's high-water mark (Linux VmHWM, reset before each run): exact,
+   * including memory allocated and freed between two samples. False: the highest sample.
+   */
+  exactPeak: boolean;
+  /** Seconds from the baseline to the end of the last run. */
+  duration: number;
+  /** A full garbage collection ran before the baseline (-g). */
+  collected: boolean;
+  /** Measuring stopped at the -t limit: later runs were skipped, the peak is that of the measured time. */
+  timedOut: boolean;
 }
 
 /** One line of %mprun output. */

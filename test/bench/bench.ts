@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { benchPrun } from "./prun.bench";
+import { benchForward } from "./forward.bench";
 
 type Results = Record<string, Record<string, unknown>>;
 
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
   const results: Results = {};
   results.python_anchor = pythonAnchor();
   results.prun = await benchPrun();
+  results.forward_pass_steps = await benchForward();
   printTable(results);
   const json = JSON.stringify(results, null, 2);
   fs.writeFileSync("bench-results.json", json + "\n");

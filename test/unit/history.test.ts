@@ -10,3 +10,12 @@ test("tail, range and glob search like IPython's history", () => {
   assert.deepEqual(h.query({ hist_access_type: "search", pattern: "let *" }), [[1, 1, "let a = 1"], [1, 3, "let b = 2"]]);
   assert.deepEqual(h.query({ hist_access_type: "search", pattern: "a ? 1", unique: true }), [[1, 2, "a + 1"]]);
 });
+
+test("with output, each entry holds the input and the text of its result (null if none)", () => {
+  const h = new History();
+  h.add(1, "let a = 1");
+  h.add(2, "a + 1");
+  h.setOutput(2, "2");
+  assert.deepEqual(h.query({ hist_access_type: "tail", n: 2, output: true }), [[1, 1, ["let a = 1", null]], [1, 2, ["a + 1", "2"]]]);
+  assert.deepEqual(h.query({ hist_access_type: "range", session: 2, start: 1, stop: 3 }), [], "no earlier sessions are kept");
+});

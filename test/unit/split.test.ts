@@ -21,3 +21,10 @@ test("%name? asks for help; code with % inside lines is code", () => {
   assert.equal((splitCell("%prun?")[0] as any).help, true);
   assert.deepEqual(splitCell("const r = 7 % 3;"), [{ kind: "code", code: "const r = 7 % 3;", line: 1 }]);
 });
+
+test("a line magic's value can be assigned, IPython's `t = %timeit -o f()`", () => {
+  assert.deepEqual(splitCell("const t = %timeit -o f(1)\nx = %prun -r g()"), [
+    { kind: "magic", form: "line", name: "timeit", args: "-o f(1)", body: "", help: false, line: 1, assign: "const t" },
+    { kind: "magic", form: "line", name: "prun", args: "-r g()", body: "", help: false, line: 2, assign: "x" },
+  ]);
+});

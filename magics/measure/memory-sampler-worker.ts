@@ -1,0 +1,83 @@
+/**
+ * The memory sampler's thread. Every interval it reads the process's RSS (/proc/self/statm: the
+ * whole process, so the main thread's allocations) and, for %memit, asks the main thread for its
+ * isolate's heap split through the inspector (a worker's own process.memoryUsage() would report
+ * the worker's heap, and V8's heap can only be read on its own thread). The inspector delivers
+ * such a request by interrupting the main thread at its next safe point, even inside a tight
+ * synchronous loop, so readings keep coming while a statement runs; one request is in flight at
+ * a time, and a reading is held until the next one arrives (none arrive while the main thread is
+ * inside one long native call or a GC pause). For %mprun it also attributes each RSS change to
+ * the line the profiled functions are on (memory-lines.ts).
+ *
+ * Between readings the thread blocks in Atomics.wait (sub-millisecond intervals, woken at once
+ * by a stop), then turns its event loop once to take the inspector's answers.
+ */
+import inspector from "node:inspector";
+import { parentPort, workerData } from "node:worker_threads";
+import { LineMemoryAttribution, type LineCounters } from "./memory-lines";
+import { readPeakRss, rssReader } from "./memory-readings";
+import { CONTROL, type SamplerData, type SamplerReport } from "./memory-sampler-protocol";
+
+const { control, origin, windowPeak, intervalMicros, timeoutSeconds, sampleHeap, lines } = workerData as SamplerData;
+
+/** Runs on the main thread, in its main context, by way of the inspector; allocates a few objects there. */
+const HEAP_EXPRESSION = "(() => { const m = process.memoryUsage(); return [m.heapUsed, m.external, m.arrayBuffers]; })()";
+
+function connectToMainThread(): inspector.Session | null {
+  if (!sampleHeap) return null;
+  try {
+    const session = new inspector.Session();
+    session.connectToMainThread();
+    return session;
+  } catch {
+    return null; // a Node built without the inspector: heap fields come from the run ends only
+  }
+}
+
+const session = connectToMainThread();
+let heap = [NaN, NaN, NaN];
+let inFlight = false;
+
+function requestHeapReading(): void {
+  if (!session || inFlight) return;
+  inFlight = true;
+  session.post("Runtime.evaluate", { expression: HEAP_EXPRESSION, returnByValue: true, silent: true }, (error, answer) => {
+    inFlight = false;
+    const value = answer?.result?.value;
+    if (!error && Array.isArray(value)) heap = value;
+  });
+}
+
+const turnEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+async function sample(): Promise<SamplerReport> {
+  const rss = rssReader();
+  const attributions = lines.map((counters: LineCounters) => new LineMemoryAttribution(counters));
+  parentPort!.postMessage({ ready: true, heapSampled: session !== null });
+  Atomics.wait(control, CONTROL.GO, 0);
+  const start = origin[0];
+  const samples: number[] = [];
+  let lastRss = rss.read();
+  for (;;) {
+    const stopping = Atomics.load(control, CONTROL.STOP) === 1;
+    const t = Number(process.hrtime.bigint() - start) / 1e9;
+    const now = rss.read();
+    for (const attribution of attributions) attribution.record(now, now - lastRss);
+    lastRss = now;
+    samples.push(t, now, heap[0], heap[1], heap[2]);
+    if (stopping) break;
+    if (timeoutSeconds !== null && t >= timeoutSeconds) {
+      windowPeak[0] = readPeakRss() ?? NaN;
+      Atomics.store(control, CONTROL.TIMED_OUT, 1);
+      break;
+    }
+    requestHeapReading();
+    Atomics.wait(control, CONTROL.WAKE, 0, intervalMicros / 1000);
+    await turnEventLoop();
+  }
+  rss.close();
+  session?.disconnect();
+  return { samples: Float64Array.from(samples), lines: attributions.map((a) => a.measurements()) };
+}
+
+sample().then((report) => parentPort!.postMessage(report));

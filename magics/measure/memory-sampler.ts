@@ -1,0 +1,222 @@
+/**
+ * Measures the memory a statement uses, for %memit and %mprun: a baseline before it, then its
+ * runs with a sampler thread (memory-sampler-worker.ts) reading memory every interval, and the
+ * peak. The peak RSS is exact where Linux allows it: the kernel's high-water mark is reset before
+ * each run and read after it, so memory allocated and freed again between two readings still
+ * counts. The other fields' peaks are the highest readings. The thread is stopped whatever
+ * happens to the statement.
+ */
+import path from "node:path";
+import { Worker } from "node:worker_threads";
+import type { MemoryResult, MemorySample } from "../model/profile";
+import type { LineCounters, LineMemoryMeasurements } from "./memory-lines";
+import { collectGarbage, readMemory, readPeakRss, resetPeakRss } from "./memory-readings";
+import { CONTROL, type SamplerData, type SamplerReport } from "./memory-sampler-protocol";
+
+export interface MemoryOptions {
+  /** Seconds between readings. */
+  interval: number;
+  /** Stop measuring after this many seconds (further runs are skipped; a running one finishes); null: no limit. */
+  timeout: number | null;
+  /** Runs of the statement (-r); the peak is the highest over them, the baseline is taken once. */
+  repeats: number;
+  /** A full garbage collection before the baseline (-g). */
+  collectGarbage: boolean;
+  /** Read the main isolate's heap split during the runs (costs the main thread ~25 µs a reading). */
+  sampleHeap: boolean;
+  /** %mprun: attribute RSS changes to these functions' lines. */
+  lines: LineCounters[];
+}
+
+export interface MemoryMeasured<T> {
+  /** Everything of %memit's result but the statement. */
+  result: Omit<MemoryResult, "statement">;
+  /** Per function of `options.lines`. */
+  lines: LineMemoryMeasurements[];
+  value?: T;
+  error?: unknown;
+  threw: boolean;
+}
+
+/**
+ * The thread's own heap counts in the process's RSS: a small young generation keeps it from
+ * growing while it reads (it otherwise grows its semispaces to several MiB).
+ */
+const SAMPLER_LIMITS = { maxYoungGenerationSizeMb: 1 };
+
+/** How long a stopping thread may take before it is terminated. */
+const STOP_DEADLINE_MS = 2000;
+
+export async function measureMemory<T>(execute: () => Promise<T>, options: MemoryOptions): Promise<MemoryMeasured<T>> {
+  const sampler = await Sampler.start(options);
+  const runs: RunOutcome<T> = { runs: 0, duration: 0, peaks: [], ends: [], threw: false, exactPeak: false, timedOut: false, collected: false };
+  let baseline!: MemorySample;
+  let report: SamplerReport;
+  try {
+    runs.collected = options.collectGarbage && collectGarbage();
+    baseline = sampler.go();
+    await runAll(execute, sampler, options.repeats, runs);
+  } finally {
+    report = await sampler.stop();
+  }
+  return { result: summarize(baseline, report, runs, options.interval), lines: report.lines, value: runs.value, error: runs.error, threw: runs.threw };
+}
+
+interface RunOutcome<T> {
+  runs: number;
+  /** Seconds from the baseline to the end of the last run. */
+  duration: number;
+  /** Exact peak RSS of each run (VmHWM), where known. */
+  peaks: number[];
+  /** A main-thread reading at the end of each run (exact heap fields then). */
+  ends: MemorySample[];
+  value?: T;
+  error?: unknown;
+  threw: boolean;
+  exactPeak: boolean;
+  timedOut: boolean;
+  collected: boolean;
+}
+
+async function runAll<T>(execute: () => Promise<T>, sampler: Sampler, repeats: number, out: RunOutcome<T>): Promise<void> {
+  for (let run = 0; run < repeats && !out.timedOut; run++) {
+    out.exactPeak = resetPeakRss();
+    try {
+      out.value = await execute();
+    } catch (e) {
+      out.error = e;
+      out.threw = true;
+    }
+    out.runs++;
+    out.duration = sampler.elapsed();
+    out.timedOut = sampler.timedOut();
+    const peak = out.timedOut ? sampler.windowPeak() : out.exactPeak ? readPeakRss() : null;
+    if (peak !== null) out.peaks.push(peak);
+    else out.exactPeak = false;
+    if (!out.timedOut) out.ends.push(readMemory(sampler.elapsed()));
+    if (out.threw) return;
+  }
+}
+
+function summarize(baseline: MemorySample, report: SamplerReport, runs: RunOutcome<unknown>, interval: number): Omit<MemoryResult, "statement"> {
+  const samples = timeline(baseline, report.samples, runs.ends);
+  const peak = { ...baseline };
+  for (const s of samples) {
+    for (const key of ["rss", "heapUsed", "external", "arrayBuffers"] as const) peak[key] = Math.max(peak[key], s[key]);
+  }
+  peak.rss = Math.max(peak.rss, ...runs.peaks);
+  peak.t = samples.reduce((best, s) => (s.rss > best.rss ? s : best), baseline).t;
+  return {
+    baseline,
+    peak,
+    samples,
+    increment: peak.rss - baseline.rss,
+    interval,
+    repeats: runs.runs,
+    exactPeak: runs.exactPeak,
+    duration: runs.duration,
+    collected: runs.collected,
+    timedOut: runs.timedOut,
+  };
+}
+
+/** The baseline, the thread's readings and the run ends, in time order; a heap field not read yet holds its last value. */
+function timeline(baseline: MemorySample, flat: Float64Array, ends: MemorySample[]): MemorySample[] {
+  const read: MemorySample[] = [];
+  for (let i = 0; i + 4 < flat.length; i += 5) read.push({ t: flat[i], rss: flat[i + 1], heapUsed: flat[i + 2], external: flat[i + 3], arrayBuffers: flat[i + 4] });
+  const samples = [baseline, ...[...read, ...ends].sort((a, b) => a.t - b.t)];
+  for (let i = 1; i < samples.length; i++) {
+    for (const key of ["heapUsed", "external", "arrayBuffers"] as const) if (Number.isNaN(samples[i][key])) samples[i][key] = samples[i - 1][key];
+  }
+  return samples;
+}
+
+/** The sampler thread, from its start (ready to read) to its stop. */
+class Sampler {
+  private origin = 0n;
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly data: SamplerData,
+    private readonly report: Promise<SamplerReport>,
+    private readonly exited: Promise<void>,
+  ) {}
+
+  static async start(options: MemoryOptions): Promise<Sampler> {
+    const data: SamplerData = {
+      control: new Int32Array(new SharedArrayBuffer(4 * 4)),
+      origin: new BigInt64Array(new SharedArrayBuffer(8)),
+      windowPeak: new Float64Array(new SharedArrayBuffer(8)),
+      intervalMicros: options.interval * 1e6,
+      timeoutSeconds: options.timeout,
+      sampleHeap: options.sampleHeap,
+      lines: options.lines,
+    };
+    const worker = new Worker(path.join(__dirname, "memory-sampler-worker.js"), { workerData: data, resourceLimits: SAMPLER_LIMITS });
+    worker.unref();
+    const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+    const failed = new Promise<never>((_, reject) => worker.once("error", reject));
+    failed.catch(() => {});
+    const messages = (predicate: (m: any) => boolean) =>
+      new Promise<any>((resolve, reject) => {
+        const listener = (m: any) => predicate(m) && (worker.off("message", listener), resolve(m));
+        worker.on("message", listener);
+        exited.then(() => reject(new Error("the memory sampler thread ended before it reported")));
+      });
+    const ready = messages((m) => m.ready === true);
+    const report = Promise.race([messages((m) => m.samples instanceof Float64Array), failed]);
+    report.catch(() => {});
+    const sampler = new Sampler(worker, data, report, exited);
+    try {
+      await Promise.race([ready, failed]);
+    } catch (e) {
+      await sampler.stop().catch(() => {});
+      throw e;
+    }
+    return sampler;
+  }
+
+  /** Takes the baseline (t = 0) and lets the thread start reading. */
+  go(): MemorySample {
+    this.origin = process.hrtime.bigint();
+    const baseline = readMemory(0);
+    this.data.origin[0] = this.origin;
+    Atomics.store(this.data.control, CONTROL.GO, 1);
+    Atomics.notify(this.data.control, CONTROL.GO);
+    return baseline;
+  }
+
+  /** Seconds since the baseline. */
+  elapsed(): number {
+    return Number(process.hrtime.bigint() - this.origin) / 1e9;
+  }
+
+  timedOut(): boolean {
+    return Atomics.load(this.data.control, CONTROL.TIMED_OUT) === 1;
+  }
+
+  /** VmHWM when the -t window closed; null if unknown. */
+  windowPeak(): number | null {
+    const peak = this.data.windowPeak[0];
+    return Number.isNaN(peak) ? null : peak;
+  }
+
+  /** Asks the thread for its last reading and its report; one that does not end in time is terminated. */
+  async stop(): Promise<SamplerReport> {
+    const { control } = this.data;
+    Atomics.store(control, CONTROL.STOP, 1);
+    Atomics.store(control, CONTROL.GO, 1);
+    Atomics.notify(control, CONTROL.GO);
+    Atomics.notify(control, CONTROL.WAKE);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), STOP_DEADLINE_MS)));
+    try {
+      const report = await Promise.race([this.report, late]);
+      if (report === "late") throw new Error(`the memory sampler thread did not stop within ${STOP_DEADLINE_MS} ms`);
+      return report;
+    } finally {
+      if ((await Promise.race([this.exited, late])) === "late") await this.worker.terminate();
+      clearTimeout(timer);
+    }
+  }
+}

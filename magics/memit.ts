@@ -1,0 +1,94 @@
+/**
+ * %memit / %%memit — memory_profiler's %memit for TypeScript cells: the statement's peak memory
+ * and its increment over the memory before it, with the split into JS heap, external memory and
+ * ArrayBuffers beside it, and a timeline of memory while it ran.
+ */
+import { MagicError, MIME_BUNDLE, type MagicContext } from "./context";
+import { defineMagic } from "./registry";
+import { measureMemory, type MemoryMeasured } from "./measure/memory-sampler";
+import { memitViews } from "./views/memory-views";
+import type { MemoryResult } from "./model/profile";
+
+/** Seconds between readings: ~1.5% of the main thread's time on the forward pass (npm run bench). */
+export const DEFAULT_INTERVAL = 0.001;
+/** Below this the thread's waits are mostly their own overhead (npm run bench: sampler resolution). */
+export const MIN_INTERVAL = 1e-4;
+
+export const memit = defineMagic({
+  name: "memit",
+  forms: ["line", "cell"],
+  summary: "Measure the peak memory of a statement: memory_profiler's `peak memory: X MiB, increment: Y MiB`, the heap split and a timeline.",
+  description: `
+Runs the statement (or, as %%memit, the cell's body) in the notebook's context — names it
+declares stay defined — and prints memory_profiler's line: the peak resident set size (RSS) of
+the kernel process while it ran, and the increment over the RSS just before it. Beside it: each
+kind of memory before, at its peak and the difference — heapUsed (V8's JS heap: objects, plain
+arrays, strings), external (memory outside that heap owned by JS objects) and arrayBuffers (the
+part of external that holds typed arrays and Buffers) — and a chart of memory over time.
+
+The RSS peak is exact on Linux: the kernel's high-water mark (VmHWM) is reset before each run
+and read after it, so memory allocated and freed again during the statement counts. The other
+peaks are the highest of readings taken every -i seconds by a thread that interrupts the main
+thread briefly for its heap figures. RSS also moves for reasons of its own: memory freed earlier
+and reused (then the increment is smaller than what was allocated), or pages never written (a
+new Float64Array is not resident until it is filled). A statement that throws still shows what
+was measured, then the error.
+
+In cell mode (%%memit), code on the %%memit line is setup: it runs first, unmeasured, and the
+body sees the names it declares.
+
+Examples:
+  %memit new Float64Array(1e6).fill(1)
+  %memit -r 3 -g forward(x, w1, w2)
+  %memit -o -q makeMatrix(1000)            (the cell's value is the MemoryResult)
+  %%memit const n = 1000
+  const m = Array.from({ length: n }, () => new Array(n).fill(0))`,
+  positional: "statement",
+  options: {
+    repeat: { short: "r", type: "integer", metavar: "N", help: "run the statement N times and report the highest peak (default 1)" },
+    interval: { short: "i", type: "number", metavar: "SECONDS", help: `seconds between memory readings (default ${DEFAULT_INTERVAL}, at least ${MIN_INTERVAL})` },
+    timeout: { short: "t", type: "number", metavar: "SECONDS", help: "stop measuring after SECONDS: later runs are skipped (a running statement finishes)" },
+    returnResult: { short: "o", type: "boolean", help: "return the MemoryResult as the cell's value" },
+    quiet: { short: "q", type: "boolean", help: "show nothing (use with -o)" },
+    gc: { short: "g", type: "boolean", help: "run a full garbage collection before taking the baseline" },
+  },
+  async run(ctx, call) {
+    const { repeat = 1, interval = DEFAULT_INTERVAL, timeout } = call.options;
+    if (repeat < 1) throw new MagicError(`%memit: -r must be at least 1 run, got ${repeat}.`);
+    if (!(interval >= MIN_INTERVAL)) throw new MagicError(`%memit: -i must be at least ${MIN_INTERVAL} seconds, got ${interval}.`);
+    if (timeout !== undefined && !(timeout > 0)) throw new MagicError(`%memit: -t must be a positive number of seconds, got ${timeout}.`);
+    const statement = await prepareStatement(ctx, call.form, call.rest, call.body);
+    const options = { interval, timeout: timeout ?? null, repeats: repeat, collectGarbage: call.options.gc, sampleHeap: true, lines: [] };
+    let measured: MemoryMeasured<unknown> | undefined;
+    try {
+      await ctx.evaluate(statement, {
+        measure: async (execute) => {
+          measured = await measureMemory(execute, options);
+          return measured.value as any;
+        },
+      });
+    } catch (e) {
+      // A measured statement's own error is reported after its numbers; this one did not compile.
+      if (!measured) throw e;
+    }
+    // Only declarations of types: nothing ran, so there is nothing to report (as %time).
+    if (!measured) return;
+    const result: MemoryResult = { ...measured.result, statement: call.statement };
+    if (!call.options.quiet) for (const bundle of memitViews(result)) ctx.display(bundle);
+    if (call.options.returnResult) ctx.setResult(withRichView(result));
+    if (measured.threw) throw measured.error;
+  },
+});
+
+/** %%memit runs the code on its line first, unmeasured (memory_profiler's setup); the body keeps its cell lines. */
+async function prepareStatement(ctx: MagicContext, form: "line" | "cell", rest: string, body: string): Promise<string> {
+  if (form === "line") return rest;
+  if (body.trim() === "") throw new MagicError("%%memit: the cell has nothing to measure: put the statement below the %%memit line (code on that line is setup).");
+  if (rest.trim() !== "") await ctx.evaluate(rest);
+  return "\n" + body;
+}
+
+/** The returned result stays plain data; as a cell's value it shows the line and its split. */
+function withRichView(result: MemoryResult): MemoryResult {
+  return Object.defineProperty(result, MIME_BUNDLE, { value: () => memitViews(result)[0], enumerable: false });
+}

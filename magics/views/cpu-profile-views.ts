@@ -1,0 +1,151 @@
+/** %prun's views: the cProfile table (text + sortable HTML), an icicle chart of the call tree, the top functions by self time. */
+import type { MimeBundle } from "../context";
+import type { CallTreeNode, CpuProfileResult, FunctionCategory, FunctionStats } from "../model/profile";
+import { cpuProfileText, profileSummary, UNCOUNTED, UNCOUNTED_NOTE } from "./cpu-profile-text";
+import { heatShares, htmlTable, type TableCell } from "./html-table";
+import { chartBundle, plotlyText, type Figure } from "./plotly";
+import { functionDescription, orderRows, type ProfileOrder } from "./profile-order";
+
+/** How many functions the self-time bar chart shows. */
+const TOP_FUNCTIONS = 15;
+/** Call-tree nodes below this share of the total are left out of the icicle (they stay in their parent's width). */
+const MIN_NODE_SHARE = 0.001;
+const MAX_NODES = 3000;
+/** Levels the icicle shows at once (click a box to see deeper). */
+const MAX_DEPTH = 8;
+/** Flame-chart colours by where the function lives: the user's code warm, the rest cool or grey. */
+const CATEGORY_COLORS: Record<FunctionCategory, string> = {
+  cell: "#e8590c",
+  module: "#f59f00",
+  library: "#1c7ed6",
+  node: "#74c0fc",
+  runtime: "#adb5bd",
+};
+
+export function cpuProfileViews(result: CpuProfileResult, order: ProfileOrder): MimeBundle[] {
+  return [
+    { "text/plain": cpuProfileText(result, order), "text/html": cpuProfileHtml(result, order) },
+    chartBundle(callTreeFigure(result), `call tree of ${result.statement}, time as width (click a box to zoom)`),
+    chartBundle(topFunctionsFigure(result), `top functions by self time in ${result.statement}`),
+  ];
+}
+
+const COLUMNS = [
+  { label: "ncalls", numeric: true, title: "exact number of calls (total/primitive when recursive)" },
+  { label: "tottime", numeric: true, title: "seconds in the function itself, excluding what it called" },
+  { label: "percall", numeric: true, title: "tottime / ncalls" },
+  { label: "cumtime", numeric: true, title: "seconds in the function and everything it called (recursion counted once)" },
+  { label: "percall", numeric: true, title: "cumtime / primitive calls" },
+  { label: "filename:lineno(function)", code: true },
+];
+
+/** Which column the pstats sort key shows as the table's sort state (when it is one of the columns). */
+const SORT_COLUMNS: Record<string, number> = { "internal time": 1, "cumulative time": 3, "call count": 0, "primitive call count": 0, "standard name": 5 };
+
+export function cpuProfileHtml(result: CpuProfileResult, order: ProfileOrder): string {
+  const ordered = orderRows(result.table, order);
+  const heat = heatShares(ordered.rows.map((r) => r.tottime));
+  const sortColumn = SORT_COLUMNS[ordered.orderedBy.split(", ")[0]];
+  return htmlTable({
+    caption: [profileSummary(result), `Ordered by: ${ordered.orderedBy}`, ...ordered.notes],
+    columns: COLUMNS,
+    rows: ordered.rows.map((row, i) => rowCells(row, heat[i])),
+    sortedBy: sortColumn === undefined ? undefined : { column: sortColumn, descending: sortColumn !== 5 },
+    footnotes: ordered.rows.some((r) => r.ncalls === null) ? [UNCOUNTED_NOTE] : [],
+  });
+}
+
+function rowCells(row: FunctionStats, heat: number): TableCell[] {
+  const { ncalls, tottime, cumtime } = row;
+  const primitive = row.primitiveCalls ?? ncalls;
+  const seconds = (x: number | null): TableCell => (x === null ? { text: "", sortKey: null } : { text: x.toFixed(3), sortKey: x, title: `${x} s` });
+  return [
+    { text: ncalls === null ? UNCOUNTED : ncalls !== primitive ? `${ncalls}/${primitive}` : String(ncalls), sortKey: ncalls },
+    { ...seconds(tottime), heat },
+    seconds(ncalls ? tottime / ncalls : null),
+    seconds(cumtime),
+    seconds(primitive ? cumtime / primitive : null),
+    { text: functionDescription(row) },
+  ];
+}
+
+function topFunctionsFigure(result: CpuProfileResult): Figure {
+  const top = orderRows(result.table, { sort: ["time"], limits: [String(TOP_FUNCTIONS)] }).rows.reverse();
+  return {
+    data: [
+      {
+        type: "bar",
+        orientation: "h",
+        x: top.map((r) => r.tottime * 1e3),
+        y: top.map((r) => plotlyText(functionDescription(r))),
+        customdata: top.map((r) => [r.ncalls ?? "not counted", r.cumtime * 1e3]),
+        hovertemplate: "%{y}<br>self %{x:.3f} ms · total %{customdata[1]:.3f} ms<br>calls: %{customdata[0]}<extra></extra>",
+        marker: { color: "#e8590c" },
+      },
+    ],
+    layout: {
+      title: { text: `Top functions by self time (tottime) — ${plotlyText(result.statement)}` },
+      height: Math.max(260, 90 + 24 * top.length),
+      margin: { l: 10, r: 20, t: 50, b: 45 },
+      xaxis: { title: { text: "self time (ms)" } },
+      yaxis: { automargin: true },
+    },
+  };
+}
+
+/**
+ * The call tree as a plotly icicle, root on top, each box as wide as its total time. Values are
+ * whole microseconds summed bottom-up, so a parent is never narrower than its children (plotly
+ * drops nodes whose children exceed them under branchvalues "total").
+ */
+function callTreeFigure(result: CpuProfileResult): Figure {
+  const ids: string[] = [];
+  const labels: string[] = [];
+  const parents: string[] = [];
+  const values: number[] = [];
+  const hover: string[][] = [];
+  const colors: string[] = [];
+  let depth = 0;
+  const minTime = result.tree.totalTime * MIN_NODE_SHARE;
+  const visit = (node: CallTreeNode, id: string, parent: string, level: number): number => {
+    const index = ids.length;
+    depth = Math.max(depth, level);
+    ids.push(id);
+    colors.push(CATEGORY_COLORS[node.fn.category]);
+    labels.push(plotlyText(parent === "" ? `all (${result.statement})` : node.fn.name));
+    parents.push(parent);
+    values.push(0);
+    hover.push([plotlyText(parent === "" ? result.statement : functionDescription(node)), (node.selfTime * 1e3).toFixed(3)]);
+    let value = Math.round(node.selfTime * 1e6);
+    node.children.forEach((child, i) => {
+      value += child.totalTime >= minTime && ids.length < MAX_NODES ? visit(child, `${id}/${i}`, id, level + 1) : Math.round(child.totalTime * 1e6);
+    });
+    values[index] = value;
+    return value;
+  };
+  visit(result.tree, "0", "", 1);
+  return {
+    data: [
+      {
+        type: "icicle",
+        ids,
+        labels,
+        parents,
+        values,
+        branchvalues: "total",
+        customdata: hover,
+        tiling: { orientation: "v" },
+        marker: { colors },
+        root: { color: "#dee2e6" },
+        textinfo: "label",
+        hovertemplate: "%{customdata[0]}<br>total %{value} µs (%{percentRoot:.1%})<br>self %{customdata[1]} ms<extra></extra>",
+        maxdepth: MAX_DEPTH,
+      },
+    ],
+    layout: {
+      title: { text: `Call tree — ${plotlyText(result.statement)} (width: total time; click a box to zoom)` },
+      height: 90 + 60 * Math.min(depth, MAX_DEPTH),
+      margin: { l: 10, r: 10, t: 50, b: 10 },
+    },
+  };
+}

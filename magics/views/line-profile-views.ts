@@ -1,0 +1,74 @@
+/** %lprun's views: line_profiler's table (text + heat-shaded sortable HTML) and a chart of % time per line. */
+import type { MimeBundle } from "../context";
+import type { FunctionLineProfile, LineProfileResult } from "../model/profile";
+import { lineCells, lineProfileText } from "./line-profile-text";
+import { heatShares, htmlTable, type TableCell } from "./html-table";
+import { chartBundle, plotlyText, type Figure } from "./plotly";
+import { formatG } from "./pyformat";
+
+export function lineProfileViews(result: LineProfileResult): MimeBundle[] {
+  return [
+    { "text/plain": lineProfileText(result), "text/html": lineProfileHtml(result) },
+    chartBundle(lineShareFigure(result), `% time per line of ${result.functions.map((f) => f.fn.name).join(", ")}`),
+  ];
+}
+
+export function lineProfileHtml(result: LineProfileResult): string {
+  const unit = `Timer unit: ${formatG(result.timerUnit)} s`;
+  return result.functions.map((fn, i) => functionHtml(fn, result.timerUnit, i === 0 ? [unit, ""] : [])).join("\n");
+}
+
+function functionHtml(profile: FunctionLineProfile, timerUnit: number, preamble: string[]): string {
+  const heat = heatShares(profile.lines.map((l) => l.time));
+  const number = (text: string, key: number | null, cellHeat?: number): TableCell => ({ text, sortKey: text === "" ? null : key, heat: cellHeat });
+  return htmlTable({
+    caption: [...preamble, `Total time: ${formatG(profile.totalTime)} s`, `File: ${profile.fn.file}`, `Function: ${profile.fn.name} at line ${profile.fn.line}`],
+    columns: [
+      { label: "Line #", numeric: true },
+      { label: "Hits", numeric: true, title: "exact number of times a statement starting on the line ran" },
+      { label: "Time", numeric: true, title: `time on the line, including what it called, in timer units (${formatG(timerUnit)} s)` },
+      { label: "Per Hit", numeric: true, title: "Time / Hits" },
+      { label: "% Time", numeric: true, title: "share of the function's total time" },
+      { label: "Line Contents", code: true },
+    ],
+    rows: profile.lines.map((line, i) => {
+      const [hits, time, perHit, percent] = lineCells(line, profile.totalTime, timerUnit);
+      return [
+        number(String(line.line), line.line),
+        number(hits, line.hits),
+        number(time, line.time, heat[i]),
+        number(perHit, line.hits ? line.time / line.hits : null),
+        number(percent.trim(), profile.totalTime ? line.time / profile.totalTime : null, heat[i]),
+        { text: line.contents },
+      ];
+    }),
+    sortedBy: { column: 0, descending: false },
+  });
+}
+
+/** One bar per line that ran, per function: the line's share of its function's time. */
+function lineShareFigure(result: LineProfileResult): Figure {
+  const data = result.functions.map((profile) => {
+    const lines = profile.lines.filter((l) => l.hits > 0);
+    const share = (time: number) => (profile.totalTime > 0 ? (100 * time) / profile.totalTime : 0);
+    return {
+      type: "bar",
+      name: plotlyText(`${profile.fn.name} (${profile.fn.file})`),
+      x: lines.map((l) => `${plotlyText(profile.fn.name)}:${l.line}`),
+      y: lines.map((l) => share(l.time)),
+      customdata: lines.map((l) => [plotlyText(l.contents.trim().slice(0, 80)), l.hits]),
+      hovertemplate: "line %{x}: %{y:.1f}% of the time<br>%{customdata[0]}<br>hits: %{customdata[1]}<extra></extra>",
+    };
+  });
+  return {
+    data,
+    layout: {
+      title: { text: "% Time per line" },
+      height: 360,
+      margin: { l: 60, r: 20, t: 50, b: 70 },
+      xaxis: { title: { text: "function:line" }, type: "category" },
+      yaxis: { title: { text: "% of the function's time" } },
+      showlegend: result.functions.length > 1,
+    },
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * Plotly charts as MIME bundles: `application/vnd.plotly.v1+json` ({data, layout}) for front ends
+ * that draw plotly natively (JupyterLab with plotly's extension, VS Code), and a `text/html`
+ * fallback that draws the same figure with the plotly.js bundle built by kernel/build-assets.ts,
+ * offline (classic Notebook, JupyterLab without the extension, `nbconvert --to html`).
+ *
+ * Loading plotly.js once per page: the first chart this kernel process shows embeds the library
+ * (about 1.25 MB) in its own HTML; every later chart is a few kB and draws as soon as
+ * `window.Plotly` exists (it waits for the `tsprof-plotly` event the library's script fires, so
+ * page order and lazy rendering do not matter). A saved notebook keeps that first output, so it
+ * draws again when re-opened or exported. The trade-off: if the output carrying the library is
+ * cleared (its cell re-run or deleted) after a restart of the page, later charts say so instead
+ * of drawing; `tsprof.display.plotlyLibrary()` (or restarting the kernel) embeds it again.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import type { MimeBundle } from "../context";
+
+export interface Figure {
+  data: Record<string, unknown>[];
+  layout: Record<string, unknown>;
+}
+
+export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
+
+/** Built by `npm run build` (kernel/build-assets.ts) into dist/assets/. */
+const LIBRARY_PATH = path.join(__dirname, "..", "..", "assets", "plotly-tsprof.min.js");
+
+let libraryEmbedded = false;
+let chartCounter = 0;
+/** Distinguishes this kernel process's chart ids from those of earlier sessions saved in the notebook. */
+const SESSION = Math.random().toString(36).slice(2, 8);
+
+/** Escapes text for plotly's labels, which interpret a few HTML tags and entities (&amp; &lt; &gt; among them). */
+export function plotlyText(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/** A chart as a MIME bundle; `description` is its text/plain stand-in. */
+export function chartBundle(figure: Figure, description: string): MimeBundle {
+  return {
+    [PLOTLY_MIME]: figure,
+    "text/html": chartHtml(figure, description),
+    "text/plain": `[chart: ${description}]`,
+  };
+}
+
+/** The library as a script that defines window.Plotly and announces it; empty if this process already embedded it. */
+function libraryScript(): string {
+  if (libraryEmbedded) return "";
+  libraryEmbedded = true;
+  return libraryElement();
+}
+
+/** The library's <script> element, unconditionally (marks it embedded for later charts). */
+export function libraryElement(): string {
+  libraryEmbedded = true;
+  const code = fs.readFileSync(LIBRARY_PATH, "utf8");
+  return `<script>if(!window.Plotly){${code}\n}window.dispatchEvent(new Event("tsprof-plotly"));</script>`;
+}
+
+function chartHtml(figure: Figure, description: string): string {
+  const id = `tsprof-chart-${SESSION}-${++chartCounter}`;
+  const height = typeof figure.layout.height === "number" ? figure.layout.height : 400;
+  // JSON with "<" escaped cannot close the script element, whatever the labels hold.
+  const json = JSON.stringify(figure).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  return (
+    `<div id="${id}" class="tsprof-chart" style="width:100%;min-height:${height}px">` +
+    `<div class="tsprof-chart-note" style="padding:8px;opacity:0.7">Chart: ${escapeText(description)} ` +
+    `(drawn by plotly.js when the output's scripts run: a trusted notebook or an exported HTML page)</div></div>` +
+    libraryScript() +
+    `<script>(function(){var fig=${json},id="${id}",tries=0;${DRAW_SCRIPT}})();</script>`
+  );
+}
+
+function escapeText(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/**
+ * Draws once both the element (classic Notebook runs output scripts before attaching the output)
+ * and window.Plotly exist; after 10 s without the library it says why there is no chart.
+ */
+const DRAW_SCRIPT = `function draw(){var el=document.getElementById(id);if(el&&el.getAttribute("data-drawn"))return;
+if(!el||!window.Plotly){if(++tries===100){if(!el)return;var n=el.querySelector(".tsprof-chart-note");if(n)n.textContent=MISSING}
+setTimeout(draw,tries<100?100:1000);return}
+el.setAttribute("data-drawn","1");el.innerHTML="";window.Plotly.newPlot(el,fig.data,fig.layout,{responsive:true,displaylogo:false})}
+var MISSING="Chart not drawn: plotly.js is missing from this page (the output that carried it, the first chart of the session, was cleared). Run tsprof.display.plotlyLibrary() in a cell, or re-run this cell after restarting the kernel.";
+window.addEventListener("tsprof-plotly",draw);draw();`;
