@@ -6,8 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { build } from "esbuild";
-
-export const PLOTLY_ASSET = path.join(__dirname, "..", "assets", "plotly-tsprof.min.js");
+import { PLOTLY_LIBRARY_PATH as PLOTLY_ASSET } from "../magics/views/plotly";
 
 /** Sets `window.Plotly` itself rather than through a UMD wrapper, which classic Notebook's require.js would capture. */
 const ENTRY = `

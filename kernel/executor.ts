@@ -40,6 +40,8 @@ export class Executor {
   private readonly requireFromCells: NodeJS.Require;
   private readonly vmNames = new Map<string, Unit>();
   private rejectInterrupt: (e: Error) => void = () => {};
+  /** How many interrupts (SIGINT) have come, to tell whether one came during a compilation. */
+  private interrupts = 0;
   private interruptPromise = this.newInterruptPromise();
   private readonly callThrough = new vm.Script("__tsprof_call__()", { filename: "tsprof:interruptible" });
 
@@ -53,6 +55,7 @@ export class Executor {
 
   /** Compiles and runs `code` (TypeScript); throws CompileError, InterruptedError or what the code threw. */
   async run(code: string, options: RunOptions): Promise<RunResult> {
+    const interruptsBefore = this.interrupts;
     const src = "\n".repeat(options.line - 1) + code;
     const meta = metadata.getCodeMetadata(src);
     if (meta.module) {
@@ -75,6 +78,7 @@ export class Executor {
     const wrapper = { head: `(${isAsync ? "async " : ""}function (exports, require) { `, tail: "\n})(__tsprof__.exports, __tsprof__.require)" };
     const unit = this.units.add({ file: options.file, source: code, firstLine: options.line, category: "cell", lineOffset: TSLAB_PREFIX_LINES, baseJs, baseMap: map, wrapper });
     const execute = () => this.execute(unit, isAsync);
+    await this.takeInterruptDuringCompile(interruptsBefore);
     await (options.measure ? options.measure(execute) : execute());
     this.prevDecl = converted.declOutput ?? "";
     const name = converted.lastExpressionVar;
@@ -115,8 +119,20 @@ export class Executor {
     }
   }
 
+  /**
+   * Node runs the SIGINT handler only when the event loop turns, and compiling a cell does not
+   * let it turn: an interrupt sent while the cell compiled would be seen after the cell's code
+   * started, and never by a synchronous loop. So the loop turns once here, and an interrupt that
+   * came since the cell started stops it before its code runs.
+   */
+  private async takeInterruptDuringCompile(interruptsBefore: number): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (this.interrupts !== interruptsBefore) throw new InterruptedError();
+  }
+
   /** Called on SIGINT: stops a cell that is waiting on a promise. */
   interrupt(): void {
+    this.interrupts++;
     this.rejectInterrupt(new InterruptedError());
     this.interruptPromise = this.newInterruptPromise();
   }
@@ -138,6 +154,12 @@ export class Executor {
   /** The unit behind a script URL in a stack trace or a CPU profile. */
   unitForScript(url: string): Unit | undefined {
     return this.vmNames.get(url);
+  }
+
+  /** The script URL V8 knows a unit by (what `unitForScript` takes back); undefined before it runs. */
+  scriptNameOf(unit: Unit): string | undefined {
+    for (const [url, u] of this.vmNames) if (u === unit) return url;
+    return undefined;
   }
 
   complete(code: string, cursor: number) {

@@ -3,10 +3,11 @@
  * `<cell 2>:3` (its TypeScript line) with its call counter; the kernel's own frames are dropped.
  */
 import path from "node:path";
-import type { FunctionCategory } from "../magics/model/profile";
+import type { FunctionCategory, FunctionRef } from "../magics/model/profile";
 import type { CountedCalls, ProfilingHooks, ResolvedFrame, V8Frame } from "../magics/context";
 import type { Executor } from "./executor";
-import { functionRef, type Unit } from "./units";
+import { topLevelCounter } from "./instrument";
+import { anonymousAt, functionRef, type Unit } from "./units";
 
 const RUNTIME_FRAME = /^\(.*\)$/;
 const kernelRoot = path.resolve(__dirname, "..", "..");
@@ -26,7 +27,7 @@ function callsBetween(executor: Executor, before: Uint32Array[], after: Uint32Ar
     counts.forEach((n, index) => {
       // Counters wrap at 2^32; the difference mod 2^32 is exact below 4.29 billion calls a statement.
       const calls = (n - (before[unitId]?.[index] ?? 0)) >>> 0;
-      if (calls > 0) out.push({ ref: functionRef(unit, unit.functions[index]), counter: { unit: unitId, index }, calls });
+      if (calls > 0) out.push({ ref: counterRef(unit, index), counter: { unit: unitId, index }, calls });
     });
   });
   return out;
@@ -41,7 +42,17 @@ function resolveFrame(executor: Executor, cwd: string, frame: V8Frame): Resolved
   }
   const category: FunctionCategory = frame.url.startsWith("node:") ? "node" : frame.url === "" ? "runtime" : "library";
   const file = path.isAbsolute(frame.url) ? path.relative(cwd, frame.url) : frame.url;
-  return { ref: { name: frame.functionName || "<anonymous>", file, line: frame.lineNumber, category }, counter: null };
+  return { ref: { name: anonymousAt(frame.functionName || "<anonymous>", file, frame.lineNumber), file, line: frame.lineNumber, category }, counter: null };
+}
+
+/** What a unit's counter counts: one of its functions, or (the last one) its top level. */
+function counterRef(unit: Unit, index: number): FunctionRef {
+  return index === topLevelCounter(unit.functions) ? topLevelRef(unit) : functionRef(unit, unit.functions[index]);
+}
+
+/** cProfile's `<string>:1(<module>)`: the statement's (or an imported module's) top-level code. */
+function topLevelRef(unit: Unit): FunctionRef {
+  return { name: "<module>", file: unit.file, line: unit.firstLine, category: unit.category };
 }
 
 /** The innermost function of the unit containing the frame's position; outside all, the unit's top level. */
@@ -53,7 +64,7 @@ function unitFrame(unit: Unit, frame: V8Frame): ResolvedFrame {
     return before(start, line, column) && before({ line, column }, end.line, end.column);
   });
   const site = inside.sort((a, b) => b.start - a.start)[0];
-  if (!site) return { ref: { name: "<module>", file: unit.file, line: 1, category: unit.category }, counter: null };
+  if (!site) return { ref: topLevelRef(unit), counter: { unit: unit.id, index: topLevelCounter(unit.functions) } };
   return { ref: functionRef(unit, site), counter: { unit: unit.id, index: site.index } };
 }
 

@@ -7,7 +7,7 @@ import * as acorn from "acorn";
 import { TraceMap, originalPositionFor, generatedPositionFor, GREATEST_LOWER_BOUND, LEAST_UPPER_BOUND } from "@jridgewell/trace-mapping";
 import type { FunctionCategory, FunctionRef } from "../magics/model/profile";
 import type { SourceUnit } from "../magics/context";
-import { findFunctions, instrumentUnit, PARSE_OPTIONS, type FunctionSite } from "./instrument";
+import { findFunctions, instrumentUnit, PARSE_OPTIONS, topLevelCounter, type FunctionSite } from "./instrument";
 
 const remapping: (maps: unknown[], loader: () => null) => object = require("@jridgewell/remapping");
 
@@ -87,7 +87,7 @@ export class UnitRegistry {
       id,
       code: edited.toString(),
       functions,
-      runtime: { calls: new Uint32Array(functions.length), scope: null },
+      runtime: { calls: new Uint32Array(topLevelCounter(functions) + 1), scope: null },
       map,
       toSourceLine: (jsLine, jsColumn) => sourceLine(unit.map, unit.lineOffset, jsLine, jsColumn),
     };
@@ -136,10 +136,11 @@ function sourceLine(map: TraceMap, lineOffset: number, jsLine: number, jsColumn:
 /** The user's view of a function of a unit: its name, file and source line. */
 export function functionRef(unit: Unit, site: FunctionSite): FunctionRef {
   const pos = site.node.loc!.start;
-  return {
-    name: site.name,
-    file: unit.file,
-    line: baseSourceLine(unit, pos.line, pos.column) ?? 0,
-    category: unit.category,
-  };
+  const line = baseSourceLine(unit, pos.line, pos.column) ?? 0;
+  return { name: anonymousAt(site.name, unit.file, line), file: unit.file, line, category: unit.category };
+}
+
+/** Anonymous functions are told apart by where they are (`<anonymous>@<cell 3>:12`): in a flame chart the name is all there is. */
+export function anonymousAt(name: string, file: string, line: number): string {
+  return name === "<anonymous>" ? `<anonymous>@${file}:${line}` : name;
 }

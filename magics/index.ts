@@ -5,8 +5,10 @@ import { prun } from "./prun";
 import { lprun } from "./lprun";
 import { timeit } from "./timeit";
 import { time } from "./time";
+import { memit } from "./memit";
+import { mprun } from "./mprun";
 
-const builtins: MagicSpec<any>[] = [prun, lprun, timeit, time];
+const builtins: MagicSpec<any>[] = [prun, lprun, timeit, time, memit, mprun];
 
 export function createRegistry(): MagicRegistry {
   const registry = new MagicRegistry();

@@ -65,7 +65,7 @@ Examples:
       fs.writeFileSync(path.resolve(ctx.cwd, options.dumpFile), JSON.stringify(result, null, 1));
       ctx.print(`\n*** Profile stats saved to file '${options.dumpFile}'.\n`);
     }
-    if (options.returnResult) ctx.setResult(withRichView(result));
+    if (options.returnResult) ctx.setResult(withSummary(result));
     if (profiled.sampled.threw) throw profiled.sampled.error;
   },
 });
@@ -105,7 +105,10 @@ export async function profileLines(evaluate: MagicContext["evaluate"], probes: L
   return { result: buildLineProfile(probes.functions, sampled!.functions, statement, timerUnit), sampled: sampled! };
 }
 
-/** The returned profile shows itself as the table when it is a cell's value. */
-function withRichView(result: LineProfileResult): LineProfileResult {
-  return Object.defineProperty(result, MIME_BUNDLE, { value: () => lineProfileViews(result)[0], enumerable: false });
+/** As a cell's value the profile shows a one-line summary (the table is already above), as line_profiler's object does. */
+function withSummary(result: LineProfileResult): LineProfileResult {
+  const names = result.functions.map((f) => f.fn.name).join(", ");
+  const total = result.functions.reduce((sum, f) => sum + f.totalTime, 0);
+  const text = `<LineProfileResult: ${result.functions.length} function${result.functions.length === 1 ? "" : "s"} (${names}), ${total.toPrecision(3)} s in total; fields: timerUnit, functions, statement>`;
+  return Object.defineProperty(result, MIME_BUNDLE, { value: () => ({ "text/plain": text }), enumerable: false });
 }

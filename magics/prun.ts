@@ -10,6 +10,7 @@ import { buildCpuProfile } from "./measure/cpu-profile";
 import { sampleCpu, type Sampled } from "./measure/v8-sampler";
 import { toCpuProfile } from "./views/cpuprofile-export";
 import { cpuProfileText, cpuProfileViews } from "./views";
+import { profileSummary } from "./views/cpu-profile-text";
 import type { CpuProfileResult } from "./model/profile";
 
 /** 100 µs: about 1.06× overhead on the forward pass here; 50 µs cost about 2.3×. */
@@ -55,12 +56,16 @@ Examples:
       fs.writeFileSync(path.resolve(ctx.cwd, call.options.dumpFile), JSON.stringify(toCpuProfile(result)));
       ctx.print(`\n*** Profile saved as a .cpuprofile to '${call.options.dumpFile}'.\n`);
     }
-    if (call.options.returnResult) ctx.setResult(withRichView(result, order));
+    if (call.options.returnResult) ctx.setResult(withSummary(result));
     if (sampled.threw) throw sampled.error;
   },
 });
 
-async function profileStatement(ctx: MagicContext, statement: string, interval: number) {
+/**
+ * Runs the statement under the sampler and reads the call counters around it. A statement that
+ * throws still gives its profile (and `sampled.threw`); one that does not compile throws.
+ */
+export async function profileStatement(ctx: Pick<MagicContext, "evaluate" | "profiling">, statement: string, interval: number) {
   const before = ctx.profiling.readCallCounters();
   let sampled: Sampled<unknown> | undefined;
   try {
@@ -86,7 +91,8 @@ async function profileStatement(ctx: MagicContext, statement: string, interval: 
   return { result, sampled: sampled! };
 }
 
-/** The returned profile shows itself as the table when it is a cell's value. */
-function withRichView(result: CpuProfileResult, order: { sort: string[]; limits: string[] }): CpuProfileResult {
-  return Object.defineProperty(result, MIME_BUNDLE, { value: () => cpuProfileViews(result, order)[0], enumerable: false });
+/** As a cell's value the profile shows a one-line summary, like IPython's `<pstats.Stats …>`: the table is already above. */
+function withSummary(result: CpuProfileResult): CpuProfileResult {
+  const text = `<CpuProfileResult: ${profileSummary(result)}, ${result.table.rows.length} functions; fields: table, tree, sampleInterval, statement>`;
+  return Object.defineProperty(result, MIME_BUNDLE, { value: () => ({ "text/plain": text }), enumerable: false });
 }

@@ -3,7 +3,7 @@
  * the kernel's counters. Knows nothing of how the result is shown.
  */
 import type { CallTreeNode, CpuProfileResult, FunctionRef, FunctionStats } from "../model/profile";
-import type { CountedCalls, CounterId, ResolvedFrame, V8Frame } from "../context";
+import type { CountedCalls, ResolvedFrame, V8Frame } from "../context";
 
 /** The parts of a V8 `.cpuprofile` this reads (timestamps and deltas in microseconds). */
 export interface V8CpuProfile {
@@ -27,15 +27,26 @@ export interface BuildInput {
 
 const ROOT: FunctionRef = { name: "(root)", file: "", line: 0, category: "runtime" };
 
-export function keyOf(ref: FunctionRef): string {
-  return `${ref.file}:${ref.line}(${ref.name})`;
+/**
+ * What makes two frames the same function: its counter when it has one (two anonymous callbacks
+ * on one line share a description, not a counter), else its description.
+ */
+function identity(frame: ResolvedFrame): string {
+  const { counter, ref } = frame;
+  return counter ? `#${counter.unit}:${counter.index}` : `${ref.file}:${ref.line}(${ref.name})`;
+}
+
+interface Totals {
+  frame: ResolvedFrame;
+  self: number;
+  cum: number;
 }
 
 export function buildCpuProfile(input: BuildInput): CpuProfileResult {
   const stacks = userStacks(input);
   const weights = sampleWeights(input.profile);
   const tree = newNode(ROOT);
-  const stats = new Map<string, { ref: FunctionRef; counter: CounterId | null; self: number; cum: number }>();
+  const totals = new Map<string, Totals>();
   input.profile.samples.forEach((nodeId, i) => {
     const stack = stacks.get(nodeId);
     if (!stack || stack.length === 0) return;
@@ -43,9 +54,9 @@ export function buildCpuProfile(input: BuildInput): CpuProfileResult {
     addToTree(tree, stack, seconds);
     const seen = new Set<string>();
     stack.forEach((frame, depth) => {
-      const key = keyOf(frame.ref);
-      const entry = stats.get(key) ?? { ref: frame.ref, counter: frame.counter, self: 0, cum: 0 };
-      stats.set(key, entry);
+      const key = identity(frame);
+      const entry = totals.get(key) ?? { frame, self: 0, cum: 0 };
+      totals.set(key, entry);
       // A recursive function is on the stack several times but spends the sample once.
       if (!seen.has(key)) entry.cum += seconds;
       seen.add(key);
@@ -54,26 +65,21 @@ export function buildCpuProfile(input: BuildInput): CpuProfileResult {
   });
   // Functions that ran too briefly to be sampled still have their exact counts, as in cProfile.
   for (const c of input.calls) {
-    const key = keyOf(c.ref);
-    if (!stats.has(key)) stats.set(key, { ref: c.ref, counter: c.counter, self: 0, cum: 0 });
+    const frame = { ref: c.ref, counter: c.counter };
+    if (!totals.has(identity(frame))) totals.set(identity(frame), { frame, self: 0, cum: 0 });
   }
-  const callsByCounter = new Map(input.calls.map((c) => [`${c.counter.unit}:${c.counter.index}`, c.calls]));
-  const rows: FunctionStats[] = [...stats.values()].map((e) => {
-    const ncalls = e.counter ? (callsByCounter.get(`${e.counter.unit}:${e.counter.index}`) ?? 0) : isTopLevel(e.ref) ? 1 : null;
-    return { fn: e.ref, ncalls, primitiveCalls: ncalls, tottime: e.self, cumtime: e.cum };
+  const callsByCounter = new Map(input.calls.map((c) => [identity(c), c.calls]));
+  const rows: FunctionStats[] = [...totals.values()].map(({ frame, self, cum }) => {
+    const ncalls = frame.counter ? (callsByCounter.get(identity(frame)) ?? 0) : null;
+    return { fn: frame.ref, ncalls, primitiveCalls: ncalls, tottime: self, cumtime: cum };
   });
   const totalCalls = rows.reduce((n, r) => n + (r.ncalls ?? 0), 0);
   return {
     table: { totalTime: input.wallTime, totalCalls, primitiveCalls: totalCalls, rows },
-    tree,
+    tree: tree.node,
     sampleInterval: input.sampleInterval,
     statement: input.statement,
   };
-}
-
-/** A cell's or module's top-level code runs once. */
-function isTopLevel(ref: FunctionRef): boolean {
-  return ref.name === "<module>" && (ref.category === "cell" || ref.category === "module");
 }
 
 /** Seconds each sample stands for: the time until the next sample (the last gets the mean). */
@@ -91,16 +97,19 @@ function sampleWeights(profile: V8CpuProfile): number[] {
  * no user code counts only when V8 names it as its own work: (garbage collector), (program).
  */
 function userStacks(input: BuildInput): Map<number, ResolvedFrame[]> {
-  const parentOf = new Map<number, number>();
-  for (const node of input.profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
   const byId = new Map(input.profile.nodes.map((n) => [n.id, n]));
-  const stacks = new Map<number, ResolvedFrame[]>();
-  for (const node of input.profile.nodes) {
-    const frames: (ResolvedFrame | null)[] = [];
-    for (let id: number | undefined = node.id; id !== undefined; id = parentOf.get(id)) frames.unshift(input.resolve(byId.get(id)!.callFrame));
-    stacks.set(node.id, userPart(frames));
-  }
-  return stacks;
+  // Each frame is resolved once, on the way down from the root.
+  const resolved = new Map<number, (ResolvedFrame | null)[]>();
+  const visit = (id: number, above: (ResolvedFrame | null)[]) => {
+    const node = byId.get(id);
+    if (!node || resolved.has(id)) return;
+    const frames = [...above, input.resolve(node.callFrame)];
+    resolved.set(id, frames);
+    for (const child of node.children ?? []) visit(child, frames);
+  };
+  const children = new Set(input.profile.nodes.flatMap((n) => n.children ?? []));
+  for (const node of input.profile.nodes) if (!children.has(node.id)) visit(node.id, []);
+  return new Map([...resolved].map(([id, frames]) => [id, userPart(frames)]));
 }
 
 function userPart(frames: (ResolvedFrame | null)[]): ResolvedFrame[] {
@@ -113,25 +122,35 @@ function userPart(frames: (ResolvedFrame | null)[]): ResolvedFrame[] {
   const stack: ResolvedFrame[] = [];
   for (const frame of known.slice(entry)) {
     const top = stack[stack.length - 1];
-    if (top && frame.ref.name === "<module>" && keyOf(top.ref) === keyOf(frame.ref)) continue;
+    if (top && frame.ref.name === "<module>" && identity(top) === identity(frame)) continue;
     stack.push(frame);
   }
   return stack;
 }
 
-function newNode(fn: FunctionRef): CallTreeNode {
-  return { fn, selfTime: 0, totalTime: 0, children: [] };
+/** The call tree being built: each node keeps its children by frame identity. */
+interface TreeBuilder {
+  node: CallTreeNode;
+  children: Map<string, TreeBuilder>;
 }
 
-function addToTree(root: CallTreeNode, stack: ResolvedFrame[], seconds: number): void {
-  let node = root;
-  node.totalTime += seconds;
+function newNode(fn: FunctionRef): TreeBuilder {
+  return { node: { fn, selfTime: 0, totalTime: 0, children: [] }, children: new Map() };
+}
+
+function addToTree(root: TreeBuilder, stack: ResolvedFrame[], seconds: number): void {
+  let at = root;
+  at.node.totalTime += seconds;
   for (const frame of stack) {
-    const key = keyOf(frame.ref);
-    let child = node.children.find((c) => keyOf(c.fn) === key);
-    if (!child) node.children.push((child = newNode(frame.ref)));
-    child.totalTime += seconds;
-    node = child;
+    const key = identity(frame);
+    let child = at.children.get(key);
+    if (!child) {
+      child = newNode(frame.ref);
+      at.children.set(key, child);
+      at.node.children.push(child.node);
+    }
+    child.node.totalTime += seconds;
+    at = child;
   }
-  node.selfTime += seconds;
+  at.node.selfTime += seconds;
 }

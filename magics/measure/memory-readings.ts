@@ -22,10 +22,14 @@ export function rssReader(): { read(): number; close(): void } {
     return { read: () => process.memoryUsage.rss(), close: () => {} };
   }
   const buffer = Buffer.alloc(128);
+  // "size resident shared text lib data dt", in pages; parsed in place, since every string the
+  // sampler thread allocates would grow the RSS it measures.
   const residentPages = () => {
     const n = fs.readSync(fd, buffer, 0, buffer.length, 0);
-    // "size resident shared text lib data dt", in pages.
-    return Number(buffer.toString("latin1", 0, n).split(" ")[1]);
+    let i = buffer.indexOf(0x20) + 1;
+    let pages = 0;
+    for (; i < n && buffer[i] >= 0x30 && buffer[i] <= 0x39; i++) pages = pages * 10 + buffer[i] - 0x30;
+    return pages;
   };
   const pageSize = nearestPageSize(process.memoryUsage.rss() / residentPages());
   return { read: () => residentPages() * pageSize, close: () => fs.closeSync(fd) };

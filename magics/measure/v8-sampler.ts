@@ -18,39 +18,25 @@ export interface Sampled<T> {
 profiler.setGenerateType(1);
 
 /**
- * Starting V8's profiler costs ~100–150 ms once the kernel has compiled a lot of code (tslab's
- * TypeScript), while starting a second profile beside a running one is free. So a sample-less
- * profile keeps the profiler open for a while after each use: repeated %prun calls answer at
- * once, and code run long after profiling is not sampled at all.
+ * Starting V8's profiler in its default (lazy) mode enumerates every compiled function first:
+ * 200–500 ms here once tslab's TypeScript compiler is loaded, on every start, since
+ * v8-profiler-next disposes the profiler when its last profile stops. So the profiler is created
+ * once, when this module loads (kernel start, little code compiled yet), in eager logging mode
+ * and never disposed: V8 then records code as it is compiled, and each start takes ~1 ms. Its
+ * sampling thread only runs while a profile is being taken, so code run outside %prun is not
+ * sampled; what stays on is the record of newly compiled code (see the bench's counter cost).
  */
-const LINGER_MS = 60_000;
-const KEEPALIVE = "tsprof-keepalive";
-let openAt: { interval: number; timer: NodeJS.Timeout } | null = null;
-
-function holdOpen(intervalMicros: number): void {
-  if (openAt && openAt.interval !== intervalMicros) release();
-  if (openAt) {
-    openAt.timer.refresh();
-    return;
-  }
-  profiler.setSamplingInterval(intervalMicros);
-  profiler.startProfiling(KEEPALIVE, false);
-  openAt = { interval: intervalMicros, timer: setTimeout(release, LINGER_MS).unref() };
-}
-
-function release(): void {
-  if (!openAt) return;
-  clearTimeout(openAt.timer);
-  (profiler.stopProfiling(KEEPALIVE) as unknown as { delete(): void }).delete();
-  openAt = null;
-}
+const EAGER_LOGGING = 1;
+profiler.setProfilesCleanupLimit(Number.MAX_SAFE_INTEGER);
+profiler.startProfiling("tsprof-init", false, EAGER_LOGGING);
+(profiler.stopProfiling("tsprof-init") as unknown as { delete(): void }).delete();
 
 let profileCount = 0;
 
 export async function sampleCpu<T>(execute: () => Promise<T>, intervalMicros: number): Promise<Sampled<T>> {
-  holdOpen(intervalMicros);
   const title = `tsprof-${++profileCount}`;
-  profiler.startProfiling(title, true);
+  profiler.setSamplingInterval(intervalMicros);
+  profiler.startProfiling(title, true, EAGER_LOGGING);
   const started = process.hrtime.bigint();
   let value: T | undefined;
   let error: unknown;

@@ -4,7 +4,7 @@ import type { Comparison } from "../model/profile";
 import { COMPARISON_HEADERS, comparisonCells, comparisonText, formatRatio } from "./comparison-text";
 import { heatShares, htmlTable } from "./html-table";
 import { chartBundle, plotlyText, type Figure } from "./plotly";
-import { timeUnit } from "./timing-views";
+import { timeUnit } from "./pyformat";
 
 export function comparisonViews(comparison: Comparison): MimeBundle[] {
   return [

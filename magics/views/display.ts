@@ -3,16 +3,17 @@
  * MIME bundles (kernel/public.ts shows them).
  */
 import type { MimeBundle } from "../context";
-import type { Comparison, CpuProfileResult, LineProfileResult, TimeitResult, TimeResult } from "../model/profile";
+import type { Comparison, CpuProfileResult, LineProfileResult, MemoryLineProfileResult, MemoryResult, TimeitResult, TimeResult } from "../model/profile";
 import { comparisonViews } from "./comparison-views";
 import { cpuProfileViews } from "./cpu-profile-views";
 import { htmlTable, heatShares, type TableCell } from "./html-table";
 import { lineProfileViews } from "./line-profile-views";
+import { memitViews, memoryLineProfileViews } from "./memory-views";
 import { chartBundle, type Figure } from "./plotly";
 import type { ProfileOrder } from "./profile-order";
 import { timeitViews, timeViews } from "./timing-views";
 
-export type ShowableResult = CpuProfileResult | LineProfileResult | TimeitResult | TimeResult | Comparison;
+export type ShowableResult = CpuProfileResult | LineProfileResult | MemoryResult | MemoryLineProfileResult | TimeitResult | TimeResult | Comparison;
 
 export interface ProfileViewOptions extends Partial<ProfileOrder> {
   /** %timeit's significant digits. */
@@ -21,7 +22,7 @@ export interface ProfileViewOptions extends Partial<ProfileOrder> {
   tableOnly?: boolean;
 }
 
-/** The bundles a magic would show for a result it returned (`%prun -r`, `%lprun -r`, `%timeit -o`, a comparison). */
+/** The bundles a magic would show for a result it returned (`%prun -r`, `%lprun -r`, `%memit -o`, `%mprun -r`, `%timeit -o`, a comparison). */
 export function resultViews(result: ShowableResult, options: ProfileViewOptions = {}): MimeBundle[] {
   const views = viewsOf(result, options);
   return options.tableOnly ? views.slice(0, 1) : views;
@@ -30,11 +31,13 @@ export function resultViews(result: ShowableResult, options: ProfileViewOptions 
 function viewsOf(result: ShowableResult, options: ProfileViewOptions): MimeBundle[] {
   if ("tree" in result && "table" in result) return cpuProfileViews(result, { sort: options.sort ?? ["time"], limits: options.limits ?? [] });
   if ("timerUnit" in result) return lineProfileViews(result);
+  if ("functions" in result) return memoryLineProfileViews(result);
+  if ("increment" in result && "samples" in result) return memitViews(result);
   if ("timings" in result) return timeitViews(result, { precision: options.precision });
   if ("wall" in result) return timeViews(result);
   if ("baseline" in result && "rows" in result) return comparisonViews(result);
   throw new TypeError(
-    "tsprof.display.profile: not a profile result. It takes what %prun -r, %lprun -r, %timeit -o and compare() return (or a CpuProfileResult, LineProfileResult, TimeitResult, TimeResult, Comparison).",
+    "tsprof.display.profile: not a profile result. It takes what %prun -r, %lprun -r, %memit -o, %mprun -r, %timeit -o and compare() return.",
   );
 }
 

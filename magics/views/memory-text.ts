@@ -4,7 +4,7 @@
  * bytes), and beside the %memit line the split a JavaScript user needs to read it.
  */
 import type { FunctionMemoryProfile, MemoryLineProfileResult, MemoryLineStats, MemoryResult, MemorySample } from "../model/profile";
-import { formatF, formatTime } from "./pyformat";
+import { formatTime } from "./pyformat";
 
 const MiB = 2 ** 20;
 
@@ -14,7 +14,21 @@ export function memitLine(result: MemoryResult): string {
 }
 
 function mib(bytes: number): string {
-  return formatF(bytes / MiB, 0, 2);
+  return fixed(bytes / MiB, 2);
+}
+
+/**
+ * Python's `"%.{decimals}f" % x`, which rounds an exact tie to even where toFixed rounds it away
+ * from zero. Sizes in MiB are multiples of 1/256 (4 KiB pages), so ties such as 52.25 → "52.2"
+ * are common; toFixed(100) gives the exact decimal expansion of the double to find them.
+ */
+export function fixed(x: number, decimals: number): string {
+  const exact = Math.abs(x).toFixed(100);
+  const cut = exact.indexOf(".") + 1 + decimals;
+  const kept = exact.slice(0, decimals === 0 ? cut - 1 : cut);
+  const tieToEven = /^50*$/.test(exact.slice(cut)) && Number(kept[kept.length - 1]) % 2 === 0;
+  const sign = x < 0 || Object.is(x, -0) ? "-" : "";
+  return sign + (tieToEven ? kept : Math.abs(x).toFixed(decimals));
 }
 
 /** The fields of the split, in the order shown, with what each one is. */
@@ -65,7 +79,7 @@ export const MEMORY_LINE_HEADER = row("Line #", "Mem usage", "Increment", "Occur
 /** Mem usage, Increment, Occurrences as memory_profiler shows them (`'{0:5.1f} MiB'`); blank for lines that never ran. */
 export function memoryLineCells(line: MemoryLineStats): [string, string, string] {
   if (line.memUsage === null) return ["", "", ""];
-  return [`${formatF(line.memUsage / MiB, 5, 1)} MiB`, `${formatF(line.increment / MiB, 5, 1)} MiB`, String(line.occurrences)];
+  return [`${fixed(line.memUsage / MiB, 1).padStart(5)} MiB`, `${fixed(line.increment / MiB, 1).padStart(5)} MiB`, String(line.occurrences)];
 }
 
 function functionText(profile: FunctionMemoryProfile): string {

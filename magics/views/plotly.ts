@@ -4,7 +4,7 @@
  * fallback that draws the same figure with the plotly.js bundle built by kernel/build-assets.ts,
  * offline (classic Notebook, JupyterLab without the extension, `nbconvert --to html`).
  *
- * Loading plotly.js once per page: the first chart this kernel process shows embeds the library
+ * Loading plotly.js once per page: the first chart this kernel process sends embeds the library
  * (about 1.25 MB) in its own HTML; every later chart is a few kB and draws as soon as
  * `window.Plotly` exists (it waits for the `tsprof-plotly` event the library's script fires, so
  * page order and lazy rendering do not matter). A saved notebook keeps that first output, so it
@@ -24,38 +24,45 @@ export interface Figure {
 export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 
 /** Built by `npm run build` (kernel/build-assets.ts) into dist/assets/. */
-const LIBRARY_PATH = path.join(__dirname, "..", "..", "assets", "plotly-tsprof.min.js");
+export const PLOTLY_LIBRARY_PATH = path.join(__dirname, "..", "..", "assets", "plotly-tsprof.min.js");
 
 let libraryEmbedded = false;
 let chartCounter = 0;
 /** Distinguishes this kernel process's chart ids from those of earlier sessions saved in the notebook. */
 const SESSION = Math.random().toString(36).slice(2, 8);
 
-/** Escapes text for plotly's labels, which interpret a few HTML tags and entities (&amp; &lt; &gt; among them). */
+/**
+ * Escapes text for plotly's labels, which interpret a few HTML tags and entities (&amp; &lt; &gt;
+ * among them) — and for HTML text content.
+ */
 export function plotlyText(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-/** A chart as a MIME bundle; `description` is its text/plain stand-in. */
+/**
+ * A chart as a MIME bundle; `description` is its text/plain stand-in. Its HTML is made when first
+ * read (when the bundle is sent): a bundle built but never shown (`%prun -q -r`) must not be the
+ * one that carries the library.
+ */
 export function chartBundle(figure: Figure, description: string): MimeBundle {
-  return {
-    [PLOTLY_MIME]: figure,
-    "text/html": chartHtml(figure, description),
-    "text/plain": `[chart: ${description}]`,
-  };
+  const bundle: MimeBundle = { [PLOTLY_MIME]: figure, "text/plain": `[chart: ${description}]` };
+  let html: string | undefined;
+  Object.defineProperty(bundle, "text/html", { enumerable: true, get: () => (html ??= chartHtml(figure, description)) });
+  return bundle;
 }
 
 /** The library as a script that defines window.Plotly and announces it; empty if this process already embedded it. */
 function libraryScript(): string {
-  if (libraryEmbedded) return "";
-  libraryEmbedded = true;
-  return libraryElement();
+  return libraryEmbedded ? "" : libraryElement();
 }
 
 /** The library's <script> element, unconditionally (marks it embedded for later charts). */
 export function libraryElement(): string {
+  if (!fs.existsSync(PLOTLY_LIBRARY_PATH)) {
+    throw new Error(`tsprof's plotly.js bundle ${PLOTLY_LIBRARY_PATH} is missing: build it with \`npm run build\` (it runs kernel/build-assets.ts).`);
+  }
+  const code = fs.readFileSync(PLOTLY_LIBRARY_PATH, "utf8");
   libraryEmbedded = true;
-  const code = fs.readFileSync(LIBRARY_PATH, "utf8");
   return `<script>if(!window.Plotly){${code}\n}window.dispatchEvent(new Event("tsprof-plotly"));</script>`;
 }
 
@@ -66,15 +73,11 @@ function chartHtml(figure: Figure, description: string): string {
   const json = JSON.stringify(figure).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
   return (
     `<div id="${id}" class="tsprof-chart" style="width:100%;min-height:${height}px">` +
-    `<div class="tsprof-chart-note" style="padding:8px;opacity:0.7">Chart: ${escapeText(description)} ` +
+    `<div class="tsprof-chart-note" style="padding:8px;opacity:0.7">Chart: ${plotlyText(description)} ` +
     `(drawn by plotly.js when the output's scripts run: a trusted notebook or an exported HTML page)</div></div>` +
     libraryScript() +
     `<script>(function(){var fig=${json},id="${id}",tries=0;${DRAW_SCRIPT}})();</script>`
   );
-}
-
-function escapeText(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
 /**

@@ -49,8 +49,14 @@ export function formatTime(seconds: number, precision = 3): string {
     }
     return parts.join(" ");
   }
-  const order = seconds > 0 ? Math.min(-Math.floor(Math.floor(Math.log10(seconds)) / 3), 3) : 3;
-  return `${formatG(seconds * 1000 ** order, precision)} ${TIME_UNITS[order]}`;
+  const unit = timeUnit(seconds);
+  return `${formatG(seconds * unit.scale, precision)} ${unit.name}`;
+}
+
+/** The unit `formatTime` picks for a time under a minute: s, ms, µs or ns, and how many of it make a second. */
+export function timeUnit(seconds: number): { scale: number; name: string } {
+  const order = seconds > 0 ? Math.min(Math.max(-Math.floor(Math.floor(Math.log10(seconds)) / 3), 0), 3) : 3;
+  return { scale: 1000 ** order, name: TIME_UNITS[order] };
 }
 
 /** Python's `"{:,}".format(n)` for integers: thousands separated by commas. */

@@ -3,12 +3,7 @@ import type { MimeBundle } from "../context";
 import type { TimeitResult, TimeResult } from "../model/profile";
 import { chartBundle, plotlyText, type Figure } from "./plotly";
 import { timeitText, timeText } from "./timing-text";
-
-/** Seconds per unit and the unit's name, chosen as IPython's `_format_time` would for this time. */
-export function timeUnit(seconds: number): { scale: number; name: string } {
-  const order = seconds > 0 ? Math.min(Math.max(-Math.floor(Math.floor(Math.log10(seconds)) / 3), 0), 3) : 3;
-  return { scale: 1000 ** order, name: ["s", "ms", "µs", "ns"][order] };
-}
+import { timeUnit } from "./pyformat";
 
 export function timeitViews(result: TimeitResult, options: { precision?: number } = {}): MimeBundle[] {
   return [{ "text/plain": timeitText(result, options.precision) }, chartBundle(runsFigure(result), `histogram of the ${result.repeat} runs of ${result.statement}`)];

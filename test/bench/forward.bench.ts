@@ -76,7 +76,8 @@ async function compareSteps(evaluate: (code: string) => Promise<unknown>, varian
   const maxAbsDiff = evaluate as (code: string) => Promise<number>;
   const differences: Record<string, number> = {};
   for (const v of variants.slice(1)) differences[v.label] = await maxAbsDiff(`maxAbsDiff(${v.statement}, ${variants[0].statement})`);
-  const statements = await Promise.all(variants.map(async (v) => (await evaluate(`() => ${v.statement}`)) as Statement));
+  const statements: Statement[] = [];
+  for (const v of variants) statements.push((await evaluate(`() => ${v.statement}`)) as Statement);
   const seconds = await interleavedMedians(variants, statements);
   const naive = seconds[0];
   return {

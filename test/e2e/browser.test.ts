@@ -38,7 +38,8 @@ function matmul(a: number[][], b: number[][]): number[][] {
   return out;
 }
 function relu(m: number[][]): number[][] {
-  return m.map((row) => row.map((v) => Math.max(0, v)));
+  return m.map((row) =>
+    row.map((v) => Math.max(0, v)));
 }
 function forward(x: number[][], w1: number[][], w2: number[][]): number[][] {
   return matmul(relu(matmul(x, w1)), w2);

@@ -284,6 +284,8 @@ export interface ExecuteOptions {
   storeHistory?: boolean;
   silent?: boolean;
   stopOnError?: boolean;
+  /** Called when the kernel announces the request (execute_input): it is about to run it. */
+  onInput?: (executionCount: number) => void;
 }
 
 export interface KernelHandle {
@@ -327,7 +329,10 @@ async function execute(connection: Kernel.IKernelConnection, code: string, optio
   future.onIOPub = (msg) => {
     const type = msg.header.msg_type;
     const content = msg.content as any;
-    if (type === "execute_input") inputExecutionCount = content.execution_count;
+    if (type === "execute_input") {
+      inputExecutionCount = content.execution_count;
+      options.onInput?.(content.execution_count);
+    }
     else if (type === "stream" || type === "display_data" || type === "update_display_data" || type === "execute_result" || type === "error") {
       outputs.push({ output_type: type, ...content });
     } else if (type === "clear_output") outputs.push({ output_type: "clear_output", wait: !!content.wait });

@@ -10,9 +10,12 @@ const ORDER = { sort: ["time"], limits: [] };
 const figure = (bundle: Record<string, unknown>) => bundle[PLOTLY_MIME] as Figure;
 const html = (bundle: Record<string, unknown>) => bundle["text/html"] as string;
 
-test("plotly.js is embedded in the first chart of the process only; every chart has a script that draws it", () => {
+test("plotly.js is embedded in the first chart of the process that is read (sent), only; every chart has a script that draws it", () => {
+  const [, neverShown] = cpuProfileViews(cpuProfile(), ORDER);
   const [, first, second] = cpuProfileViews(cpuProfile(), ORDER);
   const [, later] = lineProfileViews(lineProfile());
+  assert.ok(JSON.stringify(first).length > 1_000_000, "the HTML is made when the bundle is serialized");
+  assert.ok(html(neverShown).length < 20_000, "a chart built before, but read after, does not carry the library");
   assert.ok(html(first).length > 1_000_000, "the first chart carries the library");
   assert.match(html(first), /window\.dispatchEvent\(new Event\("tsprof-plotly"\)\)/);
   for (const chart of [second, later]) {
@@ -20,8 +23,8 @@ test("plotly.js is embedded in the first chart of the process only; every chart 
     assert.doesNotMatch(html(chart), /tsprof-plotly"\)\)/);
     assert.match(html(chart), /Plotly\.newPlot/);
   }
-  const ids = [first, second, later].map((c) => /id="(tsprof-chart-[^"]+)"/.exec(html(c))![1]);
-  assert.equal(new Set(ids).size, 3, "chart ids are unique");
+  const ids = [neverShown, first, second, later].map((c) => /id="(tsprof-chart-[^"]+)"/.exec(html(c))![1]);
+  assert.equal(new Set(ids).size, 4, "chart ids are unique");
 });
 
 test("user text is escaped in tables, chart labels and the figure JSON inside the script", () => {
