@@ -40,8 +40,9 @@ export class Executor {
   private readonly requireFromCells: NodeJS.Require;
   private readonly vmNames = new Map<string, Unit>();
   private rejectInterrupt: (e: Error) => void = () => {};
-  /** How many interrupts (SIGINT) have come, to tell whether one came during a compilation. */
+  /** How many interrupts (SIGINT) have come, and how many had come when the running cell started. */
   private interrupts = 0;
+  private interruptsAtCellStart = 0;
   private interruptPromise = this.newInterruptPromise();
   private readonly callThrough = new vm.Script("__tsprof_call__()", { filename: "tsprof:interruptible" });
 
@@ -55,7 +56,6 @@ export class Executor {
 
   /** Compiles and runs `code` (TypeScript); throws CompileError, InterruptedError or what the code threw. */
   async run(code: string, options: RunOptions): Promise<RunResult> {
-    const interruptsBefore = this.interrupts;
     const src = "\n".repeat(options.line - 1) + code;
     const meta = metadata.getCodeMetadata(src);
     if (meta.module) {
@@ -78,7 +78,7 @@ export class Executor {
     const wrapper = { head: `(${isAsync ? "async " : ""}function (exports, require) { `, tail: "\n})(__tsprof__.exports, __tsprof__.require)" };
     const unit = this.units.add({ file: options.file, source: code, firstLine: options.line, category: "cell", lineOffset: TSLAB_PREFIX_LINES, baseJs, baseMap: map, wrapper });
     const execute = () => this.execute(unit, isAsync);
-    await this.takeInterruptDuringCompile(interruptsBefore);
+    await this.takeInterruptDuringCompile();
     await (options.measure ? options.measure(execute) : execute());
     this.prevDecl = converted.declOutput ?? "";
     const name = converted.lastExpressionVar;
@@ -119,15 +119,21 @@ export class Executor {
     }
   }
 
+  /** The kernel calls this as a cell starts: from then on an interrupt stops the cell, even one that comes while it compiles. */
+  beginCell(): void {
+    this.interruptsAtCellStart = this.interrupts;
+  }
+
   /**
-   * Node runs the SIGINT handler only when the event loop turns, and compiling a cell does not
-   * let it turn: an interrupt sent while the cell compiled would be seen after the cell's code
-   * started, and never by a synchronous loop. So the loop turns once here, and an interrupt that
-   * came since the cell started stops it before its code runs.
+   * Node runs the SIGINT handler only when the event loop polls, and compiling a cell does not
+   * let it: an interrupt sent while the cell compiled would be seen after the cell's code started,
+   * and never by a synchronous loop. So the loop polls once here (two setImmediate turns: the
+   * first may run before this iteration's poll), and an interrupt that came since the cell
+   * started stops it before its code runs.
    */
-  private async takeInterruptDuringCompile(interruptsBefore: number): Promise<void> {
-    await new Promise((resolve) => setImmediate(resolve));
-    if (this.interrupts !== interruptsBefore) throw new InterruptedError();
+  private async takeInterruptDuringCompile(): Promise<void> {
+    await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+    if (this.interrupts !== this.interruptsAtCellStart) throw new InterruptedError();
   }
 
   /** Called on SIGINT: stops a cell that is waiting on a promise. */
@@ -156,10 +162,9 @@ export class Executor {
     return this.vmNames.get(url);
   }
 
-  /** The script URL V8 knows a unit by (what `unitForScript` takes back); undefined before it runs. */
-  scriptNameOf(unit: Unit): string | undefined {
-    for (const [url, u] of this.vmNames) if (u === unit) return url;
-    return undefined;
+  /** Code compiled from a unit's JS under another script URL (%lprun's copies) maps through the unit too. */
+  addScriptAlias(url: string, unit: Unit): void {
+    this.vmNames.set(url, unit);
   }
 
   complete(code: string, cursor: number) {

@@ -28,6 +28,8 @@ interface Prepared {
   /** The object whose own property holds the function (`-f obj.method`), if named that way. */
   holder: { object: object; key: string } | null;
   instrumented: LineInstrumented;
+  /** The line of the unit's JS where the copied text starts. */
+  jsLine: number;
   firstLine: number;
   lastLine: number;
 }
@@ -53,7 +55,7 @@ async function instrument(executor: Executor, evaluate: (code: string) => Promis
   const prepared: Prepared[] = [];
   for (const target of targets) prepared.push(await prepare(executor, evaluate, target));
   const swaps = prepared.map((p) => {
-    const copy = copyOf(p);
+    const copy = copyOf(executor, p);
     copy.hits.fill(0);
     const places = placesOf(p);
     if (places.length === 0) {
@@ -91,7 +93,8 @@ async function prepare(executor: Executor, evaluate: (code: string) => Promise<u
   const endLoc = site.node.loc!.end;
   const firstLine = baseSourceLine(unit, startLoc.line, startLoc.column) ?? 1;
   const lastLine = Math.max(firstLine, baseSourceLine(unit, endLoc.line, Math.max(0, endLoc.column - 1)) ?? firstLine);
-  return { target, unit, site, holder, instrumented, firstLine, lastLine };
+  const jsLine = unit.baseJs.slice(0, start).split("\n").length;
+  return { target, unit, site, holder, instrumented, jsLine, firstLine, lastLine };
 }
 
 /**
@@ -217,7 +220,7 @@ async function findHolder(evaluate: (code: string) => Promise<unknown>, expressi
 }
 
 /** The copy of a function, compiled inside its unit's scope with its counters as closure variables. */
-function copyOf(p: Prepared): Copy {
+function copyOf(executor: Executor, p: Prepared): Copy {
   const cached = copies.get(p.target.fn);
   if (cached) return cached;
   const scope = p.unit.runtime.scope;
@@ -227,7 +230,7 @@ function copyOf(p: Prepared): Copy {
   const body = p.site.isMethod ? `({ ${p.instrumented.text} })` : `(${p.instrumented.text})`;
   let made: unknown;
   try {
-    made = (scope(`(function (${HITS_NAME}, ${CURRENT_NAME}) { return ${body}; })`) as Function)(hits, current);
+    made = (scope(copySource(executor, p, `(function (${HITS_NAME}, ${CURRENT_NAME}) { return ${body}; })`)) as Function)(hits, current);
   } catch (e) {
     throw new MagicError(`%lprun could not compile its line-counting copy of ${p.target.expression}: ${(e as Error)?.message ?? e}`);
   }
@@ -244,6 +247,16 @@ function copyOf(p: Prepared): Copy {
   const copy = { fn, hits, current };
   copies.set(original, copy);
   return copy;
+}
+
+/**
+ * The copy's code laid out on the lines its original has in the unit's script, under a script
+ * URL that maps back through the unit: an error thrown in the copy names the cell's line.
+ */
+function copySource(executor: Executor, p: Prepared, code: string): string {
+  const url = `tsprof-lprun:${p.unit.id}`;
+  executor.addScriptAlias(url, p.unit);
+  return `${"\n".repeat(p.jsLine - 1)}${code}\n//# sourceURL=${url}`;
 }
 
 /** Every place the original is reached from now (see the file comment). */

@@ -21,7 +21,7 @@ const DEFAULT_INTERVAL = 1e-4;
 export const mprun = defineMagic({
   name: "mprun",
   forms: ["line", "cell"],
-  summary: "Profile the memory of chosen functions line by line: memory_profiler's table and a chart of the increment per line.",
+  summary: "Profile the memory of chosen functions line by line: memory_profiler's table, and as HTML shaded by increment.",
   description: `
 Runs the statement (as %%mprun, the code on the %%mprun line followed by the cell's body) in the
 notebook's context and shows, for each function named with -f, every line of its TypeScript

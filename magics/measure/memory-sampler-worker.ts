@@ -58,6 +58,8 @@ async function sample(): Promise<SamplerReport> {
   const start = origin[0];
   const samples: number[] = [];
   let lastRss = rss.read();
+  // Readings are due every interval from the start, so the time a reading takes is not added to the wait.
+  let due = 0;
   for (;;) {
     const stopping = Atomics.load(control, CONTROL.STOP) === 1;
     const t = Number(process.hrtime.bigint() - start) / 1e9;
@@ -72,7 +74,9 @@ async function sample(): Promise<SamplerReport> {
       break;
     }
     requestHeapReading();
-    Atomics.wait(control, CONTROL.WAKE, 0, intervalMicros / 1000);
+    due = Math.max(due + intervalMicros / 1e6, t);
+    const wait = due - Number(process.hrtime.bigint() - start) / 1e9;
+    if (wait > 0) Atomics.wait(control, CONTROL.WAKE, 0, wait * 1000);
     await turnEventLoop();
   }
   rss.close();

@@ -53,7 +53,7 @@ export async function measureMemory<T>(execute: () => Promise<T>, options: Memor
   let baseline!: MemorySample;
   let report: SamplerReport;
   try {
-    runs.collected = options.collectGarbage && collectGarbage();
+    runs.collected = options.collectGarbage && (await collectGarbage());
     baseline = sampler.go();
     await runAll(execute, sampler, options.repeats, runs);
   } finally {

@@ -27,7 +27,8 @@ profiler.setGenerateType(1);
  * sampled; what stays on is the record of newly compiled code (see the bench's counter cost).
  */
 const EAGER_LOGGING = 1;
-profiler.setProfilesCleanupLimit(Number.MAX_SAFE_INTEGER);
+// The limit is kept in a C++ int: 2^31 − 1 is "never".
+profiler.setProfilesCleanupLimit(2 ** 31 - 1);
 profiler.startProfiling("tsprof-init", false, EAGER_LOGGING);
 (profiler.stopProfiling("tsprof-init") as unknown as { delete(): void }).delete();
 

@@ -107,7 +107,7 @@ export interface MemorySample {
 export interface MemoryResult {
   /** Memory before the statement ran. */
   baseline: MemorySample;
-  /** Highest value seen while it ran, per field (each field's own maximum). */
+  /** Highest value seen while it ran, per field (each field's own maximum); t is when the highest RSS reading was taken. */
   peak: MemorySample;
   /** The sampled timeline (first sample is the baseline). */
   samples: MemorySample[];

@@ -1,7 +1,7 @@
 /**
  * %memit's and %mprun's views: memory_profiler's text, an HTML card with the split by kind of
  * memory, a plotly timeline of memory during the statement with its peak marked, and %mprun's
- * table (text + sortable HTML shaded by increment) with a chart of the increment per line.
+ * table (text + sortable HTML shaded by increment).
  */
 import escapeHtml from "escape-html";
 import type { MimeBundle } from "../context";
@@ -80,12 +80,9 @@ function timelineFigure(result: MemoryResult): Figure {
   };
 }
 
-/** [the table (text + HTML), the increment per line chart]. */
+/** memory_profiler's table, as text and as a sortable HTML table shaded by increment. */
 export function memoryLineProfileViews(result: MemoryLineProfileResult): MimeBundle[] {
-  return [
-    { "text/plain": memoryLineProfileText(result), "text/html": memoryLineProfileHtml(result) },
-    chartBundle(incrementFigure(result), `memory increment per line of ${result.functions.map((f) => f.fn.name).join(", ")}`),
-  ];
+  return [{ "text/plain": memoryLineProfileText(result), "text/html": memoryLineProfileHtml(result) }];
 }
 
 export function memoryLineProfileHtml(result: MemoryLineProfileResult): string {
@@ -116,30 +113,4 @@ function functionHtml(profile: FunctionMemoryProfile): string {
     }),
     sortedBy: { column: 0, descending: false },
   });
-}
-
-/** One bar per line that ran, per function: its increment in MiB. */
-function incrementFigure(result: MemoryLineProfileResult): Figure {
-  const data = result.functions.map((profile) => {
-    const lines = profile.lines.filter((l) => l.memUsage !== null);
-    return {
-      type: "bar",
-      name: plotlyText(`${profile.fn.name} (${profile.fn.file})`),
-      x: lines.map((l) => `${plotlyText(profile.fn.name)}:${l.line}`),
-      y: lines.map((l) => l.increment / MiB),
-      customdata: lines.map((l) => [plotlyText(l.contents.trim().slice(0, 80)), l.occurrences]),
-      hovertemplate: "line %{x}: %{y:.2f} MiB<br>%{customdata[0]}<br>occurrences: %{customdata[1]}<extra></extra>",
-    };
-  });
-  return {
-    data,
-    layout: {
-      title: { text: "Increment per line" },
-      height: 360,
-      margin: { l: 60, r: 20, t: 50, b: 70 },
-      xaxis: { title: { text: "function:line" }, type: "category" },
-      yaxis: { title: { text: "MiB" } },
-      showlegend: result.functions.length > 1,
-    },
-  };
 }

@@ -1,65 +1,50 @@
 /**
  * %prun's benchmark: overhead on the forward pass, attribution accuracy (3:1 work, matmul's share
- * of forward), and what the always-on call counters cost unprofiled code, against tslab's own
- * executor running the same cells.
+ * of forward), what the always-on call counters cost unprofiled cells against tslab, and the
+ * latency of a trivial %prun through a real Jupyter server.
  */
-import { createExecutor } from "tslab/dist/executor";
-import { converter } from "../../kernel/tslab-bridge";
-import { Executor } from "../../kernel/executor";
+import { spawnSync } from "node:child_process";
+import path from "node:path";
 import { profilingHooks } from "../../kernel/frames";
-import { buildCpuProfile } from "../../magics/measure/cpu-profile";
-import { sampleCpu } from "../../magics/measure/v8-sampler";
-import type { CpuProfileResult } from "../../magics/model/profile";
-import { CALL_HEAVY, FORWARD_PASS, THREE_TO_ONE } from "./workloads";
+import { profileStatement } from "../../magics/prun";
+import { startJupyter, startKernel } from "../e2e/harness";
+import { benchSession } from "./session";
+import { FORWARD_PASS, THREE_TO_ONE } from "./workloads";
 import { median, round, timeOnce } from "./stats";
 
 const RUNS = 7;
+const INTERVAL_MICROS = 100;
 
 export async function benchPrun() {
-  const executor = new Executor(process.cwd(), {});
-  const hooks = profilingHooks(executor, process.cwd());
-  await executor.run(FORWARD_PASS + THREE_TO_ONE, { file: "<cell 1>", line: 1 });
-  const cell = { file: "<cell 2>", line: 1 };
+  const session = benchSession();
+  const ctx = { evaluate: session.evaluate, profiling: profilingHooks(session.executor, process.cwd()) };
+  await session.evaluate(FORWARD_PASS + THREE_TO_ONE);
+  const profiledRun = async (statement: string) => {
+    let profiled!: Awaited<ReturnType<typeof profileStatement>>;
+    const whole = await timeOnce(async () => (profiled = await profileStatement(ctx, statement, INTERVAL_MICROS)));
+    return { whole, statement: profiled.sampled.wallTime, result: profiled.result };
+  };
 
-  const plainRun = async () => {
-    let seconds = 0;
-    await executor.run("forward(x, w1, w2)", { ...cell, measure: async (exec) => { const t0 = process.hrtime.bigint(); const v = await exec(); seconds = Number(process.hrtime.bigint() - t0) / 1e9; return v; } });
-    return seconds;
-  };
-  /** Whole magic time (compile, sampler start/stop, analysis) and the statement's time under the sampler. */
-  const profileOf = async (statement: string) => {
-    const before = hooks.readCallCounters();
-    let result!: CpuProfileResult;
-    let statementSeconds = 0;
-    const seconds = await timeOnce(async () => {
-      await executor.run(statement, {
-        ...cell,
-        measure: async (exec) => {
-          const sampled = await sampleCpu(exec, 100);
-          statementSeconds = sampled.wallTime;
-          result = buildCpuProfile({ profile: sampled.profile, resolve: hooks.resolveFrame, calls: hooks.callsBetween(before, hooks.readCallCounters()), statement, wallTime: sampled.wallTime, sampleInterval: 1e-4 });
-          return sampled.value as any;
-        },
-      });
-    });
-    return { seconds, statementSeconds, result };
-  };
-  for (let i = 0; i < 3; i++) await plainRun(), await profileOf("forward(x, w1, w2)");
+  for (let i = 0; i < 3; i++) await session.timeStatement("forward(x, w1, w2)"), await profiledRun("forward(x, w1, w2)");
   const plain: number[] = [];
   const profiled: number[] = [];
   const whole: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    plain.push(await plainRun());
-    const run = await profileOf("forward(x, w1, w2)");
-    profiled.push(run.statementSeconds);
-    whole.push(run.seconds);
+    plain.push(await session.timeStatement("forward(x, w1, w2)"));
+    const run = await profiledRun("forward(x, w1, w2)");
+    profiled.push(run.statement);
+    whole.push(run.whole);
   }
-  const forwardProfile = (await profileOf("for (let r = 0; r < 10; r++) forward(x, w1, w2)")).result;
+  const forwardProfile = (await profiledRun("for (let r = 0; r < 10; r++) forward(x, w1, w2)")).result;
   const row = (name: string) => forwardProfile.table.rows.find((r) => r.fn.name === name)!;
-  await profileOf("for (let r = 0; r < 5; r++) { threeUnits(); oneUnit(); }");
-  const ratioProfile = (await profileOf("for (let r = 0; r < 20; r++) { threeUnits(); oneUnit(); }")).result;
-  const cum = (name: string) => ratioProfile.table.rows.find((r) => r.fn.name === name)!.cumtime;
-  executor.close();
+  await profiledRun("for (let r = 0; r < 5; r++) { threeUnits(); oneUnit(); }");
+  const ratios: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const rows = (await profiledRun("for (let r = 0; r < 20; r++) { threeUnits(); oneUnit(); }")).result.table.rows;
+    const cum = (name: string) => rows.find((r) => r.fn.name === name)!.cumtime;
+    ratios.push(cum("threeUnits") / cum("oneUnit"));
+  }
+  session.close();
 
   return {
     workload: "forward pass, x 100x64, w1 64x256, w2 256x10, nested arrays",
@@ -69,33 +54,66 @@ export async function benchPrun() {
     prun_fixed_cost_ms: round((median(whole) - median(profiled)) * 1e3, 1),
     matmul_share_of_forward_cumtime: round(row("matmul").cumtime / row("forward").cumtime, 3),
     matmul_ncalls_for_10_forwards: row("matmul").ncalls,
-    three_to_one_measured_ratio: round(cum("threeUnits") / cum("oneUnit"), 2),
-    ...(await counterCost()),
+    three_to_one_measured_ratio_median_of_5: round(median(ratios), 2),
+    three_to_one_measured_ratios: ratios.map((r) => round(r, 2)),
+    ...unprofiledCost(),
+    ...(await jupyterLatency()),
   };
 }
 
-/** Unprofiled cost of the always-on call counters: the same cells on tslab's executor and ours. */
-async function counterCost() {
-  const timed = (expr: string) => `{ const t0 = performance.now(); ${expr}; (globalThis as any).__benchMs = performance.now() - t0; }`;
-  const tsprof = new Executor(process.cwd(), {});
-  const convs = { node: converter.createConverter({ isJS: false, isBrowser: false }), browser: null as any, close() { this.node.close(); } };
-  const tslab = createExecutor(process.cwd(), convs as any, { log: () => {}, error: (...a: unknown[]) => console.error(...a) });
-  await tsprof.run(FORWARD_PASS + CALL_HEAVY, { file: "<cell 1>", line: 1 });
-  await tslab.execute(FORWARD_PASS + CALL_HEAVY);
-  const cases = { forward_pass: "forward(x, w1, w2)", tiny_calls: "sumWithCalls(20_000_000)", map_reduce: "sumWithMap(xs)" };
-  const out: Record<string, number> = {};
-  for (const [name, expr] of Object.entries(cases)) {
-    const ours: number[] = [];
-    const theirs: number[] = [];
-    for (let i = 0; i < RUNS + 2; i++) {
-      await tsprof.run(timed(expr), { file: "<cell 2>", line: 1 });
-      ours.push((globalThis as any).__benchMs);
-      await tslab.execute(timed(expr));
-      theirs.push((globalThis as any).__benchMs);
+const ROUNDS = 3;
+
+/**
+ * Unprofiled cells under tsprof's kernel against tslab's, each in a process of its own (see
+ * unprofiled-cells.ts), alternating, so that a slow spell of this shared machine hits both.
+ */
+function unprofiledCost(): Record<string, number> {
+  const child = path.join(__dirname, "unprofiled-cells.js");
+  const runs: Record<"tsprof" | "tslab", Record<string, number>[]> = { tsprof: [], tslab: [] };
+  for (let i = 0; i < ROUNDS; i++) {
+    for (const kind of ["tsprof", "tslab"] as const) {
+      const run = spawnSync(process.execPath, [child, kind], { encoding: "utf8" });
+      if (run.status !== 0) throw new Error(`${child} ${kind} failed:\n${run.stderr}`);
+      runs[kind].push(JSON.parse(run.stdout));
     }
-    out[`unprofiled_vs_tslab_${name}`] = round(median(ours.slice(2)) / median(theirs.slice(2)), 3);
   }
-  tsprof.close();
-  tslab.close();
+  const out: Record<string, number> = {};
+  for (const name of Object.keys(runs.tsprof[0])) {
+    const ours = median(runs.tsprof.map((r) => r[name]));
+    const theirs = median(runs.tslab.map((r) => r[name]));
+    out[`unprofiled_${name}_ms`] = round(ours, 1);
+    out[`unprofiled_vs_tslab_${name}`] = round(ours / theirs, 3);
+  }
   return out;
+}
+
+/** A trivial %prun, end to end: execute_request to the reply's idle, through a real Jupyter server. */
+async function jupyterLatency(): Promise<Record<string, number>> {
+  const jupyter = await startJupyter();
+  try {
+    const kernel = await startKernel(jupyter);
+    const elapsed = async (code: string) => {
+      const start = performance.now();
+      const run = await kernel.execute(code);
+      if (run.status !== "ok") throw new Error(`${code} failed: ${run.text}`);
+      return performance.now() - start;
+    };
+    await elapsed("function one(): number { return 1; }");
+    await elapsed("one()");
+    const first = await elapsed("%prun one()");
+    const prun: number[] = [];
+    const plain: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      prun.push(await elapsed("%prun one()"));
+      plain.push(await elapsed("one()"));
+    }
+    await kernel.shutdown();
+    return {
+      latency_first_prun_trivial_ms: round(first, 1),
+      latency_prun_trivial_ms: round(median(prun), 1),
+      latency_plain_cell_trivial_ms: round(median(plain), 1),
+    };
+  } finally {
+    await jupyter.stop();
+  }
 }

@@ -203,12 +203,20 @@ describe("magics", () => {
 });
 
 describe("interrupt", () => {
+  /** Starts `code`, interrupts it once the kernel has announced it (plus `delayMs`), returns the reply. */
+  async function interrupted(code: string, delayMs: number) {
+    let announced!: () => void;
+    const started = new Promise<void>((resolve) => (announced = resolve));
+    const running = kernel.execute(code, { onInput: () => announced() });
+    await started;
+    await sleep(delayMs);
+    await kernel.interrupt();
+    return running;
+  }
+
   test("interrupting `while (true) {}` stops the cell; earlier state is kept", async () => {
     await kernel.execute("const beforeLoop = 'kept';");
-    const loop = kernel.execute("while (true) {}");
-    await sleep(1000);
-    await kernel.interrupt();
-    const stopped = await loop;
+    const stopped = await interrupted("while (true) {}", 500);
     assert.equal(stopped.status, "error");
     assert.equal(stopped.error?.ename, "KeyboardInterrupt");
     const next = await kernel.execute("beforeLoop");
@@ -216,14 +224,28 @@ describe("interrupt", () => {
     assert.deepEqual(next.result, { "text/plain": "'kept'" });
   });
 
+  test("an interrupt that comes while the cell still compiles stops it before its loop starts", async () => {
+    // A long cell takes a while to type-check; the interrupt arrives during that.
+    const declarations = Array.from({ length: 1000 }, (_, i) => `let v${i}: number = ${i} * 2;`).join("\n");
+    const stopped = await interrupted(`${declarations}\nwhile (true) {}`, 0);
+    assert.equal(stopped.status, "error");
+    assert.equal(stopped.error?.ename, "KeyboardInterrupt");
+    assert.equal((await kernel.execute("beforeLoop")).status, "ok");
+  });
+
   test("interrupting a cell that awaits a promise that never settles", async () => {
-    const waiting = kernel.execute("await new Promise(() => {});");
-    await sleep(1000);
-    await kernel.interrupt();
-    const stopped = await waiting;
+    const stopped = await interrupted("await new Promise(() => {});", 300);
     assert.equal(stopped.status, "error");
     assert.equal(stopped.error?.ename, "KeyboardInterrupt");
     assert.equal((await kernel.execute("1 + 1")).status, "ok");
+  });
+
+  test("an interrupt while the kernel is idle does not affect the next cell", async () => {
+    await kernel.interrupt();
+    await sleep(200);
+    const run = await kernel.execute("'unaffected'");
+    assert.equal(run.status, "ok");
+    assert.deepEqual(run.result, { "text/plain": "'unaffected'" });
   });
 });
 

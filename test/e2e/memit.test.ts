@@ -33,9 +33,10 @@ function memitNumbers(run: Execution) {
 }
 
 describe("%memit", () => {
-  test("a 100 MiB Float64Array allocated, filled and dropped inside the statement: increment 100 MiB ± 10%", async () => {
+  test("a 100 MiB Float64Array allocated, filled and dropped inside the statement: increment 100 MiB ± 10%", async (t) => {
     const run = await kernel.execute("%memit let a = new Float64Array(100 * 2 ** 17); a.fill(1); a = null;");
     const { increment, rss, text } = memitNumbers(run);
+    t.diagnostic(`100 MiB: increment ${increment} MiB`);
     assert.ok(Math.abs(increment / 100 - 1) <= 0.1, text);
     assert.equal(rss, increment);
     assert.match(text, /RSS peak exact \(Linux VmHWM/);
@@ -45,7 +46,7 @@ describe("%memit", () => {
     assert.match(run.displays[0]["text/html"] as string, /<table data-tsprof-sortable/);
   });
 
-  test("a 1000×1000 matrix: nested arrays live in the JS heap, one Float64Array is 7.63 MiB of arrayBuffers", async () => {
+  test("a 1000×1000 matrix: nested arrays live in the JS heap, one Float64Array is 7.63 MiB of arrayBuffers", async (t) => {
     const typed = memitNumbers(await kernel.execute("%memit const typed = new Float64Array(1000 * 1000).fill(1)"));
     const nested = memitNumbers(
       await kernel.execute(
@@ -53,6 +54,9 @@ describe("%memit", () => {
       ),
     );
     const expected = (1000 * 1000 * 8) / MiB;
+    for (const [name, m] of [["typed", typed], ["nested", nested]] as const) {
+      t.diagnostic(`${name}: rss +${m.rss} MiB, heapUsed +${m.heapUsed} MiB, arrayBuffers +${m.arrayBuffers} MiB`);
+    }
     assert.ok(Math.abs(typed.arrayBuffers / expected - 1) < 0.05, typed.text);
     assert.ok(typed.heapUsed < 1, typed.text);
     assert.ok(nested.heapUsed > 1.1 * expected, nested.text);
@@ -138,6 +142,6 @@ describe("%mprun", () => {
     assert.ok(Math.abs(Number(row(4)![2])) < 2 && Math.abs(Number(row(6)![2])) < 2, text);
     assert.match(text, /^ {5}1 {41}function build\(n: number\): number \{$/m);
     assert.match(run.displays[0]["text/html"] as string, /<table data-tsprof-sortable/);
-    assert.ok(run.displays[1]["application/vnd.plotly.v1+json"], "the increment-per-line chart");
+    assert.equal(run.displays.length, 1);
   });
 });

@@ -1,0 +1,101 @@
+/**
+ * The teaching notebooks run top to bottom under `jupyter nbconvert --execute` with no error, and
+ * what they claim holds in what they computed: every optimized forward pass equals the naive one,
+ * every step is faster than the naive version, every exercise's solution passes its check, and
+ * the experiments of 03 find the time where they say it is.
+ *
+ * The notebooks run from notebooks/ (so their imports resolve as in a checkout) and are written to
+ * a temporary directory: the committed copies are left as they are.
+ */
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { ROOT, runPython } from "./harness";
+
+interface Cell {
+  cell_type: string;
+  source: string | string[];
+  metadata: { jupyter?: { source_hidden?: boolean }; tags?: string[] };
+  execution_count?: number | null;
+  outputs?: { output_type: string; name?: string; text?: string | string[]; ename?: string; evalue?: string; data?: Record<string, unknown> }[];
+}
+
+const NOTEBOOKS = path.join(ROOT, "notebooks");
+const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "tsprof-notebooks-"));
+after(() => fs.rmSync(outDir, { recursive: true, force: true }));
+
+const textOf = (value: string | string[] | undefined) => (Array.isArray(value) ? value.join("") : (value ?? ""));
+const sourceOf = (cell: Cell) => textOf(cell.source);
+const stdoutOf = (cell: Cell) => (cell.outputs ?? []).filter((o) => o.output_type === "stream" && o.name === "stdout").map((o) => textOf(o.text)).join("");
+
+/** Executes a notebook into outDir; returns its cells, after checking it ran whole and clean. */
+async function execute(name: string): Promise<Cell[]> {
+  const started = Date.now();
+  const { code, log } = await runPython(["-m", "nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.timeout=600", "--output-dir", outDir, name], NOTEBOOKS);
+  assert.equal(code, 0, `nbconvert ${name} failed:\n${log}`);
+  console.log(`# ${name} executed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const cells: Cell[] = JSON.parse(fs.readFileSync(path.join(outDir, name), "utf8")).cells;
+  const code_ = cells.filter((c) => c.cell_type === "code");
+  assert.deepEqual(
+    code_.map((c) => c.execution_count),
+    code_.map((_, i) => i + 1),
+    "every code cell ran, in order",
+  );
+  const errors = code_.flatMap((c) => (c.outputs ?? []).filter((o) => o.output_type === "error").map((o) => `${o.ename}: ${o.evalue}`));
+  assert.deepEqual(errors, []);
+  const stderr = code_.flatMap((c) => (c.outputs ?? []).filter((o) => o.name === "stderr").map((o) => textOf(o.text)));
+  assert.deepEqual(stderr, [], "nothing on stderr (warnings from the kernel or its libraries)");
+  return cells;
+}
+
+function cellStarting(cells: Cell[], prefix: string): Cell {
+  const cell = cells.find((c) => c.cell_type === "code" && sourceOf(c).trimStart().startsWith(prefix));
+  assert.ok(cell, `a code cell starting with ${JSON.stringify(prefix)}`);
+  return cell;
+}
+
+test("01-forward-pass: every version equals the naive one, every step is faster, the profiles point at matmul's inner loop", async () => {
+  const cells = await execute("01-forward-pass.ipynb");
+  const summaryLine = stdoutOf(cellStarting(cells, "console.log(JSON.stringify({")).trim();
+  const summary: { maxAbsDiff: Record<string, number>; speedup: Record<string, number> } = JSON.parse(summaryLine);
+  assert.deepEqual(Object.keys(summary.maxAbsDiff), ["hoisted", "vectorized", "preallocated", "simd"]);
+  for (const [version, difference] of Object.entries(summary.maxAbsDiff)) assert.ok(difference <= 1e-12, `${version} differs from naive by ${difference}`);
+  const [baseline, ...steps] = Object.entries(summary.speedup);
+  assert.equal(baseline[1], 1);
+  assert.equal(steps.length, 4);
+  for (const [label, speedup] of steps) assert.ok(speedup > 1, `${label}: speedup ${speedup} over naive`);
+
+  const hottest = stdoutOf(cellStarting(cells, "const [profiled] = lines.functions;"));
+  assert.match(hottest, /^hottest line: res\[i\]\[j\] \+= a\[i\]\[k\] \* b\[k\]\[j\];$/m);
+  assert.match(hottest, /^ {2}1894400 hits /m, "the inner line runs 100·64·256 + 100·256·10 times");
+  const prun = textOf(cellStarting(cells, "%prun").outputs![0].data!["text/plain"] as string);
+  assert.match(prun, /^\s+40\s.*\(matmul\)$/m, "%prun counts matmul's 40 calls exactly");
+});
+
+test("02-exercises: unanswered checks say so, every solution passes its check, solutions' code is hidden", async () => {
+  const cells = await execute("02-exercises.ipynb");
+  const out = cells.map(stdoutOf).join("");
+  assert.equal(out.match(/not answered yet/g)?.length, 3);
+  for (const exercise of ["exercise 1 (the bottleneck)", "exercise 2 (the hot line)", "exercise 3 (preallocate)"]) {
+    assert.ok(out.includes(`✓ ${exercise}`), `the solution of ${exercise} passes its check`);
+  }
+  const solutions = cells.slice(cells.findIndex((c) => c.cell_type === "markdown" && sourceOf(c).includes("## Solutions")));
+  const solutionCode = solutions.filter((c) => c.cell_type === "code");
+  assert.equal(solutionCode.length, 3);
+  for (const cell of solutionCode) assert.equal(cell.metadata.jupyter?.source_hidden, true);
+});
+
+test("03-why-lines-dont-add-up: the missing time is where the notebook says", async () => {
+  const cells = await execute("03-why-lines-dont-add-up.ipynb");
+  const gc = stdoutOf(cellStarting(cells, "const p2 = %prun"));
+  const [, gcMs] = /the garbage collector: ([\d.]+) ms/.exec(gc) ?? [];
+  assert.ok(Number(gcMs) > 0, `the collector's time shows: ${gc}`);
+  const wait = stdoutOf(cellStarting(cells, "const p4 = %prun"));
+  const [, cum, total] = /fetchAll: cumtime ([\d.]+) ms of a ([\d.]+) ms statement/.exec(wait) ?? [];
+  assert.ok(Number(total) >= 50, `five awaits of 10 ms take ≥ 50 ms: ${wait}`);
+  assert.ok(Number(cum) < Number(total) / 2, `an awaiting function has few samples: ${wait}`);
+  const time = textOf(cellStarting(cells, "%time await fetchAll(5)").outputs!.map((o) => textOf(o.data?.["text/plain"] as string)).join("\n"));
+  assert.match(time, /^CPU times: user .*\nWall time: /m);
+});
