@@ -31,8 +31,11 @@ and read after it, so memory allocated and freed again during the statement coun
 peaks are the highest of readings taken every -i seconds by a thread that interrupts the main
 thread briefly for its heap figures. RSS also moves for reasons of its own: memory freed earlier
 and reused (then the increment is smaller than what was allocated), or pages never written (a
-new Float64Array is not resident until it is filled). A statement that throws still shows what
-was measured, then the error.
+new Float64Array is not resident until it is filled). And garbage that earlier cells left and
+that is collected during the statement lowers the increments, the JS heap's most: -g collects
+it first (full collections, then a wait until RSS settles: a few tenths of a second; Node needs
+no --expose-gc for it). Use -g for numbers you compare. A statement that throws still shows
+what was measured, then the error.
 
 In cell mode (%%memit), code on the %%memit line is setup: it runs first, unmeasured, and the
 body sees the names it declares.
@@ -50,7 +53,7 @@ Examples:
     timeout: { short: "t", type: "number", metavar: "SECONDS", help: "stop measuring after SECONDS: later runs are skipped (a running statement finishes)" },
     returnResult: { short: "o", type: "boolean", help: "return the MemoryResult as the cell's value" },
     quiet: { short: "q", type: "boolean", help: "show nothing (use with -o)" },
-    gc: { short: "g", type: "boolean", help: "run a full garbage collection before taking the baseline" },
+    gc: { short: "g", type: "boolean", help: "collect garbage (full collections) before taking the baseline" },
   },
   async run(ctx, call) {
     const { repeat = 1, interval = DEFAULT_INTERVAL, timeout } = call.options;

@@ -73,34 +73,40 @@ export function readMemory(t: number): MemorySample {
 let gc: (() => void) | null | undefined;
 
 /**
- * Full, synchronous garbage collections until RSS stops falling (100 ms at most); false if this
- * Node refuses to expose a collector. Without --expose-gc the flag can still be turned on at run
+ * Full, synchronous garbage collections, then a wait until RSS stops falling (100 ms at most);
+ * false if this Node refuses to expose a collector. Without --expose-gc the flag can still be turned on at run
  * time: contexts created while it is on get a `gc` global (Node 20). It is turned off again at
  * once so that later contexts (the user's vm contexts) do not see one.
  *
  * One collection is not enough for a baseline. A second frees the backing stores of ArrayBuffers
  * the first found dead (after one, about half of a dropped 100 MiB array is still resident).
- * And a collection right after busy code keeps the young generation's grown semispaces and V8's
- * pooled pages, which a later collection during the statement gives back: the increment then
- * came out 20 MiB low. So the next ones come after a few idle milliseconds, when V8 sees a low
- * allocation rate and gives them back. Each full collection of a kernel's ~100 MiB heap takes
- * 50-200 ms, so -g costs a few tenths of a second.
+ * A collection right after busy code keeps the young generation's grown semispaces and V8's
+ * pooled pages, which a later collection during the statement gives back, and pages freed by a
+ * collection are unmapped on another thread a little later: either way RSS fell during the
+ * statement and its increment came out 20-30 MiB low. So the second collection comes after a
+ * few idle milliseconds (V8 then sees a low allocation rate and gives the pools back), and the
+ * baseline waits for RSS to stop falling. Each full collection of a kernel's ~100 MiB heap
+ * takes 50-200 ms, so -g costs a few tenths of a second.
  */
 export async function collectGarbage(): Promise<boolean> {
   const collect = collector();
   if (!collect) return false;
   collect();
+  await sleep(5);
+  collect();
+  // The pages those collections freed are unmapped by a background task: wait until that is done.
   const deadline = Date.now() + 100;
   let last = process.memoryUsage.rss();
   while (Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    collect();
+    await sleep(5);
     const now = process.memoryUsage.rss();
     if (last - now < 64 * 1024) break;
     last = now;
   }
   return true;
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function collector(): (() => void) | null {
   if (gc === undefined) {

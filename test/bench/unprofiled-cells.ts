@@ -2,12 +2,11 @@
  * What tsprof costs cells that are not profiled, against tslab: run as a child process
  * (`node unprofiled-cells.js tsprof|tslab`), so that each kernel has the process it has in real
  * use — tsprof's with its V8 settings (eager feedback vectors, the CPU profiler's code log) and
- * its magics loaded, tslab's with V8's defaults. Prints one JSON object: milliseconds per case,
- * the median of the runs.
+ * its magics loaded, tslab's with V8's defaults. Prints one JSON object: per case, the
+ * milliseconds of each run after two warm-up runs.
  */
 import { createExecutor } from "tslab/dist/executor";
 import { CALL_HEAVY, FORWARD_PASS } from "./workloads";
-import { median } from "./stats";
 
 const RUNS = 9;
 
@@ -46,14 +45,14 @@ async function main(): Promise<void> {
   const kind = process.argv[2];
   const kernel = kind === "tsprof" ? await tsprofRunner() : await tslabRunner();
   await kernel.run(FORWARD_PASS + CALL_HEAVY);
-  const out: Record<string, number> = {};
+  const out: Record<string, number[]> = {};
   for (const [name, statement] of Object.entries(CASES)) {
     const times: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       await kernel.run(`{ const t0 = performance.now(); ${statement}; (globalThis as any).__benchMs = performance.now() - t0; }`);
       times.push((globalThis as any).__benchMs);
     }
-    out[name] = median(times.slice(2));
+    out[name] = times.slice(2);
   }
   // A cell that (re)defines functions, timed whole: compilation, the instrumentation pass and the run.
   const defining: number[] = [];
@@ -62,7 +61,7 @@ async function main(): Promise<void> {
     await kernel.run(FORWARD_PASS);
     defining.push(performance.now() - start);
   }
-  out.defining_cell_with_compile = median(defining.slice(2));
+  out.defining_cell_with_compile = defining.slice(2);
   kernel.close();
   process.stdout.write(JSON.stringify(out));
   process.exit(0);

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import vm from "node:vm";
 import * as acorn from "acorn";
-import { findFunctions, instrumentUnit, PARSE_OPTIONS } from "../../kernel/instrument";
+import { findFunctions, instrumentUnit, PARSE_OPTIONS, topLevelCounter } from "../../kernel/instrument";
 
 const js = [
   "function matmul(a, b) {",
@@ -39,12 +39,12 @@ test("counters count exact calls, keep directives first and add no line breaks",
   assert.equal(code.split("\n").length, js.split("\n").length);
   assert.match(code, /"use strict"; __tsprof_c\[0\]\+\+;/);
   assert.match(code, /^let {3}double/m, "top-level const becomes a same-width let");
-  const calls = new Uint32Array(sites.length);
+  const calls = new Uint32Array(topLevelCounter(sites) + 1);
   const runtime = { calls, scope: null as unknown };
   const sandbox = { __tsprof__: { unit: () => runtime }, result: 0 };
   vm.runInNewContext(`${code}\nresult = new Net().forward(3) + Net.make().forward(1) + obj.run().length; outer(); outer();`, sandbox);
   assert.equal(sandbox.result, 18 + 2 + 3);
-  assert.deepEqual([...calls], [2, 2, 2, 1, 1, 3, 2, 0]);
+  assert.deepEqual([...calls], [2, 2, 2, 1, 1, 3, 2, 0, 1], "the last counter counts the top level's one run");
   assert.equal(typeof runtime.scope, "function", "the scope hook is installed");
 });
 
@@ -52,7 +52,7 @@ test("executedText is what Function.prototype.toString returns", () => {
   const program = acorn.parse(js, PARSE_OPTIONS);
   const sites = findFunctions(program);
   const code = instrumentUnit(js, program, sites, 0, null).toString();
-  const runtime = { calls: new Uint32Array(sites.length), scope: null };
+  const runtime = { calls: new Uint32Array(topLevelCounter(sites) + 1), scope: null };
   const sandbox: any = { __tsprof__: { unit: () => runtime } };
   vm.runInNewContext(`${code}\nthis.fns = [matmul, double, Net.prototype.forward, Net.make, obj.run];`, sandbox);
   sandbox.fns.forEach((fn: Function, i: number) => assert.ok([sites[0], sites[1], sites[2], sites[3], sites[4]][i].executedText.endsWith(fn.toString())));
