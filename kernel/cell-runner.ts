@@ -35,7 +35,6 @@ export class CellRunner {
 
   /** Runs the cell; throws what the cell threw (the kernel turns it into an error reply). */
   async run(code: string, executionCount: number, output: CellOutput): Promise<void> {
-    this.executor.beginCell();
     const file = `<cell ${executionCount}>`;
     const parts = splitCell(code);
     for (const [i, part] of parts.entries()) {

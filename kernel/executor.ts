@@ -119,7 +119,7 @@ export class Executor {
     }
   }
 
-  /** The kernel calls this as a cell starts: from then on an interrupt stops the cell, even one that comes while it compiles. */
+  /** The kernel calls this as a cell starts (before execute_input): from then on an interrupt stops the cell, even while it compiles. */
   beginCell(): void {
     this.interruptsAtCellStart = this.interrupts;
   }
@@ -129,7 +129,9 @@ export class Executor {
    * let it: an interrupt sent while the cell compiled would be seen after the cell's code started,
    * and never by a synchronous loop. So the loop polls once here (two setImmediate turns: the
    * first may run before this iteration's poll), and an interrupt that came since the cell
-   * started stops it before its code runs.
+   * started stops it before its code runs. (A SIGINT landing in the microseconds between that
+   * poll and the start of `breakOnSigint` is still missed: Node drops it while it swaps its
+   * SIGINT listeners for the watchdog. Interrupting again stops the cell.)
    */
   private async takeInterruptDuringCompile(): Promise<void> {
     await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));

@@ -43,7 +43,8 @@ export function install(options: InstallOptions): string {
   const specDir = path.join(dir, KERNEL_NAME);
   fs.mkdirSync(specDir);
   fs.writeFileSync(path.join(specDir, "kernel.json"), JSON.stringify(kernelSpec(), null, 2));
-  const args = ["-m", "jupyter_client.kernelspecapp", "install", specDir, `--name=${KERNEL_NAME}`, "--replace"];
+  // Older jupyter_client needs --replace to overwrite; newer ones always do, and warn about it.
+  const args = ["-W", "ignore::DeprecationWarning", "-m", "jupyter_client.kernelspecapp", "install", specDir, `--name=${KERNEL_NAME}`, "--replace"];
   if (options.user) args.push("--user");
   if (options.sysPrefix) args.push("--sys-prefix");
   if (options.prefix) args.push(`--prefix=${path.resolve(options.prefix)}`);

@@ -131,9 +131,8 @@ export class KernelServer {
     if (counts) this.executionCount++;
     const count = this.executionCount;
     if (counts) this.history.add(count, code);
-    // Not awaited (sends keep their order): with no event-loop turn before the cell starts, an
-    // interrupt from here on is the cell's (see Executor.beginCell).
-    if (!silent) void this.connection.send("iopub", "execute_input", { code, execution_count: count }, message);
+    this.executor.beginCell();
+    if (!silent) await this.connection.send("iopub", "execute_input", { code, execution_count: count }, message);
     const payload: unknown[] = [];
     this.currentParent = message;
     tslabJupyter.lastWriteDisplayData = (data: any, update: boolean) => {

@@ -5,7 +5,7 @@
  */
 import { MagicError, MIME_BUNDLE, type MagicContext } from "./context";
 import { defineMagic } from "./registry";
-import { measureMemory, type MemoryMeasured } from "./measure/memory-sampler";
+import { HEAP_INTERVAL_FLOOR, measureMemory, type MemoryMeasured } from "./measure/memory-sampler";
 import { memitViews } from "./views/memory-views";
 import type { MemoryResult } from "./model/profile";
 
@@ -28,14 +28,17 @@ part of external that holds typed arrays and Buffers) — and a chart of memory 
 
 The RSS peak is exact on Linux: the kernel's high-water mark (VmHWM) is reset before each run
 and read after it, so memory allocated and freed again during the statement counts. The other
-peaks are the highest of readings taken every -i seconds by a thread that interrupts the main
-thread briefly for its heap figures. RSS also moves for reasons of its own: memory freed earlier
-and reused (then the increment is smaller than what was allocated), or pages never written (a
-new Float64Array is not resident until it is filled). And garbage that earlier cells left and
-that is collected during the statement lowers the increments, the JS heap's most: -g collects
-it first (full collections, then a wait until RSS settles: a few tenths of a second; Node needs
-no --expose-gc for it). Use -g for numbers you compare. A statement that throws still shows
-what was measured, then the error.
+peaks are the highest of readings taken by a thread: RSS every -i seconds, the heap split (for
+which it briefly interrupts the main thread) at most every ${HEAP_INTERVAL_FLOOR * 1000} ms, and
+at the end of each run.
+
+RSS also moves for reasons of its own: memory freed earlier and reused (then the increment is
+smaller than what was allocated), or pages never written (a new Float64Array is not resident
+until it is filled). And garbage that earlier cells left and that is collected during the
+statement lowers the increments, the JS heap's most: -g collects it first (full collections,
+then a wait until RSS settles: a few tenths of a second; Node needs no --expose-gc for it).
+Use -g for numbers you compare. A statement that throws still shows what was measured, then
+the error.
 
 In cell mode (%%memit), code on the %%memit line is setup: it runs first, unmeasured, and the
 body sees the names it declares.
@@ -49,7 +52,7 @@ Examples:
   positional: "statement",
   options: {
     repeat: { short: "r", type: "integer", metavar: "N", help: "run the statement N times and report the highest peak (default 1)" },
-    interval: { short: "i", type: "number", metavar: "SECONDS", help: `seconds between memory readings (default ${DEFAULT_INTERVAL}, at least ${MIN_INTERVAL})` },
+    interval: { short: "i", type: "number", metavar: "SECONDS", help: `seconds between RSS readings (default ${DEFAULT_INTERVAL}, at least ${MIN_INTERVAL}); the heap split is read at most every ${HEAP_INTERVAL_FLOOR} s` },
     timeout: { short: "t", type: "number", metavar: "SECONDS", help: "stop measuring after SECONDS: later runs are skipped (a running statement finishes)" },
     returnResult: { short: "o", type: "boolean", help: "return the MemoryResult as the cell's value" },
     quiet: { short: "q", type: "boolean", help: "show nothing (use with -o)" },

@@ -21,8 +21,8 @@ export interface SamplerData {
   windowPeak: Float64Array;
   intervalMicros: number;
   timeoutSeconds: number | null;
-  /** Read the main isolate's heap split (through the inspector). */
-  sampleHeap: boolean;
+  /** Microseconds between readings of the main isolate's heap split (through the inspector); null: none. */
+  heapIntervalMicros: number | null;
   /** %mprun: the profiled functions' counters. */
   lines: LineCounters[];
 }

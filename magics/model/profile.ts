@@ -115,6 +115,8 @@ export interface MemoryResult {
   increment: number;
   /** Sampling interval, seconds. */
   interval: number;
+  /** Seconds between readings of the heap split (heapUsed, external, arrayBuffers), which cost more than RSS readings. */
+  heapInterval: number;
   statement: string;
   /** Repeats run (-r); peak and increment are the maximum over them. */
   repeats: number;

@@ -3,7 +3,8 @@
  * (`node unprofiled-cells.js tsprof|tslab`), so that each kernel has the process it has in real
  * use — tsprof's with its V8 settings (eager feedback vectors, the CPU profiler's code log) and
  * its magics loaded, tslab's with V8's defaults. Prints one JSON object: per case, the
- * milliseconds of each run after two warm-up runs.
+ * milliseconds of each run after two warm-up runs, wall-clock and CPU (the process's user and
+ * system time, which other processes on a busy machine disturb far less).
  */
 import { createExecutor } from "tslab/dist/executor";
 import { CALL_HEAVY, FORWARD_PASS } from "./workloads";
@@ -46,22 +47,28 @@ async function main(): Promise<void> {
   const kernel = kind === "tsprof" ? await tsprofRunner() : await tslabRunner();
   await kernel.run(FORWARD_PASS + CALL_HEAVY);
   const out: Record<string, number[]> = {};
+  const record = (name: string, times: { wall: number; cpu: number }[]) => {
+    out[name] = times.slice(2).map((t) => t.wall);
+    out[`${name}_cpu`] = times.slice(2).map((t) => t.cpu);
+  };
   for (const [name, statement] of Object.entries(CASES)) {
-    const times: number[] = [];
+    const times: { wall: number; cpu: number }[] = [];
     for (let i = 0; i < RUNS; i++) {
-      await kernel.run(`{ const t0 = performance.now(); ${statement}; (globalThis as any).__benchMs = performance.now() - t0; }`);
-      times.push((globalThis as any).__benchMs);
+      await kernel.run(`{ const c0 = process.cpuUsage(), t0 = performance.now(); ${statement}; const c = process.cpuUsage(c0); (globalThis as any).__bench = { wall: performance.now() - t0, cpu: (c.user + c.system) / 1e3 }; }`);
+      times.push((globalThis as any).__bench);
     }
-    out[name] = times.slice(2);
+    record(name, times);
   }
   // A cell that (re)defines functions, timed whole: compilation, the instrumentation pass and the run.
-  const defining: number[] = [];
+  const defining: { wall: number; cpu: number }[] = [];
   for (let i = 0; i < RUNS; i++) {
+    const c0 = process.cpuUsage();
     const start = performance.now();
     await kernel.run(FORWARD_PASS);
-    defining.push(performance.now() - start);
+    const c = process.cpuUsage(c0);
+    defining.push({ wall: performance.now() - start, cpu: (c.user + c.system) / 1e3 });
   }
-  out.defining_cell_with_compile = defining.slice(2);
+  record("defining_cell_with_compile", defining);
   kernel.close();
   process.stdout.write(JSON.stringify(out));
   process.exit(0);

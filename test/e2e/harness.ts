@@ -125,6 +125,12 @@ console.debug = (...args: unknown[]) => {
   consoleDebug(...args);
 };
 
+/** Servers a test did not stop (it failed or timed out) die with the test process. */
+const liveServers = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const child of liveServers) child.kill("SIGKILL");
+});
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -164,8 +170,7 @@ async function startJupyterOnce(options: JupyterOptions): Promise<JupyterHandle>
   let output = "";
   child.stdout!.on("data", (d) => (output += d));
   child.stderr!.on("data", (d) => (output += d));
-  const killOnExit = () => child.kill("SIGKILL");
-  process.once("exit", killOnExit);
+  liveServers.add(child);
 
   const baseUrl = `http://127.0.0.1:${port}/`;
   const serverSettings = ServerConnection.makeSettings({
@@ -187,9 +192,9 @@ async function startJupyterOnce(options: JupyterOptions): Promise<JupyterHandle>
     serverSettings,
     log: () => output,
     stop: async () => {
-      process.removeListener("exit", killOnExit);
       await shutdownKernels(serverSettings);
       await stopProcess(child);
+      liveServers.delete(child);
       fs.rmSync(scratch, { recursive: true, force: true });
     },
   };

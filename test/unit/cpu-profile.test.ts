@@ -162,3 +162,18 @@ test("a statement that ran no user code between samples gives an empty, well-for
   assert.deepEqual(empty.table.rows, []);
   assert.equal(empty.tree.totalTime, 0);
 });
+
+test("a long gap between samples (the kernel descheduled on a busy machine) is shared by all samples, not charged to one function", () => {
+  const profile: V8CpuProfile = {
+    nodes: [node(1, "(root)", [2]), node(2, "runCell", [3]), node(3, "", [4, 5]), node(4, "matmul"), node(5, "fib")],
+    // Three samples in matmul, one in fib, and a 300 ms gap before fib's sample.
+    samples: [4, 4, 4, 5],
+    timeDeltas: [1_000, 1_000, 1_000, 300_000],
+    startTime: 0,
+    endTime: 304_000,
+  };
+  const rows = buildCpuProfile({ profile, resolve: (f) => FRAMES[f.functionName], calls: [], statement: "s", wallTime: 0.304, sampleInterval: 1e-3 }).table.rows;
+  const cum = (name: string) => rows.find((r) => r.fn.name === name)!.cumtime;
+  assert.equal(cum("matmul") / cum("fib"), 3);
+  assert.equal(Math.round(cum("<module>") * 1e3), 304);
+});

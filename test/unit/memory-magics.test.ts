@@ -59,7 +59,7 @@ describe("%memit", () => {
     assert.ok(result.peak.arrayBuffers - result.baseline.arrayBuffers >= 8 * MiB);
     const view = (result as any)[MIME_BUNDLE]() as MimeBundle;
     assert.match(view["text/plain"] as string, /^peak memory: /);
-    assert.deepEqual(Object.keys(JSON.parse(JSON.stringify(result))).sort(), ["baseline", "collected", "duration", "exactPeak", "increment", "interval", "peak", "repeats", "samples", "statement", "timedOut"]);
+    assert.deepEqual(Object.keys(JSON.parse(JSON.stringify(result))).sort(), ["baseline", "collected", "duration", "exactPeak", "heapInterval", "increment", "interval", "peak", "repeats", "samples", "statement", "timedOut"]);
   });
 
   test("%%memit: the code on the magic's line is setup, run first and not measured; the body keeps its cell lines", async () => {

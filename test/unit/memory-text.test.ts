@@ -14,6 +14,7 @@ function memoryResult(overrides: Partial<MemoryResult> = {}): MemoryResult {
     samples: [baseline, { ...peak, rss: 150 * MiB }],
     increment: peak.rss - baseline.rss,
     interval: 0.001,
+    heapInterval: 0.005,
     statement: "f()",
     repeats: 1,
     exactPeak: true,
@@ -57,12 +58,12 @@ test("%memit's text: the line, then baseline, peak and increment of each kind of
       "external       1.34 MiB  101.34 MiB  100.00 MiB",
       "arrayBuffers   0.01 MiB  100.01 MiB  100.00 MiB",
       "",
-      "1 run in 76.2 ms; 2 readings, every 1 ms; RSS peak exact (Linux VmHWM, reset before each run); other peaks are the highest readings.",
+      "1 run in 76.2 ms; 2 readings, RSS every 1 ms, the heap split every 5 ms; RSS peak exact (Linux VmHWM, reset before each run); other peaks are the highest readings.",
     ].join("\n"),
   );
   const notes = memitText(memoryResult({ repeats: 3, exactPeak: false, collected: true, timedOut: true })).split("\n").slice(8);
   assert.deepEqual(notes, [
-    "3 runs (the highest peak; the baseline is from before the first) in 76.2 ms; 2 readings, every 1 ms; peaks are the highest readings (no resettable VmHWM here).",
+    "3 runs (the highest peak; the baseline is from before the first) in 76.2 ms; 2 readings, RSS every 1 ms, the heap split every 5 ms; peaks are the highest readings (no resettable VmHWM here).",
     "A full garbage collection ran before the baseline (-g).",
     "Measuring stopped at the -t limit: later runs were skipped, the peak is that of the time measured.",
   ]);

@@ -6,7 +6,7 @@ import type { MemoryResult, MemorySample } from "../../magics/model/profile";
 
 function memory(increment: number): MemoryResult {
   const sample: MemorySample = { t: 0, rss: 100e6, heapUsed: 0, external: 0, arrayBuffers: 0 };
-  return { baseline: sample, peak: { ...sample, rss: sample.rss + increment }, samples: [sample], increment, interval: 0.01, statement: "f()", repeats: 1, exactPeak: true, duration: 0.01, collected: false, timedOut: false };
+  return { baseline: sample, peak: { ...sample, rss: sample.rss + increment }, samples: [sample], increment, interval: 0.01, heapInterval: 0.01, statement: "f()", repeats: 1, exactPeak: true, duration: 0.01, collected: false, timedOut: false };
 }
 
 test("speedups and memory ratios are relative to the first variant", () => {

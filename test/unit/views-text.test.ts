@@ -132,7 +132,7 @@ test("IPython's _format_time and Python's %g", () => {
 
 test("comparison table: time, std. dev., speedup, memory and its ratio, lines of code", () => {
   const sample = { t: 0, rss: 1e8, heapUsed: 0, external: 0, arrayBuffers: 0 };
-  const memory = (increment: number) => ({ baseline: sample, peak: { ...sample, rss: 1e8 + increment }, samples: [sample], increment, interval: 0.01, statement: "", repeats: 1, exactPeak: true, duration: 0.01, collected: false, timedOut: false });
+  const memory = (increment: number) => ({ baseline: sample, peak: { ...sample, rss: 1e8 + increment }, samples: [sample], increment, interval: 0.01, heapInterval: 0.01, statement: "", repeats: 1, exactPeak: true, duration: 0.01, collected: false, timedOut: false });
   const comparison = compareTimings([
     { label: "naive", timeit: summarizeTimings([0.04, 0.042], 1, "naive()"), memory: memory(8 * 1024 * 1024), linesOfCode: 12 },
     { label: "typed arrays", timeit: summarizeTimings([0.0016, 0.0016], 100, "typed()"), memory: memory(2 * 1024 * 1024), linesOfCode: 15 },
