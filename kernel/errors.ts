@@ -72,7 +72,8 @@ function quoteLine(lines: string[], line: number, column: number, width: number)
   return [gutter + text, " ".repeat(gutter.length + column) + "^".repeat(Math.min(width, Math.max(1, text.length - column)))];
 }
 
-const FRAME = /^\s*at (?:(.*?) \()?(.+?):(\d+):(\d+)\)?$/;
+/** `at name (url:line:column)` or `at url:line:column`, either after `async ` in an await's frame. */
+const FRAME = /^\s*at (?:async )?(?:(.*?) \()?(.+?):(\d+):(\d+)\)?$/;
 
 /** Stack frames in the user's code, remapped to source lines; the kernel's own frames dropped. */
 function userFrames(stack: string, units: UnitLookup): string[] {
@@ -80,7 +81,9 @@ function userFrames(stack: string, units: UnitLookup): string[] {
   for (const line of stack.split("\n")) {
     const m = FRAME.exec(line);
     if (!m) continue;
-    const [, fnName, url, jsLine, jsColumn] = m;
+    const [, receiverAndName, url, jsLine, jsColumn] = m;
+    // Cells' functions are called through the exports object, a Proxy: "Proxy.f" is the user's "f".
+    const fnName = receiverAndName?.replace(/^Proxy\./, "");
     const unit = units.unitForScript(url);
     if (unit) {
       const sourceLine = unit.toSourceLine(Number(jsLine), Number(jsColumn) - 1);

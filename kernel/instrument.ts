@@ -1,24 +1,33 @@
 /**
- * What tsprof adds to every cell's JavaScript before it runs, and why:
+ * What tsprof adds to every cell's (and local module's) JavaScript before it runs, and why:
  *
  * - A call counter at the entry of every function (`__tsprof_c[i]++`). V8's sampler has no call
  *   counts and its precise coverage only counts functions compiled after it started, so exact
  *   ncalls for %prun come from these counters. They are always on: one increment per call, into
- *   a Uint32Array (measured: a Float64Array increment made tiny inlined calls 3.3× slower, a
- *   Uint32Array one costs about 5%). One more counter, after the functions' (index
+ *   a Uint32Array (measured: a Float64Array increment made tiny inlined calls 3.3× slower; a
+ *   Uint32Array one costs about 0.5 ns a call). One more counter, after the functions' (index
  *   `topLevelCounter`), counts runs of the unit's top level: cProfile's `<module>` row.
- * - A scope hook (`__tsprof_u.scope`): a strict-mode closure that evaluates code inside the cell's
- *   own scope. %lprun uses it to compile an instrumented copy of a function where the original was
- *   defined (so it sees the same names) and to rebind the function's name, which is what reaches
- *   callers in the same cell: they hold the binding, not `exports`.
- * - Top-level `const` becomes `let`, so the hook can rebind an arrow function held in a const.
- *   The cell was already type-checked as written, so no code can tell the difference.
+ * - Right after the counter, a hand-over to %lprun's copy of the function when there is one
+ *   (`if (__tsprof_u.profiled !== null && …) return copy.call(this, a, b)`), so that every call
+ *   reaches the copy — by name from the same cell, through `exports` from later cells, as a
+ *   method, as a stored callback — with nothing of the user's rebound. While nothing is profiled
+ *   the check reads one field that never changes, which V8 folds away (measured: no cost over the
+ *   counter alone).
+ * - Accessors for the unit's top-level names that its functions use (`__tsprof_u.scope`): %lprun
+ *   compiles its copy away from the unit and reaches those names through them. Read accessors
+ *   are closures that only read; write accessors exist only for names some code already assigns.
+ *   An earlier design evaluated code inside the cell's scope instead (a direct `eval`, with
+ *   top-level `const` turned into `let` to be rebindable), but then V8 must assume any top-level
+ *   binding may change, and calls through them stopped being inlined: 1.3–1.75× slower tiny
+ *   calls in unprofiled cells.
  *
  * Nothing here adds or removes a line break, so executed lines stay the compiled lines.
  */
 import v8 from "node:v8";
 import * as acorn from "acorn";
 import MagicString from "magic-string";
+import { childNodes, hasOwnFunctionContext, walk } from "./ast";
+import { freeReferences, patternNames } from "./free-names";
 
 /**
  * V8 gives a function its feedback vector only after a few calls, so a counter at the entry of a
@@ -46,6 +55,8 @@ export interface FunctionSite {
   binding: string | null;
   /** Method syntax (`forward(x) { … }`), which is not an expression on its own. */
   isMethod: boolean;
+  /** The call that hands an entered call to the function's %lprun copy; null when calls cannot be handed on (see `forwardingCall`). */
+  forward: string | null;
   node: acorn.Function;
   /** The function's text as it runs (with its counter): what `Function.prototype.toString` returns. */
   executedText: string;
@@ -77,18 +88,6 @@ export function findFunctions(program: acorn.Program): FunctionSite[] {
   return sites;
 }
 
-export function childNodes(node: AnyNode): AnyNode[] {
-  const out: AnyNode[] = [];
-  for (const value of Object.values(node)) {
-    if (Array.isArray(value)) {
-      for (const v of value) if (v && typeof v.type === "string") out.push(v);
-    } else if (value && typeof value === "object" && typeof (value as AnyNode).type === "string") {
-      out.push(value as AnyNode);
-    }
-  }
-  return out;
-}
-
 function describeFunction(fn: acorn.Function, parents: AnyNode[], nested: boolean, index: number, program: acorn.Program): FunctionSite {
   const parent = parents[parents.length - 1];
   const body = fn.body;
@@ -107,6 +106,7 @@ function describeFunction(fn: acorn.Function, parents: AnyNode[], nested: boolea
     nested,
     binding: topLevelBinding(fn, parent, parents, program),
     isMethod,
+    forward: forwardingCall(fn, parent, index),
     node: fn,
     executedText: "",
     executedStart: { line: 0, column: 0 },
@@ -172,27 +172,129 @@ export function topLevelCounter(sites: readonly FunctionSite[]): number {
   return sites.length;
 }
 
+/** Where %lprun's copies are while they are swapped in: `__tsprof_u.profiled[i]` for function i. */
+const PROFILED = "__tsprof_u.profiled";
+
 /**
- * Inserts the entry counters, the scope hook and const→let into a unit's JS (see the file comment).
- * `wrapper` encloses a cell's code in the function the executor calls (modules get Node's own).
+ * The expression that hands a call of the function to its %lprun copy, with the same `this` and
+ * arguments. Null when a call cannot be handed on: a constructor must build its own object, an
+ * arrow with destructured parameters no longer has its arguments, and an arrow in a class field
+ * has an instance as `this`, which a copy compiled elsewhere cannot.
+ */
+function forwardingCall(fn: acorn.Function, parent: AnyNode | undefined, index: number): string | null {
+  if (parent?.type === "MethodDefinition" && parent.kind === "constructor") return null;
+  const copy = `${PROFILED}[${index}]`;
+  const params = forwardedParameters(fn.params);
+  let call: string;
+  if (fn.type === "ArrowFunctionExpression") {
+    if (params === null || parent?.type === "PropertyDefinition") return null;
+    call = `${copy}(${params})`;
+  } else if (params === null || usesOwnArguments(fn)) {
+    call = `${copy}.apply(this, arguments)`;
+  } else {
+    // Naming `arguments` would make V8 build it on every call (measured: matmul 15% slower), so the parameters are passed on.
+    call = `${copy}.call(${["this", params].filter(Boolean).join(", ")})`;
+  }
+  return fn.generator ? `yield* ${call}` : call;
+}
+
+/** `a, b, ...rest` for parameters that are names (with or without defaults); null if one is destructured. */
+function forwardedParameters(params: acorn.Pattern[]): string | null {
+  const names: string[] = [];
+  for (const p of params) {
+    if (p.type === "Identifier") names.push(p.name);
+    else if (p.type === "AssignmentPattern" && p.left.type === "Identifier") names.push(p.left.name);
+    else if (p.type === "RestElement" && p.argument.type === "Identifier") names.push(`...${p.argument.name}`);
+    else return null;
+  }
+  return names.join(", ");
+}
+
+function usesOwnArguments(fn: acorn.Function): boolean {
+  let found = false;
+  walk(fn.body, (node) => {
+    if (node.type === "Identifier" && node.name === "arguments") found = true;
+    return !hasOwnFunctionContext(node);
+  });
+  return found;
+}
+
+/** Names every unit's top level has besides its declarations: the parameters of the function around it (a cell's or Node's module wrapper). */
+const WRAPPER_NAMES = ["exports", "require", "module", "__filename", "__dirname"];
+
+/**
+ * `__tsprof_u.scope = { read: { a: () => a, … }, write: { b: (v) => { b = v; } } }` for the
+ * top-level names the unit's functions use, plus the names that hold its functions (to find
+ * them), and writers only for names some code assigns (see the file comment).
+ */
+function scopeAccessors(program: acorn.Program, sites: FunctionSite[]): string {
+  const declared = topLevelDeclarations(program);
+  const candidates = new Set([...declared.keys(), ...WRAPPER_NAMES]);
+  const read = new Set<string>();
+  for (const site of sites) {
+    if (site.nested) continue;
+    for (const reference of freeReferences(site.node, candidates)) read.add(reference.node.name);
+    if (site.binding) read.add(site.binding);
+  }
+  const assigned = assignedNames(program);
+  const write = [...read].filter((name) => assigned.has(name) && declared.get(name) !== "const");
+  const readers = [...read].map((name) => `${name}: () => ${name}`);
+  const writers = write.map((name) => `${name}: (__tsprof_x) => { ${name} = __tsprof_x; }`);
+  return `__tsprof_u.scope = { read: { ${readers.join(", ")} }, write: { ${writers.join(", ")} } };`;
+}
+
+/** Top-level declared names and how: "const", "let", "var", "function", "class" (a `var` in a top-level block or loop is top-level too). */
+function topLevelDeclarations(program: acorn.Program): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const statement of program.body) {
+    if (statement.type === "VariableDeclaration") for (const d of statement.declarations) for (const name of patternNames(d.id)) names.set(name, statement.kind);
+    if ((statement.type === "FunctionDeclaration" || statement.type === "ClassDeclaration") && statement.id) names.set(statement.id.name, statement.type === "ClassDeclaration" ? "class" : "function");
+  }
+  walk(program, (node) => {
+    if (node.type === "VariableDeclaration" && node.kind === "var") for (const d of node.declarations) for (const name of patternNames(d.id)) names.set(name, "var");
+    return !(node.type === "FunctionDeclaration" || node.type === "FunctionExpression" || node.type === "ArrowFunctionExpression" || node.type === "ClassBody");
+  });
+  return names;
+}
+
+/** Every name assigned anywhere in the program (whatever it is bound to there: a superset is enough). */
+function assignedNames(program: acorn.Program): Set<string> {
+  const names = new Set<string>();
+  const target = (node: AnyNode) => {
+    for (const name of patternNames(node as acorn.Pattern)) names.add(name);
+  };
+  walk(program, (node) => {
+    if (node.type === "AssignmentExpression") target(node.left);
+    if (node.type === "UpdateExpression") target(node.argument);
+    if ((node.type === "ForInStatement" || node.type === "ForOfStatement") && node.left.type !== "VariableDeclaration") target(node.left);
+  });
+  return names;
+}
+
+/**
+ * Inserts the counters, the hand-overs to %lprun's copies and the scope accessors into a unit's
+ * JS (see the file comment). `wrapper` encloses a cell's code in the function the executor calls
+ * (modules get Node's own).
  */
 export function instrumentUnit(js: string, program: acorn.Program, sites: FunctionSite[], unitId: number, wrapper: { head: string; tail: string } | null): MagicString {
   const s = new MagicString(js);
-  s.prepend(`const __tsprof_u = __tsprof__.unit(${unitId}), __tsprof_c = __tsprof_u.calls; __tsprof_c[${topLevelCounter(sites)}]++; __tsprof_u.scope = function (__tsprof_code) { "use strict"; return eval(__tsprof_code); }; `);
-  for (const site of sites) insertEntryCounter(s, site, `__tsprof_c[${site.index}]++`);
-  for (const statement of program.body) {
-    if (statement.type === "VariableDeclaration" && statement.kind === "const") s.overwrite(statement.start, statement.start + 5, "let  ");
-  }
+  s.prepend(`const __tsprof_u = __tsprof__.unit(${unitId}), __tsprof_c = __tsprof_u.calls; __tsprof_c[${topLevelCounter(sites)}]++; ${scopeAccessors(program, sites)} `);
+  for (const site of sites) insertEntry(s, site);
   for (const site of sites) site.executedText = s.slice(site.start, site.end);
   if (wrapper) s.prepend(wrapper.head).append(wrapper.tail);
   return s;
 }
 
-/** Puts `counter` where the function's body starts: a statement in a block, a comma in an arrow. */
-export function insertEntryCounter(s: MagicString, site: Pick<FunctionSite, "node" | "bodyStart">, counter: string): void {
+/** Puts the counter and the hand-over where the function's body starts: statements in a block, a conditional around an arrow's expression. */
+function insertEntry(s: MagicString, site: FunctionSite): void {
+  const counter = `__tsprof_c[${site.index}]++`;
+  const profiled = `${PROFILED} !== null && ${PROFILED}[${site.index}] !== undefined`;
   const body = site.node.body;
   if (body.type === "BlockStatement") {
-    s.appendLeft(site.bodyStart, ` ${counter};`);
+    s.appendLeft(site.bodyStart, ` ${counter};${site.forward ? ` if (${profiled}) return ${site.forward};` : ""}`);
+  } else if (site.forward) {
+    s.appendLeft(body.start, `(${counter}, ${profiled} ? ${site.forward} : (`);
+    s.appendLeft(body.end, "))");
   } else {
     s.appendLeft(body.start, `(${counter}, `);
     s.appendLeft(body.end, ")");

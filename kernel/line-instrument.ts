@@ -16,12 +16,16 @@
  * - Every function body (the profiled one and the functions inside it, which share its cell)
  *   saves `__tsprof_lc[0]` on entry and restores it in `finally`, so after a return, a throw or
  *   a recursive call it names the caller's line again (0, "not running", at the top).
+ * - The names of the unit's top level that the function uses become properties of an accessor
+ *   object (`x` → `__tsprof_v.x`, `{ x }` → `{ x: __tsprof_v.x }`): the copy is compiled away from
+ *   its unit (see line-hooks.ts).
  *
  * Nothing inserted contains a line break.
  */
 import type * as acorn from "acorn";
 import MagicString from "magic-string";
-import { childNodes } from "./instrument";
+import { childNodes } from "./ast";
+import type { FreeReference } from "./free-names";
 
 /** The names the copy expects in scope: its hit counters and its current-statement cell. */
 export const HITS_NAME = "__tsprof_lh";
@@ -50,10 +54,17 @@ type Fn = acorn.Function;
  * Instruments `js.slice(start, end)`, the text of function `fn` (for a method: from its key).
  * Probe ids are 1, 2, …; 0 in `__tsprof_lc[0]` means "not running".
  */
-export function instrumentLines(js: string, fn: Fn, range: { start: number; end: number }): LineInstrumented {
+export function instrumentLines(js: string, fn: Fn, range: { start: number; end: number }, qualified: Qualified = { references: [], via: "" }): LineInstrumented {
   const editor = new LineEditor(js, range.start, range.end);
   editor.visit(fn as AnyNode);
+  editor.qualify(qualified);
   return { text: editor.s.toString(), probes: editor.probes.sort((a, b) => a.anchor - b.anchor) };
+}
+
+/** References to rewrite as properties of `via` (`x` → `via.x`, `{ x }` → `{ x: via.x }`). */
+export interface Qualified {
+  references: FreeReference[];
+  via: string;
 }
 
 class LineEditor {
@@ -158,6 +169,11 @@ class LineEditor {
     const id = this.newProbe(body.start, body.loc!.start);
     this.open(arrow, ` { ${save} ${this.probeCode(id)}; return (`);
     this.close(fn.end, `);${restore} }`);
+  }
+
+  /** After the probes, so that a probe before a statement stays before the statement's first name. */
+  qualify({ references, via }: Qualified): void {
+    for (const { node, shorthand } of references) this.open(node.start, shorthand ? `${node.name}: ${via}.` : `${via}.`);
   }
 
   private newProbe(anchor: number, loc: acorn.Position): number {

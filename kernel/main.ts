@@ -17,5 +17,14 @@ export async function startKernel(connectionFile: string): Promise<void> {
   // Errors from callbacks that outlive their cell must not take the kernel and its state down.
   process.on("uncaughtException", (e) => console.error("Uncaught exception (the kernel keeps running):", e));
   process.on("unhandledRejection", (e) => console.error("Unhandled promise rejection (the kernel keeps running):", e));
+  exitWithParent();
   await server.start();
+}
+
+/** Like ipykernel's parent poller: a kernel whose Jupyter server died (killed, crashed) exits instead of living on as an orphan. */
+function exitWithParent(): void {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) process.exit(0);
+  }, 1000).unref();
 }

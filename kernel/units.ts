@@ -14,8 +14,10 @@ const remapping: (maps: unknown[], loader: () => null) => object = require("@jri
 /** Runtime state of a unit, reached by its code through `__tsprof__.unit(id)`. */
 export interface UnitRuntime {
   calls: Uint32Array;
-  /** Evaluates code inside the unit's top-level scope; set when the unit starts running. */
-  scope: ((code: string) => unknown) | null;
+  /** Accessors for the top-level names the unit's functions use; set when the unit starts running. */
+  scope: { read: Record<string, () => unknown>; write: Record<string, (value: unknown) => void> } | null;
+  /** %lprun's copies, by function index, while they are swapped in; null the rest of the time. */
+  profiled: (Function | undefined)[] | null;
 }
 
 export interface Unit extends SourceUnit {
@@ -87,7 +89,7 @@ export class UnitRegistry {
       id,
       code: edited.toString(),
       functions,
-      runtime: { calls: new Uint32Array(topLevelCounter(functions) + 1), scope: null },
+      runtime: { calls: new Uint32Array(topLevelCounter(functions) + 1), scope: null, profiled: null },
       map,
       toSourceLine: (jsLine, jsColumn) => sourceLine(unit.map, unit.lineOffset, jsLine, jsColumn),
     };

@@ -1,12 +1,11 @@
 /**
  * Reading the process's memory, for %memit and %mprun: resident set size cheaply from any thread
  * (/proc/self/statm), an exact peak of it (Linux's resettable high-water mark, VmHWM), the main
- * isolate's heap split (process.memoryUsage() on the main thread), and a full garbage collection
- * on demand even when Node was started without --expose-gc.
+ * isolate's heap split (process.memoryUsage() on the main thread), and a thorough garbage
+ * collection on demand, without --expose-gc.
  */
 import fs from "node:fs";
-import v8 from "node:v8";
-import vm from "node:vm";
+import inspector from "node:inspector";
 import type { MemorySample } from "../model/profile";
 
 /**
@@ -70,54 +69,37 @@ export function readMemory(t: number): MemorySample {
   return { t, rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
 }
 
-let gc: (() => void) | null | undefined;
-
 /**
- * Full, synchronous garbage collections, then a wait until RSS stops falling (100 ms at most);
- * false if this Node refuses to expose a collector. Without --expose-gc the flag can still be turned on at run
- * time: contexts created while it is on get a `gc` global (Node 20). It is turned off again at
- * once so that later contexts (the user's vm contexts) do not see one.
- *
- * One collection is not enough for a baseline. A second frees the backing stores of ArrayBuffers
- * the first found dead (after one, about half of a dropped 100 MiB array is still resident).
- * A collection right after busy code keeps the young generation's grown semispaces and V8's
- * pooled pages, which a later collection during the statement gives back, and pages freed by a
- * collection are unmapped on another thread a little later: either way RSS fell during the
- * statement and its increment came out 20-30 MiB low. So the second collection comes after a
- * few idle milliseconds (V8 then sees a low allocation rate and gives the pools back), and the
- * baseline waits for RSS to stop falling. Each full collection of a kernel's ~100 MiB heap
- * takes 50-200 ms, so -g costs a few tenths of a second.
+ * -g: what DevTools' "Collect garbage" button does, the inspector's HeapProfiler.collectGarbage
+ * (V8's LowMemoryNotification): full collections until nothing more is freed, which also give
+ * back the young generation's grown semispaces and V8's pooled pages. A plain gc() (from
+ * --expose-gc, or from turning that flag on at run time with v8.setFlagsFromString and taking
+ * `gc` from a new vm context) does not: a collection during the statement then gave those
+ * 20-30 MiB back and the increment came out that much low. This needs no flag either. Freed
+ * pages are unmapped on another thread, so it then waits until RSS stops falling (100 ms at
+ * most). False where the inspector is missing (a Node built without it).
  */
 export async function collectGarbage(): Promise<boolean> {
-  const collect = collector();
-  if (!collect) return false;
-  collect();
-  await sleep(5);
-  collect();
-  // The pages those collections freed are unmapped by a background task: wait until that is done.
-  const deadline = Date.now() + 100;
-  let last = process.memoryUsage.rss();
-  while (Date.now() < deadline) {
-    await sleep(5);
-    const now = process.memoryUsage.rss();
-    if (last - now < 64 * 1024) break;
-    last = now;
+  const session = new inspector.Session();
+  try {
+    session.connect();
+    await new Promise<void>((resolve, reject) => session.post("HeapProfiler.collectGarbage", (error) => (error ? reject(error) : resolve())));
+  } catch {
+    return false;
+  } finally {
+    session.disconnect();
   }
+  await untilRssSettles();
   return true;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function collector(): (() => void) | null {
-  if (gc === undefined) {
-    try {
-      v8.setFlagsFromString("--expose-gc");
-      gc = vm.runInNewContext("gc") as () => void;
-    } catch {
-      gc = null;
-    } finally {
-      v8.setFlagsFromString("--no-expose-gc");
-    }
+async function untilRssSettles(): Promise<void> {
+  const deadline = Date.now() + 100;
+  let last = process.memoryUsage.rss();
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const now = process.memoryUsage.rss();
+    if (last - now < 64 * 1024) return;
+    last = now;
   }
-  return gc;
 }

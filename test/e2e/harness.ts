@@ -202,7 +202,7 @@ async function startJupyterOnce(options: JupyterOptions): Promise<JupyterHandle>
     await waitForApi(baseUrl, token, child, () => output, options.startTimeoutMs ?? 60_000);
   } catch (e) {
     await handle.stop();
-    if (/address already in use/i.test(output)) throw new PortTakenError(`port ${port} taken`);
+    if (/already in use|no available port/i.test(output)) throw new PortTakenError(`port ${port} taken`);
     throw e;
   }
   return handle;

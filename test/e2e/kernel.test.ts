@@ -106,6 +106,20 @@ describe("errors", () => {
     assert.deepEqual(next.result, { "text/plain": "42" });
   });
 
+  test("the traceback names each cell's line: a function from an earlier cell, awaited", async () => {
+    const define = await kernel.execute("async function later(n: number) {\n  await null;\n  throw new TypeError(`async fail ${n}`);\n}");
+    const call = await kernel.execute("const n = 7;\nawait later(n);");
+    assert.equal(call.status, "error");
+    assert.equal(call.error?.evalue, "async fail 7");
+    assert.deepEqual(plain(call.error!.traceback.join("\n")).split("\n"), [
+      "TypeError: async fail 7",
+      `    at later (<cell ${define.executionCount}>:3)`,
+      "    3 |   throw new TypeError(`async fail ${n}`);",
+      `    at <cell ${call.executionCount}>:2`,
+      "    2 | await later(n);",
+    ]);
+  });
+
   test("a compile error is a CompileError quoting the cell line; earlier state is kept", async () => {
     await kernel.execute("const kept = 'still here';");
     const run = await kernel.execute("const ok = 1;\nconst wrong: number = 'text';");

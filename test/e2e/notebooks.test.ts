@@ -60,11 +60,11 @@ test("01-forward-pass: every version equals the naive one, every step is faster,
   const cells = await execute("01-forward-pass.ipynb");
   const summaryLine = stdoutOf(cellStarting(cells, "console.log(JSON.stringify({")).trim();
   const summary: { maxAbsDiff: Record<string, number>; speedup: Record<string, number> } = JSON.parse(summaryLine);
-  assert.deepEqual(Object.keys(summary.maxAbsDiff), ["hoisted", "vectorized", "preallocated", "simd"]);
+  assert.deepEqual(Object.keys(summary.maxAbsDiff), ["hoisted", "vectorized", "preallocated", "simd", "parallel"]);
   for (const [version, difference] of Object.entries(summary.maxAbsDiff)) assert.ok(difference <= 1e-12, `${version} differs from naive by ${difference}`);
   const [baseline, ...steps] = Object.entries(summary.speedup);
   assert.equal(baseline[1], 1);
-  assert.equal(steps.length, 4);
+  assert.equal(steps.length, 5);
   for (const [label, speedup] of steps) assert.ok(speedup > 1, `${label}: speedup ${speedup} over naive`);
 
   const hottest = stdoutOf(cellStarting(cells, "const [profiled] = lines.functions;"));

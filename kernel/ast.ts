@@ -1,0 +1,28 @@
+/** Walking acorn's syntax trees without a visitor per node type. */
+import type * as acorn from "acorn";
+
+type AnyNode = acorn.AnyNode;
+
+/** A node's child nodes, in the order of its fields. */
+export function childNodes(node: AnyNode): AnyNode[] {
+  const out: AnyNode[] = [];
+  for (const value of Object.values(node)) {
+    if (Array.isArray(value)) {
+      for (const v of value) if (v && typeof v.type === "string") out.push(v);
+    } else if (value && typeof value === "object" && typeof (value as AnyNode).type === "string") {
+      out.push(value as AnyNode);
+    }
+  }
+  return out;
+}
+
+/** Visits `node` and its descendants, depth first; `visit` returning false skips a node's children. */
+export function walk(node: AnyNode, visit: (node: AnyNode) => boolean | void): void {
+  if (visit(node) === false) return;
+  for (const child of childNodes(node)) walk(child, visit);
+}
+
+/** Nodes that give what is inside them their own `this`, `arguments` and `super`: non-arrow functions and class bodies. */
+export function hasOwnFunctionContext(node: AnyNode): boolean {
+  return node.type === "FunctionExpression" || node.type === "FunctionDeclaration" || node.type === "ClassBody";
+}
