@@ -1,32 +1,34 @@
 /**
- * %lprun's kernel side: compiles a line-counting copy of each chosen function where the original
- * was defined (inside its cell's or module's scope, through the unit's scope hook, so it sees the
- * same names) and swaps it in wherever calls reach the original — the top-level binding (what
- * callers in the same cell or module use), every `exports` entry holding it (what later cells
- * use) and, for methods, the property of the object that holds it — then puts the originals back.
+ * %lprun's kernel side: compiles a line-counting copy of each chosen function from its unit's JS
+ * and hands it every call of the original. Each function's entry passes its calls on to
+ * `runtime.profiled[i]` while that is set (see instrument.ts), so callers reach the copy however
+ * they hold the function — by name in the same cell, through `exports` from later cells, as a
+ * method, as a stored callback — and nothing the user defined is rebound. The copy is compiled
+ * outside its unit and reaches the unit's top-level names through the unit's accessors.
+ * Clearing `runtime.profiled[i]` puts things back.
  */
 import path from "node:path";
+import vm from "node:vm";
 import * as acorn from "acorn";
 import { MagicError, type LineInstrumentation, type LineProbes, type ProbedFunction, type ResolvedFunction } from "../magics/context";
 import type { Executor } from "./executor";
-import { childNodes, PARSE_OPTIONS, type FunctionSite } from "./instrument";
+import { childNodes, hasOwnFunctionContext, walk } from "./ast";
+import { freeReferences } from "./free-names";
+import { PARSE_OPTIONS, type FunctionSite } from "./instrument";
 import { CURRENT_NAME, HITS_NAME, instrumentLines, type LineInstrumented } from "./line-instrument";
 import { baseSourceLine, functionRef, type Unit } from "./units";
 
 type AnyNode = acorn.AnyNode;
 
-/** Somewhere a function is reached from: read it, or put another function there. */
-interface Place {
-  get(): unknown;
-  set(value: unknown): void;
-}
+/** The name the copy reaches its unit's top-level names through. */
+const SCOPE_NAME = "__tsprof_v";
 
 interface Prepared {
   target: ResolvedFunction;
   unit: Unit;
   site: FunctionSite;
-  /** The object whose own property holds the function (`-f obj.method`), if named that way. */
-  holder: { object: object; key: string } | null;
+  /** For a method that uses `super`: the object holding it, whose prototype `super` looks in. */
+  holder: object | null;
   instrumented: LineInstrumented;
   /** The line of the unit's JS where the copied text starts. */
   jsLine: number;
@@ -57,20 +59,19 @@ async function instrument(executor: Executor, evaluate: (code: string) => Promis
   const swaps = prepared.map((p) => {
     const copy = copyOf(executor, p);
     copy.hits.fill(0);
-    const places = placesOf(p);
-    if (places.length === 0) {
-      throw new MagicError(`%lprun found no place where calls reach ${p.target.expression}: it is not held by a top-level name, an export or an object property. Name it as the cell that defined it does (-f name, -f Class.prototype.method or -f obj.method).`);
-    }
-    return { original: p.target.fn, copy, places };
+    return { runtime: p.unit.runtime, index: p.site.index, copy };
   });
   return {
     functions: prepared.map((p, i) => describe(p, swaps[i].copy)),
     swapIn() {
-      for (const { copy, places } of swaps) for (const place of places) place.set(copy.fn);
+      for (const { runtime, index, copy } of swaps) (runtime.profiled ??= [])[index] = copy.fn;
     },
     restore() {
-      // Only where a copy still is: a statement that reassigned the name keeps its own value.
-      for (const { original, copy, places } of [...swaps].reverse()) for (const place of places) if (place.get() === copy.fn) place.set(original);
+      for (const { runtime, index } of swaps) {
+        if (!runtime.profiled) continue;
+        runtime.profiled[index] = undefined;
+        if (runtime.profiled.every((f) => f === undefined)) runtime.profiled = null;
+      }
     },
   };
 }
@@ -83,18 +84,33 @@ async function prepare(executor: Executor, evaluate: (code: string) => Promise<u
   const ancestors = ancestorsOf(acorn.parse(unit.baseJs, PARSE_OPTIONS), site.node);
   refuseUnreachable(expression, unit, site, ancestors);
   const parent = ancestors[ancestors.length - 1];
-  const start = parent?.type === "MethodDefinition" && parent.static ? site.start + "static".length : site.start;
-  const holder = await findHolder(evaluate, expression, fn);
-  if (site.isMethod && !holder && usesSuper(site.node)) {
+  if (site.forward === null) throw cannotHandOver(expression, site, parent);
+  const scope = unit.runtime.scope;
+  if (!scope) throw new MagicError(`%lprun cannot reach the top-level names of ${unit.file}: it has not run yet.`);
+  const needsHolder = site.isMethod && usesSuper(site.node);
+  const holder = needsHolder ? await findHolder(evaluate, expression, fn) : null;
+  if (needsHolder && !holder) {
     throw new MagicError(`${expression} uses super, so %lprun needs the object the method lives on: name it as -f Class.prototype.method, -f Class.method or -f obj.method.`);
   }
-  const instrumented = instrumentLines(unit.baseJs, site.node, { start, end: site.end });
+  const start = parent?.type === "MethodDefinition" && parent.static ? site.start + "static".length : site.start;
+  const references = freeReferences(site.node, new Set(Object.keys(scope.read)));
+  const instrumented = instrumentLines(unit.baseJs, site.node, { start, end: site.end }, { references, via: SCOPE_NAME });
   const startLoc = parent && site.isMethod ? parent.loc!.start : site.node.loc!.start;
   const endLoc = site.node.loc!.end;
   const firstLine = baseSourceLine(unit, startLoc.line, startLoc.column) ?? 1;
   const lastLine = Math.max(firstLine, baseSourceLine(unit, endLoc.line, Math.max(0, endLoc.column - 1)) ?? firstLine);
   const jsLine = unit.baseJs.slice(0, start).split("\n").length;
   return { target, unit, site, holder, instrumented, jsLine, firstLine, lastLine };
+}
+
+function cannotHandOver(expression: string, site: FunctionSite, parent: AnyNode | undefined): MagicError {
+  const what =
+    parent?.type === "MethodDefinition" && parent.kind === "constructor"
+      ? "is a class constructor, which must build its own object"
+      : parent?.type === "PropertyDefinition"
+        ? "is an arrow function in a class field, whose `this` (the instance) a copy cannot have"
+        : "is an arrow function with destructured parameters, whose arguments are gone by the time it could pass them on";
+  return new MagicError(`${expression} (${site.name}) ${what}, so %lprun cannot hand its calls to a line-counting copy. Profile a function that calls it, or make it a function with plain parameters.`);
 }
 
 /**
@@ -122,15 +138,15 @@ function notFound(expression: string, fn: Function): MagicError {
   return new MagicError(`%lprun could not find the source of ${expression}: it was not defined in a cell or a local .ts module of this notebook (functions from packages are not line-profiled).`);
 }
 
-/** Functions that a copy compiled in the unit's top-level scope would not see the same names from. */
+/** Functions whose copy could not see the names the original sees: the enclosing call's, a block's, a class body's. */
 function refuseUnreachable(expression: string, unit: Unit, site: FunctionSite, ancestors: AnyNode[]): void {
   const enclosing = [...ancestors].reverse().find(isFunctionNode);
   if (site.nested && enclosing) {
     const outer = unit.functions.find((s) => s.node.start === enclosing.start && s.node.end === enclosing.end);
-    throw new MagicError(`${expression} is defined inside the function ${outer?.name ?? "<anonymous>"} (${unit.file}), so %lprun cannot compile a copy of it where it lives: its local variables belong to each call. Profile the enclosing function instead (-f ${outer?.name ?? "…"}); lines of functions defined inside it are counted too.`);
+    throw new MagicError(`${expression} is defined inside the function ${outer?.name ?? "<anonymous>"} (${unit.file}), so %lprun cannot compile a copy of it: its local variables belong to each call. Profile the enclosing function instead (-f ${outer?.name ?? "…"}); lines of functions defined inside it are counted too.`);
   }
   if (ancestors.some(opensScope)) {
-    throw new MagicError(`${expression} is defined inside a block, loop, switch, catch or named class expression of ${unit.file}, so %lprun cannot compile a copy of it where it lives. Move it to the top level of the cell or module to profile it.`);
+    throw new MagicError(`${expression} is defined inside a block, loop, switch, catch or named class expression of ${unit.file}, so %lprun cannot compile a copy that sees its names. Move it to the top level of the cell or module to profile it.`);
   }
   const privateNames = privateNamesUsed(site.node);
   if (privateNames.length) {
@@ -171,17 +187,12 @@ function ancestorsOf(program: acorn.Program, target: acorn.Function): AnyNode[] 
   }
 }
 
-function walk(node: AnyNode, visit: (node: AnyNode) => boolean | void): void {
-  if (visit(node) === false) return;
-  for (const child of childNodes(node)) walk(child, visit);
-}
-
 /** `super` of the method itself (arrows inside share it; nested functions and classes have their own). */
 function usesSuper(fn: acorn.Function): boolean {
   let found = false;
   walk(fn.body, (node) => {
     if (node.type === "Super") found = true;
-    return !(node.type === "FunctionExpression" || node.type === "FunctionDeclaration" || node.type === "ClassBody");
+    return !hasOwnFunctionContext(node);
   });
   return found;
 }
@@ -202,7 +213,7 @@ function privateNamesUsed(fn: acorn.Function): string[] {
  * For `-f net.forward` / `-f Net.prototype.forward` / `-f Net.create`: the object on the
  * expression's prototype chain whose own property holds the function.
  */
-async function findHolder(evaluate: (code: string) => Promise<unknown>, expression: string, fn: Function): Promise<{ object: object; key: string } | null> {
+async function findHolder(evaluate: (code: string) => Promise<unknown>, expression: string, fn: Function): Promise<object | null> {
   const member = /^([\s\S]+)(?:\.\s*([A-Za-z_$][\w$]*)|\[\s*(["'])(.*?)\3\s*\])$/.exec(expression.trim());
   if (!member) return null;
   const key = member[2] ?? member[4];
@@ -214,23 +225,27 @@ async function findHolder(evaluate: (code: string) => Promise<unknown>, expressi
   }
   for (let o = object; o !== null && (typeof o === "object" || typeof o === "function"); o = Object.getPrototypeOf(o)) {
     const descriptor = Object.getOwnPropertyDescriptor(o, key);
-    if (descriptor) return descriptor.value === fn ? { object: o as object, key } : null;
+    if (descriptor) return descriptor.value === fn ? (o as object) : null;
   }
   return null;
 }
 
-/** The copy of a function, compiled inside its unit's scope with its counters as closure variables. */
+/** The copy of a function, compiled with its counters and its unit's accessors as parameters. */
 function copyOf(executor: Executor, p: Prepared): Copy {
   const cached = copies.get(p.target.fn);
   if (cached) return cached;
-  const scope = p.unit.runtime.scope;
-  if (!scope) throw new MagicError(`%lprun cannot reach the scope of ${p.unit.file}: it has not run yet.`);
   const hits = new Uint32Array(new SharedArrayBuffer(Uint32Array.BYTES_PER_ELEMENT * (p.instrumented.probes.length + 1)));
   const current = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+  const strict = /^\s*["']use strict["']/.test(p.unit.baseJs) ? '"use strict"; ' : "";
   const body = p.site.isMethod ? `({ ${p.instrumented.text} })` : `(${p.instrumented.text})`;
+  // On the lines its original has in the unit's script, under a URL that maps back through the
+  // unit: an error thrown in the copy names the cell's line.
+  const filename = `tsprof-lprun:${p.unit.id}`;
+  executor.addScriptAlias(filename, p.unit);
   let made: unknown;
   try {
-    made = (scope(copySource(executor, p, `(function (${HITS_NAME}, ${CURRENT_NAME}) { return ${body}; })`)) as Function)(hits, current);
+    const compile = vm.compileFunction(`${strict}return ${body};`, [HITS_NAME, CURRENT_NAME, SCOPE_NAME], { filename, lineOffset: p.jsLine - 1 });
+    made = compile(hits, current, accessorsOf(p.unit));
   } catch (e) {
     throw new MagicError(`%lprun could not compile its line-counting copy of ${p.target.expression}: ${(e as Error)?.message ?? e}`);
   }
@@ -238,7 +253,7 @@ function copyOf(executor: Executor, p: Prepared): Copy {
   if (p.site.isMethod) {
     const literal = made as object;
     // `super` in a method looks up the prototype of the object it was defined on.
-    if (p.holder) Object.setPrototypeOf(literal, Object.getPrototypeOf(p.holder.object));
+    if (p.holder) Object.setPrototypeOf(literal, Object.getPrototypeOf(p.holder));
     fn = Object.values(Object.getOwnPropertyDescriptors(literal))[0].value;
   }
   const original = p.target.fn;
@@ -249,46 +264,31 @@ function copyOf(executor: Executor, p: Prepared): Copy {
   return copy;
 }
 
-/**
- * The copy's code laid out on the lines its original has in the unit's script, under a script
- * URL that maps back through the unit: an error thrown in the copy names the cell's line.
- */
-function copySource(executor: Executor, p: Prepared, code: string): string {
-  const url = `tsprof-lprun:${p.unit.id}`;
-  executor.addScriptAlias(url, p.unit);
-  return `${"\n".repeat(p.jsLine - 1)}${code}\n//# sourceURL=${url}`;
-}
+const accessorObjects = new WeakMap<Unit, object>();
 
-/** Every place the original is reached from now (see the file comment). */
-function placesOf(p: Prepared): Place[] {
-  const fn = p.target.fn;
-  const places: Place[] = [];
-  const binding = p.site.binding;
-  if (binding !== null && readScope(p.unit, binding) === fn) {
-    const assign = p.unit.runtime.scope!(`(__tsprof_value) => { ${binding} = __tsprof_value; }`) as (v: unknown) => void;
-    places.push({ get: () => readScope(p.unit, binding), set: assign });
+/** One object per unit whose properties read and write the unit's top-level names (`x` in a copy is `__tsprof_v.x`). */
+function accessorsOf(unit: Unit): object {
+  const cached = accessorObjects.get(unit);
+  if (cached) return cached;
+  const { read, write } = unit.runtime.scope!;
+  const accessors = {};
+  for (const name of Object.keys(read)) {
+    const set =
+      write[name] ??
+      (() => {
+        throw new TypeError(`Assignment to constant variable ${name}.`);
+      });
+    Object.defineProperty(accessors, name, { get: read[name], set, enumerable: true });
   }
-  const seen = new Map<object, Set<string>>();
-  const property = (object: object, key: string) => {
-    if (seen.get(object)?.has(key)) return;
-    seen.set(object, (seen.get(object) ?? new Set()).add(key));
-    const descriptor = Object.getOwnPropertyDescriptor(object, key);
-    if (!descriptor || descriptor.value !== fn || !(descriptor.writable || descriptor.configurable)) return;
-    places.push({ get: () => (object as any)[key], set: (value) => Object.defineProperty(object, key, { ...descriptor, value }) });
-  };
-  if (p.holder) property(p.holder.object, p.holder.key);
-  const exportObjects = new Set([readScope(p.unit, "exports"), (globalThis as any).__tsprof__?.exports]);
-  for (const exports of exportObjects) {
-    if (exports && typeof exports === "object") for (const key of Object.keys(exports)) property(exports, key);
-  }
-  return places;
+  accessorObjects.set(unit, accessors);
+  return accessors;
 }
 
 function readScope(unit: Unit, name: string): unknown {
   try {
-    return unit.runtime.scope?.(name);
+    return unit.runtime.scope?.read[name]?.();
   } catch {
-    return undefined; // not declared there, or still in its temporal dead zone
+    return undefined; // still in its temporal dead zone
   }
 }
 

@@ -94,7 +94,8 @@ test("03-why-lines-dont-add-up: the missing time is where the notebook says", as
   assert.ok(Number(gcMs) > 0, `the collector's time shows: ${gc}`);
   const wait = stdoutOf(cellStarting(cells, "const p4 = %prun"));
   const [, cum, total] = /fetchAll: cumtime ([\d.]+) ms of a ([\d.]+) ms statement/.exec(wait) ?? [];
-  assert.ok(Number(total) >= 50, `five awaits of 10 ms take ≥ 50 ms: ${wait}`);
+  // Node's timers count whole milliseconds of loop time, so one can fire up to 1 ms early.
+  assert.ok(Number(total) >= 45, `five awaits of 10 ms take about 50 ms: ${wait}`);
   assert.ok(Number(cum) < Number(total) / 2, `an awaiting function has few samples: ${wait}`);
   const time = textOf(cellStarting(cells, "%time await fetchAll(5)").outputs!.map((o) => textOf(o.data?.["text/plain"] as string)).join("\n"));
   assert.match(time, /^CPU times: user .*\nWall time: /m);

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import vm from "node:vm";
 import * as acorn from "acorn";
 import { findFunctions, instrumentUnit, PARSE_OPTIONS, topLevelCounter } from "../../kernel/instrument";
+import type { UnitRuntime } from "../../kernel/units";
 
 const js = [
   "function matmul(a, b) {",
@@ -14,6 +15,17 @@ const js = [
   "const obj = { run() { return [1, 2, 3].map((v) => v + 1); } };",
   "function outer() { function inner() {} return inner; }",
 ].join("\n");
+
+/** Instruments `code` and runs it in a fresh context; `extra` runs after it, in the same script. */
+function run(code: string, extra: string) {
+  const program = acorn.parse(code, PARSE_OPTIONS);
+  const sites = findFunctions(program);
+  const instrumented = instrumentUnit(code, program, sites, 0, null).toString();
+  const runtime: UnitRuntime = { calls: new Uint32Array(topLevelCounter(sites) + 1), scope: null, profiled: null };
+  const sandbox: Record<string, any> = { __tsprof__: { unit: () => runtime } };
+  vm.runInNewContext(`${instrumented}\n${extra}`, sandbox);
+  return { sites, instrumented, runtime, sandbox };
+}
 
 test("every function is found, named as a reader would, with its binding and nesting", () => {
   const sites = findFunctions(acorn.parse(js, PARSE_OPTIONS));
@@ -32,28 +44,80 @@ test("every function is found, named as a reader would, with its binding and nes
   );
 });
 
-test("counters count exact calls, keep directives first and add no line breaks", () => {
-  const program = acorn.parse(js, PARSE_OPTIONS);
-  const sites = findFunctions(program);
-  const code = instrumentUnit(js, program, sites, 0, null).toString();
-  assert.equal(code.split("\n").length, js.split("\n").length);
-  assert.match(code, /"use strict"; __tsprof_c\[0\]\+\+;/);
-  assert.match(code, /^let {3}double/m, "top-level const becomes a same-width let");
-  const calls = new Uint32Array(topLevelCounter(sites) + 1);
-  const runtime = { calls, scope: null as unknown };
-  const sandbox = { __tsprof__: { unit: () => runtime }, result: 0 };
-  vm.runInNewContext(`${code}\nresult = new Net().forward(3) + Net.make().forward(1) + obj.run().length; outer(); outer();`, sandbox);
+test("counters count exact calls and the top level's one run, keep directives first and add no line breaks", () => {
+  const { instrumented, runtime, sandbox } = run(js, "result = new Net().forward(3) + Net.make().forward(1) + obj.run().length; outer(); outer();");
+  assert.equal(instrumented.split("\n").length, js.split("\n").length);
+  assert.match(instrumented, /"use strict"; __tsprof_c\[0\]\+\+;/);
+  assert.match(instrumented, /^const double/m, "declarations stay as written");
   assert.equal(sandbox.result, 18 + 2 + 3);
-  assert.deepEqual([...calls], [2, 2, 2, 1, 1, 3, 2, 0, 1], "the last counter counts the top level's one run");
-  assert.equal(typeof runtime.scope, "function", "the scope hook is installed");
+  assert.deepEqual([...runtime.calls], [2, 2, 2, 1, 1, 3, 2, 0, 1]);
+});
+
+test("accessors read the top-level names functions use and write only names some code assigns", () => {
+  const code = ["let total = 0;", "const factor = 3;", "let unused = 1;", "function add(n) { total += n * factor; return total; }", "const show = () => total;"].join("\n");
+  const { runtime, sandbox } = run(code, "add(2); this.show = show;");
+  const scope = runtime.scope!;
+  assert.deepEqual(Object.keys(scope.read).sort(), ["add", "factor", "show", "total"], "what functions use, and the names holding functions");
+  assert.deepEqual(Object.keys(scope.write), ["total"]);
+  assert.equal(scope.read.total(), 6);
+  scope.write.total(10);
+  assert.equal(sandbox.show(), 10, "the accessor writes the binding itself");
+});
+
+test("while a copy is set, every call reaches it with the same this and arguments; the counter still counts", () => {
+  const code = [
+    "function sum(a, b = 1, ...rest) { return a + b + rest.length; }",
+    "const twice = (x) => 2 * x;",
+    "const body = (x) => { return x; };",
+    "function* gen(n) { yield n; }",
+    "function usesArguments() { return arguments.length; }",
+    "const obj = { name: 'o', who() { return this.name; } };",
+    "function callsSum() { return sum(1, 2); }",
+  ].join("\n");
+  const { sites, runtime, sandbox } = run(code, "Object.assign(this, { twice, body, obj });");
+  const index = (name: string) => sites.find((s) => s.name === name)!.index;
+  const seen: unknown[] = [];
+  runtime.profiled = [];
+  runtime.profiled[index("sum")] = function (this: unknown, ...args: unknown[]) {
+    seen.push(["sum", args]);
+    return "copy";
+  };
+  runtime.profiled[index("twice")] = (x: number) => `twice ${x}`;
+  runtime.profiled[index("body")] = (x: number) => `body ${x}`;
+  runtime.profiled[index("gen")] = function* (n: number) {
+    yield `gen ${n}`;
+  };
+  runtime.profiled[index("usesArguments")] = (...args: unknown[]) => `all ${args.length}`;
+  runtime.profiled[index("obj.who")] = function (this: { name: string }) {
+    return `copy of ${this.name}`;
+  };
+  assert.equal(sandbox.callsSum(), "copy", "a caller in the same unit, by name");
+  assert.equal(sandbox.sum(5, undefined, 7, 8), "copy");
+  assert.deepEqual(seen, [["sum", [1, 2]], ["sum", [5, 1, 7, 8]]], "defaults applied once, rest passed on");
+  assert.equal(sandbox.twice(4), "twice 4");
+  assert.equal(sandbox.body(4), "body 4");
+  assert.deepEqual([...sandbox.gen(3)], ["gen 3"]);
+  assert.equal(sandbox.usesArguments(1, 2, 3), "all 3");
+  assert.equal(sandbox.obj.who(), "copy of o");
+  assert.equal(runtime.calls[index("sum")], 2, "calls are counted on the way");
+  runtime.profiled = null;
+  assert.equal(sandbox.sum(1, 2), 3, "back to the original");
+});
+
+test("functions whose calls cannot be handed on say so: constructors, arrows with destructured parameters or in class fields", () => {
+  const sites = findFunctions(acorn.parse("class A { constructor() {} f = () => 1; }\nconst g = ({ x }) => x;\nconst h = (x) => x;", PARSE_OPTIONS));
+  assert.deepEqual(
+    sites.map((s) => [s.name, s.forward !== null]),
+    [
+      ["A.constructor", false],
+      ["A.f", false],
+      ["g", false],
+      ["h", true],
+    ],
+  );
 });
 
 test("executedText is what Function.prototype.toString returns", () => {
-  const program = acorn.parse(js, PARSE_OPTIONS);
-  const sites = findFunctions(program);
-  const code = instrumentUnit(js, program, sites, 0, null).toString();
-  const runtime = { calls: new Uint32Array(topLevelCounter(sites) + 1), scope: null };
-  const sandbox: any = { __tsprof__: { unit: () => runtime } };
-  vm.runInNewContext(`${code}\nthis.fns = [matmul, double, Net.prototype.forward, Net.make, obj.run];`, sandbox);
-  sandbox.fns.forEach((fn: Function, i: number) => assert.ok([sites[0], sites[1], sites[2], sites[3], sites[4]][i].executedText.endsWith(fn.toString())));
+  const { sites, sandbox } = run(js, "this.fns = [matmul, double, Net.prototype.forward, Net.make, obj.run];");
+  sandbox.fns.forEach((fn: Function, i: number) => assert.ok(sites[i].executedText.endsWith(fn.toString())));
 });
