@@ -25,9 +25,10 @@ functions the line called), Per Hit and % Time of the function's total.
 
 -f takes any expression that evaluates to a function: a function or arrow function defined in
 a cell (\`-f matmul\`), a method (\`-f Net.prototype.forward\`, \`-f net.forward\`, a static
-\`-f Net.create\`), an async function, or a function imported from a local .ts file. Calls reach
-the profiled version wherever they come from (\`forward\` calling \`matmul\` by name is profiled
-through); the original is put back afterwards, even if the statement throws or is interrupted.
+\`-f Net.create\`), an async function, or a function imported from a local .ts file. Every call
+reaches the profiled version, wherever it comes from (\`forward\` calling \`matmul\` by name, a
+later cell, a stored callback), and none of your names is changed; after the statement, even if
+it throws or is interrupted, calls run the original again.
 
 A line's Hits are those of its first statement: a \`for\` or \`while\` header counts its test
 evaluations (iterations + 1, like Python's \`for\` line), \`if (c) x();\` counts the \`if\`. Lines

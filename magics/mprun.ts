@@ -9,7 +9,7 @@ import path from "node:path";
 import { MagicError, MIME_BUNDLE, type LineProbes, type MagicContext, type ResolvedFunction } from "./context";
 import { defineMagic } from "./registry";
 import { buildMemoryLineProfile } from "./measure/memory-lines";
-import { measureMemory, type MemoryMeasured } from "./measure/memory-sampler";
+import { measureStatement } from "./measure/memory-sampler";
 import { memoryLineProfileText } from "./views/memory-text";
 import { memoryLineProfileViews } from "./views/memory-views";
 import { MIN_INTERVAL } from "./memit";
@@ -60,6 +60,7 @@ Examples:
     if (statement.trim() === "") throw new MagicError("%%mprun: nothing to run: put the statement on the %%mprun line or in the cell below it.");
     const probes = await instrument(ctx, options.functions);
     const measured = await profileMemoryLines(ctx.evaluate, probes, statement, interval);
+    // Only declarations of types: nothing ran.
     if (!measured) return;
     const result = buildMemoryLineProfile(probes.functions, measured.lines, statement);
     for (const bundle of memoryLineProfileViews(result)) ctx.display(bundle);
@@ -84,30 +85,17 @@ async function instrument(ctx: MagicContext, expressions: string[]): Promise<Lin
   }
 }
 
-/**
- * Runs the statement with the copies swapped in and the sampler attributing memory to their
- * lines, always swapping back; undefined when nothing ran (only declarations of types).
- */
-async function profileMemoryLines(evaluate: MagicContext["evaluate"], probes: LineProbes, statement: string, interval: number) {
+/** Runs the statement with the copies swapped in (and always back out) and the sampler attributing memory to their lines. */
+function profileMemoryLines(evaluate: MagicContext["evaluate"], probes: LineProbes, statement: string, interval: number) {
   const options = { interval, timeout: null, repeats: 1, collectGarbage: false, sampleHeap: false, lines: probes.functions };
-  let measured: MemoryMeasured<unknown> | undefined;
-  try {
-    await evaluate(statement, {
-      measure: async (execute) => {
-        try {
-          probes.swapIn();
-          measured = await measureMemory(execute, options);
-        } finally {
-          probes.restore();
-        }
-        return measured.value as any;
-      },
-    });
-  } catch (e) {
-    // A measured statement's own error is reported after its profile; this one did not compile.
-    if (!measured) throw e;
-  }
-  return measured;
+  return measureStatement(evaluate, statement, options, async (measure) => {
+    try {
+      probes.swapIn();
+      return await measure();
+    } finally {
+      probes.restore();
+    }
+  });
 }
 
 /** The returned profile shows itself as the table when it is a cell's value. */

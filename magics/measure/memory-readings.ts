@@ -80,14 +80,15 @@ export function readMemory(t: number): MemorySample {
  * most). False where the inspector is missing (a Node built without it).
  */
 export async function collectGarbage(): Promise<boolean> {
-  const session = new inspector.Session();
+  let session: inspector.Session | undefined;
   try {
+    session = new inspector.Session();
     session.connect();
-    await new Promise<void>((resolve, reject) => session.post("HeapProfiler.collectGarbage", (error) => (error ? reject(error) : resolve())));
+    await new Promise<void>((resolve, reject) => session!.post("HeapProfiler.collectGarbage", (error) => (error ? reject(error) : resolve())));
   } catch {
     return false;
   } finally {
-    session.disconnect();
+    session?.disconnect();
   }
   await untilRssSettles();
   return true;

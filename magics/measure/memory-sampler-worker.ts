@@ -8,8 +8,8 @@
  * a time, and a reading is held until the next one arrives (none arrive while the main thread is
  * inside one long native call or a GC pause). A heap reading costs the main thread 30-90 µs (the
  * interrupt, the evaluation, the answer), an RSS reading nothing, so heap readings may be spaced
- * wider than RSS readings. For %mprun it also attributes each RSS change to
- * the line the profiled functions are on (memory-lines.ts).
+ * wider than RSS readings. For %mprun it also attributes each RSS change to the line the
+ * profiled functions are on (memory-lines.ts).
  *
  * Between readings the thread blocks in Atomics.wait (sub-millisecond intervals, woken at once
  * by a stop), then, while a heap reading is due, turns its event loop once to take the answer.
@@ -54,10 +54,23 @@ function requestHeapReading(t: number): void {
 
 const turnEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/**
+ * One heap reading before the start, answered while the main thread is idle: the main side of
+ * the session is set up and the expression compiled then, not in the first reading during the
+ * statement (which cost the forward pass a few ms).
+ */
+async function warmUp(): Promise<void> {
+  requestHeapReading(0);
+  while (inFlight) await new Promise((resolve) => setTimeout(resolve, 1));
+  lastRequest = -Infinity;
+  heap = [NaN, NaN, NaN]; // from before the baseline: the timeline holds the baseline's until the first reading
+}
+
 async function sample(): Promise<SamplerReport> {
   const rss = rssReader();
   const attributions = lines.map((counters: LineCounters) => new LineMemoryAttribution(counters));
-  parentPort!.postMessage({ ready: true, heapSampled: session !== null });
+  await warmUp();
+  parentPort!.postMessage({ ready: true });
   Atomics.wait(control, CONTROL.GO, 0);
   const start = origin[0];
   const samples: number[] = [];

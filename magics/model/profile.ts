@@ -127,7 +127,7 @@ export interface MemoryResult {
   exactPeak: boolean;
   /** Seconds from the baseline to the end of the last run. */
   duration: number;
-  /** A full garbage collection ran before the baseline (-g). */
+  /** Garbage was collected before the baseline (-g). */
   collected: boolean;
   /** Measuring stopped at the -t limit: later runs were skipped, the peak is that of the measured time. */
   timedOut: boolean;

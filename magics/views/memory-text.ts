@@ -59,7 +59,7 @@ export function memitNotes(result: MemoryResult): string[] {
     ? "RSS peak exact (Linux VmHWM, reset before each run); other peaks are the highest readings"
     : "peaks are the highest readings (no resettable VmHWM here)";
   const notes = [`${runs} in ${formatTime(result.duration)}; ${readings}; ${peak}.`];
-  if (result.collected) notes.push("A full garbage collection ran before the baseline (-g).");
+  if (result.collected) notes.push("Garbage was collected before the baseline (-g).");
   if (result.timedOut) notes.push(`Measuring stopped at the -t limit: later runs were skipped, the peak is that of the time measured.`);
   return notes;
 }

@@ -69,13 +69,13 @@ function timelineFigure(result: MemoryResult): Figure {
     data,
     layout: {
       title: { text: plotlyText(`Memory during ${result.statement.trim().slice(0, 80)}`) },
-      height: 360,
-      margin: { l: 60, r: 20, t: 50, b: 50 },
+      height: 380,
+      margin: { l: 60, r: 20, t: 50, b: 90 },
       xaxis: { title: { text: "time since the baseline (ms)" } },
       yaxis: { title: { text: "MiB" }, rangemode: "tozero" },
       shapes,
       annotations: [{ xref: "paper", x: 0, y: peak, text: plotlyText(label), showarrow: false, xanchor: "left", yanchor: "bottom", font: { color: "#e03131" } }],
-      legend: { orientation: "h", y: -0.2 },
+      legend: { orientation: "h", y: -0.3 },
     },
   };
 }

@@ -1,8 +1,8 @@
 /**
  * %memit's benchmark, with statements run by the kernel's executor as cells run them:
  * - overhead: the forward pass under the memory sampler (default interval, heap readings on)
- *   against the same statement unmeasured, medians (and fastest) of interleaved runs, and the
- *   fixed cost of a measurement (starting and stopping the sampler thread);
+ *   against the same statement unmeasured, medians of interleaved runs, and the fixed cost of a
+ *   measurement (starting and stopping the sampler thread);
  * - resolution: for shrinking intervals, the achieved median gap between RSS readings and the
  *   rate of heap readings during a busy synchronous statement; the smallest interval whose
  *   median gap stays within 1.5× of what was asked "holds";
@@ -12,7 +12,8 @@
  */
 import { Executor } from "../../kernel/executor";
 import { DEFAULT_INTERVAL } from "../../magics/memit";
-import { measureMemory, type MemoryMeasured, type MemoryOptions } from "../../magics/measure/memory-sampler";
+import { measureStatement, type MemoryMeasured, type MemoryOptions } from "../../magics/measure/memory-sampler";
+import type { EvaluateOptions } from "../../magics/context";
 import { FORWARD_PASS } from "./workloads";
 import { median, round } from "./stats";
 
@@ -25,15 +26,12 @@ const BUSY = "(() => { const until = Date.now() + 300; let rows: number[][] = []
 export async function benchMemit() {
   const executor = new Executor(process.cwd(), {});
   let cellNumber = 1;
-  const run = (code: string, measure?: <T>(execute: () => Promise<T>) => Promise<T>) => executor.run(code, { file: `<cell ${cellNumber++}>`, line: 1, measure });
+  const run: Run = (code, measure) => executor.run(code, { file: `<cell ${cellNumber++}>`, line: 1, measure });
+  const evaluate = async (code: string, options: EvaluateOptions = {}) => (await run(code, options.measure)).value;
   const measured = async (code: string, overrides: Partial<MemoryOptions> = {}) => {
     const options: MemoryOptions = { interval: DEFAULT_INTERVAL, timeout: null, repeats: 1, collectGarbage: true, sampleHeap: true, lines: [], ...overrides };
-    let result!: MemoryMeasured<unknown>;
     const started = process.hrtime.bigint();
-    await run(code, async (execute) => {
-      result = await measureMemory(execute, options);
-      return result.value as any;
-    });
+    const result = (await measureStatement(evaluate, code, options))!;
     return { measured: result, whole: Number(process.hrtime.bigint() - started) / 1e9 };
   };
   await run(FORWARD_PASS);
@@ -45,7 +43,7 @@ export async function benchMemit() {
   return { ...overhead, ...resolution, ...accuracy };
 }
 
-type Run = (code: string, measure?: <T>(execute: () => Promise<T>) => Promise<T>) => Promise<unknown>;
+type Run = (code: string, measure?: EvaluateOptions["measure"]) => Promise<{ value: unknown }>;
 type Measured = (code: string, overrides?: Partial<MemoryOptions>) => Promise<{ measured: MemoryMeasured<unknown>; whole: number }>;
 
 async function forwardOverhead(run: Run, measured: Measured) {
@@ -80,8 +78,6 @@ async function forwardOverhead(run: Run, measured: Measured) {
     plain_ms: round(median(plain) * 1e3, 2),
     statement_under_memit_ms: round(median(under) * 1e3, 2),
     memit_overhead_ratio: round(median(under) / median(plain), 3),
-    // On a busy machine the medians swing with the load; the fastest runs show the sampler's own cost.
-    memit_overhead_ratio_fastest_runs: round(Math.min(...under) / Math.min(...plain), 3),
     memit_fixed_cost_ms: round(median(fixed) * 1e3, 1),
     readings_per_forward_pass: readings,
   };

@@ -62,7 +62,7 @@ export async function benchPrun() {
   };
 }
 
-const ROUNDS = 3;
+const ROUNDS = 4;
 
 /**
  * Unprofiled cells under tsprof's kernel against tslab's, each in a process of its own (see

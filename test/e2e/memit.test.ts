@@ -92,7 +92,7 @@ describe("%memit", () => {
     assert.deepEqual((await kernel.execute("1 + 1")).result, { "text/plain": "2" }, "the kernel lives on");
   });
 
-  test("many runs leave no thread, handle or timer behind", async () => {
+  test("many runs, throwing or interrupted, leave no thread, handle or timer behind", async () => {
     // OS threads of the kernel process, and its libuv handles and timers counted by kind (tslab's
     // typings of Node predate getActiveResourcesInfo).
     const state = async () => {
@@ -113,6 +113,16 @@ describe("%memit", () => {
       const run = await kernel.execute(i % 3 === 0 ? '%memit -q (() => { throw new Error("x"); })()' : "%memit -q -i 0.0002 new Float64Array(1e5).fill(1)");
       assert.equal(run.status, i % 3 === 0 ? "error" : "ok", plain(run.text));
     }
+    // And one stopped by an interrupt in the middle of a synchronous loop.
+    let announced!: () => void;
+    const started = new Promise<void>((resolve) => (announced = resolve));
+    const looping = kernel.execute("%memit while (true) {}", { onInput: () => announced() });
+    await started;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await kernel.interrupt();
+    const stopped = await looping;
+    assert.equal(stopped.error?.ename, "KeyboardInterrupt");
+    assert.match(stopped.displays[0]["text/plain"] as string, /^peak memory: /, "what was measured until the interrupt");
     assert.deepEqual(await state(), before);
   });
 });

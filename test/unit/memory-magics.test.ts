@@ -140,7 +140,19 @@ describe("%mprun", () => {
     assert.match(text, /\n     5 +\d+\.\d MiB +1[45]\d\.\d MiB +1     const big = new Float64Array\(20 \* n\)\.fill\(2\);\n/);
     assert.equal(fs.readFileSync(file, "utf8"), text);
     assert.deepEqual(run.printed, [`\n*** Profile printout saved to text file ${file}. \n`]);
-    assert.equal(await executor.run("makeBig.name", { file: "<check>", line: 1 }).then((r) => r.value), "makeBig", "the original is back");
+    assert.equal((await executor.run("String(makeBig).includes('__tsprof_lh')", { file: "<check>", line: 1 })).value, false, "the original is back");
+  });
+
+  test("a throwing statement shows the lines measured until then, then its error; the original is back", async () => {
+    await cell("function fails(n: number): number {\n  const a = new Float64Array(n).fill(1);\n  if (a.length > 0) throw new RangeError(`too big: ${a.length}`);\n  return 0;\n}");
+    const run = await cell("%mprun -f fails fails(2 ** 20)");
+    assert.ok(run.error instanceof RangeError);
+    assert.equal((run.error as Error).message, "too big: 1048576");
+    const text = run.displayed[0]["text/plain"] as string;
+    assert.match(text, /\n     3 +[\d.]+ MiB +-?[\d.]+ MiB +1     if \(a\.length > 0\) throw/);
+    assert.match(text, /\n     4 {41}  return 0;$/m, "the line after the throw never ran");
+    const fn = await executor.run("String(fails).includes('__tsprof_lh')", { file: "<check>", line: 1 });
+    assert.equal(fn.value, false, "the line-counting copy is gone");
   });
 
   test("needs -f; a function it cannot profile is refused in %mprun's name", async () => {

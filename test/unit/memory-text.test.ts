@@ -64,7 +64,7 @@ test("%memit's text: the line, then baseline, peak and increment of each kind of
   const notes = memitText(memoryResult({ repeats: 3, exactPeak: false, collected: true, timedOut: true })).split("\n").slice(8);
   assert.deepEqual(notes, [
     "3 runs (the highest peak; the baseline is from before the first) in 76.2 ms; 2 readings, RSS every 1 ms, the heap split every 5 ms; peaks are the highest readings (no resettable VmHWM here).",
-    "A full garbage collection ran before the baseline (-g).",
+    "Garbage was collected before the baseline (-g).",
     "Measuring stopped at the -t limit: later runs were skipped, the peak is that of the time measured.",
   ]);
 });
