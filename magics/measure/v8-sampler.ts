@@ -24,7 +24,9 @@ profiler.setGenerateType(1);
  * once, when this module loads (kernel start, little code compiled yet), in eager logging mode
  * and never disposed: V8 then records code as it is compiled, and each start takes ~1 ms. Its
  * sampling thread only runs while a profile is being taken, so code run outside %prun is not
- * sampled; what stays on is the record of newly compiled code (see the bench's counter cost).
+ * sampled; what stays on is the record of newly compiled code (measured: no difference in the
+ * CPU time of compiling and running a cell). A trivial %prun answers in ~50 ms through Jupyter,
+ * the first one in ~95 ms.
  */
 const EAGER_LOGGING = 1;
 // The limit is kept in a C++ int: 2^31 − 1 is "never".
