@@ -6,6 +6,7 @@
  */
 import path from "node:path";
 import { Worker } from "node:worker_threads";
+import { lateAfter } from "./deadline";
 
 /** Microseconds between readings. */
 export const DEFAULT_INTERVAL_MICROS = 100;
@@ -82,6 +83,10 @@ export async function sampleLines<T>(counters: FunctionCounters[], execute: () =
 async function stop(worker: Worker, control: Int32Array, exited: Promise<void>): Promise<void> {
   Atomics.store(control, 0, 1);
   Atomics.notify(control, 1);
-  const late = new Promise<"late">((resolve) => setTimeout(() => resolve("late"), 2000).unref());
-  if ((await Promise.race([exited, late])) === "late") await worker.terminate();
+  const deadline = lateAfter(2000);
+  try {
+    if ((await Promise.race([exited, deadline.late])) === "late") await worker.terminate();
+  } finally {
+    deadline.cancel();
+  }
 }

@@ -13,6 +13,7 @@ import type { MemoryResult, MemorySample } from "../model/profile";
 import type { LineCounters, LineMemoryMeasurements } from "./memory-lines";
 import { collectGarbage, readMemory, readPeakRss, resetPeakRss } from "./memory-readings";
 import { CONTROL, type SamplerData, type SamplerReport } from "./memory-sampler-protocol";
+import { lateAfter } from "./deadline";
 
 export interface MemoryOptions {
   /** Seconds between readings. */
@@ -260,11 +261,4 @@ class Sampler {
       deadline.cancel();
     }
   }
-}
-
-/** "late" after `ms`, unless cancelled first (the timer must not outlive the wait). */
-function lateAfter(ms: number): { late: Promise<"late">; cancel(): void } {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), ms)));
-  return { late, cancel: () => clearTimeout(timer) };
 }

@@ -31,11 +31,11 @@ export function cpuProfileViews(result: CpuProfileResult, order: ProfileOrder): 
 }
 
 const COLUMNS = [
-  { label: "ncalls", numeric: true, title: "exact number of calls (total/primitive when recursive)" },
+  { label: "ncalls", numeric: true, title: "exact number of calls (recursive calls included)" },
   { label: "tottime", numeric: true, title: "seconds in the function itself, excluding what it called" },
   { label: "percall", numeric: true, title: "tottime / ncalls" },
   { label: "cumtime", numeric: true, title: "seconds in the function and everything it called (recursion counted once)" },
-  { label: "percall", numeric: true, title: "cumtime / primitive calls" },
+  { label: "percall", numeric: true, title: "cumtime / ncalls" },
   { label: "filename:lineno(function)", code: true },
 ];
 

@@ -1,0 +1,8 @@
+/** A timeout to race a sampler thread's start or stop against, that never outlives the wait. */
+
+/** "late" after `ms`, unless cancelled first (the timer must not outlive the wait). */
+export function lateAfter(ms: number): { late: Promise<"late">; cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), ms)));
+  return { late, cancel: () => clearTimeout(timer) };
+}
