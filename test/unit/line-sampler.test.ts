@@ -1,0 +1,50 @@
+/** %lprun's sampler thread: it counts what the probes write, and leaves nothing running behind it. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import { sampleLines, type FunctionCounters } from "../../magics/measure/line-sampler";
+
+/** The sampler's thread is unref'd (it must not keep the kernel alive); the kernel's sockets keep the loop running, a timer does it here. */
+const keepAlive = setInterval(() => {}, 60_000);
+test.after(() => clearInterval(keepAlive));
+
+function counters(probes: number): FunctionCounters {
+  return {
+    hits: new Uint32Array(new SharedArrayBuffer(4 * (probes + 1))),
+    current: new Int32Array(new SharedArrayBuffer(4)),
+  };
+}
+
+test("hits written by the statement come back exact, and time goes to the probe it was on", async () => {
+  const fn = counters(2);
+  const sampled = await sampleLines([fn], async () => {
+    fn.hits[1] = 7;
+    Atomics.store(fn.current, 0, 2);
+    const end = process.hrtime.bigint() + 20_000_000n;
+    while (process.hrtime.bigint() < end);
+    Atomics.store(fn.current, 0, 0);
+    return "done";
+  });
+  assert.equal(sampled.value, "done");
+  assert.equal(sampled.functions[0].hits[1], 7);
+  assert.ok(sampled.functions[0].times[2] > 0.005, `time on probe 2: ${sampled.functions[0].times[2]} s`);
+  assert.equal(sampled.functions[0].times[1], 0);
+});
+
+function threads(): number {
+  return Number(/^Threads:\s+(\d+)/m.exec(fs.readFileSync("/proc/self/status", "utf8"))![1]);
+}
+
+test("many runs, some throwing, leave no thread, timer or handle behind", async () => {
+  await sampleLines([counters(1)], async () => 1);
+  const before = { threads: threads(), resources: process.getActiveResourcesInfo().sort() };
+  for (let i = 0; i < 10; i++) {
+    const sampled = await sampleLines([counters(1)], async () => {
+      if (i % 3 === 0) throw new Error("thrown");
+      return i;
+    });
+    assert.equal(sampled.threw, i % 3 === 0);
+  }
+  assert.deepEqual(process.getActiveResourcesInfo().sort(), before.resources);
+  assert.equal(threads(), before.threads);
+});
