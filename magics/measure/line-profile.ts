@@ -21,16 +21,29 @@ export function buildLineProfile(functions: LineLayout[], measured: LineMeasurem
 
 function functionProfile(fn: LineLayout, measured: LineMeasurements): FunctionLineProfile {
   const lines: LineStats[] = fn.lines.map((contents, i) => ({ line: fn.ref.line + i, hits: 0, time: 0, contents, hasCode: false }));
-  const counted = new Set<number>();
-  for (const probe of fn.probes) {
-    const row = lines[probe.line - fn.ref.line];
-    if (!row || counted.has(probe.id)) continue;
-    counted.add(probe.id);
-    if (!row.hasCode) row.hits = measured.hits[probe.id];
-    row.hasCode = true;
-    row.time += measured.times[probe.id];
-  }
+  forEachProbeRow(fn, (row, id, first) => {
+    const stats = lines[row];
+    if (first) stats.hits = measured.hits[id];
+    stats.hasCode = true;
+    stats.time += measured.times[id];
+  });
   return { fn: fn.ref, totalTime: lines.reduce((sum, l) => sum + l.time, 0), lines };
+}
+
+/**
+ * Visits each probe once (several probes may share an id) with its row in `fn.lines`; `first`
+ * when it is the first statement on its line, the one whose count is the line's.
+ */
+export function forEachProbeRow(fn: LineLayout, visit: (row: number, probeId: number, first: boolean) => void): void {
+  const counted = new Set<number>();
+  const rowsStarted = new Set<number>();
+  for (const probe of fn.probes) {
+    const row = probe.line - fn.ref.line;
+    if (row < 0 || row >= fn.lines.length || counted.has(probe.id)) continue;
+    counted.add(probe.id);
+    visit(row, probe.id, !rowsStarted.has(row));
+    rowsStarted.add(row);
+  }
 }
 
 /** `-s`: only the lines that ran. */

@@ -18,7 +18,7 @@
  * line event) are not finer than the page-granular RSS either.
  */
 import type { FunctionMemoryProfile, MemoryLineProfileResult, MemoryLineStats } from "../model/profile";
-import type { LineLayout } from "./line-profile";
+import { forEachProbeRow, type LineLayout } from "./line-profile";
 
 /** A profiled function's counters as its line-counting copy writes them (shared memory). */
 export interface LineCounters {
@@ -90,16 +90,13 @@ export function buildMemoryLineProfile(functions: LineLayout[], measured: LineMe
 
 function functionProfile(fn: LineLayout, measured: LineMemoryMeasurements): FunctionMemoryProfile {
   const lines: MemoryLineStats[] = fn.lines.map((contents, i) => ({ line: fn.ref.line + i, memUsage: null, increment: 0, occurrences: 0, contents, hasCode: false }));
-  const counted = new Set<number>();
-  for (const probe of fn.probes) {
-    const row = lines[probe.line - fn.ref.line];
-    if (!row || counted.has(probe.id)) continue;
-    counted.add(probe.id);
-    if (!row.hasCode) row.occurrences = measured.hits[probe.id];
-    row.hasCode = true;
-    row.increment += measured.increments[probe.id];
-    const mem = measured.memUsage[probe.id];
-    if (mem !== null && (row.memUsage === null || mem > row.memUsage)) row.memUsage = mem;
-  }
+  forEachProbeRow(fn, (row, id, first) => {
+    const stats = lines[row];
+    if (first) stats.occurrences = measured.hits[id];
+    stats.hasCode = true;
+    stats.increment += measured.increments[id];
+    const mem = measured.memUsage[id];
+    if (mem !== null && (stats.memUsage === null || mem > stats.memUsage)) stats.memUsage = mem;
+  });
   return { fn: fn.ref, lines };
 }

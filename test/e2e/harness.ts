@@ -16,6 +16,8 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { after, before } from "node:test";
+import assert from "node:assert/strict";
 import WebSocket from "ws";
 import { KernelAPI, KernelConnection, ServerConnection, type Kernel, type KernelMessage } from "@jupyterlab/services";
 
@@ -301,6 +303,38 @@ export interface KernelHandle {
   /** Interrupts through the server's REST API (the server sends SIGINT, as the kernelspec asks). */
   interrupt(): Promise<void>;
   shutdown(): Promise<void>;
+}
+
+/** One server and one kernel shared by a test file's tests; set once the file's `before` has run. */
+export interface FileSession {
+  jupyter: JupyterHandle;
+  kernel: KernelHandle;
+  /** Runs code and asserts it succeeded (the assertion message is the cell's output). */
+  ok(code: string): Promise<Execution>;
+}
+
+/**
+ * Registers the test file's `before` (start a server and a tsprof kernel, then `prepare`) and
+ * `after` (stop both), and returns the session they fill in.
+ */
+export function kernelForFile(prepare?: (session: FileSession) => Promise<void> | void): FileSession {
+  const session = {
+    ok: async (code: string) => {
+      const run = await session.kernel.execute(code);
+      assert.equal(run.status, "ok", run.text);
+      return run;
+    },
+  } as FileSession;
+  before(async () => {
+    session.jupyter = await startJupyter();
+    session.kernel = await startKernel(session.jupyter);
+    await prepare?.(session);
+  });
+  after(async () => {
+    await session.kernel?.shutdown();
+    await session.jupyter?.stop();
+  });
+  return session;
 }
 
 /** Starts a kernel (default: tsprof) on the server and connects to it over WebSocket. */

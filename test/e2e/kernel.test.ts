@@ -3,31 +3,21 @@
  * state across cells, outputs, errors and their tracebacks, ipykernel's abort semantics,
  * magics' dispatch and help, interrupts, and the protocol requests besides execute.
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { startJupyter, startKernel, plain, type JupyterHandle, type KernelHandle } from "./harness";
+import { kernelForFile, plain } from "./harness";
 
-let jupyter: JupyterHandle;
-let kernel: KernelHandle;
 
-before(async () => {
-  jupyter = await startJupyter();
-  kernel = await startKernel(jupyter);
-});
-
-after(async () => {
-  await kernel?.shutdown();
-  await jupyter?.stop();
-});
+const session = kernelForFile();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("cells", () => {
   test("a function defined in one cell is called in the next, with an execute_result", async () => {
-    const define = await kernel.execute("function double(x: number): number {\n  return 2 * x;\n}");
+    const define = await session.kernel.execute("function double(x: number): number {\n  return 2 * x;\n}");
     assert.equal(define.status, "ok");
     assert.deepEqual(define.outputs, []);
-    const use = await kernel.execute("double(21)");
+    const use = await session.kernel.execute("double(21)");
     assert.equal(use.status, "ok");
     assert.deepEqual(use.result, { "text/plain": "42" });
     const result = use.outputs.find((o) => o.output_type === "execute_result");
@@ -35,15 +25,15 @@ describe("cells", () => {
   });
 
   test("execution counts go up by one and match the execute_input", async () => {
-    const a = await kernel.execute("1");
-    const b = await kernel.execute("2");
+    const a = await session.kernel.execute("1");
+    const b = await session.kernel.execute("2");
     assert.equal(b.executionCount, a.executionCount! + 1);
     assert.equal(a.inputExecutionCount, a.executionCount);
     assert.equal(b.inputExecutionCount, b.executionCount);
   });
 
   test("console.log and console.error stream to stdout and stderr", async () => {
-    const run = await kernel.execute('console.log("hello", 1 + 1);\nconsole.error("careful");');
+    const run = await session.kernel.execute('console.log("hello", 1 + 1);\nconsole.error("careful");');
     assert.equal(run.status, "ok");
     assert.equal(run.stdout, "hello 2\n");
     assert.equal(run.stderr, "careful\n");
@@ -51,22 +41,22 @@ describe("cells", () => {
   });
 
   test("top-level await gives its value and keeps the names it declares", async () => {
-    const run = await kernel.execute("const awaited = await new Promise<number>((r) => setTimeout(() => r(5), 20));\nawaited * 2");
+    const run = await session.kernel.execute("const awaited = await new Promise<number>((r) => setTimeout(() => r(5), 20));\nawaited * 2");
     assert.equal(run.status, "ok");
     assert.deepEqual(run.result, { "text/plain": "10" });
-    assert.deepEqual((await kernel.execute("awaited + 1")).result, { "text/plain": "6" });
+    assert.deepEqual((await session.kernel.execute("awaited + 1")).result, { "text/plain": "6" });
   });
 
   test("values are shown as text/plain, as JavaScript would write them", async () => {
-    const run = await kernel.execute('({ a: 1, b: "two" })');
+    const run = await session.kernel.execute('({ a: 1, b: "two" })');
     assert.equal(run.status, "ok");
     assert.match(String(run.result?.["text/plain"]), /a: 1/);
     assert.match(String(run.result?.["text/plain"]), /b: 'two'/);
-    assert.deepEqual((await kernel.execute(`"it's"`)).result, { "text/plain": `"it's"` }, "a string is quoted so it reads back");
+    assert.deepEqual((await session.kernel.execute(`"it's"`)).result, { "text/plain": `"it's"` }, "a string is quoted so it reads back");
   });
 
   test("tsprof.display sends display_data, and display.clear() sends clear_output", async () => {
-    const run = await kernel.execute(
+    const run = await session.kernel.execute(
       'import * as tsprof from "tsprof";\nconsole.log("before");\ntsprof.display.clear();\ntsprof.display.html("<b>after</b>");',
     );
     assert.equal(run.status, "ok", run.text);
@@ -79,11 +69,11 @@ describe("cells", () => {
 
   test("an ESM-only module in the kernel's directory is imported", async () => {
     // tslab issue #72: `import` of an ES module failed with ERR_REQUIRE_ESM.
-    const write = await kernel.execute(
+    const write = await session.kernel.execute(
       'import * as fs from "fs";\nfs.writeFileSync("esm-only.mjs", "export const answer = 42;\\nexport default function hi() { return \\"hi\\"; }\\n");',
     );
     assert.equal(write.status, "ok", write.text);
-    const run = await kernel.execute('import hi, { answer } from "./esm-only.mjs";\n`${hi()} ${answer}`');
+    const run = await session.kernel.execute('import hi, { answer } from "./esm-only.mjs";\n`${hi()} ${answer}`');
     assert.equal(run.status, "ok", run.text);
     assert.deepEqual(run.result, { "text/plain": "'hi 42'" });
   });
@@ -91,8 +81,8 @@ describe("cells", () => {
 
 describe("errors", () => {
   test("a throwing cell gives an error reply naming the cell line, and the next cell runs", async () => {
-    await kernel.execute("const before = 41;");
-    const failing = await kernel.execute("const x = 1;\nfunction fail() {\n  throw new RangeError('out of range');\n}\nfail();");
+    await session.kernel.execute("const before = 41;");
+    const failing = await session.kernel.execute("const x = 1;\nfunction fail() {\n  throw new RangeError('out of range');\n}\nfail();");
     assert.equal(failing.status, "error");
     assert.equal(failing.error?.ename, "RangeError");
     assert.equal(failing.error?.evalue, "out of range");
@@ -101,14 +91,14 @@ describe("errors", () => {
     assert.match(traceback, /throw new RangeError/);
     assert.ok(failing.outputs.some((o) => o.output_type === "error"), "the error is also shown as an output");
     // Sent right after the error reply: it runs and sees the state from before.
-    const next = await kernel.execute("before + 1");
+    const next = await session.kernel.execute("before + 1");
     assert.equal(next.status, "ok");
     assert.deepEqual(next.result, { "text/plain": "42" });
   });
 
   test("the traceback names each cell's line: a function from an earlier cell, awaited", async () => {
-    const define = await kernel.execute("async function later(n: number) {\n  await null;\n  throw new TypeError(`async fail ${n}`);\n}");
-    const call = await kernel.execute("const n = 7;\nawait later(n);");
+    const define = await session.kernel.execute("async function later(n: number) {\n  await null;\n  throw new TypeError(`async fail ${n}`);\n}");
+    const call = await session.kernel.execute("const n = 7;\nawait later(n);");
     assert.equal(call.status, "error");
     assert.equal(call.error?.evalue, "async fail 7");
     assert.deepEqual(plain(call.error!.traceback.join("\n")).split("\n"), [
@@ -121,19 +111,19 @@ describe("errors", () => {
   });
 
   test("a compile error is a CompileError quoting the cell line; earlier state is kept", async () => {
-    await kernel.execute("const kept = 'still here';");
-    const run = await kernel.execute("const ok = 1;\nconst wrong: number = 'text';");
+    await session.kernel.execute("const kept = 'still here';");
+    const run = await session.kernel.execute("const ok = 1;\nconst wrong: number = 'text';");
     assert.equal(run.status, "error");
     assert.equal(run.error?.ename, "CompileError");
     assert.match(run.error!.evalue, /not assignable to type 'number'/);
     const traceback = plain(run.error!.traceback.join("\n"));
     assert.match(traceback, new RegExp(`<cell ${run.executionCount}>:2:`));
     assert.match(traceback, /const wrong: number = 'text';/);
-    assert.deepEqual((await kernel.execute("kept")).result, { "text/plain": "'still here'" });
+    assert.deepEqual((await session.kernel.execute("kept")).result, { "text/plain": "'still here'" });
   });
 
   test("throwing a value that is not an Error still gives a named error", async () => {
-    const run = await kernel.execute('throw "plain string";');
+    const run = await session.kernel.execute('throw "plain string";');
     assert.equal(run.status, "error");
     assert.ok(run.error?.ename);
     assert.match(run.error!.evalue, /plain string/);
@@ -142,22 +132,22 @@ describe("errors", () => {
   test("requests queued behind a failing cell are aborted; one sent after the reply runs", async () => {
     // Sent together, as "Run All" does. The failing cell waits a little so the third request
     // has surely reached the kernel before the error.
-    const first = kernel.execute("'first'");
-    const failing = kernel.execute("await new Promise((r) => setTimeout(r, 300));\nthrow new Error('stop here');");
-    const third = kernel.execute("'third'");
+    const first = session.kernel.execute("'first'");
+    const failing = session.kernel.execute("await new Promise((r) => setTimeout(r, 300));\nthrow new Error('stop here');");
+    const third = session.kernel.execute("'third'");
     const [a, b, c] = await Promise.all([first, failing, third]);
     assert.equal(a.status, "ok");
     assert.equal(b.status, "error");
     assert.equal(c.status, "aborted");
     assert.deepEqual(c.outputs, []);
-    const after = await kernel.execute("'after'");
+    const after = await session.kernel.execute("'after'");
     assert.equal(after.status, "ok");
     assert.deepEqual(after.result, { "text/plain": "'after'" });
   });
 
   test("with stop_on_error false, queued requests still run", async () => {
-    const failing = kernel.execute("await new Promise((r) => setTimeout(r, 300));\nthrow new Error('not fatal');", { stopOnError: false });
-    const next = kernel.execute("'runs'");
+    const failing = session.kernel.execute("await new Promise((r) => setTimeout(r, 300));\nthrow new Error('not fatal');", { stopOnError: false });
+    const next = session.kernel.execute("'runs'");
     const [b, c] = await Promise.all([failing, next]);
     assert.equal(b.status, "error");
     assert.equal(c.status, "ok");
@@ -167,24 +157,24 @@ describe("errors", () => {
 
 describe("magics", () => {
   test("an unknown magic is a UsageError that names it; state is kept", async () => {
-    await kernel.execute("const survivor = 'yes';");
-    const run = await kernel.execute("%nosuchmagic 1 + 1");
+    await session.kernel.execute("const survivor = 'yes';");
+    const run = await session.kernel.execute("%nosuchmagic 1 + 1");
     assert.equal(run.status, "error");
     assert.equal(run.error?.ename, "UsageError");
     assert.match(run.error!.evalue, /%nosuchmagic/);
     assert.match(run.error!.evalue, /%lsmagic/);
-    assert.deepEqual((await kernel.execute("survivor")).result, { "text/plain": "'yes'" });
+    assert.deepEqual((await session.kernel.execute("survivor")).result, { "text/plain": "'yes'" });
   });
 
   test("a malformed option is a UsageError", async () => {
-    const run = await kernel.execute("%prun -Z double(1)");
+    const run = await session.kernel.execute("%prun -Z double(1)");
     assert.equal(run.status, "error");
     assert.equal(run.error?.ename, "UsageError");
     assert.match(run.error!.evalue, /-Z/);
   });
 
   test("%lsmagic lists the line and cell magics", async () => {
-    const run = await kernel.execute("%lsmagic");
+    const run = await session.kernel.execute("%lsmagic");
     assert.equal(run.status, "ok");
     const text = String(run.displays[0]?.["text/plain"]);
     assert.match(text, /Available line magics:/);
@@ -197,7 +187,7 @@ describe("magics", () => {
 
   test("%prun? and %prun -h send the help to the pager, not the cell output", async () => {
     for (const code of ["%prun?", "%prun -h"]) {
-      const run = await kernel.execute(code);
+      const run = await session.kernel.execute(code);
       assert.equal(run.status, "ok");
       assert.deepEqual(run.outputs, [], code);
       assert.match(run.pager ?? "", /^%prun \[-s KEY\]/, code);
@@ -206,7 +196,7 @@ describe("magics", () => {
   });
 
   test("code around a line magic runs in order in the same context", async () => {
-    const run = await kernel.execute("const around = 2;\n%lsmagic\nconsole.log(around * 3);");
+    const run = await session.kernel.execute("const around = 2;\n%lsmagic\nconsole.log(around * 3);");
     assert.equal(run.status, "ok", run.text);
     assert.deepEqual(
       run.outputs.map((o) => o.output_type),
@@ -221,19 +211,19 @@ describe("interrupt", () => {
   async function interrupted(code: string, delayMs: number) {
     let announced!: () => void;
     const started = new Promise<void>((resolve) => (announced = resolve));
-    const running = kernel.execute(code, { onInput: () => announced() });
+    const running = session.kernel.execute(code, { onInput: () => announced() });
     await started;
     await sleep(delayMs);
-    await kernel.interrupt();
+    await session.kernel.interrupt();
     return running;
   }
 
   test("interrupting `while (true) {}` stops the cell; earlier state is kept", async () => {
-    await kernel.execute("const beforeLoop = 'kept';");
+    await session.kernel.execute("const beforeLoop = 'kept';");
     const stopped = await interrupted("while (true) {}", 500);
     assert.equal(stopped.status, "error");
     assert.equal(stopped.error?.ename, "KeyboardInterrupt");
-    const next = await kernel.execute("beforeLoop");
+    const next = await session.kernel.execute("beforeLoop");
     assert.equal(next.status, "ok");
     assert.deepEqual(next.result, { "text/plain": "'kept'" });
   });
@@ -244,20 +234,20 @@ describe("interrupt", () => {
     const stopped = await interrupted(`${declarations}\nwhile (true) {}`, 0);
     assert.equal(stopped.status, "error");
     assert.equal(stopped.error?.ename, "KeyboardInterrupt");
-    assert.equal((await kernel.execute("beforeLoop")).status, "ok");
+    assert.equal((await session.kernel.execute("beforeLoop")).status, "ok");
   });
 
   test("interrupting a cell that awaits a promise that never settles", async () => {
     const stopped = await interrupted("await new Promise(() => {});", 300);
     assert.equal(stopped.status, "error");
     assert.equal(stopped.error?.ename, "KeyboardInterrupt");
-    assert.equal((await kernel.execute("1 + 1")).status, "ok");
+    assert.equal((await session.kernel.execute("1 + 1")).status, "ok");
   });
 
   test("an interrupt while the kernel is idle does not affect the next cell", async () => {
-    await kernel.interrupt();
+    await session.kernel.interrupt();
     await sleep(200);
-    const run = await kernel.execute("'unaffected'");
+    const run = await session.kernel.execute("'unaffected'");
     assert.equal(run.status, "ok");
     assert.deepEqual(run.result, { "text/plain": "'unaffected'" });
   });
@@ -265,7 +255,7 @@ describe("interrupt", () => {
 
 describe("protocol", () => {
   test("kernel_info names tsprof and the TypeScript version", async () => {
-    const info = kernel.info;
+    const info = session.kernel.info;
     assert.equal(info.status, "ok");
     assert.equal(info.implementation, "tsprof");
     assert.equal(info.language_info.name, "typescript");
@@ -274,7 +264,7 @@ describe("protocol", () => {
   });
 
   test("is_complete: complete, incomplete with indent, invalid", async () => {
-    const ask = async (code: string) => (await kernel.connection.requestIsComplete({ code })).content;
+    const ask = async (code: string) => (await session.kernel.connection.requestIsComplete({ code })).content;
     assert.equal((await ask("const a = 1;")).status, "complete");
     const open = await ask("function f() {");
     assert.equal(open.status, "incomplete");
@@ -283,36 +273,36 @@ describe("protocol", () => {
   });
 
   test("complete_request offers names from earlier cells and magics", async () => {
-    await kernel.execute("const completionTarget = { alpha: 1, beta: 2 };");
-    const members = (await kernel.connection.requestComplete({ code: "completionTarget.al", cursor_pos: 19 })).content;
+    await session.kernel.execute("const completionTarget = { alpha: 1, beta: 2 };");
+    const members = (await session.kernel.connection.requestComplete({ code: "completionTarget.al", cursor_pos: 19 })).content;
     assert.equal(members.status, "ok");
     assert.ok(members.status === "ok" && members.matches.includes("alpha"), JSON.stringify(members));
-    const magics = (await kernel.connection.requestComplete({ code: "%pr", cursor_pos: 3 })).content;
+    const magics = (await session.kernel.connection.requestComplete({ code: "%pr", cursor_pos: 3 })).content;
     assert.ok(magics.status === "ok" && magics.matches.includes("%prun"), JSON.stringify(magics));
   });
 
   test("inspect_request shows a name's type", async () => {
-    const reply = (await kernel.connection.requestInspect({ code: "completionTarget", cursor_pos: 5, detail_level: 0 })).content;
+    const reply = (await session.kernel.connection.requestInspect({ code: "completionTarget", cursor_pos: 5, detail_level: 0 })).content;
     assert.equal(reply.status, "ok");
     assert.ok(reply.status === "ok" && reply.found);
     assert.match(String(reply.status === "ok" && reply.data["text/plain"]), /alpha: number/);
   });
 
   test("history_request answers tail and search over this session's cells", async () => {
-    await kernel.execute("const historyMarker = 'h1';");
-    const tail = (await kernel.connection.requestHistory({ hist_access_type: "tail", n: 3, output: false, raw: true })).content;
+    await session.kernel.execute("const historyMarker = 'h1';");
+    const tail = (await session.kernel.connection.requestHistory({ hist_access_type: "tail", n: 3, output: false, raw: true })).content;
     assert.equal(tail.status, "ok");
     const inputs = tail.status === "ok" ? tail.history.map((h) => h[2]) : [];
     assert.equal(inputs.length, 3);
     assert.equal(inputs[2], "const historyMarker = 'h1';");
     const search = (
-      await kernel.connection.requestHistory({ hist_access_type: "search", pattern: "*historyMarker*", output: false, raw: true, n: 10, unique: true })
+      await session.kernel.connection.requestHistory({ hist_access_type: "search", pattern: "*historyMarker*", output: false, raw: true, n: 10, unique: true })
     ).content;
     assert.ok(search.status === "ok" && search.history.length === 1, JSON.stringify(search));
   });
 
   test("comm_info_request is answered with a comm_info_reply", async () => {
-    const reply = await kernel.connection.requestCommInfo({});
+    const reply = await session.kernel.connection.requestCommInfo({});
     assert.equal(reply.header.msg_type, "comm_info_reply");
     assert.equal(reply.content.status, "ok");
   });

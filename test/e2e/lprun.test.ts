@@ -6,15 +6,13 @@
  * profiled copy, restoration after a throw and an interrupt, errors naming what -f was given,
  * and the options (-u, -s, -r, -T, -D, -m).
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { startJupyter, startKernel, plain, type Execution, type JupyterHandle, type KernelHandle } from "./harness";
+import { kernelForFile, plain, type Execution } from "./harness";
 import { FORWARD_PASS } from "../bench/workloads";
 
-let jupyter: JupyterHandle;
-let kernel: KernelHandle;
 /** `<cell N>` of the cell below. */
 let defs: string;
 
@@ -71,23 +69,11 @@ const LIB = `export function libSum(xs: number[]): number {
 export const libDouble = (x: number) => 2 * x;
 `;
 
-before(async () => {
-  jupyter = await startJupyter();
+const session = kernelForFile(async ({ jupyter, ok }) => {
   fs.writeFileSync(path.join(jupyter.notebookDir, "lib.ts"), LIB);
-  kernel = await startKernel(jupyter);
   defs = `<cell ${(await ok(DEFINITIONS)).executionCount}>`;
 });
-
-after(async () => {
-  await kernel?.shutdown();
-  await jupyter?.stop();
-});
-
-async function ok(code: string): Promise<Execution> {
-  const run = await kernel.execute(code);
-  assert.equal(run.status, "ok", run.text);
-  return run;
-}
+const { ok } = session;
 
 interface Row {
   line: number;
@@ -200,7 +186,7 @@ describe("%lprun -f: each kind of function", () => {
 
 describe("%lprun restores what it changed", () => {
   test("after a throw: the partial profile, then the error at the cell's line; the function works as before; counts start afresh", async () => {
-    const run = await kernel.execute("%lprun -f mayThrow mayThrow(5)");
+    const run = await session.kernel.execute("%lprun -f mayThrow mayThrow(5)");
     assert.equal(run.status, "error");
     assert.deepEqual([run.error?.ename, run.error?.evalue], ["Error", "too big"]);
     assert.deepEqual(hits(run, [30, 31, 32]), [null, 1, null]);
@@ -210,9 +196,9 @@ describe("%lprun restores what it changed", () => {
   });
 
   test("after an interrupt: KeyboardInterrupt, the profile so far, the original back", async () => {
-    const running = kernel.execute("%lprun -f count count(1e12)");
+    const running = session.kernel.execute("%lprun -f count count(1e12)");
     await new Promise((r) => setTimeout(r, 1000));
-    await kernel.interrupt();
+    await session.kernel.interrupt();
     const run = await running;
     assert.equal(run.status, "error");
     assert.equal(run.error?.ename, "KeyboardInterrupt");
@@ -224,7 +210,7 @@ describe("%lprun restores what it changed", () => {
 
 describe("%lprun errors name what -f was given", () => {
   const error = async (code: string) => {
-    const run = await kernel.execute(code);
+    const run = await session.kernel.execute(code);
     assert.equal(run.status, "error", run.text);
     assert.equal(run.error?.ename, "UsageError");
     return plain(run.text);
@@ -279,8 +265,8 @@ describe("%lprun options", () => {
     const run = await ok("%lprun -T lprun.txt -D lprun.json -f tenLoop tenLoop()");
     assert.match(run.stdout, /Profile printout saved to text file 'lprun\.txt'/);
     assert.match(run.stdout, /Profile stats saved to file 'lprun\.json'/);
-    assert.equal(fs.readFileSync(path.join(jupyter.notebookDir, "lprun.txt"), "utf8"), String(run.displays[0]["text/plain"]));
-    const saved = JSON.parse(fs.readFileSync(path.join(jupyter.notebookDir, "lprun.json"), "utf8"));
+    assert.equal(fs.readFileSync(path.join(session.jupyter.notebookDir, "lprun.txt"), "utf8"), String(run.displays[0]["text/plain"]));
+    const saved = JSON.parse(fs.readFileSync(path.join(session.jupyter.notebookDir, "lprun.json"), "utf8"));
     assert.deepEqual(saved.functions[0].lines.map((l: { hits: number }) => l.hits), [0, 1, 11, 10, 3, 0, 0, 1, 0]);
   });
 

@@ -3,22 +3,12 @@
  * nested arrays against one Float64Array, -r, -o, %mprun on a function that allocates on a known
  * line, a throwing statement, and that repeated measurements leave no thread or handle behind.
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { startJupyter, startKernel, plain, type Execution, type JupyterHandle, type KernelHandle } from "./harness";
+import { kernelForFile, plain, type Execution } from "./harness";
 
-let jupyter: JupyterHandle;
-let kernel: KernelHandle;
 
-before(async () => {
-  jupyter = await startJupyter();
-  kernel = await startKernel(jupyter);
-});
-
-after(async () => {
-  await kernel?.shutdown();
-  await jupyter?.stop();
-});
+const session = kernelForFile();
 
 const MiB = 2 ** 20;
 
@@ -34,7 +24,7 @@ function memitNumbers(run: Execution) {
 
 describe("%memit", () => {
   test("a 100 MiB Float64Array allocated, filled and dropped inside the statement: increment 100 MiB ± 10%", async (t) => {
-    const run = await kernel.execute("%memit let a = new Float64Array(100 * 2 ** 17); a.fill(1); a = null;");
+    const run = await session.kernel.execute("%memit let a = new Float64Array(100 * 2 ** 17); a.fill(1); a = null;");
     const { increment, rss, text } = memitNumbers(run);
     t.diagnostic(`100 MiB: increment ${increment} MiB`);
     assert.ok(Math.abs(increment / 100 - 1) <= 0.1, text);
@@ -48,9 +38,9 @@ describe("%memit", () => {
 
   test("a 1000×1000 matrix: nested arrays live in the JS heap, one Float64Array is 7.63 MiB of arrayBuffers", async (t) => {
     // -g: without a collection first, garbage of earlier cells collected during the statement lowers the heap's increment.
-    const typed = memitNumbers(await kernel.execute("%memit -g const typed = new Float64Array(1000 * 1000).fill(1)"));
+    const typed = memitNumbers(await session.kernel.execute("%memit -g const typed = new Float64Array(1000 * 1000).fill(1)"));
     const nested = memitNumbers(
-      await kernel.execute(
+      await session.kernel.execute(
         "%%memit -g\nconst nested: number[][] = [];\nfor (let i = 0; i < 1000; i++) {\n  const row: number[] = [];\n  for (let j = 0; j < 1000; j++) row.push(i + j / 7);\n  nested.push(row);\n}",
       ),
     );
@@ -63,18 +53,18 @@ describe("%memit", () => {
     assert.ok(nested.heapUsed > 1.1 * expected, nested.text);
     assert.ok(nested.arrayBuffers < 0.5, nested.text);
     // Both stay defined, as names a cell declares do.
-    assert.deepEqual((await kernel.execute("typed.length + nested.length")).result, { "text/plain": "1001000" });
+    assert.deepEqual((await session.kernel.execute("typed.length + nested.length")).result, { "text/plain": "1001000" });
   });
 
   test("-r 3 runs three times and reports the highest peak", async () => {
-    await kernel.execute("let memitRuns = 0;");
-    const { text } = memitNumbers(await kernel.execute("%memit -r 3 memitRuns++"));
+    await session.kernel.execute("let memitRuns = 0;");
+    const { text } = memitNumbers(await session.kernel.execute("%memit -r 3 memitRuns++"));
     assert.match(text, /^3 runs \(the highest peak; the baseline is from before the first\)/m);
-    assert.deepEqual((await kernel.execute("memitRuns")).result, { "text/plain": "3" });
+    assert.deepEqual((await session.kernel.execute("memitRuns")).result, { "text/plain": "3" });
   });
 
   test("-o -q: no output, the MemoryResult is the cell's value and shows memory_profiler's line", async () => {
-    const run = await kernel.execute("%memit -o -q new Array(1e5).fill(0)");
+    const run = await session.kernel.execute("%memit -o -q new Array(1e5).fill(0)");
     assert.equal(run.status, "ok", run.text);
     assert.deepEqual(run.displays, []);
     assert.match(run.result!["text/plain"] as string, /^peak memory: \d+\.\d\d MiB, increment: -?\d+\.\d\d MiB\n/);
@@ -82,21 +72,21 @@ describe("%memit", () => {
   });
 
   test("a throwing statement shows what was measured, then its error", async () => {
-    const run = await kernel.execute('%memit (() => { const big = new Float64Array(4e6).fill(1); throw new Error("boom after " + big.length); })()');
+    const run = await session.kernel.execute('%memit (() => { const big = new Float64Array(4e6).fill(1); throw new Error("boom after " + big.length); })()');
     assert.equal(run.status, "error");
     assert.equal(run.error!.ename, "Error");
     assert.equal(run.error!.evalue, "boom after 4000000");
     const text = run.displays[0]["text/plain"] as string;
     assert.ok(Number(/increment: ([\d.]+) MiB/.exec(text)![1]) >= 25, text);
     assert.ok(run.outputs.findIndex((o) => o.output_type === "display_data") < run.outputs.findIndex((o) => o.output_type === "error"));
-    assert.deepEqual((await kernel.execute("1 + 1")).result, { "text/plain": "2" }, "the kernel lives on");
+    assert.deepEqual((await session.kernel.execute("1 + 1")).result, { "text/plain": "2" }, "the kernel lives on");
   });
 
   test("many runs, throwing or interrupted, leave no thread, handle or timer behind", async () => {
     // OS threads of the kernel process, and its libuv handles and timers counted by kind (tslab's
     // typings of Node predate getActiveResourcesInfo).
     const state = async () => {
-      const run = await kernel.execute(
+      const run = await session.kernel.execute(
         [
           'const threadCount = /Threads:\\s+(\\d+)/.exec(require("fs").readFileSync("/proc/self/status", "utf8"))?.[1];',
           "const byKind: Record<string, number> = {};",
@@ -107,19 +97,19 @@ describe("%memit", () => {
       assert.equal(run.status, "ok", plain(run.text));
       return JSON.parse(run.stdout);
     };
-    await kernel.execute("%memit 1");
+    await session.kernel.execute("%memit 1");
     const before = await state();
     for (let i = 0; i < 12; i++) {
-      const run = await kernel.execute(i % 3 === 0 ? '%memit -q (() => { throw new Error("x"); })()' : "%memit -q -i 0.0002 new Float64Array(1e5).fill(1)");
+      const run = await session.kernel.execute(i % 3 === 0 ? '%memit -q (() => { throw new Error("x"); })()' : "%memit -q -i 0.0002 new Float64Array(1e5).fill(1)");
       assert.equal(run.status, i % 3 === 0 ? "error" : "ok", plain(run.text));
     }
     // And one stopped by an interrupt in the middle of a synchronous loop.
     let announced!: () => void;
     const started = new Promise<void>((resolve) => (announced = resolve));
-    const looping = kernel.execute("%memit while (true) {}", { onInput: () => announced() });
+    const looping = session.kernel.execute("%memit while (true) {}", { onInput: () => announced() });
     await started;
     await new Promise((resolve) => setTimeout(resolve, 500));
-    await kernel.interrupt();
+    await session.kernel.interrupt();
     const stopped = await looping;
     assert.equal(stopped.error?.ename, "KeyboardInterrupt");
     assert.match(stopped.displays[0]["text/plain"] as string, /^peak memory: /, "what was measured until the interrupt");
@@ -129,7 +119,7 @@ describe("%memit", () => {
 
 describe("%mprun", () => {
   test("the line that allocates gets the increment; occurrences are exact; memory_profiler's table", async () => {
-    const define = await kernel.execute(
+    const define = await session.kernel.execute(
       [
         "function build(n: number): number {",
         "  const small = new Array(n).fill(0);",
@@ -141,7 +131,7 @@ describe("%mprun", () => {
       ].join("\n"),
     );
     assert.equal(define.status, "ok", define.text);
-    const run = await kernel.execute("%mprun -f build build(1e6)");
+    const run = await session.kernel.execute("%mprun -f build build(1e6)");
     assert.equal(run.status, "ok", run.text);
     const text = run.displays[0]["text/plain"] as string;
     assert.match(text, new RegExp(`^Filename: <cell ${define.executionCount}>\\n\\nLine #    Mem usage    Increment  Occurrences   Line Contents\\n={61}\\n`));

@@ -4,14 +4,12 @@
  * statement that throws, an interrupt, names the statement assigns, top-level await, and how
  * methods and callbacks are named.
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { startJupyter, startKernel, plain, type Execution, type JupyterHandle, type KernelHandle } from "./harness";
+import { kernelForFile, plain, type Execution } from "./harness";
 
-let jupyter: JupyterHandle;
-let kernel: KernelHandle;
 /** The execution count of the cell defining the functions: their file is `<cell N>`. */
 let defs: string;
 
@@ -33,23 +31,10 @@ async function later(n: number): Promise<number> {
   return spin(n);
 }`;
 
-before(async () => {
-  jupyter = await startJupyter();
-  kernel = await startKernel(jupyter);
-  const run = await ok(DEFINITIONS);
-  defs = `<cell ${run.executionCount}>`;
+const session = kernelForFile(async ({ ok }) => {
+  defs = `<cell ${(await ok(DEFINITIONS)).executionCount}>`;
 });
-
-after(async () => {
-  await kernel?.shutdown();
-  await jupyter?.stop();
-});
-
-async function ok(code: string): Promise<Execution> {
-  const run = await kernel.execute(code);
-  assert.equal(run.status, "ok", run.text);
-  return run;
-}
+const { ok } = session;
 
 const PLOTLY = "application/vnd.plotly.v1+json";
 const HEADER = "   ncalls  tottime  percall  cumtime  percall filename:lineno(function)";
@@ -129,14 +114,14 @@ describe("%prun options", () => {
   test("-T writes the text table to a file in the notebook's folder", async () => {
     const run = await ok("%prun -q -T prun-table.txt callF(1234)");
     assert.match(run.stdout, /\*\*\* Profile printout saved to text file 'prun-table.txt'\./);
-    const text = fs.readFileSync(path.join(jupyter.notebookDir, "prun-table.txt"), "utf8");
+    const text = fs.readFileSync(path.join(session.jupyter.notebookDir, "prun-table.txt"), "utf8");
     assert.equal(ncallsOf(text, `${defs}:1(f)`), "1234", text);
   });
 
   test("-D writes a .cpuprofile that parses and has the function, named by its cell line", async () => {
     const run = await ok("%prun -q -D spin.cpuprofile spin(3_000_000)");
     assert.match(run.stdout, /Profile saved as a \.cpuprofile to 'spin\.cpuprofile'/);
-    const profile = JSON.parse(fs.readFileSync(path.join(jupyter.notebookDir, "spin.cpuprofile"), "utf8"));
+    const profile = JSON.parse(fs.readFileSync(path.join(session.jupyter.notebookDir, "spin.cpuprofile"), "utf8"));
     const spin = profile.nodes.find((n: any) => n.callFrame.functionName === "spin");
     assert.ok(spin, JSON.stringify(profile.nodes.map((n: any) => n.callFrame)));
     assert.deepEqual([spin.callFrame.url, spin.callFrame.lineNumber], [defs, 3], "DevTools counts lines from 0");
@@ -150,12 +135,12 @@ describe("%prun options", () => {
   });
 
   test("bad options: a clear message, and the kernel keeps its state", async () => {
-    const key = await kernel.execute("%prun -s nosuchkey callF(1)");
+    const key = await session.kernel.execute("%prun -s nosuchkey callF(1)");
     assert.equal(key.status, "error");
     assert.match(plain(key.text), /unknown sort key 'nosuchkey'/);
-    const flag = await kernel.execute("%prun -x callF(1)");
+    const flag = await session.kernel.execute("%prun -x callF(1)");
     assert.match(plain(flag.text), /%prun: option -x not recognized/);
-    const none = await kernel.execute("%prun");
+    const none = await session.kernel.execute("%prun");
     assert.match(plain(none.text), /%prun needs a statement/);
     assert.equal((await ok("callF(2)")).result?.["text/plain"], "2");
   });
@@ -163,7 +148,7 @@ describe("%prun options", () => {
 
 describe("%prun runs the statement in the notebook", () => {
   test("a throwing statement: the partial profile first, then the error", async () => {
-    const run = await kernel.execute('callF(3);\n%prun callF(4); throw new Error("boom")');
+    const run = await session.kernel.execute('callF(3);\n%prun callF(4); throw new Error("boom")');
     assert.equal(run.status, "error");
     assert.deepEqual([run.error?.ename, run.error?.evalue], ["Error", "boom"]);
     const kinds = run.outputs.map((o) => o.output_type);
@@ -173,7 +158,7 @@ describe("%prun runs the statement in the notebook", () => {
   });
 
   test("a statement that does not compile is reported as the kernel reports cells", async () => {
-    const run = await kernel.execute("%prun callF(");
+    const run = await session.kernel.execute("%prun callF(");
     assert.equal(run.status, "error");
     assert.equal(run.displays.length, 0);
     assert.match(plain(run.text), /error TS1005: '\)' expected/);
@@ -202,9 +187,9 @@ describe("%prun runs the statement in the notebook", () => {
   });
 
   test("an interrupt stops the profiled statement: the profile so far, KeyboardInterrupt, and the next %prun works", async () => {
-    const running = kernel.execute("%prun spin(1e12)");
+    const running = session.kernel.execute("%prun spin(1e12)");
     await new Promise((r) => setTimeout(r, 1000));
-    await kernel.interrupt();
+    await session.kernel.interrupt();
     const run = await running;
     assert.equal(run.status, "error");
     assert.equal(run.error?.ename, "KeyboardInterrupt");

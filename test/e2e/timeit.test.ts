@@ -3,30 +3,20 @@
  * lines, calibration, -n/-r/-o/-q, %%timeit's setup, awaited statements, interrupts, errors; and
  * the %timeit and %time lines compared with what IPython itself prints for the same numbers.
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { startJupyter, startKernel, PYTHON, type Execution, type JupyterHandle, type KernelHandle } from "./harness";
+import { kernelForFile, PYTHON, type Execution } from "./harness";
 import { summarizeTimings } from "../../magics/measure/timing";
 import { timeitLine, timeText } from "../../magics/views";
 
-let jupyter: JupyterHandle;
-let kernel: KernelHandle;
-
-before(async () => {
-  jupyter = await startJupyter();
-  kernel = await startKernel(jupyter);
-  const setup = await kernel.execute(`
+const session = kernelForFile(async ({ ok }) => {
+  await ok(`
 function spin(n: number): number { let s = 0; for (let i = 0; i < n; i++) s += Math.sqrt(i); return s; }
 function busyWait(seconds: number): void { const end = performance.now() + seconds * 1e3; while (performance.now() < end); }
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));`);
-  assert.equal(setup.status, "ok", setup.text);
 });
-
-after(async () => {
-  await kernel?.shutdown();
-  await jupyter?.stop();
-});
+const { ok } = session;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const TIME = String.raw`[\d.]+ (?:ns|µs|ms|s)`;
@@ -37,12 +27,6 @@ const PLOTLY = "application/vnd.plotly.v1+json";
 
 /** The text/plain of the cell's display_data outputs, in order. */
 const displayed = (run: Execution) => run.displays.map((d) => String(d["text/plain"] ?? ""));
-
-async function ok(code: string): Promise<Execution> {
-  const run = await kernel.execute(code);
-  assert.equal(run.status, "ok", run.text);
-  return run;
-}
 
 describe("%timeit", () => {
   test("-n and -r: IPython's line with those counts, then a histogram of the runs", async () => {
@@ -71,7 +55,7 @@ describe("%timeit", () => {
   test("%%timeit: the setup on the magic line runs once, its names are the body's only", async () => {
     const run = await ok("%%timeit -n 5 -r 2 const values = Array.from({ length: 1000 }, (_, i) => i)\nvalues.reduce((a, b) => a + b, 0)");
     assert.match(displayed(run)[0], TIMEIT_LINE(2, "5"));
-    const leaked = await kernel.execute("values");
+    const leaked = await session.kernel.execute("values");
     assert.equal(leaked.status, "error");
     assert.match(leaked.text, /Cannot find name 'values'/);
   });
@@ -88,10 +72,10 @@ describe("%timeit", () => {
     await ok("const beforeTimeit = 'kept';");
     let announced!: () => void;
     const started = new Promise<void>((resolve) => (announced = resolve));
-    const running = kernel.execute("%timeit -n 1 -r 1 spin(1e15)", { onInput: () => announced() });
+    const running = session.kernel.execute("%timeit -n 1 -r 1 spin(1e15)", { onInput: () => announced() });
     await started;
     await sleep(1000);
-    await kernel.interrupt();
+    await session.kernel.interrupt();
     const stopped = await running;
     assert.equal(stopped.status, "error");
     assert.equal(stopped.error?.ename, "KeyboardInterrupt");
@@ -99,13 +83,13 @@ describe("%timeit", () => {
   });
 
   test("bad options and statements that do not compile are reported in the cell", async () => {
-    const badRepeat = await kernel.execute("%timeit -r 0 spin(1)");
+    const badRepeat = await session.kernel.execute("%timeit -r 0 spin(1)");
     assert.equal(badRepeat.status, "error");
     assert.match(badRepeat.text, /-r must be at least 1 run, got 0/);
-    const broken = await kernel.execute("%timeit spin(");
+    const broken = await session.kernel.execute("%timeit spin(");
     assert.equal(broken.status, "error");
     assert.match(broken.text, /<cell \d+>/);
-    assert.equal((await kernel.execute("1 + 1")).status, "ok");
+    assert.equal((await session.kernel.execute("1 + 1")).status, "ok");
   });
 });
 
@@ -124,7 +108,7 @@ describe("%time", () => {
   });
 
   test("a statement that throws shows its error and no times", async () => {
-    const run = await kernel.execute("%time JSON.parse('{')");
+    const run = await session.kernel.execute("%time JSON.parse('{')");
     assert.equal(run.status, "error");
     assert.equal(run.error?.ename, "SyntaxError");
     assert.deepEqual(displayed(run), []);
