@@ -12,6 +12,8 @@
  * `inlineSourceMap` to the first stage and whose `transpileModule` maps the second stage and
  * composes the two maps. TypeScript's own exports are non-configurable getters, so the copy is
  * handed to the converter through its `require` rather than patched in place.
+ *
+ * Fixed: a shorthand property naming an earlier cell's variable (see withShorthandPropertiesRewritten).
  */
 import fs from "node:fs";
 import Module from "node:module";
@@ -64,6 +66,30 @@ function sourceMappedTypeScript(): TypeScript {
   return patched;
 }
 
+/**
+ * tslab rewrites a name from an earlier cell to `exports.NAME`, but not inside a shorthand
+ * property: `{ memory }` stays as it is and fails at run time ("memory is not defined"), because
+ * the checker's symbol at that identifier is the property's. This adds the missing case to its
+ * `wrapPrevIdentifier` visitor: `{ memory }` becomes `{ memory: exports.memory }`.
+ */
+function withShorthandPropertiesRewritten(converterSource: string): string {
+  const anchor = "function wrapPrevIdentifier(node) {";
+  if (!converterSource.includes(anchor)) throw new Error(`tslab's converter has changed: "${anchor}" not found (tsprof pins tslab 1.0.22)`);
+  return converterSource.replace(
+    anchor,
+    `${anchor}
+            if (ts.isShorthandPropertyAssignment(node)) {
+                const value = checker.getShorthandAssignmentValueSymbol(node);
+                const fromEarlierCell = ((value && value.declarations) || []).some((d) => d.getSourceFile() === declsFile);
+                if (!fromEarlierCell) return node;
+                const target = ts.factory.createPropertyAccessExpression(ts.factory.createIdentifier("exports"), node.name.text);
+                // In a destructuring assignment, ({ x = 1 } = o) keeps its default: ({ x: exports.x = 1 } = o).
+                const init = node.objectAssignmentInitializer;
+                return ts.factory.createPropertyAssignment(node.name.text, init ? ts.factory.createAssignment(target, init) : target);
+            }`,
+  );
+}
+
 function loadConverter(): typeof ConverterModule {
   const filename = path.join(tslabDist, "converter.js");
   const mod = new Module(filename, module);
@@ -72,7 +98,7 @@ function loadConverter(): typeof ConverterModule {
   const patchedTs = sourceMappedTypeScript();
   const requireWithPatchedTs = (id: string) => (id === TS_MODULE ? patchedTs : tslabRequire(id));
   mod.require = Object.assign(requireWithPatchedTs, tslabRequire) as NodeJS.Require;
-  (mod as any)._compile(fs.readFileSync(filename, "utf8"), filename);
+  (mod as any)._compile(withShorthandPropertiesRewritten(fs.readFileSync(filename, "utf8")), filename);
   return mod.exports;
 }
 
