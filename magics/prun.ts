@@ -9,6 +9,7 @@ import { defineMagic } from "./registry";
 import { buildCpuProfile } from "./measure/cpu-profile";
 import { sampleCpu, type Sampled } from "./measure/v8-sampler";
 import { toCpuProfile } from "./views/cpuprofile-export";
+import { foldExternalFrames } from "./measure/fold";
 import { cpuProfileText, cpuProfileViews } from "./views";
 import { profileSummary } from "./views/cpu-profile-text";
 import type { CpuProfileResult } from "./model/profile";
@@ -32,6 +33,7 @@ what was measured, then the error.
 Examples:
   %prun forward(x, w1, w2)
   %prun -s cumulative -l 10 forward(x, w1, w2)
+  %prun -F main()                                        (time in Node.js and libraries counted as main's own)
   %prun -q -D forward.cpuprofile forward(x, w1, w2)     (open the file in Chrome DevTools or speedscope)`,
   positional: "statement",
   options: {
@@ -41,12 +43,15 @@ Examples:
     returnResult: { short: "r", type: "boolean", help: "return the profile (a CpuProfileResult) as the cell's value" },
     textFile: { short: "T", type: "string", metavar: "FILE", help: "also write the text table to FILE" },
     dumpFile: { short: "D", type: "string", metavar: "FILE", help: "also write the profile as a .cpuprofile (Chrome DevTools, speedscope) to FILE" },
+    fold: { short: "F", type: "boolean", help: "fold Node.js internals and libraries into the functions that called them (their time becomes the callers' tottime)" },
     interval: { short: "i", type: "integer", metavar: "MICROS", help: `sampling interval in microseconds (default ${DEFAULT_INTERVAL_MICROS})` },
   },
   async run(ctx, call) {
     const interval = call.options.interval ?? DEFAULT_INTERVAL_MICROS;
     const order = { sort: call.options.sort.length ? call.options.sort : ["time"], limits: call.options.limit };
-    const { result, sampled } = await profileStatement(ctx, call.statement, interval);
+    const profiled = await profileStatement(ctx, call.statement, interval);
+    const result = call.options.fold ? foldExternalFrames(profiled.result) : profiled.result;
+    const { sampled } = profiled;
     if (!call.options.quiet) for (const bundle of cpuProfileViews(result, order)) ctx.display(bundle);
     if (call.options.textFile) {
       fs.writeFileSync(path.resolve(ctx.cwd, call.options.textFile), cpuProfileText(result, order));

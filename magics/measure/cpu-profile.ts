@@ -33,7 +33,12 @@ const ROOT: FunctionRef = { name: "(root)", file: "", line: 0, category: "runtim
  */
 function identity(frame: ResolvedFrame): string {
   const { counter, ref } = frame;
-  return counter ? `#${counter.unit}:${counter.index}` : `${ref.file}:${ref.line}(${ref.name})`;
+  return counter ? `#${counter.unit}:${counter.index}` : refKey(ref);
+}
+
+/** A function as the model knows it, without its counter: `file:line(name)`. */
+export function refKey(ref: FunctionRef): string {
+  return `${ref.file}:${ref.line}(${ref.name})`;
 }
 
 interface Totals {

@@ -98,6 +98,17 @@ describe("%prun options", () => {
     assert.deepEqual(rows(matched), [["1", `${defs}:2(callF)`]]);
   });
 
+  test("-F folds Node.js internals into their callers: no node: rows, their time the caller's own", async () => {
+    await ok(`import * as zlib from "zlib";
+function squeeze(n: number): number { let total = 0; for (let i = 0; i < n; i++) total += zlib.deflateSync(Buffer.alloc(1 << 20, i % 7)).length; return total; }`);
+    const nodeRows = (text: string) => rows(text).filter(([, d]) => d.startsWith("node:"));
+    const unfolded = table(await ok("%prun squeeze(40)"));
+    assert.ok(nodeRows(unfolded).length > 0, `Node.js frames are shown unfolded:\n${unfolded}`);
+    const folded = table(await ok("%prun -F squeeze(40)"));
+    assert.deepEqual(nodeRows(folded), [], folded);
+    assert.match(rows(folded)[0][1], /\(squeeze\)$/, `squeeze has the most time of its own:\n${folded}`);
+  });
+
   test("-q shows nothing", async () => {
     const run = await ok("%prun -q callF(5)");
     assert.deepEqual(run.outputs, []);
@@ -131,7 +142,7 @@ describe("%prun options", () => {
 
   test("%prun? lists every option", async () => {
     const run = await ok("%prun?");
-    for (const flag of ["-s KEY", "-l LIMIT", "-q", "-r", "-T FILE", "-D FILE"]) assert.ok(run.pager?.includes(flag), `${flag} in:\n${run.pager}`);
+    for (const flag of ["-s KEY", "-l LIMIT", "-q", "-r", "-T FILE", "-D FILE", "-F"]) assert.ok(run.pager?.includes(flag), `${flag} in:\n${run.pager}`);
   });
 
   test("bad options: a clear message, and the kernel keeps its state", async () => {
