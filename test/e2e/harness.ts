@@ -302,6 +302,8 @@ export interface KernelHandle {
   execute(code: string, options?: ExecuteOptions): Promise<Execution>;
   /** Interrupts through the server's REST API (the server sends SIGINT, as the kernelspec asks). */
   interrupt(): Promise<void>;
+  /** Starts `code`, interrupts it `delayMs` after the kernel announced it (execute_input), and returns its reply. */
+  executeInterrupted(code: string, delayMs: number): Promise<Execution>;
   shutdown(): Promise<void>;
 }
 
@@ -342,12 +344,22 @@ export async function startKernel(jupyter: JupyterHandle, name = KERNEL_NAME): P
   const model = await KernelAPI.startNew({ name }, jupyter.serverSettings);
   const connection = new KernelConnection({ model, serverSettings: jupyter.serverSettings, handleComms: false });
   const info = await withTimeout(connection.info, 60_000, () => `The ${name} kernel did not answer kernel_info within 60 s. Server log:\n${jupyter.log()}`);
+  const interrupt = () => KernelAPI.interruptKernel(model.id, jupyter.serverSettings);
   return {
     id: model.id,
     connection,
     info,
     execute: (code, options) => execute(connection, code, options ?? {}),
-    interrupt: () => KernelAPI.interruptKernel(model.id, jupyter.serverSettings),
+    interrupt,
+    executeInterrupted: async (code, delayMs) => {
+      let announced!: () => void;
+      const started = new Promise<void>((resolve) => (announced = resolve));
+      const running = execute(connection, code, { onInput: () => announced() });
+      await started;
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await interrupt();
+      return running;
+    },
     shutdown: async () => {
       connection.dispose();
       await KernelAPI.shutdownKernel(model.id, jupyter.serverSettings).catch(() => {});

@@ -207,20 +207,9 @@ describe("magics", () => {
 });
 
 describe("interrupt", () => {
-  /** Starts `code`, interrupts it once the kernel has announced it (plus `delayMs`), returns the reply. */
-  async function interrupted(code: string, delayMs: number) {
-    let announced!: () => void;
-    const started = new Promise<void>((resolve) => (announced = resolve));
-    const running = session.kernel.execute(code, { onInput: () => announced() });
-    await started;
-    await sleep(delayMs);
-    await session.kernel.interrupt();
-    return running;
-  }
-
   test("interrupting `while (true) {}` stops the cell; earlier state is kept", async () => {
     await session.kernel.execute("const beforeLoop = 'kept';");
-    const stopped = await interrupted("while (true) {}", 500);
+    const stopped = await session.kernel.executeInterrupted("while (true) {}", 500);
     assert.equal(stopped.status, "error");
     assert.equal(stopped.error?.ename, "KeyboardInterrupt");
     const next = await session.kernel.execute("beforeLoop");
@@ -231,14 +220,14 @@ describe("interrupt", () => {
   test("an interrupt that comes while the cell still compiles stops it before its loop starts", async () => {
     // A long cell takes a while to type-check; the interrupt arrives during that.
     const declarations = Array.from({ length: 1000 }, (_, i) => `let v${i}: number = ${i} * 2;`).join("\n");
-    const stopped = await interrupted(`${declarations}\nwhile (true) {}`, 0);
+    const stopped = await session.kernel.executeInterrupted(`${declarations}\nwhile (true) {}`, 0);
     assert.equal(stopped.status, "error");
     assert.equal(stopped.error?.ename, "KeyboardInterrupt");
     assert.equal((await session.kernel.execute("beforeLoop")).status, "ok");
   });
 
   test("interrupting a cell that awaits a promise that never settles", async () => {
-    const stopped = await interrupted("await new Promise(() => {});", 300);
+    const stopped = await session.kernel.executeInterrupted("await new Promise(() => {});", 300);
     assert.equal(stopped.status, "error");
     assert.equal(stopped.error?.ename, "KeyboardInterrupt");
     assert.equal((await session.kernel.execute("1 + 1")).status, "ok");

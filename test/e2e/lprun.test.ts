@@ -196,10 +196,7 @@ describe("%lprun restores what it changed", () => {
   });
 
   test("after an interrupt: KeyboardInterrupt, the profile so far, the original back", async () => {
-    const running = session.kernel.execute("%lprun -f count count(1e12)");
-    await new Promise((r) => setTimeout(r, 1000));
-    await session.kernel.interrupt();
-    const run = await running;
+    const run = await session.kernel.executeInterrupted("%lprun -f count count(1e12)", 1000);
     assert.equal(run.status, "error");
     assert.equal(run.error?.ename, "KeyboardInterrupt");
     assert.equal(hits(run, [36])[0], 1);

@@ -104,13 +104,7 @@ describe("%memit", () => {
       assert.equal(run.status, i % 3 === 0 ? "error" : "ok", plain(run.text));
     }
     // And one stopped by an interrupt in the middle of a synchronous loop.
-    let announced!: () => void;
-    const started = new Promise<void>((resolve) => (announced = resolve));
-    const looping = session.kernel.execute("%memit while (true) {}", { onInput: () => announced() });
-    await started;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    await session.kernel.interrupt();
-    const stopped = await looping;
+    const stopped = await session.kernel.executeInterrupted("%memit while (true) {}", 500);
     assert.equal(stopped.error?.ename, "KeyboardInterrupt");
     assert.match(stopped.displays[0]["text/plain"] as string, /^peak memory: /, "what was measured until the interrupt");
     assert.deepEqual(await state(), before);

@@ -198,10 +198,7 @@ describe("%prun runs the statement in the notebook", () => {
   });
 
   test("an interrupt stops the profiled statement: the profile so far, KeyboardInterrupt, and the next %prun works", async () => {
-    const running = session.kernel.execute("%prun spin(1e12)");
-    await new Promise((r) => setTimeout(r, 1000));
-    await session.kernel.interrupt();
-    const run = await running;
+    const run = await session.kernel.executeInterrupted("%prun spin(1e12)", 1000);
     assert.equal(run.status, "error");
     assert.equal(run.error?.ename, "KeyboardInterrupt");
     assert.equal(ncallsOf(table(run), `${defs}:4(spin)`), "1", table(run));

@@ -18,7 +18,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 });
 const { ok } = session;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const TIME = String.raw`[\d.]+ (?:ns|µs|ms|s)`;
 /** IPython's %timeit output: the line, after IPython's warning when the runs differed by over 4× (JIT warm-up can do that with few loops). */
 const TIMEIT_LINE = (runs: number, loops: string) =>
@@ -70,13 +69,7 @@ describe("%timeit", () => {
 
   test("an interrupt stops a statement that never ends; the notebook's names survive", async () => {
     await ok("const beforeTimeit = 'kept';");
-    let announced!: () => void;
-    const started = new Promise<void>((resolve) => (announced = resolve));
-    const running = session.kernel.execute("%timeit -n 1 -r 1 spin(1e15)", { onInput: () => announced() });
-    await started;
-    await sleep(1000);
-    await session.kernel.interrupt();
-    const stopped = await running;
+    const stopped = await session.kernel.executeInterrupted("%timeit -n 1 -r 1 spin(1e15)", 1000);
     assert.equal(stopped.status, "error");
     assert.equal(stopped.error?.ename, "KeyboardInterrupt");
     assert.deepEqual((await ok("beforeTimeit")).result, { "text/plain": "'kept'" });
