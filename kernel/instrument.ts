@@ -178,8 +178,8 @@ const PROFILED = "__tsprof_u.profiled";
 /**
  * The expression that hands a call of the function to its %lprun copy, with the same `this` and
  * arguments. Null when a call cannot be handed on: a constructor must build its own object, an
- * arrow with destructured parameters no longer has its arguments, and an arrow in a class field
- * has an instance as `this`, which a copy compiled elsewhere cannot.
+ * arrow in a class field has an instance as `this`, which a copy compiled elsewhere cannot, and an
+ * arrow whose destructured parameters have computed keys cannot rebuild its arguments (below).
  */
 function forwardingCall(fn: acorn.Function, parent: AnyNode | undefined, index: number): string | null {
   if (parent?.type === "MethodDefinition" && parent.kind === "constructor") return null;
@@ -187,8 +187,9 @@ function forwardingCall(fn: acorn.Function, parent: AnyNode | undefined, index: 
   const params = forwardedParameters(fn.params);
   let call: string;
   if (fn.type === "ArrowFunctionExpression") {
-    if (params === null || parent?.type === "PropertyDefinition") return null;
-    call = `${copy}(${params})`;
+    const args = params ?? rebuiltArguments(fn.params);
+    if (args === null || parent?.type === "PropertyDefinition") return null;
+    call = `${copy}(${args})`;
   } else if (params === null || usesOwnArguments(fn)) {
     call = `${copy}.apply(this, arguments)`;
   } else {
@@ -208,6 +209,46 @@ function forwardedParameters(params: acorn.Pattern[]): string | null {
     else return null;
   }
   return names.join(", ");
+}
+
+/**
+ * An arrow has no `arguments`: once its parameters are destructured, the objects and arrays it was
+ * called with are gone. Its copy has the same parameters, so it is given objects and arrays rebuilt
+ * from the bound names (`({ w, h: [a, b] }) =>` passes `{ w: w, h: [a, b] }`), which destructure to
+ * the same values. Null when a key is computed: rebuilding would evaluate it a second time.
+ */
+function rebuiltArguments(params: acorn.Pattern[]): string | null {
+  const parts = params.map(rebuiltPattern);
+  return parts.includes(null) ? null : parts.join(", ");
+}
+
+function rebuiltPattern(pattern: acorn.Pattern): string | null {
+  switch (pattern.type) {
+    case "Identifier":
+      return pattern.name;
+    // The default has been applied: the copy receives the value it gave.
+    case "AssignmentPattern":
+      return rebuiltPattern(pattern.left);
+    case "RestElement": {
+      const argument = rebuiltPattern(pattern.argument);
+      return argument === null ? null : `...${argument}`;
+    }
+    case "ArrayPattern": {
+      const elements = pattern.elements.map((e) => (e ? rebuiltPattern(e) : ""));
+      return elements.includes(null) ? null : `[${elements.join(", ")}]`;
+    }
+    case "ObjectPattern": {
+      const properties = pattern.properties.map((p) => {
+        if (p.type === "RestElement") return rebuiltPattern(p);
+        if (p.computed) return null;
+        const value = rebuiltPattern(p.value);
+        return value === null ? null : `${p.key.type === "Literal" ? p.key.raw : keyName(p.key)}: ${value}`;
+      });
+      return properties.includes(null) ? null : `{ ${properties.join(", ")} }`;
+    }
+    default:
+      return null;
+  }
 }
 
 function usesOwnArguments(fn: acorn.Function): boolean {

@@ -109,7 +109,7 @@ function cannotHandOver(expression: string, site: FunctionSite, parent: AnyNode 
       ? "is a class constructor, which must build its own object"
       : parent?.type === "PropertyDefinition"
         ? "is an arrow function in a class field, whose `this` (the instance) a copy cannot have"
-        : "is an arrow function with destructured parameters, whose arguments are gone by the time it could pass them on";
+        : "is an arrow function whose destructured parameters have computed keys, so its arguments cannot be rebuilt to pass them on";
   return new MagicError(`${expression} (${site.name}) ${what}, so %lprun cannot hand its calls to a line-counting copy. Profile a function that calls it, or make it a function with plain parameters.`);
 }
 

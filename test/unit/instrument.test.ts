@@ -104,8 +104,8 @@ test("while a copy is set, every call reaches it with the same this and argument
   assert.equal(sandbox.sum(1, 2), 3, "back to the original");
 });
 
-test("functions whose calls cannot be handed on say so: constructors, arrows with destructured parameters or in class fields", () => {
-  const sites = findFunctions(acorn.parse("class A { constructor() {} f = () => 1; }\nconst g = ({ x }) => x;\nconst h = (x) => x;", PARSE_OPTIONS));
+test("functions whose calls cannot be handed on say so: constructors, arrows in class fields, arrows destructuring computed keys", () => {
+  const sites = findFunctions(acorn.parse("class A { constructor() {} f = () => 1; }\nconst g = ({ [k]: x }) => x;\nconst h = (x) => x;", PARSE_OPTIONS));
   assert.deepEqual(
     sites.map((s) => [s.name, s.forward !== null]),
     [
@@ -115,6 +115,18 @@ test("functions whose calls cannot be handed on say so: constructors, arrows wit
       ["h", true],
     ],
   );
+});
+
+test("an arrow with destructured parameters hands its copy arguments rebuilt from the bound names", () => {
+  const code = "const area = ({ w, h: [top, bottom = 1], 'd-d': d, ...more }, [first, , third] = [], ...[last]) => 0;";
+  const { sites, runtime, sandbox } = run(code, "this.area = area;");
+  let received: unknown[] = [];
+  runtime.profiled = [];
+  runtime.profiled[sites[0].index] = (...args: unknown[]) => ((received = args), "copy");
+  assert.equal(sandbox.area({ w: 2, h: [3], "d-d": 4, x: 5 }, [6, 7, 8], 9, 10), "copy");
+  // The arguments were made in the sandbox's realm: compare their JSON (a hole reads as null there).
+  assert.deepEqual(JSON.parse(JSON.stringify(received)), [{ w: 2, h: [3, 1], "d-d": 4, x: 5 }, [6, null, 8], 9]);
+  assert.ok(!(1 in (received[1] as unknown[])), "an elision stays a hole, as the copy's pattern skips it");
 });
 
 test("executedText is what Function.prototype.toString returns", () => {
