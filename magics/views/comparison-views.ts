@@ -45,6 +45,8 @@ function comparisonFigure(comparison: Comparison): Figure {
       title: { text: `Time per variant (log scale), speedup over ${plotlyText(comparison.baseline)}` },
       height: 380,
       margin: { l: 60, r: 20, t: 50, b: 80 },
+      // Variant labels are the user's and can be long: plotly tilts them, and the margin must grow to fit.
+      xaxis: { automargin: true },
       yaxis: { type: "log", title: { text: `time per loop (${unit.name})` } },
     },
   };
