@@ -10,6 +10,9 @@ import vm from "node:vm";
 import { converter, metadata, takeInlineSourceMap } from "./tslab-bridge";
 import { UnitRegistry, type Unit } from "./units";
 import { CompileError, InterruptedError } from "./errors";
+import { withoutUnboundValues } from "./declarations";
+import { PARSE_OPTIONS, topLevelDeclarations } from "./instrument";
+import * as acorn from "acorn";
 import type { Diagnostic } from "tslab/dist/converter";
 
 export interface RunOptions {
@@ -79,7 +82,13 @@ export class Executor {
     const unit = this.units.add({ file: options.file, source: code, firstLine: options.line, category: "cell", lineOffset: TSLAB_PREFIX_LINES, baseJs, baseMap: map, wrapper });
     const execute = () => this.execute(unit, isAsync);
     await this.takeInterruptDuringCompile();
-    await (options.measure ? options.measure(execute) : execute());
+    try {
+      await (options.measure ? options.measure(execute) : execute());
+    } catch (e) {
+      // It ran part-way: later cells may name what it bound, and not what it did not.
+      this.prevDecl = withoutUnboundValues(converted.declOutput ?? "", this.unboundNames(unit));
+      throw e;
+    }
     this.prevDecl = converted.declOutput ?? "";
     const name = converted.lastExpressionVar;
     if (!name || !(name in this.exports)) return { value: undefined, hasValue: false };
@@ -97,6 +106,12 @@ export class Executor {
       throw asInterrupt(e);
     }
     if (isAsync) await this.untilSettledOrInterrupted(result as Promise<unknown>);
+  }
+
+  /** The names a unit that stopped part-way declares but did not bind: its code set them all to undefined before its first statement. */
+  private unboundNames(unit: Unit): Set<string> {
+    const declared = topLevelDeclarations(acorn.parse(unit.baseJs, PARSE_OPTIONS)).keys();
+    return new Set([...declared].filter((name) => this.exports[name] === undefined));
   }
 
   /** Awaits a promise from user code; an interrupt (SIGINT while waiting) rejects it. */

@@ -285,7 +285,7 @@ function scopeAccessors(program: acorn.Program, sites: FunctionSite[]): string {
 }
 
 /** Top-level declared names and how: "const", "let", "var", "function", "class" (a `var` in a top-level block or loop is top-level too). */
-function topLevelDeclarations(program: acorn.Program): Map<string, string> {
+export function topLevelDeclarations(program: acorn.Program): Map<string, string> {
   const names = new Map<string, string>();
   for (const statement of program.body) {
     if (statement.type === "VariableDeclaration") for (const d of statement.declarations) for (const name of patternNames(d.id)) names.set(name, statement.kind);

@@ -23,3 +23,27 @@ test("a shorthand destructuring assignment writes an earlier cell's variable, de
 test("a shorthand property of the cell's own name is left alone", async () => {
   assert.deepEqual(await run("const local = 'here';\n({ local })"), { local: "here" });
 });
+
+test("a cell that throws part-way: the names it bound stay, those after the throw are not defined, types stay", async () => {
+  await run("const before = 1;\nconst redeclared = 'old';");
+  await assert.rejects(
+    run(["const bound = before + 1;", "function helper(): number { return bound * 10; }", "interface Shape { sides: number }", "throw new Error('part-way');", "const redeclared = 2;", "const after = 3;"].join("\n")),
+    /part-way/,
+  );
+  assert.equal(await run("helper() + bound + before"), 23);
+  assert.equal(await run("const square: Shape = { sides: 4 };\nsquare.sides"), 4);
+  // The cell set `redeclared` and `after` to undefined before it threw: they are gone, as in Python.
+  await assert.rejects(run("after"), /Cannot find name 'after'/);
+  await assert.rejects(run("redeclared"), /Cannot find name 'redeclared'/);
+});
+
+test("a cell interrupted before its code ran changes nothing", async () => {
+  await run("let kept = 'yes';");
+  const interrupted = executor.run("const kept = 'no';\nlet fresh = 1;", { file: `<cell ${++cell}>`, line: 1 });
+  executor.beginCell();
+  executor.interrupt();
+  await assert.rejects(interrupted, /interrupted/);
+  executor.beginCell();
+  assert.equal(await run("kept"), "yes");
+  await assert.rejects(run("fresh"), /Cannot find name 'fresh'/);
+});
