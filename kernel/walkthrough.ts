@@ -12,7 +12,10 @@ export function runWalkthrough(options: { open?: boolean; python?: string }): vo
   console.log(install({ user: true, python }));
   const env = { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: "1" };
   if (options.open) {
-    spawnSync(python, ["-Xfrozen_modules=off", "-m", "notebook", path.join(notebooksDir, WALKTHROUGH)], { stdio: "inherit", env });
+    // Jupyter will not start as root unless told it may: a root shell in a container is common.
+    const asRoot = process.getuid?.() === 0 ? ["--allow-root"] : [];
+    const server = spawnSync(python, ["-Xfrozen_modules=off", "-m", "notebook", ...asRoot, path.join(notebooksDir, WALKTHROUGH)], { stdio: "inherit", env });
+    if (server.status) throw new Error(`Jupyter Notebook exited with status ${server.status}`);
     return;
   }
   const outDir = path.join(notebooksDir, "out");
