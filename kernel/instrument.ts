@@ -187,7 +187,7 @@ function forwardingCall(fn: acorn.Function, parent: AnyNode | undefined, index: 
   const params = forwardedParameters(fn.params);
   let call: string;
   if (fn.type === "ArrowFunctionExpression") {
-    const args = params ?? rebuiltArguments(fn.params);
+    const args = rebuiltArguments(fn.params);
     if (args === null || parent?.type === "PropertyDefinition") return null;
     call = `${copy}(${args})`;
   } else if (params === null || usesOwnArguments(fn)) {
