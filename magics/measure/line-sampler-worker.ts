@@ -4,7 +4,7 @@
  * that statement, so line times are time-weighted and include what the line called. It also
  * keeps the carries of the Uint32 hit counters, which it reads far more often than they can wrap.
  */
-import { workerData } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import type { SampledCounters } from "./line-sampler";
 
 const { functions, control, intervalMicros } = workerData as { functions: SampledCounters[]; control: Int32Array; intervalMicros: number };
@@ -26,6 +26,8 @@ function account(elapsedNanos: number): void {
 }
 
 let last = process.hrtime.bigint();
+// From here on every nanosecond is accounted; the main thread starts the statement only after this.
+parentPort!.postMessage("ready");
 for (;;) {
   const stopping = Atomics.load(control, STOP) === 1;
   const now = process.hrtime.bigint();

@@ -60,7 +60,8 @@ export async function sampleLines<T>(counters: FunctionCounters[], execute: () =
   let threw = false;
   let wallTime = 0;
   try {
-    await Promise.race([new Promise((resolve) => worker.once("online", resolve)), exited]);
+    // Not "online": that comes before the worker has read its data, several ms early on a busy machine.
+    await Promise.race([new Promise((resolve) => worker.once("message", resolve)), exited]);
     const started = process.hrtime.bigint();
     try {
       value = await execute();

@@ -31,6 +31,16 @@ test("hits written by the statement come back exact, and time goes to the probe 
   assert.equal(sampled.functions[0].times[1], 0);
 });
 
+test("the sampler is reading before the statement starts: a probe current throughout holds all the wall time", async () => {
+  const fn = counters(1);
+  Atomics.store(fn.current, 0, 1);
+  const sampled = await sampleLines([fn], async () => {
+    const end = process.hrtime.bigint() + 5_000_000n;
+    while (process.hrtime.bigint() < end);
+  });
+  assert.ok(sampled.functions[0].times[1] >= sampled.wallTime, `${sampled.functions[0].times[1]} s on the probe, ${sampled.wallTime} s of wall time`);
+});
+
 function threads(): number {
   return Number(/^Threads:\s+(\d+)/m.exec(fs.readFileSync("/proc/self/status", "utf8"))![1]);
 }
