@@ -16,6 +16,7 @@ export function profilingHooks(executor: Executor, cwd: string): ProfilingHooks 
   return {
     resolveFrame: (frame) => resolveFrame(executor, cwd, frame),
     readCallCounters: () => executor.units.snapshotCalls(),
+    countCalls: (execute) => executor.units.countCalls(execute),
     callsBetween: (before, after) => callsBetween(executor, before, after),
   };
 }

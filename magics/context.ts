@@ -63,6 +63,8 @@ export interface ProfilingHooks {
   resolveFrame(frame: V8Frame): ResolvedFrame | null;
   /** Copies every call counter now, to diff around a statement. */
   readCallCounters(): Uint32Array[];
+  /** Runs `execute` with the call counters counting; they count nothing the rest of the time. */
+  countCalls<T>(execute: () => Promise<T>): Promise<T>;
   /** The counted functions called between two readings, with their exact call counts. */
   callsBetween(before: Uint32Array[], after: Uint32Array[]): CountedCalls[];
 }

@@ -76,7 +76,7 @@ export async function profileStatement(ctx: Pick<MagicContext, "evaluate" | "pro
   try {
     await ctx.evaluate(statement, {
       measure: async (execute) => {
-        sampled = await sampleCpu(execute, interval);
+        sampled = await sampleCpu(() => ctx.profiling.countCalls(execute), interval);
         return sampled.value as any;
       },
     });

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import vm from "node:vm";
 import * as acorn from "acorn";
 import { findFunctions, instrumentUnit, PARSE_OPTIONS, topLevelCounter } from "../../kernel/instrument";
-import type { UnitRuntime } from "../../kernel/units";
+import type { CallCounting, UnitRuntime } from "../../kernel/units";
 
 const js = [
   "function matmul(a, b) {",
@@ -16,13 +16,13 @@ const js = [
   "function outer() { function inner() {} return inner; }",
 ].join("\n");
 
-/** Instruments `code` and runs it in a fresh context; `extra` runs after it, in the same script. */
-function run(code: string, extra: string) {
+/** Instruments `code` and runs it in a fresh context, counting calls unless told not to; `extra` runs after it, in the same script. */
+function run(code: string, extra: string, counting: CallCounting = { active: 1 }) {
   const program = acorn.parse(code, PARSE_OPTIONS);
   const sites = findFunctions(program);
   const instrumented = instrumentUnit(code, program, sites, 0, null).toString();
   const runtime: UnitRuntime = { calls: new Uint32Array(topLevelCounter(sites) + 1), scope: null, profiled: null };
-  const sandbox: Record<string, any> = { __tsprof__: { unit: () => runtime } };
+  const sandbox: Record<string, any> = { __tsprof__: { unit: () => runtime, counting } };
   vm.runInNewContext(`${instrumented}\n${extra}`, sandbox);
   return { sites, instrumented, runtime, sandbox };
 }
@@ -47,10 +47,20 @@ test("every function is found, named as a reader would, with its binding and nes
 test("counters count exact calls and the top level's one run, keep directives first and add no line breaks", () => {
   const { instrumented, runtime, sandbox } = run(js, "result = new Net().forward(3) + Net.make().forward(1) + obj.run().length; outer(); outer();");
   assert.equal(instrumented.split("\n").length, js.split("\n").length);
-  assert.match(instrumented, /"use strict"; __tsprof_c\[0\]\+\+;/);
+  assert.match(instrumented, /"use strict"; \(__tsprof_k\.active && __tsprof_c\[0\]\+\+\);/);
   assert.match(instrumented, /^const double/m, "declarations stay as written");
   assert.equal(sandbox.result, 18 + 2 + 3);
   assert.deepEqual([...runtime.calls], [2, 2, 2, 1, 1, 3, 2, 0, 1]);
+});
+
+test("while counting is off the counters stay at zero, and the code works the same", () => {
+  const counting = { active: 0 };
+  const { runtime, sandbox } = run(js, "result = new Net().forward(3) + obj.run().length; outer();", counting);
+  assert.equal(sandbox.result, 18 + 3);
+  assert.deepEqual([...runtime.calls], [0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  counting.active = 1;
+  sandbox.outer();
+  assert.deepEqual([...runtime.calls], [0, 0, 0, 0, 0, 0, 1, 0, 0], "switched on, the next call counts");
 });
 
 test("accessors read the top-level names functions use and write only names some code assigns", () => {
