@@ -6,7 +6,7 @@
  * and load average are reported beside the ratios.
  *
  * The code is the notebook's own: the cells of notebooks/01-forward-pass.ipynb tagged
- * `forward-pass-code` run in the kernel's executor (as in the notebook, with its always-on call
+ * `forward-pass-code` run in the kernel's executor (as in the notebook, with its instrumented
  * counters), so the numbers are those of the code the walkthrough teaches. Runs of the variants
  * are interleaved, round after round, so that a slow spell of this shared machine hits all of
  * them alike; each variant's time is its median over the rounds.

@@ -1,7 +1,7 @@
 /**
  * %prun's benchmark: overhead on the forward pass, attribution accuracy (3:1 work, matmul's share
- * of forward), what the always-on call counters cost unprofiled cells against tslab, and the
- * latency of a trivial %prun through a real Jupyter server.
+ * of forward), what the call counters (counting only under %prun) cost unprofiled cells against
+ * tslab, and the latency of a trivial %prun through a real Jupyter server.
  */
 import { spawnSync } from "node:child_process";
 import path from "node:path";
