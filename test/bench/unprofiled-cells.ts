@@ -2,7 +2,7 @@
  * What tsprof costs cells that are not profiled, against tslab: run as a child process
  * (`node unprofiled-cells.js tsprof|tslab`), so that each kernel has the process it has in real
  * use — tsprof's with its V8 settings (eager feedback vectors, the CPU profiler's code log) and
- * its magics loaded, tslab's with V8's defaults. Prints one JSON object: per case, the
+ * its magics loaded, tslab's with its own converter (no source maps) and V8's defaults. Prints one JSON object: per case, the
  * milliseconds of each run after two warm-up runs, wall-clock and CPU (the process's user and
  * system time, which other processes on a busy machine disturb far less).
  */
@@ -31,7 +31,7 @@ async function tsprofRunner(): Promise<{ run: Run; close(): void }> {
 }
 
 async function tslabRunner(): Promise<{ run: Run; close(): void }> {
-  const { converter } = await import("../../kernel/tslab-bridge");
+  const converter = await import("tslab/dist/converter");
   const convs = { node: converter.createConverter({ isJS: false, isBrowser: false }), browser: null as any, close() { this.node.close(); } };
   const executor = createExecutor(process.cwd(), convs as any, { log: () => {}, error: (...a: unknown[]) => console.error(...a) });
   return {
