@@ -186,13 +186,13 @@ const PROFILED = "__tsprof_u.profiled";
 function forwardingCall(fn: acorn.Function, parent: AnyNode | undefined, index: number): string | null {
   if (parent?.type === "MethodDefinition" && parent.kind === "constructor") return null;
   const copy = `${PROFILED}[${index}]`;
-  const params = forwardedParameters(fn.params);
-  let call: string;
   if (fn.type === "ArrowFunctionExpression") {
     const args = rebuiltArguments(fn.params);
-    if (args === null || parent?.type === "PropertyDefinition") return null;
-    call = `${copy}(${args})`;
-  } else if (params === null || usesOwnArguments(fn)) {
+    return args === null || parent?.type === "PropertyDefinition" ? null : `${copy}(${args})`;
+  }
+  const params = forwardedParameters(fn.params);
+  let call: string;
+  if (params === null || usesOwnArguments(fn)) {
     call = `${copy}.apply(this, arguments)`;
   } else {
     // Naming `arguments` would make V8 build it on every call (measured: matmul 15% slower), so the parameters are passed on.

@@ -2,9 +2,10 @@
  * What tsprof costs cells that are not profiled, against tslab: run as a child process
  * (`node unprofiled-cells.js tsprof|tslab`), so that each kernel has the process it has in real
  * use — tsprof's with its V8 settings (eager feedback vectors, the CPU profiler's code log) and
- * its magics loaded, tslab's with its own converter (no source maps) and V8's defaults. Prints one JSON object: per case, the
- * milliseconds of each run after two warm-up runs, wall-clock and CPU (the process's user and
- * system time, which other processes on a busy machine disturb far less).
+ * its magics loaded, tslab's with its own converter (no source maps) and V8's defaults. Prints
+ * one JSON object: per case, the milliseconds of each run after two warm-up runs, wall-clock and
+ * CPU (the process's user and system time, which other processes on a busy machine disturb far
+ * less).
  */
 import { createExecutor } from "tslab/dist/executor";
 import { CALL_HEAVY, FORWARD_PASS } from "./workloads";
