@@ -22,11 +22,12 @@ program
   .action((options) => require("./main").startKernel(options.configFile));
 
 program
-  .command("walkthrough")
-  .description("Install the kernel for this user, then run the forward-pass walkthrough notebook")
-  .option("--open", "open it in Jupyter Notebook instead of executing it headless")
+  .command("walkthrough [notebooks...]")
+  .description("Install the kernel for this user, copy the walkthrough notebooks into a folder here, and run them (or the ones named) there")
+  .option("--dir <dir>", "the working folder (notebooks already there are kept, not overwritten)", "tsprof-notebooks")
+  .option("--open", "open the walkthrough in Jupyter Notebook instead of executing the notebooks headless")
   .option("--python <path>", "the Python with Jupyter")
-  .action((options) => require("./walkthrough").runWalkthrough(options));
+  .action((notebooks: string[], options) => require("./walkthrough").runWalkthrough(notebooks, options));
 
 program.parseAsync(process.argv).catch((e) => {
   console.error(e instanceof Error ? e.message : e);

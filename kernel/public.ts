@@ -66,6 +66,11 @@ export const display = {
 
 export const versions = tslabPublic.versions;
 
+// The types of what the API takes and returns, so a cell's inferred types can be named as
+// `tsprof.Comparison` (in a global install, the files declaring them are not importable).
+export type * from "../magics/model/profile";
+export type { MimeBundle, ComparedVariant, Figure, ProfileViewOptions, RecordTableOptions, ShowableResult };
+
 /**
  * Variants of one computation side by side, against the first: `%timeit -o` results (and
  * optionally `%memit -o` ones and lines of code) in, a table and a chart of times and speedups

@@ -16,6 +16,7 @@ import { bindCellOutput } from "./public";
 import type { CellOutput, CellRunner } from "./cell-runner";
 import type { Executor } from "./executor";
 import type { MagicRegistry } from "../magics/registry";
+import { completeMagicOption, inspectMagic } from "../magics/introspect";
 import type { MimeBundle } from "../magics/context";
 
 const VERSION: string = require("../../package.json").version;
@@ -189,6 +190,10 @@ export class KernelServer {
   }
 
   private complete(code: string, cursor: number) {
+    const option = completeMagicOption(this.registry, code, cursor);
+    if (option) {
+      return { status: "ok", matches: option.matches, cursor_start: option.cursorStart, cursor_end: cursor, metadata: { _jupyter_types_experimental: option.types } };
+    }
     const magic = /(^|\n)\s*(%%?)(\w*)$/.exec(code.slice(0, cursor));
     if (magic) {
       const form = magic[2] === "%%" ? "cell" : "line";
@@ -200,6 +205,8 @@ export class KernelServer {
   }
 
   private inspect(code: string, cursor: number) {
+    const magicHelp = inspectMagic(this.registry, code, cursor);
+    if (magicHelp) return { status: "ok", found: true, data: { "text/plain": magicHelp }, metadata: {} };
     const info = this.executor.inspect(code, cursor);
     if (!info) return { status: "ok", found: false, data: {}, metadata: {} };
     return { status: "ok", found: true, data: { "text/plain": quickInfo.printQuickInfo(info) }, metadata: {} };

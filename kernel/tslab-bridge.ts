@@ -35,6 +35,17 @@ const ts: TypeScript = tslabRequire(TS_MODULE);
 /** Cells import the kernel's public API as "tsprof"; its types come from this package. */
 const TYPE_PATHS = { tsprof: [path.join(__dirname, "public.d.ts")] };
 
+/**
+ * Node's types (console, Buffer, …) for cells whose folder has none. tslab falls back to
+ * tslab/node_modules/@types, which a global install does not have: npm hoists it next to tsprof.
+ */
+const TSPROF_TYPE_ROOT = path.dirname(path.dirname(require.resolve("@types/node/package.json")));
+
+function withNodeTypes(typeRoots: string[] | undefined): string[] {
+  const roots = typeRoots ?? [];
+  return roots.some((root) => fs.existsSync(path.join(root, "node", "package.json"))) ? roots : [...roots, TSPROF_TYPE_ROOT];
+}
+
 const SOURCE_MAP_COMMENT = /\n?\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)\s*$/;
 
 /** Splits JS with an inline source map comment into the code and the decoded map. */
@@ -51,7 +62,7 @@ function withInlineMap(code: string, map: unknown): string {
 function sourceMappedTypeScript(): TypeScript {
   const patched: any = { ...ts };
   patched.createWatchCompilerHost = (rootFiles: string[], options: any, ...rest: unknown[]) =>
-    (ts.createWatchCompilerHost as any)(rootFiles, { ...options, inlineSourceMap: true, inlineSources: false, paths: TYPE_PATHS }, ...rest);
+    (ts.createWatchCompilerHost as any)(rootFiles, { ...options, inlineSourceMap: true, inlineSources: false, paths: TYPE_PATHS, typeRoots: withNodeTypes(options.typeRoots) }, ...rest);
   patched.transpileModule = (input: string, transpileOptions: any) => {
     const first = takeInlineSourceMap(input);
     const out = ts.transpileModule(first.code, {

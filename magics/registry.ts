@@ -103,14 +103,10 @@ function describeForms(spec: MagicSpec<any>): string {
 /** The usage line and option list, as `%name?` shows them. */
 export function helpText(spec: MagicSpec<any>): string {
   const optionEntries = Object.values(spec.options) as OptionSpec[];
-  const usageParts = optionEntries.map((o) => `[-${o.short}${o.type === "boolean" ? "" : " " + metavarOf(o)}]`);
+  const usageParts = optionEntries.map((o) => `[${optionFlag(o)}]`);
   if (spec.positional) usageParts.push(spec.positional);
   const usages = spec.forms.map((f) => `${f === "cell" ? "%%" : "%"}${spec.name} ${usageParts.join(" ")}`.trimEnd());
-  const optionLines = optionEntries.map((o) => {
-    const flag = `-${o.short}${o.type === "boolean" ? "" : " " + metavarOf(o)}`;
-    const extra = [o.multiple ? "repeatable" : "", o.choices ? `one of: ${o.choices.join(", ")}` : ""].filter(Boolean);
-    return `  ${flag.padEnd(14)} ${o.help}${extra.length ? ` (${extra.join("; ")})` : ""}`;
-  });
+  const optionLines = [HELP_OPTION, ...optionEntries].map((o) => `  ${optionFlag(o).padEnd(14)} ${optionHelp(o)}`);
   return [
     ...usages,
     "",
@@ -119,11 +115,24 @@ export function helpText(spec: MagicSpec<any>): string {
     spec.description.trim(),
     "",
     "options:",
-    `  ${"-h".padEnd(14)} show this help`,
     ...optionLines,
     "",
   ].join("\n");
 }
+
+/** `-s KEY`: the flag with its value's placeholder, as the usage line and option list show it. */
+export function optionFlag(o: OptionSpec): string {
+  return `-${o.short}${o.type === "boolean" ? "" : " " + metavarOf(o)}`;
+}
+
+/** The option's one-line help, with whether it repeats and the values it takes. */
+export function optionHelp(o: OptionSpec): string {
+  const extra = [o.multiple ? "repeatable" : "", o.choices ? `one of: ${o.choices.join(", ")}` : ""].filter(Boolean);
+  return `${o.help}${extra.length ? ` (${extra.join("; ")})` : ""}`;
+}
+
+/** The help option every magic takes, in the same shape as its declared ones. */
+export const HELP_OPTION: OptionSpec = { short: "h", type: "boolean", help: "show this help" };
 
 function metavarOf(o: OptionSpec): string {
   return o.metavar ?? (o.type === "string" ? "VALUE" : "N");

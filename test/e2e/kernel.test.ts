@@ -277,6 +277,24 @@ describe("protocol", () => {
     assert.match(String(reply.status === "ok" && reply.data["text/plain"]), /alpha: number/);
   });
 
+  test("Shift-Tab on %lprun shows %lprun?'s help; Tab after `%memit -` offers its options with their help", async () => {
+    const help = (await session.kernel.execute("%lprun?")).pager;
+    const inspected = (await session.kernel.connection.requestInspect({ code: "%lprun -f f g()", cursor_pos: 6, detail_level: 0 })).content;
+    assert.ok(inspected.status === "ok" && inspected.found, JSON.stringify(inspected));
+    assert.ok(help?.startsWith("%lprun [-f FUNC]"), help);
+    assert.equal(inspected.data["text/plain"], help);
+    const options = (await session.kernel.connection.requestComplete({ code: "%memit -", cursor_pos: 8 })).content;
+    assert.ok(options.status === "ok", JSON.stringify(options));
+    assert.deepEqual(options.matches, ["-r", "-i", "-t", "-o", "-q", "-g", "-h"]);
+    assert.equal(options.cursor_start, 7);
+    const types = options.metadata._jupyter_types_experimental as { text: string; signature: string }[];
+    assert.match(types.find((t) => t.text === "-g")!.signature, /^-g: collect garbage/);
+    // JupyterLab shows a completion's documentation from an inspect request at the completed text.
+    const documented = (await session.kernel.connection.requestInspect({ code: "%memit -g", cursor_pos: 9, detail_level: 0 })).content;
+    assert.ok(documented.status === "ok" && documented.found);
+    assert.match(String(documented.data["text/plain"]), /^%memit -g: collect garbage/);
+  });
+
   test("history_request answers tail and search over this session's cells", async () => {
     await session.kernel.execute("const historyMarker = 'h1';");
     const tail = (await session.kernel.connection.requestHistory({ hist_access_type: "tail", n: 3, output: false, raw: true })).content;
