@@ -200,3 +200,63 @@ export interface Comparison {
   baseline: string;
   rows: ComparisonRow[];
 }
+
+/** Which magic's profiles a ProfileComparison compares. */
+export type ComparedKind = "prun" | "lprun" | "alloc";
+
+/** How a compared column's numbers read: seconds, a count, bytes, or seconds shown in the profile's timer unit. */
+export type ComparedUnit = "seconds" | "count" | "bytes" | "timer";
+
+/** One numeric column of the compared tables (ncalls, tottime, cumtime; hits, time; bytes). */
+export interface ComparedColumn {
+  key: string;
+  /** What the header says. */
+  label: string;
+  unit: ComparedUnit;
+  /** A tooltip explaining it. */
+  title: string;
+}
+
+/** The change of one column from the first run to the last. */
+export interface ComparedChange {
+  /** First run's value divided by the last's: above 1, the last run has less. Null when either run lacks the row or the value, or both are 0. */
+  ratio: number | null;
+  /** Last run's value minus the first's (a run without the row counts 0); null when a run's value was not measured. */
+  difference: number | null;
+}
+
+/**
+ * One function (or one line) across the runs. "matched": in the first and the last run; "new":
+ * not in the first; "gone": not in the last; "between": in neither, only in runs between them.
+ */
+export interface ComparedRow {
+  /** What the table shows: `<cell 7>:1(slow)` for a function (its last location), the line's text for a line. */
+  label: string;
+  /** The function's name (for a line, its function's). */
+  name: string;
+  status: "matched" | "new" | "gone" | "between";
+  /** How the row's entries were found to be one: by name (and file, outside cells), by cell location (names were ambiguous), by line text. */
+  matchedBy: "name" | "location" | "text";
+  /** Per run: where it was (`<cell 3>:12` for a function, the line number for a line); null where the run lacks it. */
+  where: (string | null)[];
+  /** Per column key, per run: the value; null where the run lacks the row or did not measure it. */
+  values: Record<string, (number | null)[]>;
+  /** Per column key: the change of the last run against the first. */
+  change: Record<string, ComparedChange>;
+}
+
+/** Profiles of one kind from several runs (`tsprof.compare([{label, profile}, …])`), row by row. */
+export interface ProfileComparison {
+  kind: ComparedKind;
+  /** The runs' labels, in order: the first is the baseline, the last is compared with it. */
+  labels: string[];
+  columns: ComparedColumn[];
+  /** Sorted as `orderedBy` says. */
+  rows: ComparedRow[];
+  /** "change in internal time", "line order", …: the rows' order. */
+  orderedBy: string;
+  /** What the reader must know about the matching (ambiguous names matched by location, …). */
+  notes: string[];
+  /** Seconds per unit of "timer" columns (%lprun's timer unit). */
+  timerUnit: number;
+}

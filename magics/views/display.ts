@@ -3,17 +3,18 @@
  * MIME bundles (kernel/public.ts shows them).
  */
 import type { MimeBundle } from "../context";
-import type { Comparison, CpuProfileResult, LineProfileResult, MemoryLineProfileResult, MemoryResult, TimeitResult, TimeResult } from "../model/profile";
+import type { Comparison, CpuProfileResult, LineProfileResult, MemoryLineProfileResult, MemoryResult, ProfileComparison, TimeitResult, TimeResult } from "../model/profile";
 import { comparisonViews } from "./comparison-views";
 import { cpuProfileViews } from "./cpu-profile-views";
 import { htmlTable, heatShares, type TableCell } from "./html-table";
 import { lineProfileViews } from "./line-profile-views";
 import { memitViews, memoryLineProfileViews } from "./memory-views";
 import { chartBundle, type Figure } from "./plotly";
+import { profileComparisonViews } from "./profile-comparison-views";
 import type { ProfileOrder } from "./profile-order";
 import { timeitViews, timeViews } from "./timing-views";
 
-export type ShowableResult = CpuProfileResult | LineProfileResult | MemoryResult | MemoryLineProfileResult | TimeitResult | TimeResult | Comparison;
+export type ShowableResult = CpuProfileResult | LineProfileResult | MemoryResult | MemoryLineProfileResult | TimeitResult | TimeResult | Comparison | ProfileComparison;
 
 export interface ProfileViewOptions extends Partial<ProfileOrder> {
   /** %timeit's significant digits. */
@@ -29,6 +30,7 @@ export function resultViews(result: ShowableResult, options: ProfileViewOptions 
 }
 
 function viewsOf(result: ShowableResult, options: ProfileViewOptions): MimeBundle[] {
+  if ("labels" in result && "kind" in result) return profileComparisonViews(result);
   if ("tree" in result && "table" in result) return cpuProfileViews(result, { sort: options.sort ?? ["time"], limits: options.limits ?? [] });
   if ("timerUnit" in result) return lineProfileViews(result);
   if ("functions" in result) return memoryLineProfileViews(result);
@@ -37,7 +39,7 @@ function viewsOf(result: ShowableResult, options: ProfileViewOptions): MimeBundl
   if ("wall" in result) return timeViews(result);
   if ("baseline" in result && "rows" in result) return comparisonViews(result);
   throw new TypeError(
-    "tsprof.display.profile: not a profile result. It takes what %prun -r, %lprun -r, %memit -o, %mprun -r, %timeit -o and compare() return.",
+    "tsprof.display.profile: not a profile result. It takes what %prun -r, %lprun -r, %memit -o, %mprun -r, %timeit -o and tsprof.compare() return.",
   );
 }
 

@@ -11,6 +11,8 @@ export { timeitLine, timeitText, timeText, slowestRunWarning } from "./timing-te
 export { timeitViews, timeViews } from "./timing-views";
 export { comparisonText } from "./comparison-text";
 export { comparisonViews, comparisonHtml } from "./comparison-views";
+export { profileComparisonText } from "./profile-comparison-text";
+export { profileComparisonViews, profileComparisonHtml } from "./profile-comparison-views";
 export { functionDescription, orderRows, type ProfileOrder } from "./profile-order";
 export { htmlTable, heatColor, heatShares, type TableCell, type TableColumn, type TableSpec } from "./html-table";
 export { chartBundle, plotlyText, PLOTLY_MIME, type Figure } from "./plotly";

@@ -53,21 +53,27 @@ const SORT_KEYS: [string, SortSpec][] = [
 ];
 
 /** pstats' `get_sort_arg_defs`: every unambiguous prefix of a key means that key. */
-const SORT_ARGS: Map<string, SortSpec> = (() => {
-  const args = new Map<string, SortSpec>();
+const SORT_ARGS: Map<string, SortSpec> = withPrefixes(SORT_KEYS);
+
+/**
+ * Each word and every prefix of it that no earlier word claimed, as pstats' `get_sort_arg_defs`
+ * builds them: a prefix two words share is ambiguous and means neither (the order matters).
+ */
+export function withPrefixes<T>(words: readonly (readonly [string, T])[]): Map<string, T> {
+  const args = new Map<string, T>();
   const ambiguous = new Set<string>();
-  for (const [word, spec] of SORT_KEYS) {
+  for (const [word, value] of words) {
     for (let fragment = word; fragment; fragment = fragment.slice(0, -1)) {
       if (args.has(fragment)) {
         ambiguous.add(fragment);
         break;
       }
-      args.set(fragment, spec);
+      args.set(fragment, value);
     }
   }
   for (const fragment of ambiguous) args.delete(fragment);
   return args;
-})();
+}
 
 /** cProfile's `func_std_string`: `file:line(name)`, or `{name}` for the runtime's own frames. */
 export function functionDescription(row: Pick<FunctionStats, "fn">): string {
