@@ -45,10 +45,15 @@ export function functionKeys(runs: readonly (readonly FunctionRef[])[]): Functio
   return { keys, notes };
 }
 
-/** The row's label: `file:line(name)` where it stayed; `name (<cell 3>:12 → <cell 7>:1)` where it moved. */
+/**
+ * The row's label: `file:line(name)` where it stayed; `name (<cell 3>:12 → <cell 7>:1)` where it
+ * moved; each `file:line(name)` in turn where the name changed too (one %lprun function per run).
+ */
 export function movedLabel(fns: readonly (FunctionRef | null)[]): string {
   const present = fns.filter((fn): fn is FunctionRef => fn !== null);
-  const places = present.map(functionLocation).filter((place, i, all) => i === 0 || place !== all[i - 1]);
+  const changes = <T>(values: T[]) => values.filter((value, i) => i === 0 || value !== values[i - 1]);
+  const places = changes(present.map(functionLocation));
   const last = present[present.length - 1];
+  if (new Set(present.map(baseName)).size > 1) return changes(present.map((fn) => functionDescription({ fn }))).join(" → ");
   return places.length > 1 ? `${baseName(last)} (${places.join(" → ")})` : functionDescription({ fn: last });
 }

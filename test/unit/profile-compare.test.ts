@@ -234,7 +234,7 @@ test("%lprun: one function per run is compared as one whatever its name, and the
   const a = lprun(lines(cell("matmul", 3, 12), [["  return a;", 1, 2]]));
   const b = lprun(lines(cell("matmulHoisted", 11, 1), [["  return a;", 1, 1]]));
   const comparison = compareProfiles([{ label: "a", profile: a }, { label: "b", profile: b }]);
-  assert.deepEqual(comparison.notes, ["Each run profiled one function, compared as one: matmul, matmulHoisted", "Function: matmulHoisted (<cell 3>:12 → <cell 11>:1)"]);
+  assert.deepEqual(comparison.notes, ["Each run profiled one function, compared as one: matmul, matmulHoisted", "Function: <cell 3>:12(matmul) → <cell 11>:1(matmulHoisted)"]);
   assert.deepEqual(comparison.rows.map((r) => [r.status, r.where, r.change.time.ratio]), [["matched", ["12", "1"], 2]]);
 });
 
