@@ -23,7 +23,9 @@ export function profileComparisonViews(comparison: ProfileComparison): MimeBundl
 }
 
 export function profileComparisonHtml(comparison: ProfileComparison): string {
-  const columns = comparisonLayout(comparison);
+  // The function (or line) first: the table is wide, and what a row is should show without scrolling.
+  const layout = comparisonLayout(comparison);
+  const columns = [layout[layout.length - 1], ...layout.slice(0, -1)];
   return htmlTable({
     caption: comparisonCaption(comparison),
     columns: columns.map((c) => ({ label: c.group && c.label ? `${c.group} · ${c.label}` : c.label || c.group, numeric: c.numeric, code: !c.numeric, title: c.title })),
