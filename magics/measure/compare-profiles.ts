@@ -138,7 +138,8 @@ function addRun(row: MatchedRow, run: number, values: Record<string, number | nu
   for (const { key } of columns) {
     const value = values[key] ?? null;
     const before = row.values[key][run];
-    row.values[key][run] = row.present[run] && before !== null && value !== null ? before + value : row.present[run] ? before ?? value : value;
+    if (!row.present[run]) row.values[key][run] = value;
+    else row.values[key][run] = before === null || value === null ? before ?? value : before + value;
   }
   row.present[run] = true;
 }

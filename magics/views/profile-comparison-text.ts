@@ -61,7 +61,7 @@ export function formatValue(value: number, column: ComparedColumn, timerUnit: nu
     case "bytes":
       return formatBytes(value);
     default:
-      return Math.abs(value) >= 1e12 ? formatG(value) : String(value);
+      return String(value);
   }
 }
 

@@ -34,7 +34,7 @@ export function profileComparisonHtml(comparison: ProfileComparison): string {
   });
 }
 
-/** The column the rows are ordered by when it is one, else the kind's time column (the last seconds-like one before cumulative ones). */
+/** The column the rows are ordered by when it is one, else the kind's first column that is not a count (tottime, Time, bytes). */
 function chartColumn(comparison: ProfileComparison): ComparedColumn {
   const ordered = comparison.columns.find((c) => comparison.orderedBy.startsWith(`change in ${c.label}`));
   return ordered ?? comparison.columns.find((c) => c.unit !== "count") ?? comparison.columns[0];
