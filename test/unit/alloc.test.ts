@@ -13,6 +13,7 @@ import { allocationText } from "../../magics/views/allocation-text";
 import { allocationHtml, allocationViews } from "../../magics/views/allocation-views";
 import { toHeapProfile } from "../../magics/views/heapprofile-export";
 import { resultViews } from "../../magics/views/display";
+import { formatBytes } from "../../magics/views/pyformat";
 import { XSS } from "./fixtures/profiles";
 
 const cellRef = (name: string, line: number, file = "<cell 1>"): FunctionRef => ({ name, file, line, category: "cell" });
@@ -122,6 +123,10 @@ test("the icicle: bytes as width, a parent as wide as its children, then display
   const forward = trace.labels.indexOf("forward");
   assert.equal(trace.values[forward], 4_000_000);
   assert.deepEqual(resultViews(built()).map((b) => b["text/plain"]), views.map((b) => b["text/plain"]));
+});
+
+test("sizes from 1000 up to the next unit read as whole numbers, not exponents", () => {
+  assert.deepEqual([formatBytes(1010 * 1024), formatBytes(999 * 1024), formatBytes(1023.9 * 1024), formatBytes(-1000 * 1024)], ["1010 KiB", "999 KiB", "1024 KiB", "-1000 KiB"]);
 });
 
 test(".heapprofile: DevTools' layout, lines from 0, sizes and samples summing to the profile's", () => {
