@@ -50,7 +50,9 @@ function post<R>(session: inspector.Session, method: string, params: object = {}
  * The sampler keeps the samples of objects that garbage collections free (both include flags):
  * its bytes are then everything the statement allocated, which is what a table of who allocates
  * must show. Whether a sampled object is still alive is not in V8's profile, so what stays is
- * read from the heap itself: its used bytes at the end against the start.
+ * read from the heap itself: its used bytes at the end against the start. The inspector runs a
+ * full collection when it hands over the profile, so at the end the heap holds little garbage
+ * even without -g; the collections are recorded, so what they free counts as collected.
  */
 export async function sampleHeap<T>(execute: () => Promise<T>, options: HeapSamplerOptions): Promise<HeapSampled<T>> {
   if (options.collectGarbage) await collectGarbage();
