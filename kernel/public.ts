@@ -41,7 +41,7 @@ export const display = {
   },
   /**
    * Shows a result the way its magic does: `%prun -r`'s profile (sortable table, call tree,
-   * top functions; `{sort: ["cumulative"], limits: ["10"]}` as -s/-l), `%lprun -r`'s, `%timeit -o`'s,
+   * top functions; `{sort: ["cumulative"], limits: ["10"]}` as -s/-l), `%alloc -r`'s, `%lprun -r`'s, `%timeit -o`'s,
    * a comparison. `{tableOnly: true}` leaves out the charts.
    */
   profile(result: ShowableResult, options?: ProfileViewOptions): void {

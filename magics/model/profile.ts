@@ -201,6 +201,65 @@ export interface Comparison {
   rows: ComparisonRow[];
 }
 
+/** One row of %alloc's function table: what V8's sampling heap profiler attributed to a function. */
+export interface AllocationStats {
+  fn: FunctionRef;
+  /** Bytes the function allocated itself (V8's estimate from the sampled allocations). */
+  selfBytes: number;
+  /** Bytes allocated by the function and everything it called; recursion counted once. */
+  totalBytes: number;
+  /** Allocations sampled in the function itself. */
+  samples: number;
+}
+
+export interface AllocationTreeNode {
+  fn: FunctionRef;
+  /** Bytes allocated with this node on top of the stack. */
+  selfBytes: number;
+  /** selfBytes plus the children's totalBytes. */
+  totalBytes: number;
+  /** Allocations sampled with this node on top of the stack. */
+  samples: number;
+  children: AllocationTreeNode[];
+}
+
+/** What happened to V8's JS heap while the statement ran, from the heap's own statistics (not sampled). */
+export interface HeapBalance {
+  /** Bytes allocated on the JS heap: live plus collected. */
+  allocated: number;
+  /** Growth of the heap's used bytes from start to end: what the statement left in it. */
+  live: number;
+  /** Bytes garbage collections freed while it ran (and, with collectedGarbage, just after). */
+  collected: number;
+  /** Garbage collections during the measurement. */
+  collections: number;
+  /** Growth of memory outside the JS heap owned by JS objects (MemorySample.external). */
+  external: number;
+  /** Growth of ArrayBuffer backing stores: typed arrays, Buffers (MemorySample.arrayBuffers). */
+  arrayBuffers: number;
+}
+
+/** What %alloc measures: who allocated the statement's memory, as a function table and a call tree. */
+export interface AllocationProfileResult {
+  rows: AllocationStats[];
+  /** Root of the allocating call tree; its fn is a synthetic "(root)" runtime frame. */
+  tree: AllocationTreeNode;
+  /** Sum of the sampled bytes attributed to the notebook's code (the tree's total). */
+  sampledBytes: number;
+  /** Allocations sampled in the notebook's code. */
+  samples: number;
+  /** Sampled bytes allocated outside the notebook's code while it ran (the kernel, compilation). */
+  otherBytes: number;
+  heap: HeapBalance;
+  /** The sampler's mean interval, bytes. */
+  sampleInterval: number;
+  /** Wall time of the statement, seconds. */
+  wallTime: number;
+  /** Garbage was collected before and after (-g): live means reachable. */
+  collectedGarbage: boolean;
+  statement: string;
+}
+
 /** Which magic's profiles a ProfileComparison compares. */
 export type ComparedKind = "prun" | "lprun" | "alloc";
 

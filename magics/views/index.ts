@@ -5,6 +5,8 @@
  */
 export { cpuProfileText } from "./cpu-profile-text";
 export { cpuProfileViews, cpuProfileHtml } from "./cpu-profile-views";
+export { allocationText } from "./allocation-text";
+export { allocationViews, allocationHtml } from "./allocation-views";
 export { lineProfileText } from "./line-profile-text";
 export { lineProfileViews, lineProfileHtml } from "./line-profile-views";
 export { timeitLine, timeitText, timeText, slowestRunWarning } from "./timing-text";
