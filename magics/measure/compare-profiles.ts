@@ -1,26 +1,26 @@
 /**
  * Profiles of the same code from several runs, side by side: `tsprof.compare([{label, profile},
- * …])` with what `%prun -r` or `%lprun -r` returned. Each kind of profile says how to recognize
+ * …])` with what `%prun -r`, `%alloc -r` or `%lprun -r` returned. Each kind of profile says how to recognize
  * it, which numeric columns it has and how its rows are matched across runs; the changes, the
  * order and the checks are shared. A kind whose rows are functions with numbers (%prun's calls
  * and times, an allocation profile's bytes) only lists its columns and reads its rows
  * (`functionTableKind`).
  */
-import type { ComparedChange, ComparedColumn, ComparedKind, ComparedRow, CpuProfileResult, FunctionLineProfile, FunctionRef, LineProfileResult, ProfileComparison } from "../model/profile";
+import type { AllocationProfileResult, ComparedChange, ComparedColumn, ComparedKind, ComparedRow, CpuProfileResult, FunctionLineProfile, FunctionRef, LineProfileResult, ProfileComparison } from "../model/profile";
 import { withPrefixes } from "../views/profile-order";
 import { alignLines } from "./align-lines";
 import { baseName, functionKeys, functionLocation, movedLabel } from "./match-functions";
 
 export interface ComparedProfile {
   label: string;
-  /** What `%prun -r` or `%lprun -r` returned. */
+  /** What `%prun -r`, `%alloc -r` or `%lprun -r` returned. */
   profile: unknown;
 }
 
 export interface CompareOptions {
   /**
    * pstats-style keys, the first deciding first: a column (`tottime`/`time`, `cumtime`/`cumulative`,
-   * `ncalls`/`calls`; for lines `hits`, `time`) orders by the largest change in it; `name` by name;
+   * `ncalls`/`calls`; for %alloc `self`, `total`, `samples`; for lines `hits`, `time`) orders by the largest change in it; `name` by name;
    * `line` (lines) by source order. Unambiguous prefixes work.
    */
   sort?: string | string[];
@@ -75,6 +75,20 @@ const PRUN = functionTableKind<CpuProfileResult>({
   entries: (p) => p.table.rows.map((row) => ({ fn: row.fn, values: { ncalls: row.ncalls, tottime: row.tottime, cumtime: row.cumtime } })),
 });
 
+const ALLOC = functionTableKind<AllocationProfileResult>({
+  kind: "alloc",
+  source: "%alloc -r",
+  recognizes: (p): p is AllocationProfileResult => isObject(p) && Array.isArray(p.rows) && typeof p.sampledBytes === "number",
+  columns: [
+    { key: "samples", label: "samples", unit: "count", title: "allocations sampled in the function itself" },
+    { key: "selfBytes", label: "self", unit: "bytes", title: "bytes the function allocated itself (sampled)" },
+    { key: "totalBytes", label: "total", unit: "bytes", title: "bytes the function and everything it called allocated (sampled)" },
+  ],
+  sortWords: [["name", "name"], ["samples", "samples"], ["self", "selfBytes"], ["total", "totalBytes"]],
+  defaultSort: ["self"],
+  entries: (p) => p.rows.map((row) => ({ fn: row.fn, values: { samples: row.samples, selfBytes: row.selfBytes, totalBytes: row.totalBytes } })),
+});
+
 const LPRUN: KindSpec<LineProfileResult> = {
   kind: "lprun",
   source: "%lprun -r",
@@ -89,8 +103,8 @@ const LPRUN: KindSpec<LineProfileResult> = {
   timerUnit: (profiles) => profiles[0].timerUnit,
 };
 
-/** The kinds compare() takes; another kind (an allocation profile) is one more entry here. */
-export const KINDS: KindSpec<any>[] = [PRUN, LPRUN];
+/** The kinds compare() takes; another kind is one more entry here. */
+export const KINDS: KindSpec<any>[] = [PRUN, ALLOC, LPRUN];
 
 const USAGE =
   `It takes a non-empty array [{ label, profile }, …] whose profiles are all of one kind (${KINDS.map((k) => k.source).join(", ")}), ` +

@@ -1,6 +1,6 @@
 /**
  * tsprof.compare on profiles through a real Jupyter server and the installed kernel: a function
- * profiled with %prun -r / %lprun -r, redefined faster in a later cell, profiled again and
+ * profiled with %prun -r / %lprun -r / %alloc -r, redefined faster in a later cell, profiled again and
  * compared: one row for it (matched by name across its two cells) with both runs and a ratio
  * above 1; lines matched by their text; bad input refused with a TypeError, the kernel alive.
  */
@@ -82,6 +82,19 @@ test("%lprun -r of the two versions: lines matched by text: the changed loop lin
   );
   assert.deepEqual(rows[2].hits, [1_000_001, null], "the old loop's header: iterations + 1");
   assert.deepEqual(rows[4].hits, [null, 100_001]);
+});
+
+test("%alloc -r of a function that allocates rows, redefined to allocate a tenth as many: its row's self bytes fall, ratio above 1", async () => {
+  const first = (await ok("function rowsOf(n: number): number[][] { const out: number[][] = []; for (let i = 0; i < n; i++) out.push(new Array(1250).fill(i)); return out; }")).executionCount;
+  await ok("rowsOf(1000); const allocBefore = %alloc -q -r rowsOf(3000)");
+  const second = (await ok("function rowsOf(n: number): number[][] { const out: number[][] = []; for (let i = 0; i < n; i += 10) out.push(new Array(1250).fill(i)); return out; }")).executionCount;
+  await ok("rowsOf(1000); const allocAfter = %alloc -q -r rowsOf(3000)");
+  const run = await ok('const allocComparison = tsprof.compare([{ label: "before", profile: allocBefore }, { label: "after", profile: allocAfter }])');
+  assert.match(String(run.displays[0]["text/plain"]), /Ordered by: change in self/);
+  const row = await json('allocComparison.rows.find((r) => r.name === "rowsOf")');
+  assert.equal(row.label, `rowsOf (<cell ${first}>:1 → <cell ${second}>:1)`);
+  assert.ok(row.values.selfBytes[0] > 20 * 2 ** 20, `3000 rows of 1250 doubles are about 29 MiB: ${JSON.stringify(row.values)}`);
+  assert.ok(row.change.selfBytes.ratio > 1, JSON.stringify(row.change));
 });
 
 test("bad input is a TypeError saying what compare takes; the kernel keeps its names", async () => {

@@ -11,7 +11,7 @@ import { alignLines } from "../../magics/measure/align-lines";
 import { profileComparisonText, profileComparisonViews, PLOTLY_MIME } from "../../magics/views";
 import { resultViews } from "../../magics/views/display";
 import type { ProfileComparison } from "../../magics/model/profile";
-import { cell, hoistedLines, hoistedPrun, lines, lprun, naiveLines, naivePrun, prun, readFileSync } from "./fixtures/comparisons";
+import { cell, hoistedLines, hoistedPrun, lines, lprun, naiveAlloc, naiveLines, naivePrun, preallocatedAlloc, prun, readFileSync } from "./fixtures/comparisons";
 import { XSS } from "./fixtures/profiles";
 
 const twoRuns = () =>
@@ -76,6 +76,31 @@ test("%lprun golden text: lines matched by text (the inserted line is new, nothi
     "relu                  20             25600             812.5    new    +25600 ▲      new    +812.5 ▲  const relu = (v: number) => Math.max(0, v);",
     ].join("\n"),
   );
+});
+
+test("%alloc golden text: functions in bytes, matched by name across cells (matmul, forward a line lower), relu gone, zeros new; sorted by the largest change in self bytes", () => {
+  const comparison = compareProfiles([
+    { label: "naive", profile: naiveAlloc() },
+    { label: "preallocated", profile: preallocatedAlloc() },
+  ]);
+  assert.equal(comparison.kind, "alloc");
+  assert.equal(
+    profileComparisonText(comparison),
+    [
+      "   Profiles compared: naive → preallocated (the change: preallocated against naive)",
+      "   Ordered by: change in self",
+      "   ratio: first run / last run (above 1: less in the last run); Δ: last run - first run",
+      "",
+      "      samples                 self                   total           samples change      self change         total change",
+      "naive  preallocated     naive  preallocated     naive  preallocated   ratio       Δ   ratio            Δ   ratio            Δ  filename:lineno(function)",
+      "========================================================================================================================================================",
+      "  520             1  8.20 MiB      16.0 KiB  8.20 MiB      16.0 KiB  520× ▼  -519 ▼  525× ▼  -8.18 MiB ▼  525× ▼  -8.18 MiB ▼  matmul (<cell 3>:12 → <cell 7>:12)",
+      "  160                2.50 MiB                2.50 MiB                  gone  -160 ▼    gone  -2.50 MiB ▼    gone  -2.50 MiB ▼  <cell 3>:30(relu)",
+      "                  2                32.0 KiB                32.0 KiB     new    +2 ▲     new  +32.0 KiB ▲     new  +32.0 KiB ▲  <cell 7>:1(zeros)",
+      "    0             0       0 B           0 B  10.7 MiB      48.0 KiB       -       0       -          0 B  228× ▼  -10.7 MiB ▼  forward (<cell 3>:20 → <cell 7>:21)",
+    ].join("\n"),
+  );
+  assert.deepEqual(compareProfiles([{ label: "a", profile: naiveAlloc() }, { label: "b", profile: preallocatedAlloc() }], { sort: "tot" }).rows.map((r) => r.name), ["forward", "matmul", "relu", "zeros"]);
 });
 
 test("the rows hold the numbers: values per run, the change as ratio (first / last) and difference (last - first)", () => {
@@ -183,7 +208,7 @@ test("sort keys: pstats' names and unambiguous prefixes order by that column's c
 });
 
 test("bad input: an empty list, something that is not a result, mixed kinds are TypeErrors saying what compare takes", () => {
-  const takes = "It takes a non-empty array [{ label, profile }, …] whose profiles are all of one kind (%prun -r, %lprun -r), or [{ label, timeit, memory?, linesOfCode? }, …] with %timeit -o results.";
+  const takes = "It takes a non-empty array [{ label, profile }, …] whose profiles are all of one kind (%prun -r, %alloc -r, %lprun -r), or [{ label, timeit, memory?, linesOfCode? }, …] with %timeit -o results.";
   assert.throws(() => compareProfiles([]), { name: "TypeError", message: `tsprof.compare: nothing to compare. ${takes}` });
   assert.throws(() => compareProfiles("x" as any), { name: "TypeError", message: `tsprof.compare: nothing to compare. ${takes}` });
   assert.throws(() => compareProfiles([{ label: "a", profile: naivePrun() }, { label: "b", profile: { rows: [] } }]), {
