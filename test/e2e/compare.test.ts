@@ -86,9 +86,9 @@ test("%lprun -r of the two versions: lines matched by text: the changed loop lin
 
 test("%alloc -r of a function that allocates rows, redefined to allocate a tenth as many: its row's self bytes fall, ratio above 1", async () => {
   const first = (await ok("function rowsOf(n: number): number[][] { const out: number[][] = []; for (let i = 0; i < n; i++) out.push(new Array(1250).fill(i)); return out; }")).executionCount;
-  await ok("rowsOf(1000); const allocBefore = %alloc -q -r rowsOf(3000)");
+  await ok("rowsOf(1000);\nconst allocBefore = %alloc -q -r rowsOf(3000)");
   const second = (await ok("function rowsOf(n: number): number[][] { const out: number[][] = []; for (let i = 0; i < n; i += 10) out.push(new Array(1250).fill(i)); return out; }")).executionCount;
-  await ok("rowsOf(1000); const allocAfter = %alloc -q -r rowsOf(3000)");
+  await ok("rowsOf(1000);\nconst allocAfter = %alloc -q -r rowsOf(3000)");
   const run = await ok('const allocComparison = tsprof.compare([{ label: "before", profile: allocBefore }, { label: "after", profile: allocAfter }])');
   assert.match(String(run.displays[0]["text/plain"]), /Ordered by: change in self/);
   const row = await json('allocComparison.rows.find((r) => r.name === "rowsOf")');
