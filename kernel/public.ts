@@ -71,7 +71,7 @@ export const versions = tslabPublic.versions;
  * Side by side, against the first entry, shown as a table and a chart and returned:
  * - variants of one computation: `%timeit -o` results (and optionally `%memit -o` ones and lines
  *   of code) as `[{label, timeit, memory?, linesOfCode?}, …]`, their times and speedups;
- * - runs of a profile: `%prun -r` or `%lprun -r` results as `[{label, profile}, …]`, row by row
+ * - runs of a profile: `%prun -r`, `%alloc -r` or `%lprun -r` results as `[{label, profile}, …]`, row by row
  *   (functions matched by name, lines by text), with the change of the last against the first;
  *   `{sort: ["cumulative"]}` orders them by another column's change.
  */
