@@ -8,7 +8,8 @@ import type { MimeBundle } from "../magics/context";
 import { figureBundle, recordTable, resultViews, type ProfileViewOptions, type RecordTableOptions, type ShowableResult } from "../magics/views/display";
 import { libraryElement, type Figure } from "../magics/views/plotly";
 import { compareTimings, type ComparedVariant } from "../magics/measure/compare";
-import type { Comparison } from "../magics/model/profile";
+import { compareProfiles, type CompareOptions, type ComparedProfile } from "../magics/measure/compare-profiles";
+import type { Comparison, ProfileComparison } from "../magics/model/profile";
 
 interface OutputControl {
   clear(wait: boolean): void;
@@ -40,7 +41,7 @@ export const display = {
   },
   /**
    * Shows a result the way its magic does: `%prun -r`'s profile (sortable table, call tree,
-   * top functions; `{sort: ["cumulative"], limits: ["10"]}` as -s/-l), `%lprun -r`'s, `%timeit -o`'s,
+   * top functions; `{sort: ["cumulative"], limits: ["10"]}` as -s/-l), `%alloc -r`'s, `%lprun -r`'s, `%timeit -o`'s,
    * a comparison. `{tableOnly: true}` leaves out the charts.
    */
   profile(result: ShowableResult, options?: ProfileViewOptions): void {
@@ -72,12 +73,18 @@ export type * from "../magics/model/profile";
 export type { MimeBundle, ComparedVariant, Figure, ProfileViewOptions, RecordTableOptions, ShowableResult };
 
 /**
- * Variants of one computation side by side, against the first: `%timeit -o` results (and
- * optionally `%memit -o` ones and lines of code) in, a table and a chart of times and speedups
- * shown, the Comparison returned.
+ * Side by side, against the first entry, shown as a table and a chart and returned:
+ * - variants of one computation: `%timeit -o` results (and optionally `%memit -o` ones and lines
+ *   of code) as `[{label, timeit, memory?, linesOfCode?}, …]`, their times and speedups;
+ * - runs of a profile: `%prun -r`, `%alloc -r` or `%lprun -r` results as `[{label, profile}, …]`, row by row
+ *   (functions matched by name, lines by text), with the change of the last against the first;
+ *   `{sort: ["cumulative"]}` orders them by another column's change.
  */
-export function compare(variants: readonly ComparedVariant[]): Comparison {
-  const comparison = compareTimings(variants);
+export function compare(variants: readonly ComparedVariant[]): Comparison;
+export function compare(runs: readonly ComparedProfile[], options?: CompareOptions): ProfileComparison;
+export function compare(entries: readonly (ComparedVariant | ComparedProfile)[], options?: CompareOptions): Comparison | ProfileComparison {
+  const timings = Array.isArray(entries) && entries.length > 0 && entries.every((e) => typeof e === "object" && e !== null && "timeit" in e);
+  const comparison = timings ? compareTimings(entries as ComparedVariant[]) : compareProfiles(entries as ComparedProfile[], options);
   display.profile(comparison);
   return comparison;
 }

@@ -7,8 +7,9 @@ import { timeit } from "./timeit";
 import { time } from "./time";
 import { memit } from "./memit";
 import { mprun } from "./mprun";
+import { alloc } from "./alloc";
 
-const builtins: MagicSpec<any>[] = [prun, lprun, timeit, time, memit, mprun];
+const builtins: MagicSpec<any>[] = [prun, lprun, timeit, time, memit, mprun, alloc];
 
 export function createRegistry(): MagicRegistry {
   const registry = new MagicRegistry();

@@ -25,13 +25,13 @@ export interface BuildInput {
   sampleInterval: number;
 }
 
-const ROOT: FunctionRef = { name: "(root)", file: "", line: 0, category: "runtime" };
+export const ROOT: FunctionRef = { name: "(root)", file: "", line: 0, category: "runtime" };
 
 /**
  * What makes two frames the same function: its counter when it has one (two anonymous callbacks
  * on one line share a description, not a counter), else its description.
  */
-function identity(frame: ResolvedFrame): string {
+export function identity(frame: ResolvedFrame): string {
   const { counter, ref } = frame;
   return counter ? `#${counter.unit}:${counter.index}` : refKey(ref);
 }
@@ -41,36 +41,46 @@ export function refKey(ref: FunctionRef): string {
   return `${ref.file}:${ref.line}(${ref.name})`;
 }
 
-interface Totals {
+/** One function's sums over the samples: its own weight, its weight with callees, samples with it on top. */
+export interface Totals {
   frame: ResolvedFrame;
   self: number;
   cum: number;
+  hits: number;
+}
+
+/** Adds `hits` samples weighing `weight` in all to every function on their stack. */
+export function addToTotals(totals: Map<string, Totals>, stack: ResolvedFrame[], weight: number, hits = 1): void {
+  const seen = new Set<string>();
+  stack.forEach((frame, depth) => {
+    const key = identity(frame);
+    const entry = totals.get(key) ?? { frame, self: 0, cum: 0, hits: 0 };
+    totals.set(key, entry);
+    // A recursive function is on the stack several times but spends the sample once.
+    if (!seen.has(key)) entry.cum += weight;
+    seen.add(key);
+    if (depth === stack.length - 1) {
+      entry.self += weight;
+      entry.hits += hits;
+    }
+  });
 }
 
 export function buildCpuProfile(input: BuildInput): CpuProfileResult {
-  const stacks = userStacks(input);
+  const stacks = userStacks(input.profile.nodes, input.resolve);
   const seconds = sampleSeconds(input.profile);
-  const tree = newNode(ROOT);
+  const tree = treeBuilder(newNode(ROOT));
   const totals = new Map<string, Totals>();
   for (const nodeId of input.profile.samples) {
     const stack = stacks.get(nodeId);
     if (!stack || stack.length === 0) continue;
     addToTree(tree, stack, seconds);
-    const seen = new Set<string>();
-    stack.forEach((frame, depth) => {
-      const key = identity(frame);
-      const entry = totals.get(key) ?? { frame, self: 0, cum: 0 };
-      totals.set(key, entry);
-      // A recursive function is on the stack several times but spends the sample once.
-      if (!seen.has(key)) entry.cum += seconds;
-      seen.add(key);
-      if (depth === stack.length - 1) entry.self += seconds;
-    });
+    addToTotals(totals, stack, seconds);
   }
   // Functions that ran too briefly to be sampled still have their exact counts, as in cProfile.
   for (const c of input.calls) {
     const frame = { ref: c.ref, counter: c.counter };
-    if (!totals.has(identity(frame))) totals.set(identity(frame), { frame, self: 0, cum: 0 });
+    if (!totals.has(identity(frame))) totals.set(identity(frame), { frame, self: 0, cum: 0, hits: 0 });
   }
   const callsByCounter = new Map(input.calls.map((c) => [identity(c), c.calls]));
   const rows: FunctionStats[] = [...totals.values()].map(({ frame, self, cum }) => {
@@ -104,19 +114,19 @@ function sampleSeconds(profile: V8CpuProfile): number {
  * Consecutive frames of one top level (a cell's script and its wrapper) become one. A sample in
  * no user code counts only when V8 names it as its own work: (garbage collector), (program).
  */
-function userStacks(input: BuildInput): Map<number, ResolvedFrame[]> {
-  const byId = new Map(input.profile.nodes.map((n) => [n.id, n]));
+export function userStacks(nodes: V8CpuProfile["nodes"], resolve: BuildInput["resolve"]): Map<number, ResolvedFrame[]> {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
   // Each frame is resolved once, on the way down from the root.
   const resolved = new Map<number, (ResolvedFrame | null)[]>();
   const visit = (id: number, above: (ResolvedFrame | null)[]) => {
     const node = byId.get(id);
     if (!node || resolved.has(id)) return;
-    const frames = [...above, input.resolve(node.callFrame)];
+    const frames = [...above, resolve(node.callFrame)];
     resolved.set(id, frames);
     for (const child of node.children ?? []) visit(child, frames);
   };
-  const children = new Set(input.profile.nodes.flatMap((n) => n.children ?? []));
-  for (const node of input.profile.nodes) if (!children.has(node.id)) visit(node.id, []);
+  const children = new Set(nodes.flatMap((n) => n.children ?? []));
+  for (const node of nodes) if (!children.has(node.id)) visit(node.id, []);
   return new Map([...resolved].map(([id, frames]) => [id, userPart(frames)]));
 }
 
@@ -136,29 +146,40 @@ function userPart(frames: (ResolvedFrame | null)[]): ResolvedFrame[] {
   return stack;
 }
 
-/** The call tree being built: each node keeps its children by frame identity. */
-interface TreeBuilder {
-  node: CallTreeNode;
-  children: Map<string, TreeBuilder>;
+/** A call tree being built: each node keeps its children by frame identity. */
+export interface TreeBuilder<N extends { children: N[] }> {
+  node: N;
+  children: Map<string, TreeBuilder<N>>;
 }
 
-function newNode(fn: FunctionRef): TreeBuilder {
-  return { node: { fn, selfTime: 0, totalTime: 0, children: [] }, children: new Map() };
+export function treeBuilder<N extends { children: N[] }>(node: N): TreeBuilder<N> {
+  return { node, children: new Map() };
 }
 
-function addToTree(root: TreeBuilder, stack: ResolvedFrame[], seconds: number): void {
+/** The nodes on the stack's path from the root (root first, the stack's top last), made where missing. */
+export function pathOf<N extends { children: N[] }>(root: TreeBuilder<N>, stack: ResolvedFrame[], create: (fn: FunctionRef) => N): N[] {
+  const path = [root.node];
   let at = root;
-  at.node.totalTime += seconds;
   for (const frame of stack) {
     const key = identity(frame);
     let child = at.children.get(key);
     if (!child) {
-      child = newNode(frame.ref);
+      child = treeBuilder(create(frame.ref));
       at.children.set(key, child);
       at.node.children.push(child.node);
     }
-    child.node.totalTime += seconds;
+    path.push(child.node);
     at = child;
   }
-  at.node.selfTime += seconds;
+  return path;
+}
+
+function newNode(fn: FunctionRef): CallTreeNode {
+  return { fn, selfTime: 0, totalTime: 0, children: [] };
+}
+
+function addToTree(root: TreeBuilder<CallTreeNode>, stack: ResolvedFrame[], seconds: number): void {
+  const path = pathOf(root, stack, newNode);
+  for (const node of path) node.totalTime += seconds;
+  path[path.length - 1].selfTime += seconds;
 }

@@ -200,3 +200,122 @@ export interface Comparison {
   baseline: string;
   rows: ComparisonRow[];
 }
+
+/** One row of %alloc's function table: what V8's sampling heap profiler attributed to a function. */
+export interface AllocationStats {
+  fn: FunctionRef;
+  /** Bytes the function allocated itself (V8's estimate from the sampled allocations). */
+  selfBytes: number;
+  /** Bytes allocated by the function and everything it called; recursion counted once. */
+  totalBytes: number;
+  /** Allocations sampled in the function itself. */
+  samples: number;
+}
+
+export interface AllocationTreeNode {
+  fn: FunctionRef;
+  /** Bytes allocated with this node on top of the stack. */
+  selfBytes: number;
+  /** selfBytes plus the children's totalBytes. */
+  totalBytes: number;
+  /** Allocations sampled with this node on top of the stack. */
+  samples: number;
+  children: AllocationTreeNode[];
+}
+
+/** What happened to V8's JS heap while the statement ran, from the heap's own statistics (not sampled). */
+export interface HeapBalance {
+  /** Bytes allocated on the JS heap: live plus collected. */
+  allocated: number;
+  /** Growth of the heap's used bytes from start to end: what the statement left in it. */
+  live: number;
+  /** Bytes garbage collections freed while it ran (and, with collectedGarbage, just after). */
+  collected: number;
+  /** Garbage collections during the measurement. */
+  collections: number;
+  /** Growth of memory outside the JS heap owned by JS objects (MemorySample.external). */
+  external: number;
+  /** Growth of ArrayBuffer backing stores: typed arrays, Buffers (MemorySample.arrayBuffers). */
+  arrayBuffers: number;
+}
+
+/** What %alloc measures: who allocated the statement's memory, as a function table and a call tree. */
+export interface AllocationProfileResult {
+  rows: AllocationStats[];
+  /** Root of the allocating call tree; its fn is a synthetic "(root)" runtime frame. */
+  tree: AllocationTreeNode;
+  /** Sum of the sampled bytes attributed to the notebook's code (the tree's total). */
+  sampledBytes: number;
+  /** Allocations sampled in the notebook's code. */
+  samples: number;
+  /** Sampled bytes allocated outside the notebook's code while it ran (the kernel, compilation). */
+  otherBytes: number;
+  heap: HeapBalance;
+  /** The sampler's mean interval, bytes. */
+  sampleInterval: number;
+  /** Wall time of the statement, seconds. */
+  wallTime: number;
+  /** Garbage was collected before and after (-g): live means reachable. */
+  collectedGarbage: boolean;
+  statement: string;
+}
+
+/** Which magic's profiles a ProfileComparison compares. */
+export type ComparedKind = "prun" | "lprun" | "alloc";
+
+/** How a compared column's numbers read: seconds, a count, bytes, or seconds shown in the profile's timer unit. */
+export type ComparedUnit = "seconds" | "count" | "bytes" | "timer";
+
+/** One numeric column of the compared tables (ncalls, tottime, cumtime; hits, time; bytes). */
+export interface ComparedColumn {
+  key: string;
+  /** What the header says. */
+  label: string;
+  unit: ComparedUnit;
+  /** A tooltip explaining it. */
+  title: string;
+}
+
+/** The change of one column from the first run to the last. */
+export interface ComparedChange {
+  /** First run's value divided by the last's: above 1, the last run has less. Null when either run lacks the row or the value, or both are 0. */
+  ratio: number | null;
+  /** Last run's value minus the first's (a run without the row counts 0); null when a run's value was not measured. */
+  difference: number | null;
+}
+
+/**
+ * One function (or one line) across the runs. "matched": in the first and the last run; "new":
+ * not in the first; "gone": not in the last; "between": in neither, only in runs between them.
+ */
+export interface ComparedRow {
+  /** What the table shows: `<cell 7>:1(slow)` for a function (its last location), the line's text for a line. */
+  label: string;
+  /** The function's name (for a line, its function's). */
+  name: string;
+  status: "matched" | "new" | "gone" | "between";
+  /** How the row's entries were found to be one: by name (and file, outside cells), by cell location (names were ambiguous), by line text. */
+  matchedBy: "name" | "location" | "text";
+  /** Per run: where it was (`<cell 3>:12` for a function, the line number for a line); null where the run lacks it. */
+  where: (string | null)[];
+  /** Per column key, per run: the value; null where the run lacks the row or did not measure it. */
+  values: Record<string, (number | null)[]>;
+  /** Per column key: the change of the last run against the first. */
+  change: Record<string, ComparedChange>;
+}
+
+/** Profiles of one kind from several runs (`tsprof.compare([{label, profile}, …])`), row by row. */
+export interface ProfileComparison {
+  kind: ComparedKind;
+  /** The runs' labels, in order: the first is the baseline, the last is compared with it. */
+  labels: string[];
+  columns: ComparedColumn[];
+  /** Sorted as `orderedBy` says. */
+  rows: ComparedRow[];
+  /** "change in internal time", "line order", …: the rows' order. */
+  orderedBy: string;
+  /** What the reader must know about the matching (ambiguous names matched by location, …). */
+  notes: string[];
+  /** Seconds per unit of "timer" columns (%lprun's timer unit). */
+  timerUnit: number;
+}

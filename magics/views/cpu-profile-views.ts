@@ -1,6 +1,7 @@
 /** %prun's views: the cProfile table (text + sortable HTML), an icicle chart of the call tree, the top functions by self time. */
 import type { MimeBundle } from "../context";
-import type { CallTreeNode, CpuProfileResult, FunctionCategory, FunctionStats } from "../model/profile";
+import type { CallTreeNode, CpuProfileResult, FunctionStats } from "../model/profile";
+import { icicleFigure } from "./icicle";
 import { cpuProfileText, profileSummary, UNCOUNTED, UNCOUNTED_NOTE } from "./cpu-profile-text";
 import { heatShares, htmlTable, type TableCell } from "./html-table";
 import { chartBundle, plotlyText, type Figure } from "./plotly";
@@ -8,19 +9,6 @@ import { functionDescription, orderRows, type ProfileOrder } from "./profile-ord
 
 /** How many functions the self-time bar chart shows. */
 const TOP_FUNCTIONS = 15;
-/** Call-tree nodes below this share of the total are left out of the icicle (they stay in their parent's width). */
-const MIN_NODE_SHARE = 0.001;
-const MAX_NODES = 3000;
-/** Levels the icicle shows at once (click a box to see deeper). */
-const MAX_DEPTH = 8;
-/** Flame-chart colours by where the function lives: the user's code warm, the rest cool or grey. */
-const CATEGORY_COLORS: Record<FunctionCategory, string> = {
-  cell: "#e8590c",
-  module: "#f59f00",
-  library: "#1c7ed6",
-  node: "#74c0fc",
-  runtime: "#adb5bd",
-};
 
 export function cpuProfileViews(result: CpuProfileResult, order: ProfileOrder): MimeBundle[] {
   return [
@@ -93,59 +81,15 @@ function topFunctionsFigure(result: CpuProfileResult): Figure {
   };
 }
 
-/**
- * The call tree as a plotly icicle, root on top, each box as wide as its total time. Values are
- * whole microseconds summed bottom-up, so a parent is never narrower than its children (plotly
- * drops nodes whose children exceed them under branchvalues "total").
- */
+/** The call tree as an icicle, time as width (whole microseconds). */
 function callTreeFigure(result: CpuProfileResult): Figure {
-  const ids: string[] = [];
-  const labels: string[] = [];
-  const parents: string[] = [];
-  const values: number[] = [];
-  const hover: string[][] = [];
-  const colors: string[] = [];
-  let depth = 0;
-  const minTime = result.tree.totalTime * MIN_NODE_SHARE;
-  const visit = (node: CallTreeNode, id: string, parent: string, level: number): number => {
-    const index = ids.length;
-    depth = Math.max(depth, level);
-    ids.push(id);
-    colors.push(CATEGORY_COLORS[node.fn.category]);
-    labels.push(plotlyText(parent === "" ? `all (${result.statement})` : node.fn.name));
-    parents.push(parent);
-    values.push(0);
-    hover.push([plotlyText(parent === "" ? result.statement : functionDescription(node)), (node.selfTime * 1e3).toFixed(3)]);
-    let value = Math.round(node.selfTime * 1e6);
-    node.children.forEach((child, i) => {
-      value += child.totalTime >= minTime && ids.length < MAX_NODES ? visit(child, `${id}/${i}`, id, level + 1) : Math.round(child.totalTime * 1e6);
-    });
-    values[index] = value;
-    return value;
-  };
-  visit(result.tree, "0", "", 1);
-  return {
-    data: [
-      {
-        type: "icicle",
-        ids,
-        labels,
-        parents,
-        values,
-        branchvalues: "total",
-        customdata: hover,
-        tiling: { orientation: "v" },
-        marker: { colors },
-        root: { color: "#dee2e6" },
-        textinfo: "label",
-        hovertemplate: "%{customdata[0]}<br>total %{value} µs (%{percentRoot:.1%})<br>self %{customdata[1]} ms<extra></extra>",
-        maxdepth: MAX_DEPTH,
-      },
-    ],
-    layout: {
-      title: { text: `Call tree — ${plotlyText(result.statement)} (width: total time; click a box to zoom)` },
-      height: 90 + 60 * Math.min(depth, MAX_DEPTH),
-      margin: { l: 10, r: 10, t: 50, b: 10 },
-    },
-  };
+  return icicleFigure<CallTreeNode>({
+    root: result.tree,
+    statement: result.statement,
+    self: (node) => node.selfTime * 1e6,
+    total: (node) => node.totalTime * 1e6,
+    selfText: (node) => (node.selfTime * 1e3).toFixed(3),
+    hovertemplate: "%{customdata[0]}<br>total %{value} µs (%{percentRoot:.1%})<br>self %{customdata[1]} ms<extra></extra>",
+    width: "total time",
+  });
 }

@@ -3,17 +3,19 @@
  * MIME bundles (kernel/public.ts shows them).
  */
 import type { MimeBundle } from "../context";
-import type { Comparison, CpuProfileResult, LineProfileResult, MemoryLineProfileResult, MemoryResult, TimeitResult, TimeResult } from "../model/profile";
+import type { AllocationProfileResult, Comparison, CpuProfileResult, LineProfileResult, MemoryLineProfileResult, MemoryResult, ProfileComparison, TimeitResult, TimeResult } from "../model/profile";
+import { allocationViews } from "./allocation-views";
 import { comparisonViews } from "./comparison-views";
 import { cpuProfileViews } from "./cpu-profile-views";
 import { htmlTable, heatShares, type TableCell } from "./html-table";
 import { lineProfileViews } from "./line-profile-views";
 import { memitViews, memoryLineProfileViews } from "./memory-views";
 import { chartBundle, type Figure } from "./plotly";
+import { profileComparisonViews } from "./profile-comparison-views";
 import type { ProfileOrder } from "./profile-order";
 import { timeitViews, timeViews } from "./timing-views";
 
-export type ShowableResult = CpuProfileResult | LineProfileResult | MemoryResult | MemoryLineProfileResult | TimeitResult | TimeResult | Comparison;
+export type ShowableResult = AllocationProfileResult | CpuProfileResult | LineProfileResult | MemoryResult | MemoryLineProfileResult | TimeitResult | TimeResult | Comparison | ProfileComparison;
 
 export interface ProfileViewOptions extends Partial<ProfileOrder> {
   /** %timeit's significant digits. */
@@ -22,13 +24,15 @@ export interface ProfileViewOptions extends Partial<ProfileOrder> {
   tableOnly?: boolean;
 }
 
-/** The bundles a magic would show for a result it returned (`%prun -r`, `%lprun -r`, `%memit -o`, `%mprun -r`, `%timeit -o`, a comparison). */
+/** The bundles a magic would show for a result it returned (`%prun -r`, `%alloc -r`, `%lprun -r`, `%memit -o`, `%mprun -r`, `%timeit -o`, a comparison). */
 export function resultViews(result: ShowableResult, options: ProfileViewOptions = {}): MimeBundle[] {
   const views = viewsOf(result, options);
   return options.tableOnly ? views.slice(0, 1) : views;
 }
 
 function viewsOf(result: ShowableResult, options: ProfileViewOptions): MimeBundle[] {
+  if ("labels" in result && "kind" in result) return profileComparisonViews(result);
+  if ("sampledBytes" in result) return allocationViews(result, { sort: options.sort ?? [], limits: options.limits ?? [] });
   if ("tree" in result && "table" in result) return cpuProfileViews(result, { sort: options.sort ?? ["time"], limits: options.limits ?? [] });
   if ("timerUnit" in result) return lineProfileViews(result);
   if ("functions" in result) return memoryLineProfileViews(result);
@@ -37,7 +41,7 @@ function viewsOf(result: ShowableResult, options: ProfileViewOptions): MimeBundl
   if ("wall" in result) return timeViews(result);
   if ("baseline" in result && "rows" in result) return comparisonViews(result);
   throw new TypeError(
-    "tsprof.display.profile: not a profile result. It takes what %prun -r, %lprun -r, %memit -o, %mprun -r, %timeit -o and compare() return.",
+    "tsprof.display.profile: not a profile result. It takes what %prun -r, %alloc -r, %lprun -r, %memit -o, %mprun -r, %timeit -o and tsprof.compare() return.",
   );
 }
 

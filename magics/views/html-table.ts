@@ -29,6 +29,8 @@ export interface TableCell {
   heat?: number;
   /** Tooltip, e.g. the exact value behind a rounded one. */
   title?: string;
+  /** -1..1: a change's shading, green for a decrease, red for an increase, stronger for larger ones. */
+  tone?: number;
 }
 
 export interface TableSpec {
@@ -77,6 +79,7 @@ function headerCell(column: TableColumn, descending: boolean | null): string {
 function bodyCell(cell: TableCell, column: TableColumn): string {
   const styles = [CELL, column.code ? `text-align:left;white-space:pre;${MONO}` : `text-align:right;white-space:nowrap;${MONO}`];
   if (cell.heat !== undefined && cell.heat > 0) styles.push(`background:${heatColor(cell.heat)}`);
+  if (cell.tone) styles.push(`background:${toneColor(cell.tone)}`);
   const key = cell.sortKey === undefined ? "" : ` data-sort="${escapeHtml(sortKeyText(cell.sortKey))}"`;
   const title = cell.title ? ` title="${escapeHtml(cell.title)}"` : "";
   return `<td${key}${title} style="${styles.join(";")}">${escapeHtml(cell.text)}</td>`;
@@ -90,6 +93,12 @@ function sortKeyText(key: number | string | null): string {
 export function heatColor(heat: number): string {
   const alpha = 0.12 + 0.6 * Math.min(1, Math.max(0, heat));
   return `rgba(255,112,0,${alpha.toFixed(2)})`;
+}
+
+/** Green for a decrease, red for an increase; translucent like the heat shading. */
+export function toneColor(tone: number): string {
+  const alpha = (0.12 + 0.5 * Math.min(1, Math.abs(tone))).toFixed(2);
+  return tone < 0 ? `rgba(47,158,68,${alpha})` : `rgba(224,49,49,${alpha})`;
 }
 
 /** Each value's share of the largest one, for `heat`. */

@@ -14,60 +14,87 @@ export interface ProfileOrder {
 }
 
 /** The rows to show, in order, and the lines pstats prints above the table about them. */
-export interface OrderedRows {
-  rows: FunctionStats[];
+export interface OrderedRows<R = FunctionStats> {
+  rows: R[];
   /** "internal time", "cumulative time, call count", …: what follows "Ordered by: ". */
   orderedBy: string;
   /** "List reduced from 12 to 3 due to restriction <3>" and invalid-regex notes, in order. */
   notes: string[];
 }
 
-type Field = (row: FunctionStats) => number | string;
-type SortSpec = { fields: [Field, 1 | -1][]; description: string };
+type Row = Pick<FunctionStats, "fn">;
+type Field<R> = (row: R) => number | string;
+type SortSpec<R> = { fields: [Field<R>, 1 | -1][]; description: string };
 
-/** Unknown call counts sort as -1: below every counted function when the order is descending. */
-const calls: Field = (r) => r.ncalls ?? -1;
-const pcalls: Field = (r) => r.primitiveCalls ?? r.ncalls ?? -1;
-const tottime: Field = (r) => r.tottime;
-const cumtime: Field = (r) => r.cumtime;
-const file: Field = (r) => r.fn.file;
-const line: Field = (r) => r.fn.line;
-const name: Field = (r) => r.fn.name;
-const stdname: Field = (r) => functionDescription(r);
+/** A table's sort keys as pstats resolves them: by full name or an unambiguous prefix. */
+export interface SortKeys<R> {
+  /** The magic the keys belong to, for the error message. */
+  magic: string;
+  /** Used when no -s is given. */
+  defaultKey: string;
+  words: string[];
+  args: Map<string, SortSpec<R>>;
+}
 
-/** pstats' `sort_arg_dict_default`, in its order (the order matters for abbreviations). */
-const SORT_KEYS: [string, SortSpec][] = [
-  ["calls", { fields: [[calls, -1]], description: "call count" }],
-  ["ncalls", { fields: [[calls, -1]], description: "call count" }],
-  ["cumtime", { fields: [[cumtime, -1]], description: "cumulative time" }],
-  ["cumulative", { fields: [[cumtime, -1]], description: "cumulative time" }],
-  ["filename", { fields: [[file, 1]], description: "file name" }],
-  ["line", { fields: [[line, 1]], description: "line number" }],
-  ["module", { fields: [[file, 1]], description: "file name" }],
-  ["name", { fields: [[name, 1]], description: "function name" }],
-  ["nfl", { fields: [[name, 1], [file, 1], [line, 1]], description: "name/file/line" }],
-  ["pcalls", { fields: [[pcalls, -1]], description: "primitive call count" }],
-  ["stdname", { fields: [[stdname, 1]], description: "standard name" }],
-  ["time", { fields: [[tottime, -1]], description: "internal time" }],
-  ["tottime", { fields: [[tottime, -1]], description: "internal time" }],
-];
+/** pstats' `get_sort_arg_defs`: every unambiguous prefix of a key means that key (the keys' order matters). */
+export function sortKeys<R>(magic: string, defaultKey: string, keys: [string, SortSpec<R>][]): SortKeys<R> {
+  return { magic, defaultKey, words: keys.map(([word]) => word), args: withPrefixes(keys) };
+}
 
-/** pstats' `get_sort_arg_defs`: every unambiguous prefix of a key means that key. */
-const SORT_ARGS: Map<string, SortSpec> = (() => {
-  const args = new Map<string, SortSpec>();
+/**
+ * Each word and every prefix of it that no earlier word claimed, as pstats' `get_sort_arg_defs`
+ * builds them: a prefix two words share is ambiguous and means neither (the order matters).
+ */
+export function withPrefixes<T>(words: readonly (readonly [string, T])[]): Map<string, T> {
+  const args = new Map<string, T>();
   const ambiguous = new Set<string>();
-  for (const [word, spec] of SORT_KEYS) {
+  for (const [word, value] of words) {
     for (let fragment = word; fragment; fragment = fragment.slice(0, -1)) {
       if (args.has(fragment)) {
         ambiguous.add(fragment);
         break;
       }
-      args.set(fragment, spec);
+      args.set(fragment, value);
     }
   }
   for (const fragment of ambiguous) args.delete(fragment);
   return args;
-})();
+}
+
+/** The keys on where a function is, which every table has. */
+export function locationKeys<R extends Row>(): [string, SortSpec<R>][] {
+  const file: Field<R> = (r) => r.fn.file;
+  const line: Field<R> = (r) => r.fn.line;
+  const name: Field<R> = (r) => r.fn.name;
+  const stdname: Field<R> = (r) => functionDescription(r);
+  return [
+    ["filename", { fields: [[file, 1]], description: "file name" }],
+    ["line", { fields: [[line, 1]], description: "line number" }],
+    ["module", { fields: [[file, 1]], description: "file name" }],
+    ["name", { fields: [[name, 1]], description: "function name" }],
+    ["nfl", { fields: [[name, 1], [file, 1], [line, 1]], description: "name/file/line" }],
+    ["stdname", { fields: [[stdname, 1]], description: "standard name" }],
+  ];
+}
+
+/** Unknown call counts sort as -1: below every counted function when the order is descending. */
+const calls: Field<FunctionStats> = (r) => r.ncalls ?? -1;
+const pcalls: Field<FunctionStats> = (r) => r.primitiveCalls ?? r.ncalls ?? -1;
+const tottime: Field<FunctionStats> = (r) => r.tottime;
+const cumtime: Field<FunctionStats> = (r) => r.cumtime;
+
+/** pstats' `sort_arg_dict_default`, in its order. */
+const PSTATS_KEYS = sortKeys<FunctionStats>("prun", "time", [
+  ["calls", { fields: [[calls, -1]], description: "call count" }],
+  ["ncalls", { fields: [[calls, -1]], description: "call count" }],
+  ["cumtime", { fields: [[cumtime, -1]], description: "cumulative time" }],
+  ["cumulative", { fields: [[cumtime, -1]], description: "cumulative time" }],
+  ...locationKeys<FunctionStats>().slice(0, 5),
+  ["pcalls", { fields: [[pcalls, -1]], description: "primitive call count" }],
+  ...locationKeys<FunctionStats>().slice(5),
+  ["time", { fields: [[tottime, -1]], description: "internal time" }],
+  ["tottime", { fields: [[tottime, -1]], description: "internal time" }],
+]);
 
 /** cProfile's `func_std_string`: `file:line(name)`, or `{name}` for the runtime's own frames. */
 export function functionDescription(row: Pick<FunctionStats, "fn">): string {
@@ -77,28 +104,31 @@ export function functionDescription(row: Pick<FunctionStats, "fn">): string {
 }
 
 export function orderRows(table: FunctionTable, order: ProfileOrder): OrderedRows {
-  const specs = (order.sort.length ? order.sort : ["time"]).map(sortSpec);
-  const sorted = stableSort(table.rows, specs.flatMap((s) => s.fields));
-  let rows = sorted;
-  const notes: string[] = [];
-  for (const limit of order.limits) {
-    const restricted = restrict(rows, limit);
-    if (restricted.note) notes.push(restricted.note);
-    rows = restricted.rows;
-  }
-  return { rows, orderedBy: specs.map((s) => s.description).join(", "), notes };
+  return orderBy(table.rows, order, PSTATS_KEYS);
 }
 
-function sortSpec(key: string): SortSpec {
-  const spec = SORT_ARGS.get(key);
+/** pstats' `sort_stats(*keys)` then `print_stats(*limits)` on any table of functions. */
+export function orderBy<R extends Row>(rows: R[], order: ProfileOrder, keys: SortKeys<R>): OrderedRows<R> {
+  const specs = (order.sort.length ? order.sort : [keys.defaultKey]).map((key) => sortSpec(key, keys));
+  let kept = stableSort(rows, specs.flatMap((s) => s.fields));
+  const notes: string[] = [];
+  for (const limit of order.limits) {
+    const restricted = restrict(kept, limit);
+    if (restricted.note) notes.push(restricted.note);
+    kept = restricted.rows;
+  }
+  return { rows: kept, orderedBy: specs.map((s) => s.description).join(", "), notes };
+}
+
+function sortSpec<R>(key: string, keys: SortKeys<R>): SortSpec<R> {
+  const spec = keys.args.get(key);
   if (!spec) {
-    const known = SORT_KEYS.map(([word]) => word).join(", ");
-    throw new MagicError(`%prun: unknown sort key '${key}'. Use one of ${known} (or an unambiguous prefix, like cum).`);
+    throw new MagicError(`%${keys.magic}: unknown sort key '${key}'. Use one of ${keys.words.join(", ")} (or an unambiguous prefix, like ${keys.words[2].slice(0, 3)}).`);
   }
   return spec;
 }
 
-function stableSort(rows: FunctionStats[], fields: [Field, 1 | -1][]): FunctionStats[] {
+function stableSort<R>(rows: R[], fields: [Field<R>, 1 | -1][]): R[] {
   return rows
     .map((row, index) => ({ row, index }))
     .sort((a, b) => {
@@ -118,7 +148,7 @@ function stableSort(rows: FunctionStats[], fields: [Field, 1 | -1][]): FunctionS
  * [0, 1) a fraction (rounded half up), anything else a regular expression searched in
  * `file:line(name)`. IPython parses -l the same way (int, then float, then string).
  */
-function restrict(rows: FunctionStats[], limit: string): { rows: FunctionStats[]; note: string | null } {
+function restrict<R extends Row>(rows: R[], limit: string): { rows: R[]; note: string | null } {
   const amount = parseAmount(limit);
   let kept = rows;
   let shown: string;

@@ -74,5 +74,7 @@ export function formatBytes(bytes: number): string {
     unit++;
   }
   const sign = bytes < 0 ? "-" : "";
-  return unit === 0 ? `${sign}${value} B` : `${sign}${value.toPrecision(3)} ${units[unit]}`;
+  // From 1000 up to the next unit, three significant digits would need an exponent ("1.01e+3").
+  const digits = value >= 999.5 ? value.toFixed(0) : value.toPrecision(3);
+  return unit === 0 ? `${sign}${value} B` : `${sign}${digits} ${units[unit]}`;
 }

@@ -10,6 +10,7 @@ import { benchPrun } from "./prun.bench";
 import { benchLprun } from "./lprun.bench";
 import { benchForward } from "./forward.bench";
 import { benchMemit } from "./memit.bench";
+import { benchAlloc } from "./alloc.bench";
 
 type Results = Record<string, Record<string, unknown>>;
 
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
   results.profilers_vs_python = besidePython(results);
   results.forward_pass_steps = await benchForward();
   results.memit = await benchMemit();
+  results.alloc = await benchAlloc();
   printTable(results);
   const json = JSON.stringify(results, null, 2);
   fs.writeFileSync("bench-results.json", json + "\n");

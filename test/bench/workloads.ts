@@ -44,3 +44,10 @@ function sumWithCalls(n: number): number { let s = 0; for (let i = 0; i < n; i++
 function sumWithMap(xs: number[]): number { return xs.map((v) => v * 2).reduce((a, b) => a + b, 0); }
 const xs = Array.from({ length: 200_000 }, (_, i) => i);
 `;
+
+/** Two functions allocating 30 MB and 10 MB of JS arrays (rows of 1250 doubles, 10 kB each), and one that keeps what it allocates. */
+export const ALLOCATING = `
+function rows(n: number): number[][] { const out: number[][] = []; for (let i = 0; i < n; i++) out.push(new Array(1250).fill(i + 0.5)); return out; }
+function thirtyMB(): number { let k = 0; for (let r = 0; r < 3; r++) k += rows(1000).length; return k; }
+function tenMB(): number { return rows(1000).length; }
+`;

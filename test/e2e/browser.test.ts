@@ -5,8 +5,9 @@
  *   1. exported with `nbconvert --to html --execute` and opened from the file;
  *   2. live in the classic Notebook served on 127.0.0.1, run cell by cell, then saved and reloaded
  *      (the saved outputs must still sort and draw: plotly.js travels in the first chart).
- * In each: clicking a header re-orders the rows, the plotly charts drew their bars, and the
- * function/line named `<img src=x onerror=alert(1)>` shows as text and runs nothing.
+ * In each: clicking a header re-orders the rows (of a comparison of two profiles too), the plotly
+ * charts drew their bars, and the function/line named `<img src=x onerror=alert(1)>` shows as
+ * text and runs nothing.
  * JupyterLab 4 has its own file, jupyterlab.test.ts.
  */
 import { test, before, after } from "node:test";

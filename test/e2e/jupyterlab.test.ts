@@ -91,24 +91,24 @@ test("JupyterLab 4: live outputs sort and draw; reopened untrusted they read as 
 async function checkCarriedOnce(page: Page): Promise<void> {
   const outputs = (await lab<any[][]>(page, "outputs")).flat();
   const charts = outputs.filter((o) => o.data?.["application/vnd.plotly.v1+json"]);
-  assert.equal(charts.length, 4);
+  assert.equal(charts.length, 5);
   const sizes = charts.map((o) => String(o.data["text/html"]).length);
   assert.equal(charts.filter((o) => String(o.data["text/html"]).includes(LIBRARY_MARK)).length, 1, `plotly.js is carried once; chart HTML sizes ${sizes.join(", ")}`);
   assert.ok(sizes.slice(1).every((size) => size < 50_000), `later charts are small: ${sizes.join(", ")}`);
   const renderedAs = await page.evaluate(() => Array.from(document.querySelectorAll(".tsprof-chart"), (c) => c.closest(".jp-RenderedHTMLCommon") !== null));
-  assert.deepEqual(renderedAs, [true, true, true, true], "JupyterLab rendered each chart's text/html");
+  assert.deepEqual(renderedAs, [true, true, true, true, true], "JupyterLab rendered each chart's text/html");
 }
 
 /** Untrusted: sanitized HTML, so tables are plain text tables and charts their one-line notes; no script ran. */
 async function checkUntrusted(page: Page, dialogs: string[]): Promise<void> {
   const tables = page.locator(".jp-OutputArea-output table");
-  assert.equal(await tables.count(), 3, "the %prun, %lprun and display tables");
+  assert.equal(await tables.count(), 4, "the %prun, %lprun, display and comparison tables");
   const names = () => page.evaluate(() => Array.from(document.querySelectorAll(".jp-OutputArea-output table")[2].querySelectorAll("tbody tr"), (tr) => tr.querySelector("td")?.textContent ?? ""));
   assert.deepEqual(await names(), [XSS, "b", "c"], "the hostile name reads as text");
   await page.locator(".jp-OutputArea-output table").nth(2).locator("th", { hasText: /^ms/ }).first().click();
   assert.deepEqual(await names(), [XSS, "b", "c"], "no sort script: the click changes nothing");
   const notes = await page.evaluate(() => Array.from(document.querySelectorAll(".tsprof-chart-note"), (n) => n.textContent ?? ""));
-  assert.equal(notes.length, 4);
+  assert.equal(notes.length, 5);
   for (const note of notes) assert.match(note, /^Chart: .+ \(drawn by plotly\.js when the output's scripts run/);
   const ran = await page.evaluate(() => ({
     plotly: typeof (window as any).Plotly,

@@ -72,6 +72,14 @@ test("01-forward-pass: every version equals the naive one, every step is faster,
   assert.match(hottest, /^ {2}1894400 hits /m, "the inner line runs 100·64·256 + 100·256·10 times");
   const prun = textOf(cellStarting(cells, "%prun").outputs![0].data!["text/plain"] as string);
   assert.match(prun, /^\s+40\s.*\(matmul\)$/m, "%prun counts matmul's 40 calls exactly");
+
+  // Step 1's line profiles compared: the naive inner line gone, the hoisted one new, as many hits as the naive k loop.
+  const step1 = stdoutOf(cellStarting(cells, "/** A version's total time on the lines"));
+  assert.match(step1, /^gone: res\[i\]\[j\] \+= a\[i\]\[k\] \* b\[k\]\[j\]; {2}1894400 hits, /m, step1);
+  assert.match(step1, /^gone: for \(let k = 0; k < p; k\+\+\) \{ {2}1921000 hits, /m);
+  assert.match(step1, /^new: {2}for \(let k = 0; k < p; k\+\+\) sum \+= ai\[k\] \* b\[k\]\[j\]; {2}1921000 hits, /m);
+  // One profiled pass each: which is faster is %timeit's to say (below), not this line's.
+  assert.match(step1, /^matmul's lines: [\d.]+ ms naive, [\d.]+ ms hoisted \(ratio [\d.]+\)$/m);
 });
 
 test("02-exercises: unanswered checks say so, every solution passes its check, solutions' code is hidden", async () => {

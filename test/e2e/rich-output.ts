@@ -1,7 +1,8 @@
 /**
- * The rich-output notebook the browser tests run (%prun's and %lprun's tables and charts, and the
- * display API's, with a function/line named `<img src=x onerror=alert(1)>`), and the checks every
- * front end that runs output scripts must pass: headers sort, charts draw, the hostile text runs nothing.
+ * The rich-output notebook the browser tests run (%prun's and %lprun's tables and charts, the
+ * display API's, and a comparison of two %prun profiles, with a function/line named
+ * `<img src=x onerror=alert(1)>`), and the checks every front end that runs output scripts must
+ * pass: headers sort, charts draw, the hostile text runs nothing.
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -43,6 +44,9 @@ const x = matrix(100, 64, 1), w1 = matrix(64, 256, 2), w2 = matrix(256, 10, 3);`
   `import * as tsprof from "tsprof";
 tsprof.display.table([{ name: "${XSS}", ms: 3 }, { name: "b", ms: 12 }, { name: "c", ms: 7 }], { heat: "ms" });`,
   `tsprof.display.chart({ data: [{ type: "bar", x: ["a", "b", "c"], y: [1, 2, 3] }], layout: { height: 300 } });`,
+  `const before = %prun -q -r for (let r = 0; r < 3; r++) forward(x, w1, w2);
+const after = %prun -q -r for (let r = 0; r < 3; r++) matmul(x, w1);`,
+  `const compared = tsprof.compare([{ label: "forward", profile: before }, { label: "matmul only", profile: after }]);`,
 ];
 
 export function writeNotebook(dir: string): string {
@@ -104,7 +108,7 @@ export async function drawnCharts(page: Page): Promise<{ bars: number; icicle: s
   await page.waitForFunction(
     () => {
       const charts = Array.from(document.querySelectorAll(".tsprof-chart"));
-      return charts.length === 4 && charts.every((c) => c.getAttribute("data-drawn") && c.querySelector("svg.main-svg"));
+      return charts.length === 5 && charts.every((c) => c.getAttribute("data-drawn") && c.querySelector("svg.main-svg"));
     },
     undefined,
     { timeout: 60_000 },
@@ -150,13 +154,16 @@ export async function checkRichOutput(page: Page, dialogs: string[], label: stri
   assert.equal((await tableRows(page, 1))[0][0], "11", "the inner loop line holds most of the time");
   const linesThatRan = lines.filter((r) => r[1] !== "").length;
 
+  const comparedRows = await checkComparison(page);
+
   const charts = await drawnCharts(page);
-  const [icicle, top, perLine, custom] = charts;
+  const [icicle, top, perLine, custom, compared] = charts;
   assert.ok(["forward", "matmul", "relu"].every((name) => icicle.icicle.includes(name)), `icicle labels: ${icicle.icicle.join(", ")}`);
   assert.equal(top.bars, prun.length, "one bar per function of the %prun table (it has fewer than 15)");
   assert.equal(perLine.bars, linesThatRan, "one bar per line of matmul that ran");
   assert.ok(linesThatRan >= 6, `${linesThatRan} lines of matmul ran`);
   assert.equal(custom.bars, 3);
+  assert.equal(compared.bars, 2 * comparedRows, "before and after, one bar each for every function compared (under 15)");
 
   assert.equal(await page.locator('img[src="x"]').count(), 0, "no <img> element was made from user text");
   assert.deepEqual(dialogs, []);
@@ -164,4 +171,36 @@ export async function checkRichOutput(page: Page, dialogs: string[], label: stri
   await page.mouse.move(0, 0);
   await page.addStyleTag({ content: "#MathJax_Message{display:none!important}" });
   await page.screenshot({ path: path.join(ARTIFACTS, `${label}-page.png`), fullPage: true });
+}
+
+/**
+ * The comparison of a forward pass's profile with one of matmul alone: forward and relu are gone,
+ * matmul has half the calls. Sorted by a change column, the rows follow its numbers; the change
+ * cells carry an arrow and are shaded green (less). Returns the number of rows.
+ */
+async function checkComparison(page: Page): Promise<number> {
+  const table = 3;
+  const headers = (await headerStates(page, table)).map((h) => h.slice(0, h.lastIndexOf(":")).replace(/[▲▼]$/, ""));
+  const column = (label: string) => headers.indexOf(label);
+  const rows = await tableRows(page, table);
+  const name = column("filename:lineno(function)");
+  const byName = new Map(rows.map((r) => [r[name].replace(/^<cell \d+>:\d+\((.*)\)$/, "$1"), r]));
+  const calls = column("ncalls change · Δ");
+  assert.equal(byName.get("matmul")?.[calls], "-3 ▼", rows.map((r) => r.join(" | ")).join("\n"));
+  assert.equal(byName.get("forward")?.[column("ncalls change · ratio")], "gone");
+  assert.equal(byName.get("relu")?.[calls], "-3 ▼");
+  const deltas = async () => (await tableRows(page, table)).map((r) => parseFloat(r[calls].replace(/ [▲▼]$/, "")));
+  await clickHeader(page, table, "ncalls change · Δ");
+  const descending = await deltas();
+  assert.deepEqual(descending, [...descending].sort((a, b) => b - a), "first click: the largest increase first");
+  await clickHeader(page, table, "ncalls change · Δ");
+  const ascending = await deltas();
+  assert.deepEqual(ascending, [...ascending].sort((a, b) => a - b), "second click: the largest decrease first");
+  assert.ok(ascending[0] <= -3 * 100 * 256, `relu's arrow function lost the most calls: ${ascending[0]}`);
+  const shading = await page.evaluate(
+    ([i, c]) => (document.querySelectorAll("table[data-tsprof-sortable]")[i] as HTMLTableElement).tBodies[0].rows[0].cells[c].getAttribute("style") ?? "",
+    [table, calls],
+  );
+  assert.match(shading, /background:rgba\(47,158,68,0\.62\)/, "the largest decrease is shaded full green");
+  return rows.length;
 }
