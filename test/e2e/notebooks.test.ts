@@ -72,6 +72,14 @@ test("01-forward-pass: every version equals the naive one, every step is faster,
   assert.match(hottest, /^ {2}1894400 hits /m, "the inner line runs 100·64·256 + 100·256·10 times");
   const prun = textOf(cellStarting(cells, "%prun").outputs![0].data!["text/plain"] as string);
   assert.match(prun, /^\s+40\s.*\(matmul\)$/m, "%prun counts matmul's 40 calls exactly");
+
+  const allocated = (start: string) => textOf(cellStarting(cells, start).outputs![0].data!["text/plain"] as string);
+  const naive = allocated("const allocNaive = %alloc");
+  assert.match(naive.split("\n").find((l) => /^ +\d+ /.test(l)) ?? "", /\(matmul\)$/, `%alloc puts matmul's row arrays first:\n${naive}`);
+  const perPass = /matmul allocated [\d.]+ MiB in 100 passes, ([\d.]+)× the/.exec(stdoutOf(cellStarting(cells, "const matmulRow")));
+  assert.ok(perPass && Math.abs(Number(perPass[1]) - 1) <= 0.15, "matmul's bytes are its rows' doubles");
+  const prealloc = /^preallocated: ([\d.]+) KiB sampled/m.exec(stdoutOf(cellStarting(cells, "const matmulRow")));
+  assert.ok(prealloc && Number(prealloc[1]) < 100, "the preallocated pass allocates next to nothing");
 });
 
 test("02-exercises: unanswered checks say so, every solution passes its check, solutions' code is hidden", async () => {
