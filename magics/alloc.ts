@@ -12,14 +12,14 @@ import { sampleHeap, type HeapSampled, type HeapSamplerOptions } from "./measure
 import { ALLOCATION_KEYS } from "./views/allocation-text";
 import { allocationViews } from "./views/allocation-views";
 import { toHeapProfile } from "./views/heapprofile-export";
-import { orderBy } from "./views/profile-order";
+import { orderBy, orderOptions } from "./views/profile-order";
 import { formatBytes } from "./views/pyformat";
 import type { AllocationProfileResult } from "./model/profile";
 
 /**
- * Half DevTools' default: at DevTools' own, two functions allocating 3:1 measured anywhere from
- * 2.8:1 to 3.4:1 here, too close to the ±15% the attribution is held to; the cost per sample
- * stayed below this shared machine's noise (npm run bench).
+ * Half DevTools' default: at DevTools' own, the 3:1 pair of the bench came out too near the edge
+ * of the tolerance the attribution is held to; the cost per sample stayed below this shared
+ * machine's noise (npm run bench).
  */
 export const DEFAULT_INTERVAL_BYTES = 16 * 1024;
 
@@ -60,8 +60,7 @@ Examples:
   const profile = %alloc -q -r forward(x, w1, w2)`,
   positional: "statement",
   options: {
-    sort: { short: "s", type: "string", multiple: true, metavar: "KEY", help: "sort by KEY: self (the default), total, samples, name, filename, line, stdname, nfl" },
-    limit: { short: "l", type: "string", multiple: true, metavar: "LIMIT", help: "show only some rows: an integer count, a fraction (0.25 = the first quarter) or a regular expression on filename:lineno(function); applied in order" },
+    ...orderOptions("self (the default), total, samples, name, filename, line, stdname, nfl"),
     interval: {
       short: "i",
       type: "integer",
