@@ -101,12 +101,13 @@ export interface JupyterHandle {
 
 /** Which Jupyter server this machine has: jupyter_server (Jupyter Server 2) or classic notebook 6. */
 function serverCommand(port: number, token: string, notebookDir: string): string[] {
-  const hasJupyterServer = spawnSync(PYTHON, ["-c", "import jupyter_server"], { stdio: "ignore" }).status === 0;
+  // Notebook 7 runs on Jupyter Server; Notebook 6 (Debian's) is a server of its own, and the
+  // Jupyter Server 1.x beside it serves no notebook pages.
+  const probe = "import sys, jupyter_server\ntry:\n  import notebook\n  sys.exit(int(notebook.__version__.split('.')[0]) < 7)\nexcept ImportError:\n  pass";
+  const serverBased = spawnSync(PYTHON, ["-c", probe], { stdio: "ignore" }).status === 0;
   const common = ["--allow-root", "--ip=127.0.0.1", `--port=${port}`, "--no-browser"];
-  if (hasJupyterServer) {
-    // Jupyter Server 2 reads the token from IdentityProvider, 1.x (Debian's) from ServerApp; each ignores the other's.
-    const tokens = [`--IdentityProvider.token=${token}`, `--ServerApp.token=${token}`];
-    return ["-Xfrozen_modules=off", "-m", "jupyter_server", ...common, ...tokens, "--ServerApp.port_retries=0", `--ServerApp.root_dir=${notebookDir}`];
+  if (serverBased) {
+    return ["-Xfrozen_modules=off", "-m", "jupyter_server", ...common, `--IdentityProvider.token=${token}`, "--ServerApp.port_retries=0", `--ServerApp.root_dir=${notebookDir}`];
   }
   return ["-Xfrozen_modules=off", "-m", "notebook", ...common, `--NotebookApp.token=${token}`, "--NotebookApp.port_retries=0", `--notebook-dir=${notebookDir}`];
 }
