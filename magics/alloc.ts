@@ -38,14 +38,16 @@ The sampler records about one allocation per -i bytes (default ${DEFAULT_INTERVA
 scales each up to the bytes it stands for; it keeps the samples of objects that were collected
 later, so its bytes are everything the statement allocated. Each sample costs a walk of the
 stack, so a smaller -i is more exact and slower: at the default the forward pass runs at its
-usual speed, code that does little but allocate up to about 1.5× slower (npm run bench). When
+usual speed, code that does little but allocate about 1.2–1.3× slower (npm run bench). When
 the sampler stops, V8 runs a full garbage collection, which adds a few tenths of a second
 after the statement (not to its time).
 
-Beside it, from the JS heap's own statistics (not sampled): what the statement allocated, what
-is still live at its end (the heap's growth) and what was allocated and collected (what garbage
-collections freed while it ran). With -g a full collection runs before and after, so "live"
-means reachable: use it to hunt leaks.
+Beside it, from the JS heap's own statistics (not sampled): what the statement allocated and,
+with -g, what is still live at its end (the heap's growth) against what was allocated and
+collected (what garbage collections freed while it ran). -g runs a full collection before and
+after, so "live" means reachable: use it to hunt leaks. Without it, collections during the
+statement may also free earlier cells' garbage, so only the allocated total and the heap's
+growth are shown.
 
 Typed arrays and Buffers keep their contents outside the JS heap: the sampler sees only their
 small JS handle (about a hundred bytes), not the contents; the summary's external and
