@@ -12,14 +12,14 @@ import { sampleHeap, type HeapSampled, type HeapSamplerOptions } from "./measure
 import { ALLOCATION_KEYS } from "./views/allocation-text";
 import { allocationViews } from "./views/allocation-views";
 import { toHeapProfile } from "./views/heapprofile-export";
-import { orderBy } from "./views/profile-order";
+import { orderBy, orderOptions } from "./views/profile-order";
 import { formatBytes } from "./views/pyformat";
 import type { AllocationProfileResult } from "./model/profile";
 
 /**
- * Half DevTools' default: at DevTools' own, two functions allocating 3:1 measured anywhere from
- * 2.8:1 to 3.4:1 here, too close to the ±15% the attribution is held to; the cost per sample
- * stayed below this shared machine's noise (npm run bench).
+ * Half DevTools' default: at DevTools' own, the 3:1 pair of the bench came out too near the edge
+ * of the tolerance the attribution is held to; the cost per sample stayed below this shared
+ * machine's noise (npm run bench).
  */
 export const DEFAULT_INTERVAL_BYTES = 16 * 1024;
 
@@ -38,14 +38,16 @@ The sampler records about one allocation per -i bytes (default ${DEFAULT_INTERVA
 scales each up to the bytes it stands for; it keeps the samples of objects that were collected
 later, so its bytes are everything the statement allocated. Each sample costs a walk of the
 stack, so a smaller -i is more exact and slower: at the default the forward pass runs at its
-usual speed, code that does little but allocate up to about 1.5× slower (npm run bench). When
+usual speed, code that does little but allocate about 1.2–1.3× slower (npm run bench). When
 the sampler stops, V8 runs a full garbage collection, which adds a few tenths of a second
 after the statement (not to its time).
 
-Beside it, from the JS heap's own statistics (not sampled): what the statement allocated, what
-is still live at its end (the heap's growth) and what was allocated and collected (what garbage
-collections freed while it ran). With -g a full collection runs before and after, so "live"
-means reachable: use it to hunt leaks.
+Beside it, from the JS heap's own statistics (not sampled): what the statement allocated and,
+with -g, what is still live at its end (the heap's growth) against what was allocated and
+collected (what garbage collections freed while it ran). -g runs a full collection before and
+after, so "live" means reachable: use it to hunt leaks. Without it, collections during the
+statement may also free earlier cells' garbage, so only the allocated total and the heap's
+growth are shown.
 
 Typed arrays and Buffers keep their contents outside the JS heap: the sampler sees only their
 small JS handle (about a hundred bytes), not the contents; the summary's external and
@@ -60,8 +62,7 @@ Examples:
   const profile = %alloc -q -r forward(x, w1, w2)`,
   positional: "statement",
   options: {
-    sort: { short: "s", type: "string", multiple: true, metavar: "KEY", help: "sort by KEY: self (the default), total, samples, name, filename, line, stdname, nfl" },
-    limit: { short: "l", type: "string", multiple: true, metavar: "LIMIT", help: "show only some rows: an integer count, a fraction (0.25 = the first quarter) or a regular expression on filename:lineno(function); applied in order" },
+    ...orderOptions("self (the default), total, samples, name, filename, line, stdname, nfl"),
     interval: {
       short: "i",
       type: "integer",

@@ -12,6 +12,7 @@ import { toCpuProfile } from "./views/cpuprofile-export";
 import { foldExternalFrames } from "./measure/fold";
 import { cpuProfileText, cpuProfileViews } from "./views";
 import { profileSummary } from "./views/cpu-profile-text";
+import { orderOptions } from "./views/profile-order";
 import type { CpuProfileResult } from "./model/profile";
 
 /** 100 µs: about 1.06× overhead on the forward pass here; 50 µs cost about 2.3×. */
@@ -37,8 +38,7 @@ Examples:
   %prun -q -D forward.cpuprofile forward(x, w1, w2)     (open the file in Chrome DevTools or speedscope)`,
   positional: "statement",
   options: {
-    sort: { short: "s", type: "string", multiple: true, metavar: "KEY", help: "sort by KEY: time (tottime, the default), cumulative (cumtime), calls (ncalls), pcalls, name, filename, line, stdname, nfl" },
-    limit: { short: "l", type: "string", multiple: true, metavar: "LIMIT", help: "show only some rows: an integer count, a fraction (0.25 = the first quarter) or a regular expression on filename:lineno(function); applied in order" },
+    ...orderOptions("time (tottime, the default), cumulative (cumtime), calls (ncalls), pcalls, name, filename, line, stdname, nfl"),
     quiet: { short: "q", type: "boolean", help: "show nothing (use with -r, -T or -D)" },
     returnResult: { short: "r", type: "boolean", help: "return the profile (a CpuProfileResult) as the cell's value" },
     textFile: { short: "T", type: "string", metavar: "FILE", help: "also write the text table to FILE" },

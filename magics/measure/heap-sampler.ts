@@ -9,6 +9,7 @@ import v8 from "node:v8";
 import type { HeapBalance } from "../model/profile";
 import type { V8Frame } from "../context";
 import { collectGarbage, readMemory } from "./memory-readings";
+import { timed, type Timed } from "./timed";
 
 /** A node of the inspector's SamplingHeapProfile (0-based line and column, as the protocol sends them). */
 export interface V8HeapNode {
@@ -25,14 +26,9 @@ export interface V8HeapProfile {
   samples: { size: number; nodeId: number; ordinal: number }[];
 }
 
-export interface HeapSampled<T> {
+export interface HeapSampled<T> extends Timed<T> {
   profile: V8HeapProfile;
   heap: HeapBalance;
-  /** Wall time of `execute`, seconds. */
-  wallTime: number;
-  value?: T;
-  error?: unknown;
-  threw: boolean;
 }
 
 export interface HeapSamplerOptions {
@@ -59,30 +55,18 @@ export async function sampleHeap<T>(execute: () => Promise<T>, options: HeapSamp
   const session = new inspector.Session();
   session.connect();
   const collections = new v8.GCProfiler();
-  let value: T | undefined;
-  let error: unknown;
-  let threw = false;
-  let wallTime = 0;
-  let profile: V8HeapProfile;
   let collecting = false;
   try {
     const before = readMemory(0);
     collections.start();
     collecting = true;
     await post(session, "HeapProfiler.startSampling", { samplingInterval: options.interval, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
-    const started = process.hrtime.bigint();
-    try {
-      value = await execute();
-    } catch (e) {
-      error = e;
-      threw = true;
-    }
-    wallTime = Number(process.hrtime.bigint() - started) / 1e9;
-    profile = (await post<{ profile: V8HeapProfile }>(session, "HeapProfiler.stopSampling")).profile;
+    const outcome = await timed(execute);
+    const { profile } = await post<{ profile: V8HeapProfile }>(session, "HeapProfiler.stopSampling");
     if (options.collectGarbage) await collectGarbage();
     collecting = false;
     const freed = collectionsFreed(collections.stop());
-    const after = readMemory(wallTime);
+    const after = readMemory(outcome.wallTime);
     const live = after.heapUsed - before.heapUsed;
     const heap: HeapBalance = {
       allocated: live + freed.bytes,
@@ -92,7 +76,7 @@ export async function sampleHeap<T>(execute: () => Promise<T>, options: HeapSamp
       external: after.external - before.external,
       arrayBuffers: after.arrayBuffers - before.arrayBuffers,
     };
-    return { profile, heap, wallTime, value, error, threw };
+    return { profile, heap, ...outcome };
   } finally {
     if (collecting) collections.stop();
     session.disconnect();

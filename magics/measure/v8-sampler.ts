@@ -4,14 +4,10 @@
  */
 import profiler from "v8-profiler-next";
 import type { V8CpuProfile } from "./cpu-profile";
+import { timed, type Timed } from "./timed";
 
-export interface Sampled<T> {
+export interface Sampled<T> extends Timed<T> {
   profile: V8CpuProfile;
-  /** Wall time of `execute`, seconds. */
-  wallTime: number;
-  value?: T;
-  error?: unknown;
-  threw: boolean;
 }
 
 // Format 1 is the flat `.cpuprofile` layout (nodes, samples, timeDeltas) DevTools reads.
@@ -40,19 +36,9 @@ export async function sampleCpu<T>(execute: () => Promise<T>, intervalMicros: nu
   const title = `tsprof-${++profileCount}`;
   profiler.setSamplingInterval(intervalMicros);
   profiler.startProfiling(title, true, EAGER_LOGGING);
-  const started = process.hrtime.bigint();
-  let value: T | undefined;
-  let error: unknown;
-  let threw = false;
-  try {
-    value = await execute();
-  } catch (e) {
-    error = e;
-    threw = true;
-  }
-  const wallTime = Number(process.hrtime.bigint() - started) / 1e9;
+  const outcome = await timed(execute);
   const raw = profiler.stopProfiling(title) as unknown as V8CpuProfile & { delete(): void };
   const profile: V8CpuProfile = { nodes: raw.nodes, samples: raw.samples, timeDeltas: raw.timeDeltas, startTime: raw.startTime, endTime: raw.endTime };
   raw.delete();
-  return { profile, wallTime, value, error, threw };
+  return { profile, ...outcome };
 }

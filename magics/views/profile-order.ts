@@ -13,6 +13,20 @@ export interface ProfileOrder {
   limits: string[];
 }
 
+/** The -s and -l options of a table ordered as pstats orders it; `keys` lists the sort keys for the help. */
+export function orderOptions(keys: string) {
+  return {
+    sort: { short: "s", type: "string", multiple: true, metavar: "KEY", help: `sort by KEY: ${keys}` },
+    limit: {
+      short: "l",
+      type: "string",
+      multiple: true,
+      metavar: "LIMIT",
+      help: "show only some rows: an integer count, a fraction (0.25 = the first quarter) or a regular expression on filename:lineno(function); applied in order",
+    },
+  } as const;
+}
+
 /** The rows to show, in order, and the lines pstats prints above the table about them. */
 export interface OrderedRows<R = FunctionStats> {
   rows: R[];

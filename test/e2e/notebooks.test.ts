@@ -80,6 +80,14 @@ test("01-forward-pass: every version equals the naive one, every step is faster,
   assert.match(step1, /^new: {2}for \(let k = 0; k < p; k\+\+\) sum \+= ai\[k\] \* b\[k\]\[j\]; {2}1921000 hits, /m);
   // One profiled pass each: which is faster is %timeit's to say (below), not this line's.
   assert.match(step1, /^matmul's lines: [\d.]+ ms naive, [\d.]+ ms hoisted \(ratio [\d.]+\)$/m);
+
+  const allocated = (start: string) => textOf(cellStarting(cells, start).outputs![0].data!["text/plain"] as string);
+  const naive = allocated("const allocNaive = %alloc");
+  assert.match(naive.split("\n").find((l) => /^ +\d+ /.test(l)) ?? "", /\(matmul\)$/, `%alloc puts matmul's row arrays first:\n${naive}`);
+  const perPass = /matmul allocated [\d.]+ MiB in 100 passes, ([\d.]+)× the/.exec(stdoutOf(cellStarting(cells, "const matmulRow")));
+  assert.ok(perPass && Math.abs(Number(perPass[1]) - 1) <= 0.15, "matmul's bytes are its rows' doubles");
+  const prealloc = /^preallocated: ([\d.]+) KiB sampled/m.exec(stdoutOf(cellStarting(cells, "const matmulRow")));
+  assert.ok(prealloc && Number(prealloc[1]) < 100, "the preallocated pass allocates next to nothing");
 });
 
 test("02-exercises: unanswered checks say so, every solution passes its check, solutions' code is hidden", async () => {

@@ -8,24 +8,15 @@ import assert from "node:assert/strict";
 import { buildAllocationProfile } from "../../magics/measure/allocation-profile";
 import type { V8HeapNode, V8HeapProfile } from "../../magics/measure/heap-sampler";
 import type { ResolvedFrame, V8Frame } from "../../magics/context";
-import type { AllocationProfileResult, FunctionRef } from "../../magics/model/profile";
+import type { AllocationProfileResult } from "../../magics/model/profile";
 import { allocationText } from "../../magics/views/allocation-text";
 import { allocationHtml, allocationViews } from "../../magics/views/allocation-views";
 import { toHeapProfile } from "../../magics/views/heapprofile-export";
 import { resultViews } from "../../magics/views/display";
 import { formatBytes } from "../../magics/views/pyformat";
-import { XSS } from "./fixtures/profiles";
+import { cellRef, KERNEL_FRAMES, XSS } from "./fixtures/profiles";
 
-const cellRef = (name: string, line: number, file = "<cell 1>"): FunctionRef => ({ name, file, line, category: "cell" });
-const FRAMES: Record<string, ResolvedFrame | null> = {
-  "(root)": { ref: { name: "(root)", file: "", line: 0, category: "runtime" }, counter: null },
-  runCell: null, // the kernel's own code
-  "": { ref: cellRef("<module>", 1, "<cell 2>"), counter: { unit: 1, index: 0 } },
-  forward: { ref: cellRef("forward", 10), counter: { unit: 0, index: 1 } },
-  matmul: { ref: cellRef("matmul", 2), counter: { unit: 0, index: 0 } },
-  fib: { ref: cellRef("fib", 14), counter: { unit: 0, index: 2 } },
-  xss: { ref: cellRef(XSS, 20), counter: { unit: 0, index: 3 } },
-};
+const FRAMES: Record<string, ResolvedFrame | null> = { ...KERNEL_FRAMES, xss: { ref: cellRef(XSS, 20), counter: { unit: 0, index: 3 } } };
 
 const node = (id: number, functionName: string, selfSize: number, children: V8HeapNode[] = []): V8HeapNode => ({
   callFrame: { functionName, url: "", lineNumber: 0, columnNumber: 0 },

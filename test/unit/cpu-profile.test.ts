@@ -2,8 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { buildCpuProfile, type V8CpuProfile } from "../../magics/measure/cpu-profile";
 import type { CountedCalls, ResolvedFrame, V8Frame } from "../../magics/context";
-import type { CallTreeNode, FunctionRef } from "../../magics/model/profile";
+import type { CallTreeNode } from "../../magics/model/profile";
 import { cpuProfileText } from "../../magics/views";
+import { cellRef, KERNEL_FRAMES } from "./fixtures/profiles";
 
 /**
  * A V8 profile of `%prun forward(x); fib(3)` as the kernel sees it: the kernel's frames at the
@@ -11,15 +12,9 @@ import { cpuProfileText } from "../../magics/views";
  * so two profile nodes), a Node internal, fib recursing three deep, two anonymous callbacks
  * written on one line, the garbage collector and (program).
  */
-const cellRef = (name: string, line: number, file = "<cell 1>"): FunctionRef => ({ name, file, line, category: "cell" });
 const FRAMES: Record<string, ResolvedFrame | null> = {
-  "(root)": { ref: { name: "(root)", file: "", line: 0, category: "runtime" }, counter: null },
-  runCell: null, // the kernel's own code
-  "": { ref: cellRef("<module>", 1, "<cell 2>"), counter: { unit: 1, index: 0 } },
-  forward: { ref: cellRef("forward", 10), counter: { unit: 0, index: 1 } },
-  matmul: { ref: cellRef("matmul", 2), counter: { unit: 0, index: 0 } },
+  ...KERNEL_FRAMES,
   readFileSync: { ref: { name: "readFileSync", file: "node:fs", line: 440, category: "node" }, counter: null },
-  fib: { ref: cellRef("fib", 14), counter: { unit: 0, index: 2 } },
   anonA: { ref: cellRef("<anonymous>@<cell 1>:18", 18), counter: { unit: 0, index: 3 } },
   anonB: { ref: cellRef("<anonymous>@<cell 1>:18", 18), counter: { unit: 0, index: 4 } },
   "(garbage collector)": { ref: { name: "(garbage collector)", file: "", line: 0, category: "runtime" }, counter: null },
