@@ -167,7 +167,8 @@ async function startJupyterOnce(options: JupyterOptions): Promise<JupyterHandle>
   const port = await freePort();
   const token = randomBytes(24).toString("hex");
   // Runtime and config dirs of its own: no user config, no clash with other servers' files.
-  const env = { ...spec.env, JUPYTER_RUNTIME_DIR: path.join(scratch, "runtime"), JUPYTER_CONFIG_DIR: path.join(scratch, "config") };
+  // JUPYTER_TOKEN as well as the flag: Jupyter Server 1.x ignores --IdentityProvider.token (a 2.x option).
+  const env = { ...spec.env, JUPYTER_TOKEN: token, JUPYTER_RUNTIME_DIR: path.join(scratch, "runtime"), JUPYTER_CONFIG_DIR: path.join(scratch, "config") };
   const child = spawn(PYTHON, serverCommand(port, token, notebookDir), { env, cwd: notebookDir, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout!.on("data", (d) => (output += d));
