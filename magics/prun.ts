@@ -37,7 +37,7 @@ Examples:
   %prun -q -D forward.cpuprofile forward(x, w1, w2)     (open the file in Chrome DevTools or speedscope)`,
   positional: "statement",
   options: {
-    sort: { short: "s", type: "string", multiple: true, metavar: "KEY", help: "sort by KEY: time (tottime, the default), cumulative (cumtime), calls (ncalls), pcalls, name, filename, line, stdname, nfl" },
+    sort: { short: "s", type: "string", multiple: true, metavar: "KEY", help: "sort by KEY: time (tottime, the default), cumulative (cumtime), calls (ncalls), name, filename, line, stdname, nfl" },
     limit: { short: "l", type: "string", multiple: true, metavar: "LIMIT", help: "show only some rows: an integer count, a fraction (0.25 = the first quarter) or a regular expression on filename:lineno(function); applied in order" },
     quiet: { short: "q", type: "boolean", help: "show nothing (use with -r, -T or -D)" },
     returnResult: { short: "r", type: "boolean", help: "return the profile (a CpuProfileResult) as the cell's value" },

@@ -75,11 +75,11 @@ export function buildCpuProfile(input: BuildInput): CpuProfileResult {
   const callsByCounter = new Map(input.calls.map((c) => [identity(c), c.calls]));
   const rows: FunctionStats[] = [...totals.values()].map(({ frame, self, cum }) => {
     const ncalls = frame.counter ? (callsByCounter.get(identity(frame)) ?? 0) : null;
-    return { fn: frame.ref, ncalls, primitiveCalls: ncalls, tottime: self, cumtime: cum };
+    return { fn: frame.ref, ncalls, tottime: self, cumtime: cum };
   });
   const totalCalls = rows.reduce((n, r) => n + (r.ncalls ?? 0), 0);
   return {
-    table: { totalTime: input.wallTime, totalCalls, primitiveCalls: totalCalls, rows },
+    table: { totalTime: input.wallTime, totalCalls, rows },
     tree: tree.node,
     sampleInterval: input.sampleInterval,
     statement: input.statement,

@@ -27,7 +27,6 @@ type SortSpec = { fields: [Field, 1 | -1][]; description: string };
 
 /** Unknown call counts sort as -1: below every counted function when the order is descending. */
 const calls: Field = (r) => r.ncalls ?? -1;
-const pcalls: Field = (r) => r.primitiveCalls ?? r.ncalls ?? -1;
 const tottime: Field = (r) => r.tottime;
 const cumtime: Field = (r) => r.cumtime;
 const file: Field = (r) => r.fn.file;
@@ -46,7 +45,6 @@ const SORT_KEYS: [string, SortSpec][] = [
   ["module", { fields: [[file, 1]], description: "file name" }],
   ["name", { fields: [[name, 1]], description: "function name" }],
   ["nfl", { fields: [[name, 1], [file, 1], [line, 1]], description: "name/file/line" }],
-  ["pcalls", { fields: [[pcalls, -1]], description: "primitive call count" }],
   ["stdname", { fields: [[stdname, 1]], description: "standard name" }],
   ["time", { fields: [[tottime, -1]], description: "internal time" }],
   ["tottime", { fields: [[tottime, -1]], description: "internal time" }],
