@@ -12,6 +12,7 @@ import { errorContent } from "./errors";
 import { mimeBundleOf } from "./format";
 import { History } from "./history";
 import { isComplete } from "./completeness";
+import { AbortQueue } from "./abort-queue";
 import { bindCellOutput } from "./public";
 import type { CellOutput, CellRunner } from "./cell-runner";
 import type { Executor } from "./executor";
@@ -24,10 +25,7 @@ export class KernelServer {
   private executionCount = 0;
   private readonly queue: Message[] = [];
   private working = false;
-  /** Requests received up to this sequence number are aborted (they were queued behind an error). */
-  private received = 0;
-  private readonly sequence = new WeakMap<Message, number>();
-  private abortThrough = 0;
+  private readonly aborts = new AbortQueue();
   private readonly history = new History();
   /** Where console output goes: the last cell that ran, like IPython's output after a cell ends. */
   private currentParent: Message | null = null;
@@ -51,7 +49,7 @@ export class KernelServer {
   }
 
   private enqueue(message: Message): void {
-    this.sequence.set(message, ++this.received);
+    this.aborts.receive(message);
     this.queue.push(message);
     void this.drain();
   }
@@ -126,7 +124,7 @@ export class KernelServer {
 
   private async execute(message: Message) {
     const { code, silent, store_history = true, stop_on_error = true } = message.content;
-    if ((this.sequence.get(message) ?? 0) <= this.abortThrough) return { status: "aborted", execution_count: this.executionCount };
+    if (this.aborts.isAborted(message)) return { status: "aborted", execution_count: this.executionCount };
     const counts = !silent && store_history;
     if (counts) this.executionCount++;
     const count = this.executionCount;
@@ -146,16 +144,9 @@ export class KernelServer {
     } catch (e) {
       const error = errorContent(e, this.executor);
       await this.connection.send("iopub", "error", error, message);
-      if (stop_on_error) await this.abortQueued();
+      if (stop_on_error) await this.aborts.failing(message);
       return { status: "error", execution_count: count, ...error, payload };
     }
-  }
-
-  /** Marks every request that arrived before this error reply as aborted (Run All stops here). */
-  private async abortQueued(): Promise<void> {
-    // Let the receive loop take in what ZeroMQ already holds, so "already sent" means received.
-    for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
-    this.abortThrough = this.received;
   }
 
   private output(message: Message, count: number, silent: boolean, payload: unknown[]): CellOutput {
