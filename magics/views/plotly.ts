@@ -51,6 +51,15 @@ export function chartBundle(figure: Figure, description: string): MimeBundle {
   return bundle;
 }
 
+/**
+ * Forgets that the library was embedded: the next chart read carries it again, as the first chart
+ * of a new kernel process does. For tests, whose outcome must not depend on which test read a
+ * chart first.
+ */
+export function forgetEmbeddedLibrary(): void {
+  libraryEmbedded = false;
+}
+
 /** The library as a script that defines window.Plotly and announces it; empty if this process already embedded it. */
 function libraryScript(): string {
   return libraryEmbedded ? "" : libraryElement();
