@@ -44,8 +44,12 @@ function relu(m: number[][]): number[][] {
 function forward(x: number[][], w1: number[][], w2: number[][]): number[][] {
   return matmul(relu(matmul(x, w1)), w2);
 }
-const x = matrix(100, 64, 1), w1 = matrix(64, 256, 2), w2 = matrix(256, 10, 3);`,
-  "%prun -s cumulative for (let r = 0; r < 3; r++) forward(x, w1, w2);",
+const x = matrix(100, 64, 1), w1 = matrix(64, 256, 2), w2 = matrix(256, 10, 3);
+import * as fs from "fs";
+fs.writeFileSync("${XSS}.ts", "export function work(n: number): number {\\n  let s = 0;\\n  for (let i = 0; i < n; i++) s += Math.sqrt(i);\\n  return s;\\n}\\n");`,
+  `import { work } from "./${XSS}";
+const hostile = { ["${XSS}"](n: number): number { let s = 0; for (let i = 0; i < n; i++) s += Math.sin(i); return s; } };`,
+  `%prun -s cumulative -D "${XSS}.cpuprofile" for (let r = 0; r < 3; r++) { forward(x, w1, w2); hostile["${XSS}"](300000); work(300000); }`,
   "%lprun -f matmul forward(x, w1, w2)",
   `import * as tsprof from "tsprof";
 tsprof.display.table([{ name: "${XSS}", ms: 3 }, { name: "b", ms: 12 }, { name: "c", ms: 7 }], { heat: "ms" });`,
@@ -78,22 +82,30 @@ after(async () => {
   await browser?.close();
 });
 
-/** A page whose only reachable origin is `allowed` (file: or the local server); alert/confirm dialogs are recorded. */
-async function openPage(allowed: (url: string) => boolean): Promise<{ page: Page; dialogs: string[]; blocked: string[] }> {
+/**
+ * A page whose only reachable origin is `allowed` (file: or the local server); alert/confirm
+ * dialogs are recorded, and so is every request or WebSocket to anywhere else (`offsite`), even
+ * one the route would have blocked.
+ */
+async function openPage(allowed: (url: string) => boolean): Promise<{ page: Page; dialogs: string[]; offsite: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
   const dialogs: string[] = [];
-  const blocked: string[] = [];
+  const offsite: string[] = [];
+  page.on("request", (request) => {
+    if (!allowed(request.url())) offsite.push(request.url());
+  });
+  page.on("websocket", (socket) => {
+    if (!allowed(socket.url())) offsite.push(socket.url());
+  });
   page.on("dialog", (dialog) => {
     dialogs.push(`${dialog.type()}: ${dialog.message()}`);
     void dialog.dismiss();
   });
   await page.route("**/*", (route) => {
     const url = route.request().url();
-    if (allowed(url)) return route.continue();
-    blocked.push(url);
-    return route.abort();
+    return allowed(url) ? route.continue() : route.abort();
   });
-  return { page, dialogs, blocked };
+  return { page, dialogs, offsite };
 }
 
 /** The rows of the n-th sortable table on the page, as the text of their cells. */
@@ -113,7 +125,7 @@ async function clickHeader(page: Page, table: number, label: string): Promise<vo
 }
 
 /** Waits until every chart on the page drew with plotly; returns, per chart, its bar count and icicle labels. */
-async function drawnCharts(page: Page): Promise<{ bars: number; icicle: string[] }[]> {
+async function drawnCharts(page: Page): Promise<{ bars: number; icicle: string[]; ticks: string[] }[]> {
   await page.waitForFunction(
     () => {
       const charts = Array.from(document.querySelectorAll(".tsprof-chart"));
@@ -126,8 +138,19 @@ async function drawnCharts(page: Page): Promise<{ bars: number; icicle: string[]
     Array.from(document.querySelectorAll(".tsprof-chart"), (c) => ({
       bars: c.querySelectorAll(".barlayer .point").length,
       icicle: Array.from(c.querySelectorAll(".iciclelayer text, g.slice text"), (t) => t.textContent ?? ""),
+      ticks: Array.from(c.querySelectorAll(".ytick text"), (t) => t.textContent ?? ""),
     })),
   );
+}
+
+/** Hovers the icicle's box whose label matches and returns the first line of its hover text. */
+async function icicleHover(page: Page, label: RegExp): Promise<string> {
+  const icicle = page.locator(".tsprof-chart").first();
+  await icicle.locator("g.slice text", { hasText: label }).first().hover({ force: true });
+  const hover = icicle.locator(".hoverlayer .hovertext text").first();
+  await hover.waitFor({ timeout: 10_000 });
+  const lines = await hover.evaluate((t) => Array.from(t.querySelectorAll("tspan.line"), (l) => l.textContent ?? ""));
+  return lines[0] ?? (await hover.textContent()) ?? "";
 }
 
 /** The checks both pages share; `label` names the screenshots. */
@@ -148,6 +171,8 @@ async function checkRichOutput(page: Page, dialogs: string[], label: string): Pr
   assert.equal(calls.get("forward"), "3", prun.map((r) => r.join(" ")).join("\n"));
   assert.equal(calls.get("matmul"), "6");
   assert.equal(calls.get("relu"), "3");
+  assert.equal(calls.get(`hostile.${XSS}`), "3", `the method whose computed name is the payload: named as text\n${prun.map((r) => r.join(" ")).join("\n")}`);
+  assert.equal(prun.find((r) => r[5] === `${XSS}.ts:1(work)`)?.[0], "3", "the module whose file name is the payload: named as text");
   const cumtimes = prun.map((r) => Number(r[3]));
   assert.deepEqual(cumtimes, [...cumtimes].sort((a, b) => b - a));
   await clickHeader(page, 0, "ncalls");
@@ -170,6 +195,12 @@ async function checkRichOutput(page: Page, dialogs: string[], label: string): Pr
   assert.equal(perLine.bars, linesThatRan, "one bar per line of matmul that ran");
   assert.ok(linesThatRan >= 6, `${linesThatRan} lines of matmul ran`);
   assert.equal(custom.bars, 3);
+  assert.ok(icicle.icicle.includes(`hostile.${XSS}`), `the icicle labels the method with the payload's name as text: ${icicle.icicle.join(", ")}`);
+  assert.equal(await icicleHover(page, /^work$/), `${XSS}.ts:1(work)`, "the icicle's hover names the payload file as text");
+  for (const label of [`(hostile.${XSS})`, `${XSS}.ts:1(work)`]) {
+    assert.ok(top.ticks.some((t) => t.includes(label)), `the top-functions chart shows ${label} as text: ${top.ticks.join(", ")}`);
+  }
+  assert.ok((await page.textContent("body"))!.includes(`Profile saved as a .cpuprofile to '${XSS}.cpuprofile'`), "%prun -D's note names the file as text");
 
   assert.equal(await page.locator('img[src="x"]').count(), 0, "no <img> element was made from user text");
   assert.deepEqual(dialogs, []);
@@ -187,13 +218,17 @@ test("nbconvert --to html --execute: the exported page sorts its tables and draw
   const html = fs.readFileSync(path.join(dir, "rich-output.html"), "utf8");
   assert.equal(html.split('window.dispatchEvent(new Event("tsprof-plotly"))').length - 1, 1, "plotly.js is embedded once");
 
-  const { page, dialogs, blocked } = await openPage((url) => url.startsWith("file:"));
+  const { page, dialogs, offsite } = await openPage((url) => url.startsWith("file:"));
   await page.goto(`file://${path.join(dir, "rich-output.html")}`);
   await checkRichOutput(page, dialogs, "nbconvert");
   // The README's picture: %prun's sortable table (sorted by ncalls above) and its charts.
   const prunCell = page.locator(".jp-Cell", { has: page.locator("table[data-tsprof-sortable]") }).first();
   await prunCell.screenshot({ path: path.join(ARTIFACTS, "screenshot-prun.png") });
-  assert.ok(blocked.every((url) => !url.startsWith("file:")), "only the network was blocked");
+  assert.deepEqual(offsite, [], "the exported page attempted no request beyond its file");
+  const exported = JSON.parse(fs.readFileSync(path.join(dir, `${XSS}.cpuprofile`), "utf8")) as { nodes: { callFrame: { functionName: string; url: string } }[] };
+  const frames = exported.nodes.map((n) => n.callFrame);
+  assert.ok(frames.some((f) => f.functionName === `hostile.${XSS}`), "the .cpuprofile keeps the payload name verbatim (DevTools and speedscope show it as text)");
+  assert.ok(frames.some((f) => f.url === `${XSS}.ts` && f.functionName === "work"), "and the payload file name");
   await page.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -204,7 +239,8 @@ test("classic Notebook on 127.0.0.1: live outputs sort and draw, and still do af
     jupyter = await startJupyter();
     writeNotebook(jupyter.notebookDir);
     const origin = new URL(jupyter.baseUrl).origin;
-    const { page, dialogs } = await openPage((url) => url.startsWith(origin));
+    const socketOrigin = origin.replace(/^http/, "ws");
+    const { page, dialogs, offsite } = await openPage((url) => url.startsWith(origin) || url.startsWith(socketOrigin));
     await page.goto(`${jupyter.baseUrl}notebooks/rich-output.ipynb?token=${jupyter.token}`);
     await page.waitForFunction(() => (window as any).Jupyter?.notebook?.kernel?.is_connected?.(), undefined, { timeout: 60_000 });
     await runAllCells(page);
@@ -215,6 +251,7 @@ test("classic Notebook on 127.0.0.1: live outputs sort and draw, and still do af
     await page.reload();
     await page.waitForFunction(() => (window as any).Jupyter?.notebook?._fully_loaded, undefined, { timeout: 60_000 });
     await checkRichOutput(page, dialogs, "notebook-reloaded");
+    assert.deepEqual(offsite, [], "the live page attempted no request beyond the local server");
     await page.close();
   } finally {
     await jupyter?.stop();

@@ -99,9 +99,14 @@ export interface JupyterHandle {
   stop(): Promise<void>;
 }
 
-/** Which Jupyter server this machine has: jupyter_server (Jupyter Server 2) or classic notebook 6. */
+/**
+ * Which Jupyter server this machine has: jupyter_server 2, or classic notebook 6. A jupyter_server
+ * 1.x (installed beside notebook 6 as its dependency) is not taken: it knows no
+ * --IdentityProvider.token and serves no classic Notebook pages.
+ */
 function serverCommand(port: number, token: string, notebookDir: string): string[] {
-  const hasJupyterServer = spawnSync(PYTHON, ["-c", "import jupyter_server"], { stdio: "ignore" }).status === 0;
+  const version2 = "import sys, jupyter_server; sys.exit(int(jupyter_server.__version__.split('.')[0]) < 2)";
+  const hasJupyterServer = spawnSync(PYTHON, ["-c", version2], { stdio: "ignore" }).status === 0;
   const common = ["--allow-root", "--ip=127.0.0.1", `--port=${port}`, "--no-browser"];
   if (hasJupyterServer) {
     return ["-Xfrozen_modules=off", "-m", "jupyter_server", ...common, `--IdentityProvider.token=${token}`, "--ServerApp.port_retries=0", `--ServerApp.root_dir=${notebookDir}`];
@@ -167,8 +172,7 @@ async function startJupyterOnce(options: JupyterOptions): Promise<JupyterHandle>
   const port = await freePort();
   const token = randomBytes(24).toString("hex");
   // Runtime and config dirs of its own: no user config, no clash with other servers' files.
-  // JUPYTER_TOKEN as well as the flag: Jupyter Server 1.x ignores --IdentityProvider.token (a 2.x option).
-  const env = { ...spec.env, JUPYTER_TOKEN: token, JUPYTER_RUNTIME_DIR: path.join(scratch, "runtime"), JUPYTER_CONFIG_DIR: path.join(scratch, "config") };
+  const env = { ...spec.env, JUPYTER_RUNTIME_DIR: path.join(scratch, "runtime"), JUPYTER_CONFIG_DIR: path.join(scratch, "config") };
   const child = spawn(PYTHON, serverCommand(port, token, notebookDir), { env, cwd: notebookDir, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout!.on("data", (d) => (output += d));
