@@ -6,7 +6,7 @@
  * arrived are answered "aborted" (so Run All stops there), and a request sent after the error
  * reply runs normally.
  */
-import { quickInfo, tslabJupyter, typescriptVersion } from "./tslab-bridge";
+import { quickInfo, routeDisplayData, typescriptVersion } from "./tslab-bridge";
 import { Connection, PROTOCOL_VERSION, type Message } from "./protocol";
 import { errorContent } from "./errors";
 import { mimeBundleOf } from "./format";
@@ -133,9 +133,9 @@ export class KernelServer {
     if (!silent) await this.connection.send("iopub", "execute_input", { code, execution_count: count }, message);
     const payload: unknown[] = [];
     this.currentParent = message;
-    tslabJupyter.lastWriteDisplayData = (data: any, update: boolean) => {
+    routeDisplayData((data, update) => {
       void this.connection.send("iopub", update ? "update_display_data" : "display_data", data, message);
-    };
+    });
     try {
       const output = this.output(message, count, silent, payload);
       bindCellOutput(output);

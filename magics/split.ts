@@ -8,7 +8,7 @@
  * the top level (outside every bracket, string, template, comment and regex literal) can be a
  * magic. A `%` that starts a line inside a template literal or a block comment stays code.
  */
-import { typescript as ts } from "../kernel/tslab-bridge";
+import { typescript as ts, type Scanner, type SyntaxKind as Kind } from "../kernel/tslab-bridge";
 import type { MagicForm } from "./registry";
 
 export interface CodePart {
@@ -85,7 +85,6 @@ function magicPart(form: MagicForm, m: RegExpExecArray, body: string, line: numb
 }
 
 const K = ts.SyntaxKind;
-type Kind = import("@tslab/typescript-for-tslab").SyntaxKind;
 
 /** Tokens after which a line break may end the statement (so the next line may begin one). */
 function endsStatement(kind: Kind | null): boolean {
@@ -144,7 +143,7 @@ function findLineMagics(source: string, lines: string[]): Map<number, MagicPart>
 }
 
 /** Follows brackets, templates and regex literals; returns the token's kind after any rescan. */
-function track(scanner: import("@tslab/typescript-for-tslab").Scanner, kind: Kind, previous: Kind | null, open: ("bracket" | "substitution")[]): Kind {
+function track(scanner: Scanner, kind: Kind, previous: Kind | null, open: ("bracket" | "substitution")[]): Kind {
   if (kind === K.OpenBraceToken || kind === K.OpenParenToken || kind === K.OpenBracketToken) open.push("bracket");
   else if (kind === K.TemplateHead) open.push("substitution");
   else if (kind === K.CloseParenToken || kind === K.CloseBracketToken) open.pop();
