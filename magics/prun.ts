@@ -14,7 +14,7 @@ import { cpuProfileText, cpuProfileViews } from "./views";
 import { profileSummary } from "./views/cpu-profile-text";
 import type { CpuProfileResult } from "./model/profile";
 
-/** 100 µs: about 1.06× overhead on the forward pass here; 50 µs cost about 2.3×. */
+/** The interval whose overhead on the forward pass meets the %prun target (README, Benchmarks); half of it cost far more. */
 const DEFAULT_INTERVAL_MICROS = 100;
 
 export const prun = defineMagic({
