@@ -92,23 +92,16 @@ function endsStatement(kind: Kind | null): boolean {
   return kind === K.SemicolonToken || kind === K.CloseBraceToken || endsExpression(kind) || (kind >= K.FirstKeyword && kind <= K.LastKeyword);
 }
 
+/** Tokens that end an expression, besides literals. */
+const EXPRESSION_ENDS = new Set<Kind>([
+  K.Identifier, K.PrivateIdentifier, K.CloseParenToken, K.CloseBracketToken, K.CloseBraceToken,
+  K.ThisKeyword, K.SuperKeyword, K.NullKeyword, K.TrueKeyword, K.FalseKeyword, K.PlusPlusToken, K.MinusMinusToken,
+]);
+
 /** Tokens after which `/` divides; after anything else it opens a regex literal. */
 function endsExpression(kind: Kind): boolean {
-  return (
-    kind === K.Identifier ||
-    kind === K.PrivateIdentifier ||
-    kind === K.CloseParenToken ||
-    kind === K.CloseBracketToken ||
-    kind === K.CloseBraceToken ||
-    kind === K.ThisKeyword ||
-    kind === K.SuperKeyword ||
-    kind === K.NullKeyword ||
-    kind === K.TrueKeyword ||
-    kind === K.FalseKeyword ||
-    kind === K.PlusPlusToken ||
-    kind === K.MinusMinusToken ||
-    (kind >= K.FirstLiteralToken && kind <= K.LastTemplateToken && kind !== K.TemplateHead && kind !== K.TemplateMiddle)
-  );
+  const literal = kind >= K.FirstLiteralToken && kind <= K.LastTemplateToken && kind !== K.TemplateHead && kind !== K.TemplateMiddle;
+  return literal || EXPRESSION_ENDS.has(kind);
 }
 
 /** The first token of a line that may start a magic: `%` itself, or an assigned magic's target. */

@@ -7,16 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-
-const ROOT = path.resolve(__dirname, "../../..");
-
-function sources(dir: string): string[] {
-  return fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
-    const rel = path.join(dir, entry.name);
-    if (entry.isDirectory()) return sources(rel);
-    return entry.name.endsWith(".ts") ? [rel] : [];
-  });
-}
+import { ROOT, sources } from "./fixtures/sources";
 
 const UNIT = String.raw`(?:×|%|ms|µs|us|ns|s|MiB|KiB|MB|kB)(?![A-Za-z])`;
 const MEASURED = [

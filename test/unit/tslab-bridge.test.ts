@@ -3,18 +3,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
+import { ROOT, sources } from "./fixtures/sources";
 import { isTslabCode } from "../../kernel/tslab-bridge";
 
-const ROOT = path.resolve(__dirname, "../../..");
 const BRIDGE = path.join("kernel", "tslab-bridge.ts");
-
-function sources(dir: string): string[] {
-  return fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
-    const rel = path.join(dir, entry.name);
-    if (entry.isDirectory()) return sources(rel);
-    return entry.name.endsWith(".ts") ? [rel] : [];
-  });
-}
 
 /** A module specifier or path into tslab or its TypeScript, or tslab's display hook. */
 const REACHES_INTO_TSLAB = /["'`](?:@tslab\/|tslab\/)|node_modules["'`]?[,/\\ ]+["'`]?@?tslab|lastWriteDisplayData/;
