@@ -100,6 +100,7 @@ describe("errors", () => {
     const define = await session.kernel.execute("async function later(n: number) {\n  await null;\n  throw new TypeError(`async fail ${n}`);\n}");
     const call = await session.kernel.execute("const n = 7;\nawait later(n);");
     assert.equal(call.status, "error");
+    assert.equal(call.error?.ename, "TypeError");
     assert.equal(call.error?.evalue, "async fail 7");
     assert.deepEqual(plain(call.error!.traceback.join("\n")).split("\n"), [
       "TypeError: async fail 7",
@@ -138,6 +139,7 @@ describe("errors", () => {
     const [a, b, c] = await Promise.all([first, failing, third]);
     assert.equal(a.status, "ok");
     assert.equal(b.status, "error");
+    assert.deepEqual([b.error?.ename, b.error?.evalue], ["Error", "stop here"]);
     assert.equal(c.status, "aborted");
     assert.deepEqual(c.outputs, []);
     const after = await session.kernel.execute("'after'");
@@ -163,6 +165,7 @@ describe("errors", () => {
     const next = session.kernel.execute("'runs'");
     const [b, c] = await Promise.all([failing, next]);
     assert.equal(b.status, "error");
+    assert.deepEqual([b.error?.ename, b.error?.evalue], ["Error", "not fatal"]);
     assert.equal(c.status, "ok");
     assert.deepEqual(c.result, { "text/plain": "'runs'" });
   });
