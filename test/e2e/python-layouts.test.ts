@@ -17,9 +17,9 @@ const PYTHON_PROGRAM = `
 import cProfile, io, pstats, sys
 from line_profiler import LineProfiler
 
-def tenLoop():
+def sumLoop():
     s = 0
-    for i in range(10):
+    for i in range(200000):
         s += i
     return s
 
@@ -34,8 +34,8 @@ def callF(times):
 
 which = sys.argv[1]
 if which == "lprun":
-    profiler = LineProfiler(tenLoop)
-    profiler.runcall(tenLoop)
+    profiler = LineProfiler(sumLoop)
+    profiler.runcall(sumLoop)
     profiler.print_stats()
 else:
     profiler = cProfile.Profile()
@@ -45,9 +45,13 @@ else:
     pstats.Stats(profiler).sort_stats("time").print_stats()
 `;
 
-const TYPESCRIPT_PROGRAM = `function tenLoop(): number {
+/**
+ * sumLoop runs long enough for %lprun's sampler to time it: a function it never caught would
+ * have a total time of 0 and, as in line_profiler, a blank % Time column.
+ */
+const TYPESCRIPT_PROGRAM = `function sumLoop(): number {
   let s = 0;
-  for (let i = 0; i < 10; i++) {
+  for (let i = 0; i < 200000; i++) {
     s += i;
   }
   return s;
@@ -123,7 +127,7 @@ test("%prun against cProfile/pstats: summary, 'Ordered by', header and column en
 });
 
 test("%lprun against line_profiler: title lines, header, rule, column ends and where the source starts", async () => {
-  const ours = await tsprof("%lprun -f tenLoop tenLoop()");
+  const ours = await tsprof("%lprun -f sumLoop sumLoop()");
   const theirs = python("lprun");
   const header = theirs.find((l) => l.startsWith("Line #"))!;
   const rule = theirs[theirs.indexOf(header) + 1];
