@@ -1,7 +1,7 @@
 /**
  * Builds the browser assets the views embed (run by `npm run build` after tsc): a plotly.js
  * bundle with only the trace types tsprof draws — bar, histogram, icicle, and scatter, which
- * plotly's core always carries — so charts draw offline without the 4.8 MB full library.
+ * plotly's core always carries — so charts draw offline without the several times larger full library.
  */
 import fs from "node:fs";
 import path from "node:path";

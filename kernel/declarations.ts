@@ -7,9 +7,8 @@
  * its old value while its old declaration lived on. Here the cell's declarations are kept for the
  * names it did bind and dropped for those it did not, as Python would leave a NameError.
  */
-import { typescript as ts } from "./tslab-bridge";
+import { typescript as ts, type Statement } from "./tslab-bridge";
 
-type Statement = import("@tslab/typescript-for-tslab").Statement;
 
 /**
  * `declOutput` (tslab's declarations after the cell: the cell's own, then the earlier ones it did

@@ -2,7 +2,7 @@
  * Errors as Jupyter shows them: `ename`, `evalue` and a traceback whose frames name the cell's
  * TypeScript lines (not the compiled JavaScript) and quote the line.
  */
-import type { Diagnostic } from "tslab/dist/converter";
+import { isTslabCode, type Diagnostic } from "./tslab-bridge";
 import type { Unit } from "./units";
 
 export interface ErrorContent {
@@ -100,5 +100,5 @@ function userFrames(stack: string, units: UnitLookup): string[] {
 }
 
 function isKernelFrame(url: string): boolean {
-  return url.startsWith("node:") || url.startsWith("tsprof:") || url.includes("/dist/kernel/") || url.includes("/dist/magics/") || url.includes("/node_modules/tslab/");
+  return url.startsWith("node:") || url.startsWith("tsprof:") || url.includes("/dist/kernel/") || url.includes("/dist/magics/") || isTslabCode(url);
 }

@@ -7,13 +7,12 @@ import fs from "node:fs";
 import Module from "node:module";
 import path from "node:path";
 import vm from "node:vm";
-import { converter, metadata, takeInlineSourceMap } from "./tslab-bridge";
+import { converter, metadata, takeInlineSourceMap, type Diagnostic } from "./tslab-bridge";
 import { UnitRegistry, type Unit } from "./units";
 import { CompileError, InterruptedError } from "./errors";
 import { withoutUnboundValues } from "./declarations";
 import { PARSE_OPTIONS, topLevelDeclarations } from "./instrument";
 import * as acorn from "acorn";
-import type { Diagnostic } from "tslab/dist/converter";
 
 export interface RunOptions {
   /** "<cell N>": the name users see in tracebacks and profiles. */

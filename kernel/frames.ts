@@ -8,6 +8,7 @@ import type { CountedCalls, ProfilingHooks, ResolvedFrame, V8Frame } from "../ma
 import type { Executor } from "./executor";
 import { topLevelCounter } from "./instrument";
 import { anonymousAt, functionRef, type Unit } from "./units";
+import { isTslabCode } from "./tslab-bridge";
 
 const RUNTIME_FRAME = /^\(.*\)$/;
 const kernelRoot = path.resolve(__dirname, "..", "..");
@@ -80,8 +81,8 @@ function executedRange(unit: Unit, index: number) {
 
 /** The kernel's own code (and tslab's, and the profiler's) is not part of the user's profile. */
 function isKernelCode(url: string): boolean {
-  if (url.startsWith("node:internal/") || url === "tsprof:interruptible") return true;
+  if (url.startsWith("node:internal/") || url === "tsprof:interruptible" || isTslabCode(url)) return true;
   if (!url.startsWith(kernelRoot)) return false;
   const rel = path.relative(kernelRoot, url);
-  return rel.startsWith("dist") || rel.startsWith(path.join("node_modules", "tslab")) || rel.startsWith(path.join("node_modules", "@tslab")) || rel.startsWith(path.join("node_modules", "v8-profiler-next"));
+  return rel.startsWith("dist") || rel.startsWith(path.join("node_modules", "v8-profiler-next"));
 }

@@ -4,8 +4,9 @@
  * - A call counter at the entry of every function (`__tsprof_k.active && __tsprof_c[i]++`). V8's
  *   sampler has no call counts and its precise coverage only counts functions compiled after it
  *   started, so exact ncalls for %prun come from these counters. They count only while %prun
- *   runs (`UnitRegistry.countCalls`). An increment on every call made 20 M tiny inlined calls
- *   1.46–1.62× slower than under tslab (the loop carries the counter through memory); the check
+ *   runs (`UnitRegistry.countCalls`). An increment on every call made tiny inlined calls
+ *   much slower than under tslab (the loop carries the counter through memory; README,
+ *   Benchmarks); the check
  *   of one field that does not change inside the loop costs nothing measurable, even after
  *   %prun has flipped it. One more counter, after the functions' (index `topLevelCounter`),
  *   counts runs of the unit's top level: cProfile's `<module>` row.
@@ -20,8 +21,8 @@
  *   are closures that only read; write accessors exist only for names some code already assigns.
  *   An earlier design evaluated code inside the cell's scope instead (a direct `eval`, with
  *   top-level `const` turned into `let` to be rebindable), but then V8 must assume any top-level
- *   binding may change, and calls through them stopped being inlined: 1.3–1.75× slower tiny
- *   calls in unprofiled cells.
+ *   binding may change, and calls through them stopped being inlined: tiny calls in unprofiled
+ *   cells got clearly slower.
  *
  * Nothing here adds or removes a line break, so executed lines stay the compiled lines.
  */
@@ -35,8 +36,8 @@ import { freeReferences, patternNames } from "./free-names";
  * V8 gives a function its feedback vector only after a few calls, so a counter at the entry of a
  * function called once (a cell's `main()` with a hot loop) runs before there is feedback to
  * record; TurboFan then compiles it as never run, deopts there, and the loop can stay in
- * worse code: measured on a 5M-call loop, 4 ms without counters, 13–37 ms with them in most runs.
- * With feedback vectors allocated from the first call it is 4 ms, the same as tslab. Setting the
+ * worse code: a loop of tiny calls measured several times slower with counters than without.
+ * With feedback vectors allocated from the first call it runs as fast as under tslab. Setting the
  * flag now affects the functions created from now on: all the cells'.
  */
 v8.setFlagsFromString("--no-lazy-feedback-allocation");
@@ -195,7 +196,7 @@ function forwardingCall(fn: acorn.Function, parent: AnyNode | undefined, index: 
   if (params === null || usesOwnArguments(fn)) {
     call = `${copy}.apply(this, arguments)`;
   } else {
-    // Naming `arguments` would make V8 build it on every call (measured: matmul 15% slower), so the parameters are passed on.
+    // Naming `arguments` would make V8 build it on every call (measured: matmul clearly slower), so the parameters are passed on.
     call = `${copy}.call(${["this", params].filter(Boolean).join(", ")})`;
   }
   return fn.generator ? `yield* ${call}` : call;

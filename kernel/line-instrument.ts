@@ -5,7 +5,7 @@
  *   exact hits into a Uint32Array, the second tells the line sampler (a worker thread reading
  *   the shared `__tsprof_lc`) which statement the function is on. Both are plain typed
  *   array stores that the JIT keeps cheap; a clock read per statement would cost many times the
- *   ~4 ns body of a numeric inner loop.
+ *   few-nanosecond body of a numeric inner loop.
  * - Loop headers count like Python's `for` line: `for (;;)` and `while` probe in their test, so
  *   the header counts test evaluations (iterations + 1); `for…of`/`for…in` probe before the loop
  *   and again at the start of each iteration under the same id, which gives the same total.

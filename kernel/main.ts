@@ -2,6 +2,7 @@
 import { Executor } from "./executor";
 import { CellRunner } from "./cell-runner";
 import { Connection } from "./protocol";
+import { kernelLog } from "./log";
 import { KernelServer } from "./server";
 import { publicModules } from "./public";
 import { createRegistry } from "../magics";
@@ -15,8 +16,8 @@ export async function startKernel(connectionFile: string): Promise<void> {
   // Jupyter interrupts with SIGINT; a running cell is stopped by the executor, never the process.
   process.on("SIGINT", () => runner.interrupt());
   // Errors from callbacks that outlive their cell must not take the kernel and its state down.
-  process.on("uncaughtException", (e) => console.error("Uncaught exception (the kernel keeps running):", e));
-  process.on("unhandledRejection", (e) => console.error("Unhandled promise rejection (the kernel keeps running):", e));
+  process.on("uncaughtException", (e) => kernelLog("Uncaught exception (the kernel keeps running):", e));
+  process.on("unhandledRejection", (e) => kernelLog("Unhandled promise rejection (the kernel keeps running):", e));
   exitWithParent();
   await server.start();
 }

@@ -3,7 +3,7 @@
  * tslab's own API, which keeps working): display helpers for rich output, including clearing the
  * cell's output.
  */
-import { tslabJupyter, tslabPublic } from "./tslab-bridge";
+import { tslabPublic, writeDisplayData } from "./tslab-bridge";
 import type { MimeBundle } from "../magics/context";
 import { figureBundle, recordTable, resultViews, type ProfileViewOptions, type RecordTableOptions, type ShowableResult } from "../magics/views/display";
 import { libraryElement, type Figure } from "../magics/views/plotly";
@@ -37,7 +37,7 @@ export const display = {
   javascript: (s: string) => tslabDisplay.javascript(s),
   /** Shows any MIME bundle, e.g. `{"text/plain": "…", "application/json": {...}}`. */
   mime(bundle: MimeBundle): void {
-    tslabJupyter.lastWriteDisplayData?.({ data: bundle as any, metadata: {}, transient: {} }, false);
+    writeDisplayData({ data: bundle, metadata: {}, transient: {} });
   },
   /**
    * Shows a result the way its magic does: `%prun -r`'s profile (sortable table, call tree,

@@ -6,12 +6,13 @@
  * arrived are answered "aborted" (so Run All stops there), and a request sent after the error
  * reply runs normally.
  */
-import { quickInfo, tslabJupyter, typescriptVersion } from "./tslab-bridge";
+import { quickInfo, routeDisplayData, typescriptVersion } from "./tslab-bridge";
 import { Connection, PROTOCOL_VERSION, type Message } from "./protocol";
 import { errorContent } from "./errors";
 import { mimeBundleOf } from "./format";
 import { History } from "./history";
 import { isComplete } from "./completeness";
+import { AbortQueue } from "./abort-queue";
 import { bindCellOutput } from "./public";
 import type { CellOutput, CellRunner } from "./cell-runner";
 import type { Executor } from "./executor";
@@ -25,10 +26,7 @@ export class KernelServer {
   private executionCount = 0;
   private readonly queue: Message[] = [];
   private working = false;
-  /** Requests received up to this sequence number are aborted (they were queued behind an error). */
-  private received = 0;
-  private readonly sequence = new WeakMap<Message, number>();
-  private abortThrough = 0;
+  private readonly aborts = new AbortQueue();
   private readonly history = new History();
   /** Where console output goes: the last cell that ran, like IPython's output after a cell ends. */
   private currentParent: Message | null = null;
@@ -52,7 +50,7 @@ export class KernelServer {
   }
 
   private enqueue(message: Message): void {
-    this.sequence.set(message, ++this.received);
+    this.aborts.receive(message);
     this.queue.push(message);
     void this.drain();
   }
@@ -127,7 +125,7 @@ export class KernelServer {
 
   private async execute(message: Message) {
     const { code, silent, store_history = true, stop_on_error = true } = message.content;
-    if ((this.sequence.get(message) ?? 0) <= this.abortThrough) return { status: "aborted", execution_count: this.executionCount };
+    if (this.aborts.isAborted(message)) return { status: "aborted", execution_count: this.executionCount };
     const counts = !silent && store_history;
     if (counts) this.executionCount++;
     const count = this.executionCount;
@@ -136,9 +134,9 @@ export class KernelServer {
     if (!silent) await this.connection.send("iopub", "execute_input", { code, execution_count: count }, message);
     const payload: unknown[] = [];
     this.currentParent = message;
-    tslabJupyter.lastWriteDisplayData = (data: any, update: boolean) => {
+    routeDisplayData((data, update) => {
       void this.connection.send("iopub", update ? "update_display_data" : "display_data", data, message);
-    };
+    });
     try {
       const output = this.output(message, count, silent, payload);
       bindCellOutput(output);
@@ -147,16 +145,9 @@ export class KernelServer {
     } catch (e) {
       const error = errorContent(e, this.executor);
       await this.connection.send("iopub", "error", error, message);
-      if (stop_on_error) await this.abortQueued();
+      if (stop_on_error) await this.aborts.failing(message);
       return { status: "error", execution_count: count, ...error, payload };
     }
-  }
-
-  /** Marks every request that arrived before this error reply as aborted (Run All stops here). */
-  private async abortQueued(): Promise<void> {
-    // Let the receive loop take in what ZeroMQ already holds, so "already sent" means received.
-    for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
-    this.abortThrough = this.received;
   }
 
   private output(message: Message, count: number, silent: boolean, payload: unknown[]): CellOutput {

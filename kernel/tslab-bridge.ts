@@ -14,10 +14,14 @@
  * handed to the converter through its `require` rather than patched in place.
  *
  * Fixed: a shorthand property naming an earlier cell's variable (see withShorthandPropertiesRewritten).
+ *
+ * Also here: where tslab's `display` API writes (its protocol module's `lastWriteDisplayData`),
+ * which files are tslab's (its frames are the kernel's, not the user's), and tslab's types.
  */
 import fs from "node:fs";
 import Module from "node:module";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type * as ConverterModule from "tslab/dist/converter";
 import type * as MetadataModule from "tslab/dist/metadata";
 import type * as InspectModule from "tslab/dist/inspect";
@@ -29,7 +33,9 @@ const remapping: (map: unknown, loader: (file: string) => unknown) => unknown = 
 const tslabDist = path.dirname(require.resolve("tslab/dist/converter"));
 const tslabRequire = Module.createRequire(path.join(tslabDist, "converter.js"));
 const TS_MODULE = "@tslab/typescript-for-tslab";
-type TypeScript = typeof import("@tslab/typescript-for-tslab");
+export type TypeScript = typeof import("@tslab/typescript-for-tslab");
+export type { Diagnostic } from "tslab/dist/converter";
+export type { Scanner, Statement, SyntaxKind } from "@tslab/typescript-for-tslab";
 const ts: TypeScript = tslabRequire(TS_MODULE);
 
 /** Cells import the kernel's public API as "tsprof"; its types come from this package. */
@@ -117,7 +123,27 @@ export const converter = loadConverter();
 export const metadata: typeof MetadataModule = tslabRequire("./metadata");
 export const quickInfo: typeof InspectModule = tslabRequire("./inspect");
 /** tslab's protocol module: its `lastWriteDisplayData` is where tslab's `display` API writes. */
-export const tslabJupyter: typeof JupyterModule = tslabRequire("./jupyter");
+const tslabJupyter: typeof JupyterModule = tslabRequire("./jupyter");
+type DisplayWriter = (data: { data: unknown; metadata: unknown; transient: unknown }, update: boolean) => void;
+
+/** Sends what tslab's `display` API (and tsprof's, through it) shows to `write`. */
+export function routeDisplayData(write: DisplayWriter): void {
+  tslabJupyter.lastWriteDisplayData = write as typeof tslabJupyter.lastWriteDisplayData;
+}
+
+/** Shows a display_data message the way tslab's `display` API does. */
+export function writeDisplayData(data: { data: unknown; metadata: unknown; transient: unknown }): void {
+  tslabJupyter.lastWriteDisplayData?.(data as any, false);
+}
+
+/** tslab's package and its TypeScript's, as directories. */
+const TSLAB_DIRECTORIES = [path.dirname(tslabDist), path.dirname(path.dirname(tslabRequire.resolve(TS_MODULE)))];
+
+/** Whether a file (a path or a file: URL, as stacks and profiles give them) is tslab's code. */
+export function isTslabCode(fileOrUrl: string): boolean {
+  const file = fileOrUrl.startsWith("file:") ? fileURLToPath(fileOrUrl) : fileOrUrl;
+  return TSLAB_DIRECTORIES.some((dir) => file.startsWith(dir + path.sep));
+}
 /** The module a cell gets for `import * as tslab from "tslab"`. */
 export const tslabPublic = tslabRequire("./public");
 export const typescriptVersion: string = ts.version;

@@ -128,7 +128,7 @@ export interface MagicContext {
   onInterrupt(listener: () => void): () => void;
   /**
    * Calls `fn` so that SIGINT stops it even in a tight synchronous loop, as it stops cells (then
-   * it throws the kernel's interrupt error). Entering and leaving cost about 0.15 ms together.
+   * it throws the kernel's interrupt error). Entering and leaving cost a fraction of a millisecond.
    */
   callInterruptibly<T>(fn: () => T): T;
   profiling: ProfilingHooks;

@@ -10,11 +10,11 @@ import { memitViews } from "./views/memory-views";
 import type { MemoryResult } from "./model/profile";
 
 /**
- * Seconds between RSS readings: a timeline of ~10 points for a 10 ms statement; the forward pass
- * ran 5-10% slower under the sampler on this (busy, 2-core) machine (npm run bench).
+ * Seconds between RSS readings: a timeline of a few points even for a short statement, at an
+ * overhead `npm run bench` reports (%memit overhead on the forward pass).
  */
 export const DEFAULT_INTERVAL = 0.001;
-/** The smallest interval the sampler thread keeps (npm run bench: at 50 µs its readings come every ~85 µs). */
+/** The smallest interval the sampler thread keeps (npm run bench: below it, readings no longer come on time). */
 export const MIN_INTERVAL = 1e-4;
 
 export const memit = defineMagic({

@@ -15,7 +15,7 @@ import { profileSummary } from "./views/cpu-profile-text";
 import { orderOptions } from "./views/profile-order";
 import type { CpuProfileResult } from "./model/profile";
 
-/** 100 µs: about 1.06× overhead on the forward pass here; 50 µs cost about 2.3×. */
+/** The interval whose overhead on the forward pass meets the %prun target (README, Benchmarks); half of it cost far more. */
 const DEFAULT_INTERVAL_MICROS = 100;
 
 export const prun = defineMagic({
@@ -38,7 +38,7 @@ Examples:
   %prun -q -D forward.cpuprofile forward(x, w1, w2)     (open the file in Chrome DevTools or speedscope)`,
   positional: "statement",
   options: {
-    ...orderOptions("time (tottime, the default), cumulative (cumtime), calls (ncalls), pcalls, name, filename, line, stdname, nfl"),
+    ...orderOptions("time (tottime, the default), cumulative (cumtime), calls (ncalls), name, filename, line, stdname, nfl"),
     quiet: { short: "q", type: "boolean", help: "show nothing (use with -r, -T or -D)" },
     returnResult: { short: "r", type: "boolean", help: "return the profile (a CpuProfileResult) as the cell's value" },
     textFile: { short: "T", type: "string", metavar: "FILE", help: "also write the text table to FILE" },

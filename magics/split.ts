@@ -1,8 +1,14 @@
 /**
  * Splits a cell into the parts the dispatcher runs in order: TypeScript code, line magics
- * (`%name args` on a line of their own, anywhere in the cell) and a cell magic (`%%name args` on
- * the cell's first line, taking the rest of the cell as its body).
+ * (`%name args` on a line of their own) and a cell magic (`%%name args` on the cell's first line,
+ * taking the rest of the cell as its body).
+ *
+ * Magic lines are found lexically, as IPython finds them with Python's tokenizer: the cell is
+ * scanned with tslab's TypeScript scanner, and only a line whose first token begins a statement at
+ * the top level (outside every bracket, string, template, comment and regex literal) can be a
+ * magic. A `%` that starts a line inside a template literal or a block comment stays code.
  */
+import { typescript as ts, type Scanner, type SyntaxKind as Kind } from "../kernel/tslab-bridge";
 import type { MagicForm } from "./registry";
 
 export interface CodePart {
@@ -43,6 +49,7 @@ export function splitCell(source: string): CellPart[] {
       return [magicPart("cell", m, lines.slice(first + 1).join("\n"), first + 1)];
     }
   }
+  const magics = findLineMagics(source, lines);
   const parts: CellPart[] = [];
   let pending: string[] = [];
   let pendingStart = 1;
@@ -51,11 +58,10 @@ export function splitCell(source: string): CellPart[] {
     pending = [];
   };
   lines.forEach((text, i) => {
-    const assigned = ASSIGNED_MAGIC_LINE.exec(text);
-    const m = MAGIC_LINE.exec(assigned ? assigned[2] : text);
-    if (m && m[1] === "%") {
+    const magic = magics.get(i);
+    if (magic) {
       flush();
-      parts.push({ ...magicPart("line", m, "", i + 1), ...(assigned ? { assign: assigned[1] } : {}) });
+      parts.push(magic);
       pendingStart = i + 2;
       return;
     }
@@ -66,6 +72,95 @@ export function splitCell(source: string): CellPart[] {
   return parts;
 }
 
+/** A line magic read from a line's text, or null if the line is not one. */
+function lineMagic(text: string, index: number): MagicPart | null {
+  const assigned = ASSIGNED_MAGIC_LINE.exec(text);
+  const m = MAGIC_LINE.exec(assigned ? assigned[2] : text);
+  if (!m || m[1] !== "%") return null;
+  return { ...magicPart("line", m, "", index + 1), ...(assigned ? { assign: assigned[1] } : {}) };
+}
+
 function magicPart(form: MagicForm, m: RegExpExecArray, body: string, line: number): MagicPart {
   return { kind: "magic", form, name: m[2], args: (m[4] ?? "").trim(), body, help: m[3] !== "", line };
+}
+
+const K = ts.SyntaxKind;
+
+/** Tokens after which a line break may end the statement (so the next line may begin one). */
+function endsStatement(kind: Kind | null): boolean {
+  if (kind === null) return true;
+  return kind === K.SemicolonToken || kind === K.CloseBraceToken || endsExpression(kind) || (kind >= K.FirstKeyword && kind <= K.LastKeyword);
+}
+
+/** Tokens that end an expression, besides literals. */
+const EXPRESSION_ENDS = new Set<Kind>([
+  K.Identifier, K.PrivateIdentifier, K.CloseParenToken, K.CloseBracketToken, K.CloseBraceToken,
+  K.ThisKeyword, K.SuperKeyword, K.NullKeyword, K.TrueKeyword, K.FalseKeyword, K.PlusPlusToken, K.MinusMinusToken,
+]);
+
+/** Tokens after which `/` divides; after anything else it opens a regex literal. */
+function endsExpression(kind: Kind): boolean {
+  const literal = kind >= K.FirstLiteralToken && kind <= K.LastTemplateToken && kind !== K.TemplateHead && kind !== K.TemplateMiddle;
+  return literal || EXPRESSION_ENDS.has(kind);
+}
+
+/** The first token of a line that may start a magic: `%` itself, or an assigned magic's target. */
+function mayStartMagic(kind: Kind): boolean {
+  return kind === K.PercentToken || kind === K.PercentEqualsToken || kind === K.Identifier || kind === K.ConstKeyword || kind === K.LetKeyword || kind === K.VarKeyword;
+}
+
+/**
+ * Scans the cell and returns its line magics by 0-based line. Brackets and `${` of templates are
+ * tracked on one stack, so a `}` that closes a substitution resumes the template it belongs to.
+ */
+function findLineMagics(source: string, lines: string[]): Map<number, MagicPart> {
+  const lineStarts: number[] = [];
+  lines.reduce((offset, l) => (lineStarts.push(offset), offset + l.length + 1), 0);
+  const scanner = ts.createScanner(ts.ScriptTarget.Latest, true, ts.LanguageVariant.Standard, source);
+  const open: ("bracket" | "substitution")[] = [];
+  const magics = new Map<number, MagicPart>();
+  let previous: Kind | null = null;
+  for (let kind = scanner.scan(); kind !== K.EndOfFileToken; kind = scanner.scan()) {
+    const start = scanner.getTokenPos();
+    const line = lineOf(lineStarts, start);
+    const magic = open.length === 0 && endsStatement(previous) && mayStartMagic(kind) && firstOnLine(source, lineStarts[line], start) ? lineMagic(lines[line], line) : null;
+    if (magic) {
+      magics.set(line, magic);
+      scanner.setTextPos(lineStarts[line] + lines[line].length);
+      previous = K.SemicolonToken;
+      continue;
+    }
+    previous = track(scanner, kind, previous, open);
+  }
+  return magics;
+}
+
+/** Follows brackets, templates and regex literals; returns the token's kind after any rescan. */
+function track(scanner: Scanner, kind: Kind, previous: Kind | null, open: ("bracket" | "substitution")[]): Kind {
+  if (kind === K.OpenBraceToken || kind === K.OpenParenToken || kind === K.OpenBracketToken) open.push("bracket");
+  else if (kind === K.TemplateHead) open.push("substitution");
+  else if (kind === K.CloseParenToken || kind === K.CloseBracketToken) open.pop();
+  else if (kind === K.CloseBraceToken && open.pop() === "substitution") {
+    const resumed = scanner.reScanTemplateToken(false);
+    if (resumed === K.TemplateMiddle) open.push("substitution");
+    return resumed;
+  } else if ((kind === K.SlashToken || kind === K.SlashEqualsToken) && !(previous !== null && endsExpression(previous))) {
+    return scanner.reScanSlashToken();
+  }
+  return kind;
+}
+
+function lineOf(lineStarts: number[], offset: number): number {
+  let lo = 0;
+  let hi = lineStarts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (lineStarts[mid] <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+function firstOnLine(source: string, lineStart: number, tokenStart: number): boolean {
+  return source.slice(lineStart, tokenStart).trim() === "";
 }

@@ -85,11 +85,11 @@ export function buildCpuProfile(input: BuildInput): CpuProfileResult {
   const callsByCounter = new Map(input.calls.map((c) => [identity(c), c.calls]));
   const rows: FunctionStats[] = [...totals.values()].map(({ frame, self, cum }) => {
     const ncalls = frame.counter ? (callsByCounter.get(identity(frame)) ?? 0) : null;
-    return { fn: frame.ref, ncalls, primitiveCalls: ncalls, tottime: self, cumtime: cum };
+    return { fn: frame.ref, ncalls, tottime: self, cumtime: cum };
   });
   const totalCalls = rows.reduce((n, r) => n + (r.ncalls ?? 0), 0);
   return {
-    table: { totalTime: input.wallTime, totalCalls, primitiveCalls: totalCalls, rows },
+    table: { totalTime: input.wallTime, totalCalls, rows },
     tree: tree.node,
     sampleInterval: input.sampleInterval,
     statement: input.statement,
@@ -99,9 +99,10 @@ export function buildCpuProfile(input: BuildInput): CpuProfileResult {
 /**
  * Seconds one sample stands for: the profile's duration shared equally among its samples. The
  * time to the next sample would be the obvious weight, but on a busy machine the sampler's gaps
- * are the kernel being descheduled (seen here: a median gap of 176 µs at a 100 µs interval, gaps
- * up to 176 ms), and a gap charged to whichever function was on the stack made a 3:1 pair of
- * functions measure anywhere from 1.2:1 to 3.5:1; counted samples gave 2.8–3.0:1 in the same runs.
+ * are the kernel being descheduled (seen here: median gaps well over the interval, single gaps
+ * of a large fraction of a second), and a gap charged to whichever function was on the stack
+ * made a 3:1 pair of functions measure far off; counted samples stay close (npm run bench,
+ * the attribution row).
  */
 function sampleSeconds(profile: V8CpuProfile): number {
   const n = profile.samples.length;

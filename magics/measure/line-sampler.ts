@@ -1,7 +1,8 @@
 /**
  * Times the lines of instrumented functions from a worker thread (line-sampler-worker.ts) that
- * reads, every ~100 µs, the statement each profiled function is on. The instrumented code only
- * stores ids in shared memory; no clock is read on the main thread, so a ~4 ns loop body stays
+ * reads, every DEFAULT_INTERVAL_MICROS, the statement each profiled function is on. The
+ * instrumented code only stores ids in shared memory; no clock is read on the main thread, so a
+ * loop body of a few nanoseconds stays
  * cheap. The worker is stopped whatever happens to the statement.
  */
 import path from "node:path";

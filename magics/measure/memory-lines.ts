@@ -5,7 +5,7 @@
  * hands each RSS change to the statement running when it was seen:
  *
  * - the change between two readings goes to the statement current at the later one (the line that
- *   is running while memory grows is the one allocating: faulting in 100 MiB takes tens of ms),
+ *   is running while memory grows is the one allocating: faulting in a large array takes a while),
  *   else to the one current at the earlier reading (the function just returned), else nowhere
  *   (the function was not running: memory_profiler too only counts lines of the function);
  * - a statement's "Mem usage" is the RSS at the end of the last interval in which it ran (it was

@@ -10,7 +10,7 @@ import type { MemorySample } from "../model/profile";
 
 /**
  * A reader of the whole process's resident set size, bytes. /proc/self/statm is read with pread on
- * a descriptor kept open (~7 µs), which works from a worker thread too (it is per process);
+ * a descriptor kept open (a few microseconds), which works from a worker thread too (it is per process);
  * elsewhere process.memoryUsage.rss(), which also reports the whole process.
  */
 export function rssReader(): { read(): number; close(): void } {
@@ -75,9 +75,8 @@ export function readMemory(t: number): MemorySample {
  * back the young generation's grown semispaces and V8's pooled pages. A plain gc() (from
  * --expose-gc, or from turning that flag on at run time with v8.setFlagsFromString and taking
  * `gc` from a new vm context) does not: a collection during the statement then gave those
- * 20-30 MiB back and the increment came out that much low. This needs no flag either. Freed
- * pages are unmapped on another thread, so it then waits until RSS stops falling (100 ms at
- * most). False where the inspector is missing (a Node built without it).
+ * tens of MiB back and the increment came out that much low. This needs no flag either. Freed
+ * pages are unmapped on another thread, so it then waits until RSS stops falling (for a bounded time). False where the inspector is missing (a Node built without it).
  */
 export async function collectGarbage(): Promise<boolean> {
   let session: inspector.Session | undefined;

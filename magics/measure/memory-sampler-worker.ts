@@ -6,8 +6,8 @@
  * such a request by interrupting the main thread at its next safe point, even inside a tight
  * synchronous loop, so readings keep coming while a statement runs; one request is in flight at
  * a time, and a reading is held until the next one arrives (none arrive while the main thread is
- * inside one long native call or a GC pause). A heap reading costs the main thread 30-90 µs (the
- * interrupt, the evaluation, the answer), an RSS reading nothing, so heap readings may be spaced
+ * inside one long native call or a GC pause). A heap reading costs the main thread tens of
+ * microseconds (the interrupt, the evaluation, the answer), an RSS reading nothing, so heap readings may be spaced
  * wider than RSS readings. For %mprun it also attributes each RSS change to the line the
  * profiled functions are on (memory-lines.ts).
  *
@@ -94,8 +94,8 @@ async function sample(): Promise<SamplerReport> {
     due = Math.max(due + intervalMicros / 1e6, t);
     const wait = due - Number(process.hrtime.bigint() - start) / 1e9;
     if (wait > 0) Atomics.wait(control, CONTROL.WAKE, 0, wait * 1000);
-    // Only while an answer is due: a turn of this thread's event loop a millisecond slowed the
-    // main thread's forward pass by ~20% (its plain waits and reads cost it ~3%).
+    // Only while an answer is due: a turn of this thread's event loop every reading slowed the
+    // main thread's forward pass far more than its plain waits and reads do.
     if (inFlight) await turnEventLoop();
   }
   rss.close();

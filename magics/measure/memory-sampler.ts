@@ -41,8 +41,9 @@ export interface MemoryMeasured<T> {
 }
 
 /**
- * Seconds between heap readings at the least: each costs the main thread 30-90 µs (about 8% of a
- * forward pass at one a millisecond, ~2% at this), while RSS readings cost it nothing.
+ * Seconds between heap readings at the least: each costs the main thread an interrupt (a visible
+ * share of a forward pass at one a millisecond, a small one at this), while RSS readings cost it
+ * nothing.
  */
 export const HEAP_INTERVAL_FLOOR = 0.005;
 
@@ -52,7 +53,7 @@ function heapInterval(options: MemoryOptions): number {
 
 /**
  * The thread's own heap counts in the process's RSS: a small young generation keeps it from
- * growing while it reads (an idle second read every 100 µs: RSS +3 MiB without, +2 MiB with).
+ * growing while it reads (measured on an idle second of readings at the smallest interval).
  */
 const SAMPLER_LIMITS = { maxYoungGenerationSizeMb: 1 };
 

@@ -7,7 +7,7 @@
  * calibrates one with `autorange` (1, 2, 5, 10, 20, 50, … loops until one run takes at least
  * 0.2 s; the calibration runs are not kept), then times `repeat` runs of `loops` calls each and
  * keeps each run's time per loop. The statement may return a promise: it is awaited inside the
- * timed region before the next call, which adds the cost of an `await` (about 0.1–0.3 µs) to
+ * timed region before the next call, which adds the cost of an `await` to
  * every loop of an asynchronous statement.
  */
 import type { TimeitResult, TimeResult } from "../model/profile";

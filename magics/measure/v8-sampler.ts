@@ -15,14 +15,14 @@ profiler.setGenerateType(1);
 
 /**
  * Starting V8's profiler in its default (lazy) mode enumerates every compiled function first:
- * 200–500 ms here once tslab's TypeScript compiler is loaded, on every start, since
+ * hundreds of milliseconds once tslab's TypeScript compiler is loaded, on every start, since
  * v8-profiler-next disposes the profiler when its last profile stops. So the profiler is created
  * once, when this module loads (kernel start, little code compiled yet), in eager logging mode
- * and never disposed: V8 then records code as it is compiled, and each start takes ~1 ms. Its
+ * and never disposed: V8 then records code as it is compiled, and each start is quick. Its
  * sampling thread only runs while a profile is being taken, so code run outside %prun is not
  * sampled; what stays on is the record of newly compiled code (measured: no difference in the
- * CPU time of compiling and running a cell). A trivial %prun answers in ~50 ms through Jupyter,
- * the first one in ~95 ms.
+ * CPU time of compiling and running a cell). How fast a trivial %prun answers through Jupyter,
+ * the first and later ones, is in `npm run bench` and the README.
  */
 const EAGER_LOGGING = 1;
 // The limit is kept in a C++ int: 2^31 − 1 is "never".

@@ -28,8 +28,6 @@ export interface FunctionStats {
   fn: FunctionRef;
   /** Exact number of calls; null when the function was not counted (libraries, Node internals). */
   ncalls: number | null;
-  /** Calls that were not recursive (cProfile's "primitive calls"); null when unknown. */
-  primitiveCalls: number | null;
   /** Time in the function itself, excluding callees. */
   tottime: number;
   /** Time in the function and everything it called; recursion counted once. */
@@ -41,8 +39,6 @@ export interface FunctionTable {
   totalTime: number;
   /** Sum of exact call counts (the "N function calls" of cProfile). */
   totalCalls: number;
-  /** Sum of primitive (non-recursive) calls, cProfile's "(M primitive calls)". */
-  primitiveCalls: number;
   rows: FunctionStats[];
 }
 

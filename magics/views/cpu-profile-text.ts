@@ -8,11 +8,13 @@ const HEADER = "   ncalls  tottime  percall  cumtime  percall filename:lineno(fu
 export const UNCOUNTED = "-";
 export const UNCOUNTED_NOTE = `${UNCOUNTED}: calls not counted (Node.js internals, libraries and the runtime are timed only)`;
 
-/** pstats' first line: `N function calls (M primitive calls) in T seconds`. */
+/**
+ * pstats' first line, `N function calls in T seconds`. Without its `(M primitive calls)`: the
+ * counters count calls, not whether a call was recursive.
+ */
 export function profileSummary(result: CpuProfileResult): string {
   const { table } = result;
-  const primitive = table.primitiveCalls !== table.totalCalls ? ` (${table.primitiveCalls} primitive calls)` : "";
-  return `${table.totalCalls} function calls${primitive} in ${table.totalTime.toFixed(3)} seconds`;
+  return `${table.totalCalls} function calls in ${table.totalTime.toFixed(3)} seconds`;
 }
 
 export function cpuProfileText(result: CpuProfileResult, order: ProfileOrder): string {
@@ -28,13 +30,12 @@ export function cpuProfileText(result: CpuProfileResult, order: ProfileOrder): s
   return lines.join("\n").trimEnd();
 }
 
-/** cProfile's `print_line`: ncalls as "total/primitive" when they differ; per-call blanks when no calls. */
+/** cProfile's `print_line`, with both per-call columns over ncalls; per-call blanks when no calls. */
 function rowText(row: FunctionStats): string {
   const { ncalls, tottime, cumtime } = row;
-  const primitive = row.primitiveCalls ?? ncalls;
-  const count = ncalls === null ? UNCOUNTED : ncalls !== primitive ? `${ncalls}/${primitive}` : String(ncalls);
-  const perCall = (time: number, n: number | null) => (n ? f8(time / n) : " ".repeat(8));
-  return [count.padStart(9), f8(tottime), perCall(tottime, ncalls), f8(cumtime), perCall(cumtime, primitive), functionDescription(row)].join(" ");
+  const count = ncalls === null ? UNCOUNTED : String(ncalls);
+  const perCall = (time: number) => (ncalls ? f8(time / ncalls) : " ".repeat(8));
+  return [count.padStart(9), f8(tottime), perCall(tottime), f8(cumtime), perCall(cumtime), functionDescription(row)].join(" ");
 }
 
 function f8(x: number): string {

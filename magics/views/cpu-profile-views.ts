@@ -28,7 +28,7 @@ const COLUMNS = [
 ];
 
 /** Which column the pstats sort key shows as the table's sort state (when it is one of the columns). */
-const SORT_COLUMNS: Record<string, number> = { "internal time": 1, "cumulative time": 3, "call count": 0, "primitive call count": 0, "standard name": 5 };
+const SORT_COLUMNS: Record<string, number> = { "internal time": 1, "cumulative time": 3, "call count": 0, "standard name": 5 };
 
 export function cpuProfileHtml(result: CpuProfileResult, order: ProfileOrder): string {
   const ordered = orderRows(result.table, order);
@@ -45,14 +45,13 @@ export function cpuProfileHtml(result: CpuProfileResult, order: ProfileOrder): s
 
 function rowCells(row: FunctionStats, heat: number): TableCell[] {
   const { ncalls, tottime, cumtime } = row;
-  const primitive = row.primitiveCalls ?? ncalls;
   const seconds = (x: number | null): TableCell => (x === null ? { text: "", sortKey: null } : { text: x.toFixed(3), sortKey: x, title: `${x} s` });
   return [
-    { text: ncalls === null ? UNCOUNTED : ncalls !== primitive ? `${ncalls}/${primitive}` : String(ncalls), sortKey: ncalls },
+    { text: ncalls === null ? UNCOUNTED : String(ncalls), sortKey: ncalls },
     { ...seconds(tottime), heat },
     seconds(ncalls ? tottime / ncalls : null),
     seconds(cumtime),
-    seconds(primitive ? cumtime / primitive : null),
+    seconds(ncalls ? cumtime / ncalls : null),
     { text: functionDescription(row) },
   ];
 }

@@ -5,7 +5,7 @@
  * offline (classic Notebook, JupyterLab without the extension, `nbconvert --to html`).
  *
  * Loading plotly.js once per page: the first chart this kernel process sends embeds the library
- * (about 1.25 MB) in its own HTML; every later chart is a few kB and draws as soon as
+ * (`npm run build` prints its size) in its own HTML; every later chart is small and draws as soon as
  * `window.Plotly` exists (it waits for the `tsprof-plotly` event the library's script fires, so
  * page order and lazy rendering do not matter). A saved notebook keeps that first output, so it
  * draws again when re-opened or exported. The trade-off: if the output carrying the library is
@@ -49,6 +49,15 @@ export function chartBundle(figure: Figure, description: string): MimeBundle {
   let html: string | undefined;
   Object.defineProperty(bundle, "text/html", { enumerable: true, get: () => (html ??= chartHtml(figure, description)) });
   return bundle;
+}
+
+/**
+ * Forgets that the library was embedded: the next chart read carries it again, as the first chart
+ * of a new kernel process does. For tests, whose outcome must not depend on which test read a
+ * chart first.
+ */
+export function forgetEmbeddedLibrary(): void {
+  libraryEmbedded = false;
 }
 
 /** The library as a script that defines window.Plotly and announces it; empty if this process already embedded it. */

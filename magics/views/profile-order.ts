@@ -93,7 +93,6 @@ export function locationKeys<R extends Row>(): [string, SortSpec<R>][] {
 
 /** Unknown call counts sort as -1: below every counted function when the order is descending. */
 const calls: Field<FunctionStats> = (r) => r.ncalls ?? -1;
-const pcalls: Field<FunctionStats> = (r) => r.primitiveCalls ?? r.ncalls ?? -1;
 const tottime: Field<FunctionStats> = (r) => r.tottime;
 const cumtime: Field<FunctionStats> = (r) => r.cumtime;
 
@@ -103,9 +102,7 @@ const PSTATS_KEYS = sortKeys<FunctionStats>("prun", "time", [
   ["ncalls", { fields: [[calls, -1]], description: "call count" }],
   ["cumtime", { fields: [[cumtime, -1]], description: "cumulative time" }],
   ["cumulative", { fields: [[cumtime, -1]], description: "cumulative time" }],
-  ...locationKeys<FunctionStats>().slice(0, 5),
-  ["pcalls", { fields: [[pcalls, -1]], description: "primitive call count" }],
-  ...locationKeys<FunctionStats>().slice(5),
+  ...locationKeys<FunctionStats>(),
   ["time", { fields: [[tottime, -1]], description: "internal time" }],
   ["tottime", { fields: [[tottime, -1]], description: "internal time" }],
 ]);

@@ -3,37 +3,16 @@
  * the Python anchor (cProfile, line_profiler on the same workload) run beside them. Prints a
  * table, then one JSON object (also written to bench-results.json).
  */
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
-import path from "node:path";
 import { benchPrun } from "./prun.bench";
 import { benchLprun } from "./lprun.bench";
 import { benchForward } from "./forward.bench";
 import { benchMemit } from "./memit.bench";
 import { benchAlloc } from "./alloc.bench";
-
-type Results = Record<string, Record<string, unknown>>;
-
-function pythonAnchor(): Record<string, unknown> {
-  const script = path.resolve(__dirname, "..", "..", "..", "..", "shared", "anchors", "python_forward_pass.py");
-  if (!fs.existsSync(script)) return { skipped: `not found: ${script}` };
-  const run = spawnSync("/usr/bin/python3", [script, "--runs", "5"], { encoding: "utf8" });
-  if (run.status !== 0) return { skipped: `failed: ${run.stderr.trim().split("\n").pop()}` };
-  return JSON.parse(run.stdout);
-}
-
-/** The overhead ratios and the inner line's share, tsprof's beside the Python anchor's from the same run. */
-function besidePython(results: Results): Record<string, unknown> {
-  const python = results.python_anchor;
-  return {
-    prun_overhead: { tsprof: results.prun.prun_overhead_ratio, python_cprofile: python.cprofile_ratio ?? python.skipped, target: "<= 1.2" },
-    lprun_overhead: { tsprof: results.lprun.lprun_overhead_ratio, python_line_profiler: python.line_profiler_ratio ?? python.skipped, target: "<= 2" },
-    inner_line_share: { tsprof: results.lprun.inner_line_share_of_matmul, python_line_profiler_percent: python.line_profiler_inner_lines_share ?? python.skipped },
-    inner_line_hits: { tsprof: results.lprun.inner_line_hits, python: python.inner_line_hits ?? python.skipped, expected: results.lprun.inner_line_hits_expected },
-  };
-}
+import { besidePython, pythonAnchor, warnings, type Results } from "./python-anchor";
 
 function printTable(results: Results): void {
+  for (const warning of warnings(results)) console.log(`\n!!! ${warning} !!!`);
   for (const [section, values] of Object.entries(results)) {
     console.log(`\n== ${section}`);
     for (const [key, value] of Object.entries(values)) console.log(`  ${key.padEnd(42)} ${typeof value === "object" ? JSON.stringify(value) : value}`);
@@ -49,8 +28,10 @@ async function main(): Promise<void> {
   results.forward_pass_steps = await benchForward();
   results.memit = await benchMemit();
   results.alloc = await benchAlloc();
+  const alerts = warnings(results);
   printTable(results);
-  const json = JSON.stringify(results, null, 2);
+  for (const warning of alerts) console.log(`\n!!! ${warning} !!!`);
+  const json = JSON.stringify(alerts.length ? { WARNINGS: alerts, ...results } : results, null, 2);
   fs.writeFileSync("bench-results.json", json + "\n");
   console.log("\n" + json);
 }

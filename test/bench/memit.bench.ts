@@ -15,7 +15,7 @@ import { DEFAULT_INTERVAL } from "../../magics/memit";
 import { measureStatement, type MemoryMeasured, type MemoryOptions } from "../../magics/measure/memory-sampler";
 import type { EvaluateOptions } from "../../magics/context";
 import { FORWARD_PASS } from "./workloads";
-import { median, round } from "./stats";
+import { median, overheadWithSpread, round } from "./stats";
 
 const RUNS = 21;
 const MiB = 2 ** 20;
@@ -73,11 +73,14 @@ async function forwardOverhead(run: Run, measured: Measured) {
     if (i % 2) await measuredRun(), plain.push(await plainRun());
     else plain.push(await plainRun()), await measuredRun();
   }
+  const overhead = overheadWithSpread(plain, under);
   return {
     workload: `forward pass (x 100x64, w1 64x256, w2 256x10, nested arrays) under %memit's sampler, interval ${DEFAULT_INTERVAL * 1e3} ms`,
     plain_ms: round(median(plain) * 1e3, 2),
     statement_under_memit_ms: round(median(under) * 1e3, 2),
-    memit_overhead_ratio: round(median(under) / median(plain), 3),
+    memit_overhead_ratio: overhead.ratio,
+    memit_overhead_spread: overhead.spread,
+    memit_overhead: overhead.verdict,
     memit_fixed_cost_ms: round(median(fixed) * 1e3, 1),
     readings_per_forward_pass: readings,
   };

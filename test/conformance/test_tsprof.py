@@ -2,15 +2,17 @@
 
 Every test the suite offers gets a TypeScript sample here. Run from the Node test
 test/e2e/conformance.test.ts, which installs the kernelspec into a temporary prefix and
-points JUPYTER_PATH at it.
+points JUPYTER_PATH at it. The same samples also run against tslab's own kernel, as it ships
+(TSPROF_CONFORMANCE_KERNEL names that kernelspec), for the side-by-side the test prints.
 """
+import os
 import unittest
 
 import jupyter_kernel_test
 
 
 class TsprofKernelTests(jupyter_kernel_test.KernelTests):
-    kernel_name = "tsprof"
+    kernel_name = os.environ.get("TSPROF_CONFORMANCE_KERNEL", "tsprof")
     language_name = "typescript"
     file_extension = ".ts"
 

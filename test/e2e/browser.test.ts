@@ -6,8 +6,8 @@
  *   2. live in the classic Notebook served on 127.0.0.1, run cell by cell, then saved and reloaded
  *      (the saved outputs must still sort and draw: plotly.js travels in the first chart).
  * In each: clicking a header re-orders the rows (of a comparison of two profiles too), the plotly
- * charts drew their bars, and the function/line named `<img src=x onerror=alert(1)>` shows as
- * text and runs nothing.
+ * charts drew their bars, the text `<img src=x onerror=alert(1)>` (in a comment, a method's name,
+ * a file name) shows as text and runs nothing, and the page attempted no offsite request.
  * JupyterLab 4 has its own file, jupyterlab.test.ts.
  */
 import { test, before, after } from "node:test";
@@ -17,7 +17,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { runPython, startJupyter, type JupyterHandle } from "./harness";
-import { ARTIFACTS, CELLS, checkRichOutput, launchChromium, openPage as openPageIn, writeNotebook } from "./rich-output";
+import { ARTIFACTS, CELLS, XSS, checkRichOutput, launchChromium, openPage as openPageIn, serverOrigin, writeNotebook } from "./rich-output";
 
 let browser: Browser;
 
@@ -40,13 +40,17 @@ test("nbconvert --to html --execute: the exported page sorts its tables and draw
   const html = fs.readFileSync(path.join(dir, "rich-output.html"), "utf8");
   assert.equal(html.split('window.dispatchEvent(new Event("tsprof-plotly"))').length - 1, 1, "plotly.js is embedded once");
 
-  const { page, dialogs, blocked } = await openPage((url) => url.startsWith("file:"));
+  const { page, dialogs, offsite } = await openPage((url) => url.startsWith("file:"));
   await page.goto(`file://${path.join(dir, "rich-output.html")}`);
   await checkRichOutput(page, dialogs, "nbconvert");
   // The README's picture: %prun's sortable table (sorted by ncalls above) and its charts.
   const prunCell = page.locator(".jp-Cell", { has: page.locator("table[data-tsprof-sortable]") }).first();
   await prunCell.screenshot({ path: path.join(ARTIFACTS, "screenshot-prun.png") });
-  assert.ok(blocked.every((url) => !url.startsWith("file:")), "only the network was blocked");
+  assert.deepEqual(offsite, [], "the exported page attempted no request beyond its file");
+  const exported = JSON.parse(fs.readFileSync(path.join(dir, `${XSS}.cpuprofile`), "utf8")) as { nodes: { callFrame: { functionName: string; url: string } }[] };
+  const frames = exported.nodes.map((n) => n.callFrame);
+  assert.ok(frames.some((f) => f.functionName === `hostile.${XSS}`), "the .cpuprofile keeps the payload name verbatim (DevTools and speedscope show it as text)");
+  assert.ok(frames.some((f) => f.url === `${XSS}.ts` && f.functionName === "work"), "and the payload file name");
   await page.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -56,8 +60,7 @@ test("classic Notebook on 127.0.0.1: live outputs sort and draw, and still do af
   try {
     jupyter = await startJupyter({ server: "notebook" });
     writeNotebook(jupyter.notebookDir);
-    const origin = new URL(jupyter.baseUrl).origin;
-    const { page, dialogs } = await openPage((url) => url.startsWith(origin));
+    const { page, dialogs, offsite } = await openPage(serverOrigin(jupyter.baseUrl));
     await page.goto(`${jupyter.baseUrl}notebooks/rich-output.ipynb?token=${jupyter.token}`);
     await page.waitForFunction(() => (window as any).Jupyter?.notebook?.kernel?.is_connected?.(), undefined, { timeout: 60_000 });
     await runAllCells(page);
@@ -68,6 +71,7 @@ test("classic Notebook on 127.0.0.1: live outputs sort and draw, and still do af
     await page.reload();
     await page.waitForFunction(() => (window as any).Jupyter?.notebook?._fully_loaded, undefined, { timeout: 60_000 });
     await checkRichOutput(page, dialogs, "notebook-reloaded");
+    assert.deepEqual(offsite, [], "the live page attempted no request beyond the local server");
     await page.close();
   } finally {
     await jupyter?.stop();

@@ -66,8 +66,8 @@ export function installTestKernelspec(): TestKernelspec {
  * Runs Debian's Python (e.g. `-m nbconvert ...`) with the test kernelspec on JUPYTER_PATH and
  * returns its exit code and everything it printed.
  */
-export function runPython(args: string[], cwd: string): Promise<{ code: number | null; log: string }> {
-  const { env } = installTestKernelspec();
+export function runPython(args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; log: string }> {
+  const env = { ...installTestKernelspec().env, ...extraEnv };
   return new Promise((resolve, reject) => {
     const child = spawn(PYTHON, ["-Xfrozen_modules=off", ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     let log = "";

@@ -17,7 +17,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { startJupyter, type JupyterHandle } from "./harness";
-import { ARTIFACTS, CELLS, XSS, checkRichOutput, launchChromium, openPage, writeNotebook } from "./rich-output";
+import { ARTIFACTS, CELLS, XSS, checkRichOutput, launchChromium, openPage, serverOrigin, writeNotebook } from "./rich-output";
 import { buildJupyterLabPage } from "../jupyterlab-page/build";
 
 const LIBRARY_MARK = 'window.dispatchEvent(new Event("tsprof-plotly"))';
@@ -56,8 +56,7 @@ const lab = <T>(page: Page, fn: string, arg?: unknown) => page.evaluate(([f, a])
 
 test("JupyterLab 4: live outputs sort and draw; reopened untrusted they read as text and run nothing; trusted they work again", async () => {
   const file = writeNotebook(jupyter.notebookDir);
-  const origin = new URL(jupyter.baseUrl).origin;
-  const { page, dialogs, blocked } = await openPage(browser, (url) => url.startsWith(origin), VIEWPORT);
+  const { page, dialogs, offsite } = await openPage(browser, serverOrigin(jupyter.baseUrl), VIEWPORT);
   const pageErrors: string[] = [];
   page.on("pageerror", (e) => pageErrors.push(e.message));
   await openNotebook(page, path.basename(file));
@@ -82,7 +81,7 @@ test("JupyterLab 4: live outputs sort and draw; reopened untrusted they read as 
   await checkRichOutput(page, dialogs, "jupyterlab-trusted");
   await page.screenshot({ path: path.join(ARTIFACTS, "screenshot-jupyterlab.png") });
 
-  assert.deepEqual(blocked, [], "the page asked for nothing outside the server");
+  assert.deepEqual(offsite, [], "the page attempted no request beyond the local server");
   assert.deepEqual(pageErrors, []);
   await page.close();
 });

@@ -100,6 +100,7 @@ describe("errors", () => {
     const define = await session.kernel.execute("async function later(n: number) {\n  await null;\n  throw new TypeError(`async fail ${n}`);\n}");
     const call = await session.kernel.execute("const n = 7;\nawait later(n);");
     assert.equal(call.status, "error");
+    assert.equal(call.error?.ename, "TypeError");
     assert.equal(call.error?.evalue, "async fail 7");
     assert.deepEqual(plain(call.error!.traceback.join("\n")).split("\n"), [
       "TypeError: async fail 7",
@@ -125,7 +126,7 @@ describe("errors", () => {
   test("throwing a value that is not an Error still gives a named error", async () => {
     const run = await session.kernel.execute('throw "plain string";');
     assert.equal(run.status, "error");
-    assert.ok(run.error?.ename);
+    assert.equal(run.error?.ename, "Uncaught");
     assert.match(run.error!.evalue, /plain string/);
   });
 
@@ -138,6 +139,7 @@ describe("errors", () => {
     const [a, b, c] = await Promise.all([first, failing, third]);
     assert.equal(a.status, "ok");
     assert.equal(b.status, "error");
+    assert.deepEqual([b.error?.ename, b.error?.evalue], ["Error", "stop here"]);
     assert.equal(c.status, "aborted");
     assert.deepEqual(c.outputs, []);
     const after = await session.kernel.execute("'after'");
@@ -145,11 +147,25 @@ describe("errors", () => {
     assert.deepEqual(after.result, { "text/plain": "'after'" });
   });
 
+  test("Run All whose first cell fails at once: the cells sent with it are aborted", async () => {
+    // No wait in the failing cell: the later requests may still be on their way when it fails.
+    for (let round = 0; round < 3; round++) {
+      const runs = await Promise.all(["throw new Error('fails at once');", "'second'", "'third'", "'fourth'"].map((c) => session.kernel.execute(c)));
+      assert.deepEqual(
+        runs.map((r) => r.status),
+        ["error", "aborted", "aborted", "aborted"],
+        `round ${round}`,
+      );
+    }
+    assert.equal((await session.kernel.execute("'after'")).status, "ok");
+  });
+
   test("with stop_on_error false, queued requests still run", async () => {
     const failing = session.kernel.execute("await new Promise((r) => setTimeout(r, 300));\nthrow new Error('not fatal');", { stopOnError: false });
     const next = session.kernel.execute("'runs'");
     const [b, c] = await Promise.all([failing, next]);
     assert.equal(b.status, "error");
+    assert.deepEqual([b.error?.ename, b.error?.evalue], ["Error", "not fatal"]);
     assert.equal(c.status, "ok");
     assert.deepEqual(c.result, { "text/plain": "'runs'" });
   });
@@ -203,6 +219,29 @@ describe("magics", () => {
       ["display_data", "stream"],
     );
     assert.equal(run.stdout, "6\n");
+  });
+});
+
+describe("magic lines are found lexically", () => {
+  test("a `%` line inside a template literal is the template's text (the issue's first example)", async () => {
+    const run = await session.ok("const report = `totals:\n%d items\ndone`;\nreport");
+    assert.deepEqual(run.result, { "text/plain": "'totals:\\n%d items\\ndone'" });
+  });
+
+  test("a `%` line inside a block comment is the comment's text (the issue's second example)", async () => {
+    const run = await session.ok("/* note:\n%timeit is slow here\n*/ 1 + 2");
+    assert.deepEqual(run.result, { "text/plain": "3" });
+  });
+});
+
+describe("kernel diagnostics", () => {
+  test("the kernel's own log lines go to the server's log, never into a cell", async () => {
+    const run = await session.ok("setTimeout(() => { throw new Error('late failure'); }, 0);\nawait new Promise((r) => setTimeout(r, 200));\nconsole.log('cell output');");
+    assert.equal(run.stdout, "cell output\n");
+    assert.equal(run.stderr, "");
+    const deadline = Date.now() + 10_000;
+    while (!/\[tsprof\] Uncaught exception \(the kernel keeps running\): Error: late failure/.test(session.jupyter.log()) && Date.now() < deadline) await sleep(100);
+    assert.match(session.jupyter.log(), /\[tsprof\] Uncaught exception \(the kernel keeps running\): Error: late failure/);
   });
 });
 

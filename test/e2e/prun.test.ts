@@ -148,6 +148,7 @@ function squeeze(n: number): number { let total = 0; for (let i = 0; i < n; i++)
   test("bad options: a clear message, and the kernel keeps its state", async () => {
     const key = await session.kernel.execute("%prun -s nosuchkey callF(1)");
     assert.equal(key.status, "error");
+    assert.equal(key.error?.ename, "UsageError");
     assert.match(plain(key.text), /unknown sort key 'nosuchkey'/);
     const flag = await session.kernel.execute("%prun -x callF(1)");
     assert.match(plain(flag.text), /%prun: option -x not recognized/);
@@ -171,6 +172,7 @@ describe("%prun runs the statement in the notebook", () => {
   test("a statement that does not compile is reported as the kernel reports cells", async () => {
     const run = await session.kernel.execute("%prun callF(");
     assert.equal(run.status, "error");
+    assert.equal(run.error?.ename, "CompileError");
     assert.equal(run.displays.length, 0);
     assert.match(plain(run.text), /error TS1005: '\)' expected/);
   });

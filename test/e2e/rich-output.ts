@@ -38,8 +38,12 @@ function relu(m: number[][]): number[][] {
 function forward(x: number[][], w1: number[][], w2: number[][]): number[][] {
   return matmul(relu(matmul(x, w1)), w2);
 }
-const x = matrix(100, 64, 1), w1 = matrix(64, 256, 2), w2 = matrix(256, 10, 3);`,
-  "%prun -s cumulative for (let r = 0; r < 3; r++) forward(x, w1, w2);",
+const x = matrix(100, 64, 1), w1 = matrix(64, 256, 2), w2 = matrix(256, 10, 3);
+import * as fs from "fs";
+fs.writeFileSync("${XSS}.ts", "export function work(n: number): number {\\n  let s = 0;\\n  for (let i = 0; i < n; i++) s += Math.sqrt(i);\\n  return s;\\n}\\n");`,
+  `import { work } from "./${XSS}";
+const hostile = { ["${XSS}"](n: number): number { let s = 0; for (let i = 0; i < n; i++) s += Math.sin(i); return s; } };`,
+  `%prun -s cumulative -D "${XSS}.cpuprofile" for (let r = 0; r < 3; r++) { forward(x, w1, w2); hostile["${XSS}"](300000); work(300000); }`,
   "%lprun -f matmul forward(x, w1, w2)",
   `import * as tsprof from "tsprof";
 tsprof.display.table([{ name: "${XSS}", ms: 3 }, { name: "b", ms: 12 }, { name: "c", ms: 7 }], { heat: "ms" });`,
@@ -69,22 +73,37 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-/** A page whose only reachable origin is `allowed` (file: or the local server); alert/confirm dialogs are recorded. */
-export async function openPage(browser: Browser, allowed: (url: string) => boolean, viewport = { width: 1200, height: 900 }): Promise<{ page: Page; dialogs: string[]; blocked: string[] }> {
+/**
+ * A page whose only reachable origin is `allowed` (file: or the local server); alert/confirm
+ * dialogs are recorded, and so is every request or WebSocket to anywhere else (`offsite`), even
+ * one the route would have blocked.
+ */
+export async function openPage(browser: Browser, allowed: (url: string) => boolean, viewport = { width: 1200, height: 900 }): Promise<{ page: Page; dialogs: string[]; offsite: string[] }> {
   const page = await browser.newPage({ viewport });
   const dialogs: string[] = [];
-  const blocked: string[] = [];
+  const offsite: string[] = [];
+  page.on("request", (request) => {
+    if (!allowed(request.url())) offsite.push(request.url());
+  });
+  page.on("websocket", (socket) => {
+    if (!allowed(socket.url())) offsite.push(socket.url());
+  });
   page.on("dialog", (dialog) => {
     dialogs.push(`${dialog.type()}: ${dialog.message()}`);
     void dialog.dismiss();
   });
   await page.route("**/*", (route) => {
     const url = route.request().url();
-    if (allowed(url)) return route.continue();
-    blocked.push(url);
-    return route.abort();
+    return allowed(url) ? route.continue() : route.abort();
   });
-  return { page, dialogs, blocked };
+  return { page, dialogs, offsite };
+}
+
+/** The local server's pages and its WebSockets (kernels' channels). */
+export function serverOrigin(baseUrl: string): (url: string) => boolean {
+  const origin = new URL(baseUrl).origin;
+  const socketOrigin = origin.replace(/^http/, "ws");
+  return (url) => url.startsWith(origin) || url.startsWith(socketOrigin);
 }
 
 /** The rows of the n-th sortable table on the page, as the text of their cells. */
@@ -104,7 +123,7 @@ export async function clickHeader(page: Page, table: number, label: string): Pro
 }
 
 /** Waits until every chart on the page drew with plotly; returns, per chart, its bar count and icicle labels. */
-export async function drawnCharts(page: Page): Promise<{ bars: number; icicle: string[] }[]> {
+export async function drawnCharts(page: Page): Promise<{ bars: number; icicle: string[]; ticks: string[] }[]> {
   await page.waitForFunction(
     () => {
       const charts = Array.from(document.querySelectorAll(".tsprof-chart"));
@@ -117,8 +136,19 @@ export async function drawnCharts(page: Page): Promise<{ bars: number; icicle: s
     Array.from(document.querySelectorAll(".tsprof-chart"), (c) => ({
       bars: c.querySelectorAll(".barlayer .point").length,
       icicle: Array.from(c.querySelectorAll(".iciclelayer text, g.slice text"), (t) => t.textContent ?? ""),
+      ticks: Array.from(c.querySelectorAll(".ytick text"), (t) => t.textContent ?? ""),
     })),
   );
+}
+
+/** Hovers the icicle's box whose label matches and returns the first line of its hover text. */
+async function icicleHover(page: Page, label: RegExp): Promise<string> {
+  const icicle = page.locator(".tsprof-chart").first();
+  await icicle.locator("g.slice text", { hasText: label }).first().hover({ force: true });
+  const hover = icicle.locator(".hoverlayer .hovertext text").first();
+  await hover.waitFor({ timeout: 10_000 });
+  const lines = await hover.evaluate((t) => Array.from(t.querySelectorAll("tspan.line"), (l) => l.textContent ?? ""));
+  return lines[0] ?? (await hover.textContent()) ?? "";
 }
 
 /** The checks both pages share; `label` names the screenshots. */
@@ -139,6 +169,8 @@ export async function checkRichOutput(page: Page, dialogs: string[], label: stri
   assert.equal(calls.get("forward"), "3", prun.map((r) => r.join(" ")).join("\n"));
   assert.equal(calls.get("matmul"), "6");
   assert.equal(calls.get("relu"), "3");
+  assert.equal(calls.get(`hostile.${XSS}`), "3", `the method whose computed name is the payload: named as text\n${prun.map((r) => r.join(" ")).join("\n")}`);
+  assert.equal(prun.find((r) => r[5] === `${XSS}.ts:1(work)`)?.[0], "3", "the module whose file name is the payload: named as text");
   const cumtimes = prun.map((r) => Number(r[3]));
   assert.deepEqual(cumtimes, [...cumtimes].sort((a, b) => b - a));
   await clickHeader(page, 0, "ncalls");
@@ -164,6 +196,12 @@ export async function checkRichOutput(page: Page, dialogs: string[], label: stri
   assert.ok(linesThatRan >= 6, `${linesThatRan} lines of matmul ran`);
   assert.equal(custom.bars, 3);
   assert.equal(compared.bars, 2 * comparedRows, "before and after, one bar each for every function compared (under 15)");
+  assert.ok(icicle.icicle.includes(`hostile.${XSS}`), `the icicle labels the method with the payload's name as text: ${icicle.icicle.join(", ")}`);
+  assert.equal(await icicleHover(page, /^work$/), `${XSS}.ts:1(work)`, "the icicle's hover names the payload file as text");
+  for (const label of [`(hostile.${XSS})`, `${XSS}.ts:1(work)`]) {
+    assert.ok(top.ticks.some((t) => t.includes(label)), `the top-functions chart shows ${label} as text: ${top.ticks.join(", ")}`);
+  }
+  assert.ok((await page.textContent("body"))!.includes(`Profile saved as a .cpuprofile to '${XSS}.cpuprofile'`), "%prun -D's note names the file as text");
 
   assert.equal(await page.locator('img[src="x"]').count(), 0, "no <img> element was made from user text");
   assert.deepEqual(dialogs, []);

@@ -56,6 +56,7 @@ describe("%timeit", () => {
     assert.match(displayed(run)[0], TIMEIT_LINE(2, "5"));
     const leaked = await session.kernel.execute("values");
     assert.equal(leaked.status, "error");
+    assert.equal(leaked.error?.ename, "CompileError");
     assert.match(leaked.text, /Cannot find name 'values'/);
   });
 
@@ -78,9 +79,11 @@ describe("%timeit", () => {
   test("bad options and statements that do not compile are reported in the cell", async () => {
     const badRepeat = await session.kernel.execute("%timeit -r 0 spin(1)");
     assert.equal(badRepeat.status, "error");
+    assert.equal(badRepeat.error?.ename, "UsageError");
     assert.match(badRepeat.text, /-r must be at least 1 run, got 0/);
     const broken = await session.kernel.execute("%timeit spin(");
     assert.equal(broken.status, "error");
+    assert.equal(broken.error?.ename, "CompileError");
     assert.match(broken.text, /<cell \d+>/);
     assert.equal((await session.kernel.execute("1 + 1")).status, "ok");
   });

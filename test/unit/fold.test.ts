@@ -24,12 +24,11 @@ function profile(): CpuProfileResult {
     node(main, 0.1, [node(readFile, 0.2), node(parse, 0.3, [node(onLine, 0.05)]), node(onLine, 0.01)]),
     node(gc, 0.02),
   ]);
-  const row = (fn: FunctionRef, ncalls: number | null, tottime: number, cumtime: number) => ({ fn, ncalls, primitiveCalls: ncalls, tottime, cumtime });
+  const row = (fn: FunctionRef, ncalls: number | null, tottime: number, cumtime: number) => ({ fn, ncalls, tottime, cumtime });
   return {
     table: {
       totalTime: 0.7,
       totalCalls: 4,
-      primitiveCalls: 4,
       rows: [row(main, 1, 0.1, 0.66), row(readFile, null, 0.2, 0.2), row(parse, null, 0.3, 0.35), row(onLine, 3, 0.06, 0.06), row(gc, null, 0.02, 0.02)],
     },
     tree,

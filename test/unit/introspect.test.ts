@@ -19,7 +19,7 @@ test("Shift-Tab on a magic's name shows what %name? shows", () => {
 
 test("Shift-Tab on an option shows its line; in the statement or on plain code, nothing", () => {
   const { code, cursor } = at("%prun -s| cumulative f()");
-  assert.equal(inspectMagic(registry, code, cursor), "%prun -s KEY: sort by KEY: time (tottime, the default), cumulative (cumtime), calls (ncalls), pcalls, name, filename, line, stdname, nfl (repeatable)");
+  assert.equal(inspectMagic(registry, code, cursor), "%prun -s KEY: sort by KEY: time (tottime, the default), cumulative (cumtime), calls (ncalls), name, filename, line, stdname, nfl (repeatable)");
   for (const code of ["%prun -s cumulative f(x, -|1)", "const a = 1;|", "%nosuchmagic| x", "%%nosuch| -f f"]) {
     const c = at(code);
     assert.equal(inspectMagic(registry, c.code, c.cursor), null, code);

@@ -28,3 +28,48 @@ test("a line magic's value can be assigned, IPython's `t = %timeit -o f()`", () 
     { kind: "magic", form: "line", name: "prun", args: "-r g()", body: "", help: false, line: 2, assign: "x" },
   ]);
 });
+
+/** The cell's code parts joined, and the names of its magics: what the dispatcher would run. */
+function shape(source: string) {
+  const parts = splitCell(source);
+  return { code: parts.filter((p) => p.kind === "code").map((p) => (p as any).code), magics: parts.filter((p) => p.kind === "magic").map((p) => (p as any).name) };
+}
+
+test("the issue's template literal: a `%` line inside a template is code", () => {
+  const source = "const report = `totals:\n%d items\ndone`;";
+  assert.deepEqual(shape(source), { code: [source], magics: [] });
+});
+
+test("the issue's block comment: a `%` line inside a comment is code", () => {
+  const source = "/* note:\n%timeit is slow here\n*/ 1 + 2";
+  assert.deepEqual(shape(source), { code: [source], magics: [] });
+});
+
+test("nested template substitutions are followed to the template's end, and a magic after it still splits", () => {
+  const template = "const s = `a ${ `b ${ { x: 1 }.x }\n%inner c` }\n%outer d`;";
+  assert.deepEqual(shape(`${template}\n%time f()`), { code: [template], magics: ["time"] });
+});
+
+/** A template whose second line starts with `%`: code, if the scanner reaches it in the right state. */
+const TEMPLATE = "const t = `x\n%inside\n`;";
+
+test("a line comment, a string and a division before a template leave the scanner outside them", () => {
+  const code = `// %prun not here, nor \`\nconst q = "%timeit no \`"; const d = 6 / 2 / 1; ${TEMPLATE}`;
+  assert.deepEqual(shape(`${code}\n%lsmagic`), { code: [code], magics: ["lsmagic"] });
+});
+
+test("a regex literal holding a backquote or a slash does not open a template or a comment", () => {
+  const code = `const re = /\`/; const re2 = /[/]\\//g; ${TEMPLATE}`;
+  assert.deepEqual(shape(`${code}\n%lsmagic\nconst u = 1;`), { code: [code, "const u = 1;"], magics: ["lsmagic"] });
+});
+
+test("only a statement at the top level can be a magic: inside braces, brackets or a continued expression it is code", () => {
+  for (const source of ["function f() {\n%prun g()\n}", "const a = [\n%prun\n];", "const m = 7 +\n%lsmagic"]) {
+    assert.deepEqual(shape(source).magics, [], source);
+  }
+});
+
+test("a statement after a closed block begins at the top level again", () => {
+  const code = "function f() {\n  return `${1}`;\n}";
+  assert.deepEqual(shape(`${code}\n%prun f()\n${TEMPLATE}`), { code: [code, TEMPLATE], magics: ["prun"] });
+});

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { slowestRunRatio, summarizeTimings, time, timeit } from "../../magics/measure/timing";
+import { hrtimeSeconds, slowestRunRatio, summarizeTimings, time, timeit } from "../../magics/measure/timing";
 
 /** A clock that only moves when the statement says so: calibration becomes exact. */
 function fakeClock() {
@@ -29,14 +29,30 @@ test("autorange tries 1, 2, 5, 10, … loops and keeps the first whose run takes
   assert.deepEqual(result.timings, Array(7).fill(COST));
 });
 
-test("a statement costing about 1 ms on the real clock gets a loop count whose run lasts ≥ 0.2 s", async () => {
+test("on the real clock, autorange keeps the first loop count whose run lasted ≥ 0.2 s; every earlier one lasted less", async () => {
+  let calls = 0;
   const busyMillisecond = () => {
+    calls++;
     const end = process.hrtime.bigint() + 1_000_000n;
     while (process.hrtime.bigint() < end);
   };
-  const result = await timeit(busyMillisecond, { statement: "busy()", repeat: 1 });
-  // Each call takes ≥ 1 ms, so 200 loops always reach 0.2 s; on a loaded machine fewer may.
-  assert.ok([1, 2, 5, 10, 20, 50, 100, 200].includes(result.loops), `loops ${result.loops}`);
+  // Each clock reading is kept with the calls made so far: consecutive readings bracket a run.
+  const readings: { seconds: number; calls: number }[] = [];
+  const timer = () => {
+    const seconds = hrtimeSeconds();
+    readings.push({ seconds, calls });
+    return seconds;
+  };
+  const result = await timeit(busyMillisecond, { statement: "busy()", repeat: 1, timer });
+  const runs = [];
+  for (let i = 0; i + 1 < readings.length; i += 2) runs.push({ loops: readings[i + 1].calls - readings[i].calls, seconds: readings[i + 1].seconds - readings[i].seconds });
+  const calibration = runs.slice(0, -1);
+  assert.deepEqual(calibration.map((r) => r.loops), [1, 2, 5, 10, 20, 50, 100, 200].slice(0, calibration.length), "the loop counts autorange tried, in order");
+  const chosen = calibration.at(-1)!;
+  assert.equal(result.loops, chosen.loops);
+  assert.ok(chosen.seconds >= 0.2, `the chosen count's run lasted ${chosen.seconds} s`);
+  for (const earlier of calibration.slice(0, -1)) assert.ok(earlier.seconds < 0.2, `${earlier.loops} loops lasted ${earlier.seconds} s, yet autorange went on`);
+  assert.equal(runs.at(-1)!.loops, result.loops, "then the timed run");
   assert.ok(result.mean >= 1e-3, `mean ${result.mean}`);
 });
 

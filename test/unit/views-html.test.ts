@@ -3,6 +3,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cpuProfileViews, lineProfileViews, timeitViews, comparisonViews, PLOTLY_MIME, type Figure } from "../../magics/views";
 import { recordTable, resultViews } from "../../magics/views/display";
+import { forgetEmbeddedLibrary } from "../../magics/views/plotly";
+import { toCpuProfile } from "../../magics/views/cpuprofile-export";
+import { cpuProfileText } from "../../magics/views";
 import { compareTimings } from "../../magics/measure/compare";
 import { cpuProfile, lineProfile, timeitResult, XSS } from "./fixtures/profiles";
 
@@ -11,6 +14,9 @@ const figure = (bundle: Record<string, unknown>) => bundle[PLOTLY_MIME] as Figur
 const html = (bundle: Record<string, unknown>) => bundle["text/html"] as string;
 
 test("plotly.js is embedded in the first chart of the process that is read (sent), only; every chart has a script that draws it", () => {
+  // Whichever test ran first, start as a new kernel process does: no chart has carried the library.
+  html(cpuProfileViews(cpuProfile(), ORDER)[1]);
+  forgetEmbeddedLibrary();
   const [, neverShown] = cpuProfileViews(cpuProfile(), ORDER);
   const [, first, second] = cpuProfileViews(cpuProfile(), ORDER);
   const [, later] = lineProfileViews(lineProfile());
@@ -43,6 +49,24 @@ test("user text is escaped in tables, chart labels and the figure JSON inside th
   assert.ok(html(lines[0]).includes("// &lt;img src=x onerror=alert(1)&gt;"));
 });
 
+test("a payload in a file name and a function name: verbatim in the text and the .cpuprofile, escaped in HTML and chart labels", () => {
+  const result = cpuProfile();
+  const fn = { name: XSS, file: `${XSS}.ts`, line: 1, category: "cell" as const };
+  result.table.rows.push({ fn, ncalls: 2, tottime: 0.25, cumtime: 0.25 });
+  result.tree.children.push({ fn, selfTime: 0.25, totalTime: 0.25, children: [] });
+  const described = `${XSS}.ts:1(${XSS})`;
+  assert.ok(cpuProfileText(result, ORDER).split("\n").includes(`        2    0.250    0.125    0.250    0.125 ${described}`));
+  const [table, icicle, top] = cpuProfileViews(result, ORDER);
+  assert.ok(html(table).includes(`&lt;img src=x onerror=alert(1)&gt;.ts:1(&lt;img src=x onerror=alert(1)&gt;)`));
+  for (const chart of [table, icicle, top]) assert.ok(!html(chart).includes("<img"), "no raw tag in any view's HTML");
+  const escaped = "&lt;img src=x onerror=alert(1)&gt;";
+  assert.ok(figure(icicle).data[0].labels && (figure(icicle).data[0].labels as string[]).includes(escaped), "the icicle's label is the escaped name");
+  assert.ok(JSON.stringify(figure(icicle).data[0].customdata).includes(`${escaped}.ts:1(${escaped})`), "its hover text the escaped file and name");
+  assert.ok(JSON.stringify(figure(top).data[0].y).includes(`${escaped}.ts:1(${escaped})`), "the bar chart's label too");
+  const exported = toCpuProfile(result) as { nodes: { callFrame: { functionName: string; url: string } }[] };
+  assert.ok(exported.nodes.some((n) => n.callFrame.functionName === XSS && n.callFrame.url === `${XSS}.ts`), "a .cpuprofile is JSON its viewers show as text: kept verbatim");
+});
+
 test("the %prun table shows its sort state, sort keys and heat on tottime", () => {
   const table = html(cpuProfileViews(cpuProfile(), { sort: ["cumulative"], limits: [] })[0]);
   const headers = [...table.matchAll(/<th [^>]*aria-sort="(\w+)"[^>]*>([^<]*)</g)].map((m) => [m[2], m[1]]);
@@ -61,7 +85,7 @@ test("the %prun table shows its sort state, sort keys and heat on tottime", () =
       ["1", "1", "0.0051"],
       ["2", "2", "0.4012"],
       ["", "-", "0.0302"],
-      ["177", "177/1", "0.021"],
+      ["177", "177", "0.021"],
       ["", "-", "0.0123"],
       ["1060", "1060", "0.0009"],
     ],
