@@ -104,7 +104,8 @@ function serverCommand(port: number, token: string, notebookDir: string): string
   const hasJupyterServer = spawnSync(PYTHON, ["-c", "import jupyter_server"], { stdio: "ignore" }).status === 0;
   const common = ["--allow-root", "--ip=127.0.0.1", `--port=${port}`, "--no-browser"];
   if (hasJupyterServer) {
-    return ["-Xfrozen_modules=off", "-m", "jupyter_server", ...common, `--IdentityProvider.token=${token}`, "--ServerApp.port_retries=0", `--ServerApp.root_dir=${notebookDir}`];
+    // jupyter_server 2 reads the token from IdentityProvider, Debian's 1.23 from ServerApp (2 still honours that too).
+    return ["-Xfrozen_modules=off", "-m", "jupyter_server", ...common, `--IdentityProvider.token=${token}`, `--ServerApp.token=${token}`, "--ServerApp.port_retries=0", `--ServerApp.root_dir=${notebookDir}`];
   }
   return ["-Xfrozen_modules=off", "-m", "notebook", ...common, `--NotebookApp.token=${token}`, "--NotebookApp.port_retries=0", `--notebook-dir=${notebookDir}`];
 }
