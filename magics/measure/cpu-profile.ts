@@ -203,7 +203,10 @@ function userPart(frames: (ResolvedFrame | null)[], rootAtUserCode: boolean): Re
   const entry = known.findIndex(isEntry);
   if (entry < 0) {
     const leaf = known[known.length - 1];
-    return leaf && leaf.ref.category === "runtime" && /^\((garbage collector|program|idle)\)$/.test(leaf.ref.name) ? [leaf] : [];
+    // A worker's samples in a native frame with no script above it keep it: V8 could not name the
+    // code that called it (compiled before the profile started), and the time is the thread's.
+    const named = rootAtUserCode ? /^\((garbage collector|program|idle)\)$/ : /^(?!\(root\)$)/;
+    return leaf && leaf.ref.category === "runtime" && named.test(leaf.ref.name) ? [leaf] : [];
   }
   const stack: ResolvedFrame[] = [];
   for (const frame of known.slice(entry)) {

@@ -11,7 +11,6 @@ import { fileURLToPath } from "node:url";
 import type { ResolvedFrame, V8Frame } from "../context";
 import type { FunctionCategory } from "../model/profile";
 
-const RUNTIME_FRAME = /^\(.*\)$/;
 /** Where Node runs a worker's `eval: true` string. */
 const EVAL_URL = "[worker eval]";
 /** Node's wrapper around that string, and the scripts tsprof itself runs in the worker (worker-sampler.ts). */
@@ -27,7 +26,8 @@ export const PROBE_URL = "tsprof:worker-probe";
 export function workerFrameResolver(threadId: number, cwd: string): (frame: V8Frame) => ResolvedFrame | null {
   return (frame) => {
     const { url, functionName } = frame;
-    if (url === "") return RUNTIME_FRAME.test(functionName) ? { ref: { name: functionName, file: "", line: 0, category: "runtime" }, counter: null } : null;
+    // V8's own frames, and native functions by name (`{runInContext}`, as the main thread shows `{Worker}`).
+    if (url === "") return functionName ? { ref: { name: functionName, file: "", line: 0, category: "runtime" }, counter: null } : null;
     if (url.startsWith("node:internal/") || NOT_THE_USERS.test(url)) return null;
     const { file, category } = place(url, threadId, cwd);
     const topLevel = functionName === "" && frame.lineNumber <= 1 && frame.columnNumber <= 1;
