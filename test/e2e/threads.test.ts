@@ -2,7 +2,7 @@
  * %prun with worker threads, through a real Jupyter server and the installed kernel: a worker
  * the statement starts, one an earlier cell started, one that throws, one that crashes unheard,
  * one blocked in Atomics.wait, one blocked outside JavaScript, an interrupt while workers run,
- * the per-thread .cpuprofile files, -t main, and %time's CPU per thread.
+ * the per-thread .cpuprofile files, %time's CPU per thread, and -t main.
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -150,6 +150,17 @@ await sleep(200);`);
     assert.ok(spin && spin.hitCount > 0, JSON.stringify(worker.nodes.map((n: any) => n.callFrame)));
     assert.equal(spin.callFrame.url, `<worker ${id} eval>`);
     assert.ok(Array.isArray(read("threads.cpuprofile").nodes));
+  });
+
+  test("%time: the CPU time of each thread, between IPython's two lines, when workers ran", async () => {
+    await ok("const timed = server('timed');\nawait timed.ask(10);");
+    const run = await ok("%time await Promise.all([timed.ask(3e7), Promise.resolve().then(() => mainSpin(1e7))])");
+    const text = String(run.displays[0]?.["text/plain"]);
+    const [, main, worker] = /^CPU per thread: main (\S+ \S+), worker \d+ \(timed\) (\S+ \S+), other threads \S+ \S+$/m.exec(text) ?? [];
+    assert.ok(main && worker, text);
+    assert.match(text, /^CPU times: .*\nCPU per thread: .*\nWall time: /);
+    await ok("await timed.end()");
+    assert.ok(!String((await ok("%time mainSpin(1e5)")).displays[0]?.["text/plain"]).includes("CPU per thread"), "no line when no worker ran");
   });
 
   test("-t main keeps the main thread's view alone", async () => {
