@@ -44,7 +44,7 @@ export function threadsSummary(result: CpuProfileResult): string {
 /** Below this share of its profiled time on a CPU, a thread is reported as waiting. */
 const WAITING_SHARE = 0.1;
 
-/** `worker 1 (eval) — 0.262 s CPU in 0.279 s profiled, ended during the statement`. */
+/** `worker 1 (eval) — <cpu> s CPU in <profiled> s profiled, ended during the statement`. */
 export function threadHeading(thread: ThreadProfile): string {
   if (thread.status === "unanswered") return `${thread.label} — did not answer within the deadline (blocked outside JavaScript?), no profile`;
   const profiled = thread.end - thread.start;
