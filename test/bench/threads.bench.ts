@@ -66,17 +66,23 @@ export async function benchThreads() {
     }
     // The spinner starts only now, so that the forward pass's profiles have the notebook's threads alone.
     await evaluate(THREE_TO_ONE);
-    const cpuRatios: number[] = [];
-    const sampledRatios: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const { result } = await profileStatement(ctx, SPLIT, INTERVAL_MICROS);
-      const worker = result.threads.find((t) => t.label.includes("spinner"))!;
-      const main = result.threads[0];
-      cpuRatios.push(worker.cpuTime! / main.cpuTime!);
-      const spin = (rows: typeof main.table.rows, name: string) => rows.find((r) => r.fn.name === name)?.cumtime ?? NaN;
-      const sampled = spin(worker.table.rows, "spin") / spin(main.table.rows, "mainSpin");
-      if (Number.isFinite(sampled)) sampledRatios.push(sampled);
-    }
+    const split = async (interval: number) => {
+      const cpu: number[] = [];
+      const sampled: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const { result } = await profileStatement(ctx, SPLIT, interval);
+        const worker = result.threads.find((t) => t.label.includes("spinner"))!;
+        const main = result.threads[0];
+        cpu.push(worker.cpuTime! / main.cpuTime!);
+        const spin = (rows: typeof main.table.rows, name: string) => rows.find((r) => r.fn.name === name)?.cumtime ?? NaN;
+        const ratio = spin(worker.table.rows, "spin") / spin(main.table.rows, "mainSpin");
+        if (Number.isFinite(ratio)) sampled.push(ratio);
+      }
+      return { cpu, sampled };
+    };
+    const { cpu: cpuRatios, sampled: sampledRatios } = await split(INTERVAL_MICROS);
+    // V8 interrupts a profiled thread on every tick, waiting or not: at a longer interval that costs less of the waiting main thread's CPU.
+    const slow = await split(10 * INTERVAL_MICROS);
     return {
       load_average_1min: round(os.loadavg()[0], 2),
       workload: "step 5's forward pass at 512: two 512x512x512 products in bands on the notebook's worker threads",
@@ -88,6 +94,8 @@ export async function benchThreads() {
       target_overhead: median(profiled) / median(plain) <= 1.15 ? "met (<= 1.15x)" : "missed (> 1.15x)",
       worker_to_main_cpu_ratio_median_of_5: round(median(cpuRatios), 2),
       worker_to_main_cpu_ratios: cpuRatios.map((r) => round(r, 2)),
+      worker_to_main_cpu_ratio_at_1ms_interval: round(median(slow.cpu), 2),
+      worker_to_main_cpu_ratios_at_1ms_interval: slow.cpu.map((r) => round(r, 2)),
       target_split: Math.abs(median(cpuRatios) / 3 - 1) <= 0.1 ? "met (3:1 within 10%, in CPU time)" : "missed",
       // Samples are wall-clock: a thread descheduled on a busy machine is still sampled in its function.
       worker_to_main_sampled_ratio_median: round(median(sampledRatios), 2),
