@@ -5,9 +5,12 @@
 import profiler from "v8-profiler-next";
 import type { V8CpuProfile } from "./cpu-profile";
 import { timed, type Timed } from "./timed";
+import { cpuBetween, threadCpuSeconds } from "./thread-cpu";
 
 export interface Sampled<T> extends Timed<T> {
   profile: V8CpuProfile;
+  /** CPU seconds the main thread used in `execute` (thread-cpu.ts); null where unknown. */
+  cpuTime: number | null;
 }
 
 // Format 1 is the flat `.cpuprofile` layout (nodes, samples, timeDeltas) DevTools reads.
@@ -36,9 +39,11 @@ export async function sampleCpu<T>(execute: () => Promise<T>, intervalMicros: nu
   const title = `tsprof-${++profileCount}`;
   profiler.setSamplingInterval(intervalMicros);
   profiler.startProfiling(title, true, EAGER_LOGGING);
+  const cpuBefore = threadCpuSeconds();
   const outcome = await timed(execute);
+  const cpuTime = cpuBetween(cpuBefore, threadCpuSeconds());
   const raw = profiler.stopProfiling(title) as unknown as V8CpuProfile & { delete(): void };
   const profile: V8CpuProfile = { nodes: raw.nodes, samples: raw.samples, timeDeltas: raw.timeDeltas, startTime: raw.startTime, endTime: raw.endTime };
   raw.delete();
-  return { profile, ...outcome };
+  return { profile, cpuTime, ...outcome };
 }

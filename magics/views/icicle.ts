@@ -14,7 +14,7 @@ const MAX_NODES = 3000;
 /** Levels the icicle shows at once (click a box to see deeper). */
 const MAX_DEPTH = 8;
 /** Flame-chart colours by where the function lives: the user's code warm, the rest cool or grey. */
-const CATEGORY_COLORS: Record<FunctionCategory, string> = {
+export const CATEGORY_COLORS: Record<FunctionCategory, string> = {
   cell: "#e8590c",
   module: "#f59f00",
   library: "#1c7ed6",

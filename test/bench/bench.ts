@@ -10,6 +10,7 @@ import { benchForward } from "./forward.bench";
 import { benchMemit } from "./memit.bench";
 import { benchAlloc } from "./alloc.bench";
 import { besidePython, pythonAnchor, warnings, type Results } from "./python-anchor";
+import { benchThreads } from "./threads.bench";
 
 function printTable(results: Results): void {
   for (const warning of warnings(results)) console.log(`\n!!! ${warning} !!!`);
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
   results.lprun = await benchLprun();
   results.profilers_vs_python = besidePython(results);
   results.forward_pass_steps = await benchForward();
+  results.prun_threads = await benchThreads();
   results.memit = await benchMemit();
   results.alloc = await benchAlloc();
   const alerts = warnings(results);

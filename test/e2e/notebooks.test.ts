@@ -88,6 +88,11 @@ test("01-forward-pass: every version equals the naive one, every step is faster,
   assert.ok(perPass && Math.abs(Number(perPass[1]) - 1) <= 0.15, "matmul's bytes are its rows' doubles");
   const prealloc = /^preallocated: ([\d.]+) KiB sampled/m.exec(stdoutOf(cellStarting(cells, "const matmulRow")));
   assert.ok(prealloc && Number(prealloc[1]) < 100, "the preallocated pass allocates next to nothing");
+
+  // Step 5's %prun: a section per thread, the SIMD kernel named on both.
+  const threads = textOf(cellStarting(cells, "/** Step 5's forward pass for 512").outputs![0].data!["text/plain"] as string);
+  for (const heading of [/^Thread: main — /m, /^Thread: worker \d+ \(band 1\) — /m]) assert.match(threads, heading);
+  assert.equal(threads.match(/\(block4x4\)$/gm)?.length, 2, threads);
 });
 
 test("02-exercises: unanswered checks say so, every solution passes its check, solutions' code is hidden", async () => {
