@@ -6,13 +6,16 @@ import fs from "node:fs";
 import path from "node:path";
 import { MIME_BUNDLE, type MagicContext } from "./context";
 import { defineMagic } from "./registry";
-import { buildCpuProfile } from "./measure/cpu-profile";
+import { MagicError } from "./context";
+import { buildCpuProfile, buildThreadProfile, type V8CpuProfile } from "./measure/cpu-profile";
 import { sampleCpu, type Sampled } from "./measure/v8-sampler";
-import { toCpuProfile } from "./views/cpuprofile-export";
+import { watchWorkers, type SampledWorker } from "./measure/worker-sampler";
+import { isProbeFrame, workerFrameResolver } from "./measure/worker-frames";
+import { threadProfileFile, toCpuProfile } from "./views/cpuprofile-export";
 import { foldExternalFrames } from "./measure/fold";
 import { cpuProfileText, cpuProfileViews } from "./views";
 import { profileSummary } from "./views/cpu-profile-text";
-import type { CpuProfileResult } from "./model/profile";
+import type { CpuProfileResult, ThreadProfile } from "./model/profile";
 
 /** 100 µs: about 1.06× overhead on the forward pass here; 50 µs cost about 2.3×. */
 const DEFAULT_INTERVAL_MICROS = 100;
@@ -30,11 +33,19 @@ TypeScript lines. Times come from V8's sampling profiler (-i sets its interval);
 internals and libraries are shown without call counts. A statement that throws still shows
 what was measured, then the error.
 
+Worker threads (node:worker_threads) are profiled too, each by its own V8 profiler: those the
+statement starts, from their first line, and those already running. Each thread gets its own
+section (\`Thread: worker 1 (…)\`), with the CPU time the thread used; worker functions have no
+call counts. A worker that does not answer within a deadline is reported, not waited for.
+-t main profiles the main thread only.
+
 Examples:
   %prun forward(x, w1, w2)
   %prun -s cumulative -l 10 forward(x, w1, w2)
   %prun -F main()                                        (time in Node.js and libraries counted as main's own)
-  %prun -q -D forward.cpuprofile forward(x, w1, w2)     (open the file in Chrome DevTools or speedscope)`,
+  %prun -q -D forward.cpuprofile forward(x, w1, w2)     (open the file in Chrome DevTools or speedscope;
+                                                          workers' go to forward.worker-1.cpuprofile, …)
+  %prun -t main runInWorkers()                           (the main thread only)`,
   positional: "statement",
   options: {
     sort: { short: "s", type: "string", multiple: true, metavar: "KEY", help: "sort by KEY: time (tottime, the default), cumulative (cumtime), calls (ncalls), pcalls, name, filename, line, stdname, nfl" },
@@ -45,11 +56,14 @@ Examples:
     dumpFile: { short: "D", type: "string", metavar: "FILE", help: "also write the profile as a .cpuprofile (Chrome DevTools, speedscope) to FILE" },
     fold: { short: "F", type: "boolean", help: "fold Node.js internals and libraries into the functions that called them (their time becomes the callers' tottime)" },
     interval: { short: "i", type: "integer", metavar: "MICROS", help: `sampling interval in microseconds (default ${DEFAULT_INTERVAL_MICROS})` },
+    threads: { short: "t", type: "string", metavar: "WHICH", help: "which threads to profile: all (the default: the main thread and every worker) or main" },
   },
   async run(ctx, call) {
     const interval = call.options.interval ?? DEFAULT_INTERVAL_MICROS;
     const order = { sort: call.options.sort.length ? call.options.sort : ["time"], limits: call.options.limit };
-    const profiled = await profileStatement(ctx, call.statement, interval);
+    const threads = call.options.threads ?? "all";
+    if (threads !== "all" && threads !== "main") throw new MagicError(`%prun -t: expected all or main, got '${threads}'.`);
+    const profiled = await profileStatement(ctx, call.statement, interval, threads);
     const result = call.options.fold ? foldExternalFrames(profiled.result) : profiled.result;
     const { sampled } = profiled;
     if (!call.options.quiet) for (const bundle of cpuProfileViews(result, order)) ctx.display(bundle);
@@ -58,8 +72,12 @@ Examples:
       ctx.print(`\n*** Profile printout saved to text file '${call.options.textFile}'.\n`);
     }
     if (call.options.dumpFile) {
-      fs.writeFileSync(path.resolve(ctx.cwd, call.options.dumpFile), JSON.stringify(toCpuProfile(result)));
-      ctx.print(`\n*** Profile saved as a .cpuprofile to '${call.options.dumpFile}'.\n`);
+      const files = result.threads.map((thread) => {
+        const file = threadProfileFile(call.options.dumpFile!, thread);
+        fs.writeFileSync(path.resolve(ctx.cwd, file), JSON.stringify(toCpuProfile({ tree: thread.tree, sampleInterval: result.sampleInterval })));
+        return `'${file}'`;
+      });
+      ctx.print(`\n*** Profile saved as a .cpuprofile to ${files.join(", ")}.\n`);
     }
     if (call.options.returnResult) ctx.setResult(withSummary(result));
     if (sampled.threw) throw sampled.error;
@@ -67,16 +85,25 @@ Examples:
 });
 
 /**
- * Runs the statement under the sampler and reads the call counters around it. A statement that
- * throws still gives its profile (and `sampled.threw`); one that does not compile throws.
+ * Runs the statement under the samplers (the main thread's and, unless `threads` is "main", every
+ * worker's) and reads the call counters around it. A statement that throws still gives its
+ * profile (and `sampled.threw`); one that does not compile throws.
  */
-export async function profileStatement(ctx: Pick<MagicContext, "evaluate" | "profiling">, statement: string, interval: number) {
+export async function profileStatement(
+  ctx: Pick<MagicContext, "evaluate" | "profiling" | "cwd">,
+  statement: string,
+  interval: number,
+  threads: "all" | "main" = "all",
+) {
   const before = ctx.profiling.readCallCounters();
   let sampled: Sampled<unknown> | undefined;
+  let workers: SampledWorker[] = [];
   try {
     await ctx.evaluate(statement, {
       measure: async (execute) => {
-        sampled = await sampleCpu(() => ctx.profiling.countCalls(execute), interval);
+        const run = () => sampleCpu(() => ctx.profiling.countCalls(execute), interval);
+        if (threads === "main") sampled = await run();
+        else ({ value: sampled, workers } = await watchWorkers(run, { profile: true, intervalMicros: interval, cwd: ctx.cwd }));
         return sampled.value as any;
       },
     });
@@ -92,12 +119,31 @@ export async function profileStatement(ctx: Pick<MagicContext, "evaluate" | "pro
     statement,
     wallTime: sampled!.wallTime,
     sampleInterval: interval / 1e6,
+    cpuTime: sampled!.cpuTime,
   });
+  result.threads.push(...workers.map((w) => workerThread(w, sampled!.profile.startTime, ctx.cwd)));
   return { result, sampled: sampled! };
+}
+
+/** A worker's thread profile; one that sent none (it did not answer, or its profile was lost) has empty tables. */
+function workerThread(worker: SampledWorker, origin: number, cwd: string): ThreadProfile {
+  const empty: V8CpuProfile = { nodes: [], samples: [], timeDeltas: [], startTime: origin, endTime: origin };
+  return buildThreadProfile({
+    profile: worker.profile ?? empty,
+    resolve: workerFrameResolver(worker.threadId, cwd),
+    calls: [],
+    label: worker.label,
+    threadId: worker.threadId,
+    cpuTime: worker.cpuTime,
+    status: worker.status,
+    origin,
+    rootAtUserCode: false,
+    excludes: isProbeFrame,
+  });
 }
 
 /** As a cell's value the profile shows a one-line summary, like IPython's `<pstats.Stats …>`: the table is already above. */
 function withSummary(result: CpuProfileResult): CpuProfileResult {
-  const text = `<CpuProfileResult: ${profileSummary(result)}, ${result.table.rows.length} functions; fields: table, tree, sampleInterval, statement>`;
+  const text = `<CpuProfileResult: ${profileSummary(result)}, ${result.table.rows.length} functions; fields: table, tree, threads, sampleInterval, statement>`;
   return Object.defineProperty(result, MIME_BUNDLE, { value: () => ({ "text/plain": text }), enumerable: false });
 }

@@ -7,6 +7,8 @@ import { defineMagic } from "./registry";
 import * as timing from "./measure/timing";
 import { timeViews } from "./views";
 import type { TimeResult } from "./model/profile";
+import { cpuBetween, threadCpuSeconds } from "./measure/thread-cpu";
+import { watchWorkers, type SampledWorker } from "./measure/worker-sampler";
 
 export const time = defineMagic({
   name: "time",
@@ -16,7 +18,8 @@ export const time = defineMagic({
 Runs the statement (or, as %%time, the cell's body) once in the notebook's context — names it
 declares stay defined — and prints the CPU time this process used (user and system, which can
 exceed the wall time when other threads work, e.g. the garbage collector) and the wall time.
-Compilation is not timed. The value of the last expression becomes the cell's result. A
+Compilation is not timed. When worker threads ran, a line between them gives the CPU time of
+each thread: the main thread, each worker, and the rest of the process. The value of the last expression becomes the cell's result. A
 statement that throws shows its error and no times.
 
 Examples:
@@ -31,8 +34,17 @@ Examples:
     let measured: TimeResult | undefined;
     const value = await ctx.evaluate(call.statement, {
       measure: async (execute) => {
-        const timed = await timing.time(execute, call.statement);
-        measured = timed.result;
+        let mainCpu: number | null = null;
+        const onMain = async () => {
+          const before = threadCpuSeconds();
+          try {
+            return await execute();
+          } finally {
+            mainCpu = cpuBetween(before, threadCpuSeconds());
+          }
+        };
+        const { value: timed, workers } = await watchWorkers(() => timing.time(onMain, call.statement), { profile: false, intervalMicros: 0, cwd: ctx.cwd });
+        measured = workers.length > 0 ? { ...timed.result, threads: perThread(timed.result, mainCpu, workers) } : timed.result;
         return timed.value;
       },
     });
@@ -41,3 +53,11 @@ Examples:
     if (value !== undefined) ctx.setResult(value);
   },
 });
+
+/** Main, each worker, and what the process used beyond them (known only when every thread's time is). */
+function perThread(result: TimeResult, main: number | null, workers: SampledWorker[]): NonNullable<TimeResult["threads"]> {
+  const threads = [{ label: "main", cpu: main }, ...workers.map((w) => ({ label: w.label, cpu: w.cpuTime }))];
+  const known = threads.every((t) => t.cpu !== null);
+  const rest = result.user + result.system - threads.reduce((sum, t) => sum + (t.cpu ?? 0), 0);
+  return [...threads, { label: "other threads", cpu: known ? Math.max(0, rest) : null }];
+}

@@ -2,7 +2,7 @@
  * Builds the %prun model from a V8 CPU profile: times from the samples, exact call counts from
  * the kernel's counters. Knows nothing of how the result is shown.
  */
-import type { CallTreeNode, CpuProfileResult, FunctionRef, FunctionStats } from "../model/profile";
+import type { CallTreeNode, CpuProfileResult, FlameSpan, FunctionRef, FunctionStats, ThreadEnd, ThreadProfile } from "../model/profile";
 import type { CountedCalls, ResolvedFrame, V8Frame } from "../context";
 
 /** The parts of a V8 `.cpuprofile` this reads (timestamps and deltas in microseconds). */
@@ -23,6 +23,29 @@ export interface BuildInput {
   /** Wall time of the statement, seconds. */
   wallTime: number;
   sampleInterval: number;
+  /** CPU seconds the main thread used during the statement, when known. */
+  cpuTime?: number | null;
+}
+
+/** One thread's profile, with what only the thread knows. */
+export interface ThreadInput {
+  profile: V8CpuProfile;
+  resolve: (frame: V8Frame) => ResolvedFrame | null;
+  calls: CountedCalls[];
+  label: string;
+  threadId: number;
+  cpuTime: number | null;
+  status: ThreadEnd;
+  /** The statement's start on the profiles' clock (microseconds): time zero of the spans. */
+  origin: number;
+  /**
+   * True: a stack starts at the first frame of a cell or module, what called it being the
+   * kernel's (the main thread). False: at the first frame the resolver knows (a worker's stack
+   * is all its own once Node's internals are dropped).
+   */
+  rootAtUserCode: boolean;
+  /** A sample with such a frame anywhere on its stack is the profiler's own work, not the thread's: it is left out. */
+  excludes?: (frame: V8Frame) => boolean;
 }
 
 const ROOT: FunctionRef = { name: "(root)", file: "", line: 0, category: "runtime" };
@@ -48,6 +71,22 @@ interface Totals {
 }
 
 export function buildCpuProfile(input: BuildInput): CpuProfileResult {
+  const main = buildThreadProfile({
+    profile: input.profile,
+    resolve: input.resolve,
+    calls: input.calls,
+    label: "main",
+    threadId: 0,
+    cpuTime: input.cpuTime ?? null,
+    status: "stopped",
+    origin: input.profile.startTime,
+    rootAtUserCode: true,
+  });
+  main.table.totalTime = input.wallTime;
+  return { table: main.table, tree: main.tree, threads: [main], sampleInterval: input.sampleInterval, statement: input.statement };
+}
+
+export function buildThreadProfile(input: ThreadInput): ThreadProfile {
   const stacks = userStacks(input);
   const seconds = sampleSeconds(input.profile);
   const tree = newNode(ROOT);
@@ -78,12 +117,47 @@ export function buildCpuProfile(input: BuildInput): CpuProfileResult {
     return { fn: frame.ref, ncalls, primitiveCalls: ncalls, tottime: self, cumtime: cum };
   });
   const totalCalls = rows.reduce((n, r) => n + (r.ncalls ?? 0), 0);
+  const { profile, origin } = input;
   return {
-    table: { totalTime: input.wallTime, totalCalls, primitiveCalls: totalCalls, rows },
+    label: input.label,
+    threadId: input.threadId,
+    table: { totalTime: Math.max(0, profile.endTime - profile.startTime) / 1e6, totalCalls, primitiveCalls: totalCalls, rows },
     tree: tree.node,
-    sampleInterval: input.sampleInterval,
-    statement: input.statement,
+    cpuTime: input.cpuTime,
+    start: (profile.startTime - origin) / 1e6,
+    end: (profile.endTime - origin) / 1e6,
+    status: input.status,
+    spans: flameSpans(input.profile, stacks, origin),
   };
+}
+
+/**
+ * The flame chart's boxes: consecutive samples with the same frames down to a depth make one box
+ * at that depth, from the first sample's time to the next different one's (sample times are the
+ * profile's own: startTime plus the deltas).
+ */
+function flameSpans(profile: V8CpuProfile, stacks: Map<number, ResolvedFrame[]>, origin: number): FlameSpan[] {
+  const spans: FlameSpan[] = [];
+  let open: { key: string; span: FlameSpan }[] = [];
+  let time = profile.startTime;
+  const closeFrom = (depth: number, at: number) => {
+    for (const { span } of open.slice(depth)) span.end = (at - origin) / 1e6;
+    open = open.slice(0, depth);
+  };
+  profile.samples.forEach((nodeId, i) => {
+    time += profile.timeDeltas[i] ?? 0;
+    const stack = stacks.get(nodeId) ?? [];
+    let depth = 0;
+    while (depth < open.length && depth < stack.length && open[depth].key === identity(stack[depth])) depth++;
+    closeFrom(depth, time);
+    for (let d = depth; d < stack.length; d++) {
+      const span: FlameSpan = { fn: stack[d].ref, depth: d, start: (time - origin) / 1e6, end: 0 };
+      spans.push(span);
+      open.push({ key: identity(stack[d]), span });
+    }
+  });
+  closeFrom(0, Math.max(time, profile.endTime));
+  return spans;
 }
 
 /**
@@ -104,28 +178,35 @@ function sampleSeconds(profile: V8CpuProfile): number {
  * Consecutive frames of one top level (a cell's script and its wrapper) become one. A sample in
  * no user code counts only when V8 names it as its own work: (garbage collector), (program).
  */
-function userStacks(input: BuildInput): Map<number, ResolvedFrame[]> {
+/** The frames below an excluded one: their samples count for nothing. */
+const EXCLUDED: (ResolvedFrame | null)[] = [];
+
+function userStacks(input: ThreadInput): Map<number, ResolvedFrame[]> {
   const byId = new Map(input.profile.nodes.map((n) => [n.id, n]));
   // Each frame is resolved once, on the way down from the root.
   const resolved = new Map<number, (ResolvedFrame | null)[]>();
   const visit = (id: number, above: (ResolvedFrame | null)[]) => {
     const node = byId.get(id);
     if (!node || resolved.has(id)) return;
-    const frames = [...above, input.resolve(node.callFrame)];
+    const frames = above === EXCLUDED || input.excludes?.(node.callFrame) ? EXCLUDED : [...above, input.resolve(node.callFrame)];
     resolved.set(id, frames);
     for (const child of node.children ?? []) visit(child, frames);
   };
   const children = new Set(input.profile.nodes.flatMap((n) => n.children ?? []));
   for (const node of input.profile.nodes) if (!children.has(node.id)) visit(node.id, []);
-  return new Map([...resolved].map(([id, frames]) => [id, userPart(frames)]));
+  return new Map([...resolved].map(([id, frames]) => [id, frames === EXCLUDED ? [] : userPart(frames, input.rootAtUserCode)]));
 }
 
-function userPart(frames: (ResolvedFrame | null)[]): ResolvedFrame[] {
+function userPart(frames: (ResolvedFrame | null)[], rootAtUserCode: boolean): ResolvedFrame[] {
   const known = frames.filter((f): f is ResolvedFrame => f !== null);
-  const entry = known.findIndex((f) => f.ref.category === "cell" || f.ref.category === "module");
+  const isEntry = (f: ResolvedFrame) => !rootAtUserCode ? f.ref.category !== "runtime" : f.ref.category === "cell" || f.ref.category === "module";
+  const entry = known.findIndex(isEntry);
   if (entry < 0) {
     const leaf = known[known.length - 1];
-    return leaf && leaf.ref.category === "runtime" && /^\((garbage collector|program|idle)\)$/.test(leaf.ref.name) ? [leaf] : [];
+    // A worker's samples in a native frame with no script above it keep it: V8 could not name the
+    // code that called it (compiled before the profile started), and the time is the thread's.
+    const named = rootAtUserCode ? /^\((garbage collector|program|idle)\)$/ : /^(?!\(root\)$)/;
+    return leaf && leaf.ref.category === "runtime" && named.test(leaf.ref.name) ? [leaf] : [];
   }
   const stack: ResolvedFrame[] = [];
   for (const frame of known.slice(entry)) {

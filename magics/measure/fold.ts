@@ -12,12 +12,17 @@ import { refKey } from "./cpu-profile";
 const FOLDED: ReadonlySet<FunctionCategory> = new Set(["library", "node"]);
 
 export function foldExternalFrames(result: CpuProfileResult): CpuProfileResult {
-  const tree = foldNode(result.tree);
-  const times = timesByFunction(tree);
-  const rows: FunctionStats[] = result.table.rows
+  const threads = result.threads.map((thread) => ({ ...thread, ...foldThread(thread) }));
+  return { ...result, tree: threads[0].tree, table: threads[0].table, threads };
+}
+
+function foldThread({ tree, table }: Pick<CpuProfileResult, "tree" | "table">): Pick<CpuProfileResult, "tree" | "table"> {
+  const folded = foldNode(tree);
+  const times = timesByFunction(folded);
+  const rows: FunctionStats[] = table.rows
     .filter((row) => !FOLDED.has(row.fn.category))
     .map((row) => ({ ...row, ...(times.get(refKey(row.fn)) ?? { tottime: 0, cumtime: 0 }) }));
-  return { ...result, tree, table: { ...result.table, rows } };
+  return { tree: folded, table: { ...table, rows } };
 }
 
 function foldNode(node: CallTreeNode): CallTreeNode {

@@ -4,11 +4,14 @@
  */
 import profiler from "v8-profiler-next";
 import type { V8CpuProfile } from "./cpu-profile";
+import { cpuBetween, threadCpuSeconds } from "./thread-cpu";
 
 export interface Sampled<T> {
   profile: V8CpuProfile;
   /** Wall time of `execute`, seconds. */
   wallTime: number;
+  /** CPU seconds the main thread used in `execute` (thread-cpu.ts); null where unknown. */
+  cpuTime: number | null;
   value?: T;
   error?: unknown;
   threw: boolean;
@@ -41,6 +44,7 @@ export async function sampleCpu<T>(execute: () => Promise<T>, intervalMicros: nu
   profiler.setSamplingInterval(intervalMicros);
   profiler.startProfiling(title, true, EAGER_LOGGING);
   const started = process.hrtime.bigint();
+  const cpuBefore = threadCpuSeconds();
   let value: T | undefined;
   let error: unknown;
   let threw = false;
@@ -51,8 +55,9 @@ export async function sampleCpu<T>(execute: () => Promise<T>, intervalMicros: nu
     threw = true;
   }
   const wallTime = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpuTime = cpuBetween(cpuBefore, threadCpuSeconds());
   const raw = profiler.stopProfiling(title) as unknown as V8CpuProfile & { delete(): void };
   const profile: V8CpuProfile = { nodes: raw.nodes, samples: raw.samples, timeDeltas: raw.timeDeltas, startTime: raw.startTime, endTime: raw.endTime };
   raw.delete();
-  return { profile, wallTime, value, error, threw };
+  return { profile, wallTime, cpuTime, value, error, threw };
 }

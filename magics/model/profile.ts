@@ -55,11 +55,50 @@ export interface CallTreeNode {
   children: CallTreeNode[];
 }
 
+/** A stretch of time one function spent on a thread's stack at one depth: a box of the flame chart. */
+export interface FlameSpan {
+  fn: FunctionRef;
+  /** 0 for the outermost frame of the user's part of the stack. */
+  depth: number;
+  /** Seconds from the start of the statement (negative: before it, for threads already running). */
+  start: number;
+  end: number;
+}
+
+/** How a thread's profiling ended. */
+export type ThreadEnd =
+  | "stopped" // profiled to the end of the statement
+  | "ended" // the thread ended during the statement; its profile runs to its last line
+  | "terminated" // the statement terminated it (worker.terminate()); profiled up to that call
+  | "unanswered"; // it did not answer before the deadline (blocked outside JavaScript): no profile
+
+/** One thread's share of a %prun: its own table and call tree, and the CPU time it used. */
+export interface ThreadProfile {
+  /** "main", or "worker 1 (name)" / "worker 1 (path/to/file.js)" / "worker 1 (eval)". */
+  label: string;
+  /** Node's threadId: 0 for the main thread. */
+  threadId: number;
+  /** Its functions; totalTime is the time the thread was profiled. No call counts off the main thread. */
+  table: FunctionTable;
+  tree: CallTreeNode;
+  /** CPU seconds the thread itself used while profiled; null where the system does not say. */
+  cpuTime: number | null;
+  /** Seconds from the start of the statement to the start and the end of this thread's profile. */
+  start: number;
+  end: number;
+  status: ThreadEnd;
+  /** The flame chart's boxes, in time order per depth. */
+  spans: FlameSpan[];
+}
+
 /** What %prun measures: a function table and the call tree it came from. */
 export interface CpuProfileResult {
+  /** The main thread's table and call tree (the same objects as `threads[0]`'s). */
   table: FunctionTable;
   /** Root of the call tree; its fn is a synthetic "(root)" runtime frame. */
   tree: CallTreeNode;
+  /** Every thread profiled, the main thread first, then the workers in the order they were seen. */
+  threads: ThreadProfile[];
   /** The sampler's interval, seconds. */
   sampleInterval: number;
   /** The statement that was profiled, as the user wrote it. */
@@ -176,6 +215,12 @@ export interface TimeResult {
   system: number;
   wall: number;
   statement: string;
+  /**
+   * CPU seconds per thread when worker threads ran: "main", each worker, then "other threads"
+   * (the rest of the process: V8's garbage-collector and compiler threads, libuv's pool). A
+   * thread's time is null where the system does not say. Absent when no worker ran.
+   */
+  threads?: { label: string; cpu: number | null }[];
 }
 
 /** One variant in a side-by-side comparison (the walkthrough's closing table). */

@@ -4,7 +4,8 @@
  * gets samples for its self time at the profile's interval, so totals and flame graphs are
  * exact while the order of samples in time is not kept.
  */
-import type { CallTreeNode, CpuProfileResult } from "../model/profile";
+import path from "node:path";
+import type { CallTreeNode, CpuProfileResult, ThreadProfile } from "../model/profile";
 
 interface ExportNode {
   id: number;
@@ -13,7 +14,7 @@ interface ExportNode {
   children: number[];
 }
 
-export function toCpuProfile(result: CpuProfileResult): object {
+export function toCpuProfile(result: Pick<CpuProfileResult, "tree" | "sampleInterval">): object {
   const nodes: ExportNode[] = [];
   const samples: number[] = [];
   const intervalMicros = Math.max(1, Math.round(result.sampleInterval * 1e6));
@@ -40,4 +41,11 @@ export function toCpuProfile(result: CpuProfileResult): object {
     samples,
     timeDeltas: samples.map(() => intervalMicros),
   };
+}
+
+/** `forward.cpuprofile` for the main thread, `forward.worker-1.cpuprofile` for worker 1 (its threadId), and so on. */
+export function threadProfileFile(file: string, thread: ThreadProfile): string {
+  if (thread.threadId === 0) return file;
+  const ext = path.extname(file);
+  return `${file.slice(0, file.length - ext.length)}.worker-${thread.threadId}${ext}`;
 }

@@ -40,6 +40,8 @@ export interface TableSpec {
   sortedBy?: { column: number; descending: boolean };
   /** Lines shown below the table. Plain text, escaped here. */
   footnotes?: string[];
+  /** A menu above the table that shows only the rows with one value in this column (the %prun thread). */
+  filter?: { column: number; label: string };
 }
 
 const MONO = "font-family:var(--jp-code-font-family,SFMono-Regular,Menlo,Consolas,monospace)";
@@ -53,13 +55,22 @@ export function htmlTable(spec: TableSpec): string {
   return [
     `<div class="tsprof-table">`,
     caption,
+    spec.filter ? filterMenu(spec, spec.filter) : "",
     `<table data-tsprof-sortable style="border-collapse:collapse;margin:4px 0">`,
     `<thead><tr>${head}</tr></thead>`,
     `<tbody>\n${body}\n</tbody></table>`,
     footnotes,
     `<script>${SORT_SCRIPT}</script>`,
+    spec.filter ? `<script>${FILTER_SCRIPT}</script>` : "",
     `</div>`,
   ].join("");
+}
+
+/** The filter's menu: "all", then each value of the column in the order the rows first have it. */
+function filterMenu(spec: TableSpec, filter: { column: number; label: string }): string {
+  const values = [...new Set(spec.rows.map((row) => row[filter.column].text))];
+  const options = [`<option value="">all</option>`, ...values.map((v) => `<option value="${escapeHtml(v)}">${escapeHtml(v)}</option>`)];
+  return `<label style="${MONO}">${escapeHtml(filter.label)}: <select data-tsprof-filter="${filter.column}">${options.join("")}</select></label>`;
 }
 
 function headerCell(column: TableColumn, descending: boolean | null): string {
@@ -113,3 +124,9 @@ Array.prototype.forEach.call(tr.children,function(h){h.setAttribute("aria-sort",
 function target(e){var t=e.target;return t&&t.closest?t.closest("table[data-tsprof-sortable]>thead th"):null}
 document.addEventListener("click",function(e){var th=target(e);if(th)sort(th)});
 document.addEventListener("keydown",function(e){var th=target(e);if(th&&(e.key==="Enter"||e.key===" ")){e.preventDefault();sort(th)}})})();`;
+
+/** Installed once per page, like the sort: shows only the rows whose cell in the menu's column has its value. */
+const FILTER_SCRIPT = `(function(){if(window.__tsprofFilter)return;window.__tsprofFilter=1;
+document.addEventListener("change",function(e){var s=e.target;if(!s||!s.matches||!s.matches("select[data-tsprof-filter]"))return;
+var col=+s.getAttribute("data-tsprof-filter"),v=s.value,t=s.closest(".tsprof-table").querySelector("table[data-tsprof-sortable]");
+Array.prototype.forEach.call(t.tBodies[0].rows,function(r){var c=r.cells[col];r.style.display=v===""||(c&&c.textContent===v)?"":"none"})})})();`;

@@ -10,6 +10,7 @@ import { benchPrun } from "./prun.bench";
 import { benchLprun } from "./lprun.bench";
 import { benchForward } from "./forward.bench";
 import { benchMemit } from "./memit.bench";
+import { benchThreads } from "./threads.bench";
 
 type Results = Record<string, Record<string, unknown>>;
 
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
   results.lprun = await benchLprun();
   results.profilers_vs_python = besidePython(results);
   results.forward_pass_steps = await benchForward();
+  results.prun_threads = await benchThreads();
   results.memit = await benchMemit();
   printTable(results);
   const json = JSON.stringify(results, null, 2);

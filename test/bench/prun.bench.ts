@@ -17,7 +17,7 @@ const INTERVAL_MICROS = 100;
 
 export async function benchPrun() {
   const session = benchSession();
-  const ctx = { evaluate: session.evaluate, profiling: profilingHooks(session.executor, process.cwd()) };
+  const ctx = { evaluate: session.evaluate, profiling: profilingHooks(session.executor, process.cwd()), cwd: process.cwd() };
   await session.evaluate(FORWARD_PASS + THREE_TO_ONE);
   const profiledRun = async (statement: string) => {
     let profiled!: Awaited<ReturnType<typeof profileStatement>>;

@@ -201,7 +201,7 @@ test("nbconvert --to html --execute: the exported page sorts its tables and draw
 test("classic Notebook on 127.0.0.1: live outputs sort and draw, and still do after save and reload", async () => {
   let jupyter: JupyterHandle | undefined;
   try {
-    jupyter = await startJupyter();
+    jupyter = await startJupyter({ server: "notebook" });
     writeNotebook(jupyter.notebookDir);
     const origin = new URL(jupyter.baseUrl).origin;
     const { page, dialogs } = await openPage((url) => url.startsWith(origin));

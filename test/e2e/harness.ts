@@ -83,6 +83,10 @@ export interface JupyterOptions {
   notebookDir?: string;
   /** How long to wait for the server to answer /api. */
   startTimeoutMs?: number;
+  /** Which server: classic Notebook's pages need "notebook". Default: jupyter_server where installed. */
+  server?: ServerKind;
+  /** More command-line options for the server. */
+  args?: string[];
 }
 
 export interface JupyterHandle {
@@ -99,14 +103,20 @@ export interface JupyterHandle {
   stop(): Promise<void>;
 }
 
-/** Which Jupyter server this machine has: jupyter_server (Jupyter Server 2) or classic notebook 6. */
-function serverCommand(port: number, token: string, notebookDir: string): string[] {
-  const hasJupyterServer = spawnSync(PYTHON, ["-c", "import jupyter_server"], { stdio: "ignore" }).status === 0;
-  const common = ["--allow-root", "--ip=127.0.0.1", `--port=${port}`, "--no-browser"];
-  if (hasJupyterServer) {
-    return ["-Xfrozen_modules=off", "-m", "jupyter_server", ...common, `--IdentityProvider.token=${token}`, "--ServerApp.port_retries=0", `--ServerApp.root_dir=${notebookDir}`];
+export type ServerKind = "jupyter_server" | "notebook";
+
+/** jupyter_server where installed (what JupyterLab runs on), else classic Notebook 6's own server. */
+function defaultServer(): ServerKind {
+  return spawnSync(PYTHON, ["-c", "import jupyter_server"], { stdio: "ignore" }).status === 0 ? "jupyter_server" : "notebook";
+}
+
+function serverCommand(kind: ServerKind, port: number, token: string, notebookDir: string, extra: string[]): string[] {
+  const common = ["-Xfrozen_modules=off", "-m", kind, "--allow-root", "--ip=127.0.0.1", `--port=${port}`, "--no-browser", ...extra];
+  if (kind === "jupyter_server") {
+    // Jupyter Server 1 (Debian bookworm's) knows only ServerApp.token; 2 still honours it, and reads IdentityProvider.token.
+    return [...common, `--ServerApp.token=${token}`, `--IdentityProvider.token=${token}`, "--ServerApp.port_retries=0", `--ServerApp.root_dir=${notebookDir}`];
   }
-  return ["-Xfrozen_modules=off", "-m", "notebook", ...common, `--NotebookApp.token=${token}`, "--NotebookApp.port_retries=0", `--notebook-dir=${notebookDir}`];
+  return [...common, `--NotebookApp.token=${token}`, "--NotebookApp.port_retries=0", `--notebook-dir=${notebookDir}`];
 }
 
 /**
@@ -168,7 +178,7 @@ async function startJupyterOnce(options: JupyterOptions): Promise<JupyterHandle>
   const token = randomBytes(24).toString("hex");
   // Runtime and config dirs of its own: no user config, no clash with other servers' files.
   const env = { ...spec.env, JUPYTER_RUNTIME_DIR: path.join(scratch, "runtime"), JUPYTER_CONFIG_DIR: path.join(scratch, "config") };
-  const child = spawn(PYTHON, serverCommand(port, token, notebookDir), { env, cwd: notebookDir, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(PYTHON, serverCommand(options.server ?? defaultServer(), port, token, notebookDir, options.args ?? []), { env, cwd: notebookDir, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout!.on("data", (d) => (output += d));
   child.stderr!.on("data", (d) => (output += d));

@@ -72,6 +72,11 @@ test("01-forward-pass: every version equals the naive one, every step is faster,
   assert.match(hottest, /^ {2}1894400 hits /m, "the inner line runs 100·64·256 + 100·256·10 times");
   const prun = textOf(cellStarting(cells, "%prun").outputs![0].data!["text/plain"] as string);
   assert.match(prun, /^\s+40\s.*\(matmul\)$/m, "%prun counts matmul's 40 calls exactly");
+
+  // Step 5's %prun: a section per thread, the SIMD kernel named on both.
+  const threads = textOf(cellStarting(cells, "/** Step 5's forward pass for 512").outputs![0].data!["text/plain"] as string);
+  for (const heading of [/^Thread: main — /m, /^Thread: worker \d+ \(band 1\) — /m]) assert.match(threads, heading);
+  assert.equal(threads.match(/\(block4x4\)$/gm)?.length, 2, threads);
 });
 
 test("02-exercises: unanswered checks say so, every solution passes its check, solutions' code is hidden", async () => {

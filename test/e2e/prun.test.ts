@@ -119,7 +119,7 @@ function squeeze(n: number): number { let total = 0; for (let i = 0; i < n; i++)
     const use = await ok('profiled.table.rows.find((r) => r.fn.name === "f").ncalls');
     assert.equal(use.result?.["text/plain"], "1234");
     const shown = await ok("%prun -q -r fib(5)");
-    assert.match(String(shown.result?.["text/plain"]), /^<CpuProfileResult: 16 function calls in \d+\.\d{3} seconds, \d+ functions; fields: table, tree, sampleInterval, statement>$/);
+    assert.match(String(shown.result?.["text/plain"]), /^<CpuProfileResult: 16 function calls in \d+\.\d{3} seconds, \d+ functions; fields: table, tree, threads, sampleInterval, statement>$/);
   });
 
   test("-T writes the text table to a file in the notebook's folder", async () => {

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { foldExternalFrames } from "../../magics/measure/fold";
 import type { CallTreeNode, CpuProfileResult, FunctionRef } from "../../magics/model/profile";
+import { withMainThread } from "./fixtures/profiles";
 
 const ref = (name: string, category: FunctionRef["category"], file = "<cell 1>"): FunctionRef => ({ name, file, line: 1, category });
 const main = ref("main", "cell");
@@ -25,7 +26,7 @@ function profile(): CpuProfileResult {
     node(gc, 0.02),
   ]);
   const row = (fn: FunctionRef, ncalls: number | null, tottime: number, cumtime: number) => ({ fn, ncalls, primitiveCalls: ncalls, tottime, cumtime });
-  return {
+  return withMainThread({
     table: {
       totalTime: 0.7,
       totalCalls: 4,
@@ -35,7 +36,7 @@ function profile(): CpuProfileResult {
     tree,
     sampleInterval: 1e-4,
     statement: "main()",
-  };
+  });
 }
 
 const close = (actual: number, expected: number) => assert.ok(Math.abs(actual - expected) < 1e-12, `${actual} ≠ ${expected}`);

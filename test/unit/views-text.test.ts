@@ -65,7 +65,7 @@ test("%prun: unambiguous prefixes work like pstats' (cumu, tot); ambiguous and u
 
 test("%prun: equal total and primitive calls print no '(primitive calls)', no limits on an empty table", () => {
   const result = cpuProfile();
-  result.table = { totalTime: 0.0004, totalCalls: 3, primitiveCalls: 3, rows: [] };
+  result.table = result.threads[0].table = { totalTime: 0.0004, totalCalls: 3, primitiveCalls: 3, rows: [] };
   assert.equal(cpuProfileText(result, { sort: ["time"], limits: [] }), "         3 function calls in 0.000 seconds");
 });
 

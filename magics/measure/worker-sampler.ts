@@ -1,0 +1,351 @@
+/**
+ * Profiles worker threads with the inspector Node ships: a `node:inspector` Session on the main
+ * thread attaches to every worker (the NodeWorker domain) and drives each worker's own V8
+ * profiler with one `NodeWorker.sendMessageToWorker` per message. Nothing runs in a worker but
+ * what its inspector is asked to run, and only while a statement is profiled.
+ *
+ * Why it is built the way it is:
+ * - Workers started during the statement must be caught from their first line, so while a
+ *   statement runs new workers wait for the debugger; the attach event reaches the main thread
+ *   as an interrupt, even while it is blocked in `Atomics.wait` for that very worker, and its
+ *   handler starts the worker's profiler before letting it run.
+ * - Whether a worker waits is decided when it is constructed, and one left waiting by a session
+ *   that went away never runs. So the session stays connected for the kernel's life: a worker
+ *   attached after a statement ended is let run, and workers stay attached (no domain enabled,
+ *   nothing to pay) so that the next statement can profile the ones already running.
+ * - The profile is a console profile (`console.profile` run in the worker), not one started over
+ *   the protocol, so that a worker that ends during the statement can still end it: a `process`
+ *   `exit` hook in the worker ends it and V8 sends it before the thread goes. `terminate()` runs no
+ *   JavaScript in the worker, so while a statement is profiled `Worker.prototype.terminate` first
+ *   asks for the profile (with the deadline) and then terminates.
+ * - The thread's CPU time is read in the worker itself (thread-cpu.ts), sent back through a
+ *   `Runtime.addBinding` function, the protocol's way for page code to talk to its client.
+ * - Every wait has a deadline: a worker blocked outside JavaScript (a synchronous child process, a
+ *   native call) cannot answer, and the statement's output then says so.
+ */
+import inspector from "node:inspector";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { ThreadEnd } from "../model/profile";
+import type { V8CpuProfile } from "./cpu-profile";
+import { lateAfter } from "./deadline";
+import { THREAD_SCHEDSTAT } from "./thread-cpu";
+import { PROBE_URL } from "./worker-frames";
+
+/** How long running workers have to start their profilers before the statement runs anyway. */
+const START_DEADLINE_MS = 1000;
+/** How long the workers have, together, to send their profiles once the statement has ended. */
+const STOP_DEADLINE_MS = 2000;
+
+const TITLE = "tsprof";
+const BINDING = "__tsprofThreadReport";
+const FINISH = `Symbol.for("tsprof.finishThreadProfile")`;
+
+/**
+ * Run in a worker: installs the end of its profile (at the worker's exit, or when asked) and
+ * starts it; answers the thread's CPU time so far. Errors at the end are swallowed: the client may
+ * be gone by the time a worker exits, and a worker must not die of being profiled.
+ */
+function startScript(profile: boolean): string {
+  return `(() => {
+  const fs = process.getBuiltinModule && process.getBuiltinModule("node:fs");
+  const cpu = () => { try { return Number(fs.readFileSync(${JSON.stringify(THREAD_SCHEDSTAT)}, "latin1").split(" ")[0]) / 1e9; } catch { return null; } };
+  const report = globalThis.${BINDING};
+  delete globalThis.${BINDING};
+  const finish = (how) => {
+    process.off("exit", onExit);
+    delete globalThis[${FINISH}];
+    try { report(JSON.stringify({ how, cpu: cpu() })); } catch {}
+    ${profile ? `try { console.profileEnd(${JSON.stringify(TITLE)}); } catch {}` : ""}
+  };
+  const onExit = () => finish("ended");
+  process.once("exit", onExit);
+  Object.defineProperty(globalThis, ${FINISH}, { value: finish, configurable: true });
+  ${profile ? `console.profile(${JSON.stringify(TITLE)});` : ""}
+  return cpu();
+})()
+//# sourceURL=${PROBE_URL}`;
+}
+const STOP_SCRIPT = `globalThis[${FINISH}] && globalThis[${FINISH}]("stopped")`;
+
+/** What the inspector says of a worker when it attaches. */
+interface WorkerInfo {
+  workerId: string;
+  title: string;
+  url: string;
+}
+
+/** What one statement learned of one worker. */
+export interface SampledWorker {
+  threadId: number;
+  /** "worker 1 (name)", "worker 1 (file.js)", "worker 1 (eval)". */
+  label: string;
+  /** Lines and columns 1-based, as the main thread's profiles have them. */
+  profile: V8CpuProfile | null;
+  /** CPU seconds the thread used while watched; null when unknown. */
+  cpuTime: number | null;
+  status: ThreadEnd;
+}
+
+export interface WatchOptions {
+  /** Sample the workers (%prun) or only read their CPU time (%time). */
+  profile: boolean;
+  intervalMicros: number;
+  /** Folder worker files are named relative to. */
+  cwd: string;
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** One worker during one statement. */
+interface Watched {
+  sessionId: string;
+  info: WorkerInfo;
+  started: Deferred;
+  finished: Deferred;
+  startCpu: number | null;
+  endCpu: number | null;
+  profile: V8CpuProfile | null;
+  status: ThreadEnd | null;
+  done: boolean;
+}
+
+type Reply = { result?: { result?: { value?: unknown }; exceptionDetails?: unknown } };
+
+/** The kernel's one session with its workers. */
+class WorkerWatch {
+  private readonly session = new inspector.Session();
+  private readonly attached = new Map<string, WorkerInfo>();
+  private readonly replies = new Map<number, (reply: Reply) => void>();
+  private nextId = 1;
+  private window: Window | null = null;
+  private connected: Promise<void> | null = null;
+
+  connect(): Promise<void> {
+    return (this.connected ??= this.open());
+  }
+
+  private async open() {
+    this.session.connect();
+    this.session.on("NodeWorker.attachedToWorker", ({ params }) => this.onAttached(params.sessionId, params.workerInfo, params.waitingForDebugger));
+    this.session.on("NodeWorker.receivedMessageFromWorker", ({ params }) => this.onMessage(params.sessionId, params.message));
+    this.session.on("NodeWorker.detachedFromWorker", ({ params }) => this.onDetached(params.sessionId));
+    // Reports the workers already running (their attach events come before the reply).
+    await this.post("NodeWorker.enable", { waitForDebuggerOnStart: false });
+  }
+
+  /** Starts watching every worker running now and every one started until `end`. */
+  async begin(options: WatchOptions): Promise<Window> {
+    await this.connect();
+    if (this.window) throw new Error("worker threads are already being profiled");
+    const window = new Window(this, options);
+    this.window = window;
+    await this.post("NodeWorker.enable", { waitForDebuggerOnStart: true });
+    for (const [sessionId, info] of this.attached) window.watch(sessionId, info);
+    await window.started(START_DEADLINE_MS);
+    return window;
+  }
+
+  async end(window: Window): Promise<SampledWorker[]> {
+    try {
+      await this.post("NodeWorker.enable", { waitForDebuggerOnStart: false });
+      return await window.stop(STOP_DEADLINE_MS);
+    } finally {
+      this.window = null;
+    }
+  }
+
+  send(sessionId: string, method: string, params: object = {}, onReply?: (reply: Reply) => void): void {
+    const id = this.nextId++;
+    if (onReply) this.replies.set(id, onReply);
+    this.session.post("NodeWorker.sendMessageToWorker", { sessionId, message: JSON.stringify({ id, method, params }) });
+  }
+
+  private post(method: string, params: object): Promise<void> {
+    return new Promise((resolve, reject) => this.session.post(method, params, (error) => (error ? reject(error) : resolve())));
+  }
+
+  private onAttached(sessionId: string, info: WorkerInfo, waiting: boolean) {
+    const own = isKernelWorker(info);
+    if (!own) this.attached.set(sessionId, info);
+    if (!own) this.window?.watch(sessionId, info);
+    // After the window's messages, which the worker handles first: its profile starts before its first line.
+    if (waiting) this.send(sessionId, "Runtime.runIfWaitingForDebugger");
+    if (own) this.session.post("NodeWorker.detach", { sessionId });
+  }
+
+  private onMessage(sessionId: string, text: string) {
+    const message = JSON.parse(text);
+    if (typeof message.id === "number") {
+      const reply = this.replies.get(message.id);
+      this.replies.delete(message.id);
+      reply?.(message);
+      return;
+    }
+    this.window?.event(sessionId, message);
+  }
+
+  private onDetached(sessionId: string) {
+    this.attached.delete(sessionId);
+    this.window?.gone(sessionId);
+  }
+}
+
+/** One statement's watch over the workers. */
+class Window {
+  private readonly watched = new Map<string, Watched>();
+  private readonly terminatedEarly = new Set<number>();
+  private readonly restoreTerminate: () => void;
+
+  constructor(
+    private readonly watch_: WorkerWatch,
+    private readonly options: WatchOptions,
+  ) {
+    this.restoreTerminate = this.wrapTerminate();
+  }
+
+  watch(sessionId: string, info: WorkerInfo) {
+    const w: Watched = { sessionId, info, started: deferred(), finished: deferred(), startCpu: null, endCpu: null, profile: null, status: null, done: false };
+    this.watched.set(sessionId, w);
+    const send = this.watch_.send.bind(this.watch_, sessionId);
+    if (this.options.profile) {
+      send("Profiler.enable");
+      send("Profiler.setSamplingInterval", { interval: this.options.intervalMicros });
+    }
+    send("Runtime.addBinding", { name: BINDING });
+    send("Runtime.evaluate", { expression: startScript(this.options.profile), returnByValue: true }, (reply) => {
+      const value = reply.result?.result?.value;
+      w.startCpu = typeof value === "number" ? value : null;
+      if (reply.result?.exceptionDetails) this.finish(w, "unanswered");
+      w.started.resolve();
+    });
+  }
+
+  async started(deadlineMs: number): Promise<void> {
+    await this.withDeadline([...this.watched.values()].map((w) => w.started.promise), deadlineMs);
+  }
+
+  event(sessionId: string, message: { method?: string; params?: any }) {
+    const w = this.watched.get(sessionId);
+    if (!w) return;
+    if (message.method === "Runtime.bindingCalled" && message.params.name === BINDING) {
+      const { how, cpu } = JSON.parse(message.params.payload);
+      w.endCpu = typeof cpu === "number" ? cpu : null;
+      w.status ??= how;
+      if (!this.options.profile) this.finish(w, how);
+    } else if (message.method === "Profiler.consoleProfileFinished" && message.params.title === TITLE) {
+      w.profile = oneBased(message.params.profile);
+      this.finish(w, w.status ?? "stopped");
+    }
+  }
+
+  gone(sessionId: string) {
+    const w = this.watched.get(sessionId);
+    if (w) this.finish(w, w.status ?? (this.terminatedEarly.has(Number(w.info.workerId)) ? "terminated" : "ended"));
+  }
+
+  async stop(deadlineMs: number): Promise<SampledWorker[]> {
+    try {
+      for (const w of this.watched.values()) if (!w.done) this.watch_.send(w.sessionId, "Runtime.evaluate", { expression: STOP_SCRIPT });
+      await this.withDeadline([...this.watched.values()].map((w) => w.finished.promise), deadlineMs);
+    } finally {
+      this.restoreTerminate();
+    }
+    // The next statement adds it again: an existing binding would not be put back on the global.
+    for (const w of this.watched.values()) if (w.status !== "ended") this.watch_.send(w.sessionId, "Runtime.removeBinding", { name: BINDING });
+    return [...this.watched.values()].map((w) => this.result(w));
+  }
+
+  private finish(w: Watched, status: ThreadEnd) {
+    if (w.done) return;
+    w.done = true;
+    w.status = status;
+    w.finished.resolve();
+  }
+
+  private result(w: Watched): SampledWorker {
+    const threadId = Number(w.info.workerId);
+    const answered = w.done && w.status !== "unanswered";
+    return {
+      threadId,
+      label: workerLabel(threadId, w.info, this.options.cwd),
+      profile: answered ? w.profile : null,
+      cpuTime: answered && w.startCpu !== null && w.endCpu !== null ? Math.max(0, w.endCpu - w.startCpu) : null,
+      status: answered ? (w.status ?? "stopped") : "unanswered",
+    };
+  }
+
+  private async withDeadline(waits: Promise<void>[], ms: number): Promise<void> {
+    const { late, cancel } = lateAfter(ms);
+    await Promise.race([Promise.all(waits), late]);
+    cancel();
+  }
+
+  /** While the statement runs, a worker it terminates first sends its profile (see the file's comment). */
+  private wrapTerminate(): () => void {
+    const original = Worker.prototype.terminate;
+    const window = this;
+    Worker.prototype.terminate = function terminate(this: Worker, ...args: unknown[]) {
+      const w = [...window.watched.values()].find((x) => Number(x.info.workerId) === this.threadId && !x.done);
+      if (!w) {
+        // Not attached yet (it is still starting): it will be gone before it has a profile.
+        window.terminatedEarly.add(this.threadId);
+        return (original as Function).apply(this, args);
+      }
+      w.status = "terminated";
+      window.watch_.send(w.sessionId, "Runtime.evaluate", { expression: STOP_SCRIPT });
+      return window.withDeadline([w.finished.promise], STOP_DEADLINE_MS).then(() => (original as Function).apply(this, args));
+    } as typeof original;
+    return () => {
+      Worker.prototype.terminate = original;
+    };
+  }
+}
+
+/** The kernel's own samplers (%lprun's, %memit's) run in workers started from its files: they are not the user's threads. */
+const KERNEL_FILES = path.resolve(__dirname, "..", "..");
+
+function isKernelWorker(info: WorkerInfo): boolean {
+  return info.url.startsWith("file:") && fileURLToPath(info.url).startsWith(KERNEL_FILES + path.sep);
+}
+
+/** "worker 1 (name)" from its `name` option, else its file, else "eval" for code given as a string. */
+export function workerLabel(threadId: number, info: WorkerInfo, cwd: string): string {
+  const name = info.title.replace(/^\[worker \d+\]\s*/, "");
+  if (name) return `worker ${threadId} (${name})`;
+  if (info.url.startsWith("file:")) return `worker ${threadId} (${path.relative(cwd, fileURLToPath(info.url))})`;
+  return `worker ${threadId} (${info.url || "eval"})`;
+}
+
+/** The protocol's profiles count lines and columns from 0; v8-profiler-next's, which the model reads, from 1. */
+function oneBased(profile: V8CpuProfile): V8CpuProfile {
+  return {
+    ...profile,
+    nodes: profile.nodes.map((n) => ({ ...n, callFrame: { ...n.callFrame, lineNumber: n.callFrame.lineNumber + 1, columnNumber: n.callFrame.columnNumber + 1 } })),
+  };
+}
+
+const watch = new WorkerWatch();
+
+/** Watches the workers around `execute`: what it learned of them comes back with its value. */
+export async function watchWorkers<T>(execute: () => Promise<T>, options: WatchOptions): Promise<{ value: T; workers: SampledWorker[] }> {
+  const window = await watch.begin(options);
+  let value: T;
+  try {
+    value = await execute();
+  } catch (e) {
+    await watch.end(window);
+    throw e;
+  }
+  return { value, workers: await watch.end(window) };
+}
