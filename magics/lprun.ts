@@ -8,6 +8,7 @@ import { MagicError, MIME_BUNDLE, type LineProbes, type MagicContext, type Resol
 import { defineMagic } from "./registry";
 import { buildLineProfile, withoutUnhitLines } from "./measure/line-profile";
 import { sampleLines, DEFAULT_INTERVAL_MICROS, type LineSampled } from "./measure/line-sampler";
+import { watchWorkers, type SampledWorker } from "./measure/worker-sampler";
 import { lineProfileText, lineProfileViews } from "./views";
 import type { LineProfileResult } from "./model/profile";
 
@@ -71,7 +72,7 @@ Examples:
     for (const expression of options.functions) functions.push(await ctx.resolveFunction(expression));
     const request = { functions, modules: options.modules, clockLines: options.clockLines };
     const probes = call.form === "cell" ? ctx.lines.instrumentCode(request) : ctx.lines.instrument(request);
-    const profiled = await profileLines(ctx.evaluate, probes, call.statement, { timerUnit: options.unit ?? DEFAULT_TIMER_UNIT, clockLines: options.clockLines, onInterrupt: ctx.onInterrupt });
+    const profiled = await profileLines(ctx.evaluate, probes, call.statement, { timerUnit: options.unit ?? DEFAULT_TIMER_UNIT, clockLines: options.clockLines, onInterrupt: ctx.onInterrupt, cwd: ctx.cwd });
     for (const note of profiled.notes) ctx.print(`${note}\n`);
     if (!profiled.result) return;
     const result = options.strip ? withoutUnhitLines(profiled.result) : profiled.result;
@@ -98,7 +99,7 @@ export async function profileLines(
   evaluate: MagicContext["evaluate"],
   probes: LineProbes & { transform?: (unit: SourceUnit) => string },
   statement: string,
-  options: { timerUnit: number; clockLines: boolean; onInterrupt?: MagicContext["onInterrupt"] },
+  options: { timerUnit: number; clockLines: boolean; onInterrupt?: MagicContext["onInterrupt"]; cwd?: string },
 ) {
   let sampled: LineSampled<unknown> | undefined;
   const notes: string[] = [];
@@ -114,7 +115,9 @@ export async function profileLines(
           // put in place would be lost once a synchronous statement runs.
           await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
           if (interrupted) throw keyboardInterrupt();
-          sampled = await sampleLines(probes.functions, execute);
+          const watched = await watchWorkers(() => sampleLines(probes.functions, execute), { profile: false, intervalMicros: 0, cwd: options.cwd ?? process.cwd() });
+          sampled = watched.value;
+          if (watched.workers.length > 0) notes.push(workersNote(watched.workers));
         } finally {
           stopListening?.();
           notes.push(...probes.restore(sampled?.error));
@@ -136,6 +139,12 @@ export async function profileLines(
   }
   return { result, sampled, notes };
 }
+/** Code in worker threads runs its own copies of the functions, which %lprun does not edit: say so rather than let the tables look complete. */
+function workersNote(workers: SampledWorker[]): string {
+  const names = workers.map((w) => w.label).join(", ");
+  return `Worker threads ran during the statement too (${names}): %lprun counts and times lines on the main thread only, so calls made inside a worker are not in these tables. %prun shows what each thread did.`;
+}
+
 function keyboardInterrupt(): Error {
   const error = new Error("%lprun was interrupted (SIGINT) while it put its counting code in place; the statement did not run.");
   error.name = "KeyboardInterrupt";

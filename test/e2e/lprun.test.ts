@@ -482,6 +482,13 @@ describe("%lprun: every function that has source", () => {
     assert.doesNotMatch(String((await ok("sq.toString()")).result?.["text/plain"]), /__tsprof_l/);
   });
 
+  test("a worker thread running during the statement: the output says its calls are not counted", async () => {
+    await ok('import { Worker } from "node:worker_threads";\nfunction inWorker(): Promise<void> {\n  return new Promise((resolve) => new Worker("let s = 0; for (let i = 0; i < 1e6; i++) s += i;", { eval: true }).once("exit", () => resolve()));\n}');
+    const run = await ok("%lprun -f small await inWorker(); small(10);");
+    assert.match(run.stdout, /Worker threads ran during the statement too \(worker \d+ \(eval\)\): %lprun counts and times lines on the main thread only/);
+    assert.deepEqual(hits(run, [shapeLine("let s = 0;")]), [1]);
+  });
+
   test("a method of an instance whose class cell was run again: the instance's own method is profiled, in its own cell", async () => {
     const first = await ok("class Counter {\n  n = 0;\n  bump() {\n    this.n++;\n    return this.n;\n  }\n}\nconst oldCounter = new Counter();");
     const second = await ok("class Counter {\n  n = 0;\n  bump() {\n    this.n += 2;\n    return this.n;\n  }\n}");
