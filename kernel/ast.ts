@@ -22,7 +22,20 @@ export function walk(node: AnyNode, visit: (node: AnyNode) => boolean | void): v
   for (const child of childNodes(node)) walk(child, visit);
 }
 
-/** Nodes that give what is inside them their own `this`, `arguments` and `super`: non-arrow functions and class bodies. */
-export function hasOwnFunctionContext(node: AnyNode): boolean {
-  return node.type === "FunctionExpression" || node.type === "FunctionDeclaration" || node.type === "ClassBody";
+/** Names a pattern declares. */
+export function patternNames(pattern: acorn.Pattern): string[] {
+  switch (pattern.type) {
+    case "Identifier":
+      return [pattern.name];
+    case "AssignmentPattern":
+      return patternNames(pattern.left);
+    case "RestElement":
+      return patternNames(pattern.argument);
+    case "ArrayPattern":
+      return pattern.elements.flatMap((e) => (e ? patternNames(e) : []));
+    case "ObjectPattern":
+      return pattern.properties.flatMap((p) => (p.type === "RestElement" ? patternNames(p.argument) : patternNames(p.value)));
+    default:
+      return [];
+  }
 }

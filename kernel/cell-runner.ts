@@ -7,9 +7,10 @@ import { MagicError } from "../magics/context";
 import { helpText, parseMagicArgs, type MagicRegistry } from "../magics/registry";
 import { splitCell, type MagicPart } from "../magics/split";
 import type { Executor } from "./executor";
+import { InterruptedError } from "./errors";
 import { locateFunction } from "./locate";
 import { profilingHooks } from "./frames";
-import { lineInstrumentation } from "./line-hooks";
+import { lineInstrumentation, restorePending } from "./line-hooks";
 
 /** Where a cell's results go (the kernel sends them on IOPub, or as reply payload). */
 export interface CellOutput {
@@ -36,6 +37,7 @@ export class CellRunner {
   /** Runs the cell; throws what the cell threw (the kernel turns it into an error reply). */
   async run(code: string, executionCount: number, output: CellOutput): Promise<void> {
     const file = `<cell ${executionCount}>`;
+    restorePending();
     const parts = splitCell(code);
     for (const [i, part] of parts.entries()) {
       const isLast = i === parts.length - 1;
@@ -93,6 +95,7 @@ export class CellRunner {
         try {
           fn = await evaluate(expression);
         } catch (e) {
+          if (e instanceof InterruptedError) throw e;
           throw new MagicError(`Could not find function ${expression}: ${(e as Error)?.message ?? e}`);
         }
         if (typeof fn !== "function") {
@@ -108,7 +111,7 @@ export class CellRunner {
       },
       callInterruptibly: (fn) => this.executor.callInterruptibly(fn),
       profiling: this.profiling,
-      lines: lineInstrumentation(this.executor, evaluate, this.cwd),
+      lines: lineInstrumentation(this.executor, this.cwd),
       cwd: this.cwd,
     };
   }

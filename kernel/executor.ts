@@ -21,6 +21,8 @@ export interface RunOptions {
   line: number;
   /** Wraps the execution (after compilation), e.g. to run a profiler around it. */
   measure?: <T>(execute: () => Promise<T>) => Promise<T>;
+  /** The code to run instead of the unit's own (%%lprun's probes). */
+  transform?: (unit: Unit) => string;
 }
 
 export interface RunResult {
@@ -79,7 +81,8 @@ export class Executor {
     const isAsync = !!converted.hasToplevelAwait;
     const wrapper = { head: `(${isAsync ? "async " : ""}function (exports, require) { `, tail: "\n})(__tsprof__.exports, __tsprof__.require)" };
     const unit = this.units.add({ file: options.file, source: code, firstLine: options.line, category: "cell", lineOffset: TSLAB_PREFIX_LINES, baseJs, baseMap: map, wrapper });
-    const execute = () => this.execute(unit, isAsync);
+    const executed = options.transform ? options.transform(unit) : unit.code;
+    const execute = () => this.execute(unit, executed, isAsync);
     await this.takeInterruptDuringCompile();
     try {
       await (options.measure ? options.measure(execute) : execute());
@@ -96,11 +99,11 @@ export class Executor {
     return { value, hasValue: true };
   }
 
-  private async execute(unit: Unit, isAsync: boolean): Promise<void> {
+  private async execute(unit: Unit, code: string, isAsync: boolean): Promise<void> {
     const vmName = this.vmNameFor(unit);
     let result: unknown;
     try {
-      result = vm.runInThisContext(unit.code, { filename: vmName, breakOnSigint: true });
+      result = vm.runInThisContext(code, { filename: vmName, breakOnSigint: true });
     } catch (e) {
       throw asInterrupt(e);
     }
@@ -176,6 +179,12 @@ export class Executor {
   /** The unit behind a script URL in a stack trace or a CPU profile. */
   unitForScript(url: string): Unit | undefined {
     return this.vmNames.get(url);
+  }
+
+  /** What a local module a cell imported exports. */
+  exportsOf(unit: Unit): Record<string, unknown> | undefined {
+    for (const [filename, mod] of this.sideModules) if (this.vmNames.get(filename) === unit) return mod.exports;
+    return undefined;
   }
 
   /** Code compiled from a unit's JS under another script URL (%lprun's copies) maps through the unit too. */

@@ -1,322 +1,499 @@
 /**
- * %lprun's kernel side: compiles a line-counting copy of each chosen function from its unit's JS
- * and hands it every call of the original. Each function's entry passes its calls on to
- * `runtime.profiled[i]` while that is set (see instrument.ts), so callers reach the copy however
- * they hold the function — by name in the same cell, through `exports` from later cells, as a
- * method, as a stored callback — and nothing the user defined is rebound. The copy is compiled
- * outside its unit and reaches the unit's top-level names through the unit's accessors.
- * Clearing `runtime.profiled[i]` puts things back.
+ * %lprun's kernel side: counts the lines of a function where it is, by live edit (live-edit.ts).
+ * The script that defines the function — a cell, a local module, a package's file — is replaced,
+ * for the length of the statement, by a version with probes in the function (line-instrument.ts),
+ * then by its original source again. Every way a call can reach the function reaches the counting
+ * code, because it is the function's own code: closures keep what they captured, class fields
+ * and `#private` members are where they were, and nothing the user defined is rebound.
+ *
+ * A cell profiled whole (%%lprun without -f) is compiled with its probes from the start, since
+ * its top level runs only once, and edited back to its plain code after it ran.
  */
 import path from "node:path";
-import vm from "node:vm";
+import { fileURLToPath } from "node:url";
 import * as acorn from "acorn";
-import { MagicError, type LineInstrumentation, type LineProbes, type ProbedFunction, type ResolvedFunction } from "../magics/context";
+import { MagicError, type LineInstrumentation, type LineProbes, type ProbeRequest, type ProbedFunction, type ResolvedFunction, type SourceUnit } from "../magics/context";
+import type { FunctionCategory, FunctionRef } from "../magics/model/profile";
 import type { Executor } from "./executor";
-import { childNodes, hasOwnFunctionContext, walk } from "./ast";
-import { freeReferences } from "./free-names";
-import { PARSE_OPTIONS, type FunctionSite } from "./instrument";
-import { CURRENT_NAME, HITS_NAME, instrumentLines, type LineInstrumented } from "./line-instrument";
-import { baseSourceLine, functionRef, type Unit } from "./units";
+import { childNodes } from "./ast";
+import { findFunctions, PARSE_OPTIONS } from "./instrument";
+import { COUNTING_MARK, FIELD_NAME, instrumentScript, NOW_NAME, probeNames, V8_DIFF_LINE_LIMIT, type InstrumentedScript, type Owner, type OwnerNode, type Probe } from "./line-instrument";
+import { LiveEditSession, NoSourceError, type CodeLocation, type EditStatus } from "./live-edit";
+import { anonymousAt, type Unit } from "./units";
+import { originalPositionFor, TraceMap } from "@jridgewell/trace-mapping";
 
 type AnyNode = acorn.AnyNode;
 
-/** The name the copy reaches its unit's top-level names through. */
-const SCOPE_NAME = "__tsprof_v";
-
-interface Prepared {
-  target: ResolvedFunction;
-  unit: Unit;
-  site: FunctionSite;
-  /** For a method that uses `super`: the object holding it, whose prototype `super` looks in. */
-  holder: object | null;
-  instrumented: LineInstrumented;
-  /** The line of the unit's JS where the copied text starts. */
-  jsLine: number;
-  firstLine: number;
-  lastLine: number;
+/** A script as the profiler reads it: its original source, parsed, and how its lines are shown. */
+interface Script {
+  scriptId: string;
+  url: string;
+  source: string;
+  program: acorn.Program;
+  comments: acorn.Comment[];
+  lineStarts: number[];
+  /** The cell or local module it was compiled from; null for a package's or any other file. */
+  unit: Unit | null;
+  file: string;
+  category: FunctionCategory;
 }
 
-/** A compiled copy and its counters, kept while the original lives so the JIT's work is kept too. */
-interface Copy {
-  fn: Function;
-  hits: Uint32Array;
-  current: Int32Array;
+interface Target {
+  script: Script;
+  node: OwnerNode;
+  name: string;
+  /** The node whose start is the function's first line (a method's key, a class's `class`). */
+  head: AnyNode;
+  /** The function object the user named, to check that the edit reached it. */
+  fn?: Function;
 }
 
-const copies = new WeakMap<Function, Copy>();
+/** cProfile's name for a script's top level. */
+const MODULE_NAME = "<module>";
 
-export function lineInstrumentation(executor: Executor, evaluate: (code: string) => Promise<unknown>, cwd: string): LineInstrumentation {
+/** Scripts whose original could not be put back yet (a generator of theirs was suspended), by id. */
+const unrestored = new Map<string, string>();
+let nextSlot = 0;
+
+export function lineInstrumentation(executor: Executor, cwd: string): LineInstrumentation {
+  const probes = (set: ProbeSet): LineProbes => ({ functions: set.functions, swapIn: () => set.swapIn(), restore: (thrown) => set.restore(thrown) });
   return {
-    instrument: (functions) => instrument(executor, evaluate, functions),
-    moduleFunctions: (module) => moduleFunctions(executor, cwd, module),
-  };
-}
-
-async function instrument(executor: Executor, evaluate: (code: string) => Promise<unknown>, functions: ResolvedFunction[]): Promise<LineProbes> {
-  const targets = functions.filter((f, i) => functions.findIndex((g) => g.fn === f.fn) === i);
-  const prepared: Prepared[] = [];
-  for (const target of targets) prepared.push(await prepare(executor, evaluate, target));
-  const swaps = prepared.map((p) => {
-    const copy = copyOf(executor, p);
-    copy.hits.fill(0);
-    return { runtime: p.unit.runtime, index: p.site.index, copy };
-  });
-  return {
-    functions: prepared.map((p, i) => describe(p, swaps[i].copy)),
-    swapIn() {
-      for (const { runtime, index, copy } of swaps) (runtime.profiled ??= [])[index] = copy.fn;
-    },
-    restore() {
-      for (const { runtime, index } of swaps) {
-        if (!runtime.profiled) continue;
-        runtime.profiled[index] = undefined;
-        if (runtime.profiled.every((f) => f === undefined)) runtime.profiled = null;
-      }
+    instrument: (request) => probes(ProbeSet.open(executor, cwd, request)),
+    instrumentCode: (request) => {
+      const set = ProbeSet.open(executor, cwd, request);
+      return { ...probes(set), transform: set.transform };
     },
   };
 }
 
-async function prepare(executor: Executor, evaluate: (code: string) => Promise<unknown>, target: ResolvedFunction): Promise<Prepared> {
-  const { expression, fn } = target;
-  const found = locate(executor, fn);
-  if (!found) throw notFound(expression, fn);
-  const { unit, site } = found;
-  const ancestors = ancestorsOf(acorn.parse(unit.baseJs, PARSE_OPTIONS), site.node);
-  refuseUnreachable(expression, unit, site, ancestors);
-  const parent = ancestors[ancestors.length - 1];
-  if (site.forward === null) throw cannotHandOver(expression, site, parent);
-  const scope = unit.runtime.scope;
-  if (!scope) throw new MagicError(`%lprun cannot reach the top-level names of ${unit.file}: it has not run yet.`);
-  const needsHolder = site.isMethod && usesSuper(site.node);
-  const holder = needsHolder ? await findHolder(evaluate, expression, fn) : null;
-  if (needsHolder && !holder) {
-    throw new MagicError(`${expression} uses super, so %lprun needs the object the method lives on: name it as -f Class.prototype.method, -f Class.method or -f obj.method.`);
-  }
-  const start = parent?.type === "MethodDefinition" && parent.static ? site.start + "static".length : site.start;
-  const references = freeReferences(site.node, new Set(Object.keys(scope.read)));
-  const instrumented = instrumentLines(unit.baseJs, site.node, { start, end: site.end }, { references, via: SCOPE_NAME });
-  const startLoc = parent && site.isMethod ? parent.loc!.start : site.node.loc!.start;
-  const endLoc = site.node.loc!.end;
-  const firstLine = baseSourceLine(unit, startLoc.line, startLoc.column) ?? 1;
-  const lastLine = Math.max(firstLine, baseSourceLine(unit, endLoc.line, Math.max(0, endLoc.column - 1)) ?? firstLine);
-  const jsLine = unit.baseJs.slice(0, start).split("\n").length;
-  return { target, unit, site, holder, instrumented, jsLine, firstLine, lastLine };
-}
-
-function cannotHandOver(expression: string, site: FunctionSite, parent: AnyNode | undefined): MagicError {
-  const what =
-    parent?.type === "MethodDefinition" && parent.kind === "constructor"
-      ? "is a class constructor, which must build its own object"
-      : parent?.type === "PropertyDefinition"
-        ? "is an arrow function in a class field, whose `this` (the instance) a copy cannot have"
-        : "is an arrow function whose destructured parameters have computed keys, so its arguments cannot be rebuilt to pass them on";
-  return new MagicError(`${expression} (${site.name}) ${what}, so %lprun cannot hand its calls to a line-counting copy. Profile a function that calls it, or make it a function with plain parameters.`);
+interface Edit {
+  script: Script;
+  text: string;
+  targets: Target[];
+  /** Lines the edit changed that V8 replaces whole (see V8_DIFF_LINE_LIMIT). */
+  longLines: number[];
+  map: TraceMap;
 }
 
 /**
- * Where `fn` was defined. The same text can be in several units (a cell run twice): prefer the
- * one whose top-level name still holds this very function, else the latest.
+ * The counters of the chosen functions and the edits that put them in, one per script. The
+ * debugger is on from `open` until `restore`.
  */
-function locate(executor: Executor, fn: Function): { unit: Unit; site: FunctionSite } | null {
-  const text = Function.prototype.toString.call(fn);
-  const candidates: { unit: Unit; site: FunctionSite }[] = [];
-  const units = executor.units.all();
-  for (let u = units.length - 1; u >= 0; u--) {
-    for (const site of units[u].functions) if (text.length > 0 && site.executedText.endsWith(text)) candidates.push({ unit: units[u], site });
+class ProbeSet implements LineProbes {
+  readonly functions: ProbedFunction[] = [];
+  private readonly slots: number[] = [];
+  private readonly edits: Edit[] = [];
+  private readonly swapped: Edit[] = [];
+  private compiledCell: { unit: Unit; restored: string } | null = null;
+  private closed = false;
+
+  private constructor(
+    private readonly session: LiveEditSession,
+    private readonly executor: Executor,
+    private readonly clockLines: boolean,
+  ) {}
+
+  static open(executor: Executor, cwd: string, request: ProbeRequest): ProbeSet {
+    const session = new LiveEditSession();
+    try {
+      retryRestores(session);
+      const targets = [...request.functions.map((f) => locateTarget(session, executor, cwd, f)), ...request.modules.flatMap((m) => moduleTargets(session, executor, cwd, m))];
+      const set = new ProbeSet(session, executor, request.clockLines);
+      for (const script of new Set(targets.map((t) => t.script))) {
+        const mine = targets.filter((t, i) => t.script === script && targets.findIndex((u) => u.node === t.node) === i);
+        const { text, longLines, map } = set.add(mine);
+        set.edits.push({ script, text, targets: mine, longLines, map: new TraceMap(map as any) });
+      }
+      return set;
+    } catch (e) {
+      session.close();
+      throw e;
+    }
   }
-  return candidates.find((c) => c.site.binding !== null && readScope(c.unit, c.site.binding) === fn) ?? candidates[0] ?? null;
+
+  /** The counting version of the targets' script; their counters join `functions`, in order. */
+  private add(targets: Target[]): InstrumentedScript {
+    const owners = targets.map((t) => ({ node: t.node, slot: nextSlot++, inPlace: t.name === MODULE_NAME }));
+    const { source, comments } = targets[0].script;
+    const instrumented = instrumentScript(source, owners, { clockLines: this.clockLines, comments });
+    produced.set(instrumented.text, { original: targets[0].script.source, map: new TraceMap(instrumented.map as any) });
+    this.slots.push(...owners.map((o) => o.slot));
+    this.functions.push(...targets.map((t, i) => describe(t, owners[i], instrumented.probes[i])));
+    return instrumented;
+  }
+
+  /** For `evaluate`'s compile: the code of a cell with its top level and named functions counted. */
+  transform = (sourceUnit: SourceUnit): string => {
+    const unit = sourceUnit as Unit;
+    const { program, comments } = parse(unit.code, unit.file);
+    const script: Script = { scriptId: "", url: unit.file, source: unit.code, program, comments, lineStarts: lineStarts(unit.code), unit, file: unit.file, category: "cell" };
+    const before = this.functions.splice(0);
+    const { text, withoutTwins } = this.add(cellTargets(script));
+    this.functions.push(...before);
+    defineHelpers();
+    // Edited back to this rather than to the plain code: its top level has run and will not run
+    // again, and its lines stay as they ran, so V8 finds every function in them (see line-instrument.ts).
+    this.compiledCell = { unit, restored: withoutTwins };
+    return text;
+  };
+
+  swapIn(): void {
+    defineHelpers();
+    for (const edit of this.edits) {
+      const { status, message } = this.session.replace(edit.script.scriptId, edit.text);
+      if (status !== "Ok") {
+        const names = this.functions.filter((f) => f.ref.file === edit.script.file).map((f) => f.ref.name);
+        this.restore();
+        throw new MagicError(refusal(status, message, edit.script.file, names));
+      }
+      this.swapped.push(edit);
+    }
+    this.checkReached();
+  }
+
+  /** An edit V8 accepted can still miss a function (it then runs its old code): say so rather than show zeros. */
+  private checkReached(): void {
+    for (const edit of this.edits) {
+      const missed = edit.targets.filter((t) => t.fn && !Function.prototype.toString.call(t.fn).includes(COUNTING_MARK));
+      if (missed.length === 0) continue;
+      this.restore();
+      const why = edit.longLines.length
+        ? `its code is on a line too long for V8's live edit to follow (line ${edit.longLines[0]} of ${edit.script.file}, over ${V8_DIFF_LINE_LIMIT} characters once counted: minified code?)`
+        : "V8's live edit did not reach this function object";
+      throw new MagicError(`%lprun could not count the lines of ${missed.map((t) => t.name).join(", ")}: ${why}. Profile a function that calls it.`);
+    }
+  }
+
+  /** Positions in an error thrown by counting code, as the original code has them. */
+  private mapStack(error: unknown): void {
+    const stack = (error as Error | null)?.stack;
+    if (typeof stack !== "string") return;
+    let mapped = stack;
+    for (const edit of this.swapped) {
+      const url = edit.script.url.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      mapped = mapped.replace(new RegExp(`${url}:(\\d+):(\\d+)`, "g"), (whole, line, column) => {
+        const back = originalPositionFor(edit.map, { line: Number(line), column: Number(column) - 1 });
+        return back.line === null ? whole : `${edit.script.url}:${back.line}:${back.column + 1}`;
+      });
+    }
+    if (mapped !== stack) Object.defineProperty(error, "stack", { value: mapped, configurable: true, writable: true });
+  }
+
+  restore(thrown?: unknown): string[] {
+    this.mapStack(thrown);
+    const notes: string[] = [];
+    const back = this.swapped.splice(0).map((edit) => ({ scriptId: edit.script.scriptId, source: edit.script.source, what: `The counting code of ${edit.script.file}` }));
+    const cell = this.compiledCell;
+    this.compiledCell = null;
+    const cellScript = cell ? this.session.scriptIdOf((url) => this.executor.unitForScript(url) === cell.unit) : null;
+    if (cell && cellScript !== null) back.push({ scriptId: cellScript, source: cell.restored, what: "The functions this cell defined" });
+    for (const { scriptId, source, what } of back) {
+      const { status } = this.session.replace(scriptId, source);
+      if (status === "Ok") continue;
+      unrestored.set(scriptId, source);
+      notes.push(`${what} keep counting for now: ${blockedBecause(status)}. tsprof puts the original back before a later cell runs, once it can.`);
+    }
+    if (notes.length === 0) deleteCounters(this.slots);
+    if (!this.closed) this.session.close();
+    this.closed = true;
+    return notes;
+  }
 }
 
-function notFound(expression: string, fn: Function): MagicError {
-  const text = Function.prototype.toString.call(fn);
-  if (/\{\s*\[native code\]\s*\}$/.test(text)) {
-    return new MagicError(`${expression} is a native function (${fn.name || "anonymous"}): it has no source code, so %lprun has no lines to count. Profile a notebook function that calls it.`);
+/** The cell's top level (as `<module>`) and each named function it defines outside other functions. */
+function cellTargets(script: Script): Target[] {
+  const wrapper = (script.program.body[0] as acorn.ExpressionStatement).expression as acorn.CallExpression;
+  const top = wrapper.callee as acorn.FunctionExpression;
+  const inner: acorn.Program = { ...script.program, body: top.body.body as acorn.Statement[] };
+  const targets: Target[] = [{ script, node: top, name: MODULE_NAME, head: top }];
+  for (const site of findFunctions(inner)) {
+    if (site.nested || site.name === "<anonymous>" || site.node === (top as acorn.Function)) continue;
+    const found = targetAt(script.program, site.node.start, site.node.type === "ArrowFunctionExpression");
+    if (found && !targets.some((t) => t.node === found.node)) targets.push({ script, ...found });
   }
-  if (text.startsWith("class")) {
-    return new MagicError(`${expression} is a class: %lprun profiles functions and methods. Use -f ${expression}.prototype.METHOD, or -f ${expression}.METHOD for a static method.`);
-  }
-  return new MagicError(`%lprun could not find the source of ${expression}: it was not defined in a cell or a local .ts module of this notebook (functions from packages are not line-profiled).`);
+  return targets;
 }
 
-/** Functions whose copy could not see the names the original sees: the enclosing call's, a block's, a class body's. */
-function refuseUnreachable(expression: string, unit: Unit, site: FunctionSite, ancestors: AnyNode[]): void {
-  const enclosing = [...ancestors].reverse().find(isFunctionNode);
-  if (site.nested && enclosing) {
-    const outer = unit.functions.find((s) => s.node.start === enclosing.start && s.node.end === enclosing.end);
-    throw new MagicError(`${expression} is defined inside the function ${outer?.name ?? "<anonymous>"} (${unit.file}), so %lprun cannot compile a copy of it: its local variables belong to each call. Profile the enclosing function instead (-f ${outer?.name ?? "…"}); lines of functions defined inside it are counted too.`);
-  }
-  if (ancestors.some(opensScope)) {
-    throw new MagicError(`${expression} is defined inside a block, loop, switch, catch or named class expression of ${unit.file}, so %lprun cannot compile a copy that sees its names. Move it to the top level of the cell or module to profile it.`);
-  }
-  const privateNames = privateNamesUsed(site.node);
-  if (privateNames.length) {
-    throw new MagicError(`${expression} uses private class members (${privateNames.join(", ")}), which only code inside the class body can reach, so %lprun cannot profile a copy of it.`);
+/** Puts back the originals a previous run could not; called as a cell starts. */
+export function restorePending(): void {
+  if (unrestored.size === 0) return;
+  const session = new LiveEditSession();
+  try {
+    retryRestores(session);
+  } finally {
+    session.close();
   }
 }
 
-function isFunctionNode(node: AnyNode): boolean {
-  return node.type === "FunctionDeclaration" || node.type === "FunctionExpression" || node.type === "ArrowFunctionExpression";
+function retryRestores(session: LiveEditSession): void {
+  for (const [scriptId, source] of [...unrestored]) if (session.replace(scriptId, source).status === "Ok") unrestored.delete(scriptId);
 }
 
-function opensScope(node: AnyNode): boolean {
+function locateTarget(session: LiveEditSession, executor: Executor, cwd: string, { expression, fn }: ResolvedFunction): Target {
+  let location: CodeLocation;
+  try {
+    location = session.locate(fn);
+  } catch (e) {
+    if (!(e instanceof NoSourceError)) throw e;
+    throw new MagicError(`${expression} is a native function (${fn.name || "anonymous"}): it has no JavaScript source, so %lprun has no lines to count. Profile a function that calls it.`);
+  }
+  location = originalLocation(location, session.source(location.scriptId)).location;
+  const script = readScript(session, executor, cwd, location);
+  const offset = script.lineStarts[location.lineNumber] + location.columnNumber;
+  const found = targetAt(script.program, offset, true);
+  if (!found) throw new MagicError(`%lprun found ${expression} in ${script.file} at line ${location.lineNumber + 1}, but not a function there it can count; please report this.`);
+  return { script, ...found, fn };
+}
+
+const scripts = new Map<string, Script>();
+
+/**
+ * The counting versions made so far, by text, with the way back to their sources. V8's live edit
+ * gives each edit a new script, and a function the edit did not change stays with it: its
+ * location is then in a counting version, which this maps back to the source.
+ */
+const produced = new Map<string, { original: string; map: TraceMap }>();
+
+function originalLocation(location: CodeLocation, source: string): { source: string; location: CodeLocation } {
+  const made = produced.get(source);
+  if (!made) return { source, location };
+  const back = originalPositionFor(made.map, { line: location.lineNumber + 1, column: location.columnNumber });
+  if (back.line === null) return { source, location };
+  return { source: made.original, location: { ...location, lineNumber: back.line - 1, columnNumber: back.column } };
+}
+
+function readScript(session: LiveEditSession, executor: Executor, cwd: string, location: CodeLocation): Script {
+  const source = unrestored.get(location.scriptId) ?? produced.get(session.source(location.scriptId))?.original ?? session.source(location.scriptId);
+  const cached = scripts.get(location.scriptId);
+  if (cached && cached.source === source) return cached;
+  const unit = executor.unitForScript(location.url) ?? executor.unitForScript(filePath(location.url)) ?? null;
+  const script: Script = {
+    scriptId: location.scriptId,
+    url: location.url,
+    source,
+    ...parse(source, location.url),
+    lineStarts: lineStarts(source),
+    unit,
+    file: unit?.file ?? displayPath(cwd, location.url),
+    category: unit?.category ?? (location.url.startsWith("node:") ? "runtime" : "library"),
+  };
+  scripts.set(location.scriptId, script);
+  return script;
+}
+
+/** A script's syntax tree and comments; a file that is not a script is an ES module. */
+function parse(source: string, url: string): { program: acorn.Program; comments: acorn.Comment[] } {
+  const as = (sourceType: "script" | "module") => {
+    const comments: acorn.Comment[] = [];
+    return { program: acorn.parse(source, { ...PARSE_OPTIONS, sourceType, onComment: comments }), comments };
+  };
+  try {
+    return as("script");
+  } catch (scriptError) {
+    try {
+      return as("module");
+    } catch {
+      throw new MagicError(`%lprun could not read the source of ${url}: ${(scriptError as Error).message}.`);
+    }
+  }
+}
+
+function filePath(url: string): string {
+  return url.startsWith("file:") ? fileURLToPath(url) : url;
+}
+
+function displayPath(cwd: string, url: string): string {
+  const file = filePath(url);
+  if (!path.isAbsolute(file)) return file;
+  const relative = path.relative(cwd, file);
+  return relative.startsWith("..") ? file : relative;
+}
+
+function lineStarts(source: string): number[] {
+  const starts = [0];
+  for (let i = source.indexOf("\n"); i !== -1; i = source.indexOf("\n", i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+/**
+ * The function or class whose code starts at `offset`, as V8 reports it: a function's parameter
+ * list (an arrow's first token), or `class` for a class with no constructor. A constructor stands
+ * for its class, whose field initializers run with it.
+ */
+function targetAt(program: acorn.Program, offset: number, arrowsStartThere: boolean): Omit<Target, "script"> | null {
+  let found: { node: AnyNode; parents: AnyNode[] } | null = null;
+  const visit = (node: AnyNode, parents: AnyNode[]): void => {
+    if (node.start > offset || node.end <= offset) return;
+    if (startsAt(node, offset, arrowsStartThere)) found = { node, parents };
+    for (const child of childNodes(node)) visit(child, [...parents, node]);
+  };
+  visit(program, []);
+  if (!found) return null;
+  const { node, parents } = found as { node: AnyNode; parents: AnyNode[] };
+  const parent = parents[parents.length - 1];
+  if (parent?.type === "MethodDefinition" && parent.kind === "constructor") {
+    const cls = parents[parents.length - 3] as acorn.Class;
+    return { node: cls, name: className(cls, parents.slice(0, -3)), head: cls as AnyNode };
+  }
+  if (node.type === "ClassDeclaration" || node.type === "ClassExpression") return { node, name: className(node, parents), head: node };
+  const fn = node as acorn.Function;
+  const site = findFunctions(program).find((s) => s.node.start === fn.start && s.node.end === fn.end);
+  const head = parent?.type === "MethodDefinition" || parent?.type === "PropertyDefinition" || (parent?.type === "Property" && parent.value === fn && (parent.method || parent.kind !== "init")) ? parent : fn;
+  return { node: fn, name: site?.name ?? "<anonymous>", head: head as AnyNode };
+}
+
+function startsAt(node: AnyNode, offset: number, arrowsStartThere: boolean): boolean {
   switch (node.type) {
-    case "BlockStatement":
-    case "StaticBlock":
-    case "ForStatement":
-    case "ForInStatement":
-    case "ForOfStatement":
-    case "SwitchStatement":
-    case "CatchClause":
-      return true;
+    case "ArrowFunctionExpression":
+      return arrowsStartThere ? node.start === offset : node.start <= offset && offset < node.body.start;
+    case "FunctionDeclaration":
+    case "FunctionExpression":
+      return node.start <= offset && offset < node.body.start;
+    case "ClassDeclaration":
     case "ClassExpression":
-      return node.id !== null && node.id !== undefined;
+      return node.start === offset;
     default:
       return false;
   }
 }
 
-/** Nodes from the program down to `target` (exclusive), found by position. */
-function ancestorsOf(program: acorn.Program, target: acorn.Function): AnyNode[] {
-  const path: AnyNode[] = [];
-  let node: AnyNode = program;
-  for (;;) {
-    const child: AnyNode | undefined = childNodes(node).find((c) => c.start <= target.start && target.end <= c.end);
-    if (!child || (child.start === target.start && child.end === target.end && child.type === target.type)) return path.concat(node);
-    path.push(node);
-    node = child;
-  }
+function className(cls: acorn.Class, parents: AnyNode[]): string {
+  if (cls.id) return cls.id.name;
+  const holder = parents[parents.length - 1];
+  return holder?.type === "VariableDeclarator" && holder.id.type === "Identifier" ? holder.id.name : "<class>";
 }
 
-/** `super` of the method itself (arrows inside share it; nested functions and classes have their own). */
-function usesSuper(fn: acorn.Function): boolean {
-  let found = false;
-  walk(fn.body, (node) => {
-    if (node.type === "Super") found = true;
-    return !hasOwnFunctionContext(node);
-  });
-  return found;
-}
-
-/** `#x` names used but not declared inside the function (a class declared inside may have its own). */
-function privateNamesUsed(fn: acorn.Function): string[] {
-  const used = new Set<string>();
-  const declared = new Set<string>();
-  walk(fn as AnyNode, (node) => {
-    if ((node.type === "PropertyDefinition" || node.type === "MethodDefinition") && node.key.type === "PrivateIdentifier") declared.add(node.key.name);
-    if (node.type === "MemberExpression" && node.property.type === "PrivateIdentifier") used.add(node.property.name);
-    if (node.type === "BinaryExpression" && node.left.type === "PrivateIdentifier") used.add(node.left.name);
-  });
-  return [...used].filter((n) => !declared.has(n)).map((n) => `#${n}`);
+/** What the profile shows of a target: its lines as written and where each probe is. */
+function describe(target: Target, owner: Owner, probes: Probe[]): ProbedFunction {
+  const { script } = target;
+  const lineOf = (pos: acorn.Position) => sourceLineOf(script, pos);
+  const sourceLines = script.unit ? script.unit.source.split("\n") : script.source.split("\n");
+  const base = script.unit ? script.unit.firstLine : 1;
+  // A cell's top level shows the whole cell.
+  const whole = target.name === MODULE_NAME;
+  const firstLine = whole ? base : (lineOf(target.head.loc!.start) ?? 1);
+  const lastLine = whole ? base + sourceLines.length - 1 : Math.max(firstLine, lastSourceLine(script, target.node, sourceLines, base));
+  const lines: string[] = [];
+  for (let line = firstLine; line <= lastLine; line++) lines.push(sourceLines[line - base] ?? "");
+  const counters = newCounters(owner.slot, probes.length + 1);
+  const ref: FunctionRef = { name: anonymousAt(target.name, script.file, firstLine), file: script.file, line: firstLine, category: script.category };
+  return {
+    ref,
+    lines,
+    probes: probes.flatMap((probe) => {
+      const line = lineOf(probe.loc);
+      return line === null ? [] : [{ id: probe.id, line }];
+    }),
+    ...counters,
+  };
 }
 
 /**
- * For `-f net.forward` / `-f Net.prototype.forward` / `-f Net.create`: the object on the
- * expression's prototype chain whose own property holds the function.
+ * The source line a function or class ends on. Compiled code can end on a line with no mapping
+ * (a class's closing brace): then the last line that has one, and the closing-brace lines after it.
  */
-async function findHolder(evaluate: (code: string) => Promise<unknown>, expression: string, fn: Function): Promise<object | null> {
-  const member = /^([\s\S]+)(?:\.\s*([A-Za-z_$][\w$]*)|\[\s*(["'])(.*?)\3\s*\])$/.exec(expression.trim());
-  if (!member) return null;
-  const key = member[2] ?? member[4];
-  let object: unknown;
-  try {
-    object = await evaluate(member[1]);
-  } catch {
-    return null;
+function lastSourceLine(script: Script, node: acorn.Node, sourceLines: string[], base: number): number {
+  const end = node.loc!.end;
+  const exact = sourceLineOf(script, { line: end.line, column: Math.max(0, end.column - 1) });
+  if (exact !== null) return exact;
+  const jsLines = script.source.split("\n");
+  for (let line = end.line - 1; line >= node.loc!.start.line; line--) {
+    const mapped = sourceLineOf(script, { line, column: Math.max(0, jsLines[line - 1].search(/\S/)) });
+    if (mapped === null) continue;
+    let last = mapped;
+    while (/^\s*[})\];,]+\s*$/.test(sourceLines[last + 1 - base] ?? "")) last++;
+    return last;
   }
-  for (let o = object; o !== null && (typeof o === "object" || typeof o === "function"); o = Object.getPrototypeOf(o)) {
-    const descriptor = Object.getOwnPropertyDescriptor(o, key);
-    if (descriptor) return descriptor.value === fn ? (o as object) : null;
-  }
-  return null;
+  return node.loc!.start.line;
 }
 
-/** The copy of a function, compiled with its counters and its unit's accessors as parameters. */
-function copyOf(executor: Executor, p: Prepared): Copy {
-  const cached = copies.get(p.target.fn);
-  if (cached) return cached;
-  const hits = new Uint32Array(new SharedArrayBuffer(Uint32Array.BYTES_PER_ELEMENT * (p.instrumented.probes.length + 1)));
-  const current = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
-  const strict = /^\s*["']use strict["']/.test(p.unit.baseJs) ? '"use strict"; ' : "";
-  const body = p.site.isMethod ? `({ ${p.instrumented.text} })` : `(${p.instrumented.text})`;
-  // On the lines its original has in the unit's script, under a URL that maps back through the
-  // unit: an error thrown in the copy names the cell's line.
-  const filename = `tsprof-lprun:${p.unit.id}`;
-  executor.addScriptAlias(filename, p.unit);
-  let made: unknown;
-  try {
-    const compile = vm.compileFunction(`${strict}return ${body};`, [HITS_NAME, CURRENT_NAME, SCOPE_NAME], { filename, lineOffset: p.jsLine - 1 });
-    made = compile(hits, current, accessorsOf(p.unit));
-  } catch (e) {
-    throw new MagicError(`%lprun could not compile its line-counting copy of ${p.target.expression}: ${(e as Error)?.message ?? e}`);
-  }
-  let fn = made as Function;
-  if (p.site.isMethod) {
-    const literal = made as object;
-    // `super` in a method looks up the prototype of the object it was defined on.
-    if (p.holder) Object.setPrototypeOf(literal, Object.getPrototypeOf(p.holder));
-    fn = Object.values(Object.getOwnPropertyDescriptors(literal))[0].value;
-  }
-  const original = p.target.fn;
-  Object.defineProperty(fn, "name", { value: original.name, configurable: true });
-  if (Object.hasOwn(original, "prototype") && Object.hasOwn(fn, "prototype")) (fn as any).prototype = (original as any).prototype;
-  const copy = { fn, hits, current };
-  copies.set(original, copy);
-  return copy;
+function sourceLineOf(script: Script, pos: { line: number; column: number }): number | null {
+  return script.unit ? script.unit.toSourceLine(pos.line, pos.column) : pos.line;
 }
 
-const accessorObjects = new WeakMap<Unit, object>();
+/** The owner's arrays, as the global names its counting code reads (never reassigned: the JIT folds them). */
+function newCounters(slot: number, probeCount: number) {
+  const names = probeNames(slot);
+  const counters = {
+    hits: new Uint32Array(new SharedArrayBuffer(Uint32Array.BYTES_PER_ELEMENT * probeCount)),
+    current: new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * 2)),
+    clock: new Float64Array(2),
+    lineClock: new Float64Array(probeCount),
+  };
+  for (const [key, name] of Object.entries(names)) Object.defineProperty(globalThis, name, { value: counters[key as keyof typeof counters], writable: false, configurable: true, enumerable: false });
+  return counters;
+}
 
-/** One object per unit whose properties read and write the unit's top-level names (`x` in a copy is `__tsprof_v.x`). */
-function accessorsOf(unit: Unit): object {
-  const cached = accessorObjects.get(unit);
-  if (cached) return cached;
-  const { read, write } = unit.runtime.scope!;
-  const accessors = {};
-  for (const name of Object.keys(read)) {
-    const set =
-      write[name] ??
-      (() => {
-        throw new TypeError(`Assignment to constant variable ${name}.`);
-      });
-    Object.defineProperty(accessors, name, { get: read[name], set, enumerable: true });
+/** Once the originals are back, nothing reads an owner's arrays. */
+function deleteCounters(slots: number[]): void {
+  for (const slot of slots) for (const name of Object.values(probeNames(slot))) delete (globalThis as any)[name];
+}
+
+let helpersDefined = false;
+
+/** The clock and the field-initializer wrapper the counting code calls. */
+function defineHelpers(): void {
+  if (helpersDefined) return;
+  helpersDefined = true;
+  const now = () => performance.now();
+  const field = (hits: Uint32Array, current: Int32Array, clock: Float64Array, lineClock: Float64Array | null, id: number, value: () => unknown) => {
+    hits[id]++;
+    const saved = current[0];
+    current[0] = id;
+    const started = now();
+    if (current[1]++ === 0) clock[1] = started;
+    try {
+      return value();
+    } finally {
+      current[0] = saved;
+      const ended = now();
+      if (lineClock) lineClock[id] += ended - started;
+      if (--current[1] === 0) clock[0] += ended - clock[1];
+    }
+  };
+  for (const [name, value] of [[NOW_NAME, now], [FIELD_NAME, field]] as const) Object.defineProperty(globalThis, name, { value, writable: false, configurable: false, enumerable: false });
+}
+
+function refusal(status: EditStatus, message: string | undefined, file: string, names: string[]): string {
+  if (status === "CompileError") return `%lprun could not compile its counting version of ${file}${message ? `: ${message}` : ""}; please report this.`;
+  return `%lprun cannot count the lines of ${names.join(", ")} right now: ${blockedBecause(status)}. Let it finish (or drop the generator) and run %lprun again.`;
+}
+
+function blockedBecause(status: EditStatus): string {
+  switch (status) {
+    case "BlockedByActiveGenerator":
+      return "a generator or async call of its code is suspended (started and not finished), and V8 cannot change code that is suspended";
+    case "BlockedByActiveFunction":
+      return "its code is running on the call stack, and V8 cannot change code while it runs";
+    case "BlockedByTopLevelEsModuleChange":
+      return "V8 cannot change the top level of an ES module";
+    default:
+      return `V8 refused the change (${status})`;
   }
-  accessorObjects.set(unit, accessors);
-  return accessors;
 }
 
-function readScope(unit: Unit, name: string): unknown {
-  try {
-    return unit.runtime.scope?.read[name]?.();
-  } catch {
-    return undefined; // still in its temporal dead zone
-  }
-}
-
-function describe(p: Prepared, copy: Copy): ProbedFunction {
-  const sourceLines = p.unit.source.split("\n");
-  const lines: string[] = [];
-  for (let line = p.firstLine; line <= p.lastLine; line++) lines.push(sourceLines[line - p.unit.firstLine] ?? "");
-  const probes = p.instrumented.probes.flatMap((probe) => {
-    const line = baseSourceLine(p.unit, probe.loc.line, probe.loc.column);
-    return line === null ? [] : [{ id: probe.id, line }];
-  });
-  return { ref: { ...functionRef(p.unit, p.site), line: p.firstLine }, lines, probes, hits: copy.hits, current: copy.current };
-}
-
-function moduleFunctions(executor: Executor, cwd: string, module: string): ResolvedFunction[] {
+/** `-m ./lib`: every top-level function of a local module a cell imported, found in its script. */
+function moduleTargets(session: LiveEditSession, executor: Executor, cwd: string, module: string): Target[] {
   const wanted = withoutExtension(path.resolve(cwd, module));
   const unit = [...executor.units.all()].reverse().find((u) => u.category === "module" && withoutExtension(path.resolve(cwd, u.file)) === wanted);
-  if (!unit) {
+  const scriptId = unit ? session.scriptIdOf((url) => executor.unitForScript(filePath(url)) === unit) : null;
+  if (!unit || scriptId === null) {
     throw new MagicError(`%lprun -m ${module}: no local module of that name has been imported yet. Import it in a cell first; -m takes the path you import (like ./lib).`);
   }
-  const found: ResolvedFunction[] = [];
-  for (const site of unit.functions) {
-    if (site.nested || site.binding === null) continue;
-    const fn = readScope(unit, site.binding);
-    if (typeof fn === "function") found.push({ expression: site.binding, fn, ref: functionRef(unit, site) });
-  }
-  if (found.length === 0) throw new MagicError(`%lprun -m ${module}: ${unit.file} has no top-level functions to profile.`);
-  return found;
+  const script = readScript(session, executor, cwd, { scriptId, url: session.urlOf(scriptId), lineNumber: 0, columnNumber: 0 });
+  // An exported function is found through its object, which knows the script its code is in
+  // now (each edit gives the module a new script, and an unchanged function stays in the old one).
+  const exported = executor.exportsOf(unit) ?? {};
+  const targets = findFunctions(script.program)
+    .filter((site) => !site.nested && site.binding !== null)
+    .flatMap((site): Target[] => {
+      const fn = exported[site.binding!];
+      if (typeof fn === "function") return [locateTarget(session, executor, cwd, { expression: site.binding!, fn, ref: { name: site.name, file: unit.file, line: 0, category: "module" } })];
+      const found = targetAt(script.program, site.node.start, site.node.type === "ArrowFunctionExpression");
+      return found ? [{ script, ...found }] : [];
+    });
+  if (targets.length === 0) throw new MagicError(`%lprun -m ${module}: ${unit.file} has no top-level functions to profile.`);
+  return targets;
 }
 
 function withoutExtension(file: string): string {

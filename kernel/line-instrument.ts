@@ -1,11 +1,17 @@
 /**
- * The line-counting copy of one function that %lprun compiles, and why it looks the way it does:
+ * The counting version of a script that %lprun swaps in by live edit (see line-hooks.ts), and why
+ * it looks the way it does:
  *
- * - A probe before every statement (`__tsprof_lh[k]++, __tsprof_lc[0] = k;`): the first counts
- *   exact hits into a Uint32Array, the second tells the line sampler (a worker thread reading
- *   the shared `__tsprof_lc`) which statement the function is on. Both are plain typed
- *   array stores that the JIT keeps cheap; a clock read per statement would cost many times the
- *   few-nanosecond body of a numeric inner loop.
+ * - Each profiled function (an "owner") gets its own arrays, reached as global names that are
+ *   never reassigned (`__tsprof_lh3`, …), so the JIT folds them to constants; the edited code
+ *   needs nothing from the scope it runs in, which is why closures, class fields, `#private`
+ *   methods, blocks and package code can all be profiled in place.
+ * - A probe before every statement (`H[k]++, C[0] = k`): the first counts exact hits into a
+ *   Uint32Array, the second tells the line sampler (a worker thread reading the shared `C`)
+ *   which statement the owner is on. Both are plain typed-array stores that the JIT keeps
+ *   cheap; a clock read per statement would cost many times the body of a numeric inner loop.
+ *   With `clockLines` (%lprun -c) each probe also reads the clock and gives the time since the
+ *   frame's previous probe to that probe's statement, as line_profiler does.
  * - Loop headers count like Python's `for` line: `for (;;)` and `while` probe in their test, so
  *   the header counts test evaluations (iterations + 1); `for…of`/`for…in` probe before the loop
  *   and again at the start of each iteration under the same id, which gives the same total.
@@ -13,83 +19,271 @@
  * - Statements that are not in a block (`if (c) x();`, `else if`, loop bodies) are wrapped in
  *   braces so the probe can go before them; arrow expression bodies become blocks that return
  *   the expression. Labels keep their loop directly behind them; directives stay first.
- * - Every function body (the profiled one and the functions inside it, which share its cell)
- *   saves `__tsprof_lc[0]` on entry and restores it in `finally`, so after a return, a throw or
- *   a recursive call it names the caller's line again (0, "not running", at the top).
- * - The names of the unit's top level that the function uses become properties of an accessor
- *   object (`x` → `__tsprof_v.x`, `{ x }` → `{ x: __tsprof_v.x }`): the copy is compiled away from
- *   its unit (see line-hooks.ts).
+ * - Every function body in an owner (the owner itself and the callbacks inside it) saves `C[0]`
+ *   on entry and restores it in `finally`, so after a return, a throw or a recursive call it
+ *   names the caller's line again (0, "not running", at the top). A generator does the same
+ *   around each `yield`, so time while it is suspended goes to no line of it.
+ * - The owner's own body also clocks its activations (`C[1]` counts how many are running; the
+ *   clock runs while one is): its Total time is measured, not sampled, so a short run reports its
+ *   real microseconds. A class owner is its constructor and its instance field initializers.
  *
- * Nothing inserted contains a line break.
+ * Nothing inserted contains a line break, so every line of the script keeps its number.
  */
 import type * as acorn from "acorn";
 import MagicString from "magic-string";
 import { childNodes } from "./ast";
-import type { FreeReference } from "./free-names";
+import { CALL_COUNTER_PREFIX } from "./instrument";
 
-/** The names the copy expects in scope: its hit counters and its current-statement cell. */
-export const HITS_NAME = "__tsprof_lh";
-export const CURRENT_NAME = "__tsprof_lc";
-const SAVED_NAME = "__tsprof_lp";
+/** The global names of owner `slot`'s arrays and the helpers the counting code calls. */
+export function probeNames(slot: number) {
+  return { hits: `${COUNTING_MARK}${slot}`, current: `__tsprof_lc${slot}`, clock: `__tsprof_lt${slot}`, lineClock: `__tsprof_ll${slot}` };
+}
+export const NOW_NAME = "__tsprof_now";
+/** In the text of every function or class whose counting twin is in place (its hits array's name). */
+export const COUNTING_MARK = "__tsprof_lh";
+export const FIELD_NAME = "__tsprof_field";
+const SAVED = "__tsprof_lp";
+const YIELD_SAVED = "__tsprof_ys";
+const YIELD_VALUE = "__tsprof_yv";
+const FRAME_PROBE = "__tsprof_fl";
+const FRAME_SINCE = "__tsprof_fs";
+const FRAME_NOW = "__tsprof_fn";
 
 export interface Probe {
   id: number;
-  /** Where the statement the probe stands for starts in the original JS (ordering on a line). */
+  /** Where the statement the probe stands for starts in the original source (ordering on a line). */
   anchor: number;
-  /** Its first token's position in the original JS, to map to a source line. */
+  /** Its first token's position in the original source, to map to a source line. */
   loc: acorn.Position;
 }
 
-export interface LineInstrumented {
-  /** The function's text [start, end) with probes. */
+export type OwnerNode = acorn.Function | acorn.Class;
+
+export interface Owner {
+  node: OwnerNode;
+  /** Names its arrays (see `probeNames`). */
+  slot: number;
+  /** Counted in its own code, not by a twin: a cell's top level compiled with its probes, which runs once and is never edited back. */
+  inPlace?: boolean;
+}
+
+/**
+ * V8's live edit diffs changed lines character by character only below this length; a longer
+ * changed line is replaced whole, and the functions starting on it become new functions that no
+ * existing closure runs.
+ */
+export const V8_DIFF_LINE_LIMIT = 800;
+
+export interface InstrumentedScript {
+  /** Lines (1-based) where a twin had to go inside a line that is then too long for the edit to reach its functions. */
+  longLines: number[];
   text: string;
-  /** In order of their anchors; several probes can share an id (for…of headers). */
-  probes: Probe[];
+  /** `text` with only the in-place owners' probes: what a script compiled from `text` is edited back to. */
+  withoutTwins: string;
+  /** From `text` back to the source it was made from. */
+  map: object;
+  /** Per owner, in the order given: probes in order of their anchors (several can share an id: for…of headers). */
+  probes: Probe[][];
 }
 
 type AnyNode = acorn.AnyNode;
 type Fn = acorn.Function;
 
 /**
- * Instruments `js.slice(start, end)`, the text of function `fn` (for a method: from its key).
- * Probe ids are 1, 2, …; 0 in `__tsprof_lc[0]` means "not running".
+ * The counting version of `source` for the owners. An owner nested in another owner is counted on
+ * its own: its lines are not the outer owner's.
  */
-export function instrumentLines(js: string, fn: Fn, range: { start: number; end: number }, qualified: Qualified = { references: [], via: "" }): LineInstrumented {
-  const editor = new LineEditor(js, range.start, range.end);
-  editor.visit(fn as AnyNode);
-  editor.qualify(qualified);
-  return { text: editor.s.toString(), probes: editor.probes.sort((a, b) => a.anchor - b.anchor) };
+export function instrumentScript(source: string, owners: Owner[], options: { clockLines: boolean; comments: acorn.Comment[] }): InstrumentedScript {
+  const ownerNodes = new Set<AnyNode>(owners.map((o) => o.node as AnyNode));
+  const probes = new Map<Owner, Probe[]>();
+  const twins = new Map<Owner, Insertion[]>();
+  const twinOf = (owner: Owner): Insertion[] => {
+    const known = twins.get(owner);
+    if (known) return known;
+    const scratch = new MagicString(source);
+    const editor = new LineEditor(source, scratch, probeNames(owner.slot), ownerNodes, options.clockLines);
+    editor.visitOwner(owner.node);
+    for (const inner of directlyInside(owner, owners)) for (const { at, text } of twinOf(inner)) scratch.appendRight(at, text);
+    flatten(source, scratch, owner.node as AnyNode, options.comments);
+    probes.set(owner, editor.probes.sort((a, b) => a.anchor - b.anchor));
+    const made = twinInsertions(source, scratch, owner.node, probeNames(owner.slot), options.clockLines);
+    twins.set(owner, made);
+    return made;
+  };
+  const s = new MagicString(source);
+  const longLines: number[] = [];
+  for (const owner of owners.filter((o) => o.inPlace)) {
+    const editor = new LineEditor(source, s, probeNames(owner.slot), ownerNodes, options.clockLines);
+    editor.visitOwner(owner.node);
+    probes.set(owner, editor.probes.sort((a, b) => a.anchor - b.anchor));
+  }
+  const withoutTwins = s.toString();
+  for (const owner of owners.filter((o) => !o.inPlace)) {
+    for (const { at, text } of twinOf(owner)) {
+      s.appendRight(at, text);
+      if (!text.endsWith("\n") && lineLength(source, at) + text.length >= V8_DIFF_LINE_LIMIT) longLines.push(source.slice(0, at).split("\n").length);
+    }
+  }
+  return { text: s.toString(), withoutTwins, map: s.generateMap({ hires: true }), probes: owners.map((o) => probes.get(o)!), longLines };
 }
 
-/** References to rewrite as properties of `via` (`x` → `via.x`, `{ x }` → `{ x: via.x }`). */
-export interface Qualified {
-  references: FreeReference[];
-  via: string;
+interface Insertion {
+  at: number;
+  text: string;
+}
+
+function directlyInside(owner: Owner, owners: Owner[]): Owner[] {
+  const inside = owners.filter((o) => o !== owner && contains(owner.node, o.node));
+  return inside.filter((o) => !inside.some((p) => p !== o && contains(p.node, o.node)));
+}
+
+function contains(outer: acorn.Node, inner: acorn.Node): boolean {
+  return outer.start <= inner.start && inner.end <= outer.end && (outer.start !== inner.start || outer.end !== inner.end);
+}
+
+/**
+ * Where the counting twin of an owner goes and what it is. V8's live edit maps an existing
+ * closure to its function's new code only when the function still starts and ends where it did
+ * (an insertion right before a function's closing brace or at the end of an arrow's expression
+ * makes it a new function, which no existing closure runs). So nothing is inserted at a
+ * function's end: the counting version of its body is prepended as an arrow function it returns
+ * at once, which shares its `this`, `arguments`, `super` and `new.target`, and the original
+ * body stays behind it, unreached. Generators hand on to a generator twin with `yield*`. The
+ * twin is one line (see `flatten`), so V8's line-by-line diff finds every original line where it
+ * was, and the script keeps its line numbers.
+ */
+function twinInsertions(source: string, scratch: MagicString, node: OwnerNode, names: ReturnType<typeof probeNames>, clockLines: boolean): Insertion[] {
+  if (node.type === "ClassDeclaration" || node.type === "ClassExpression") {
+    const cls = node as acorn.Class;
+    const insertions: Insertion[] = [];
+    for (const member of cls.body.body) {
+      if (member.type === "MethodDefinition" && member.kind === "constructor") insertions.push(functionTwin(source, scratch, member.value));
+      if (member.type === "PropertyDefinition" && !member.static && member.value) {
+        const copy = oneLine(scratch.slice(member.value.start, member.value.end));
+        const { hits, current, clock, lineClock } = names;
+        insertions.push({ at: member.value.start, text: `1 ? ${FIELD_NAME}(${hits}, ${current}, ${clock}, ${clockLines ? lineClock : "null"}, ${fieldProbeId(scratch, member)}, () => (${copy})) : ` });
+      }
+    }
+    return insertions;
+  }
+  return [functionTwin(source, scratch, node as Fn)];
+}
+
+/** The id the scratch editor gave a field's probe, kept as a marker comment. */
+function fieldProbeId(scratch: MagicString, member: acorn.PropertyDefinition): number {
+  const marker = /^\/\*tsprof:(\d+)\*\//.exec(scratch.slice(member.start, member.end));
+  return Number(marker![1]);
+}
+
+function functionTwin(source: string, scratch: MagicString, fn: Fn): Insertion {
+  const body = fn.body;
+  if (body.type !== "BlockStatement") {
+    const arrow = source.lastIndexOf("=>", body.start) + 2;
+    return { at: arrow, text: ` 1 ? (${fn.async ? "async " : ""}() =>${oneLine(scratch.slice(arrow, fn.end))})() :` };
+  }
+  const start = contentStart(source, body);
+  const copy = oneLine(scratch.slice(start, body.end - 1));
+  const twin = fn.generator ? `return yield* (${fn.async ? "async " : ""}function* () {${copy}}).apply(this, arguments);` : `return (${fn.async ? "async " : ""}() => {${copy}})();`;
+  // On a line of its own when the body's first statement starts a line: V8's diff then sees one
+  // new line and every other line unchanged, however long the twin.
+  const first = body.body.find((st) => !isDirective(st) && !source.startsWith(CALL_COUNTER_PREFIX, st.start));
+  const lineStart = first ? source.lastIndexOf("\n", first.start - 1) + 1 : -1;
+  if (first && lineStart > start && /^\s*$/.test(source.slice(lineStart, first.start))) return { at: lineStart, text: `${twin}\n` };
+  return { at: start, text: ` ${twin} ` };
+}
+
+/** Where a body's own statements start: after its directives and its call counter (which the original runs before handing over). */
+function contentStart(source: string, body: acorn.BlockStatement): number {
+  const counter = body.body.find((st) => source.startsWith(CALL_COUNTER_PREFIX, st.start));
+  if (counter) return counter.end;
+  const directives = body.body.filter(isDirective);
+  return directives.length ? directives[directives.length - 1].end : body.start + 1;
+}
+
+/** The statements after which a line break can stand for a semicolon. */
+const ENDS_WITH_SEMICOLON = new Set(["ExpressionStatement", "VariableDeclaration", "ReturnStatement", "ThrowStatement", "BreakStatement", "ContinueStatement", "DoWhileStatement", "DebuggerStatement", "PropertyDefinition"]);
+
+/**
+ * Makes `node`'s text in `scratch` mean the same on one line: comments go, a semicolon goes
+ * where a line break ended a statement, and line breaks inside template literals (and line
+ * continuations in strings) become escapes with the same value. What is left of line breaks is
+ * whitespace, which `oneLine` turns into spaces.
+ */
+function flatten(source: string, scratch: MagicString, node: AnyNode, comments: acorn.Comment[]): void {
+  for (const c of comments) if (node.start <= c.start && c.end <= node.end) scratch.overwrite(c.start, c.end, " ", { contentOnly: true });
+  const visit = (n: AnyNode, parent: AnyNode | null): void => {
+    const inLoopHead = parent !== null && (parent.type === "ForStatement" || parent.type === "ForInStatement" || parent.type === "ForOfStatement") && n.type === "VariableDeclaration" && (parent as any).body !== n;
+    if (ENDS_WITH_SEMICOLON.has(n.type) && !inLoopHead && source[n.end - 1] !== ";") scratch.prependLeft(n.end, ";");
+    if (n.type === "TemplateElement") escapeBreaks(source, scratch, n.start, n.end, /\r\n|[\r\n\u2028\u2029]/g, (b) => (b === "\u2028" ? "\\u2028" : b === "\u2029" ? "\\u2029" : "\\n"));
+    if (n.type === "Literal" && typeof n.value === "string") escapeBreaks(source, scratch, n.start, n.end, /\\(\r\n|[\r\n\u2028\u2029])/g, () => "");
+    for (const child of childNodes(n)) visit(child, n);
+  };
+  visit(node, null);
+}
+
+function escapeBreaks(source: string, scratch: MagicString, start: number, end: number, pattern: RegExp, replacement: (found: string) => string): void {
+  for (const m of source.slice(start, end).matchAll(pattern)) scratch.overwrite(start + m.index!, start + m.index! + m[0].length, replacement(m[0]), { contentOnly: true });
+}
+
+function lineLength(source: string, at: number): number {
+  const start = source.lastIndexOf("\n", at - 1) + 1;
+  const end = source.indexOf("\n", at);
+  return (end === -1 ? source.length : end) - start;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\r\n|[\r\n\u2028\u2029]/g, " ");
 }
 
 class LineEditor {
-  readonly s: MagicString;
   readonly probes: Probe[] = [];
   private nextId = 1;
+  /** The functions being visited, innermost last: a `yield` belongs to the last. */
+  private readonly functions: Fn[] = [];
+  private ownerFunction: AnyNode | null = null;
 
   constructor(
     private readonly js: string,
-    private readonly offset: number,
-    end: number,
-  ) {
-    this.s = new MagicString(js.slice(offset, end));
+    private readonly s: MagicString,
+    private readonly names: ReturnType<typeof probeNames>,
+    private readonly owners: ReadonlySet<AnyNode>,
+    private readonly clockLines: boolean,
+  ) {}
+
+  visitOwner(node: OwnerNode): void {
+    if (node.type === "ClassDeclaration" || node.type === "ClassExpression") return this.visitClass(node as acorn.Class);
+    this.ownerFunction = node as AnyNode;
+    this.visit(node as AnyNode);
   }
 
-  visit(node: AnyNode): void {
+  /** A class: its constructor (clocked like a function owner) and its instance fields' initializers. */
+  private visitClass(node: acorn.Class): void {
+    for (const member of node.body.body) {
+      if (member.type === "MethodDefinition" && member.kind === "constructor") {
+        this.ownerFunction = member.value;
+        this.visit(member.value);
+      } else if (member.type === "PropertyDefinition" && !member.static && member.value) {
+        // The twin (see twinInsertions) reads the probe's id back from this mark.
+        this.open(member.start, `/*tsprof:${this.newProbe(member.start, member.loc!.start)}*/`);
+        this.visit(member.value);
+      }
+    }
+  }
+
+  private visit(node: AnyNode): void {
+    if (this.owners.has(node) && node !== this.ownerFunction) return;
     switch (node.type) {
       case "FunctionDeclaration":
       case "FunctionExpression":
       case "ArrowFunctionExpression":
         this.guardBody(node);
-        break;
+        this.functions.push(node);
+        this.visitChildren(node);
+        this.functions.pop();
+        return;
       case "BlockStatement":
       case "StaticBlock":
-        for (const statement of node.body) if (!isDirective(statement)) this.probeStatement(statement);
+        for (const statement of node.body) if (!isDirective(statement)) this.probeStatement(statement as acorn.Statement);
         break;
       case "SwitchCase":
         for (const statement of node.consequent) this.probeStatement(statement);
@@ -114,17 +308,24 @@ class LineEditor {
       case "ForOfStatement":
         this.probeNested(node.body, this.probes.find((p) => p.anchor === node.start)?.id);
         break;
+      case "YieldExpression":
+        this.suspendAround(node);
+        break;
     }
+    this.visitChildren(node);
+  }
+
+  private visitChildren(node: AnyNode): void {
     for (const child of childNodes(node)) this.visit(child);
   }
 
   /** A statement in a statement list: the probe goes right before it. */
-  private probeStatement(statement: acorn.Statement | acorn.ModuleDeclaration): void {
+  private probeStatement(statement: acorn.Statement): void {
     // A label stays right before its loop (`continue outer` needs that): the probe goes before
     // the label and stands for the loop.
     let target: AnyNode = statement;
     while (target.type === "LabeledStatement") target = target.body;
-    if (target.type === "EmptyStatement" || hasProbeInTest(target)) return;
+    if (target.type === "EmptyStatement" || hasProbeInTest(target) || this.js.startsWith(CALL_COUNTER_PREFIX, target.start)) return;
     const id = this.newProbe(target.start, target.loc!.start);
     this.open(statement.start, `${this.probeCode(id)}; `);
   }
@@ -154,14 +355,29 @@ class LineEditor {
     this.close(expression.end, ")");
   }
 
-  /** Saves the current statement on entry and restores it on any exit; an expression body becomes a block. */
+  /**
+   * Saves the current statement on entry and restores it on any exit; an expression body becomes
+   * a block. The owner's own body also runs its clock.
+   */
   private guardBody(fn: Fn): void {
-    const save = `const ${SAVED_NAME} = ${CURRENT_NAME}[0]; try {`;
-    const restore = ` } finally { ${CURRENT_NAME}[0] = ${SAVED_NAME}; }`;
+    const { current, clock, lineClock } = this.names;
+    const isOwner = fn === this.ownerFunction;
+    const enter = [`const ${SAVED} = ${current}[0];`];
+    const exit = [`${current}[0] = ${SAVED};`];
+    if (this.clockLines) {
+      enter.push(`let ${FRAME_PROBE} = 0, ${FRAME_SINCE} = ${NOW_NAME}(), ${FRAME_NOW} = 0;`);
+      exit.push(`${lineClock}[${FRAME_PROBE}] += ${NOW_NAME}() - ${FRAME_SINCE};`);
+    }
+    if (fn.generator) enter.push(`let ${YIELD_SAVED} = 0, ${YIELD_VALUE};`);
+    if (isOwner) {
+      enter.push(this.clockStart());
+      exit.push(this.clockStop());
+    }
+    const save = `${enter.join(" ")} try {`;
+    const restore = ` } finally { ${exit.join(" ")} }`;
     const body = fn.body;
     if (body.type === "BlockStatement") {
-      const directives = body.body.filter(isDirective);
-      this.open(directives.length ? directives[directives.length - 1].end : body.start + 1, ` ${save}`);
+      this.open(contentStart(this.js, body), ` ${save}`);
       this.close(body.end - 1, restore);
       return;
     }
@@ -171,9 +387,34 @@ class LineEditor {
     this.close(fn.end, `);${restore} }`);
   }
 
-  /** After the probes, so that a probe before a statement stays before the statement's first name. */
-  qualify({ references, via }: Qualified): void {
-    for (const { node, shorthand } of references) this.open(node.start, shorthand ? `${node.name}: ${via}.` : `${via}.`);
+  private clockStart(): string {
+    const { current, clock } = this.names;
+    return `${current}[1]++ === 0 && (${clock}[1] = ${NOW_NAME}());`;
+  }
+
+  private clockStop(): string {
+    const { current, clock } = this.names;
+    return `--${current}[1] === 0 && (${clock}[0] += ${NOW_NAME}() - ${clock}[1]);`;
+  }
+
+  /** While a generator is suspended at `yield`, it is on no line and its clock does not run. */
+  private suspendAround(node: acorn.YieldExpression): void {
+    const fn = this.functions[this.functions.length - 1];
+    if (!fn?.generator) return;
+    const { current, lineClock } = this.names;
+    const isOwner = fn === this.ownerFunction;
+    const pause = [`${YIELD_SAVED} = ${current}[0]`, `${current}[0] = ${SAVED}`];
+    const resume = [`${current}[0] = ${YIELD_SAVED}`];
+    if (this.clockLines) {
+      pause.push(`${lineClock}[${FRAME_PROBE}] += ${NOW_NAME}() - ${FRAME_SINCE}`);
+      resume.push(`${FRAME_SINCE} = ${NOW_NAME}()`);
+    }
+    if (isOwner) {
+      pause.push(`(${this.clockStop().slice(0, -1)})`);
+      resume.push(`(${this.clockStart().slice(0, -1)})`);
+    }
+    this.open(node.start, `(${pause.join(", ")}, ${YIELD_VALUE} = `);
+    this.close(node.end, `, ${resume.join(", ")}, ${YIELD_VALUE})`);
   }
 
   private newProbe(anchor: number, loc: acorn.Position): number {
@@ -183,17 +424,20 @@ class LineEditor {
   }
 
   private probeCode(id: number): string {
-    return `${HITS_NAME}[${id}]++, ${CURRENT_NAME}[0] = ${id}`;
+    const { hits, current, lineClock } = this.names;
+    const counted = `${hits}[${id}]++, ${current}[0] = ${id}`;
+    if (!this.clockLines) return counted;
+    return `${counted}, ${FRAME_NOW} = ${NOW_NAME}(), ${lineClock}[${FRAME_PROBE}] += ${FRAME_NOW} - ${FRAME_SINCE}, ${FRAME_PROBE} = ${id}, ${FRAME_SINCE} = ${FRAME_NOW}`;
   }
 
   // Openings at one position come out in the order they are made (outer before inner);
   // closings in reverse (inner before outer); closings come before openings at a position.
   private open(at: number, text: string): void {
-    this.s.appendRight(at - this.offset, text);
+    this.s.appendRight(at, text);
   }
 
   private close(at: number, text: string): void {
-    this.s.prependLeft(at - this.offset, text);
+    this.s.prependLeft(at, text);
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * Compiled units — cells, magic statements and the local modules they import — and the runtime
- * state the instrumentation gives each of them (call counters, scope hook). The profilers find
+ * state the instrumentation gives each of them (call counters). The profilers find
  * functions, source lines and counts here.
  */
 import * as acorn from "acorn";
@@ -19,10 +19,6 @@ export interface CallCounting {
 /** Runtime state of a unit, reached by its code through `__tsprof__.unit(id)`. */
 export interface UnitRuntime {
   calls: Uint32Array;
-  /** Accessors for the top-level names the unit's functions use; set when the unit starts running. */
-  scope: { read: Record<string, () => unknown>; write: Record<string, (value: unknown) => void> } | null;
-  /** %lprun's copies, by function index, while they are swapped in; null the rest of the time. */
-  profiled: (Function | undefined)[] | null;
 }
 
 export interface Unit extends SourceUnit {
@@ -110,7 +106,7 @@ export class UnitRegistry {
       id,
       code: edited.toString(),
       functions,
-      runtime: { calls: new Uint32Array(topLevelCounter(functions) + 1), scope: null, profiled: null },
+      runtime: { calls: new Uint32Array(topLevelCounter(functions) + 1) },
       map,
       toSourceLine: (jsLine, jsColumn) => sourceLine(unit.map, unit.lineOffset, jsLine, jsColumn),
     };

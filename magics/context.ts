@@ -78,31 +78,48 @@ export interface ProbedFunction {
   probes: { id: number; line: number }[];
   /** Hits per probe id, zeroed before each run (Uint32: the line sampler keeps the carries); shared memory. */
   hits: Uint32Array;
-  /** One cell: the probe id of the statement the function runs now, 0 when it is not running; shared memory. */
+  /** [the probe id of the statement the function runs now (0: not running), how many of its calls are running]; shared memory. */
   current: Int32Array;
+  /** [milliseconds during which a call of it was running, when the running ones started]: its measured total. */
+  clock: Float64Array;
+  /** Milliseconds per probe id, clocked at every statement; filled only with `clockLines`. */
+  lineClock: Float64Array;
 }
 
-/** Line-counting copies of functions, ready to be swapped in where calls reach the originals. */
+/** Counting versions of functions, ready to be swapped in where the originals' code is. */
 export interface LineProbes {
   functions: ProbedFunction[];
-  /** Puts the copies wherever calls reach the originals (bindings, exports, the object holding a method). */
+  /** Puts the counting code in place; throws a MagicError when V8 cannot change a function now (it is suspended or running). */
   swapIn(): void;
-  /** Puts the originals back wherever a copy still is. */
-  restore(): void;
+  /**
+   * Puts the originals back (safe to call more than once); returns a note for each that must
+   * wait, for the user. An error the statement threw gets the original code's positions.
+   */
+  restore(thrown?: unknown): string[];
+}
+
+export interface ProbeRequest {
+  functions: ResolvedFunction[];
+  /** Local modules (as imported, `./lib`) whose top-level functions are all counted. */
+  modules: string[];
+  /** Clock every statement too (%lprun -c), for line times of short runs. */
+  clockLines: boolean;
 }
 
 /** What the line profiler needs from the kernel. */
 export interface LineInstrumentation {
-  /** Compiles line-counting copies of the functions; throws a MagicError naming one it cannot profile. */
-  instrument(functions: ResolvedFunction[]): Promise<LineProbes>;
-  /** The top-level functions of a local module a cell imported (`%lprun -m ./lib`). */
-  moduleFunctions(module: string): ResolvedFunction[];
+  /** Prepares the counting versions; throws a MagicError naming a function it cannot profile. */
+  instrument(request: ProbeRequest): LineProbes;
+  /** As `instrument`, plus the code compiled with `transform` (EvaluateOptions): its top level and each named function it defines. */
+  instrumentCode(request: ProbeRequest): LineProbes & { transform(unit: SourceUnit): string };
 }
 
 /** Options of MagicContext.evaluate. */
 export interface EvaluateOptions {
   /** Wraps the run of the compiled code only (not compilation): samplers start here. */
   measure?: <T>(execute: () => Promise<T>) => Promise<T>;
+  /** The code to run instead of the compiled unit's own (the same lines, with probes). */
+  transform?: (unit: SourceUnit) => string;
 }
 
 export interface MagicContext {

@@ -1,17 +1,20 @@
 /**
- * %lprun / %%lprun — line_profiler's %lprun for TypeScript cells: the chosen functions run as
- * line-counting copies (exact hits) while a worker thread times their lines (inclusive times).
+ * %lprun / %%lprun — line_profiler's %lprun for TypeScript cells: the chosen functions run with
+ * line counters (exact hits) while a worker thread times their lines (inclusive times).
  */
 import fs from "node:fs";
 import path from "node:path";
-import { MagicError, MIME_BUNDLE, type LineProbes, type MagicContext, type ResolvedFunction } from "./context";
+import { MagicError, MIME_BUNDLE, type LineProbes, type MagicContext, type ResolvedFunction, type SourceUnit } from "./context";
 import { defineMagic } from "./registry";
 import { buildLineProfile, withoutUnhitLines } from "./measure/line-profile";
 import { sampleLines, DEFAULT_INTERVAL_MICROS, type LineSampled } from "./measure/line-sampler";
+import { watchWorkers, type SampledWorker } from "./measure/worker-sampler";
 import { lineProfileText, lineProfileViews } from "./views";
 import type { LineProfileResult } from "./model/profile";
 
 const DEFAULT_TIMER_UNIT = 1e-6;
+/** Below this many sampler readings, sampled line times are mostly noise. */
+const ENOUGH_READINGS = 100;
 
 export const lprun = defineMagic({
   name: "lprun",
@@ -19,31 +22,39 @@ export const lprun = defineMagic({
   summary: "Profile chosen functions line by line: line_profiler's table, a heat-shaded table and a chart of time per line.",
   description: `
 Runs the statement (or, as %%lprun, the whole cell) in the notebook's context and shows, for each
-function named with -f (or found with -m), every line of its TypeScript source as written in its
-cell: Hits (exact: how many times a statement starting on that line ran), Time (including the
-functions the line called), Per Hit and % Time of the function's total.
+function named with -f (or found with -m), every line of its source as written: Hits (exact: how
+many times a statement starting on that line ran), Time (including the functions the line
+called), Per Hit and % Time of the function's total. %%lprun with no -f profiles the cell itself:
+its top level, and each function it defines in a table of its own.
 
--f takes any expression that evaluates to a function: a function or arrow function defined in
-a cell (\`-f matmul\`), a method (\`-f Net.prototype.forward\`, \`-f net.forward\`, a static
-\`-f Net.create\`), an async function, or a function imported from a local .ts file. Every call
-reaches the profiled version, wherever it comes from (\`forward\` calling \`matmul\` by name, a
-later cell, a stored callback), and none of your names is changed; after the statement, even if
-it throws or is interrupted, calls run the original again.
+-f takes any expression that evaluates to a function that has source: a function or arrow
+function from a cell (\`-f matmul\`), a closure a factory returned (\`-f layer\`), a method
+(\`-f Net.prototype.forward\`, \`-f net.forward\`, a static \`-f Net.create\`), a getter
+(\`-f "Object.getOwnPropertyDescriptor(G.prototype, 'v').get"\`: quote values with spaces), an
+arrow in a class field (\`-f buf.run\`), a class (\`-f Buf\`: its constructor and field
+initializers), methods using #private members, generators, async functions, functions from local
+modules and from npm packages (their own file and lines). The function is counted where it is, by
+V8's live edit: every call reaches it, closures keep what they captured, none of your names
+changes, and afterwards (even after a throw or an interrupt) the original code runs again.
 
-A line's Hits are those of its first statement: a \`for\` or \`while\` header counts its test
-evaluations (iterations + 1, like Python's \`for\` line), \`if (c) x();\` counts the \`if\`. Lines
-of functions defined inside a profiled function (callbacks) are counted too. Times come from a
-thread that reads every ${DEFAULT_INTERVAL_MICROS} µs which line each profiled function is on;
-they are statistical for very short runs, while hits are always exact.
+Hits count statements: a \`for\` or \`while\` header counts its test evaluations (iterations + 1,
+like Python's \`for\` line), \`if (c) x();\` counts the \`if\`; lines of callbacks defined inside
+a profiled function are counted too. Total time is clocked: it is the time during which a call of
+the function was running. Line times come from a thread that reads every ${DEFAULT_INTERVAL_MICROS} µs which line
+each profiled function is on: statistical for short runs (the output says when there were too few
+readings), at no cost per line. -c clocks every line instead, as line_profiler does: exact for
+short runs, but a clock read per statement (tens of ns) slows tight loops several times.
 
 Examples:
   %lprun -f matmul forward(x, w1, w2)
   %lprun -f forward -f matmul -u 1e-3 forward(x, w1, w2)
+  %lprun -c -f small small(100)
   %lprun -m ./linalg -s main()`,
   positional: "statement",
   options: {
-    functions: { short: "f", type: "string", multiple: true, metavar: "FUNC", help: "a function to profile (any expression that evaluates to one)" },
+    functions: { short: "f", type: "string", multiple: true, metavar: "FUNC", help: "a function to profile (any expression that evaluates to one; quote it if it has spaces)" },
     modules: { short: "m", type: "string", multiple: true, metavar: "MODULE", help: "profile every top-level function of a local module a cell imported (the path as imported: ./lib)" },
+    clockLines: { short: "c", type: "boolean", help: "clock every line (exact line times for short runs; slows tight loops several times)" },
     unit: { short: "u", type: "number", metavar: "UNIT", help: `seconds per unit of the Time columns (default ${DEFAULT_TIMER_UNIT}, microseconds)` },
     strip: { short: "s", type: "boolean", help: "show only the lines that ran (strip lines with no hits)" },
     returnResult: { short: "r", type: "boolean", help: "return the profile (a LineProfileResult) as the cell's value" },
@@ -53,9 +64,17 @@ Examples:
   async run(ctx, call) {
     const { options } = call;
     if (options.unit !== undefined && !(options.unit > 0)) throw new MagicError(`%lprun: -u must be a positive number of seconds (like 1e-3), got ${options.unit}.`);
-    const functions = await chosenFunctions(ctx, options.functions, options.modules);
-    const probes = await ctx.lines.instrument(functions);
-    const profiled = await profileLines(ctx.evaluate, probes, call.statement, options.unit ?? DEFAULT_TIMER_UNIT);
+    const wholeCell = call.form === "cell" && options.functions.length === 0 && options.modules.length === 0;
+    if (!wholeCell && options.functions.length === 0 && options.modules.length === 0) {
+      throw new MagicError("%lprun needs a function to profile: -f FUNC (repeatable) or -m MODULE; %%lprun with no -f profiles its cell. Run %lprun? for help.");
+    }
+    const functions: ResolvedFunction[] = [];
+    for (const expression of options.functions) functions.push(await ctx.resolveFunction(expression));
+    const request = { functions, modules: options.modules, clockLines: options.clockLines };
+    const probes = call.form === "cell" ? ctx.lines.instrumentCode(request) : ctx.lines.instrument(request);
+    const profiled = await profileLines(ctx.evaluate, probes, call.statement, { timerUnit: options.unit ?? DEFAULT_TIMER_UNIT, clockLines: options.clockLines, onInterrupt: ctx.onInterrupt, cwd: ctx.cwd });
+    for (const note of profiled.notes) ctx.print(`${note}\n`);
+    if (!profiled.result) return;
     const result = options.strip ? withoutUnhitLines(profiled.result) : profiled.result;
     for (const bundle of lineProfileViews(result)) ctx.display(bundle);
     if (options.textFile) {
@@ -67,43 +86,69 @@ Examples:
       ctx.print(`\n*** Profile stats saved to file '${options.dumpFile}'.\n`);
     }
     if (options.returnResult) ctx.setResult(withSummary(result));
-    if (profiled.sampled.threw) throw profiled.sampled.error;
+    if (profiled.sampled?.threw) throw profiled.sampled.error;
   },
 });
 
-async function chosenFunctions(ctx: MagicContext, expressions: string[], modules: string[]): Promise<ResolvedFunction[]> {
-  if (expressions.length === 0 && modules.length === 0) {
-    throw new MagicError("%lprun needs a function to profile: -f FUNC (repeatable) or -m MODULE. Run %lprun? for help.");
-  }
-  const functions: ResolvedFunction[] = [];
-  for (const expression of expressions) functions.push(await ctx.resolveFunction(expression));
-  for (const module of modules) functions.push(...ctx.lines.moduleFunctions(module));
-  return functions;
-}
-
 /**
- * Runs the statement with the copies swapped in and the line sampler running, always swapping
- * back; a statement that throws still gives its profile (and `sampled.threw`).
+ * Runs the statement with the counting code swapped in and the line sampler running, always
+ * swapping back; a statement that throws still gives its profile (and `sampled.threw`). With
+ * `transform` in the probes (%%lprun), the statement is compiled with its own probes.
  */
-export async function profileLines(evaluate: MagicContext["evaluate"], probes: LineProbes, statement: string, timerUnit: number) {
+export async function profileLines(
+  evaluate: MagicContext["evaluate"],
+  probes: LineProbes & { transform?: (unit: SourceUnit) => string },
+  statement: string,
+  options: { timerUnit: number; clockLines: boolean; onInterrupt?: MagicContext["onInterrupt"]; cwd?: string },
+) {
   let sampled: LineSampled<unknown> | undefined;
+  const notes: string[] = [];
   try {
     await evaluate(statement, {
+      transform: probes.transform,
       measure: async (execute) => {
+        let interrupted = false;
+        const stopListening = options.onInterrupt?.(() => (interrupted = true));
         try {
           probes.swapIn();
-          sampled = await sampleLines(probes.functions, execute);
+          // Node sees SIGINT only when its event loop polls: one sent while the code was being
+          // put in place would be lost once a synchronous statement runs.
+          await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+          if (interrupted) throw keyboardInterrupt();
+          const watched = await watchWorkers(() => sampleLines(probes.functions, execute), { profile: false, intervalMicros: 0, cwd: options.cwd ?? process.cwd() });
+          sampled = watched.value;
+          if (watched.workers.length > 0) notes.push(workersNote(watched.workers));
         } finally {
-          probes.restore();
+          stopListening?.();
+          notes.push(...probes.restore(sampled?.error));
         }
         return sampled.value as any;
       },
     });
   } catch (e) {
-    // A statement's own error is reported after its profile; this one did not compile.
+    // A statement's own error is reported after its profile; this one did not compile, or the code could not be swapped in.
     if (!sampled) throw e;
+  } finally {
+    notes.push(...probes.restore());
   }
-  return { result: buildLineProfile(probes.functions, sampled!.functions, statement, timerUnit), sampled: sampled! };
+  if (!sampled) return { result: null, sampled, notes };
+  const result = buildLineProfile(probes.functions, sampled.functions, statement, options);
+  const readings = Math.round(sampled.wallTime / (DEFAULT_INTERVAL_MICROS * 1e-6));
+  if (!options.clockLines && readings < ENOUGH_READINGS) {
+    notes.push(`Line times come from ${readings} reading${readings === 1 ? "" : "s"} of the sampler (one per ${DEFAULT_INTERVAL_MICROS} µs), too few to mean much: run it longer, or add -c to clock every line. Hits and Total time are exact.`);
+  }
+  return { result, sampled, notes };
+}
+/** Code in worker threads runs its own copies of the functions, which %lprun does not edit: say so rather than let the tables look complete. */
+function workersNote(workers: SampledWorker[]): string {
+  const names = workers.map((w) => w.label).join(", ");
+  return `Worker threads ran during the statement too (${names}): %lprun counts and times lines on the main thread only, so calls made inside a worker are not in these tables. %prun shows what each thread did.`;
+}
+
+function keyboardInterrupt(): Error {
+  const error = new Error("%lprun was interrupted (SIGINT) while it put its counting code in place; the statement did not run.");
+  error.name = "KeyboardInterrupt";
+  return error;
 }
 
 /** As a cell's value the profile shows a one-line summary (the table is already above), as line_profiler's object does. */

@@ -59,7 +59,7 @@ Examples:
     const statement = call.form === "cell" ? `${call.rest}\n${call.body}` : call.rest;
     if (statement.trim() === "") throw new MagicError("%%mprun: nothing to run: put the statement on the %%mprun line or in the cell below it.");
     const probes = await instrument(ctx, options.functions);
-    const measured = await profileMemoryLines(ctx.evaluate, probes, statement, interval);
+    const measured = await profileMemoryLines(ctx, probes, statement, interval);
     // Only declarations of types: nothing ran.
     if (!measured) return;
     const result = buildMemoryLineProfile(probes.functions, measured.lines, statement);
@@ -73,29 +73,33 @@ Examples:
   },
 });
 
-/** The line-counting copies; the kernel's refusals name %lprun, whose machinery this is, so they are renamed. */
+/** The counting code; the kernel's refusals name %lprun, whose machinery this is, so they are renamed. */
 async function instrument(ctx: MagicContext, expressions: string[]): Promise<LineProbes> {
   const functions: ResolvedFunction[] = [];
   for (const expression of expressions) functions.push(await ctx.resolveFunction(expression));
   try {
-    return await ctx.lines.instrument(functions);
+    return ctx.lines.instrument({ functions, modules: [], clockLines: false });
   } catch (e) {
     if (e instanceof MagicError) throw new MagicError(e.message.replace(/%lprun/g, "%mprun"));
     throw e;
   }
 }
 
-/** Runs the statement with the copies swapped in (and always back out) and the sampler attributing memory to their lines. */
-function profileMemoryLines(evaluate: MagicContext["evaluate"], probes: LineProbes, statement: string, interval: number) {
+/** Runs the statement with the counting code swapped in (and always back out) and the sampler attributing memory to their lines. */
+async function profileMemoryLines(ctx: MagicContext, probes: LineProbes, statement: string, interval: number) {
   const options = { interval, timeout: null, repeats: 1, collectGarbage: false, sampleHeap: false, lines: probes.functions };
-  return measureStatement(evaluate, statement, options, async (measure) => {
-    try {
-      probes.swapIn();
-      return await measure();
-    } finally {
-      probes.restore();
-    }
-  });
+  try {
+    return await measureStatement(ctx.evaluate, statement, options, async (measure) => {
+      try {
+        probes.swapIn();
+        return await measure();
+      } finally {
+        for (const note of probes.restore()) ctx.print(`${note}\n`);
+      }
+    });
+  } finally {
+    probes.restore();
+  }
 }
 
 /** The returned profile shows itself as the table when it is a cell's value. */

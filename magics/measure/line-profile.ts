@@ -14,12 +14,25 @@ export interface LineLayout {
   probes: { id: number; line: number }[];
 }
 
-/** `measured[i]` holds the hits and times of `functions[i]`'s probes. */
-export function buildLineProfile(functions: LineLayout[], measured: LineMeasurements[], statement: string, timerUnit: number): LineProfileResult {
-  return { timerUnit, functions: functions.map((f, i) => functionProfile(f, measured[i])), statement };
+/** A profiled function's clocks, in milliseconds: [its measured total, …] and, with clocked lines, per probe id. */
+export interface FunctionClocks {
+  clock: Float64Array;
+  lineClock: Float64Array;
 }
 
-function functionProfile(fn: LineLayout, measured: LineMeasurements): FunctionLineProfile {
+/**
+ * `measured[i]` holds the hits and sampled times of `functions[i]`'s probes. Its Total time is
+ * its clock's; with `clockLines` the line times are the clocked ones too.
+ */
+export function buildLineProfile(functions: (LineLayout & FunctionClocks)[], measured: LineMeasurements[], statement: string, options: { timerUnit: number; clockLines: boolean }): LineProfileResult {
+  const profiles = functions.map((f, i) => {
+    const times = options.clockLines ? Array.from(f.lineClock, (ms) => ms / 1e3) : measured[i].times;
+    return functionProfile(f, { hits: measured[i].hits, times }, f.clock[0] / 1e3);
+  });
+  return { timerUnit: options.timerUnit, functions: profiles, statement };
+}
+
+function functionProfile(fn: LineLayout, measured: LineMeasurements, totalTime: number): FunctionLineProfile {
   const lines: LineStats[] = fn.lines.map((contents, i) => ({ line: fn.ref.line + i, hits: 0, time: 0, contents, hasCode: false }));
   forEachProbeRow(fn, (row, id, first) => {
     const stats = lines[row];
@@ -27,7 +40,7 @@ function functionProfile(fn: LineLayout, measured: LineMeasurements): FunctionLi
     stats.hasCode = true;
     stats.time += measured.times[id];
   });
-  return { fn: fn.ref, totalTime: lines.reduce((sum, l) => sum + l.time, 0), lines };
+  return { fn: fn.ref, totalTime, lines };
 }
 
 /**

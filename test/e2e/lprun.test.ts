@@ -1,10 +1,10 @@
 /**
  * %lprun and %%lprun through a real Jupyter server and the installed kernel: every kind of -f
- * target (a function declared in an earlier cell, an arrow in a const, methods through the
- * prototype and through an instance, a static method, an async function, a function imported
- * from a local .ts file), exact hits on a known loop, calls from the defining cell reaching the
- * profiled copy, restoration after a throw and an interrupt, errors naming what -f was given,
- * and the options (-u, -s, -r, -T, -D, -m).
+ * target (functions declared in cells, arrows, methods, static methods, async functions, local
+ * modules, closures, class fields, constructors, #private methods, getters, functions in blocks,
+ * generators, npm packages, CommonJS and ES modules), exact hits on known loops, calls from the
+ * defining cell reaching the counting code, restoration after a throw and an interrupt, errors
+ * naming what -f was given, and the options (-c, -u, -s, -r, -T, -D, -m).
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -12,6 +12,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { kernelForFile, plain, type Execution } from "./harness";
 import { FORWARD_PASS } from "../bench/workloads";
+
+/** Long enough for %lprun's live edits (about a second each here) to be done and the statement running. */
+const INTERRUPT_AFTER_MS = 8000;
 
 /** `<cell N>` of the cell below. */
 let defs: string;
@@ -111,10 +114,11 @@ function tables(run: Execution): Table[] {
   });
 }
 
-/** Hits per line number of the first table (null for lines that show none). */
-function hits(run: Execution, lines: number[]): (number | null)[] {
-  const [first] = tables(run);
-  return lines.map((n) => first.rows.find((r) => r.line === n)?.hits ?? null);
+/** Hits per line number of the first table, or of the table of function `name` (null for lines that show none). */
+function hits(run: Execution, lines: number[], name?: string): (number | null)[] {
+  const table = name === undefined ? tables(run)[0] : tables(run).find((t) => t.header.some((h) => h.startsWith(`Function: ${name} at`)));
+  assert.ok(table, `a table for ${name} in:\n${run.displays[0]?.["text/plain"]}`);
+  return lines.map((n) => table.rows.find((r) => r.line === n)?.hits ?? null);
 }
 
 describe("%lprun -f: each kind of function", () => {
@@ -179,10 +183,11 @@ describe("%lprun -f: each kind of function", () => {
     assert.deepEqual(tables(run)[1].rows.map((r) => r.hits), [1]);
   });
 
-  test("an arrow function with destructured parameters: its copy gets the same values", async () => {
+  test("an arrow function with destructured parameters, with computed keys too", async () => {
     const run = await ok("%lprun -f area const areaOf = area({ w: 2, h: 3 }, [4])");
     assert.deepEqual(hits(run, [40, 41, 42, 43]), [null, 1, 1, null]);
     assert.equal((await ok("areaOf + area({ w: 1, h: 1 })")).result?.["text/plain"], "25");
+    assert.deepEqual(hits(await ok("%lprun -f pick pick({ a: 1 })"), [45]), [1]);
   });
 
   test("the forward pass with -f matmul: exact inner-line hits, and the inner line has the largest share", async () => {
@@ -207,7 +212,7 @@ describe("%lprun restores what it changed", () => {
   });
 
   test("after an interrupt: KeyboardInterrupt, the profile so far, the original back", async () => {
-    const run = await session.kernel.executeInterrupted("%lprun -f count count(1e12)", 1000);
+    const run = await session.kernel.executeInterrupted("%lprun -f count count(1e12)", INTERRUPT_AFTER_MS);
     assert.equal(run.status, "error");
     assert.equal(run.error?.ename, "KeyboardInterrupt");
     assert.equal(hits(run, [36])[0], 1);
@@ -233,15 +238,22 @@ describe("%lprun errors name what -f was given", () => {
   });
 
   test("a native function has no source", async () => {
-    assert.match(await error("%lprun -f Math.max tenLoop()"), /Math\.max is a native function \(max\): it has no source code/);
+    assert.match(await error("%lprun -f Math.max tenLoop()"), /Math\.max is a native function \(max\): it has no JavaScript source, so %lprun has no lines to count/);
   });
 
-  test("a class is not a function to profile", async () => {
-    assert.match(await error("%lprun -f Net tenLoop()"), /Net is a class: .*-f Net\.prototype\.METHOD/);
+  test("a generator suspended part-way cannot be changed: the refusal says why and what to do, and nothing is left changed", async () => {
+    await ok("function* evens(n: number) {\n  for (let i = 0; i < n; i++) {\n    yield 2 * i;\n  }\n}\nconst started = evens(5);\nstarted.next();");
+    assert.match(await error("%lprun -f evens [...evens(2)]"), /%lprun cannot count the lines of evens right now: a generator or async call of its code is suspended .* Let it finish \(or drop the generator\) and run %lprun again\./);
+    assert.equal((await ok("[...started].join()")).result?.["text/plain"], "'2,4,6,8'");
+    assert.deepEqual(hits(await ok("%lprun -f evens [...evens(2)]"), [2, 3]), [3, 2]);
   });
 
-  test("an arrow function destructuring a computed key cannot pass its calls on", async () => {
-    assert.match(await error("%lprun -f pick pick({ a: 1 })"), /pick \(pick\) is an arrow function whose destructured parameters have computed keys/);
+  test("an interrupt while the counting code is being put in place: KeyboardInterrupt, nothing ran, nothing is left changed", async () => {
+    const run = await session.kernel.executeInterrupted("%lprun -f count count(1e12)", 0);
+    assert.equal(run.status, "error");
+    assert.equal(run.error?.ename, "KeyboardInterrupt");
+    assert.equal((await ok("count(8)")).result?.["text/plain"], "21");
+    assert.doesNotMatch(String((await ok("count.toString()")).result?.["text/plain"]), /__tsprof_l/);
   });
 
   test("no -f at all, and a bad -u; the kernel keeps its state", async () => {
@@ -278,14 +290,221 @@ describe("%lprun options", () => {
     assert.deepEqual(saved.functions[0].lines.map((l: { hits: number }) => l.hits), [0, 1, 11, 10, 3, 0, 0, 1, 0]);
   });
 
-  test("%%lprun profiles the whole cell, whose names stay defined", async () => {
+  test("%%lprun -f adds the function to the cell's own lines; the cell's names stay defined", async () => {
     const run = await ok("%%lprun -f tenLoop\nconst first = tenLoop();\nconst second = tenLoop();");
-    assert.deepEqual(hits(run, [2, 5]), [2, 6]);
+    assert.deepEqual(hits(run, [1, 2], "<module>"), [1, 1]);
+    assert.deepEqual(hits(run, [2, 5], "tenLoop"), [2, 6]);
     assert.equal((await ok("first + second")).result?.["text/plain"], "6");
   });
 
   test("%lprun? lists every option", async () => {
     const run = await ok("%lprun?");
-    for (const flag of ["-f FUNC", "-m MODULE", "-u UNIT", "-s", "-r", "-T FILE", "-D FILE"]) assert.ok(run.pager?.includes(flag), `${flag} in:\n${run.pager}`);
+    for (const flag of ["-f FUNC", "-m MODULE", "-c", "-u UNIT", "-s", "-r", "-T FILE", "-D FILE"]) assert.ok(run.pager?.includes(flag), `${flag} in:\n${run.pager}`);
+  });
+});
+
+/** The function shapes real code is written in, each defined the way people write it. */
+const SHAPES = `function makeLayer(w: number) {
+  let calls = 0;
+  return function layer(x: number): number {
+    calls++;
+    return x * w + calls;
+  };
+}
+const layer = makeLayer(3);
+layer(1);
+class Buf {
+  #scale = 2;
+  data: number[] = [];
+  run = (n: number) => {
+    return n * this.#scale;
+  };
+  constructor(size: number) {
+    for (let i = 0; i < size; i++) this.data.push(i);
+  }
+  get total(): number {
+    return this.data.reduce((a, b) => a + b, 0);
+  }
+  scaled(): number {
+    return this.#times(this.total);
+  }
+  #times(v: number): number {
+    return v * this.#scale;
+  }
+}
+const buf = new Buf(3);
+let inBlock: (n: number) => number = (n) => n;
+{
+  function blockFn(n: number) {
+    return n + 1;
+  }
+  inBlock = blockFn;
+}
+const viaSwitch = ((kind: string) => {
+  switch (kind) {
+    case "a": {
+      const tenfold = (n: number) => {
+        return n * 10;
+      };
+      return tenfold;
+    }
+    default:
+      return (n: number) => n;
+  }
+})("a");
+let fromCatch: (n: number) => number = (n) => n;
+try {
+  throw new Error("x");
+} catch {
+  fromCatch = function caught(n: number) {
+    return n - 1;
+  };
+}
+const shapes = {
+  area(w: number, h: number) {
+    return w * h;
+  },
+};
+async function* ticks(n: number) {
+  for (let i = 0; i < n; i++) {
+    yield i;
+  }
+}
+async function collect(n: number): Promise<number[]> {
+  const out: number[] = [];
+  for await (const t of ticks(n)) out.push(t);
+  return out;
+}
+function small(n: number) {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += i;
+  return s;
+}
+function makeSpinner() {
+  let spins = 0;
+  return (n: number) => {
+    for (let i = 0; i < n; i++) spins++;
+    return spins;
+  };
+}
+const spin = makeSpinner();`;
+
+/** The 1-based line of SHAPES that holds `text`. */
+const shapeLine = (text: string) => SHAPES.split("\n").findIndex((l) => l.includes(text)) + 1;
+
+const PACKAGES: Record<string, string> = {
+  "node_modules/tiny-cjs/package.json": '{ "name": "tiny-cjs", "version": "1.0.0", "main": "index.js" }',
+  "node_modules/tiny-cjs/index.js": "function total(xs) {\n  let s = 0;\n  for (const x of xs) {\n    s += x;\n  }\n  return s;\n}\nmodule.exports = { total };\n",
+  "node_modules/tiny-esm/package.json": '{ "name": "tiny-esm", "version": "1.0.0", "type": "module", "exports": "./index.js" }',
+  "node_modules/tiny-esm/index.js": "export function scale(xs, k) {\n  const out = [];\n  for (const x of xs) {\n    out.push(x * k);\n  }\n  return out;\n}\n",
+  "helpers/deep/calc.js": "exports.half = function half(n) {\n  const h = n / 2;\n  return h;\n};\n",
+};
+
+describe("%lprun: every function that has source", () => {
+  const before = async () => {
+    for (const [file, text] of Object.entries(PACKAGES)) {
+      const full = path.join(session.jupyter.notebookDir, file);
+      fs.mkdirSync(path.dirname(full), { recursive: true });
+      fs.writeFileSync(full, text);
+    }
+    await ok(SHAPES);
+  };
+
+  test("a closure made before the %lprun keeps its captured state, and its text is as before afterwards", async () => {
+    await before();
+    const text = (await ok("layer.toString()")).result?.["text/plain"];
+    const run = await ok("%lprun -f layer for (let i = 0; i < 4; i++) layer(2)");
+    assert.deepEqual(hits(run, [shapeLine("calls++;"), shapeLine("return x * w + calls;")]), [4, 4]);
+    assert.equal((await ok("layer(0)")).result?.["text/plain"], "6", "1 call before, 4 profiled, this one");
+    assert.equal((await ok("layer.toString()")).result?.["text/plain"], text);
+  });
+
+  test("a class: its constructor and its field initializers; an arrow in a class field; a method using #private members", async () => {
+    const ctor = await ok("%lprun -f Buf new Buf(4)");
+    assert.equal(tables(ctor)[0].header[2], `Function: Buf at line ${shapeLine("class Buf {")}`);
+    assert.deepEqual(hits(ctor, [shapeLine("#scale = 2;"), shapeLine("data: number[] = [];"), shapeLine("for (let i = 0; i < size;")]), [1, 1, 5]);
+    assert.deepEqual(hits(await ok("%lprun -f buf.run buf.run(5)"), [shapeLine("return n * this.#scale;")]), [1]);
+    const scaled = await ok("%lprun -f Buf.prototype.scaled buf.scaled()");
+    assert.deepEqual(hits(scaled, [shapeLine("return this.#times(this.total);")]), [1]);
+    assert.equal((await ok("buf.scaled()")).result?.["text/plain"], "6");
+  });
+
+  test("a getter named by a quoted -f with spaces and brackets", async () => {
+    const run = await ok(`%lprun -f "Object.getOwnPropertyDescriptor(Buf.prototype, 'total').get" buf.total`);
+    assert.equal(tables(run)[0].header[2], `Function: Buf.get total at line ${shapeLine("get total()")}`);
+    assert.deepEqual(hits(run, [shapeLine("return this.data.reduce")]), [1]);
+  });
+
+  test("functions defined in a block, in a switch case, in a catch clause, and an object-literal method", async () => {
+    assert.deepEqual(hits(await ok("%lprun -f inBlock inBlock(1)"), [shapeLine("return n + 1;")]), [1]);
+    assert.deepEqual(hits(await ok("%lprun -f viaSwitch viaSwitch(2)"), [shapeLine("return n * 10;")]), [1]);
+    assert.deepEqual(hits(await ok("%lprun -f fromCatch fromCatch(2)"), [shapeLine("return n - 1;")]), [1]);
+    assert.deepEqual(hits(await ok("%lprun -f shapes.area shapes.area(2, 3)"), [shapeLine("return w * h;")]), [1]);
+  });
+
+  test("an async generator consumed with for await", async () => {
+    const run = await ok("%lprun -f ticks const got = await collect(3)");
+    assert.deepEqual(hits(run, [shapeLine("for (let i = 0; i < n; i++) {"), shapeLine("yield i;")]), [4, 3]);
+    assert.equal((await ok("got.join()")).result?.["text/plain"], "'0,1,2'");
+  });
+
+  test("functions from npm packages, CommonJS and ES modules, and from a local .js file two folders down: their own files and lines", async () => {
+    await ok('import { total } from "tiny-cjs";\nimport { scale } from "tiny-esm";\nconst { half } = require("./helpers/deep/calc.js");');
+    const cjs = await ok("%lprun -f total total([1, 2, 3])");
+    assert.deepEqual(tables(cjs)[0].header.slice(1, 3), ["File: node_modules/tiny-cjs/index.js", "Function: total at line 1"]);
+    assert.deepEqual(tables(cjs)[0].rows.map((r) => r.contents), PACKAGES["node_modules/tiny-cjs/index.js"].split("\n").slice(0, 7));
+    assert.deepEqual(hits(cjs, [2, 3, 4, 6]), [1, 4, 3, 1]);
+    const esm = await ok("%lprun -f scale scale([1, 2], 3)");
+    assert.deepEqual(tables(esm)[0].header[1], "File: node_modules/tiny-esm/index.js");
+    assert.deepEqual(hits(esm, [3, 4]), [3, 2]);
+    assert.deepEqual(hits(await ok("%lprun -f half half(4)"), [2, 3]), [1, 1]);
+    assert.equal((await ok("[total([1]), scale([1], 2)[0], half(2)].join()")).result?.["text/plain"], "'1,2,1'");
+  });
+
+  test("a short run: Total time is clocked (its real microseconds), the output says when the sampled line times are too few, and -c clocks every line", async () => {
+    const run = await ok("%lprun -f small small(100)");
+    const total = Number(/Total time: ([\d.e-]+) s/.exec(String(run.displays[0]["text/plain"]))![1]);
+    assert.ok(total > 0 && total < 0.5, `a measured total: ${total} s`);
+    assert.match(run.stdout, /Line times come from \d+ readings? of the sampler .* too few to mean much: .* add -c to clock every line/);
+    const clocked = await ok("%lprun -c -f small small(100)");
+    assert.doesNotMatch(clocked.stdout, /too few/);
+    const loop = tables(clocked)[0].rows.find((r) => r.line === shapeLine("for (let i = 0; i < n; i++) s += i;"))!;
+    assert.equal(loop.hits, 101);
+    assert.ok(loop.time! > 0, "the loop line has a clocked time");
+  });
+
+  test("%%lprun with no -f: the cell's top level and each function it defines, in tables of their own; afterwards they run as written", async () => {
+    const run = await ok("%%lprun\nlet acc = 0;\nfunction sq(x: number) {\n  return x * x;\n}\nfor (let i = 0; i < 10; i++) {\n  acc += sq(i);\n}\nacc");
+    assert.deepEqual(tables(run).map((t) => t.header[2]), ["Function: <module> at line 1", "Function: sq at line 2"]);
+    assert.deepEqual(hits(run, [1, 5, 6, 8], "<module>"), [1, 11, 10, 1]);
+    assert.deepEqual(hits(run, [3], "sq"), [10]);
+    assert.equal((await ok("acc")).result?.["text/plain"], "285");
+    assert.doesNotMatch(String((await ok("sq.toString()")).result?.["text/plain"]), /__tsprof_l/);
+  });
+
+  test("a worker thread running during the statement: the output says its calls are not counted", async () => {
+    await ok('import { Worker } from "node:worker_threads";\nfunction inWorker(): Promise<void> {\n  return new Promise((resolve) => new Worker("let s = 0; for (let i = 0; i < 1e6; i++) s += i;", { eval: true }).once("exit", () => resolve()));\n}');
+    const run = await ok("%lprun -f small await inWorker(); small(10);");
+    assert.match(run.stdout, /Worker threads ran during the statement too \(worker \d+ \(eval\)\): %lprun counts and times lines on the main thread only/);
+    assert.deepEqual(hits(run, [shapeLine("let s = 0;")]), [1]);
+  });
+
+  test("a method of an instance whose class cell was run again: the instance's own method is profiled, in its own cell", async () => {
+    const first = await ok("class Counter {\n  n = 0;\n  bump() {\n    this.n++;\n    return this.n;\n  }\n}\nconst oldCounter = new Counter();");
+    const second = await ok("class Counter {\n  n = 0;\n  bump() {\n    this.n += 2;\n    return this.n;\n  }\n}");
+    const run = await ok("%lprun -f oldCounter.bump oldCounter.bump()");
+    assert.equal(tables(run)[0].header[1], `File: <cell ${first.executionCount}>`, `not <cell ${second.executionCount}>`);
+    assert.deepEqual(hits(run, [4, 5]), [1, 1]);
+  });
+
+  test("an interrupt while a closure runs its counting code: KeyboardInterrupt, the profile so far, the original back with its state", async () => {
+    const run = await session.kernel.executeInterrupted("%lprun -f spin spin(1e12)", INTERRUPT_AFTER_MS);
+    assert.equal(run.status, "error");
+    assert.equal(run.error?.ename, "KeyboardInterrupt");
+    const counted = hits(run, [shapeLine("for (let i = 0; i < n; i++) spins++;")])[0]!;
+    assert.ok(counted > 1000, `the loop was counted while it ran: ${counted}`);
+    const after = Number((await ok("spin(0)")).result?.["text/plain"]);
+    assert.ok(after > 0, `the spins counted while profiled stay counted: ${after}`);
+    assert.doesNotMatch(String((await ok("spin.toString()")).result?.["text/plain"]), /__tsprof_l/);
   });
 });

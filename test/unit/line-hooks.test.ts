@@ -1,7 +1,8 @@
 /**
  * %lprun's kernel side on the kernel's real executor (TypeScript cells compiled by tslab's
- * converter): calls reach the line-counting copy however they hold the function, the copy shares
- * the cell's top-level variables, and afterwards nothing of it is left in the path of calls.
+ * converter) and V8's live edit: calls reach the counting code however they hold the function,
+ * it shares the cell's variables and a closure's captured state, and afterwards the original
+ * code runs again.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -43,8 +44,10 @@ after(() => executor.close());
 
 async function instrumented(expression: string): Promise<LineProbes> {
   const fn = (await evaluate(expression)) as Function;
-  return lineInstrumentation(executor, evaluate, process.cwd()).instrument([{ expression, fn, ref: locateFunction(executor.units, fn) }]);
+  return lineInstrumentation(executor, process.cwd()).instrument({ functions: [{ expression, fn, ref: locateFunction(executor.units, fn) }], modules: [], clockLines: false });
 }
+
+const run = (probes: LineProbes, statement: string) => profileLines(evaluate, probes, statement, { timerUnit: 1e-6, clockLines: false });
 
 /** Hits of the probes on each source line of the first profiled function (the line's first probe). */
 function hitsByLine(probes: LineProbes): Record<number, number> {
@@ -56,38 +59,63 @@ function hitsByLine(probes: LineProbes): Record<number, number> {
 
 test("every call reaches the copy: by name in the defining cell, from a later cell, stored in an array, from a method", async () => {
   const probes = await instrumented("add");
-  await profileLines(evaluate, probes, "viaName(); add(1); stored[0](1); box.bump(1);", 1e-6);
+  await run(probes, "viaName(); add(1); stored[0](1); box.bump(1);");
   assert.deepEqual(hitsByLine(probes), { 4: 4, 5: 4 });
 });
 
-test("the copy reads and writes the cell's own top-level variables", async () => {
+test("the counting code reads and writes the cell's own top-level variables", async () => {
   const before = (await evaluate("readTotal()")) as number;
   const probes = await instrumented("add");
-  await profileLines(evaluate, probes, "add(5)", 1e-6);
-  assert.equal(await evaluate("readTotal()"), before + 10, "the copy's `total += …` changed the cell's total");
+  await run(probes, "add(5)");
+  assert.equal(await evaluate("readTotal()"), before + 10, "the counting `total += …` changed the cell's total");
 });
 
-test("a method's copy gets the instance as this", async () => {
+test("a method's counting code gets the instance as this", async () => {
   const probes = await instrumented("Box.prototype.bump");
-  await profileLines(evaluate, probes, "box.value = 100; box.bump(0)", 1e-6);
+  await run(probes, "box.value = 100; box.bump(0)");
   assert.equal(await evaluate("box.value"), 100 + ((await evaluate("readTotal()")) as number));
   assert.deepEqual(hitsByLine(probes), { 13: 1, 14: 1 });
 });
 
-test("assigning a const in the copy throws as it does in the original", async () => {
+test("assigning a const in the counting code throws as it does in the original, at the original's line", async () => {
   const probes = await instrumented("setStep");
-  const { sampled } = await profileLines(evaluate, probes, "setStep()", 1e-6);
-  assert.ok(sampled.threw);
-  assert.ok(sampled.error instanceof TypeError, String(sampled.error));
+  const { sampled } = await run(probes, "setStep()");
+  assert.ok(sampled!.threw);
+  assert.ok(sampled!.error instanceof TypeError, String(sampled!.error));
+  const unit = executor.units.all().find((u) => u.functions.some((s) => s.name === "setStep"))!;
+  const [, line, column] = /<cell 1>:(\d+):(\d+)/.exec((sampled!.error as Error).stack!)!;
+  assert.equal(unit.toSourceLine(Number(line), Number(column) - 1), 19, (sampled!.error as Error).stack);
 });
 
-test("after a throw, the hand-over is cleared: calls run the original, whose counter alone moves", async () => {
+test("after a throw, the original code runs again: its text is as before and the counters no longer move", async () => {
+  const add = (await evaluate("add")) as Function;
+  const text = add.toString();
   const probes = await instrumented("add");
-  const { sampled } = await profileLines(evaluate, probes, 'add(1); throw new Error("stop")', 1e-6);
-  assert.equal((sampled.error as Error).message, "stop");
+  const { sampled } = await run(probes, 'add(1); throw new Error("stop")');
+  assert.equal((sampled!.error as Error).message, "stop");
   assert.deepEqual(hitsByLine(probes), { 4: 1, 5: 1 });
-  const unit = executor.units.all().find((u) => u.functions.some((s) => s.name === "add"))!;
-  assert.equal(unit.runtime.profiled, null);
+  assert.equal(add.toString(), text);
   await evaluate("add(1)");
-  assert.deepEqual(hitsByLine(probes), { 4: 1, 5: 1 }, "the copy no longer runs");
+  assert.deepEqual(hitsByLine(probes), { 4: 1, 5: 1 }, "the counting code no longer runs");
+});
+
+test("a closure made before the profile keeps its captured state; profiling twice gives fresh counts", async () => {
+  await evaluate("function makeCounter(start: number) {\n  let n = start;\n  return () => {\n    n++;\n    return n;\n  };\n}\nconst counter = makeCounter(10);\ncounter();");
+  for (let round = 0; round < 2; round++) {
+    const probes = await instrumented("counter");
+    const { result } = await run(probes, "counter(); counter()");
+    assert.deepEqual(hitsByLine(probes), { 4: 2, 5: 2 });
+    assert.ok(result!.functions[0].totalTime > 0, "its calls were clocked");
+  }
+  assert.equal(await evaluate("counter()"), 16, "10, then 1 + 2 + 2 + 1 calls");
+});
+
+test("a generator suspended in the middle is refused with what to do; once it is done, it is profiled", async () => {
+  await evaluate("function* countTo(n: number) {\n  for (let i = 0; i < n; i++) yield i;\n}\nconst running = countTo(3);\nrunning.next();");
+  const probes = await instrumented("countTo");
+  await assert.rejects(run(probes, "[...countTo(2)]"), /cannot count the lines of countTo right now: a generator .* is suspended.*Let it finish/);
+  await evaluate("[...running]");
+  const again = await instrumented("countTo");
+  await run(again, "[...countTo(2)]");
+  assert.deepEqual(hitsByLine(again), { 2: 3 });
 });

@@ -2,21 +2,28 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as acorn from "acorn";
 import { PARSE_OPTIONS } from "../../kernel/instrument";
-import { CURRENT_NAME, HITS_NAME, instrumentLines } from "../../kernel/line-instrument";
+import { FIELD_NAME, instrumentScript, NOW_NAME, probeNames, type OwnerNode } from "../../kernel/line-instrument";
 
-/** Instruments the first function of `js` and compiles it; `hitsOn(line)` reads a line's hits as %lprun shows them. */
-function profiled(js: string) {
-  const program = acorn.parse(js, PARSE_OPTIONS);
-  const fn = program.body[0] as acorn.FunctionDeclaration;
-  const { text, probes } = instrumentLines(js, fn, { start: fn.start, end: fn.end });
+/** Instruments the first function of `js` (or the node `pick` chooses) and compiles it; `hitsOn(line)` reads a line's hits as %lprun shows them. */
+function profiled(js: string, options: { clockLines?: boolean; pick?: (program: acorn.Program) => OwnerNode } = {}) {
+  const comments: acorn.Comment[] = [];
+  const program = acorn.parse(js, { ...PARSE_OPTIONS, onComment: comments });
+  const node = options.pick ? options.pick(program) : (program.body[0] as acorn.FunctionDeclaration);
+  const instrumented = instrumentScript(js, [{ node, slot: 0 }], { clockLines: options.clockLines ?? false, comments });
+  const probes = instrumented.probes[0];
   const hits = new Uint32Array(probes.length + 1);
-  const current = new Int32Array(1);
-  const compiled = new Function(HITS_NAME, CURRENT_NAME, `return (${text});`)(hits, current);
+  const current = new Int32Array(2);
+  const clock = new Float64Array(2);
+  const lineClock = new Float64Array(probes.length + 1);
+  const names = probeNames(0);
+  const field = (h: Uint32Array, c: Int32Array, _k: Float64Array, _l: Float64Array | null, id: number, value: () => unknown) => (h[id]++, value());
+  // The script's first statement, as a value: `(function f…)`, `(class Buf…)`, `((x) => …)`.
+  const compiled = new Function(names.hits, names.current, names.clock, names.lineClock, NOW_NAME, FIELD_NAME, `return (${instrumented.text.split("\n").length > 0 ? instrumented.text.replace(/\nconst after = 1;$/, "") : ""});`)(hits, current, clock, lineClock, () => performance.now(), field);
   const hitsOn = (line: number) => {
     const first = probes.find((p) => p.loc.line === line);
     return first ? hits[first.id] : null;
   };
-  return { text, compiled, hits, current, hitsOn };
+  return { text: instrumented.text, compiled, hits, current, clock, lineClock, probes, hitsOn };
 }
 
 test("a loop of 10 with an if taken 3 times: exact hits, header counts iterations + 1", () => {
@@ -36,6 +43,7 @@ test("a loop of 10 with an if taken 3 times: exact hits, header counts iteration
   assert.equal(compiled(), 4);
   assert.deepEqual([2, 3, 4, 5, 6, 8].map(hitsOn), [1, 11, 10, 4, null, 1]);
   assert.equal(current[0], 0, "the current-statement cell is cleared when the function returns");
+  assert.equal(current[1], 0, "no call is left running");
 });
 
 test("the if taken exactly 3 times of 10", () => {
@@ -113,15 +121,59 @@ test("the current statement is restored after a throw and across recursion", () 
   assert.equal(hitsOn(2), 4, "the recursive calls reach the copy through its own name");
 });
 
-test("directives stay first, no line break is added, async and generator bodies work", async () => {
+test("the twin is one new line before the body's first line; directives stay first; async and generator bodies work", async () => {
   const js = ["async function f(xs) {", '  "use strict";', "  let s = 0;", "  for (const x of xs) s += await x;", "  return s;", "}"].join("\n");
   const { text, compiled, hitsOn } = profiled(js);
-  assert.equal(text.split("\n").length, js.split("\n").length);
-  assert.match(text, /^async function f\(xs\) \{\n {2}"use strict"; const __tsprof_lp/);
+  const lines = text.split("\n");
+  assert.equal(lines.length, js.split("\n").length + 1);
+  assert.deepEqual(lines.filter((_, i) => i !== 2), js.split("\n"), "every original line is still there, unchanged");
+  assert.match(lines[2], /^return \(async \(\) => \{ const __tsprof_lp/);
   assert.equal(await compiled([1, Promise.resolve(2), 3]), 6);
   assert.deepEqual([3, 4, 5].map(hitsOn), [1, 4, 1]);
   const gen = profiled(["function* g() {", "  for (let i = 0; i < 3; i++) yield i;", "}"].join("\n"));
   assert.deepEqual([...gen.compiled()], [0, 1, 2]);
   assert.equal(gen.hitsOn(2), 4);
   assert.equal(gen.current[0], 0);
+});
+
+test("a one-line function gets its twin inside its line; the line keeps its number", () => {
+  const { text, compiled, hitsOn, clock } = profiled("function f(x) { return x * 2; }\nconst after = 1;");
+  assert.equal(text.split("\n").length, 2);
+  assert.equal(compiled(4), 8);
+  assert.equal(hitsOn(1), 1);
+  assert.ok(clock[0] > 0, "the call was clocked");
+});
+
+test("on one line the copy means what the lines meant: comments, template literals, semicolons a line break stood for", () => {
+  const js = ["function f(a) {", "  // a comment with a quote ' and a brace {", "  let s = `x", "y`", "  let t = 'p\\", "q'", "  return [s, t, a]", "}"].join("\n");
+  const { compiled, hitsOn } = profiled(js);
+  assert.deepEqual(compiled(1), ["x\ny", "pq", 1]);
+  assert.deepEqual([3, 5, 7].map(hitsOn), [1, 1, 1]);
+});
+
+test("a class: its constructor and instance field initializers, each counted on its line", () => {
+  const js = ["class Buf {", "  data = [1, 2];", "  size = this.data.length;", "  constructor(n) {", "    this.n = n;", "  }", "  other() { return 1; }", "}"].join("\n");
+  const { compiled, hitsOn } = profiled(js, { pick: (program) => program.body[0] as acorn.ClassDeclaration });
+  const Buf = compiled as unknown as new (n: number) => { n: number; size: number };
+  const made = [new Buf(3), new Buf(4)];
+  assert.deepEqual(made.map((b) => [b.n, b.size]), [[3, 2], [4, 2]]);
+  assert.deepEqual([2, 3, 5, 7].map(hitsOn), [2, 2, 2, null]);
+});
+
+test("an arrow with an expression body keeps its original expression after the twin", () => {
+  const js = "(x) => x * 3";
+  const { compiled, hitsOn, current } = profiled(js, { pick: (program) => (program.body[0] as acorn.ExpressionStatement).expression as acorn.ArrowFunctionExpression });
+  assert.equal((compiled as any)(2), 6);
+  assert.equal(hitsOn(1), 1);
+  assert.equal(current[1], 0);
+});
+
+test("-c clocks every line: the time of a line includes what it called", () => {
+  const js = ["function f() {", "  let s = 0;", "  for (let i = 0; i < 20000; i++) s += Math.sqrt(i);", "  return s;", "}"].join("\n");
+  const { compiled, probes, lineClock, clock } = profiled(js, { clockLines: true });
+  compiled();
+  const loopLine = probes.filter((p) => p.loc.line === 3).reduce((sum, p) => sum + lineClock[p.id], 0);
+  const total = lineClock.reduce((a, b) => a + b, 0);
+  assert.ok(loopLine / total > 0.9, `the loop line holds most of the time (${lineClock.join(", ")})`);
+  assert.ok(Math.abs(total - clock[0]) <= clock[0] * 0.1 + 0.05, `the line times add up to the clocked total (${total} vs ${clock[0]})`);
 });

@@ -12,11 +12,15 @@ const layout = {
     { id: 3, line: 4 },
     { id: 4, line: 6 },
   ],
+  // Milliseconds: the clocked total, and (for -c) per probe.
+  clock: Float64Array.of(1200, 0),
+  lineClock: Float64Array.of(0, 100, 300, 200, 400),
 };
 const measured = { hits: [0, 5, 4, 4, 1], times: [0, 0.1, 0.5, 0.2, 0.2] };
+const sampled = { timerUnit: 1e-6, clockLines: false };
 
-test("a line's hits are its first statement's, its time the sum of all its statements", () => {
-  const result = buildLineProfile([layout], [measured], "f([])", 1e-6);
+test("a line's hits are its first statement's, its time the sum of all its statements; the total is the clocked one", () => {
+  const result = buildLineProfile([layout], [measured], "f([])", sampled);
   const [fn] = result.functions;
   assert.deepEqual(
     fn.lines.map((l) => [l.line, l.hits, +l.time.toFixed(6), l.hasCode]),
@@ -28,11 +32,16 @@ test("a line's hits are its first statement's, its time the sum of all its state
       [7, 0, 0, false],
     ],
   );
-  assert.equal(+fn.totalTime.toFixed(6), 1);
+  assert.equal(+fn.totalTime.toFixed(6), 1.2, "measured, not the sum of the sampled lines");
   assert.equal(result.timerUnit, 1e-6);
 });
 
+test("with clocked lines (-c) the line times are the clocked ones", () => {
+  const [fn] = buildLineProfile([layout], [measured], "f([])", { timerUnit: 1e-6, clockLines: true }).functions;
+  assert.deepEqual(fn.lines.filter((l) => l.hasCode).map((l) => [l.line, +l.time.toFixed(6)]), [[4, 0.6], [6, 0.4]]);
+});
+
 test("-s keeps only the lines that ran", () => {
-  const stripped = withoutUnhitLines(buildLineProfile([layout], [measured], "f([])", 1e-6));
+  const stripped = withoutUnhitLines(buildLineProfile([layout], [measured], "f([])", sampled));
   assert.deepEqual(stripped.functions[0].lines.map((l) => l.line), [4, 6]);
 });
