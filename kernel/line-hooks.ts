@@ -237,8 +237,9 @@ function locateTarget(session: LiveEditSession, executor: Executor, cwd: string,
     if (!(e instanceof NoSourceError)) throw e;
     throw new MagicError(`${expression} is a native function (${fn.name || "anonymous"}): it has no JavaScript source, so %lprun has no lines to count. Profile a function that calls it.`);
   }
-  location = originalLocation(location, session.source(location.scriptId)).location;
-  const script = readScript(session, executor, cwd, location);
+  const current = session.source(location.scriptId);
+  location = originalLocation(location, current);
+  const script = readScript(session, executor, cwd, location, current);
   const offset = script.lineStarts[location.lineNumber] + location.columnNumber;
   const found = targetAt(script.program, offset, true);
   if (!found) throw new MagicError(`%lprun found ${expression} in ${script.file} at line ${location.lineNumber + 1}, but not a function there it can count; please report this.`);
@@ -254,16 +255,17 @@ const scripts = new Map<string, Script>();
  */
 const produced = new Map<string, { original: string; map: TraceMap }>();
 
-function originalLocation(location: CodeLocation, source: string): { source: string; location: CodeLocation } {
+function originalLocation(location: CodeLocation, source: string): CodeLocation {
   const made = produced.get(source);
-  if (!made) return { source, location };
+  if (!made) return location;
   const back = originalPositionFor(made.map, { line: location.lineNumber + 1, column: location.columnNumber });
-  if (back.line === null) return { source, location };
-  return { source: made.original, location: { ...location, lineNumber: back.line - 1, columnNumber: back.column } };
+  if (back.line === null) return location;
+  return { ...location, lineNumber: back.line - 1, columnNumber: back.column };
 }
 
-function readScript(session: LiveEditSession, executor: Executor, cwd: string, location: CodeLocation): Script {
-  const source = unrestored.get(location.scriptId) ?? produced.get(session.source(location.scriptId))?.original ?? session.source(location.scriptId);
+/** `current`: the script's source as V8 holds it now, when the caller has already read it. */
+function readScript(session: LiveEditSession, executor: Executor, cwd: string, location: CodeLocation, current = session.source(location.scriptId)): Script {
+  const source = unrestored.get(location.scriptId) ?? produced.get(current)?.original ?? current;
   const cached = scripts.get(location.scriptId);
   if (cached && cached.source === source) return cached;
   const unit = executor.unitForScript(location.url) ?? executor.unitForScript(filePath(location.url)) ?? null;
