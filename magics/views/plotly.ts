@@ -1,7 +1,7 @@
 /**
  * Plotly charts as MIME bundles: `application/vnd.plotly.v1+json` ({data, layout}) for front ends
  * that draw plotly natively (JupyterLab with plotly's extension, VS Code), and a `text/html`
- * fallback that draws the same figure with the plotly.js bundle built by kernel/build-assets.ts,
+ * fallback that draws the same figure with the plotly.js bundle built by scripts/build-assets.ts,
  * offline (classic Notebook, JupyterLab without the extension, `nbconvert --to html`).
  *
  * Loading plotly.js once per page: the first chart this kernel process sends embeds the library
@@ -23,7 +23,7 @@ export interface Figure {
 
 export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 
-/** Built by `npm run build` (kernel/build-assets.ts) into dist/assets/. */
+/** Built by `npm run build` (scripts/build-assets.ts) into dist/assets/. */
 export const PLOTLY_LIBRARY_PATH = path.join(__dirname, "..", "..", "assets", "plotly-tsprof.min.js");
 
 let libraryEmbedded = false;
@@ -68,7 +68,7 @@ function libraryScript(): string {
 /** The library's <script> element, unconditionally (marks it embedded for later charts). */
 export function libraryElement(): string {
   if (!fs.existsSync(PLOTLY_LIBRARY_PATH)) {
-    throw new Error(`tsprof's plotly.js bundle ${PLOTLY_LIBRARY_PATH} is missing: build it with \`npm run build\` (it runs kernel/build-assets.ts).`);
+    throw new Error(`tsprof's plotly.js bundle ${PLOTLY_LIBRARY_PATH} is missing: build it with \`npm run build\` (it runs scripts/build-assets.ts).`);
   }
   const code = fs.readFileSync(PLOTLY_LIBRARY_PATH, "utf8");
   libraryEmbedded = true;

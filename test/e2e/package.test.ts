@@ -37,7 +37,7 @@ test("npm pack, npm install -g into a prefix, tsprof install and tsprof walkthro
   const [{ filename, files }] = JSON.parse(pack.out.slice(pack.out.indexOf("[")));
   const packed = (files as { path: string }[]).map((f) => f.path);
   for (const file of ["dist/kernel/cli.js", "dist/assets/plotly-tsprof.min.js", "notebooks/01-forward-pass.ipynb"]) assert.ok(packed.includes(file), `${file} is in the tarball`);
-  assert.ok(!packed.some((f) => f.startsWith("dist/test/") || f.startsWith("notebooks/out/")), "no tests or walkthrough output in the tarball");
+  assert.ok(!packed.some((f) => f.startsWith("dist/test/") || f.startsWith("dist/scripts/") || f.startsWith("scripts/") || f.startsWith("notebooks/out/")), "no tests, build scripts or walkthrough output in the tarball");
 
   const prefix = path.join(scratch, "prefix");
   const installed = await run("npm", ["install", "-g", "--prefix", prefix, "--prefer-offline", "--no-audit", "--no-fund", path.join(scratch, filename)], { cwd: scratch });
