@@ -1,9 +1,9 @@
 /** Starts the kernel process: executor, magics, protocol server, and the SIGINT handler. */
 import { Executor } from "./executor";
 import { CellRunner } from "./cell-runner";
-import { Connection } from "./protocol";
-import { kernelLog } from "./log";
-import { KernelServer } from "./server";
+import { Connection } from "./jupyter/protocol";
+import { kernelLog } from "./jupyter/log";
+import { KernelServer } from "./jupyter/server";
 import { publicModules } from "./public";
 import { createRegistry } from "../magics";
 

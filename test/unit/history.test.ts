@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { History } from "../../kernel/history";
+import { History } from "../../kernel/jupyter/history";
 
 test("tail, range and glob search like IPython's history", () => {
   const h = new History();
