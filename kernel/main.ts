@@ -1,6 +1,6 @@
 /** Starts the kernel process: executor, magics, protocol server, and the SIGINT handler. */
-import { Executor } from "./executor";
-import { CellRunner } from "./cell-runner";
+import { Executor } from "./exec/executor";
+import { CellRunner } from "./exec/cell-runner";
 import { Connection } from "./jupyter/protocol";
 import { kernelLog } from "./jupyter/log";
 import { KernelServer } from "./jupyter/server";

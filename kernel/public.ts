@@ -3,7 +3,7 @@
  * tslab's own API, which keeps working): display helpers for rich output, including clearing the
  * cell's output.
  */
-import { tslabPublic, writeDisplayData } from "./tslab-bridge";
+import { tslabPublic, writeDisplayData } from "./exec/tslab-bridge";
 import type { MimeBundle } from "../magics/context";
 import { figureBundle, recordTable, resultViews, type ProfileViewOptions, type RecordTableOptions, type ShowableResult } from "../magics/views/display";
 import { libraryElement, type Figure } from "../magics/views/plotly";

@@ -6,16 +6,16 @@
  * arrived are answered "aborted" (so Run All stops there), and a request sent after the error
  * reply runs normally.
  */
-import { quickInfo, routeDisplayData, typescriptVersion } from "../tslab-bridge";
+import { quickInfo, routeDisplayData, typescriptVersion } from "../exec/tslab-bridge";
 import { Connection, PROTOCOL_VERSION, type Message } from "./protocol";
-import { errorContent } from "../errors";
+import { errorContent } from "../exec/errors";
 import { mimeBundleOf } from "./format";
 import { History } from "./history";
 import { isComplete } from "./completeness";
 import { AbortQueue } from "./abort-queue";
 import { bindCellOutput } from "../public";
-import type { CellOutput, CellRunner } from "../cell-runner";
-import type { Executor } from "../executor";
+import type { CellOutput, CellRunner } from "../exec/cell-runner";
+import type { Executor } from "../exec/executor";
 import type { MagicRegistry } from "../../magics/registry";
 import { completeMagicOption, inspectMagic } from "../../magics/introspect";
 import type { MimeBundle } from "../../magics/context";

@@ -7,7 +7,7 @@
  *   unmeasured (medians of interleaved runs; target ≤ 1.3×), the fixed cost of a measurement, and
  *   the allocating workload's slowdown at shrinking intervals.
  */
-import { profilingHooks } from "../../kernel/frames";
+import { profilingHooks } from "../../kernel/exec/frames";
 import { DEFAULT_INTERVAL_BYTES, profileAllocations } from "../../magics/alloc";
 import { benchSession } from "./session";
 import { ALLOCATING, FORWARD_PASS } from "./workloads";

@@ -14,7 +14,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Executor } from "../../kernel/executor";
+import { Executor } from "../../kernel/exec/executor";
 import { timeit, type Statement } from "../../magics/measure/timing";
 import { median, round } from "./stats";
 

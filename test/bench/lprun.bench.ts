@@ -7,7 +7,7 @@
  * runs in unprofiled cells (their cost is the call counters', measured in prun.bench.ts).
  */
 import { lineInstrumentation } from "../../kernel/line-hooks";
-import { locateFunction } from "../../kernel/locate";
+import { locateFunction } from "../../kernel/exec/locate";
 import { profileLines } from "../../magics/lprun";
 import { benchSession } from "./session";
 import { FORWARD_PASS } from "./workloads";

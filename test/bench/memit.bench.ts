@@ -10,7 +10,7 @@
  *   a 1000×1000 Float64Array (arrayBuffers and RSS increments) against 1000×1000 nested arrays
  *   (heapUsed), and an untouched 100 MiB Float64Array (not resident: RSS barely moves).
  */
-import { Executor } from "../../kernel/executor";
+import { Executor } from "../../kernel/exec/executor";
 import { DEFAULT_INTERVAL } from "../../magics/memit";
 import { measureStatement, type MemoryMeasured, type MemoryOptions } from "../../magics/measure/memory-sampler";
 import type { EvaluateOptions } from "../../magics/context";

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from "node:child_process";
 import path from "node:path";
-import { profilingHooks } from "../../kernel/frames";
+import { profilingHooks } from "../../kernel/exec/frames";
 import { profileStatement } from "../../magics/prun";
 import { startJupyter, startKernel } from "../e2e/harness";
 import { benchSession } from "./session";

@@ -1,5 +1,5 @@
 /** A kernel session for benchmarks: the kernel's executor, `evaluate` as magics get it, and a timer for one statement. */
-import { Executor } from "../../kernel/executor";
+import { Executor } from "../../kernel/exec/executor";
 import type { EvaluateOptions } from "../../magics/context";
 
 export function benchSession(rootDir = process.cwd()) {

@@ -6,8 +6,8 @@
  */
 import os from "node:os";
 import path from "node:path";
-import { Executor } from "../../kernel/executor";
-import { profilingHooks } from "../../kernel/frames";
+import { Executor } from "../../kernel/exec/executor";
+import { profilingHooks } from "../../kernel/exec/frames";
 import { profileStatement } from "../../magics/prun";
 import { walkthroughCode } from "./forward.bench";
 import { median, round } from "./stats";

@@ -23,7 +23,7 @@ const CASES: Record<string, string> = {
 type Run = (code: string) => Promise<void>;
 
 async function tsprofRunner(): Promise<{ run: Run; close(): void }> {
-  const { Executor } = await import("../../kernel/executor");
+  const { Executor } = await import("../../kernel/exec/executor");
   // The kernel loads its magics at start: the CPU profiler is created then, in its eager mode.
   (await import("../../magics")).createRegistry();
   const executor = new Executor(process.cwd(), {});

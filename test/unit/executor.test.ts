@@ -1,7 +1,7 @@
 /** The executor: cells compiled by tslab's converter run in one context, names carried from cell to cell. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Executor } from "../../kernel/executor";
+import { Executor } from "../../kernel/exec/executor";
 
 const executor = new Executor(process.cwd(), {});
 test.after(() => executor.close());

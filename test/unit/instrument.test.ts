@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import vm from "node:vm";
 import * as acorn from "acorn";
 import { findFunctions, instrumentUnit, PARSE_OPTIONS, topLevelCounter } from "../../kernel/instrument";
-import type { CallCounting, UnitRuntime } from "../../kernel/units";
+import type { CallCounting, UnitRuntime } from "../../kernel/exec/units";
 
 const js = [
   "function matmul(a, b) {",

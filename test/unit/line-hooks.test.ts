@@ -6,9 +6,9 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { Executor } from "../../kernel/executor";
+import { Executor } from "../../kernel/exec/executor";
 import { lineInstrumentation } from "../../kernel/line-hooks";
-import { locateFunction } from "../../kernel/locate";
+import { locateFunction } from "../../kernel/exec/locate";
 import type { EvaluateOptions, LineProbes } from "../../magics/context";
 import { profileLines } from "../../magics/lprun";
 

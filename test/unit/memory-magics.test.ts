@@ -13,8 +13,8 @@ import { memit } from "../../magics/memit";
 import { MagicError, MIME_BUNDLE, type MimeBundle } from "../../magics/context";
 import { parseMagicArgs } from "../../magics/registry";
 import { createRegistry } from "../../magics";
-import { Executor } from "../../kernel/executor";
-import { CellRunner } from "../../kernel/cell-runner";
+import { Executor } from "../../kernel/exec/executor";
+import { CellRunner } from "../../kernel/exec/cell-runner";
 import type { MemoryLineProfileResult, MemoryResult } from "../../magics/model/profile";
 import { PLOTLY_MIME } from "../../magics/views/plotly";
 

@@ -1,12 +1,12 @@
-/** The README's claim: kernel/tslab-bridge.ts is the one place that reaches into tslab. */
+/** The README's claim: kernel/exec/tslab-bridge.ts is the one place that reaches into tslab. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { ROOT, sources } from "./fixtures/sources";
-import { isTslabCode } from "../../kernel/tslab-bridge";
+import { isTslabCode } from "../../kernel/exec/tslab-bridge";
 
-const BRIDGE = path.join("kernel", "tslab-bridge.ts");
+const BRIDGE = path.join("kernel", "exec", "tslab-bridge.ts");
 
 /** A module specifier or path into tslab or its TypeScript, or tslab's display hook. */
 const REACHES_INTO_TSLAB = /["'`](?:@tslab\/|tslab\/)|node_modules["'`]?[,/\\ ]+["'`]?@?tslab|lastWriteDisplayData/;
@@ -24,6 +24,6 @@ test("isTslabCode knows tslab's files and its TypeScript's, as paths and file: U
   assert.equal(isTslabCode(converter), true);
   assert.equal(isTslabCode(`file://${converter}`), true);
   assert.equal(isTslabCode(require.resolve("@tslab/typescript-for-tslab")), true);
-  assert.equal(isTslabCode(path.join(ROOT, "dist", "kernel", "executor.js")), false);
+  assert.equal(isTslabCode(path.join(ROOT, "dist", "kernel", "exec", "executor.js")), false);
   assert.equal(isTslabCode("<cell 3>"), false);
 });

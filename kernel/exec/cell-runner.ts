@@ -2,15 +2,15 @@
  * Runs one cell: its TypeScript parts through the executor and its magics through the registry,
  * in order, giving each magic a MagicContext bound to this cell's output.
  */
-import type { EvaluateOptions, MagicContext, MimeBundle, ProfilingHooks, ResolvedFunction } from "../magics/context";
-import { MagicError } from "../magics/context";
-import { helpText, parseMagicArgs, type MagicRegistry } from "../magics/registry";
-import { splitCell, type MagicPart } from "../magics/split";
+import type { EvaluateOptions, MagicContext, MimeBundle, ProfilingHooks, ResolvedFunction } from "../../magics/context";
+import { MagicError } from "../../magics/context";
+import { helpText, parseMagicArgs, type MagicRegistry } from "../../magics/registry";
+import { splitCell, type MagicPart } from "../../magics/split";
 import type { Executor } from "./executor";
 import { InterruptedError } from "./errors";
 import { locateFunction } from "./locate";
 import { profilingHooks } from "./frames";
-import { lineInstrumentation, restorePending } from "./line-hooks";
+import { lineInstrumentation, restorePending } from "../line-hooks";
 
 /** Where a cell's results go (the kernel sends them on IOPub, or as reply payload). */
 export interface CellOutput {

@@ -39,7 +39,7 @@ export type { Scanner, Statement, SyntaxKind } from "@tslab/typescript-for-tslab
 const ts: TypeScript = tslabRequire(TS_MODULE);
 
 /** Cells import the kernel's public API as "tsprof"; its types come from this package. */
-const TYPE_PATHS = { tsprof: [path.join(__dirname, "public.d.ts")] };
+const TYPE_PATHS = { tsprof: [path.join(__dirname, "..", "public.d.ts")] };
 
 /**
  * Node's types (console, Buffer, …) for cells whose folder has none. tslab falls back to

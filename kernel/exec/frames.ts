@@ -3,15 +3,15 @@
  * `<cell 2>:3` (its TypeScript line) with its call counter; the kernel's own frames are dropped.
  */
 import path from "node:path";
-import type { FunctionCategory, FunctionRef } from "../magics/model/profile";
-import type { CountedCalls, ProfilingHooks, ResolvedFrame, V8Frame } from "../magics/context";
+import type { FunctionCategory, FunctionRef } from "../../magics/model/profile";
+import type { CountedCalls, ProfilingHooks, ResolvedFrame, V8Frame } from "../../magics/context";
 import type { Executor } from "./executor";
-import { topLevelCounter } from "./instrument";
+import { topLevelCounter } from "../instrument";
 import { anonymousAt, functionRef, type Unit } from "./units";
 import { isTslabCode } from "./tslab-bridge";
 
 const RUNTIME_FRAME = /^\(.*\)$/;
-const kernelRoot = path.resolve(__dirname, "..", "..");
+const kernelRoot = path.resolve(__dirname, "..", "..", "..");
 
 export function profilingHooks(executor: Executor, cwd: string): ProfilingHooks {
   return {
