@@ -10,7 +10,7 @@ import type { Executor } from "./executor";
 import { InterruptedError } from "./errors";
 import { locateFunction } from "./locate";
 import { profilingHooks } from "./frames";
-import { lineInstrumentation, restorePending } from "../line-hooks";
+import { lineInstrumentation, restorePending } from "../instrument/line-hooks";
 
 /** Where a cell's results go (the kernel sends them on IOPub, or as reply payload). */
 export interface CellOutput {

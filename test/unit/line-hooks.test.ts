@@ -7,7 +7,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { Executor } from "../../kernel/exec/executor";
-import { lineInstrumentation } from "../../kernel/line-hooks";
+import { lineInstrumentation } from "../../kernel/instrument/line-hooks";
 import { locateFunction } from "../../kernel/exec/locate";
 import type { EvaluateOptions, LineProbes } from "../../magics/context";
 import { profileLines } from "../../magics/lprun";

@@ -12,14 +12,14 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as acorn from "acorn";
-import { MagicError, type LineInstrumentation, type LineProbes, type ProbeRequest, type ProbedFunction, type ResolvedFunction, type SourceUnit } from "../magics/context";
-import type { FunctionCategory, FunctionRef } from "../magics/model/profile";
-import type { Executor } from "./exec/executor";
+import { MagicError, type LineInstrumentation, type LineProbes, type ProbeRequest, type ProbedFunction, type ResolvedFunction, type SourceUnit } from "../../magics/context";
+import type { FunctionCategory, FunctionRef } from "../../magics/model/profile";
+import type { Executor } from "../exec/executor";
 import { childNodes } from "./ast";
 import { findFunctions, PARSE_OPTIONS } from "./instrument";
 import { COUNTING_MARK, FIELD_NAME, instrumentScript, NOW_NAME, probeNames, V8_DIFF_LINE_LIMIT, type InstrumentedScript, type Owner, type OwnerNode, type Probe } from "./line-instrument";
 import { LiveEditSession, NoSourceError, type CodeLocation, type EditStatus } from "./live-edit";
-import { anonymousAt, type Unit } from "./exec/units";
+import { anonymousAt, type Unit } from "../exec/units";
 import { originalPositionFor, TraceMap } from "@jridgewell/trace-mapping";
 
 type AnyNode = acorn.AnyNode;
