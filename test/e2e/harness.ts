@@ -48,7 +48,7 @@ let kernelspec: TestKernelspec | null = null;
 export function installTestKernelspec(): TestKernelspec {
   if (kernelspec) return kernelspec;
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), "tsprof-kernelspec-"));
-  const run = spawnSync(process.execPath, [path.join(ROOT, "dist/kernel/cli.js"), "install", "--prefix", prefix, "--python", PYTHON], {
+  const run = spawnSync(process.execPath, [path.join(ROOT, "dist/kernel/cli/cli.js"), "install", "--prefix", prefix, "--python", PYTHON], {
     encoding: "utf8",
   });
   if (run.status !== 0) throw new Error(`tsprof install --prefix ${prefix} failed (exit ${run.status}):\n${run.stdout}${run.stderr}`);

@@ -36,7 +36,7 @@ test("npm pack, npm install -g into a prefix, tsprof install and tsprof walkthro
   assert.equal(pack.code, 0, pack.out);
   const [{ filename, files }] = JSON.parse(pack.out.slice(pack.out.indexOf("[")));
   const packed = (files as { path: string }[]).map((f) => f.path);
-  for (const file of ["dist/kernel/cli.js", "dist/assets/plotly-tsprof.min.js", "notebooks/01-forward-pass.ipynb"]) assert.ok(packed.includes(file), `${file} is in the tarball`);
+  for (const file of ["dist/kernel/cli/cli.js", "dist/assets/plotly-tsprof.min.js", "notebooks/01-forward-pass.ipynb"]) assert.ok(packed.includes(file), `${file} is in the tarball`);
   assert.ok(!packed.some((f) => f.startsWith("dist/test/") || f.startsWith("dist/scripts/") || f.startsWith("scripts/") || f.startsWith("notebooks/out/")), "no tests, build scripts or walkthrough output in the tarball");
 
   const prefix = path.join(scratch, "prefix");
@@ -52,7 +52,7 @@ test("npm pack, npm install -g into a prefix, tsprof install and tsprof walkthro
   const registered = await run(tsprof, ["install", "--prefix", jupyterPrefix, "--python", PYTHON], { cwd: scratch, env });
   assert.equal(registered.code, 0, registered.out);
   const spec = JSON.parse(fs.readFileSync(path.join(jupyterPrefix, "share", "jupyter", "kernels", "tsprof", "kernel.json"), "utf8"));
-  assert.equal(spec.argv[1], path.join(fs.realpathSync(prefix), "lib", "node_modules", "tsprof", "dist", "kernel", "cli.js"));
+  assert.equal(spec.argv[1], path.join(fs.realpathSync(prefix), "lib", "node_modules", "tsprof", "dist", "kernel", "cli", "cli.js"));
   assert.deepEqual(spec.argv.slice(2), ["kernel", "--config-file", "{connection_file}"]);
   assert.match((await run(tsprof, ["kernel", "--help"], { cwd: scratch })).out, /--config-file/);
 

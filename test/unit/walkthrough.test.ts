@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { NOTEBOOK_PACKAGES, PACKAGED_NOTEBOOKS, prepareFolder } from "../../kernel/walkthrough";
+import { NOTEBOOK_PACKAGES, PACKAGED_NOTEBOOKS, prepareFolder } from "../../kernel/cli/walkthrough";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const scratch = () => fs.mkdtempSync(path.join(os.tmpdir(), "tsprof-walkthrough-unit-"));

@@ -3,7 +3,7 @@
 import { Command } from "commander";
 import { install } from "./install";
 
-const program = new Command("tsprof").description("TypeScript Jupyter kernel with profiling magics").version(require("../../package.json").version);
+const program = new Command("tsprof").description("TypeScript Jupyter kernel with profiling magics").version(require("../../../package.json").version);
 
 program
   .command("install")

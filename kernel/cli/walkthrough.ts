@@ -10,7 +10,7 @@ import path from "node:path";
 import { findPython, install } from "./install";
 
 /** The notebooks as the package ships them (notebooks/*.ipynb, in package.json's `files`). */
-export const PACKAGED_NOTEBOOKS = path.resolve(__dirname, "..", "..", "notebooks");
+export const PACKAGED_NOTEBOOKS = path.resolve(__dirname, "..", "..", "..", "notebooks");
 export const DEFAULT_DIR = "tsprof-notebooks";
 const WALKTHROUGH = "01-forward-pass.ipynb";
 /**

@@ -1,11 +1,11 @@
 /** Starts the kernel process: executor, magics, protocol server, and the SIGINT handler. */
-import { Executor } from "./exec/executor";
-import { CellRunner } from "./exec/cell-runner";
-import { Connection } from "./jupyter/protocol";
-import { kernelLog } from "./jupyter/log";
-import { KernelServer } from "./jupyter/server";
-import { publicModules } from "./public";
-import { createRegistry } from "../magics";
+import { Executor } from "../exec/executor";
+import { CellRunner } from "../exec/cell-runner";
+import { Connection } from "../jupyter/protocol";
+import { kernelLog } from "../jupyter/log";
+import { KernelServer } from "../jupyter/server";
+import { publicModules } from "../public";
+import { createRegistry } from "../../magics";
 
 export async function startKernel(connectionFile: string): Promise<void> {
   const cwd = process.cwd();
