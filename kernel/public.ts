@@ -4,7 +4,7 @@
  * cell's output.
  */
 import { tslabPublic, writeDisplayData } from "./exec/tslab-bridge";
-import type { MimeBundle } from "../magics/context";
+import type { MimeBundle } from "../magics/core/context";
 import { figureBundle, recordTable, resultViews, type ProfileViewOptions, type RecordTableOptions, type ShowableResult } from "../magics/views/display";
 import { libraryElement, type Figure } from "../magics/views/plotly";
 import { compareTimings, type ComparedVariant } from "../magics/measure/compare";

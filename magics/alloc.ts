@@ -5,8 +5,8 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { MagicError, MIME_BUNDLE, type MagicContext } from "./context";
-import { defineMagic } from "./registry";
+import { MagicError, MIME_BUNDLE, type MagicContext } from "./core/context";
+import { defineMagic } from "./core/registry";
 import { buildAllocationProfile } from "./measure/allocation-profile";
 import { sampleHeap, type HeapSampled, type HeapSamplerOptions } from "./measure/heap-sampler";
 import { ALLOCATION_KEYS } from "./views/allocation-text";

@@ -1,5 +1,5 @@
 /** The magics tsprof ships. Each lives in a file of its own; this is the list. */
-import { MagicRegistry, type MagicSpec } from "./registry";
+import { MagicRegistry, type MagicSpec } from "./core/registry";
 import { lsmagic } from "./lsmagic";
 import { prun } from "./prun";
 import { lprun } from "./lprun";

@@ -4,8 +4,8 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { MagicError, MIME_BUNDLE, type LineProbes, type MagicContext, type ResolvedFunction, type SourceUnit } from "./context";
-import { defineMagic } from "./registry";
+import { MagicError, MIME_BUNDLE, type LineProbes, type MagicContext, type ResolvedFunction, type SourceUnit } from "./core/context";
+import { defineMagic } from "./core/registry";
 import { buildLineProfile, withoutUnhitLines } from "./measure/line-profile";
 import { sampleLines, DEFAULT_INTERVAL_MICROS, type LineSampled } from "./measure/line-sampler";
 import { watchWorkers, type SampledWorker } from "./measure/worker-sampler";

@@ -3,8 +3,8 @@
  * and its increment over the memory before it, with the split into JS heap, external memory and
  * ArrayBuffers beside it, and a timeline of memory while it ran.
  */
-import { MagicError, MIME_BUNDLE, type MagicContext } from "./context";
-import { defineMagic } from "./registry";
+import { MagicError, MIME_BUNDLE, type MagicContext } from "./core/context";
+import { defineMagic } from "./core/registry";
 import { HEAP_INTERVAL_FLOOR, measureStatement } from "./measure/memory-sampler";
 import { memitViews } from "./views/memory-views";
 import type { MemoryResult } from "./model/profile";

@@ -6,8 +6,8 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { MagicError, MIME_BUNDLE, type LineProbes, type MagicContext, type ResolvedFunction } from "./context";
-import { defineMagic } from "./registry";
+import { MagicError, MIME_BUNDLE, type LineProbes, type MagicContext, type ResolvedFunction } from "./core/context";
+import { defineMagic } from "./core/registry";
 import { buildMemoryLineProfile } from "./measure/memory-lines";
 import { measureStatement } from "./measure/memory-sampler";
 import { memoryLineProfileText } from "./views/memory-text";

@@ -4,9 +4,9 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { MIME_BUNDLE, type MagicContext } from "./context";
-import { defineMagic } from "./registry";
-import { MagicError } from "./context";
+import { MIME_BUNDLE, type MagicContext } from "./core/context";
+import { defineMagic } from "./core/registry";
+import { MagicError } from "./core/context";
 import { buildCpuProfile, buildThreadProfile, type V8CpuProfile } from "./measure/cpu-profile";
 import { sampleCpu, type Sampled } from "./measure/v8-sampler";
 import { watchWorkers, type SampledWorker } from "./measure/worker-sampler";

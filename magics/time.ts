@@ -2,8 +2,8 @@
  * %time / %%time — IPython's one-shot timer: CPU time (user, system) and wall time of one run of
  * the statement; its value becomes the cell's result.
  */
-import { MagicError } from "./context";
-import { defineMagic } from "./registry";
+import { MagicError } from "./core/context";
+import { defineMagic } from "./core/registry";
 import * as timing from "./measure/timing";
 import { timeViews } from "./views";
 import type { TimeResult } from "./model/profile";

@@ -2,8 +2,8 @@
  * %timeit / %%timeit — IPython's timing magic for TypeScript: the statement is compiled once in
  * the notebook's context, then called loops × repeat times (magics/measure/timing.ts).
  */
-import { MagicError, MIME_BUNDLE, type MagicContext } from "./context";
-import { defineMagic } from "./registry";
+import { MagicError, MIME_BUNDLE, type MagicContext } from "./core/context";
+import { defineMagic } from "./core/registry";
 import * as timing from "./measure/timing";
 import { compileStatement, type StatementSource } from "./measure/statement-function";
 import { timeitViews } from "./views";

@@ -2,10 +2,10 @@
  * Runs one cell: its TypeScript parts through the executor and its magics through the registry,
  * in order, giving each magic a MagicContext bound to this cell's output.
  */
-import type { EvaluateOptions, MagicContext, MimeBundle, ProfilingHooks, ResolvedFunction } from "../../magics/context";
-import { MagicError } from "../../magics/context";
-import { helpText, parseMagicArgs, type MagicRegistry } from "../../magics/registry";
-import { splitCell, type MagicPart } from "../../magics/split";
+import type { EvaluateOptions, MagicContext, MimeBundle, ProfilingHooks, ResolvedFunction } from "../../magics/core/context";
+import { MagicError } from "../../magics/core/context";
+import { helpText, parseMagicArgs, type MagicRegistry } from "../../magics/core/registry";
+import { splitCell, type MagicPart } from "../../magics/core/split";
 import type { Executor } from "./executor";
 import { InterruptedError } from "./errors";
 import { locateFunction } from "./locate";

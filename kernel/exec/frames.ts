@@ -4,7 +4,7 @@
  */
 import path from "node:path";
 import type { FunctionCategory, FunctionRef } from "../../magics/model/profile";
-import type { CountedCalls, ProfilingHooks, ResolvedFrame, V8Frame } from "../../magics/context";
+import type { CountedCalls, ProfilingHooks, ResolvedFrame, V8Frame } from "../../magics/core/context";
 import type { Executor } from "./executor";
 import { topLevelCounter } from "../instrument/instrument";
 import { anonymousAt, functionRef, type Unit } from "./units";

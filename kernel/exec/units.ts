@@ -6,7 +6,7 @@
 import * as acorn from "acorn";
 import { TraceMap, originalPositionFor, generatedPositionFor, GREATEST_LOWER_BOUND, LEAST_UPPER_BOUND } from "@jridgewell/trace-mapping";
 import type { FunctionCategory, FunctionRef } from "../../magics/model/profile";
-import type { SourceUnit } from "../../magics/context";
+import type { SourceUnit } from "../../magics/core/context";
 import { findFunctions, instrumentUnit, PARSE_OPTIONS, topLevelCounter, type FunctionSite } from "../instrument/instrument";
 
 const remapping: (maps: unknown[], loader: () => null) => object = require("@jridgewell/remapping");

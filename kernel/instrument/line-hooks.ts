@@ -12,7 +12,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as acorn from "acorn";
-import { MagicError, type LineInstrumentation, type LineProbes, type ProbeRequest, type ProbedFunction, type ResolvedFunction, type SourceUnit } from "../../magics/context";
+import { MagicError, type LineInstrumentation, type LineProbes, type ProbeRequest, type ProbedFunction, type ResolvedFunction, type SourceUnit } from "../../magics/core/context";
 import type { FunctionCategory, FunctionRef } from "../../magics/model/profile";
 import type { Executor } from "../exec/executor";
 import { childNodes } from "./ast";

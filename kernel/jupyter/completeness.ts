@@ -1,6 +1,6 @@
 /** `is_complete_request`: may the front end run this code, or should Enter add a line? */
 import { converter, typescript as ts } from "../exec/tslab-bridge";
-import { splitCell } from "../../magics/split";
+import { splitCell } from "../../magics/core/split";
 
 export interface IsCompleteReply {
   status: "complete" | "incomplete" | "invalid";

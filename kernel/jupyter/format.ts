@@ -1,6 +1,6 @@
 /** How a value becomes a MIME bundle for `execute_result` (IPython's display formatter). */
 import util from "node:util";
-import { MIME_BUNDLE, type MimeBundle } from "../../magics/context";
+import { MIME_BUNDLE, type MimeBundle } from "../../magics/core/context";
 
 export function mimeBundleOf(value: unknown): MimeBundle {
   const rich = (value as any)?.[MIME_BUNDLE];

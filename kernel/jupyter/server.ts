@@ -16,9 +16,9 @@ import { AbortQueue } from "./abort-queue";
 import { bindCellOutput } from "../public";
 import type { CellOutput, CellRunner } from "../exec/cell-runner";
 import type { Executor } from "../exec/executor";
-import type { MagicRegistry } from "../../magics/registry";
-import { completeMagicOption, inspectMagic } from "../../magics/introspect";
-import type { MimeBundle } from "../../magics/context";
+import type { MagicRegistry } from "../../magics/core/registry";
+import { completeMagicOption, inspectMagic } from "../../magics/core/introspect";
+import type { MimeBundle } from "../../magics/core/context";
 
 const VERSION: string = require("../../../package.json").version;
 

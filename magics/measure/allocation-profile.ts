@@ -4,7 +4,7 @@
  * the same frame resolution %prun uses. Knows nothing of how the result is shown.
  */
 import type { AllocationProfileResult, AllocationStats, AllocationTreeNode, FunctionRef, HeapBalance } from "../model/profile";
-import type { ResolvedFrame, V8Frame } from "../context";
+import type { ResolvedFrame, V8Frame } from "../core/context";
 import { addToTotals, pathOf, ROOT, treeBuilder, userStacks, type Totals, type V8CpuProfile } from "./cpu-profile";
 import type { V8HeapNode, V8HeapProfile } from "./heap-sampler";
 

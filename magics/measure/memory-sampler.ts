@@ -8,7 +8,7 @@
  */
 import path from "node:path";
 import { Worker } from "node:worker_threads";
-import type { MagicContext } from "../context";
+import type { MagicContext } from "../core/context";
 import type { MemoryResult, MemorySample } from "../model/profile";
 import type { LineCounters, LineMemoryMeasurements } from "./memory-lines";
 import { collectGarbage, readMemory, readPeakRss, resetPeakRss } from "./memory-readings";

@@ -8,7 +8,7 @@
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ResolvedFrame, V8Frame } from "../context";
+import type { ResolvedFrame, V8Frame } from "../core/context";
 import type { FunctionCategory } from "../model/profile";
 
 /** Where Node runs a worker's `eval: true` string. */

@@ -1,5 +1,5 @@
 /** %alloc's views: the table (text + sortable HTML) and an icicle chart of the allocating call tree, bytes as width. */
-import type { MimeBundle } from "../context";
+import type { MimeBundle } from "../core/context";
 import type { AllocationProfileResult, AllocationStats, AllocationTreeNode } from "../model/profile";
 import { allocationSummary, allocationText, orderAllocations, TYPED_ARRAY_NOTE } from "./allocation-text";
 import { heatShares, htmlTable, type TableCell } from "./html-table";

@@ -1,5 +1,5 @@
 /** The comparison of variants: a sortable table and a bar chart of their times (log scale) labelled with speedups. */
-import type { MimeBundle } from "../context";
+import type { MimeBundle } from "../core/context";
 import type { Comparison } from "../model/profile";
 import { COMPARISON_HEADERS, comparisonCells, comparisonText, formatRatio } from "./comparison-text";
 import { heatShares, htmlTable } from "./html-table";

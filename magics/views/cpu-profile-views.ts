@@ -1,5 +1,5 @@
 /** %prun's views: the cProfile table (text + sortable HTML), an icicle chart of the call tree, the top functions by self time. */
-import type { MimeBundle } from "../context";
+import type { MimeBundle } from "../core/context";
 import type { CallTreeNode, CpuProfileResult, FunctionStats, ThreadProfile } from "../model/profile";
 import { CATEGORY_COLORS, icicleFigure } from "./icicle";
 import { cpuProfileText, profileSummary, threadHeading, threadsSummary, UNCOUNTED, UNCOUNTED_NOTE } from "./cpu-profile-text";

@@ -2,7 +2,7 @@
  * The views for code, not only for magics: what `tsprof.display.profile/table/chart` turn into
  * MIME bundles (kernel/public.ts shows them).
  */
-import type { MimeBundle } from "../context";
+import type { MimeBundle } from "../core/context";
 import type { AllocationProfileResult, Comparison, CpuProfileResult, LineProfileResult, MemoryLineProfileResult, MemoryResult, ProfileComparison, TimeitResult, TimeResult } from "../model/profile";
 import { allocationViews } from "./allocation-views";
 import { comparisonViews } from "./comparison-views";

@@ -1,5 +1,5 @@
 /** %lprun's views: line_profiler's table (text + heat-shaded sortable HTML) and a chart of % time per line. */
-import type { MimeBundle } from "../context";
+import type { MimeBundle } from "../core/context";
 import type { FunctionLineProfile, LineProfileResult } from "../model/profile";
 import { lineCells, lineProfileText } from "./line-profile-text";
 import { heatShares, htmlTable, type TableCell } from "./html-table";

@@ -4,7 +4,7 @@
  * table (text + sortable HTML shaded by increment).
  */
 import escapeHtml from "escape-html";
-import type { MimeBundle } from "../context";
+import type { MimeBundle } from "../core/context";
 import type { FunctionMemoryProfile, MemoryLineProfileResult, MemoryResult } from "../model/profile";
 import { heatShares, htmlTable, type TableCell } from "./html-table";
 import { MEMORY_FIELDS, memitLine, memitNotes, memitText, memoryLineCells, memoryLineProfileText, memorySplit } from "./memory-text";

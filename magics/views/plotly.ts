@@ -14,7 +14,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import type { MimeBundle } from "../context";
+import type { MimeBundle } from "../core/context";
 
 export interface Figure {
   data: Record<string, unknown>[];

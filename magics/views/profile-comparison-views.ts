@@ -3,7 +3,7 @@
  * shaded green for less, red for more) and a chart of the largest changes: for two runs the
  * before and after bars side by side, for more a diverging bar of each change.
  */
-import type { MimeBundle } from "../context";
+import type { MimeBundle } from "../core/context";
 import type { ComparedColumn, ComparedRow, ProfileComparison } from "../model/profile";
 import { htmlTable } from "./html-table";
 import { chartBundle, plotlyText, type Figure } from "./plotly";

@@ -3,7 +3,7 @@
  * the same key names, abbreviations, descriptions and "List reduced" messages, so that
  * `%prun -s cumulative -l 10 -l matmul` picks the rows cProfile would.
  */
-import { MagicError } from "../context";
+import { MagicError } from "../core/context";
 import type { FunctionStats, FunctionTable } from "../model/profile";
 
 export interface ProfileOrder {

@@ -1,5 +1,5 @@
 /** %timeit's and %time's views: IPython's lines as text, and a histogram of the %timeit runs. */
-import type { MimeBundle } from "../context";
+import type { MimeBundle } from "../core/context";
 import type { TimeitResult, TimeResult } from "../model/profile";
 import { chartBundle, plotlyText, type Figure } from "./plotly";
 import { timeitText, timeText } from "./timing-text";

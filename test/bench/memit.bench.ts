@@ -13,7 +13,7 @@
 import { Executor } from "../../kernel/exec/executor";
 import { DEFAULT_INTERVAL } from "../../magics/memit";
 import { measureStatement, type MemoryMeasured, type MemoryOptions } from "../../magics/measure/memory-sampler";
-import type { EvaluateOptions } from "../../magics/context";
+import type { EvaluateOptions } from "../../magics/core/context";
 import { FORWARD_PASS } from "./workloads";
 import { median, overheadWithSpread, round } from "./stats";
 

@@ -1,6 +1,6 @@
 /** A kernel session for benchmarks: the kernel's executor, `evaluate` as magics get it, and a timer for one statement. */
 import { Executor } from "../../kernel/exec/executor";
-import type { EvaluateOptions } from "../../magics/context";
+import type { EvaluateOptions } from "../../magics/core/context";
 
 export function benchSession(rootDir = process.cwd()) {
   const executor = new Executor(rootDir, {});

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { buildCpuProfile, type V8CpuProfile } from "../../magics/measure/cpu-profile";
-import type { CountedCalls, ResolvedFrame, V8Frame } from "../../magics/context";
+import type { CountedCalls, ResolvedFrame, V8Frame } from "../../magics/core/context";
 import type { CallTreeNode } from "../../magics/model/profile";
 import { cpuProfileText } from "../../magics/views";
 import { cellRef, KERNEL_FRAMES } from "./fixtures/profiles";

@@ -4,7 +4,7 @@
  * magic shows is recorded.
  */
 import vm from "node:vm";
-import type { EvaluateOptions, MagicContext, MimeBundle } from "../../magics/context";
+import type { EvaluateOptions, MagicContext, MimeBundle } from "../../magics/core/context";
 
 export interface Recorded {
   printed: string[];

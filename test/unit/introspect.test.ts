@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRegistry } from "../../magics";
-import { completeMagicOption, inspectMagic } from "../../magics/introspect";
-import { helpText } from "../../magics/registry";
+import { completeMagicOption, inspectMagic } from "../../magics/core/introspect";
+import { helpText } from "../../magics/core/registry";
 
 const registry = createRegistry();
 const at = (code: string) => ({ code: code.replace("|", ""), cursor: code.indexOf("|") });

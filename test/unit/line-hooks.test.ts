@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { Executor } from "../../kernel/exec/executor";
 import { lineInstrumentation } from "../../kernel/instrument/line-hooks";
 import { locateFunction } from "../../kernel/exec/locate";
-import type { EvaluateOptions, LineProbes } from "../../magics/context";
+import type { EvaluateOptions, LineProbes } from "../../magics/core/context";
 import { profileLines } from "../../magics/lprun";
 
 let executor: Executor;

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { defineMagic, helpText, MagicRegistry, parseMagicArgs } from "../../magics/registry";
-import { MagicError } from "../../magics/context";
+import { defineMagic, helpText, MagicRegistry, parseMagicArgs } from "../../magics/core/registry";
+import { MagicError } from "../../magics/core/context";
 
 const demo = defineMagic({
   name: "demo",

@@ -2,7 +2,7 @@
  * What a magic may ask of the kernel while it runs. The kernel implements this; magics and their
  * unit tests depend only on this interface.
  */
-import type { FunctionRef } from "./model/profile";
+import type { FunctionRef } from "../model/profile";
 
 /** A Jupyter MIME bundle: MIME type -> data. */
 export type MimeBundle = Record<string, unknown>;
