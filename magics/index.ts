@@ -1,13 +1,13 @@
 /** The magics tsprof ships. Each lives in a file of its own; this is the list. */
 import { MagicRegistry, type MagicSpec } from "./core/registry";
-import { lsmagic } from "./lsmagic";
-import { prun } from "./prun";
-import { lprun } from "./lprun";
-import { timeit } from "./timeit";
-import { time } from "./time";
-import { memit } from "./memit";
-import { mprun } from "./mprun";
-import { alloc } from "./alloc";
+import { lsmagic } from "./commands/lsmagic";
+import { prun } from "./commands/prun";
+import { lprun } from "./commands/lprun";
+import { timeit } from "./commands/timeit";
+import { time } from "./commands/time";
+import { memit } from "./commands/memit";
+import { mprun } from "./commands/mprun";
+import { alloc } from "./commands/alloc";
 
 const builtins: MagicSpec<any>[] = [prun, lprun, timeit, time, memit, mprun, alloc];
 

@@ -8,7 +8,7 @@
  *   the allocating workload's slowdown at shrinking intervals.
  */
 import { profilingHooks } from "../../kernel/exec/frames";
-import { DEFAULT_INTERVAL_BYTES, profileAllocations } from "../../magics/alloc";
+import { DEFAULT_INTERVAL_BYTES, profileAllocations } from "../../magics/commands/alloc";
 import { benchSession } from "./session";
 import { ALLOCATING, FORWARD_PASS } from "./workloads";
 import { median, round, timeOnce } from "./stats";

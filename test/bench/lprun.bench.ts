@@ -8,7 +8,7 @@
  */
 import { lineInstrumentation } from "../../kernel/instrument/line-hooks";
 import { locateFunction } from "../../kernel/exec/locate";
-import { profileLines } from "../../magics/lprun";
+import { profileLines } from "../../magics/commands/lprun";
 import { benchSession } from "./session";
 import { FORWARD_PASS } from "./workloads";
 import { median, round, timeOnce } from "./stats";

@@ -11,7 +11,7 @@
  *   (heapUsed), and an untouched 100 MiB Float64Array (not resident: RSS barely moves).
  */
 import { Executor } from "../../kernel/exec/executor";
-import { DEFAULT_INTERVAL } from "../../magics/memit";
+import { DEFAULT_INTERVAL } from "../../magics/commands/memit";
 import { measureStatement, type MemoryMeasured, type MemoryOptions } from "../../magics/measure/memory-sampler";
 import type { EvaluateOptions } from "../../magics/core/context";
 import { FORWARD_PASS } from "./workloads";

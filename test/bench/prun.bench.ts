@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { profilingHooks } from "../../kernel/exec/frames";
-import { profileStatement } from "../../magics/prun";
+import { profileStatement } from "../../magics/commands/prun";
 import { startJupyter, startKernel } from "../e2e/harness";
 import { benchSession } from "./session";
 import { FORWARD_PASS, THREE_TO_ONE } from "./workloads";

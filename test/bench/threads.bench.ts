@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { Executor } from "../../kernel/exec/executor";
 import { profilingHooks } from "../../kernel/exec/frames";
-import { profileStatement } from "../../magics/prun";
+import { profileStatement } from "../../magics/commands/prun";
 import { walkthroughCode } from "./forward.bench";
 import { median, round } from "./stats";
 

@@ -10,7 +10,7 @@ import { Executor } from "../../kernel/exec/executor";
 import { lineInstrumentation } from "../../kernel/instrument/line-hooks";
 import { locateFunction } from "../../kernel/exec/locate";
 import type { EvaluateOptions, LineProbes } from "../../magics/core/context";
-import { profileLines } from "../../magics/lprun";
+import { profileLines } from "../../magics/commands/lprun";
 
 let executor: Executor;
 let cells = 0;

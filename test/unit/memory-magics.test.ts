@@ -9,7 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fakeContext } from "./fake-context";
-import { memit } from "../../magics/memit";
+import { memit } from "../../magics/commands/memit";
 import { MagicError, MIME_BUNDLE, type MimeBundle } from "../../magics/core/context";
 import { parseMagicArgs } from "../../magics/core/registry";
 import { createRegistry } from "../../magics";

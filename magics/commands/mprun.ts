@@ -6,14 +6,14 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { MagicError, MIME_BUNDLE, type LineProbes, type MagicContext, type ResolvedFunction } from "./core/context";
-import { defineMagic } from "./core/registry";
-import { buildMemoryLineProfile } from "./measure/memory-lines";
-import { measureStatement } from "./measure/memory-sampler";
-import { memoryLineProfileText } from "./views/memory-text";
-import { memoryLineProfileViews } from "./views/memory-views";
+import { MagicError, MIME_BUNDLE, type LineProbes, type MagicContext, type ResolvedFunction } from "../core/context";
+import { defineMagic } from "../core/registry";
+import { buildMemoryLineProfile } from "../measure/memory-lines";
+import { measureStatement } from "../measure/memory-sampler";
+import { memoryLineProfileText } from "../views/memory-text";
+import { memoryLineProfileViews } from "../views/memory-views";
 import { MIN_INTERVAL } from "./memit";
-import type { MemoryLineProfileResult } from "./model/profile";
+import type { MemoryLineProfileResult } from "../model/profile";
 
 /** Seconds between readings: fine enough to tell consecutive lines apart; costs the main thread nothing. */
 const DEFAULT_INTERVAL = 1e-4;

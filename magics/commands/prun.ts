@@ -4,19 +4,19 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { MIME_BUNDLE, type MagicContext } from "./core/context";
-import { defineMagic } from "./core/registry";
-import { MagicError } from "./core/context";
-import { buildCpuProfile, buildThreadProfile, type V8CpuProfile } from "./measure/cpu-profile";
-import { sampleCpu, type Sampled } from "./measure/v8-sampler";
-import { watchWorkers, type SampledWorker } from "./measure/worker-sampler";
-import { isProbeFrame, workerFrameResolver } from "./measure/worker-frames";
-import { threadProfileFile, toCpuProfile } from "./views/cpuprofile-export";
-import { foldExternalFrames } from "./measure/fold";
-import { cpuProfileText, cpuProfileViews } from "./views";
-import { profileSummary } from "./views/cpu-profile-text";
-import { orderOptions } from "./views/profile-order";
-import type { CpuProfileResult, ThreadProfile } from "./model/profile";
+import { MIME_BUNDLE, type MagicContext } from "../core/context";
+import { defineMagic } from "../core/registry";
+import { MagicError } from "../core/context";
+import { buildCpuProfile, buildThreadProfile, type V8CpuProfile } from "../measure/cpu-profile";
+import { sampleCpu, type Sampled } from "../measure/v8-sampler";
+import { watchWorkers, type SampledWorker } from "../measure/worker-sampler";
+import { isProbeFrame, workerFrameResolver } from "../measure/worker-frames";
+import { threadProfileFile, toCpuProfile } from "../views/cpuprofile-export";
+import { foldExternalFrames } from "../measure/fold";
+import { cpuProfileText, cpuProfileViews } from "../views";
+import { profileSummary } from "../views/cpu-profile-text";
+import { orderOptions } from "../views/profile-order";
+import type { CpuProfileResult, ThreadProfile } from "../model/profile";
 
 /** The interval whose overhead on the forward pass meets the %prun target (README, Benchmarks); half of it cost far more. */
 const DEFAULT_INTERVAL_MICROS = 100;

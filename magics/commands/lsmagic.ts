@@ -1,5 +1,5 @@
 import escapeHtml from "escape-html";
-import { defineMagic, type MagicRegistry } from "./core/registry";
+import { defineMagic, type MagicRegistry } from "../core/registry";
 
 /** `%lsmagic`, as IPython prints it; it lists whatever the registry holds. */
 export function lsmagic(registry: MagicRegistry) {

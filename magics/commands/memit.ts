@@ -3,11 +3,11 @@
  * and its increment over the memory before it, with the split into JS heap, external memory and
  * ArrayBuffers beside it, and a timeline of memory while it ran.
  */
-import { MagicError, MIME_BUNDLE, type MagicContext } from "./core/context";
-import { defineMagic } from "./core/registry";
-import { HEAP_INTERVAL_FLOOR, measureStatement } from "./measure/memory-sampler";
-import { memitViews } from "./views/memory-views";
-import type { MemoryResult } from "./model/profile";
+import { MagicError, MIME_BUNDLE, type MagicContext } from "../core/context";
+import { defineMagic } from "../core/registry";
+import { HEAP_INTERVAL_FLOOR, measureStatement } from "../measure/memory-sampler";
+import { memitViews } from "../views/memory-views";
+import type { MemoryResult } from "../model/profile";
 
 /**
  * Seconds between RSS readings: a timeline of a few points even for a short statement, at an

@@ -4,13 +4,13 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { MagicError, MIME_BUNDLE, type LineProbes, type MagicContext, type ResolvedFunction, type SourceUnit } from "./core/context";
-import { defineMagic } from "./core/registry";
-import { buildLineProfile, withoutUnhitLines } from "./measure/line-profile";
-import { sampleLines, DEFAULT_INTERVAL_MICROS, type LineSampled } from "./measure/line-sampler";
-import { watchWorkers, type SampledWorker } from "./measure/worker-sampler";
-import { lineProfileText, lineProfileViews } from "./views";
-import type { LineProfileResult } from "./model/profile";
+import { MagicError, MIME_BUNDLE, type LineProbes, type MagicContext, type ResolvedFunction, type SourceUnit } from "../core/context";
+import { defineMagic } from "../core/registry";
+import { buildLineProfile, withoutUnhitLines } from "../measure/line-profile";
+import { sampleLines, DEFAULT_INTERVAL_MICROS, type LineSampled } from "../measure/line-sampler";
+import { watchWorkers, type SampledWorker } from "../measure/worker-sampler";
+import { lineProfileText, lineProfileViews } from "../views";
+import type { LineProfileResult } from "../model/profile";
 
 const DEFAULT_TIMER_UNIT = 1e-6;
 /** Below this many sampler readings, sampled line times are mostly noise. */

@@ -2,13 +2,13 @@
  * %time / %%time — IPython's one-shot timer: CPU time (user, system) and wall time of one run of
  * the statement; its value becomes the cell's result.
  */
-import { MagicError } from "./core/context";
-import { defineMagic } from "./core/registry";
-import * as timing from "./measure/timing";
-import { timeViews } from "./views";
-import type { TimeResult } from "./model/profile";
-import { cpuBetween, threadCpuSeconds } from "./measure/thread-cpu";
-import { watchWorkers, type SampledWorker } from "./measure/worker-sampler";
+import { MagicError } from "../core/context";
+import { defineMagic } from "../core/registry";
+import * as timing from "../measure/timing";
+import { timeViews } from "../views";
+import type { TimeResult } from "../model/profile";
+import { cpuBetween, threadCpuSeconds } from "../measure/thread-cpu";
+import { watchWorkers, type SampledWorker } from "../measure/worker-sampler";
 
 export const time = defineMagic({
   name: "time",

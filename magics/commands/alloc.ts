@@ -5,16 +5,16 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { MagicError, MIME_BUNDLE, type MagicContext } from "./core/context";
-import { defineMagic } from "./core/registry";
-import { buildAllocationProfile } from "./measure/allocation-profile";
-import { sampleHeap, type HeapSampled, type HeapSamplerOptions } from "./measure/heap-sampler";
-import { ALLOCATION_KEYS } from "./views/allocation-text";
-import { allocationViews } from "./views/allocation-views";
-import { toHeapProfile } from "./views/heapprofile-export";
-import { orderBy, orderOptions } from "./views/profile-order";
-import { formatBytes } from "./views/pyformat";
-import type { AllocationProfileResult } from "./model/profile";
+import { MagicError, MIME_BUNDLE, type MagicContext } from "../core/context";
+import { defineMagic } from "../core/registry";
+import { buildAllocationProfile } from "../measure/allocation-profile";
+import { sampleHeap, type HeapSampled, type HeapSamplerOptions } from "../measure/heap-sampler";
+import { ALLOCATION_KEYS } from "../views/allocation-text";
+import { allocationViews } from "../views/allocation-views";
+import { toHeapProfile } from "../views/heapprofile-export";
+import { orderBy, orderOptions } from "../views/profile-order";
+import { formatBytes } from "../views/pyformat";
+import type { AllocationProfileResult } from "../model/profile";
 
 /**
  * Half DevTools' default: at DevTools' own, the 3:1 pair of the bench came out too near the edge

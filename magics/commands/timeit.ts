@@ -2,12 +2,12 @@
  * %timeit / %%timeit — IPython's timing magic for TypeScript: the statement is compiled once in
  * the notebook's context, then called loops × repeat times (magics/measure/timing.ts).
  */
-import { MagicError, MIME_BUNDLE, type MagicContext } from "./core/context";
-import { defineMagic } from "./core/registry";
-import * as timing from "./measure/timing";
-import { compileStatement, type StatementSource } from "./measure/statement-function";
-import { timeitViews } from "./views";
-import type { TimeitResult } from "./model/profile";
+import { MagicError, MIME_BUNDLE, type MagicContext } from "../core/context";
+import { defineMagic } from "../core/registry";
+import * as timing from "../measure/timing";
+import { compileStatement, type StatementSource } from "../measure/statement-function";
+import { timeitViews } from "../views";
+import type { TimeitResult } from "../model/profile";
 
 /** IPython's default -p: significant digits of the times shown. */
 const DEFAULT_PRECISION = 3;
