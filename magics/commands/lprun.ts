@@ -7,8 +7,8 @@ import path from "node:path";
 import { MagicError, MIME_BUNDLE, type LineProbes, type MagicContext, type ResolvedFunction, type SourceUnit } from "../core/context";
 import { defineMagic } from "../core/registry";
 import { buildLineProfile, withoutUnhitLines } from "../measure/line-profile";
-import { sampleLines, DEFAULT_INTERVAL_MICROS, type LineSampled } from "../measure/line-sampler";
-import { watchWorkers, type SampledWorker } from "../measure/worker-sampler";
+import { sampleLines, DEFAULT_INTERVAL_MICROS, type LineSampled } from "../measure/samplers/line-sampler";
+import { watchWorkers, type SampledWorker } from "../measure/samplers/worker-sampler";
 import { lineProfileText, lineProfileViews } from "../views";
 import type { LineProfileResult } from "../model/profile";
 

@@ -5,7 +5,7 @@
  */
 import { MagicError, MIME_BUNDLE, type MagicContext } from "../core/context";
 import { defineMagic } from "../core/registry";
-import { HEAP_INTERVAL_FLOOR, measureStatement } from "../measure/memory-sampler";
+import { HEAP_INTERVAL_FLOOR, measureStatement } from "../measure/samplers/memory-sampler";
 import { memitViews } from "../views/memory-views";
 import type { MemoryResult } from "../model/profile";
 

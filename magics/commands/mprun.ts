@@ -9,7 +9,7 @@ import path from "node:path";
 import { MagicError, MIME_BUNDLE, type LineProbes, type MagicContext, type ResolvedFunction } from "../core/context";
 import { defineMagic } from "../core/registry";
 import { buildMemoryLineProfile } from "../measure/memory-lines";
-import { measureStatement } from "../measure/memory-sampler";
+import { measureStatement } from "../measure/samplers/memory-sampler";
 import { memoryLineProfileText } from "../views/memory-text";
 import { memoryLineProfileViews } from "../views/memory-views";
 import { MIN_INTERVAL } from "./memit";

@@ -4,11 +4,11 @@
  */
 import { MagicError } from "../core/context";
 import { defineMagic } from "../core/registry";
-import * as timing from "../measure/timing";
+import * as timing from "../measure/samplers/timing";
 import { timeViews } from "../views";
 import type { TimeResult } from "../model/profile";
-import { cpuBetween, threadCpuSeconds } from "../measure/thread-cpu";
-import { watchWorkers, type SampledWorker } from "../measure/worker-sampler";
+import { cpuBetween, threadCpuSeconds } from "../measure/samplers/thread-cpu";
+import { watchWorkers, type SampledWorker } from "../measure/samplers/worker-sampler";
 
 export const time = defineMagic({
   name: "time",

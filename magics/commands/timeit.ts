@@ -1,11 +1,11 @@
 /**
  * %timeit / %%timeit — IPython's timing magic for TypeScript: the statement is compiled once in
- * the notebook's context, then called loops × repeat times (magics/measure/timing.ts).
+ * the notebook's context, then called loops × repeat times (magics/measure/samplers/timing.ts).
  */
 import { MagicError, MIME_BUNDLE, type MagicContext } from "../core/context";
 import { defineMagic } from "../core/registry";
-import * as timing from "../measure/timing";
-import { compileStatement, type StatementSource } from "../measure/statement-function";
+import * as timing from "../measure/samplers/timing";
+import { compileStatement, type StatementSource } from "../measure/samplers/statement-function";
 import { timeitViews } from "../views";
 import type { TimeitResult } from "../model/profile";
 

@@ -6,7 +6,7 @@
 import type { AllocationProfileResult, AllocationStats, AllocationTreeNode, FunctionRef, HeapBalance } from "../model/profile";
 import type { ResolvedFrame, V8Frame } from "../core/context";
 import { addToTotals, pathOf, ROOT, treeBuilder, userStacks, type Totals, type V8CpuProfile } from "./cpu-profile";
-import type { V8HeapNode, V8HeapProfile } from "./heap-sampler";
+import type { V8HeapNode, V8HeapProfile } from "./samplers/heap-sampler";
 
 export interface AllocationInput {
   profile: V8HeapProfile;

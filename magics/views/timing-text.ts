@@ -1,6 +1,6 @@
 /** %timeit and %time as IPython prints them. */
 import type { TimeitResult, TimeResult } from "../model/profile";
-import { slowestRunRatio } from "../measure/timing";
+import { slowestRunRatio } from "../measure/samplers/timing";
 import { formatTime, withThousands } from "./pyformat";
 
 const plural = (n: number, word: string) => `${word}${n === 1 ? "" : "s"}`;

@@ -15,7 +15,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Executor } from "../../kernel/exec/executor";
-import { timeit, type Statement } from "../../magics/measure/timing";
+import { timeit, type Statement } from "../../magics/measure/samplers/timing";
 import { median, round } from "./stats";
 
 const NOTEBOOK = path.resolve(__dirname, "..", "..", "..", "notebooks", "01-forward-pass.ipynb");

@@ -12,7 +12,7 @@
  */
 import { Executor } from "../../kernel/exec/executor";
 import { DEFAULT_INTERVAL } from "../../magics/commands/memit";
-import { measureStatement, type MemoryMeasured, type MemoryOptions } from "../../magics/measure/memory-sampler";
+import { measureStatement, type MemoryMeasured, type MemoryOptions } from "../../magics/measure/samplers/memory-sampler";
 import type { EvaluateOptions } from "../../magics/core/context";
 import { FORWARD_PASS } from "./workloads";
 import { median, overheadWithSpread, round } from "./stats";

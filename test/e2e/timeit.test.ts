@@ -7,7 +7,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { kernelForFile, PYTHON, type Execution } from "./harness";
-import { summarizeTimings } from "../../magics/measure/timing";
+import { summarizeTimings } from "../../magics/measure/samplers/timing";
 import { timeitLine, timeText } from "../../magics/views";
 
 const session = kernelForFile(async ({ ok }) => {

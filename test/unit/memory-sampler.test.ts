@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import { measureMemory, type MemoryOptions } from "../../magics/measure/memory-sampler";
+import { measureMemory, type MemoryOptions } from "../../magics/measure/samplers/memory-sampler";
 
 const MiB = 2 ** 20;
 const options = (overrides: Partial<MemoryOptions> = {}): MemoryOptions => ({

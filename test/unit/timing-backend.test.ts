@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { hrtimeSeconds, slowestRunRatio, summarizeTimings, time, timeit } from "../../magics/measure/timing";
+import { hrtimeSeconds, slowestRunRatio, summarizeTimings, time, timeit } from "../../magics/measure/samplers/timing";
 
 /** A clock that only moves when the statement says so: calibration becomes exact. */
 function fakeClock() {

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { compareTimings } from "../../magics/measure/compare";
-import { summarizeTimings } from "../../magics/measure/timing";
+import { summarizeTimings } from "../../magics/measure/samplers/timing";
 import type { MemoryResult, MemorySample } from "../../magics/model/profile";
 
 function memory(increment: number): MemoryResult {

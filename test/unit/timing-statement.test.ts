@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { compileStatement } from "../../magics/measure/statement-function";
+import { compileStatement } from "../../magics/measure/samplers/statement-function";
 import { fakeContext } from "./fake-context";
 
 test("an expression compiles once to a function returning its value (so a promise can be awaited)", async () => {

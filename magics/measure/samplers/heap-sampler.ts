@@ -6,8 +6,8 @@
  */
 import inspector from "node:inspector";
 import v8 from "node:v8";
-import type { HeapBalance } from "../model/profile";
-import type { V8Frame } from "../core/context";
+import type { HeapBalance } from "../../model/profile";
+import type { V8Frame } from "../../core/context";
 import { collectGarbage, readMemory } from "./memory-readings";
 import { timed, type Timed } from "./timed";
 

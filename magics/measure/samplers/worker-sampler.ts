@@ -27,11 +27,11 @@ import inspector from "node:inspector";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import type { ThreadEnd } from "../model/profile";
-import type { V8CpuProfile } from "./cpu-profile";
+import type { ThreadEnd } from "../../model/profile";
+import type { V8CpuProfile } from "../cpu-profile";
 import { lateAfter } from "./deadline";
 import { THREAD_SCHEDSTAT } from "./thread-cpu";
-import { PROBE_URL } from "./worker-frames";
+import { PROBE_URL } from "../worker-frames";
 
 /** How long running workers have to start their profilers before the statement runs anyway. */
 const START_DEADLINE_MS = 1000;
@@ -313,7 +313,7 @@ class Window {
 }
 
 /** The kernel's own samplers (%lprun's, %memit's) run in workers started from its files: they are not the user's threads. */
-const KERNEL_FILES = path.resolve(__dirname, "..", "..");
+const KERNEL_FILES = path.resolve(__dirname, "..", "..", "..");
 
 function isKernelWorker(info: WorkerInfo): boolean {
   return info.url.startsWith("file:") && fileURLToPath(info.url).startsWith(KERNEL_FILES + path.sep);

@@ -9,7 +9,7 @@
  * IPython's setup names are visible to the statement but do not leak into the notebook.
  * The code is laid out so that the statement keeps its cell line in errors and profiles.
  */
-import type { MagicContext } from "../core/context";
+import type { MagicContext } from "../../core/context";
 import type { Statement } from "./timing";
 
 export interface StatementSource {

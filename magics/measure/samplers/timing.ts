@@ -10,7 +10,7 @@
  * timed region before the next call, which adds the cost of an `await` to
  * every loop of an asynchronous statement.
  */
-import type { TimeitResult, TimeResult } from "../model/profile";
+import type { TimeitResult, TimeResult } from "../../model/profile";
 
 /** What gets timed: a compiled statement; a promise it returns is awaited. */
 export type Statement = () => unknown;

@@ -6,7 +6,7 @@
  */
 import fs from "node:fs";
 import inspector from "node:inspector";
-import type { MemorySample } from "../model/profile";
+import type { MemorySample } from "../../model/profile";
 
 /**
  * A reader of the whole process's resident set size, bytes. /proc/self/statm is read with pread on

@@ -8,9 +8,9 @@
  */
 import path from "node:path";
 import { Worker } from "node:worker_threads";
-import type { MagicContext } from "../core/context";
-import type { MemoryResult, MemorySample } from "../model/profile";
-import type { LineCounters, LineMemoryMeasurements } from "./memory-lines";
+import type { MagicContext } from "../../core/context";
+import type { MemoryResult, MemorySample } from "../../model/profile";
+import type { LineCounters, LineMemoryMeasurements } from "../memory-lines";
 import { collectGarbage, readMemory, readPeakRss, resetPeakRss } from "./memory-readings";
 import { CONTROL, type SamplerData, type SamplerReport } from "./memory-sampler-protocol";
 import { lateAfter } from "./deadline";
