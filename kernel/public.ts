@@ -7,8 +7,8 @@ import { tslabPublic, writeDisplayData } from "./exec/tslab-bridge";
 import type { MimeBundle } from "../magics/core/context";
 import { figureBundle, recordTable, resultViews, type ProfileViewOptions, type RecordTableOptions, type ShowableResult } from "../magics/views/display";
 import { libraryElement, type Figure } from "../magics/views/plotly";
-import { compareTimings, type ComparedVariant } from "../magics/measure/compare";
-import { compareProfiles, type CompareOptions, type ComparedProfile } from "../magics/measure/compare-profiles";
+import { compareTimings, type ComparedVariant } from "../magics/measure/builders/compare";
+import { compareProfiles, type CompareOptions, type ComparedProfile } from "../magics/measure/builders/compare-profiles";
 import type { Comparison, ProfileComparison } from "../magics/model/profile";
 
 interface OutputControl {

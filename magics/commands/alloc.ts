@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { MagicError, MIME_BUNDLE, type MagicContext } from "../core/context";
 import { defineMagic } from "../core/registry";
-import { buildAllocationProfile } from "../measure/allocation-profile";
+import { buildAllocationProfile } from "../measure/builders/allocation-profile";
 import { sampleHeap, type HeapSampled, type HeapSamplerOptions } from "../measure/samplers/heap-sampler";
 import { ALLOCATION_KEYS } from "../views/allocation-text";
 import { allocationViews } from "../views/allocation-views";

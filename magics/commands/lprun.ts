@@ -6,7 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { MagicError, MIME_BUNDLE, type LineProbes, type MagicContext, type ResolvedFunction, type SourceUnit } from "../core/context";
 import { defineMagic } from "../core/registry";
-import { buildLineProfile, withoutUnhitLines } from "../measure/line-profile";
+import { buildLineProfile, withoutUnhitLines } from "../measure/builders/line-profile";
 import { sampleLines, DEFAULT_INTERVAL_MICROS, type LineSampled } from "../measure/samplers/line-sampler";
 import { watchWorkers, type SampledWorker } from "../measure/samplers/worker-sampler";
 import { lineProfileText, lineProfileViews } from "../views";

@@ -2,13 +2,13 @@
  * %mprun / %%mprun — memory_profiler's %mprun for TypeScript cells: for each chosen function,
  * every line of its TypeScript source with the process's memory after it ran, the memory it
  * added and how many times it ran. The functions run as %lprun's line-counting copies (exact
- * occurrences; the sampler thread sees which line each is on), see measure/memory-lines.ts.
+ * occurrences; the sampler thread sees which line each is on), see measure/builders/memory-lines.ts.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { MagicError, MIME_BUNDLE, type LineProbes, type MagicContext, type ResolvedFunction } from "../core/context";
 import { defineMagic } from "../core/registry";
-import { buildMemoryLineProfile } from "../measure/memory-lines";
+import { buildMemoryLineProfile } from "../measure/builders/memory-lines";
 import { measureStatement } from "../measure/samplers/memory-sampler";
 import { memoryLineProfileText } from "../views/memory-text";
 import { memoryLineProfileViews } from "../views/memory-views";

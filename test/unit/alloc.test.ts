@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { buildAllocationProfile } from "../../magics/measure/allocation-profile";
+import { buildAllocationProfile } from "../../magics/measure/builders/allocation-profile";
 import type { V8HeapNode, V8HeapProfile } from "../../magics/measure/samplers/heap-sampler";
 import type { ResolvedFrame, V8Frame } from "../../magics/core/context";
 import type { AllocationProfileResult } from "../../magics/model/profile";

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { buildCpuProfile, type V8CpuProfile } from "../../magics/measure/cpu-profile";
+import { buildCpuProfile, type V8CpuProfile } from "../../magics/measure/builders/cpu-profile";
 import type { CountedCalls, ResolvedFrame, V8Frame } from "../../magics/core/context";
 import type { CallTreeNode } from "../../magics/model/profile";
 import { cpuProfileText } from "../../magics/views";

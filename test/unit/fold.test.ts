@@ -1,7 +1,7 @@
 /** %prun -F on a fixture profile: Node.js and library frames folded into their callers. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { foldExternalFrames } from "../../magics/measure/fold";
+import { foldExternalFrames } from "../../magics/measure/builders/fold";
 import type { CallTreeNode, CpuProfileResult, FunctionRef } from "../../magics/model/profile";
 import { withMainThread } from "./fixtures/profiles";
 

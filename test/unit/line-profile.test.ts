@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { buildLineProfile, withoutUnhitLines } from "../../magics/measure/line-profile";
+import { buildLineProfile, withoutUnhitLines } from "../../magics/measure/builders/line-profile";
 
 const layout = {
   ref: { name: "f", file: "<cell 1>", line: 3, category: "cell" as const },

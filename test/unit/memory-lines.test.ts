@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { buildMemoryLineProfile, LineMemoryAttribution } from "../../magics/measure/memory-lines";
+import { buildMemoryLineProfile, LineMemoryAttribution } from "../../magics/measure/builders/memory-lines";
 
 /** Counters as a line-counting copy with probes 1..3 keeps them (index 0 unused). */
 function counters() {

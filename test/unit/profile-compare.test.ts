@@ -6,8 +6,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { compareProfiles } from "../../magics/measure/compare-profiles";
-import { alignLines } from "../../magics/measure/align-lines";
+import { compareProfiles } from "../../magics/measure/builders/compare-profiles";
+import { alignLines } from "../../magics/measure/builders/align-lines";
 import { profileComparisonText, profileComparisonViews, PLOTLY_MIME } from "../../magics/views";
 import { resultViews } from "../../magics/views/display";
 import type { ProfileComparison } from "../../magics/model/profile";

@@ -5,8 +5,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { buildThreadProfile, type V8CpuProfile } from "../../magics/measure/cpu-profile";
-import { isProbeFrame, PROBE_URL, workerFrameResolver } from "../../magics/measure/worker-frames";
+import { buildThreadProfile, type V8CpuProfile } from "../../magics/measure/builders/cpu-profile";
+import { isProbeFrame, PROBE_URL, workerFrameResolver } from "../../magics/measure/builders/worker-frames";
 import { workerLabel } from "../../magics/measure/samplers/worker-sampler";
 import { cpuProfileHtml } from "../../magics/views/cpu-profile-views";
 import { threadProfileFile } from "../../magics/views/cpuprofile-export";

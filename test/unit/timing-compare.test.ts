@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { compareTimings } from "../../magics/measure/compare";
+import { compareTimings } from "../../magics/measure/builders/compare";
 import { summarizeTimings } from "../../magics/measure/samplers/timing";
 import type { MemoryResult, MemorySample } from "../../magics/model/profile";
 

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cpuProfileText, lineProfileText, timeitText, timeText, comparisonText, formatTime, formatG } from "../../magics/views";
-import { compareTimings } from "../../magics/measure/compare";
+import { compareTimings } from "../../magics/measure/builders/compare";
 import { summarizeTimings } from "../../magics/measure/samplers/timing";
 import { cpuProfile, lineProfile, timeitResult } from "./fixtures/profiles";
 

@@ -1,5 +1,5 @@
 /** What the memory sampler's main side and its thread share (memory-sampler.ts, memory-sampler-worker.ts). */
-import type { LineCounters, LineMemoryMeasurements } from "../memory-lines";
+import type { LineCounters, LineMemoryMeasurements } from "../builders/memory-lines";
 
 /** Cells of the shared control array. */
 export const CONTROL = {

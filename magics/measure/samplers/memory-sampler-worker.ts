@@ -16,7 +16,7 @@
  */
 import inspector from "node:inspector";
 import { parentPort, workerData } from "node:worker_threads";
-import { LineMemoryAttribution, type LineCounters } from "../memory-lines";
+import { LineMemoryAttribution, type LineCounters } from "../builders/memory-lines";
 import { readPeakRss, rssReader } from "./memory-readings";
 import { CONTROL, type SamplerData, type SamplerReport } from "./memory-sampler-protocol";
 

@@ -10,7 +10,7 @@ import path from "node:path";
 import { Worker } from "node:worker_threads";
 import type { MagicContext } from "../../core/context";
 import type { MemoryResult, MemorySample } from "../../model/profile";
-import type { LineCounters, LineMemoryMeasurements } from "../memory-lines";
+import type { LineCounters, LineMemoryMeasurements } from "../builders/memory-lines";
 import { collectGarbage, readMemory, readPeakRss, resetPeakRss } from "./memory-readings";
 import { CONTROL, type SamplerData, type SamplerReport } from "./memory-sampler-protocol";
 import { lateAfter } from "./deadline";

@@ -3,7 +3,7 @@
  * settable interval) and hands back the raw profile. The profile is stopped whatever happens.
  */
 import profiler from "v8-profiler-next";
-import type { V8CpuProfile } from "../cpu-profile";
+import type { V8CpuProfile } from "../builders/cpu-profile";
 import { timed, type Timed } from "./timed";
 import { cpuBetween, threadCpuSeconds } from "./thread-cpu";
 

@@ -28,10 +28,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { ThreadEnd } from "../../model/profile";
-import type { V8CpuProfile } from "../cpu-profile";
+import type { V8CpuProfile } from "../builders/cpu-profile";
 import { lateAfter } from "./deadline";
 import { THREAD_SCHEDSTAT } from "./thread-cpu";
-import { PROBE_URL } from "../worker-frames";
+import { PROBE_URL } from "../builders/worker-frames";
 
 /** How long running workers have to start their profilers before the statement runs anyway. */
 const START_DEADLINE_MS = 1000;

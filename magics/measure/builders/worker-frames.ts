@@ -8,8 +8,8 @@
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ResolvedFrame, V8Frame } from "../core/context";
-import type { FunctionCategory } from "../model/profile";
+import type { ResolvedFrame, V8Frame } from "../../core/context";
+import type { FunctionCategory } from "../../model/profile";
 
 /** Where Node runs a worker's `eval: true` string. */
 const EVAL_URL = "[worker eval]";

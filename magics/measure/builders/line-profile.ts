@@ -4,8 +4,8 @@
  * the `if`, and a `for` header counts its test evaluations); its Time is the sum over every
  * statement on it, including arrow callbacks written on the same line.
  */
-import type { FunctionRef, FunctionLineProfile, LineProfileResult, LineStats } from "../model/profile";
-import type { LineMeasurements } from "./samplers/line-sampler";
+import type { FunctionRef, FunctionLineProfile, LineProfileResult, LineStats } from "../../model/profile";
+import type { LineMeasurements } from "../samplers/line-sampler";
 
 /** A function's rows: its source lines and, per probe (a counted statement), the line it is on. */
 export interface LineLayout {

@@ -2,8 +2,8 @@
  * Builds the %prun model from a V8 CPU profile: times from the samples, exact call counts from
  * the kernel's counters. Knows nothing of how the result is shown.
  */
-import type { CallTreeNode, CpuProfileResult, FlameSpan, FunctionRef, FunctionStats, ThreadEnd, ThreadProfile } from "../model/profile";
-import type { CountedCalls, ResolvedFrame, V8Frame } from "../core/context";
+import type { CallTreeNode, CpuProfileResult, FlameSpan, FunctionRef, FunctionStats, ThreadEnd, ThreadProfile } from "../../model/profile";
+import type { CountedCalls, ResolvedFrame, V8Frame } from "../../core/context";
 
 /** The parts of a V8 `.cpuprofile` this reads (timestamps and deltas in microseconds). */
 export interface V8CpuProfile {

@@ -2,7 +2,7 @@
  * Side-by-side comparison of variants of the same computation (naive, hoisted, typed arrays, …):
  * their %timeit results, and optionally their %memit results and sizes, against the first one.
  */
-import type { Comparison, ComparisonRow, MemoryResult, TimeitResult } from "../model/profile";
+import type { Comparison, ComparisonRow, MemoryResult, TimeitResult } from "../../model/profile";
 
 export interface ComparedVariant {
   label: string;

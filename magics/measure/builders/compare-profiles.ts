@@ -6,8 +6,8 @@
  * and times, an allocation profile's bytes) only lists its columns and reads its rows
  * (`functionTableKind`).
  */
-import type { AllocationProfileResult, ComparedChange, ComparedColumn, ComparedKind, ComparedRow, CpuProfileResult, FunctionLineProfile, FunctionRef, LineProfileResult, ProfileComparison } from "../model/profile";
-import { withPrefixes } from "../views/profile-order";
+import type { AllocationProfileResult, ComparedChange, ComparedColumn, ComparedKind, ComparedRow, CpuProfileResult, FunctionLineProfile, FunctionRef, LineProfileResult, ProfileComparison } from "../../model/profile";
+import { withPrefixes } from "../../views/profile-order";
 import { alignLines } from "./align-lines";
 import { baseName, functionKeys, functionLocation, movedLabel } from "./match-functions";
 

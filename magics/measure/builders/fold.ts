@@ -6,7 +6,7 @@
  * where a function is its `file:line(name)`: two anonymous callbacks on one line, which the
  * unfolded table tells apart by their counters, share their times here.
  */
-import type { CallTreeNode, CpuProfileResult, FunctionCategory, FunctionStats } from "../model/profile";
+import type { CallTreeNode, CpuProfileResult, FunctionCategory, FunctionStats } from "../../model/profile";
 import { refKey } from "./cpu-profile";
 
 const FOLDED: ReadonlySet<FunctionCategory> = new Set(["library", "node"]);

@@ -3,10 +3,10 @@
  * function table, in the user's terms (cells as `<cell N>` on their TypeScript lines), through
  * the same frame resolution %prun uses. Knows nothing of how the result is shown.
  */
-import type { AllocationProfileResult, AllocationStats, AllocationTreeNode, FunctionRef, HeapBalance } from "../model/profile";
-import type { ResolvedFrame, V8Frame } from "../core/context";
+import type { AllocationProfileResult, AllocationStats, AllocationTreeNode, FunctionRef, HeapBalance } from "../../model/profile";
+import type { ResolvedFrame, V8Frame } from "../../core/context";
 import { addToTotals, pathOf, ROOT, treeBuilder, userStacks, type Totals, type V8CpuProfile } from "./cpu-profile";
-import type { V8HeapNode, V8HeapProfile } from "./samplers/heap-sampler";
+import type { V8HeapNode, V8HeapProfile } from "../samplers/heap-sampler";
 
 export interface AllocationInput {
   profile: V8HeapProfile;

@@ -5,8 +5,8 @@
  * Where a run holds two functions of one name, the name cannot tell them apart: those are
  * matched by their cell location instead, and a note says so.
  */
-import type { FunctionRef } from "../model/profile";
-import { functionDescription } from "../views/profile-order";
+import type { FunctionRef } from "../../model/profile";
+import { functionDescription } from "../../views/profile-order";
 
 /** Each run's functions, in order, given their match keys; the notes say where names were ambiguous. */
 export interface FunctionKeys {

@@ -17,7 +17,7 @@
  * interval's worth of allocation otherwise; memory_profiler's own increments (RSS read at every
  * line event) are not finer than the page-granular RSS either.
  */
-import type { FunctionMemoryProfile, MemoryLineProfileResult, MemoryLineStats } from "../model/profile";
+import type { FunctionMemoryProfile, MemoryLineProfileResult, MemoryLineStats } from "../../model/profile";
 import { forEachProbeRow, type LineLayout } from "./line-profile";
 
 /** A profiled function's counters as its line-counting copy writes them (shared memory). */
