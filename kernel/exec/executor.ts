@@ -11,7 +11,7 @@ import { converter, metadata, takeInlineSourceMap, type Diagnostic } from "./tsl
 import { UnitRegistry, type Unit } from "./units";
 import { CompileError, InterruptedError } from "./errors";
 import { withoutUnboundValues } from "./declarations";
-import { PARSE_OPTIONS, topLevelDeclarations } from "../instrument/instrument";
+import { PARSE_OPTIONS, topLevelDeclarations } from "../instrument/functions";
 import * as acorn from "acorn";
 
 export interface RunOptions {

@@ -1,6 +1,6 @@
 /** Finds where a function object was defined: which unit, which function in it. */
 import type { FunctionRef } from "../../magics/model/profile";
-import type { FunctionSite } from "../instrument/instrument";
+import type { FunctionSite } from "../instrument/functions";
 import { functionRef, type Unit, type UnitRegistry } from "./units";
 
 export interface FunctionLocation {

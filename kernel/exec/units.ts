@@ -7,7 +7,8 @@ import * as acorn from "acorn";
 import { TraceMap, originalPositionFor, generatedPositionFor, GREATEST_LOWER_BOUND, LEAST_UPPER_BOUND } from "@jridgewell/trace-mapping";
 import type { FunctionCategory, FunctionRef } from "../../magics/model/profile";
 import type { SourceUnit } from "../../magics/core/context";
-import { findFunctions, instrumentUnit, PARSE_OPTIONS, topLevelCounter, type FunctionSite } from "../instrument/instrument";
+import { findFunctions, PARSE_OPTIONS, type FunctionSite } from "../instrument/functions";
+import { instrumentUnit, topLevelCounter } from "../instrument/instrument";
 
 const remapping: (maps: unknown[], loader: () => null) => object = require("@jridgewell/remapping");
 

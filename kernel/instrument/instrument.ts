@@ -14,9 +14,9 @@
  * Nothing here adds or removes a line break, so executed lines stay the compiled lines.
  */
 import v8 from "node:v8";
-import * as acorn from "acorn";
+import type * as acorn from "acorn";
 import MagicString from "magic-string";
-import { childNodes, patternNames, walk } from "./ast";
+import type { FunctionSite } from "./functions";
 
 /**
  * V8 gives a function its feedback vector only after a few calls, so a counter at the entry of a
@@ -28,148 +28,9 @@ import { childNodes, patternNames, walk } from "./ast";
  */
 v8.setFlagsFromString("--no-lazy-feedback-allocation");
 
-export interface FunctionSite {
-  /** Index of the function's counter in its unit. */
-  index: number;
-  /** "matmul", "Net.forward", "<anonymous>". */
-  name: string;
-  /** Start and end offsets of the function in the uninstrumented JS. */
-  start: number;
-  end: number;
-  /** Offset of the function body (after any directive prologue) where a counter goes. */
-  bodyStart: number;
-  /** Defined inside another function. */
-  nested: boolean;
-  /** The top-level binding holding it (`function matmul` or `let f = () => …`), if any. */
-  binding: string | null;
-  /** Method syntax (`forward(x) { … }`), which is not an expression on its own. */
-  isMethod: boolean;
-  node: acorn.Function;
-  /** The function's text as it runs (with its counter): what `Function.prototype.toString` returns. */
-  executedText: string;
-  /** Where the function starts and ends in the executed code (1-based line, 0-based column). */
-  executedStart: { line: number; column: number };
-  executedEnd: { line: number; column: number };
-}
-
-export const PARSE_OPTIONS: acorn.Options = {
-  ecmaVersion: "latest",
-  sourceType: "script",
-  allowReturnOutsideFunction: true,
-  allowAwaitOutsideFunction: true,
-  allowHashBang: true,
-  locations: true,
-};
-
-type AnyNode = acorn.AnyNode;
-
-/** Every function in `js`, in source order, with a display name and where its binding lives. */
-export function findFunctions(program: acorn.Program): FunctionSite[] {
-  const sites: FunctionSite[] = [];
-  const visit = (node: AnyNode, parents: AnyNode[], fnDepth: number): void => {
-    const isFn = node.type === "FunctionDeclaration" || node.type === "FunctionExpression" || node.type === "ArrowFunctionExpression";
-    if (isFn) sites.push(describeFunction(node as acorn.Function, parents, fnDepth > 0, sites.length, program));
-    for (const child of childNodes(node)) visit(child, [...parents, node], fnDepth + (isFn ? 1 : 0));
-  };
-  visit(program, [], 0);
-  return sites;
-}
-
-function describeFunction(fn: acorn.Function, parents: AnyNode[], nested: boolean, index: number, program: acorn.Program): FunctionSite {
-  const parent = parents[parents.length - 1];
-  const body = fn.body;
-  let bodyStart = body.start;
-  if (body.type === "BlockStatement") {
-    const directives = body.body.filter((s) => s.type === "ExpressionStatement" && (s as any).directive !== undefined);
-    bodyStart = directives.length ? directives[directives.length - 1].end : body.start + 1;
-  }
-  const isMethod = parent?.type === "MethodDefinition" || (parent?.type === "Property" && (parent.method || parent.kind !== "init"));
-  return {
-    index,
-    name: nameOf(fn, parents),
-    start: isMethod ? parent.start : fn.start,
-    end: fn.end,
-    bodyStart,
-    nested,
-    binding: topLevelBinding(fn, parent, parents, program),
-    isMethod,
-    node: fn,
-    executedText: "",
-    executedStart: { line: 0, column: 0 },
-    executedEnd: { line: 0, column: 0 },
-  };
-}
-
-function topLevelBinding(fn: acorn.Function, parent: AnyNode | undefined, parents: AnyNode[], program: acorn.Program): string | null {
-  if (fn.type === "FunctionDeclaration" && parent === program && fn.id) return fn.id.name;
-  const declaration = parents[parents.length - 2];
-  if (parent?.type === "VariableDeclarator" && parent.id.type === "Identifier" && declaration?.type === "VariableDeclaration" && parents[parents.length - 3] === program) {
-    return parent.id.name;
-  }
-  return null;
-}
-
-function nameOf(fn: acorn.Function, parents: AnyNode[]): string {
-  const parent = parents[parents.length - 1];
-  if (fn.type === "FunctionDeclaration" && fn.id) return fn.id.name;
-  if (parent?.type === "MethodDefinition" || parent?.type === "PropertyDefinition") {
-    const cls = parents[parents.length - 3];
-    const className = cls && "id" in cls && cls.id && cls.id.type === "Identifier" ? cls.id.name : classNameFromBinding(parents);
-    const key = keyName(parent.key);
-    const prefix = parent.type === "MethodDefinition" && (parent.kind === "get" || parent.kind === "set") ? `${parent.kind} ` : "";
-    return `${className}.${prefix}${key}`;
-  }
-  if (parent?.type === "Property") {
-    const owner = parents[parents.length - 3];
-    const ownerName = owner?.type === "VariableDeclarator" && owner.id.type === "Identifier" ? `${owner.id.name}.` : "";
-    return ownerName + keyName(parent.key);
-  }
-  if (fn.type === "FunctionExpression" && fn.id) return fn.id.name;
-  if (parent?.type === "VariableDeclarator" && parent.id.type === "Identifier") return parent.id.name;
-  if (parent?.type === "AssignmentExpression") return expressionName(parent.left) ?? "<anonymous>";
-  return "<anonymous>";
-}
-
-function classNameFromBinding(parents: AnyNode[]): string {
-  const holder = parents[parents.length - 4];
-  return holder?.type === "VariableDeclarator" && holder.id.type === "Identifier" ? holder.id.name : "<class>";
-}
-
-function keyName(key: AnyNode): string {
-  if (key.type === "Identifier") return key.name;
-  if (key.type === "PrivateIdentifier") return `#${key.name}`;
-  if (key.type === "Literal") return String(key.value);
-  return "[computed]";
-}
-
-function expressionName(node: AnyNode): string | null {
-  if (node.type === "Identifier") return node.name;
-  if (node.type === "MemberExpression" && !node.computed) {
-    const object = expressionName(node.object);
-    const property = keyName(node.property);
-    if (object === "exports") return property;
-    return object ? `${object}.${property}` : property;
-  }
-  return null;
-}
-
 /** Index of the counter of a unit's top-level code: after its functions' counters. */
 export function topLevelCounter(sites: readonly FunctionSite[]): number {
   return sites.length;
-}
-
-/** Top-level declared names and how: "const", "let", "var", "function", "class" (a `var` in a top-level block or loop is top-level too). */
-export function topLevelDeclarations(program: acorn.Program): Map<string, string> {
-  const names = new Map<string, string>();
-  for (const statement of program.body) {
-    if (statement.type === "VariableDeclaration") for (const d of statement.declarations) for (const name of patternNames(d.id)) names.set(name, statement.kind);
-    if ((statement.type === "FunctionDeclaration" || statement.type === "ClassDeclaration") && statement.id) names.set(statement.id.name, statement.type === "ClassDeclaration" ? "class" : "function");
-  }
-  walk(program, (node) => {
-    if (node.type === "VariableDeclaration" && node.kind === "var") for (const d of node.declarations) for (const name of patternNames(d.id)) names.set(name, "var");
-    return !(node.type === "FunctionDeclaration" || node.type === "FunctionExpression" || node.type === "ArrowFunctionExpression" || node.type === "ClassBody");
-  });
-  return names;
 }
 
 /**

@@ -16,7 +16,7 @@ import { MagicError, type LineInstrumentation, type LineProbes, type ProbeReques
 import type { FunctionCategory, FunctionRef } from "../../magics/model/profile";
 import type { Executor } from "../exec/executor";
 import { childNodes } from "./ast";
-import { findFunctions, PARSE_OPTIONS } from "./instrument";
+import { findFunctions, PARSE_OPTIONS } from "./functions";
 import { COUNTING_MARK, FIELD_NAME, instrumentScript, NOW_NAME, probeNames, V8_DIFF_LINE_LIMIT, type InstrumentedScript, type Owner, type OwnerNode, type Probe } from "./line-instrument";
 import { LiveEditSession, NoSourceError, type CodeLocation, type EditStatus } from "./live-edit";
 import { anonymousAt, type Unit } from "../exec/units";

@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import vm from "node:vm";
 import * as acorn from "acorn";
-import { findFunctions, instrumentUnit, PARSE_OPTIONS, topLevelCounter } from "../../kernel/instrument/instrument";
+import { findFunctions, PARSE_OPTIONS } from "../../kernel/instrument/functions";
+import { instrumentUnit, topLevelCounter } from "../../kernel/instrument/instrument";
 import type { CallCounting, UnitRuntime } from "../../kernel/exec/units";
 
 const js = [

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as acorn from "acorn";
-import { PARSE_OPTIONS } from "../../kernel/instrument/instrument";
+import { PARSE_OPTIONS } from "../../kernel/instrument/functions";
 import { FIELD_NAME, instrumentScript, NOW_NAME, probeNames, type OwnerNode } from "../../kernel/instrument/line-instrument";
 
 /** Instruments the first function of `js` (or the node `pick` chooses) and compiles it; `hitsOn(line)` reads a line's hits as %lprun shows them. */
