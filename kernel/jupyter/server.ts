@@ -6,18 +6,18 @@
  * arrived are answered "aborted" (so Run All stops there), and a request sent after the error
  * reply runs normally.
  */
-import { quickInfo, routeDisplayData, typescriptVersion } from "../exec/tslab-bridge";
+import { routeDisplayData, typescriptVersion } from "../exec/tslab-bridge";
 import { Connection, PROTOCOL_VERSION, type Message } from "./protocol";
 import { errorContent } from "../exec/errors";
 import { mimeBundleOf } from "./format";
 import { History } from "./history";
 import { isComplete } from "./completeness";
+import { completeReply, inspectReply } from "./completion";
 import { AbortQueue } from "./abort-queue";
 import { bindCellOutput } from "../public";
 import type { CellOutput, CellRunner } from "../exec/cell-runner";
 import type { Executor } from "../exec/executor";
 import type { MagicRegistry } from "../../magics/core/registry";
-import { completeMagicOption, inspectMagic } from "../../magics/core/introspect";
 import type { MimeBundle } from "../../magics/core/context";
 
 const VERSION: string = require("../../../package.json").version;
@@ -85,9 +85,9 @@ export class KernelServer {
       case "execute_request":
         return { type: "execute_reply", content: await this.execute(message) };
       case "complete_request":
-        return { type: "complete_reply", content: this.complete(c.code, c.cursor_pos) };
+        return { type: "complete_reply", content: completeReply(this.registry, this.executor, c.code, c.cursor_pos) };
       case "inspect_request":
-        return { type: "inspect_reply", content: this.inspect(c.code, c.cursor_pos) };
+        return { type: "inspect_reply", content: inspectReply(this.registry, this.executor, c.code, c.cursor_pos) };
       case "is_complete_request":
         return { type: "is_complete_reply", content: isComplete(c.code) };
       case "history_request":
@@ -178,29 +178,6 @@ export class KernelServer {
         return true;
       }) as typeof process.stdout.write;
     }
-  }
-
-  private complete(code: string, cursor: number) {
-    const option = completeMagicOption(this.registry, code, cursor);
-    if (option) {
-      return { status: "ok", matches: option.matches, cursor_start: option.cursorStart, cursor_end: cursor, metadata: { _jupyter_types_experimental: option.types } };
-    }
-    const magic = /(^|\n)\s*(%%?)(\w*)$/.exec(code.slice(0, cursor));
-    if (magic) {
-      const form = magic[2] === "%%" ? "cell" : "line";
-      const matches = this.registry.names(form).filter((n) => n.startsWith(magic[3])).map((n) => magic[2] + n);
-      return { status: "ok", matches, cursor_start: cursor - magic[3].length - magic[2].length, cursor_end: cursor, metadata: {} };
-    }
-    const info = this.executor.complete(code, cursor);
-    return { status: "ok", matches: info.candidates, cursor_start: info.start, cursor_end: info.end, metadata: {} };
-  }
-
-  private inspect(code: string, cursor: number) {
-    const magicHelp = inspectMagic(this.registry, code, cursor);
-    if (magicHelp) return { status: "ok", found: true, data: { "text/plain": magicHelp }, metadata: {} };
-    const info = this.executor.inspect(code, cursor);
-    if (!info) return { status: "ok", found: false, data: {}, metadata: {} };
-    return { status: "ok", found: true, data: { "text/plain": quickInfo.printQuickInfo(info) }, metadata: {} };
   }
 
   private async status(state: "busy" | "idle", parent: Message): Promise<void> {
