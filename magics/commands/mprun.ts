@@ -2,7 +2,7 @@
  * %mprun / %%mprun — memory_profiler's %mprun for TypeScript cells: for each chosen function,
  * every line of its TypeScript source with the process's memory after it ran, the memory it
  * added and how many times it ran. The functions run as %lprun's line-counting copies (exact
- * occurrences; the sampler thread sees which line each is on), see measure/builders/memory-lines.ts.
+ * occurrences; the sampler thread sees which line each is on), see magics/measure/builders/memory-lines.ts.
  */
 import fs from "node:fs";
 import path from "node:path";

@@ -9,7 +9,7 @@
  * inside one long native call or a GC pause). A heap reading costs the main thread tens of
  * microseconds (the interrupt, the evaluation, the answer), an RSS reading nothing, so heap readings may be spaced
  * wider than RSS readings. For %mprun it also attributes each RSS change to the line the
- * profiled functions are on (memory-lines.ts).
+ * profiled functions are on (magics/measure/builders/memory-lines.ts).
  *
  * Between readings the thread blocks in Atomics.wait (sub-millisecond intervals, woken at once
  * by a stop), then, while a heap reading is due, turns its event loop once to take the answer.
