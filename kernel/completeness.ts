@@ -1,5 +1,5 @@
 /** `is_complete_request`: may the front end run this code, or should Enter add a line? */
-import { converter, typescript as ts } from "./tslab-bridge";
+import { converter, typescript as ts } from "./tslab-compiler";
 import { splitCell } from "../magics/split";
 
 export interface IsCompleteReply {
