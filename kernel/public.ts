@@ -65,7 +65,7 @@ export const display = {
   },
 };
 
-export const versions = tslabPublic.versions;
+export const versions: { tslab: string; typescript: string; node: string } = tslabPublic.versions;
 
 // The types of what the API takes and returns, so a cell's inferred types can be named as
 // `tsprof.Comparison` (in a global install, the files declaring them are not importable).

@@ -5,7 +5,8 @@
 import type { EvaluateOptions, MagicContext, MimeBundle, ProfilingHooks, ResolvedFunction } from "../../magics/core/context";
 import { MagicError } from "../../magics/core/context";
 import { helpText, parseMagicArgs, type MagicRegistry } from "../../magics/core/registry";
-import { splitCell, type MagicPart } from "../../magics/core/split";
+import type { MagicPart } from "../../magics/core/split";
+import { compiler } from "./compiler";
 import type { Executor } from "./executor";
 import { InterruptedError } from "./errors";
 import { locateFunction } from "./locate";
@@ -38,7 +39,7 @@ export class CellRunner {
   async run(code: string, executionCount: number, output: CellOutput): Promise<void> {
     const file = `<cell ${executionCount}>`;
     restorePending();
-    const parts = splitCell(code);
+    const parts = compiler.splitCell(code);
     for (const [i, part] of parts.entries()) {
       const isLast = i === parts.length - 1;
       if (part.kind === "code") {

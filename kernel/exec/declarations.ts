@@ -7,7 +7,7 @@
  * its old value while its old declaration lived on. Here the cell's declarations are kept for the
  * names it did bind and dropped for those it did not, as Python would leave a NameError.
  */
-import { typescript as ts, type Statement } from "./tslab-bridge";
+import { typescript as ts, type Statement } from "./tslab-compiler";
 
 
 /**

@@ -7,10 +7,11 @@ import fs from "node:fs";
 import Module from "node:module";
 import path from "node:path";
 import vm from "node:vm";
-import { converter, metadata, takeInlineSourceMap, type Diagnostic } from "./tslab-bridge";
+import type { Diagnostic } from "./tslab-bridge";
+import { takeInlineSourceMap } from "./inline-source-map";
+import { compiler } from "./compiler";
 import { UnitRegistry, type Unit } from "./units";
 import { CompileError, InterruptedError } from "./errors";
-import { withoutUnboundValues } from "./declarations";
 import { PARSE_OPTIONS, topLevelDeclarations } from "../instrument/functions";
 import * as acorn from "acorn";
 
@@ -36,7 +37,8 @@ const TSLAB_PREFIX_LINES = 1;
 
 export class Executor {
   readonly units = new UnitRegistry();
-  private readonly conv = converter.createConverter({ isJS: false, isBrowser: false });
+  /** This executor's converter in the compiler thread. */
+  private readonly converterId = compiler.createConverter();
   private prevDecl = "";
   private readonly exports = createExports();
   private readonly sideOutputs = new Map<string, string>();
@@ -61,13 +63,13 @@ export class Executor {
   /** Compiles and runs `code` (TypeScript); throws CompileError, InterruptedError or what the code threw. */
   async run(code: string, options: RunOptions): Promise<RunResult> {
     const src = "\n".repeat(options.line - 1) + code;
-    const meta = metadata.getCodeMetadata(src);
+    const meta = compiler.codeMetadata(src);
     if (meta.module) {
-      const diagnostics = this.conv.addModule(meta.module, src, meta);
+      const diagnostics = compiler.addModule(this.converterId, meta.module, src, meta);
       if (diagnostics.length) throw new CompileError(options.file, src, diagnostics);
       return { value: undefined, hasValue: false };
     }
-    const converted = this.conv.convert(this.prevDecl, src);
+    const converted = compiler.convert(this.converterId, this.prevDecl, src);
     for (const out of converted.sideOutputs ?? []) {
       this.sideModules.delete(out.path);
       this.sideOutputs.set(out.path, out.data);
@@ -88,7 +90,7 @@ export class Executor {
       await (options.measure ? options.measure(execute) : execute());
     } catch (e) {
       // It ran part-way: later cells may name what it bound, and not what it did not.
-      this.prevDecl = withoutUnboundValues(converted.declOutput ?? "", this.unboundNames(unit));
+      this.prevDecl = compiler.withoutUnboundValues(converted.declOutput ?? "", this.unboundNames(unit));
       throw e;
     }
     this.prevDecl = converted.declOutput ?? "";
@@ -193,15 +195,15 @@ export class Executor {
   }
 
   complete(code: string, cursor: number) {
-    return this.conv.complete(this.prevDecl, code, cursor);
+    return compiler.complete(this.converterId, this.prevDecl, code, cursor);
   }
 
   inspect(code: string, cursor: number) {
-    return this.conv.inspect(this.prevDecl, code, cursor);
+    return compiler.inspect(this.converterId, this.prevDecl, code, cursor);
   }
 
   close(): void {
-    this.conv.close();
+    compiler.closeConverter(this.converterId);
   }
 
   /** `require` for cells: `tslab`/`tsprof` give the display API, local .ts files run instrumented. */

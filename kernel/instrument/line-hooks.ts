@@ -17,10 +17,11 @@ import type { FunctionCategory, FunctionRef } from "../../magics/model/profile";
 import type { Executor } from "../exec/executor";
 import { childNodes } from "./ast";
 import { findFunctions, PARSE_OPTIONS } from "./functions";
-import { COUNTING_MARK, FIELD_NAME, instrumentScript, NOW_NAME, probeNames, V8_DIFF_LINE_LIMIT, type InstrumentedScript, type Owner, type OwnerNode, type Probe } from "./line-instrument";
+import { COUNTING_MARK, FIELD_NAME, hasTwins, instrumentScript, NOW_NAME, probeNames, V8_DIFF_LINE_LIMIT, type InstrumentedScript, type Owner, type OwnerNode, type Probe } from "./line-instrument";
 import { LiveEditSession, NoSourceError, type CodeLocation, type EditStatus } from "./live-edit";
 import { anonymousAt, type Unit } from "../exec/units";
 import { originalPositionFor, TraceMap } from "@jridgewell/trace-mapping";
+import { LRUCache } from "lru-cache";
 
 type AnyNode = acorn.AnyNode;
 
@@ -246,14 +247,22 @@ function locateTarget(session: LiveEditSession, executor: Executor, cwd: string,
   return { script, ...found, fn };
 }
 
-const scripts = new Map<string, Script>();
+const PARSED_SCRIPTS_KEPT = 16;
+const COUNTING_VERSIONS_KEPT_CHARS = 64 * 2 ** 20;
+
+/** The scripts read last, parsed, by V8 script id: each edit gives a script a new id, and a package's syntax tree can be large. */
+const scripts = new LRUCache<string, Script>({ max: PARSED_SCRIPTS_KEPT });
 
 /**
- * The counting versions made so far, by text, with the way back to their sources. V8's live edit
+ * The counting versions made lately, by text, with the way back to their sources. V8's live edit
  * gives each edit a new script, and a function the edit did not change stays with it: its
- * location is then in a counting version, which this maps back to the source.
+ * location is then in a counting version, which this maps back to the source. Kept by size, as
+ * long texts of packages come and go; one that has been let go is refused when met (see readScript).
  */
-const produced = new Map<string, { original: string; map: TraceMap }>();
+const produced = new LRUCache<string, { original: string; map: TraceMap }>({
+  maxSize: COUNTING_VERSIONS_KEPT_CHARS,
+  sizeCalculation: (made, text) => text.length + made.original.length,
+});
 
 function originalLocation(location: CodeLocation, source: string): CodeLocation {
   const made = produced.get(source);
@@ -266,6 +275,9 @@ function originalLocation(location: CodeLocation, source: string): CodeLocation 
 /** `current`: the script's source as V8 holds it now, when the caller has already read it. */
 function readScript(session: LiveEditSession, executor: Executor, cwd: string, location: CodeLocation, current = session.source(location.scriptId)): Script {
   const source = unrestored.get(location.scriptId) ?? produced.get(current)?.original ?? current;
+  if (hasTwins(source)) {
+    throw new MagicError(`%lprun cannot count the lines of ${displayPath(cwd, location.url)} here: V8 still holds this function in a counting version made by a %lprun many runs ago, which tsprof no longer maps back to its source. Re-run the cell (or re-import the module) that defines it, then %lprun it again.`);
+  }
   const cached = scripts.get(location.scriptId);
   if (cached && cached.source === source) return cached;
   const unit = executor.unitForScript(location.url) ?? executor.unitForScript(filePath(location.url)) ?? null;

@@ -31,7 +31,7 @@
  */
 import type * as acorn from "acorn";
 import MagicString from "magic-string";
-import { childNodes } from "./ast";
+import { childNodes, patternNames, walk } from "./ast";
 import { CALL_COUNTER_PREFIX } from "./instrument";
 
 /** The global names of owner `slot`'s arrays and the helpers the counting code calls. */
@@ -43,6 +43,13 @@ export const NOW_NAME = "__tsprof_now";
 export const COUNTING_MARK = "__tsprof_lh";
 export const FIELD_NAME = "__tsprof_field";
 const SAVED = "__tsprof_lp";
+/** Starts every twin, so that a counting version can be told from code that only looks like one. */
+const TWIN_MARK = "/*tsprof:twin*/";
+
+/** Whether a script's text is a counting version (has a twin in it). */
+export function hasTwins(text: string): boolean {
+  return text.includes(TWIN_MARK);
+}
 const YIELD_SAVED = "__tsprof_ys";
 const YIELD_VALUE = "__tsprof_yv";
 const FRAME_PROBE = "__tsprof_fl";
@@ -161,7 +168,7 @@ function twinInsertions(source: string, scratch: MagicString, node: OwnerNode, n
       if (member.type === "PropertyDefinition" && !member.static && member.value) {
         const copy = oneLine(scratch.slice(member.value.start, member.value.end));
         const { hits, current, clock, lineClock } = names;
-        insertions.push({ at: member.value.start, text: `1 ? ${FIELD_NAME}(${hits}, ${current}, ${clock}, ${clockLines ? lineClock : "null"}, ${fieldProbeId(scratch, member)}, () => (${copy})) : ` });
+        insertions.push({ at: member.value.start, text: `${TWIN_MARK}1 ? ${FIELD_NAME}(${hits}, ${current}, ${clock}, ${clockLines ? lineClock : "null"}, ${fieldProbeId(scratch, member)}, () => (${copy})) : ` });
       }
     }
     return insertions;
@@ -177,19 +184,45 @@ function fieldProbeId(scratch: MagicString, member: acorn.PropertyDefinition): n
 
 function functionTwin(source: string, scratch: MagicString, fn: Fn): Insertion {
   const body = fn.body;
+  const async = fn.async ? "async " : "";
   if (body.type !== "BlockStatement") {
     const arrow = source.lastIndexOf("=>", body.start) + 2;
-    return { at: arrow, text: ` 1 ? (${fn.async ? "async " : ""}() =>${oneLine(scratch.slice(arrow, fn.end))})() :` };
+    return { at: arrow, text: ` ${TWIN_MARK}1 ? (${async}() =>${oneLine(scratch.slice(arrow, fn.end))})() :` };
   }
   const start = contentStart(source, body);
   const copy = oneLine(scratch.slice(start, body.end - 1));
-  const twin = fn.generator ? `return yield* (${fn.async ? "async " : ""}function* () {${copy}}).apply(this, arguments);` : `return (${fn.async ? "async " : ""}() => {${copy}})();`;
+  const twin = (params: string) =>
+    fn.generator
+      ? `${TWIN_MARK}return yield* (${async}function* (${params}) {${copy}})${params ? `.call(this, ${params})` : ".apply(this, arguments)"};`
+      : `${TWIN_MARK}return (${async}(${params}) => {${copy}})(${params});`;
   // On a line of its own when the body's first statement starts a line: V8's diff then sees one
   // new line and every other line unchanged, however long the twin.
   const first = body.body.find((st) => !isDirective(st) && !source.startsWith(CALL_COUNTER_PREFIX, st.start));
   const lineStart = first ? source.lastIndexOf("\n", first.start - 1) + 1 : -1;
-  if (first && lineStart > start && /^\s*$/.test(source.slice(lineStart, first.start))) return { at: lineStart, text: `${twin}\n` };
-  return { at: start, text: ` ${twin} ` };
+  if (first && lineStart > start && /^\s*$/.test(source.slice(lineStart, first.start))) return { at: lineStart, text: `${twin(handedParameters(fn).join(", "))}\n` };
+  // Inside a line V8 diffs characters, and a parameter list in the twin could be matched with the
+  // function's own, moving where V8 thinks the function starts: this twin captures them instead.
+  return { at: start, text: ` ${twin("")} ` };
+}
+
+/**
+ * The parameters the twin takes as its own, by the same names and with the values they have when
+ * the body starts: variables the twin captured instead would live in a context, and a loop that
+ * reads them would pay a context load each time. A body that reads `arguments` keeps capturing
+ * them, since in sloppy code `arguments` is bound to the function's own parameters.
+ */
+function handedParameters(fn: Fn): string[] {
+  return readsArguments(fn.body) ? [] : fn.params.flatMap(patternNames);
+}
+
+/** Whether code reads the `arguments` of the function it is in (not of a function inside it). */
+function readsArguments(node: acorn.AnyNode): boolean {
+  let reads = false;
+  walk(node, (n) => {
+    if (n.type === "Identifier" && n.name === "arguments") reads = true;
+    return !reads && (n === node || n.type === "ArrowFunctionExpression" || !n.type.startsWith("Function"));
+  });
+  return reads;
 }
 
 /** Where a body's own statements start: after its directives and its call counter (which the original runs before handing over). */

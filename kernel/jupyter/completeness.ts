@@ -1,5 +1,5 @@
 /** `is_complete_request`: may the front end run this code, or should Enter add a line? */
-import { converter, typescript as ts } from "../exec/tslab-bridge";
+import { converter, typescript as ts } from "../exec/tslab-compiler";
 import { splitCell } from "../../magics/core/split";
 
 export interface IsCompleteReply {

@@ -11,7 +11,7 @@ import { Connection, PROTOCOL_VERSION, type Message } from "./protocol";
 import { errorContent } from "../exec/errors";
 import { mimeBundleOf } from "./format";
 import { History } from "./history";
-import { isComplete } from "./completeness";
+import { compiler } from "../exec/compiler";
 import { completeReply, inspectReply } from "./completion";
 import { AbortQueue } from "./abort-queue";
 import { bindCellOutput } from "../public";
@@ -89,7 +89,7 @@ export class KernelServer {
       case "inspect_request":
         return { type: "inspect_reply", content: inspectReply(this.registry, this.executor, c.code, c.cursor_pos) };
       case "is_complete_request":
-        return { type: "is_complete_reply", content: isComplete(c.code) };
+        return { type: "is_complete_reply", content: compiler.isComplete(c.code) };
       case "history_request":
         return { type: "history_reply", content: { status: "ok", history: this.history.query(c) } };
       case "comm_info_request":

@@ -17,6 +17,10 @@ const CASES: Record<string, string> = {
   forward_pass: "forward(x, w1, w2)",
   tiny_calls: "sumWithCalls(20_000_000)",
   map_reduce: "sumWithMap(xs)",
+  // A package loaded afresh each run (out of Node's module cache first): its functions compiled
+  // under each kernel's V8 settings. acorn is one file of a few thousand lines, as many packages are.
+  package_import: `for (const file of Object.keys(require.cache)) if (file.includes("/node_modules/acorn/")) delete require.cache[file];
+    require("acorn").parse("const a = [1, 2].map((x) => x * 2);", { ecmaVersion: 2022 })`,
 };
 
 

@@ -121,3 +121,26 @@ test("03-why-lines-dont-add-up: the missing time is where the notebook says", as
   const time = textOf(cellStarting(cells, "%time await fetchAll(5)").outputs!.map((o) => textOf(o.data?.["text/plain"] as string)).join("\n"));
   assert.match(time, /^CPU times: user .*\nWall time: /m);
 });
+
+test("04-transformer-block: the optimized block and loader equal the original, both fixes are faster, %lprun counts the method, the closure and the generator", async () => {
+  const cells = await execute("04-transformer-block.ipynb");
+  const summaryLine = stdoutOf(cellStarting(cells, "console.log(JSON.stringify({")).trim();
+  const summary: { qkv_share_before: number; attention_speedup: number; pipeline_speedup: number; max_abs_diff: number } = JSON.parse(summaryLine);
+  assert.ok(summary.max_abs_diff <= 1e-12, `the optimized versions differ from the original by ${summary.max_abs_diff}`);
+  assert.ok(summary.attention_speedup > 1, `the fused Q/K/V step: speedup ${summary.attention_speedup}`);
+  assert.ok(summary.pipeline_speedup > 1, `the epoch with cached statistics: speedup ${summary.pipeline_speedup}`);
+  assert.ok(summary.qkv_share_before > 0 && summary.qkv_share_before < 1, `the Q/K/V lines' share of forward: ${summary.qkv_share_before}`);
+
+  const plainText = (cell: Cell) => (cell.outputs ?? []).map((o) => textOf(o.data?.["text/plain"] as string)).join("\n");
+  const prun = plainText(cellStarting(cells, "const prunBefore = %prun"));
+  assert.match(prun, /^\s+64\s.*\(channelStats\)$/m, `%prun counts one channelStats call per image:\n${prun}`);
+  // 4 batches of 8 sequences; the method reads #private fields.
+  const forward = plainText(cellStarting(cells, "const sequences: number[][][] = [];"));
+  assert.match(forward, /^Function: Attention\.forward at line \d+$/m);
+  for (const field of ["wq", "wk", "wv"]) assert.match(forward, new RegExp(`^\\s+\\d+\\s+32\\s.*const \\w = matmul\\(x, this\\.#${field}\\);$`, "m"), forward);
+  const closure = plainText(cellStarting(cells, "const [firstBatch] = loader(images, BATCH);"));
+  assert.match(closure, /^\s+\d+\s+8\s.*const y = matmul\(x, w\);$/m, `the embedding closure, once per image of a batch:\n${closure}`);
+  const generator = plainText(cellStarting(cells, "%lprun -f loader"));
+  assert.match(generator, /^\s+\d+\s+64\s.*const stats = channelStats\(images\);$/m, generator);
+  assert.match(generator, /^\s+\d+\s+8\s.*yield batch;$/m, "the generator resumed once per batch");
+});

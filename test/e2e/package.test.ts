@@ -61,12 +61,12 @@ test("npm pack, npm install -g into a prefix, tsprof install and tsprof walkthro
   const walkthrough = await run(tsprof, ["walkthrough", "--python", PYTHON, "01-forward-pass.ipynb"], { cwd: work, env });
   assert.equal(walkthrough.code, 0, walkthrough.out);
   const folder = path.join(work, "tsprof-notebooks");
-  assert.deepEqual(fs.readdirSync(folder).filter((f) => f.endsWith(".ipynb")).sort(), ["01-forward-pass.ipynb", "02-exercises.ipynb", "03-why-lines-dont-add-up.ipynb"]);
+  assert.deepEqual(fs.readdirSync(folder).filter((f) => f.endsWith(".ipynb")).sort(), ["01-forward-pass.ipynb", "02-exercises.ipynb", "03-why-lines-dont-add-up.ipynb", "04-transformer-block.ipynb"]);
   const html = path.join(folder, "out", "01-forward-pass.html");
   assert.ok(walkthrough.out.includes(`  ${html}\n`), `it says where the HTML is:\n${walkthrough.out.slice(-800)}`);
   const page = fs.readFileSync(html, "utf8");
   assert.ok(page.includes('window.dispatchEvent(new Event("tsprof-plotly"))'), "the charts carry the packaged plotly.js bundle");
   // nbconvert's HTML shows errors and stderr alike under this MIME type.
   assert.ok(!page.includes('data-mime-type="application/vnd.jupyter.stderr"'), "no error or stderr output in the executed walkthrough");
-  assert.deepEqual(fs.readdirSync(path.join(prefix, "lib", "node_modules", "tsprof", "notebooks")).sort(), ["01-forward-pass.ipynb", "02-exercises.ipynb", "03-why-lines-dont-add-up.ipynb"], "nothing was written into the installed package");
+  assert.deepEqual(fs.readdirSync(path.join(prefix, "lib", "node_modules", "tsprof", "notebooks")).sort(), ["01-forward-pass.ipynb", "02-exercises.ipynb", "03-why-lines-dont-add-up.ipynb", "04-transformer-block.ipynb"], "nothing was written into the installed package");
 });

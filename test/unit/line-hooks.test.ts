@@ -119,3 +119,13 @@ test("a generator suspended in the middle is refused with what to do; once it is
   await run(again, "[...countTo(2)]");
   assert.deepEqual(hitsByLine(again), { 2: 3 });
 });
+
+test("a function V8 holds in a counting version tsprof no longer knows is refused, not counted twice", async () => {
+  // What V8 keeps after many %lprun runs: a script whose text has a twin that tsprof's map of counting versions has let go.
+  const stale = (await evaluate(`const stale = new Function("return function stale(n) { /*tsprof:twin*/return n; }")(); stale`)) as Function;
+  assert.throws(
+    () => lineInstrumentation(executor, process.cwd()).instrument({ functions: [{ expression: "stale", fn: stale, ref: { name: "stale", file: "<anonymous>", line: 1, category: "cell" } }], modules: [], clockLines: false }),
+    /V8 still holds this function in a counting version made by a %lprun many runs ago.*Re-run the cell/,
+  );
+  assert.equal(stale(4), 4);
+});

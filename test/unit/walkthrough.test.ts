@@ -13,7 +13,7 @@ test("the working folder gets the packaged notebooks it lacks; one the user alre
   fs.mkdirSync(dir);
   fs.writeFileSync(path.join(dir, "02-exercises.ipynb"), "my answers");
   const notebooks = prepareFolder(dir);
-  assert.deepEqual(notebooks, ["01-forward-pass.ipynb", "02-exercises.ipynb", "03-why-lines-dont-add-up.ipynb"]);
+  assert.deepEqual(notebooks, ["01-forward-pass.ipynb", "02-exercises.ipynb", "03-why-lines-dont-add-up.ipynb", "04-transformer-block.ipynb"]);
   assert.equal(fs.readFileSync(path.join(dir, "02-exercises.ipynb"), "utf8"), "my answers");
   assert.deepEqual(fs.readFileSync(path.join(dir, "01-forward-pass.ipynb")), fs.readFileSync(path.join(PACKAGED_NOTEBOOKS, "01-forward-pass.ipynb")));
 });

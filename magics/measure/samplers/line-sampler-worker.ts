@@ -4,15 +4,13 @@
  * that statement, so line times are time-weighted and include what the line called. It also
  * keeps the carries of the Uint32 hit counters, which it reads far more often than they can wrap.
  */
-import { parentPort, workerData } from "node:worker_threads";
-import type { SampledCounters } from "./line-sampler";
+import { parentPort } from "node:worker_threads";
+import type { SampledCounters, SamplerWork } from "./line-sampler";
 
-const { functions, control, intervalMicros } = workerData as { functions: SampledCounters[]; control: Int32Array; intervalMicros: number };
 const STOP = 0;
 const WAKE = 1;
-const lastHits = functions.map((f) => new Uint32Array(f.hits.length));
 
-function account(elapsedNanos: number): void {
+function account(functions: SampledCounters[], lastHits: Uint32Array[], elapsedNanos: number): void {
   functions.forEach(({ current, hits, nanos, carries }, f) => {
     const id = Atomics.load(current, 0);
     if (id !== 0) nanos[id] += elapsedNanos;
@@ -25,14 +23,23 @@ function account(elapsedNanos: number): void {
   });
 }
 
-let last = process.hrtime.bigint();
-// From here on every nanosecond is accounted; the main thread starts the statement only after this.
-parentPort!.postMessage("ready");
-for (;;) {
-  const stopping = Atomics.load(control, STOP) === 1;
-  const now = process.hrtime.bigint();
-  account(Number(now - last));
-  last = now;
-  if (stopping) break;
-  Atomics.wait(control, WAKE, 0, intervalMicros / 1000);
+/** Reads the counters of one statement until the main thread sets the stop flag. */
+function sample({ functions, control, intervalMicros }: SamplerWork): void {
+  const lastHits = functions.map((f) => new Uint32Array(f.hits.length));
+  let last = process.hrtime.bigint();
+  // From here on every nanosecond is accounted; the main thread starts the statement only after this.
+  parentPort!.postMessage("ready");
+  for (;;) {
+    const stopping = Atomics.load(control, STOP) === 1;
+    const now = process.hrtime.bigint();
+    account(functions, lastHits, Number(now - last));
+    last = now;
+    if (stopping) break;
+    Atomics.wait(control, WAKE, 0, intervalMicros / 1000);
+  }
 }
+
+parentPort!.on("message", (work: SamplerWork) => {
+  sample(work);
+  parentPort!.postMessage("done");
+});

@@ -47,22 +47,71 @@ function shared<A extends Float64Array | Uint32Array | Int32Array>(Type: { new (
   return new Type(new SharedArrayBuffer(Type.BYTES_PER_ELEMENT * n));
 }
 
+/**
+ * The sampler's thread, started by the first %lprun and kept for the next ones: starting a thread
+ * costs more than many of the statements %lprun times. Between statements it waits for work and
+ * takes no CPU. One that dies or hangs is replaced.
+ */
+class SamplerThread {
+  private readonly worker = new Worker(path.join(__dirname, "line-sampler-worker.js"));
+  private readonly exited: Promise<"exited">;
+
+  constructor() {
+    this.worker.unref();
+    this.exited = new Promise((resolve, reject) => {
+      this.worker.once("exit", () => resolve("exited"));
+      this.worker.once("error", reject);
+    });
+    this.exited.catch(() => {}).finally(() => samplerThread === this && (samplerThread = null));
+  }
+
+  /** Sends one statement's counters; resolves once every nanosecond from then on is accounted. */
+  start(work: SamplerWork): Promise<unknown> {
+    this.worker.postMessage(work);
+    return this.reply();
+  }
+
+  /** Asks for the last reading; a thread that does not answer in time is terminated. */
+  async stop(control: Int32Array): Promise<void> {
+    Atomics.store(control, 0, 1);
+    Atomics.notify(control, 1);
+    const deadline = lateAfter(2000);
+    try {
+      if ((await Promise.race([this.reply(), deadline.late])) === "late") {
+        samplerThread = null;
+        await this.worker.terminate();
+      }
+    } finally {
+      deadline.cancel();
+    }
+  }
+
+  private reply(): Promise<unknown> {
+    return Promise.race([new Promise((resolve) => this.worker.once("message", resolve)), this.exited]);
+  }
+}
+
+/** What the sampler's thread reads and writes during one statement. */
+export interface SamplerWork {
+  functions: SampledCounters[];
+  /** [stop flag, wake-up word]. */
+  control: Int32Array;
+  intervalMicros: number;
+}
+
+let samplerThread: SamplerThread | null = null;
+
 export async function sampleLines<T>(counters: FunctionCounters[], execute: () => Promise<T>, intervalMicros = DEFAULT_INTERVAL_MICROS): Promise<LineSampled<T>> {
   const functions: SampledCounters[] = counters.map(({ hits, current }) => ({ hits, current, nanos: shared(Float64Array, hits.length), carries: shared(Uint32Array, hits.length) }));
   const control = shared(Int32Array, 2);
-  const worker = new Worker(path.join(__dirname, "line-sampler-worker.js"), { workerData: { functions, control, intervalMicros } });
-  worker.unref();
-  const exited = new Promise<void>((resolve, reject) => {
-    worker.once("exit", () => resolve());
-    worker.once("error", reject);
-  });
+  const thread = (samplerThread ??= new SamplerThread());
   let value: T | undefined;
   let error: unknown;
   let threw = false;
   let wallTime = 0;
   try {
-    // Not "online": that comes before the worker has read its data, several ms early on a busy machine.
-    await Promise.race([new Promise((resolve) => worker.once("message", resolve)), exited]);
+    // Its answer, not "online": a thread is online before it has read its work, several ms early on a busy machine.
+    await thread.start({ functions, control, intervalMicros });
     const started = process.hrtime.bigint();
     try {
       value = await execute();
@@ -72,23 +121,11 @@ export async function sampleLines<T>(counters: FunctionCounters[], execute: () =
     }
     wallTime = Number(process.hrtime.bigint() - started) / 1e9;
   } finally {
-    await stop(worker, control, exited);
+    await thread.stop(control);
   }
   const measured = functions.map((f) => ({
     hits: Array.from(f.hits, (n, id) => n + f.carries[id] * 2 ** 32),
     times: Array.from(f.nanos, (ns) => ns / 1e9),
   }));
   return { functions: measured, wallTime, value, error, threw };
-}
-
-/** Asks the worker to take its last reading and end; one that does not is terminated. */
-async function stop(worker: Worker, control: Int32Array, exited: Promise<void>): Promise<void> {
-  Atomics.store(control, 0, 1);
-  Atomics.notify(control, 1);
-  const deadline = lateAfter(2000);
-  try {
-    if ((await Promise.race([exited, deadline.late])) === "late") await worker.terminate();
-  } finally {
-    deadline.cancel();
-  }
 }

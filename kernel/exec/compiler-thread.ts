@@ -1,0 +1,50 @@
+/**
+ * The kernel's TypeScript side, run in a worker thread of its own: tslab's converter and every
+ * syntax check that needs TypeScript (splitting a cell into code and magics, `is_complete`,
+ * trimming declarations).
+ *
+ * Why a thread: %lprun swaps a function's script with V8's live edit, and V8 walks the whole heap
+ * of the isolate on every edit. TypeScript and its language service (the program of every cell,
+ * the lib declarations) are most of a kernel's heap, so in the main thread they made each edit
+ * cost a second or more; in a thread of their own they live in another isolate's heap, and the
+ * main thread holds only the user's values and the kernel's code. The main thread calls this
+ * service synchronously (compiler.ts), so its callers did not change.
+ */
+import { runAsWorker } from "synckit";
+import { converter, metadata, type CodeMetadata, type Converter } from "./tslab-compiler";
+import { splitCell } from "../../magics/core/split";
+import { isComplete } from "../jupyter/completeness";
+import { withoutUnboundValues } from "./declarations";
+
+const converters = new Map<number, Converter>();
+let lastConverterId = 0;
+
+function converterOf(id: number): Converter {
+  const found = converters.get(id);
+  if (!found) throw new Error(`compiler thread: no converter ${id} (closed?)`);
+  return found;
+}
+
+export const compilerService = {
+  createConverter(): number {
+    converters.set(++lastConverterId, converter.createConverter({ isJS: false, isBrowser: false }));
+    return lastConverterId;
+  },
+  closeConverter(id: number): void {
+    converters.get(id)?.close();
+    converters.delete(id);
+  },
+  convert: (id: number, prevDecl: string, src: string) => converterOf(id).convert(prevDecl, src),
+  addModule: (id: number, name: string, src: string, meta: CodeMetadata) => converterOf(id).addModule(name, src, meta),
+  complete: (id: number, prevDecl: string, src: string, cursor: number) => converterOf(id).complete(prevDecl, src, cursor),
+  inspect: (id: number, prevDecl: string, src: string, cursor: number) => converterOf(id).inspect(prevDecl, src, cursor),
+  codeMetadata: (src: string) => metadata.getCodeMetadata(src),
+  splitCell,
+  isComplete,
+  withoutUnboundValues,
+};
+
+export type CompilerService = typeof compilerService;
+type Method = keyof CompilerService;
+
+runAsWorker((method: Method, args: unknown[]) => (compilerService[method] as (...a: unknown[]) => unknown)(...args));

@@ -1,0 +1,22 @@
+/**
+ * The compiler thread (compiler-thread.ts), called synchronously from the main thread: each call
+ * posts its arguments to the thread and blocks until the answer comes back (synckit's
+ * `Atomics.wait` on a shared buffer), so compiling a cell keeps the synchronous shape it had when
+ * the converter ran here. The thread starts when this module loads, so TypeScript loads while the
+ * kernel connects.
+ */
+import path from "node:path";
+import { createSyncFn } from "synckit";
+import type { CompilerService } from "./compiler-thread";
+
+/**
+ * A thread that died (out of memory) never answers: past this the call throws, so the cell gets
+ * an error instead of the kernel hanging. No compile of a cell comes near it.
+ */
+const ANSWER_DEADLINE_MS = 5 * 60 * 1000;
+
+const call: (method: string, args: unknown[]) => unknown = createSyncFn(path.join(__dirname, "compiler-thread.js"), { timeout: ANSWER_DEADLINE_MS });
+
+export const compiler: CompilerService = new Proxy({} as CompilerService, {
+  get: (_, method: string) => (...args: unknown[]) => call(method, args),
+});

@@ -1,0 +1,92 @@
+/**
+ * tslab's compiler, as the compiler thread loads it (see compiler-thread.ts for why it has a
+ * thread of its own): tslab's converter (TypeScript → JS per cell, with declarations carried from
+ * cell to cell, completion, inspection, `isCompleteCode`), its cell metadata parser, and tslab's
+ * TypeScript for the syntax checks that must agree with the converter.
+ *
+ * Patched: the converter compiles in two stages (TypeScript emits an ES module, then
+ * `ts.transpileModule` turns it into CommonJS) and keeps no source map of either, so profiles
+ * could not name the cell's TypeScript lines. The profilers need that map, so we load tslab's
+ * converter module with a copy of its TypeScript namespace whose `createWatchCompilerHost` adds
+ * `inlineSourceMap` to the first stage and whose `transpileModule` maps the second stage and
+ * composes the two maps. TypeScript's own exports are non-configurable getters, so the copy is
+ * handed to the converter through its `require` rather than patched in place.
+ *
+ * Fixed: a shorthand property naming an earlier cell's variable (see withShorthandPropertiesRewritten).
+ */
+import fs from "node:fs";
+import path from "node:path";
+import type * as ConverterModule from "tslab/dist/converter";
+import type * as MetadataModule from "tslab/dist/metadata";
+import { loadTslabModule, tslabRequire, TS_MODULE } from "./tslab-modules";
+import { takeInlineSourceMap, withInlineSourceMap } from "./inline-source-map";
+
+/** @jridgewell/remapping's own .d.cts does not parse under TypeScript 5.9 (`export = function`). */
+const remapping: (map: unknown, loader: (file: string) => unknown) => unknown = require("@jridgewell/remapping");
+
+export type TypeScript = typeof import("@tslab/typescript-for-tslab");
+export type { Scanner, Statement, SyntaxKind } from "@tslab/typescript-for-tslab";
+export type { Converter, ConvertResult, CompletionInfo } from "tslab/dist/converter";
+export type { CodeMetadata } from "tslab/dist/metadata";
+/** tslab's TypeScript, for syntax checks that must agree with the converter. */
+export const typescript: TypeScript = tslabRequire(TS_MODULE);
+const ts = typescript;
+
+/** Cells import the kernel's public API as "tsprof"; its types come from this package. */
+const TYPE_PATHS = { tsprof: [path.join(__dirname, "..", "public.d.ts")] };
+
+/**
+ * Node's types (console, Buffer, …) for cells whose folder has none. tslab falls back to
+ * tslab/node_modules/@types, which a global install does not have: npm hoists it next to tsprof.
+ */
+const TSPROF_TYPE_ROOT = path.dirname(path.dirname(require.resolve("@types/node/package.json")));
+
+function withNodeTypes(typeRoots: string[] | undefined): string[] {
+  const roots = typeRoots ?? [];
+  return roots.some((root) => fs.existsSync(path.join(root, "node", "package.json"))) ? roots : [...roots, TSPROF_TYPE_ROOT];
+}
+
+function sourceMappedTypeScript(): TypeScript {
+  const patched: any = { ...ts };
+  patched.createWatchCompilerHost = (rootFiles: string[], options: any, ...rest: unknown[]) =>
+    (ts.createWatchCompilerHost as any)(rootFiles, { ...options, inlineSourceMap: true, inlineSources: false, paths: TYPE_PATHS, typeRoots: withNodeTypes(options.typeRoots) }, ...rest);
+  patched.transpileModule = (input: string, transpileOptions: any) => {
+    const first = takeInlineSourceMap(input);
+    const out = ts.transpileModule(first.code, {
+      ...transpileOptions,
+      compilerOptions: { ...transpileOptions.compilerOptions, inlineSourceMap: true },
+    });
+    const second = takeInlineSourceMap(out.outputText);
+    if (!first.map || !second.map) return { ...out, outputText: second.code };
+    const composed = remapping(second.map, (file) => (file === second.map.sources[0] ? first.map : null));
+    return { ...out, outputText: withInlineSourceMap(second.code, composed) };
+  };
+  return patched;
+}
+
+/**
+ * tslab rewrites a name from an earlier cell to `exports.NAME`, but not inside a shorthand
+ * property: `{ memory }` stays as it is and fails at run time ("memory is not defined"), because
+ * the checker's symbol at that identifier is the property's. This adds the missing case to its
+ * `wrapPrevIdentifier` visitor: `{ memory }` becomes `{ memory: exports.memory }`.
+ */
+function withShorthandPropertiesRewritten(converterSource: string): string {
+  const anchor = "function wrapPrevIdentifier(node) {";
+  if (!converterSource.includes(anchor)) throw new Error(`tslab's converter has changed: "${anchor}" not found (tsprof pins tslab 1.0.22)`);
+  return converterSource.replace(
+    anchor,
+    `${anchor}
+            if (ts.isShorthandPropertyAssignment(node)) {
+                const value = checker.getShorthandAssignmentValueSymbol(node);
+                const fromEarlierCell = ((value && value.declarations) || []).some((d) => d.getSourceFile() === declsFile);
+                if (!fromEarlierCell) return node;
+                const target = ts.factory.createPropertyAccessExpression(ts.factory.createIdentifier("exports"), node.name.text);
+                // In a destructuring assignment, ({ x = 1 } = o) keeps its default: ({ x: exports.x = 1 } = o).
+                const init = node.objectAssignmentInitializer;
+                return ts.factory.createPropertyAssignment(node.name.text, init ? ts.factory.createAssignment(target, init) : target);
+            }`,
+  );
+}
+
+export const converter: typeof ConverterModule = loadTslabModule("converter", { [TS_MODULE]: sourceMappedTypeScript() }, withShorthandPropertiesRewritten);
+export const metadata: typeof MetadataModule = tslabRequire("./metadata");
