@@ -17,7 +17,7 @@ import type { FunctionCategory, FunctionRef } from "../magics/model/profile";
 import type { Executor } from "./executor";
 import { childNodes } from "./ast";
 import { findFunctions, PARSE_OPTIONS } from "./instrument";
-import { COUNTING_MARK, FIELD_NAME, hasTwins, instrumentScript, NOW_NAME, probeNames, V8_DIFF_LINE_LIMIT, type InstrumentedScript, type Owner, type OwnerNode, type Probe } from "./line-instrument";
+import { COUNTING_MARK, FIELD_NAME, hasTwins, instrumentScript, LAST_PROBE_TIME, NOW_NAME, probeNames, V8_DIFF_LINE_LIMIT, type InstrumentedScript, type Owner, type OwnerNode, type Probe } from "./line-instrument";
 import { LiveEditSession, NoSourceError, type CodeLocation, type EditStatus } from "./live-edit";
 import { anonymousAt, type Unit } from "./units";
 import { originalPositionFor, TraceMap } from "@jridgewell/trace-mapping";
@@ -431,7 +431,7 @@ function newCounters(slot: number, probeCount: number) {
   const counters = {
     hits: new Uint32Array(new SharedArrayBuffer(Uint32Array.BYTES_PER_ELEMENT * probeCount)),
     current: new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * 2)),
-    clock: new Float64Array(2),
+    clock: new Float64Array(LAST_PROBE_TIME + 1),
     lineClock: new Float64Array(probeCount),
   };
   for (const [key, name] of Object.entries(names)) Object.defineProperty(globalThis, name, { value: counters[key as keyof typeof counters], writable: false, configurable: true, enumerable: false });
@@ -450,18 +450,25 @@ function defineHelpers(): void {
   if (helpersDefined) return;
   helpersDefined = true;
   const now = () => performance.now();
+  // As the counting code does with -c: the time since the owner's last probe goes to its current statement.
+  const clockToCurrent = (current: Int32Array, clock: Float64Array, lineClock: Float64Array | null, at: number) => {
+    if (!lineClock) return;
+    lineClock[current[0]] += at - clock[LAST_PROBE_TIME];
+    clock[LAST_PROBE_TIME] = at;
+  };
   const field = (hits: Uint32Array, current: Int32Array, clock: Float64Array, lineClock: Float64Array | null, id: number, value: () => unknown) => {
     hits[id]++;
+    const started = now();
+    clockToCurrent(current, clock, lineClock, started);
     const saved = current[0];
     current[0] = id;
-    const started = now();
     if (current[1]++ === 0) clock[1] = started;
     try {
       return value();
     } finally {
-      current[0] = saved;
       const ended = now();
-      if (lineClock) lineClock[id] += ended - started;
+      clockToCurrent(current, clock, lineClock, ended);
+      current[0] = saved;
       if (--current[1] === 0) clock[0] += ended - clock[1];
     }
   };
