@@ -44,13 +44,7 @@ export const NOW_NAME = "__tsprof_now";
 export const COUNTING_MARK = "__tsprof_lh";
 export const FIELD_NAME = "__tsprof_field";
 const SAVED = "__tsprof_lp";
-/** Starts every twin, so that a counting version can be told from code that only looks like one. */
-const TWIN_MARK = "/*tsprof:twin*/";
 
-/** Whether a script's text is a counting version (has a twin in it). */
-export function hasTwins(text: string): boolean {
-  return text.includes(TWIN_MARK);
-}
 const YIELD_SAVED = "__tsprof_ys";
 const YIELD_VALUE = "__tsprof_yv";
 const FRAME_NOW = "__tsprof_fn";
@@ -169,7 +163,7 @@ function twinInsertions(source: string, scratch: MagicString, node: OwnerNode, n
       if (member.type === "PropertyDefinition" && !member.static && member.value) {
         const copy = oneLine(scratch.slice(member.value.start, member.value.end));
         const { hits, current, clock, lineClock } = names;
-        insertions.push({ at: member.value.start, text: `${TWIN_MARK}1 ? ${FIELD_NAME}(${hits}, ${current}, ${clock}, ${clockLines ? lineClock : "null"}, ${fieldProbeId(scratch, member)}, () => (${copy})) : ` });
+        insertions.push({ at: member.value.start, text: `1 ? ${FIELD_NAME}(${hits}, ${current}, ${clock}, ${clockLines ? lineClock : "null"}, ${fieldProbeId(scratch, member)}, () => (${copy})) : ` });
       }
     }
     return insertions;
@@ -188,14 +182,14 @@ function functionTwin(source: string, scratch: MagicString, fn: Fn): Insertion {
   const async = fn.async ? "async " : "";
   if (body.type !== "BlockStatement") {
     const arrow = source.lastIndexOf("=>", body.start) + 2;
-    return { at: arrow, text: ` ${TWIN_MARK}1 ? (${async}() =>${oneLine(scratch.slice(arrow, fn.end))})() :` };
+    return { at: arrow, text: ` 1 ? (${async}() =>${oneLine(scratch.slice(arrow, fn.end))})() :` };
   }
   const start = contentStart(source, body);
   const copy = oneLine(scratch.slice(start, body.end - 1));
   const twin = (params: string) =>
     fn.generator
-      ? `${TWIN_MARK}return yield* (${async}function* (${params}) {${copy}})${params ? `.call(this, ${params})` : ".apply(this, arguments)"};`
-      : `${TWIN_MARK}return (${async}(${params}) => {${copy}})(${params});`;
+      ? `return yield* (${async}function* (${params}) {${copy}})${params ? `.call(this, ${params})` : ".apply(this, arguments)"};`
+      : `return (${async}(${params}) => {${copy}})(${params});`;
   // On a line of its own when the body's first statement starts a line: V8's diff then sees one
   // new line and every other line unchanged, however long the twin.
   const first = body.body.find((st) => !isDirective(st) && !source.startsWith(CALL_COUNTER_PREFIX, st.start));
