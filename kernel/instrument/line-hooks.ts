@@ -9,6 +9,7 @@
  * A cell profiled whole (%%lprun without -f) is compiled with its probes from the start, since
  * its top level runs only once, and edited back to its plain code after it ran.
  */
+import { createHash } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as acorn from "acorn";
@@ -17,7 +18,7 @@ import type { FunctionCategory, FunctionRef } from "../../magics/model/profile";
 import type { Executor } from "../exec/executor";
 import { childNodes } from "./ast";
 import { findFunctions, PARSE_OPTIONS } from "./functions";
-import { COUNTING_MARK, FIELD_NAME, hasTwins, instrumentScript, NOW_NAME, probeNames, V8_DIFF_LINE_LIMIT, type InstrumentedScript, type Owner, type OwnerNode, type Probe } from "./line-instrument";
+import { COUNTING_MARK, FIELD_NAME, instrumentScript, LAST_PROBE_TIME, NOW_NAME, probeNames, V8_DIFF_LINE_LIMIT, type InstrumentedScript, type Owner, type OwnerNode, type Probe } from "./line-instrument";
 import { LiveEditSession, NoSourceError, type CodeLocation, type EditStatus } from "./live-edit";
 import { anonymousAt, type Unit } from "../exec/units";
 import { originalPositionFor, TraceMap } from "@jridgewell/trace-mapping";
@@ -117,8 +118,11 @@ class ProbeSet implements LineProbes {
     const owners = targets.map((t) => ({ node: t.node, slot: nextSlot++, inPlace: t.name === MODULE_NAME }));
     const { source, comments } = targets[0].script;
     const instrumented = instrumentScript(source, owners, { clockLines: this.clockLines, comments });
-    produced.set(instrumented.text, { original: targets[0].script.source, map: new TraceMap(instrumented.map as any) });
-    this.slots.push(...owners.map((o) => o.slot));
+    everMade.add(digest(instrumented.text));
+    countingVersions.set(instrumented.text, { original: targets[0].script.source, map: new TraceMap(instrumented.map as any) });
+    // A cell's top level keeps its counters when it is edited back (see transform), and so do the
+    // callbacks it made in place, which may run later: their arrays must stay defined.
+    this.slots.push(...owners.filter((o) => !o.inPlace).map((o) => o.slot));
     this.functions.push(...targets.map((t, i) => describe(t, owners[i], instrumented.probes[i])));
     return instrumented;
   }
@@ -250,6 +254,13 @@ function locateTarget(session: LiveEditSession, executor: Executor, cwd: string,
 const PARSED_SCRIPTS_KEPT = 16;
 const COUNTING_VERSIONS_KEPT_CHARS = 64 * 2 ** 20;
 
+/** Every counting version made in this session, by digest: what `countingVersions` has let go of is still told apart from a source. */
+const everMade = new Set<string>();
+
+function digest(text: string): string {
+  return createHash("sha1").update(text).digest("base64");
+}
+
 /** The scripts read last, parsed, by V8 script id: each edit gives a script a new id, and a package's syntax tree can be large. */
 const scripts = new LRUCache<string, Script>({ max: PARSED_SCRIPTS_KEPT });
 
@@ -259,13 +270,13 @@ const scripts = new LRUCache<string, Script>({ max: PARSED_SCRIPTS_KEPT });
  * location is then in a counting version, which this maps back to the source. Kept by size, as
  * long texts of packages come and go; one that has been let go is refused when met (see readScript).
  */
-const produced = new LRUCache<string, { original: string; map: TraceMap }>({
+export const countingVersions = new LRUCache<string, { original: string; map: TraceMap }>({
   maxSize: COUNTING_VERSIONS_KEPT_CHARS,
   sizeCalculation: (made, text) => text.length + made.original.length,
 });
 
 function originalLocation(location: CodeLocation, source: string): CodeLocation {
-  const made = produced.get(source);
+  const made = countingVersions.get(source);
   if (!made) return location;
   const back = originalPositionFor(made.map, { line: location.lineNumber + 1, column: location.columnNumber });
   if (back.line === null) return location;
@@ -274,8 +285,8 @@ function originalLocation(location: CodeLocation, source: string): CodeLocation 
 
 /** `current`: the script's source as V8 holds it now, when the caller has already read it. */
 function readScript(session: LiveEditSession, executor: Executor, cwd: string, location: CodeLocation, current = session.source(location.scriptId)): Script {
-  const source = unrestored.get(location.scriptId) ?? produced.get(current)?.original ?? current;
-  if (hasTwins(source)) {
+  const source = unrestored.get(location.scriptId) ?? countingVersions.get(current)?.original ?? current;
+  if (source === current && everMade.has(digest(current))) {
     throw new MagicError(`%lprun cannot count the lines of ${displayPath(cwd, location.url)} here: V8 still holds this function in a counting version made by a %lprun many runs ago, which tsprof no longer maps back to its source. Re-run the cell (or re-import the module) that defines it, then %lprun it again.`);
   }
   const cached = scripts.get(location.scriptId);
@@ -431,7 +442,7 @@ function newCounters(slot: number, probeCount: number) {
   const counters = {
     hits: new Uint32Array(new SharedArrayBuffer(Uint32Array.BYTES_PER_ELEMENT * probeCount)),
     current: new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * 2)),
-    clock: new Float64Array(2),
+    clock: new Float64Array(LAST_PROBE_TIME + 1),
     lineClock: new Float64Array(probeCount),
   };
   for (const [key, name] of Object.entries(names)) Object.defineProperty(globalThis, name, { value: counters[key as keyof typeof counters], writable: false, configurable: true, enumerable: false });
@@ -450,18 +461,25 @@ function defineHelpers(): void {
   if (helpersDefined) return;
   helpersDefined = true;
   const now = () => performance.now();
+  // As the counting code does with -c: the time since the owner's last probe goes to its current statement.
+  const clockToCurrent = (current: Int32Array, clock: Float64Array, lineClock: Float64Array | null, at: number) => {
+    if (!lineClock) return;
+    lineClock[current[0]] += at - clock[LAST_PROBE_TIME];
+    clock[LAST_PROBE_TIME] = at;
+  };
   const field = (hits: Uint32Array, current: Int32Array, clock: Float64Array, lineClock: Float64Array | null, id: number, value: () => unknown) => {
     hits[id]++;
+    const started = now();
+    clockToCurrent(current, clock, lineClock, started);
     const saved = current[0];
     current[0] = id;
-    const started = now();
     if (current[1]++ === 0) clock[1] = started;
     try {
       return value();
     } finally {
-      current[0] = saved;
       const ended = now();
-      if (lineClock) lineClock[id] += ended - started;
+      clockToCurrent(current, clock, lineClock, ended);
+      current[0] = saved;
       if (--current[1] === 0) clock[0] += ended - clock[1];
     }
   };

@@ -11,7 +11,8 @@
  *   which statement the owner is on. Both are plain typed-array stores that the JIT keeps
  *   cheap; a clock read per statement would cost many times the body of a numeric inner loop.
  *   With `clockLines` (%lprun -c) each probe also reads the clock and gives the time since the
- *   frame's previous probe to that probe's statement, as line_profiler does.
+ *   owner's previous probe to the statement it was on, as line_profiler does (and as the sampler
+ *   reads it: a line's time includes the calls it makes to other functions, not to its own callbacks).
  * - Loop headers count like Python's `for` line: `for (;;)` and `while` probe in their test, so
  *   the header counts test evaluations (iterations + 1); `for…of`/`for…in` probe before the loop
  *   and again at the start of each iteration under the same id, which gives the same total.
@@ -43,18 +44,12 @@ export const NOW_NAME = "__tsprof_now";
 export const COUNTING_MARK = "__tsprof_lh";
 export const FIELD_NAME = "__tsprof_field";
 const SAVED = "__tsprof_lp";
-/** Starts every twin, so that a counting version can be told from code that only looks like one. */
-const TWIN_MARK = "/*tsprof:twin*/";
 
-/** Whether a script's text is a counting version (has a twin in it). */
-export function hasTwins(text: string): boolean {
-  return text.includes(TWIN_MARK);
-}
 const YIELD_SAVED = "__tsprof_ys";
 const YIELD_VALUE = "__tsprof_yv";
-const FRAME_PROBE = "__tsprof_fl";
-const FRAME_SINCE = "__tsprof_fs";
 const FRAME_NOW = "__tsprof_fn";
+/** Where in an owner's clock array the time of its last probe is kept, with -c. */
+export const LAST_PROBE_TIME = 2;
 
 export interface Probe {
   id: number;
@@ -168,7 +163,7 @@ function twinInsertions(source: string, scratch: MagicString, node: OwnerNode, n
       if (member.type === "PropertyDefinition" && !member.static && member.value) {
         const copy = oneLine(scratch.slice(member.value.start, member.value.end));
         const { hits, current, clock, lineClock } = names;
-        insertions.push({ at: member.value.start, text: `${TWIN_MARK}1 ? ${FIELD_NAME}(${hits}, ${current}, ${clock}, ${clockLines ? lineClock : "null"}, ${fieldProbeId(scratch, member)}, () => (${copy})) : ` });
+        insertions.push({ at: member.value.start, text: `1 ? ${FIELD_NAME}(${hits}, ${current}, ${clock}, ${clockLines ? lineClock : "null"}, ${fieldProbeId(scratch, member)}, () => (${copy})) : ` });
       }
     }
     return insertions;
@@ -187,14 +182,14 @@ function functionTwin(source: string, scratch: MagicString, fn: Fn): Insertion {
   const async = fn.async ? "async " : "";
   if (body.type !== "BlockStatement") {
     const arrow = source.lastIndexOf("=>", body.start) + 2;
-    return { at: arrow, text: ` ${TWIN_MARK}1 ? (${async}() =>${oneLine(scratch.slice(arrow, fn.end))})() :` };
+    return { at: arrow, text: ` 1 ? (${async}() =>${oneLine(scratch.slice(arrow, fn.end))})() :` };
   }
   const start = contentStart(source, body);
   const copy = oneLine(scratch.slice(start, body.end - 1));
   const twin = (params: string) =>
     fn.generator
-      ? `${TWIN_MARK}return yield* (${async}function* (${params}) {${copy}})${params ? `.call(this, ${params})` : ".apply(this, arguments)"};`
-      : `${TWIN_MARK}return (${async}(${params}) => {${copy}})(${params});`;
+      ? `return yield* (${async}function* (${params}) {${copy}})${params ? `.call(this, ${params})` : ".apply(this, arguments)"};`
+      : `return (${async}(${params}) => {${copy}})(${params});`;
   // On a line of its own when the body's first statement starts a line: V8's diff then sees one
   // new line and every other line unchanged, however long the twin.
   const first = body.body.find((st) => !isDirective(st) && !source.startsWith(CALL_COUNTER_PREFIX, st.start));
@@ -393,13 +388,13 @@ class LineEditor {
    * a block. The owner's own body also runs its clock.
    */
   private guardBody(fn: Fn): void {
-    const { current, clock, lineClock } = this.names;
+    const { current } = this.names;
     const isOwner = fn === this.ownerFunction;
     const enter = [`const ${SAVED} = ${current}[0];`];
     const exit = [`${current}[0] = ${SAVED};`];
     if (this.clockLines) {
-      enter.push(`let ${FRAME_PROBE} = 0, ${FRAME_SINCE} = ${NOW_NAME}(), ${FRAME_NOW} = 0;`);
-      exit.push(`${lineClock}[${FRAME_PROBE}] += ${NOW_NAME}() - ${FRAME_SINCE};`);
+      enter.push(`let ${FRAME_NOW} = 0;`);
+      exit.unshift(`${this.clockToCurrent()};`);
     }
     if (fn.generator) enter.push(`let ${YIELD_SAVED} = 0, ${YIELD_VALUE};`);
     if (isOwner) {
@@ -434,13 +429,13 @@ class LineEditor {
   private suspendAround(node: acorn.YieldExpression): void {
     const fn = this.functions[this.functions.length - 1];
     if (!fn?.generator) return;
-    const { current, lineClock } = this.names;
+    const { current } = this.names;
     const isOwner = fn === this.ownerFunction;
     const pause = [`${YIELD_SAVED} = ${current}[0]`, `${current}[0] = ${SAVED}`];
     const resume = [`${current}[0] = ${YIELD_SAVED}`];
     if (this.clockLines) {
-      pause.push(`${lineClock}[${FRAME_PROBE}] += ${NOW_NAME}() - ${FRAME_SINCE}`);
-      resume.push(`${FRAME_SINCE} = ${NOW_NAME}()`);
+      pause.unshift(this.clockToCurrent());
+      resume.unshift(this.clockToCurrent());
     }
     if (isOwner) {
       pause.push(`(${this.clockStop().slice(0, -1)})`);
@@ -457,10 +452,19 @@ class LineEditor {
   }
 
   private probeCode(id: number): string {
-    const { hits, current, lineClock } = this.names;
+    const { hits, current } = this.names;
     const counted = `${hits}[${id}]++, ${current}[0] = ${id}`;
-    if (!this.clockLines) return counted;
-    return `${counted}, ${FRAME_NOW} = ${NOW_NAME}(), ${lineClock}[${FRAME_PROBE}] += ${FRAME_NOW} - ${FRAME_SINCE}, ${FRAME_PROBE} = ${id}, ${FRAME_SINCE} = ${FRAME_NOW}`;
+    return this.clockLines ? `${this.clockToCurrent()}, ${counted}` : counted;
+  }
+
+  /**
+   * With -c: the time since the owner's last probe goes to the statement it is on (its current
+   * statement, as the sampler would read it), so a callback nested in a line does not count that
+   * line's time twice.
+   */
+  private clockToCurrent(): string {
+    const { current, clock, lineClock } = this.names;
+    return `${FRAME_NOW} = ${NOW_NAME}(), ${lineClock}[${current}[0]] += ${FRAME_NOW} - ${clock}[${LAST_PROBE_TIME}], ${clock}[${LAST_PROBE_TIME}] = ${FRAME_NOW}`;
   }
 
   // Openings at one position come out in the order they are made (outer before inner);

@@ -65,7 +65,12 @@ export class Connection {
   }
 
   private async echoHeartbeats(): Promise<void> {
-    for await (const frames of this.heartbeat) await this.heartbeat.send(frames);
+    try {
+      for await (const frames of this.heartbeat) await this.heartbeat.send(frames);
+    } catch (e) {
+      // A ping that came as the kernel shut down has no one to answer.
+      if (!this.heartbeat.closed) throw e;
+    }
   }
 
   /** Reads signed messages from a socket; messages with a bad signature are dropped. */

@@ -6,8 +6,9 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import vm from "node:vm";
 import { Executor } from "../../kernel/exec/executor";
-import { lineInstrumentation } from "../../kernel/instrument/line-hooks";
+import { countingVersions, lineInstrumentation } from "../../kernel/instrument/line-hooks";
 import { locateFunction } from "../../kernel/exec/locate";
 import type { EvaluateOptions, LineProbes } from "../../magics/core/context";
 import { profileLines } from "../../magics/commands/lprun";
@@ -120,12 +121,24 @@ test("a generator suspended in the middle is refused with what to do; once it is
   assert.deepEqual(hitsByLine(again), { 2: 3 });
 });
 
-test("a function V8 holds in a counting version tsprof no longer knows is refused, not counted twice", async () => {
-  // What V8 keeps after many %lprun runs: a script whose text has a twin that tsprof's map of counting versions has let go.
-  const stale = (await evaluate(`const stale = new Function("return function stale(n) { /*tsprof:twin*/return n; }")(); stale`)) as Function;
-  assert.throws(
-    () => lineInstrumentation(executor, process.cwd()).instrument({ functions: [{ expression: "stale", fn: stale, ref: { name: "stale", file: "<anonymous>", line: 1, category: "cell" } }], modules: [], clockLines: false }),
-    /V8 still holds this function in a counting version made by a %lprun many runs ago.*Re-run the cell/,
-  );
-  assert.equal(stale(4), 4);
+test("after %%lprun, callbacks the cell made at its top level still run, and count nothing", async () => {
+  const probes = lineInstrumentation(executor, process.cwd()).instrumentCode({ functions: [], modules: [], clockLines: false });
+  await profileLines(evaluate, probes, "const handlers: (() => number)[] = [];\nhandlers.push(() => 42);\nconst later = [1, 2].map((x) => () => x * 10);", { timerUnit: 1e-6, clockLines: false });
+  assert.equal(await evaluate("handlers[0]()"), 42);
+  assert.equal(await evaluate("later[1]()"), 20);
+});
+
+test("a function whose script is a counting version tsprof has let go of is refused with what to do, not counted twice", async () => {
+  const source = "(function keptAlone(n) {\n  return n + 1;\n})";
+  const instrument = (fn: Function) => lineInstrumentation(executor, process.cwd()).instrument({ functions: [{ expression: "keptAlone", fn, ref: { name: "keptAlone", file: "kept-alone.js", line: 1, category: "module" } }], modules: [], clockLines: false });
+  (globalThis as any).keptAlone = vm.runInThisContext(source, { filename: "kept-alone.js" });
+  await run(instrument((globalThis as any).keptAlone), "(globalThis as any).keptAlone(1)");
+  const countingText = [...countingVersions.keys()].find((text) => text.includes("keptAlone"))!;
+  assert.notEqual(countingText, source);
+  // A script V8 holds with that text, as an edit can leave one behind, once a long session's cache has let it go.
+  countingVersions.clear();
+  const leftBehind = vm.runInThisContext(countingText, { filename: "kept-alone.js" }) as Function;
+  assert.throws(() => instrument(leftBehind), /V8 still holds this function in a counting version made by a %lprun many runs ago.*Re-run the cell/);
+  assert.equal((globalThis as any).keptAlone(5), 6);
+  delete (globalThis as any).keptAlone;
 });
