@@ -90,7 +90,7 @@ function unprofiledCost(): Record<string, number> {
   return out;
 }
 
-/** A trivial %prun, end to end: execute_request to the reply's idle, through a real Jupyter server. */
+/** A trivial %prun and %lprun, end to end: execute_request to the reply's idle, through a real Jupyter server. */
 async function jupyterLatency(): Promise<Record<string, number>> {
   const jupyter = await startJupyter();
   try {
@@ -104,16 +104,22 @@ async function jupyterLatency(): Promise<Record<string, number>> {
     await elapsed("function one(): number { return 1; }");
     await elapsed("one()");
     const first = await elapsed("%prun one()");
+    const firstLprun = await elapsed("%lprun -f one one()");
     const prun: number[] = [];
+    const lprun: number[] = [];
     const plain: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       prun.push(await elapsed("%prun one()"));
+      lprun.push(await elapsed("%lprun -f one one()"));
       plain.push(await elapsed("one()"));
     }
     await kernel.shutdown();
     return {
       latency_first_prun_trivial_ms: round(first, 1),
       latency_prun_trivial_ms: round(median(prun), 1),
+      // %lprun's fixed cost as a user meets it: the two live edits walk the kernel's own heap, not the bench's.
+      latency_first_lprun_trivial_ms: round(firstLprun, 1),
+      latency_lprun_trivial_ms: round(median(lprun), 1),
       latency_plain_cell_trivial_ms: round(median(plain), 1),
     };
   } finally {
