@@ -12,14 +12,15 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as acorn from "acorn";
-import { MagicError, type LineInstrumentation, type LineProbes, type ProbeRequest, type ProbedFunction, type ResolvedFunction, type SourceUnit } from "../magics/context";
+import { MagicError, type LineInstrumentation, type LineProbes, type WorkerLineCode, type ProbeRequest, type ProbedFunction, type ResolvedFunction, type SourceUnit } from "../magics/context";
 import type { FunctionCategory, FunctionRef } from "../magics/model/profile";
 import type { Executor } from "./executor";
 import { childNodes } from "./ast";
 import { findFunctions, PARSE_OPTIONS } from "./instrument";
-import { COUNTING_MARK, FIELD_NAME, instrumentScript, NOW_NAME, probeNames, V8_DIFF_LINE_LIMIT, type InstrumentedScript, type Owner, type OwnerNode, type Probe } from "./line-instrument";
+import { COUNTING_MARK, FIELD_NAME, fieldHelper, instrumentScript, NOW_NAME, probeNames, V8_DIFF_LINE_LIMIT, type InstrumentedScript, type Owner, type OwnerNode, type Probe } from "./line-instrument";
 import { LiveEditSession, NoSourceError, type CodeLocation, type EditStatus } from "./live-edit";
 import { anonymousAt, type Unit } from "./units";
+import { workerLineCode, type WorkerTarget } from "./worker-line-hooks";
 import { originalPositionFor, TraceMap } from "@jridgewell/trace-mapping";
 
 type AnyNode = acorn.AnyNode;
@@ -56,7 +57,7 @@ const unrestored = new Map<string, string>();
 let nextSlot = 0;
 
 export function lineInstrumentation(executor: Executor, cwd: string): LineInstrumentation {
-  const probes = (set: ProbeSet): LineProbes => ({ functions: set.functions, swapIn: () => set.swapIn(), restore: (thrown) => set.restore(thrown) });
+  const probes = (set: ProbeSet): LineProbes => ({ functions: set.functions, swapIn: () => set.swapIn(), restore: (thrown) => set.restore(thrown), workers: set.workers });
   return {
     instrument: (request) => probes(ProbeSet.open(executor, cwd, request)),
     instrumentCode: (request) => {
@@ -82,6 +83,7 @@ interface Edit {
 class ProbeSet implements LineProbes {
   readonly functions: ProbedFunction[] = [];
   private readonly slots: number[] = [];
+  private readonly copies: (Omit<WorkerTarget, "index"> & { of: ProbedFunction })[] = [];
   private readonly edits: Edit[] = [];
   private readonly swapped: Edit[] = [];
   private compiledCell: { unit: Unit; restored: string } | null = null;
@@ -118,8 +120,16 @@ class ProbeSet implements LineProbes {
     const instrumented = instrumentScript(source, owners, { clockLines: this.clockLines, comments });
     produced.set(instrumented.text, { original: targets[0].script.source, map: new TraceMap(instrumented.map as any) });
     this.slots.push(...owners.map((o) => o.slot));
-    this.functions.push(...targets.map((t, i) => describe(t, owners[i], instrumented.probes[i])));
+    const described = targets.map((t, i) => describe(t, owners[i], instrumented.probes[i]));
+    this.copies.push(...owners.map((o, i) => ({ text: source.slice(o.node.start, o.node.end), slot: o.slot, probeCount: instrumented.probes[i].length, url: targets[0].script.url, of: described[i] })));
+    this.functions.push(...described);
     return instrumented;
+  }
+
+  /** For the workers' copies of the functions (not of a cell's top level, which runs once, on the main thread). */
+  get workers(): WorkerLineCode {
+    const copies = this.copies.filter((c) => c.of.ref.name !== MODULE_NAME).map(({ of, ...c }) => ({ ...c, index: this.functions.indexOf(of) }));
+    return workerLineCode(copies, this.clockLines, (source, url) => parse(source, url));
   }
 
   /** For `evaluate`'s compile: the code of a cell with its top level and named functions counted. */
@@ -438,21 +448,7 @@ function defineHelpers(): void {
   if (helpersDefined) return;
   helpersDefined = true;
   const now = () => performance.now();
-  const field = (hits: Uint32Array, current: Int32Array, clock: Float64Array, lineClock: Float64Array | null, id: number, value: () => unknown) => {
-    hits[id]++;
-    const saved = current[0];
-    current[0] = id;
-    const started = now();
-    if (current[1]++ === 0) clock[1] = started;
-    try {
-      return value();
-    } finally {
-      current[0] = saved;
-      const ended = now();
-      if (lineClock) lineClock[id] += ended - started;
-      if (--current[1] === 0) clock[0] += ended - clock[1];
-    }
-  };
+  const field = fieldHelper(now);
   for (const [name, value] of [[NOW_NAME, now], [FIELD_NAME, field]] as const) Object.defineProperty(globalThis, name, { value, writable: false, configurable: false, enumerable: false });
 }
 

@@ -449,3 +449,22 @@ function isDirective(statement: AnyNode): boolean {
 function hasProbeInTest(statement: AnyNode): boolean {
   return statement.type === "ForStatement" || statement.type === "WhileStatement";
 }
+
+/** The wrapper a counted field initializer runs in; self-contained, as worker-line-hooks.ts sends its source to workers. */
+export function fieldHelper(now: () => number) {
+  return (hits: Uint32Array, current: Int32Array, clock: Float64Array, lineClock: Float64Array | null, id: number, value: () => unknown) => {
+    hits[id]++;
+    const saved = current[0];
+    current[0] = id;
+    const started = now();
+    if (current[1]++ === 0) clock[1] = started;
+    try {
+      return value();
+    } finally {
+      current[0] = saved;
+      const ended = now();
+      if (lineClock) lineClock[id] += ended - started;
+      if (--current[1] === 0) clock[0] += ended - clock[1];
+    }
+  };
+}

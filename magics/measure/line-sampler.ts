@@ -43,13 +43,24 @@ export interface LineSampled<T> {
   threw: boolean;
 }
 
-function shared<A extends Float64Array | Uint32Array | Int32Array>(Type: { new (b: SharedArrayBuffer): A; BYTES_PER_ELEMENT: number }, n: number): A {
+/** Counters that appear while the statement runs (a worker thread's: worker-lines.ts), read by the sampler from when they are added. */
+export interface LateCounters {
+  connect(add: (counters: FunctionCounters) => SampledCounters): void;
+  disconnect(): void;
+}
+
+export function shared<A extends Float64Array | Uint32Array | Int32Array>(Type: { new (b: SharedArrayBuffer): A; BYTES_PER_ELEMENT: number }, n: number): A {
   return new Type(new SharedArrayBuffer(Type.BYTES_PER_ELEMENT * n));
 }
 
-export async function sampleLines<T>(counters: FunctionCounters[], execute: () => Promise<T>, intervalMicros = DEFAULT_INTERVAL_MICROS): Promise<LineSampled<T>> {
-  const functions: SampledCounters[] = counters.map(({ hits, current }) => ({ hits, current, nanos: shared(Float64Array, hits.length), carries: shared(Uint32Array, hits.length) }));
-  const control = shared(Int32Array, 2);
+function sampledCounters({ hits, current }: FunctionCounters): SampledCounters {
+  return { hits, current, nanos: shared(Float64Array, hits.length), carries: shared(Uint32Array, hits.length) };
+}
+
+export async function sampleLines<T>(counters: FunctionCounters[], execute: () => Promise<T>, intervalMicros = DEFAULT_INTERVAL_MICROS, late?: LateCounters): Promise<LineSampled<T>> {
+  const functions = counters.map(sampledCounters);
+  // [stop, wake, how many counters were added since it started]: see line-sampler-worker.ts.
+  const control = shared(Int32Array, 3);
   const worker = new Worker(path.join(__dirname, "line-sampler-worker.js"), { workerData: { functions, control, intervalMicros } });
   worker.unref();
   const exited = new Promise<void>((resolve, reject) => {
@@ -63,6 +74,12 @@ export async function sampleLines<T>(counters: FunctionCounters[], execute: () =
   try {
     // Not "online": that comes before the worker has read its data, several ms early on a busy machine.
     await Promise.race([new Promise((resolve) => worker.once("message", resolve)), exited]);
+    late?.connect((added) => {
+      const counters = sampledCounters(added);
+      worker.postMessage(counters);
+      Atomics.add(control, 2, 1);
+      return counters;
+    });
     const started = process.hrtime.bigint();
     try {
       value = await execute();
@@ -72,13 +89,15 @@ export async function sampleLines<T>(counters: FunctionCounters[], execute: () =
     }
     wallTime = Number(process.hrtime.bigint() - started) / 1e9;
   } finally {
+    late?.disconnect();
     await stop(worker, control, exited);
   }
-  const measured = functions.map((f) => ({
-    hits: Array.from(f.hits, (n, id) => n + f.carries[id] * 2 ** 32),
-    times: Array.from(f.nanos, (ns) => ns / 1e9),
-  }));
-  return { functions: measured, wallTime, value, error, threw };
+  return { functions: functions.map(measurementsOf), wallTime, value, error, threw };
+}
+
+/** Exact hits (with the sampler's carries) and sampled seconds per probe id. */
+export function measurementsOf(f: SampledCounters): LineMeasurements {
+  return { hits: Array.from(f.hits, (n, id) => n + f.carries[id] * 2 ** 32), times: Array.from(f.nanos, (ns) => ns / 1e9) };
 }
 
 /** Asks the worker to take its last reading and end; one that does not is terminated. */

@@ -67,7 +67,8 @@ function startScript(profile: boolean): string {
 })()
 //# sourceURL=${PROBE_URL}`;
 }
-const STOP_SCRIPT = `globalThis[${FINISH}] && globalThis[${FINISH}]("stopped")`;
+const STOP_SCRIPT = `globalThis[${FINISH}] && globalThis[${FINISH}]("stopped")
+//# sourceURL=${PROBE_URL}`;
 
 /** What the inspector says of a worker when it attaches. */
 interface WorkerInfo {
@@ -94,6 +95,32 @@ export interface WatchOptions {
   intervalMicros: number;
   /** Folder worker files are named relative to. */
   cwd: string;
+  /** More to do in each worker while the statement runs (%lprun's counting code: worker-lines.ts). */
+  hook?: WorkerHook;
+}
+
+/** One worker's inspector, for a hook. */
+export interface WorkerChannel {
+  threadId: number;
+  label: string;
+  send(method: string, params?: object): Promise<Reply>;
+  /** As `send`, with a callback: it runs even while the main thread is busy (a promise's reaction would wait for it). */
+  post(method: string, params?: object, onReply?: (reply: Reply) => void): void;
+}
+
+/** What a hook does in the workers a statement watches. */
+export interface WorkerHook {
+  /**
+   * A worker to watch; `waiting` when it has not run its first line yet. `ready` (called once,
+   * from a reply's callback: a promise's reaction would wait for a busy main thread) lets a
+   * waiting worker run, and the statement starts once every worker is ready (or the start
+   * deadline has passed).
+   */
+  attach(worker: WorkerChannel, waiting: boolean, ready: () => void): void;
+  /** An event from the worker's inspector. */
+  event(worker: WorkerChannel, message: { method?: string; params?: any }): void;
+  /** The statement has ended: undo what was done in the workers still running, within the deadline. */
+  end(running: WorkerChannel[], deadlineMs: number): Promise<void>;
 }
 
 interface Deferred {
@@ -111,6 +138,7 @@ function deferred(): Deferred {
 interface Watched {
   sessionId: string;
   info: WorkerInfo;
+  channel: WorkerChannel;
   started: Deferred;
   finished: Deferred;
   startCpu: number | null;
@@ -120,7 +148,7 @@ interface Watched {
   done: boolean;
 }
 
-type Reply = { result?: { result?: { value?: unknown }; exceptionDetails?: unknown } };
+export type Reply = { result?: { result?: { value?: unknown }; exceptionDetails?: unknown } & Record<string, any>; error?: { message: string } };
 
 /** The kernel's one session with its workers. */
 class WorkerWatch {
@@ -177,10 +205,11 @@ class WorkerWatch {
 
   private onAttached(sessionId: string, info: WorkerInfo, waiting: boolean) {
     const own = isKernelWorker(info);
+    const run = () => waiting && this.send(sessionId, "Runtime.runIfWaitingForDebugger");
     if (!own) this.attached.set(sessionId, info);
-    if (!own) this.window?.watch(sessionId, info);
     // After the window's messages, which the worker handles first: its profile starts before its first line.
-    if (waiting) this.send(sessionId, "Runtime.runIfWaitingForDebugger");
+    if (!own && this.window) this.window.watch(sessionId, info, run);
+    else run();
     if (own) this.session.post("NodeWorker.detach", { sessionId });
   }
 
@@ -214,8 +243,16 @@ class Window {
     this.restoreTerminate = this.wrapTerminate();
   }
 
-  watch(sessionId: string, info: WorkerInfo) {
-    const w: Watched = { sessionId, info, started: deferred(), finished: deferred(), startCpu: null, endCpu: null, profile: null, status: null, done: false };
+  /** `run`, for a worker waiting for the debugger: lets it run, once what must be in place before its first line is. */
+  watch(sessionId: string, info: WorkerInfo, run?: () => void) {
+    const threadId = Number(info.workerId);
+    const channel: WorkerChannel = {
+      threadId,
+      label: workerLabel(threadId, info, this.options.cwd),
+      send: (method, params = {}) => new Promise((resolve) => this.watch_.send(sessionId, method, params, resolve)),
+      post: (method, params = {}, onReply) => this.watch_.send(sessionId, method, params, onReply),
+    };
+    const w: Watched = { sessionId, info, channel, started: deferred(), finished: deferred(), startCpu: null, endCpu: null, profile: null, status: null, done: false };
     this.watched.set(sessionId, w);
     const send = this.watch_.send.bind(this.watch_, sessionId);
     if (this.options.profile) {
@@ -227,7 +264,17 @@ class Window {
       const value = reply.result?.result?.value;
       w.startCpu = typeof value === "number" ? value : null;
       if (reply.result?.exceptionDetails) this.finish(w, "unanswered");
-      w.started.resolve();
+      probed = true;
+      if (hooked) w.started.resolve();
+    });
+    let probed = false;
+    let hooked = !this.options.hook;
+    if (!this.options.hook) return run?.();
+    // After the probe above: a hook may set breakpoints, which must not pause tsprof's own scripts.
+    this.options.hook.attach(channel, run !== undefined, () => {
+      hooked = true;
+      run?.();
+      if (probed) w.started.resolve();
     });
   }
 
@@ -238,6 +285,7 @@ class Window {
   event(sessionId: string, message: { method?: string; params?: any }) {
     const w = this.watched.get(sessionId);
     if (!w) return;
+    this.options.hook?.event(w.channel, message);
     if (message.method === "Runtime.bindingCalled" && message.params.name === BINDING) {
       const { how, cpu } = JSON.parse(message.params.payload);
       w.endCpu = typeof cpu === "number" ? cpu : null;
@@ -256,6 +304,8 @@ class Window {
 
   async stop(deadlineMs: number): Promise<SampledWorker[]> {
     try {
+      // The hook first: what it undoes includes breakpoints, at which the stop script would pause.
+      await this.options.hook?.end([...this.watched.values()].filter((w) => !w.done).map((w) => w.channel), deadlineMs);
       for (const w of this.watched.values()) if (!w.done) this.watch_.send(w.sessionId, "Runtime.evaluate", { expression: STOP_SCRIPT });
       await this.withDeadline([...this.watched.values()].map((w) => w.finished.promise), deadlineMs);
     } finally {
@@ -278,7 +328,7 @@ class Window {
     const answered = w.done && w.status !== "unanswered";
     return {
       threadId,
-      label: workerLabel(threadId, w.info, this.options.cwd),
+      label: w.channel.label,
       profile: answered ? w.profile : null,
       cpuTime: answered && w.startCpu !== null && w.endCpu !== null ? Math.max(0, w.endCpu - w.startCpu) : null,
       status: answered ? (w.status ?? "stopped") : "unanswered",
