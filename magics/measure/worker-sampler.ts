@@ -139,6 +139,8 @@ interface Watched {
   sessionId: string;
   info: WorkerInfo;
   channel: WorkerChannel;
+  /** It has answered the probe that starts its watch. */
+  probed: boolean;
   started: Deferred;
   finished: Deferred;
   startCpu: number | null;
@@ -252,7 +254,7 @@ class Window {
       send: (method, params = {}) => new Promise((resolve) => this.watch_.send(sessionId, method, params, resolve)),
       post: (method, params = {}, onReply) => this.watch_.send(sessionId, method, params, onReply),
     };
-    const w: Watched = { sessionId, info, channel, started: deferred(), finished: deferred(), startCpu: null, endCpu: null, profile: null, status: null, done: false };
+    const w: Watched = { sessionId, info, channel, probed: false, started: deferred(), finished: deferred(), startCpu: null, endCpu: null, profile: null, status: null, done: false };
     this.watched.set(sessionId, w);
     const send = this.watch_.send.bind(this.watch_, sessionId);
     if (this.options.profile) {
@@ -264,17 +266,16 @@ class Window {
       const value = reply.result?.result?.value;
       w.startCpu = typeof value === "number" ? value : null;
       if (reply.result?.exceptionDetails) this.finish(w, "unanswered");
-      probed = true;
+      w.probed = true;
       if (hooked) w.started.resolve();
     });
-    let probed = false;
     let hooked = !this.options.hook;
     if (!this.options.hook) return run?.();
     // After the probe above: a hook may set breakpoints, which must not pause tsprof's own scripts.
     this.options.hook.attach(channel, run !== undefined, () => {
       hooked = true;
       run?.();
-      if (probed) w.started.resolve();
+      if (w.probed) w.started.resolve();
     });
   }
 
@@ -299,7 +300,15 @@ class Window {
 
   gone(sessionId: string) {
     const w = this.watched.get(sessionId);
-    if (w) this.finish(w, w.status ?? (this.terminatedEarly.has(Number(w.info.workerId)) ? "terminated" : "ended"));
+    if (!w) return;
+    // Gone before it answered: it was ending as the statement began (terminated by the cell
+    // before, its detach still on the way), or blocked until it ended. Nothing of it was
+    // measured, so it is no thread of this statement's.
+    if (!w.probed) {
+      this.watched.delete(sessionId);
+      w.started.resolve();
+    }
+    this.finish(w, w.status ?? (this.terminatedEarly.has(Number(w.info.workerId)) ? "terminated" : "ended"));
   }
 
   async stop(deadlineMs: number): Promise<SampledWorker[]> {
@@ -362,16 +371,27 @@ class Window {
   }
 }
 
-/** The kernel's own samplers (%lprun's, %memit's) run in workers started from its files: they are not the user's threads. */
+/**
+ * The kernel's own workers are not the user's threads: they are never profiled, and are let go at
+ * once. They are those started from its files (%lprun's and %memit's samplers) and those whose
+ * `name` starts with KERNEL_WORKER_PREFIX, for a worker of the kernel's started any other way.
+ */
 const KERNEL_FILES = path.resolve(__dirname, "..", "..");
+export const KERNEL_WORKER_PREFIX = "tsprof:";
 
 function isKernelWorker(info: WorkerInfo): boolean {
-  return info.url.startsWith("file:") && fileURLToPath(info.url).startsWith(KERNEL_FILES + path.sep);
+  const fromKernelFile = info.url.startsWith("file:") && fileURLToPath(info.url).startsWith(KERNEL_FILES + path.sep);
+  return fromKernelFile || workerName(info).startsWith(KERNEL_WORKER_PREFIX);
+}
+
+/** The `name` option a worker was given ("" if none): the inspector's title is "[worker N] name". */
+function workerName(info: WorkerInfo): string {
+  return info.title.replace(/^\[worker \d+\]\s*/, "");
 }
 
 /** "worker 1 (name)" from its `name` option, else its file, else "eval" for code given as a string. */
 export function workerLabel(threadId: number, info: WorkerInfo, cwd: string): string {
-  const name = info.title.replace(/^\[worker \d+\]\s*/, "");
+  const name = workerName(info);
   if (name) return `worker ${threadId} (${name})`;
   if (info.url.startsWith("file:")) return `worker ${threadId} (${path.relative(cwd, fileURLToPath(info.url))})`;
   return `worker ${threadId} (${info.url || "eval"})`;
