@@ -257,6 +257,8 @@ class Window {
     const w: Watched = { sessionId, info, channel, probed: false, started: deferred(), finished: deferred(), startCpu: null, endCpu: null, profile: null, status: null, done: false };
     this.watched.set(sessionId, w);
     const send = this.watch_.send.bind(this.watch_, sessionId);
+    // A reply can come during a send (the session hands over what it has received), so this is set first.
+    let hooked = !this.options.hook;
     if (this.options.profile) {
       send("Profiler.enable");
       send("Profiler.setSamplingInterval", { interval: this.options.intervalMicros });
@@ -269,7 +271,6 @@ class Window {
       w.probed = true;
       if (hooked) w.started.resolve();
     });
-    let hooked = !this.options.hook;
     if (!this.options.hook) return run?.();
     // After the probe above: a hook may set breakpoints, which must not pause tsprof's own scripts.
     this.options.hook.attach(channel, run !== undefined, () => {

@@ -9,6 +9,8 @@ import path from "node:path";
 import { Executor } from "../../kernel/executor";
 import { profilingHooks } from "../../kernel/frames";
 import { profileStatement } from "../../magics/prun";
+import { cpuBetween, threadCpuSeconds } from "../../magics/measure/thread-cpu";
+import { watchWorkers } from "../../magics/measure/worker-sampler";
 import { walkthroughCode } from "./forward.bench";
 import { median, round } from "./stats";
 
@@ -38,6 +40,7 @@ await askSpinner(10);
 const split = (main: number) => `await Promise.all([askSpinner(${3 * main}), Promise.resolve().then(() => mainSpin(${main}))])`;
 const SPLIT = split(100_000_000);
 const SPLIT_SHORT = split(10_000_000);
+const WAIT = "await new Promise((resolve) => setTimeout(resolve, 500))";
 
 export async function benchThreads() {
   const notebook = path.resolve(__dirname, "..", "..", "..", "notebooks");
@@ -48,6 +51,19 @@ export async function benchThreads() {
   try {
     for (const code of walkthroughCode()) await evaluate(code);
     await evaluate(SETUP_512);
+    /** Each thread's CPU time for a statement run unprofiled (as %time reads it). */
+    const threadCpuTimes = async (statement: string) => {
+      let threads: { label: string; cpu: number | null }[] = [];
+      await evaluate(statement, {
+        measure: async (execute: () => Promise<unknown>) => {
+          const before = threadCpuSeconds();
+          const { value, workers } = await watchWorkers(execute, { profile: false, intervalMicros: 0, cwd: notebook });
+          threads = [{ label: "main", cpu: cpuBetween(before, threadCpuSeconds()) }, ...workers.map((w) => ({ label: w.label, cpu: w.cpuTime }))];
+          return value;
+        },
+      });
+      return threads;
+    };
     const plainRun = async (statement: string) => {
       let seconds = 0;
       await evaluate(statement, {
@@ -91,6 +107,29 @@ export async function benchThreads() {
     // V8 interrupts a profiled thread on every tick, waiting or not: at a longer interval that costs less of the waiting main thread's CPU.
     const slow = await splitRuns(10 * INTERVAL_MICROS);
     const short = await splitRuns(INTERVAL_MICROS, SPLIT_SHORT);
+    // What being sampled costs a thread that only waits: the main thread's CPU share during a sleep.
+    const waitingShare = async (interval: number) => {
+      const shares: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const { result } = await profileStatement(ctx, WAIT, interval);
+        shares.push(result.threads[0].cpuTime! / result.table.totalTime);
+      }
+      return round(100 * median(shares), 2);
+    };
+    const waiting = { at100us: await waitingShare(INTERVAL_MICROS), at1ms: await waitingShare(10 * INTERVAL_MICROS) };
+    // What being sampled costs a busy thread, on each side: its CPU for the same work profiled and not.
+    const busyCost = async (statement: string, cpuOf: (threads: { label: string; cpu: number | null }[]) => number) => {
+      const ratios: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const plainCpu = cpuOf(await threadCpuTimes(statement));
+        const { result } = await profileStatement(ctx, statement, INTERVAL_MICROS);
+        ratios.push(cpuOf(result.threads.map((t) => ({ label: t.label, cpu: t.cpuTime }))) / plainCpu);
+      }
+      return round(median(ratios), 3);
+    };
+    const main = (threads: { label: string; cpu: number | null }[]) => threads[0].cpu!;
+    const spinner = (threads: { label: string; cpu: number | null }[]) => threads.find((t) => t.label.includes("spinner"))!.cpu!;
+    const busy = { main: await busyCost("mainSpin(100_000_000)", main), worker: await busyCost("await askSpinner(100_000_000)", spinner) };
     return {
       load_average_1min: round(os.loadavg()[0], 2),
       workload: "step 5's forward pass at 512: two 512x512x512 products in bands on the notebook's worker threads",
@@ -104,6 +143,10 @@ export async function benchThreads() {
       worker_to_main_cpu_ratios: cpuRatios.map((r) => round(r, 2)),
       worker_to_main_cpu_ratio_at_1ms_interval: round(median(slow.cpu), 2),
       worker_to_main_cpu_ratios_at_1ms_interval: slow.cpu.map((r) => round(r, 2)),
+      main_cpu_percent_while_it_only_waits_at_100us: waiting.at100us,
+      busy_main_cpu_profiled_over_unprofiled_at_100us: busy.main,
+      busy_worker_cpu_profiled_over_unprofiled_at_100us: busy.worker,
+      main_cpu_percent_while_it_only_waits_at_1ms: waiting.at1ms,
       worker_to_main_cpu_ratio_share_ten_times_shorter: round(median(short.cpu), 2),
       worker_to_main_cpu_ratios_share_ten_times_shorter: short.cpu.map((r) => round(r, 2)),
       target_split: Math.abs(median(cpuRatios) / 3 - 1) <= 0.1 ? "met (3:1 within 10%, in CPU time)" : "missed",
