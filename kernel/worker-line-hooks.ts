@@ -33,8 +33,8 @@ export function workerLineCode(targets: WorkerTarget[], clockLines: boolean, par
   return {
     instrument: (source) => instrumentCopies(source, targets, clockLines, parse),
     functions: targets.map((t) => ({ index: t.index, probes: t.probeCount + 1 })),
-    openScript,
-    adoptScript: () => adoptScript(targets),
+    openScript: (channel, binding) => openScript(targets, channel, binding),
+    adoptScript,
     teardownScript: () => teardownScript(targets),
     files: [...new Set(targets.map((t) => t.url).filter((url) => url.startsWith("file:") || url.startsWith("/")))],
   };
@@ -71,33 +71,48 @@ function isOwnerNode(node: acorn.AnyNode): boolean {
 
 const INBOX = `Symbol.for("tsprof.lineCounters")`;
 
-/** Opens, in the worker, the channel its counters will come on. */
-function openScript(channel: string): string {
-  return `globalThis[${INBOX}] = new (process.getBuiltinModule("node:worker_threads").BroadcastChannel)(${JSON.stringify(channel)}); true
+/**
+ * Opens, in the worker, the channel its counters come on, and takes them from it when they come:
+ * `[function index, arrays][]`, defined under the names the counting code reads, with the
+ * helpers. A worker waiting for its debugger has them at once (adoptScript); a running one, from
+ * its event loop, and then calls `binding` to say so. `process.getBuiltinModule`, because a
+ * worker's `require` is not a global.
+ */
+function openScript(targets: WorkerTarget[], channel: string, binding: string): string {
+  const names = Object.fromEntries(targets.map((t) => [t.index, probeNames(t.slot)]));
+  return `(() => {
+  const report = globalThis[${JSON.stringify(binding)}];
+  delete globalThis[${JSON.stringify(binding)}];
+  const inbox = new (process.getBuiltinModule("node:worker_threads").BroadcastChannel)(${JSON.stringify(channel)});
+  const names = ${JSON.stringify(names)};
+  const define = (name, value) => Object.defineProperty(globalThis, name, { value, writable: false, configurable: true, enumerable: false });
+  const adopt = (message) => {
+    inbox.close();
+    delete globalThis[${INBOX}];
+    for (const [index, arrays] of message) for (const [key, name] of Object.entries(names[index])) define(name, arrays[key]);
+    if (!(${JSON.stringify(NOW_NAME)} in globalThis)) {
+      const now = () => performance.now();
+      define(${JSON.stringify(NOW_NAME)}, now);
+      define(${JSON.stringify(FIELD_NAME)}, (${fieldHelper.toString()})(now));
+    }
+  };
+  inbox.onmessage = (event) => {
+    adopt(event.data);
+    try { report("adopted"); } catch {}
+  };
+  Object.defineProperty(globalThis, ${INBOX}, { value: { inbox, adopt }, configurable: true });
+  return true;
+})()
 //# sourceURL=tsprof:worker-lines`;
 }
 
-/**
- * Defines, in the worker, each function's counters (posted on the channel, `[function index,
- * arrays][]`) under the names its counting code reads, and the helpers. `process.getBuiltinModule`,
- * because a worker's `require` is not a global.
- */
-function adoptScript(targets: WorkerTarget[]): string {
-  const names = Object.fromEntries(targets.map((t) => [t.index, probeNames(t.slot)]));
+/** Takes the counters now if they are there: true if it did. */
+function adoptScript(): string {
   return `(() => {
-  const inbox = globalThis[${INBOX}];
-  delete globalThis[${INBOX}];
-  const received = process.getBuiltinModule("node:worker_threads").receiveMessageOnPort(inbox);
-  inbox.close();
+  const open = globalThis[${INBOX}];
+  const received = open && process.getBuiltinModule("node:worker_threads").receiveMessageOnPort(open.inbox);
   if (!received) return false;
-  const names = ${JSON.stringify(names)};
-  const define = (name, value) => Object.defineProperty(globalThis, name, { value, writable: false, configurable: true, enumerable: false });
-  for (const [index, arrays] of received.message) for (const [key, name] of Object.entries(names[index])) define(name, arrays[key]);
-  if (!(${JSON.stringify(NOW_NAME)} in globalThis)) {
-    const now = () => performance.now();
-    define(${JSON.stringify(NOW_NAME)}, now);
-    define(${JSON.stringify(FIELD_NAME)}, (${fieldHelper.toString()})(now));
-  }
+  open.adopt(received.message);
   return true;
 })()
 //# sourceURL=tsprof:worker-lines`;

@@ -118,9 +118,13 @@ export interface WorkerLineCode {
   instrument(source: string): { text: string; functions: number[] } | null;
   /** The functions it can count (indexes into LineProbes.functions) and the length of their hits and lineClock arrays. */
   functions: { index: number; probes: number }[];
-  /** Run in the worker first: opens the BroadcastChannel `channel`, on which its counters (shared memory) come. */
-  openScript(channel: string): string;
-  /** Run in the worker once `[index, LineCounters][]` was posted on that channel: defines the names the counting code reads. */
+  /**
+   * Run in the worker first: opens the BroadcastChannel `channel`, on which its counters (shared
+   * memory, `[index, LineCounters][]`) come; when they come through its event loop it calls the
+   * binding `binding` (Runtime.addBinding).
+   */
+  openScript(channel: string, binding: string): string;
+  /** Run in the worker once the counters were posted: takes them now if they are there (true), as a worker waiting for its debugger can. */
   adoptScript(): string;
   /** Run in the worker once its originals are back: removes the counters' names. */
   teardownScript(): string;

@@ -3,7 +3,8 @@
  * kernel/worker-line-hooks.ts). In each worker the statement watches (worker-sampler.ts):
  * - its counters come first: shared arrays the main thread makes, posts on a BroadcastChannel the
  *   worker opened, and hands to the line sampler; the worker takes them (`receiveMessageOnPort`).
- *   Being shared memory, they keep the counts of a worker that ends.
+ *   Being shared memory, they keep the counts of a worker that ends. (This way round because a
+ *   message a worker waiting for its debugger posts on such a channel did not arrive.)
  * - its scripts that hold a copy of a profiled function are replaced by their counting versions
  *   (`Debugger.setScriptSource`, in the worker): a running worker's at once; a new worker's as
  *   each is about to run, before its first line: V8 pauses before a script runs (an
@@ -35,7 +36,10 @@ export interface WorkerLines {
 }
 
 /** While the statement runs: the scripts edited (to put back), and the scripts seen before the edits. */
-type WorkerState = WorkerLines & { edits: { scriptId: string; source: string }[]; scripts: string[] };
+type WorkerState = WorkerLines & { edits: { scriptId: string; source: string }[]; scripts: string[] | null; adopted?: () => void; close?: () => void };
+
+/** What a worker's setup calls when its counters came through its event loop. */
+const BINDING = "__tsprofLineCounters";
 
 let channels = 0;
 
@@ -46,14 +50,16 @@ export class WorkerLineHook implements WorkerHook, LateCounters {
   constructor(private readonly code: WorkerLineCode) {}
 
   attach(channel: WorkerChannel, waiting: boolean, ready: () => void): void {
-    const state = { channel, counters: new Map(), counted: new Set<number>(), refused: [], unrestored: 0, answered: false, edits: [], scripts: [] };
+    const state: WorkerState = { channel, counters: new Map(), counted: new Set<number>(), refused: [], unrestored: 0, answered: false, edits: [], scripts: waiting ? null : [] };
     this.workers.set(channel, state);
-    this.setUp(state, () => {
+    this.setUp(state, waiting, () => {
       if (!state.answered) return ready();
       channel.post("Debugger.enable", {}, () => {
         if (!waiting) {
           // The scripts it has run: their events came before this reply.
-          return this.editAll(state, state.scripts.splice(0), ready);
+          const scripts = state.scripts ?? [];
+          state.scripts = null;
+          return this.editAll(state, scripts, ready);
         }
         // Set now, not before: a script of tsprof's own run in the worker would pause at them.
         channel.post("Debugger.setInstrumentationBreakpoint", { instrumentation: "beforeScriptExecution" });
@@ -72,8 +78,9 @@ export class WorkerLineHook implements WorkerHook, LateCounters {
   event(channel: WorkerChannel, message: { method?: string; params?: any }): void {
     const state = this.workers.get(channel);
     if (!state) return;
-    if (message.method === "Debugger.scriptParsed" && isUserScript(message.params.url)) state.scripts.push(message.params.scriptId);
+    if (message.method === "Debugger.scriptParsed" && isUserScript(message.params.url)) state.scripts?.push(message.params.scriptId);
     if (message.method === "Debugger.scriptParsed") return;
+    if (message.method === "Runtime.bindingCalled" && message.params.name === BINDING) return state.adopted?.();
     if (message.method !== "Debugger.paused") return;
     const { reason, data, callFrames } = message.params;
     const scriptId = reason === "instrumentation" ? data?.scriptId : callFrames?.[0]?.location?.scriptId;
@@ -90,17 +97,32 @@ export class WorkerLineHook implements WorkerHook, LateCounters {
    * which the main thread makes after this (a running worker), or when the worker pauses, which
    * comes to the main thread after the worker's first answer.
    */
-  private setUp(state: WorkerState, done: () => void): void {
+  private setUp(state: WorkerState, waiting: boolean, done: () => void): void {
     const name = `tsprof:lines:${process.pid}:${++channels}`;
     const outbox = new BroadcastChannel(name);
     const counters = this.code.functions.map(({ index, probes }): [number, LineCounters] => [index, newCounters(probes)]);
-    state.channel.post("Runtime.evaluate", { expression: this.code.openScript(name) }, () => {
-      outbox.postMessage(counters);
+    let settled = false;
+    const settle = () => {
+      if (!settled) done();
+      settled = true;
+    };
+    state.close = () => outbox.close();
+    state.adopted = () => {
+      if (state.answered) return;
+      state.answered = true;
       outbox.close();
-      state.channel.post("Runtime.evaluate", { expression: this.code.adoptScript(), returnByValue: true }, (reply) => {
-        state.answered = reply.result?.result?.value === true;
-        if (state.answered) for (const [index, c] of counters) state.counters.set(index, { counters: c, sampled: this.add?.(c) ?? null });
-        done();
+      for (const [index, c] of counters) state.counters.set(index, { counters: c, sampled: this.add?.(c) ?? null });
+      settle();
+    };
+    const { channel } = state;
+    channel.post("Runtime.addBinding", { name: BINDING });
+    channel.post("Runtime.evaluate", { expression: this.code.openScript(name, BINDING) }, () => {
+      outbox.postMessage(counters);
+      channel.post("Runtime.evaluate", { expression: this.code.adoptScript(), returnByValue: true }, (reply) => {
+        if (reply.result?.result?.value === true) return state.adopted!();
+        // Else they come through its event loop (the binding's call), which a worker waiting for
+        // its debugger does not run before its first line: it is let run without them.
+        if (waiting) settle();
       });
     });
   }
@@ -125,6 +147,7 @@ export class WorkerLineHook implements WorkerHook, LateCounters {
   }
 
   async end(running: WorkerChannel[], deadlineMs: number): Promise<void> {
+    for (const state of this.workers.values()) state.close?.();
     const undo = running.flatMap((channel) => {
       const state = this.workers.get(channel);
       return state ? [this.undo(state)] : [];
@@ -139,6 +162,8 @@ export class WorkerLineHook implements WorkerHook, LateCounters {
     state.unrestored = back.filter((reply) => editStatus(reply) !== "Ok").length;
     // Disabling the debugger drops the breakpoints and lets a paused worker go on.
     await state.channel.send("Debugger.disable");
+    // The next statement adds it again: an existing binding would not be put back on the global.
+    state.channel.post("Runtime.removeBinding", { name: BINDING });
     if (state.unrestored === 0) await state.channel.send("Runtime.evaluate", { expression: this.code.teardownScript() });
   }
 
