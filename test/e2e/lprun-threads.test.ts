@@ -2,8 +2,9 @@
  * %lprun with worker threads, through a real Jupyter server and the installed kernel: a copy of
  * the profiled function running in a worker the statement starts (from a file both threads
  * load), and in a worker an earlier cell started (from a string run with eval: true, which the
- * notebook also ran), each with exact hits on named lines in a table headed by its thread; a
- * worker with no copy, and one whose copy is running when the statement starts, named in a note.
+ * notebook also ran), each with exact hits on named lines in a table headed by its thread; an
+ * interrupt, after which the worker's code is its own again; a worker with no copy, and one whose
+ * copy is running when the statement starts, named in a note.
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -100,6 +101,19 @@ describe("%lprun -f: copies of the function in worker threads", () => {
     assert.deepEqual(hitsOn(threadTable(after, /^worker \d+ \(echo\)$/), [2, 3, 4, 6]), [1, 6, 5, 1]);
     assert.equal((await ok("await echo.ask(3)")).result?.["text/plain"], String(Math.sqrt(0) + Math.sqrt(1) + Math.sqrt(2)));
     await ok("await echo.end()");
+  });
+
+  test("an interrupt while the statement runs: KeyboardInterrupt, and the worker's code is its own again", async () => {
+    await ok("const spun = server('spun');\nawait spun.ask(10);");
+    // Long enough for the live edits (about a second each here) to be done and the loop running.
+    // The worker is asked, not awaited: a loop after an await is outside what SIGINT can stop.
+    const run = await session.kernel.executeInterrupted("%lprun -f spinCopy spun.ask(1000); spinCopy(1e12)", 8000);
+    assert.equal(run.error?.ename, "KeyboardInterrupt");
+    assert.deepEqual(hitsOn(threadTable(run, /^worker \d+ \(spun\)$/), [2, 3, 4, 6]), [1, 1001, 1000, 1]);
+    // Had its original not gone back, the next %lprun would find no copy of the function in it.
+    const after = await ok("%lprun -f spinCopy await spun.ask(5)");
+    assert.deepEqual(hitsOn(threadTable(after, /^worker \d+ \(spun\)$/), [2, 3, 4, 6]), [1, 6, 5, 1]);
+    await ok("await spun.end()");
   });
 
   test("a worker with no copy of the function, and one whose copy is running: the output says so", async () => {
