@@ -2,9 +2,10 @@
  * %lprun in worker threads, the inspector's side (the counting code itself is the kernel's:
  * kernel/worker-line-hooks.ts). In each worker the statement watches (worker-sampler.ts):
  * - its counters come first: shared arrays the main thread makes, posts on a BroadcastChannel the
- *   worker opened, and hands to the line sampler; the worker takes them (`receiveMessageOnPort`).
- *   Being shared memory, they keep the counts of a worker that ends. (This way round because a
- *   message a worker waiting for its debugger posts on such a channel did not arrive.)
+ *   worker opened, and hands to the line sampler. A worker waiting for its debugger takes them at
+ *   once (`receiveMessageOnPort`); a running one gets them through its event loop and says so
+ *   by a binding. Being shared memory, they keep the counts of a worker that ends. (This way
+ *   round because a message a worker posted on such a channel did not reach the main thread.)
  * - its scripts that hold a copy of a profiled function are replaced by their counting versions
  *   (`Debugger.setScriptSource`, in the worker): a running worker's at once; a new worker's as
  *   each is about to run, before its first line: V8 pauses before a script runs (an
