@@ -13,14 +13,15 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as acorn from "acorn";
-import { MagicError, type LineInstrumentation, type LineProbes, type ProbeRequest, type ProbedFunction, type ResolvedFunction, type SourceUnit } from "../../magics/core/context";
+import { MagicError, type LineInstrumentation, type LineProbes, type WorkerLineCode, type ProbeRequest, type ProbedFunction, type ResolvedFunction, type SourceUnit } from "../../magics/core/context";
 import type { FunctionCategory, FunctionRef } from "../../magics/model/profile";
 import type { Executor } from "../exec/executor";
 import { childNodes } from "./ast";
 import { findFunctions, PARSE_OPTIONS } from "./functions";
-import { COUNTING_MARK, FIELD_NAME, instrumentScript, LAST_PROBE_TIME, NOW_NAME, probeNames, V8_DIFF_LINE_LIMIT, type InstrumentedScript, type Owner, type OwnerNode, type Probe } from "./line-instrument";
+import { COUNTING_MARK, FIELD_NAME, fieldHelper, instrumentScript, LAST_PROBE_TIME, NOW_NAME, probeNames, V8_DIFF_LINE_LIMIT, type InstrumentedScript, type Owner, type OwnerNode, type Probe } from "./line-instrument";
 import { LiveEditSession, NoSourceError, type CodeLocation, type EditStatus } from "./live-edit";
 import { anonymousAt, type Unit } from "../exec/units";
+import { workerLineCode, type WorkerTarget } from "./worker-line-hooks";
 import { originalPositionFor, TraceMap } from "@jridgewell/trace-mapping";
 import { LRUCache } from "lru-cache";
 
@@ -58,7 +59,7 @@ const unrestored = new Map<string, string>();
 let nextSlot = 0;
 
 export function lineInstrumentation(executor: Executor, cwd: string): LineInstrumentation {
-  const probes = (set: ProbeSet): LineProbes => ({ functions: set.functions, swapIn: () => set.swapIn(), restore: (thrown) => set.restore(thrown) });
+  const probes = (set: ProbeSet): LineProbes => ({ functions: set.functions, swapIn: () => set.swapIn(), restore: (thrown) => set.restore(thrown), workers: set.workers });
   return {
     instrument: (request) => probes(ProbeSet.open(executor, cwd, request)),
     instrumentCode: (request) => {
@@ -84,6 +85,7 @@ interface Edit {
 class ProbeSet implements LineProbes {
   readonly functions: ProbedFunction[] = [];
   private readonly slots: number[] = [];
+  private readonly copies: (Omit<WorkerTarget, "index"> & { of: ProbedFunction })[] = [];
   private readonly edits: Edit[] = [];
   private readonly swapped: Edit[] = [];
   private compiledCell: { unit: Unit; restored: string } | null = null;
@@ -123,8 +125,16 @@ class ProbeSet implements LineProbes {
     // A cell's top level keeps its counters when it is edited back (see transform), and so do the
     // callbacks it made in place, which may run later: their arrays must stay defined.
     this.slots.push(...owners.filter((o) => !o.inPlace).map((o) => o.slot));
-    this.functions.push(...targets.map((t, i) => describe(t, owners[i], instrumented.probes[i])));
+    const described = targets.map((t, i) => describe(t, owners[i], instrumented.probes[i]));
+    this.copies.push(...owners.map((o, i) => ({ text: source.slice(o.node.start, o.node.end), slot: o.slot, probeCount: instrumented.probes[i].length, url: targets[0].script.url, of: described[i] })));
+    this.functions.push(...described);
     return instrumented;
+  }
+
+  /** For the workers' copies of the functions (not of a cell's top level, which runs once, on the main thread). */
+  get workers(): WorkerLineCode {
+    const copies = this.copies.filter((c) => c.of.ref.name !== MODULE_NAME).map(({ of, ...c }) => ({ ...c, index: this.functions.indexOf(of) }));
+    return workerLineCode(copies, this.clockLines, (source, url) => parse(source, url));
   }
 
   /** For `evaluate`'s compile: the code of a cell with its top level and named functions counted. */
@@ -461,28 +471,7 @@ function defineHelpers(): void {
   if (helpersDefined) return;
   helpersDefined = true;
   const now = () => performance.now();
-  // As the counting code does with -c: the time since the owner's last probe goes to its current statement.
-  const clockToCurrent = (current: Int32Array, clock: Float64Array, lineClock: Float64Array | null, at: number) => {
-    if (!lineClock) return;
-    lineClock[current[0]] += at - clock[LAST_PROBE_TIME];
-    clock[LAST_PROBE_TIME] = at;
-  };
-  const field = (hits: Uint32Array, current: Int32Array, clock: Float64Array, lineClock: Float64Array | null, id: number, value: () => unknown) => {
-    hits[id]++;
-    const started = now();
-    clockToCurrent(current, clock, lineClock, started);
-    const saved = current[0];
-    current[0] = id;
-    if (current[1]++ === 0) clock[1] = started;
-    try {
-      return value();
-    } finally {
-      const ended = now();
-      clockToCurrent(current, clock, lineClock, ended);
-      current[0] = saved;
-      if (--current[1] === 0) clock[0] += ended - clock[1];
-    }
-  };
+  const field = fieldHelper(now, LAST_PROBE_TIME);
   for (const [name, value] of [[NOW_NAME, now], [FIELD_NAME, field]] as const) Object.defineProperty(globalThis, name, { value, writable: false, configurable: false, enumerable: false });
 }
 

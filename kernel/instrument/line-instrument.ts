@@ -486,3 +486,32 @@ function isDirective(statement: AnyNode): boolean {
 function hasProbeInTest(statement: AnyNode): boolean {
   return statement.type === "ForStatement" || statement.type === "WhileStatement";
 }
+
+/**
+ * The wrapper a counted field initializer runs in; self-contained, as worker-line-hooks.ts sends
+ * its source to workers. With -c it clocks as the counting code does (see clockToCurrent): the
+ * time since the owner's last probe goes to its current statement.
+ */
+export function fieldHelper(now: () => number, lastProbeTime: number) {
+  const clockToCurrent = (current: Int32Array, clock: Float64Array, lineClock: Float64Array | null, at: number) => {
+    if (!lineClock) return;
+    lineClock[current[0]] += at - clock[lastProbeTime];
+    clock[lastProbeTime] = at;
+  };
+  return (hits: Uint32Array, current: Int32Array, clock: Float64Array, lineClock: Float64Array | null, id: number, value: () => unknown) => {
+    hits[id]++;
+    const started = now();
+    clockToCurrent(current, clock, lineClock, started);
+    const saved = current[0];
+    current[0] = id;
+    if (current[1]++ === 0) clock[1] = started;
+    try {
+      return value();
+    } finally {
+      const ended = now();
+      clockToCurrent(current, clock, lineClock, ended);
+      current[0] = saved;
+      if (--current[1] === 0) clock[0] += ended - clock[1];
+    }
+  };
+}

@@ -9,6 +9,7 @@ import { defineMagic } from "../core/registry";
 import { buildLineProfile, withoutUnhitLines } from "../measure/builders/line-profile";
 import { sampleLines, DEFAULT_INTERVAL_MICROS, type LineSampled } from "../measure/samplers/line-sampler";
 import { watchWorkers, type SampledWorker } from "../measure/samplers/worker-sampler";
+import { WorkerLineHook, workerLineTables } from "../measure/samplers/worker-lines";
 import { lineProfileText, lineProfileViews } from "../views";
 import type { LineProfileResult } from "../model/profile";
 
@@ -102,7 +103,9 @@ export async function profileLines(
   options: { timerUnit: number; clockLines: boolean; onInterrupt?: MagicContext["onInterrupt"]; cwd?: string },
 ) {
   let sampled: LineSampled<unknown> | undefined;
+  let workers: SampledWorker[] = [];
   const notes: string[] = [];
+  const hook = probes.workers ? new WorkerLineHook(probes.workers) : undefined;
   try {
     await evaluate(statement, {
       transform: probes.transform,
@@ -115,9 +118,9 @@ export async function profileLines(
           // put in place would be lost once a synchronous statement runs.
           await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
           if (interrupted) throw keyboardInterrupt();
-          const watched = await watchWorkers(() => sampleLines(probes.functions, execute), { profile: false, intervalMicros: 0, cwd: options.cwd ?? process.cwd() });
+          const watched = await watchWorkers(() => sampleLines(probes.functions, execute, DEFAULT_INTERVAL_MICROS, hook), { profile: false, intervalMicros: 0, cwd: options.cwd ?? process.cwd(), hook });
           sampled = watched.value;
-          if (watched.workers.length > 0) notes.push(workersNote(watched.workers));
+          workers = watched.workers;
         } finally {
           stopListening?.();
           notes.push(...probes.restore(sampled?.error));
@@ -133,18 +136,17 @@ export async function profileLines(
   }
   if (!sampled) return { result: null, sampled, notes };
   const result = buildLineProfile(probes.functions, sampled.functions, statement, options);
+  if (workers.length > 0) {
+    const inWorkers = workerLineTables(probes.functions, hook?.results() ?? [], workers, statement, options);
+    notes.push(...inWorkers.notes);
+    if (inWorkers.tables.length > 0) result.functions = [...result.functions.map((f) => ({ ...f, thread: "main" })), ...inWorkers.tables];
+  }
   const readings = Math.round(sampled.wallTime / (DEFAULT_INTERVAL_MICROS * 1e-6));
   if (!options.clockLines && readings < ENOUGH_READINGS) {
     notes.push(`Line times come from ${readings} reading${readings === 1 ? "" : "s"} of the sampler (one per ${DEFAULT_INTERVAL_MICROS} µs), too few to mean much: run it longer, or add -c to clock every line. Hits and Total time are exact.`);
   }
   return { result, sampled, notes };
 }
-/** Code in worker threads runs its own copies of the functions, which %lprun does not edit: say so rather than let the tables look complete. */
-function workersNote(workers: SampledWorker[]): string {
-  const names = workers.map((w) => w.label).join(", ");
-  return `Worker threads ran during the statement too (${names}): %lprun counts and times lines on the main thread only, so calls made inside a worker are not in these tables. %prun shows what each thread did.`;
-}
-
 function keyboardInterrupt(): Error {
   const error = new Error("%lprun was interrupted (SIGINT) while it put its counting code in place; the statement did not run.");
   error.name = "KeyboardInterrupt";

@@ -96,6 +96,40 @@ export interface LineProbes {
    * wait, for the user. An error the statement threw gets the original code's positions.
    */
   restore(thrown?: unknown): string[];
+  /** The same functions' counting code for worker threads' own copies of them (worker-line-hooks.ts). */
+  workers?: WorkerLineCode;
+}
+
+/** The arrays a function's counting code writes in one thread (see ProbedFunction). */
+export interface LineCounters {
+  hits: Uint32Array;
+  current: Int32Array;
+  clock: Float64Array;
+  lineClock: Float64Array;
+}
+
+/**
+ * %lprun's counting code for a worker thread. A worker runs its own copies of functions (from a
+ * file, or a string run with `eval: true`); a copy whose source text is a profiled function's is
+ * counted with that function's probes, into counters of the worker's own.
+ */
+export interface WorkerLineCode {
+  /** The counting version of a worker's script, if it has a copy of a profiled function; `functions` are indexes into LineProbes.functions. */
+  instrument(source: string): { text: string; functions: number[] } | null;
+  /** The functions it can count (indexes into LineProbes.functions) and the length of their hits and lineClock arrays. */
+  functions: { index: number; probes: number }[];
+  /**
+   * Run in the worker first: opens the BroadcastChannel `channel`, on which its counters (shared
+   * memory, `[index, LineCounters][]`) come; when they come through its event loop it calls the
+   * binding `binding` (Runtime.addBinding).
+   */
+  openScript(channel: string, binding: string): string;
+  /** Run in the worker once the counters were posted: takes them now if they are there (true), as a worker waiting for its debugger can. */
+  adoptScript(): string;
+  /** Run in the worker once its originals are back: removes the counters' names. */
+  teardownScript(): string;
+  /** The URLs of the files the profiled functions are in, to catch a worker loading one. */
+  files: string[];
 }
 
 export interface ProbeRequest {

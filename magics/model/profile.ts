@@ -115,6 +115,8 @@ export interface LineStats {
 
 export interface FunctionLineProfile {
   fn: FunctionRef;
+  /** The thread whose calls these are, when workers ran copies of the function ("main", "worker 1 (eval)"). */
+  thread?: string;
   /** Sum of the lines' times. */
   totalTime: number;
   lines: LineStats[];

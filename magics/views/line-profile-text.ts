@@ -15,9 +15,7 @@ export const LINE_TABLE_HEADER = row(["Line #", "Hits", "Time", "Per Hit", "% Ti
 
 function functionText(profile: FunctionLineProfile, timerUnit: number): string {
   const lines = [
-    `Total time: ${formatG(profile.totalTime)} s`,
-    `File: ${profile.fn.file}`,
-    `Function: ${profile.fn.name} at line ${profile.fn.line}`,
+    ...functionHeader(profile),
     "",
     LINE_TABLE_HEADER,
     "=".repeat(LINE_TABLE_HEADER.length),
@@ -26,6 +24,12 @@ function functionText(profile: FunctionLineProfile, timerUnit: number): string {
     lines.push(row([String(line.line), ...lineCells(line, profile.totalTime, timerUnit)], line.contents.replace(/\r?\n$/, "")));
   }
   return lines.join("\n") + "\n";
+}
+
+/** line_profiler's lines above a function's table, after the thread's when workers ran copies of it. */
+export function functionHeader(profile: FunctionLineProfile): string[] {
+  const thread = profile.thread ? [`Thread: ${profile.thread}`] : [];
+  return [...thread, `Total time: ${formatG(profile.totalTime)} s`, `File: ${profile.fn.file}`, `Function: ${profile.fn.name} at line ${profile.fn.line}`];
 }
 
 /** Hits, Time, Per Hit, % Time as line_profiler shows them; blank for lines that never ran. */

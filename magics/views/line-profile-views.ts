@@ -1,7 +1,7 @@
 /** %lprun's views: line_profiler's table (text + heat-shaded sortable HTML) and a chart of % time per line. */
 import type { MimeBundle } from "../core/context";
 import type { FunctionLineProfile, LineProfileResult } from "../model/profile";
-import { lineCells, lineProfileText } from "./line-profile-text";
+import { functionHeader, lineCells, lineProfileText } from "./line-profile-text";
 import { heatShares, htmlTable, type TableCell } from "./html-table";
 import { chartBundle, plotlyText, type Figure } from "./plotly";
 import { formatG } from "./pyformat";
@@ -22,7 +22,7 @@ function functionHtml(profile: FunctionLineProfile, timerUnit: number, preamble:
   const heat = heatShares(profile.lines.map((l) => l.time));
   const number = (text: string, key: number | null, cellHeat?: number): TableCell => ({ text, sortKey: text === "" ? null : key, heat: cellHeat });
   return htmlTable({
-    caption: [...preamble, `Total time: ${formatG(profile.totalTime)} s`, `File: ${profile.fn.file}`, `Function: ${profile.fn.name} at line ${profile.fn.line}`],
+    caption: [...preamble, ...functionHeader(profile)],
     columns: [
       { label: "Line #", numeric: true },
       { label: "Hits", numeric: true, title: "exact number of times a statement starting on the line ran" },
@@ -53,7 +53,7 @@ function lineShareFigure(result: LineProfileResult): Figure {
     const share = (time: number) => (profile.totalTime > 0 ? (100 * time) / profile.totalTime : 0);
     return {
       type: "bar",
-      name: plotlyText(`${profile.fn.name} (${profile.fn.file})`),
+      name: plotlyText(`${profile.fn.name} (${profile.fn.file})${profile.thread ? `, ${profile.thread}` : ""}`),
       x: lines.map((l) => `${plotlyText(profile.fn.name)}:${l.line}`),
       y: lines.map((l) => share(l.time)),
       customdata: lines.map((l) => [plotlyText(l.contents.trim().slice(0, 80)), l.hits]),

@@ -9,6 +9,8 @@ import path from "node:path";
 import { Executor } from "../../kernel/exec/executor";
 import { profilingHooks } from "../../kernel/exec/frames";
 import { profileStatement } from "../../magics/commands/prun";
+import { cpuBetween, threadCpuSeconds } from "../../magics/measure/samplers/thread-cpu";
+import { watchWorkers } from "../../magics/measure/samplers/worker-sampler";
 import { walkthroughCode } from "./forward.bench";
 import { median, round } from "./stats";
 
@@ -30,7 +32,15 @@ const askSpinner = (n: number) => new Promise<number>((resolve) => { spinner.onc
 function mainSpin(n: number): number { let s = 0; for (let i = 0; i < n; i++) s += Math.sqrt(i); return s; }
 await askSpinner(10);
 `;
-const SPLIT = "await Promise.all([askSpinner(30_000_000), Promise.resolve().then(() => mainSpin(10_000_000))])";
+/**
+ * The 3:1 statement. Besides its share, the main thread pays for handing the job over and taking
+ * the answer back; its share runs long enough for that to be small beside it. SPLIT_SHORT, with
+ * a much shorter share, is measured too, to show that cost (bench output, README).
+ */
+const split = (main: number) => `await Promise.all([askSpinner(${3 * main}), Promise.resolve().then(() => mainSpin(${main}))])`;
+const SPLIT = split(100_000_000);
+const SPLIT_SHORT = split(10_000_000);
+const WAIT = "await new Promise((resolve) => setTimeout(resolve, 500))";
 
 export async function benchThreads() {
   const notebook = path.resolve(__dirname, "..", "..", "..", "notebooks");
@@ -41,6 +51,19 @@ export async function benchThreads() {
   try {
     for (const code of walkthroughCode()) await evaluate(code);
     await evaluate(SETUP_512);
+    /** Each thread's CPU time for a statement run unprofiled (as %time reads it). */
+    const threadCpuTimes = async (statement: string) => {
+      let threads: { label: string; cpu: number | null }[] = [];
+      await evaluate(statement, {
+        measure: async (execute: () => Promise<unknown>) => {
+          const before = threadCpuSeconds();
+          const { value, workers } = await watchWorkers(execute, { profile: false, intervalMicros: 0, cwd: notebook });
+          threads = [{ label: "main", cpu: cpuBetween(before, threadCpuSeconds()) }, ...workers.map((w) => ({ label: w.label, cpu: w.cpuTime }))];
+          return value;
+        },
+      });
+      return threads;
+    };
     const plainRun = async (statement: string) => {
       let seconds = 0;
       await evaluate(statement, {
@@ -66,11 +89,11 @@ export async function benchThreads() {
     }
     // The spinner starts only now, so that the forward pass's profiles have the notebook's threads alone.
     await evaluate(THREE_TO_ONE);
-    const split = async (interval: number) => {
+    const splitRuns = async (interval: number, statement = SPLIT) => {
       const cpu: number[] = [];
       const sampled: number[] = [];
       for (let i = 0; i < 5; i++) {
-        const { result } = await profileStatement(ctx, SPLIT, interval);
+        const { result } = await profileStatement(ctx, statement, interval);
         const worker = result.threads.find((t) => t.label.includes("spinner"))!;
         const main = result.threads[0];
         cpu.push(worker.cpuTime! / main.cpuTime!);
@@ -80,9 +103,33 @@ export async function benchThreads() {
       }
       return { cpu, sampled };
     };
-    const { cpu: cpuRatios, sampled: sampledRatios } = await split(INTERVAL_MICROS);
+    const { cpu: cpuRatios, sampled: sampledRatios } = await splitRuns(INTERVAL_MICROS);
     // V8 interrupts a profiled thread on every tick, waiting or not: at a longer interval that costs less of the waiting main thread's CPU.
-    const slow = await split(10 * INTERVAL_MICROS);
+    const slow = await splitRuns(10 * INTERVAL_MICROS);
+    const short = await splitRuns(INTERVAL_MICROS, SPLIT_SHORT);
+    // What being sampled costs a thread that only waits: the main thread's CPU share during a sleep.
+    const waitingShare = async (interval: number) => {
+      const shares: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const { result } = await profileStatement(ctx, WAIT, interval);
+        shares.push(result.threads[0].cpuTime! / result.table.totalTime);
+      }
+      return round(100 * median(shares), 2);
+    };
+    const waiting = { at100us: await waitingShare(INTERVAL_MICROS), at1ms: await waitingShare(10 * INTERVAL_MICROS) };
+    // What being sampled costs a busy thread, on each side: its CPU for the same work profiled and not.
+    const busyCost = async (statement: string, cpuOf: (threads: { label: string; cpu: number | null }[]) => number) => {
+      const ratios: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const plainCpu = cpuOf(await threadCpuTimes(statement));
+        const { result } = await profileStatement(ctx, statement, INTERVAL_MICROS);
+        ratios.push(cpuOf(result.threads.map((t) => ({ label: t.label, cpu: t.cpuTime }))) / plainCpu);
+      }
+      return round(median(ratios), 3);
+    };
+    const main = (threads: { label: string; cpu: number | null }[]) => threads[0].cpu!;
+    const spinner = (threads: { label: string; cpu: number | null }[]) => threads.find((t) => t.label.includes("spinner"))!.cpu!;
+    const busy = { main: await busyCost("mainSpin(100_000_000)", main), worker: await busyCost("await askSpinner(100_000_000)", spinner) };
     return {
       load_average_1min: round(os.loadavg()[0], 2),
       workload: "step 5's forward pass at 512: two 512x512x512 products in bands on the notebook's worker threads",
@@ -96,6 +143,12 @@ export async function benchThreads() {
       worker_to_main_cpu_ratios: cpuRatios.map((r) => round(r, 2)),
       worker_to_main_cpu_ratio_at_1ms_interval: round(median(slow.cpu), 2),
       worker_to_main_cpu_ratios_at_1ms_interval: slow.cpu.map((r) => round(r, 2)),
+      main_cpu_percent_while_it_only_waits_at_100us: waiting.at100us,
+      busy_main_cpu_profiled_over_unprofiled_at_100us: busy.main,
+      busy_worker_cpu_profiled_over_unprofiled_at_100us: busy.worker,
+      main_cpu_percent_while_it_only_waits_at_1ms: waiting.at1ms,
+      worker_to_main_cpu_ratio_share_ten_times_shorter: round(median(short.cpu), 2),
+      worker_to_main_cpu_ratios_share_ten_times_shorter: short.cpu.map((r) => round(r, 2)),
       target_split: Math.abs(median(cpuRatios) / 3 - 1) <= 0.1 ? "met (3:1 within 10%, in CPU time)" : "missed",
       // Samples are wall-clock: a thread descheduled on a busy machine is still sampled in its function.
       worker_to_main_sampled_ratio_median: round(median(sampledRatios), 2),

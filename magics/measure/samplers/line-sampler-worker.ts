@@ -4,11 +4,26 @@
  * that statement, so line times are time-weighted and include what the line called. It also
  * keeps the carries of the Uint32 hit counters, which it reads far more often than they can wrap.
  */
-import { parentPort } from "node:worker_threads";
+import { parentPort, receiveMessageOnPort } from "node:worker_threads";
 import type { SampledCounters, SamplerWork } from "./line-sampler";
 
 const STOP = 0;
 const WAKE = 1;
+/** How many counters the main thread has added (a worker thread's, started during the statement), each posted before it counts. */
+const ADDED = 2;
+
+/** Takes the counters added since the last reading; they arrive as messages while the event loop is blocked here. */
+function receiveAdded(functions: SampledCounters[], lastHits: Uint32Array[], control: Int32Array, received: number): number {
+  while (received < Atomics.load(control, ADDED)) {
+    const message = receiveMessageOnPort(parentPort!);
+    if (!message) break;
+    const added = message.message as SampledCounters;
+    functions.push(added);
+    lastHits.push(new Uint32Array(added.hits.length));
+    received++;
+  }
+  return received;
+}
 
 function account(functions: SampledCounters[], lastHits: Uint32Array[], elapsedNanos: number): void {
   functions.forEach(({ current, hits, nanos, carries }, f) => {
@@ -26,12 +41,14 @@ function account(functions: SampledCounters[], lastHits: Uint32Array[], elapsedN
 /** Reads the counters of one statement until the main thread sets the stop flag. */
 function sample({ functions, control, intervalMicros }: SamplerWork): void {
   const lastHits = functions.map((f) => new Uint32Array(f.hits.length));
+  let received = 0;
   let last = process.hrtime.bigint();
   // From here on every nanosecond is accounted; the main thread starts the statement only after this.
   parentPort!.postMessage("ready");
   for (;;) {
     const stopping = Atomics.load(control, STOP) === 1;
     const now = process.hrtime.bigint();
+    received = receiveAdded(functions, lastHits, control, received);
     account(functions, lastHits, Number(now - last));
     last = now;
     if (stopping) break;

@@ -43,7 +43,13 @@ export interface LineSampled<T> {
   threw: boolean;
 }
 
-function shared<A extends Float64Array | Uint32Array | Int32Array>(Type: { new (b: SharedArrayBuffer): A; BYTES_PER_ELEMENT: number }, n: number): A {
+/** Counters that appear while the statement runs (a worker thread's: worker-lines.ts), read by the sampler from when they are added. */
+export interface LateCounters {
+  connect(add: (counters: FunctionCounters) => SampledCounters): void;
+  disconnect(): void;
+}
+
+export function shared<A extends Float64Array | Uint32Array | Int32Array>(Type: { new (b: SharedArrayBuffer): A; BYTES_PER_ELEMENT: number }, n: number): A {
   return new Type(new SharedArrayBuffer(Type.BYTES_PER_ELEMENT * n));
 }
 
@@ -71,6 +77,12 @@ class SamplerThread {
     return this.reply();
   }
 
+  /** Counters added while the statement runs: the thread takes them at its next reading. */
+  add(control: Int32Array, counters: SampledCounters): void {
+    this.worker.postMessage(counters);
+    Atomics.add(control, 2, 1);
+  }
+
   /** Asks for the last reading; a thread that does not answer in time is terminated. */
   async stop(control: Int32Array): Promise<void> {
     Atomics.store(control, 0, 1);
@@ -94,16 +106,21 @@ class SamplerThread {
 /** What the sampler's thread reads and writes during one statement. */
 export interface SamplerWork {
   functions: SampledCounters[];
-  /** [stop flag, wake-up word]. */
+  /** [stop flag, wake-up word, counters added]. */
   control: Int32Array;
   intervalMicros: number;
 }
 
 let samplerThread: SamplerThread | null = null;
 
-export async function sampleLines<T>(counters: FunctionCounters[], execute: () => Promise<T>, intervalMicros = DEFAULT_INTERVAL_MICROS): Promise<LineSampled<T>> {
-  const functions: SampledCounters[] = counters.map(({ hits, current }) => ({ hits, current, nanos: shared(Float64Array, hits.length), carries: shared(Uint32Array, hits.length) }));
-  const control = shared(Int32Array, 2);
+function sampledCounters({ hits, current }: FunctionCounters): SampledCounters {
+  return { hits, current, nanos: shared(Float64Array, hits.length), carries: shared(Uint32Array, hits.length) };
+}
+
+export async function sampleLines<T>(counters: FunctionCounters[], execute: () => Promise<T>, intervalMicros = DEFAULT_INTERVAL_MICROS, late?: LateCounters): Promise<LineSampled<T>> {
+  const functions = counters.map(sampledCounters);
+  // [stop, wake, how many counters were added since it started]: see line-sampler-worker.ts.
+  const control = shared(Int32Array, 3);
   const thread = (samplerThread ??= new SamplerThread());
   let value: T | undefined;
   let error: unknown;
@@ -112,6 +129,11 @@ export async function sampleLines<T>(counters: FunctionCounters[], execute: () =
   try {
     // Its answer, not "online": a thread is online before it has read its work, several ms early on a busy machine.
     await thread.start({ functions, control, intervalMicros });
+    late?.connect((added) => {
+      const counters = sampledCounters(added);
+      thread.add(control, counters);
+      return counters;
+    });
     const started = process.hrtime.bigint();
     try {
       value = await execute();
@@ -121,11 +143,13 @@ export async function sampleLines<T>(counters: FunctionCounters[], execute: () =
     }
     wallTime = Number(process.hrtime.bigint() - started) / 1e9;
   } finally {
+    late?.disconnect();
     await thread.stop(control);
   }
-  const measured = functions.map((f) => ({
-    hits: Array.from(f.hits, (n, id) => n + f.carries[id] * 2 ** 32),
-    times: Array.from(f.nanos, (ns) => ns / 1e9),
-  }));
-  return { functions: measured, wallTime, value, error, threw };
+  return { functions: functions.map(measurementsOf), wallTime, value, error, threw };
+}
+
+/** Exact hits (with the sampler's carries) and sampled seconds per probe id. */
+export function measurementsOf(f: SampledCounters): LineMeasurements {
+  return { hits: Array.from(f.hits, (n, id) => n + f.carries[id] * 2 ** 32), times: Array.from(f.nanos, (ns) => ns / 1e9) };
 }

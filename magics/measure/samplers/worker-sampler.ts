@@ -67,7 +67,8 @@ function startScript(profile: boolean): string {
 })()
 //# sourceURL=${PROBE_URL}`;
 }
-const STOP_SCRIPT = `globalThis[${FINISH}] && globalThis[${FINISH}]("stopped")`;
+const STOP_SCRIPT = `globalThis[${FINISH}] && globalThis[${FINISH}]("stopped")
+//# sourceURL=${PROBE_URL}`;
 
 /** What the inspector says of a worker when it attaches. */
 interface WorkerInfo {
@@ -94,6 +95,32 @@ export interface WatchOptions {
   intervalMicros: number;
   /** Folder worker files are named relative to. */
   cwd: string;
+  /** More to do in each worker while the statement runs (%lprun's counting code: worker-lines.ts). */
+  hook?: WorkerHook;
+}
+
+/** One worker's inspector, for a hook. */
+export interface WorkerChannel {
+  threadId: number;
+  label: string;
+  send(method: string, params?: object): Promise<Reply>;
+  /** As `send`, with a callback: it runs even while the main thread is busy (a promise's reaction would wait for it). */
+  post(method: string, params?: object, onReply?: (reply: Reply) => void): void;
+}
+
+/** What a hook does in the workers a statement watches. */
+export interface WorkerHook {
+  /**
+   * A worker to watch; `waiting` when it has not run its first line yet. `ready` (called once,
+   * from a reply's callback: a promise's reaction would wait for a busy main thread) lets a
+   * waiting worker run, and the statement starts once every worker is ready (or the start
+   * deadline has passed).
+   */
+  attach(worker: WorkerChannel, waiting: boolean, ready: () => void): void;
+  /** An event from the worker's inspector. */
+  event(worker: WorkerChannel, message: { method?: string; params?: any }): void;
+  /** The statement has ended: undo what was done in the workers still running, within the deadline. */
+  end(running: WorkerChannel[], deadlineMs: number): Promise<void>;
 }
 
 interface Deferred {
@@ -111,6 +138,9 @@ function deferred(): Deferred {
 interface Watched {
   sessionId: string;
   info: WorkerInfo;
+  channel: WorkerChannel;
+  /** It has answered the probe that starts its watch. */
+  probed: boolean;
   started: Deferred;
   finished: Deferred;
   startCpu: number | null;
@@ -120,7 +150,7 @@ interface Watched {
   done: boolean;
 }
 
-type Reply = { result?: { result?: { value?: unknown }; exceptionDetails?: unknown } };
+export type Reply = { result?: { result?: { value?: unknown }; exceptionDetails?: unknown } & Record<string, any>; error?: { message: string } };
 
 /** The kernel's one session with its workers. */
 class WorkerWatch {
@@ -177,10 +207,11 @@ class WorkerWatch {
 
   private onAttached(sessionId: string, info: WorkerInfo, waiting: boolean) {
     const own = isKernelWorker(info);
+    const run = () => waiting && this.send(sessionId, "Runtime.runIfWaitingForDebugger");
     if (!own) this.attached.set(sessionId, info);
-    if (!own) this.window?.watch(sessionId, info);
     // After the window's messages, which the worker handles first: its profile starts before its first line.
-    if (waiting) this.send(sessionId, "Runtime.runIfWaitingForDebugger");
+    if (!own && this.window) this.window.watch(sessionId, info, run);
+    else run();
     if (own) this.session.post("NodeWorker.detach", { sessionId });
   }
 
@@ -214,10 +245,20 @@ class Window {
     this.restoreTerminate = this.wrapTerminate();
   }
 
-  watch(sessionId: string, info: WorkerInfo) {
-    const w: Watched = { sessionId, info, started: deferred(), finished: deferred(), startCpu: null, endCpu: null, profile: null, status: null, done: false };
+  /** `run`, for a worker waiting for the debugger: lets it run, once what must be in place before its first line is. */
+  watch(sessionId: string, info: WorkerInfo, run?: () => void) {
+    const threadId = Number(info.workerId);
+    const channel: WorkerChannel = {
+      threadId,
+      label: workerLabel(threadId, info, this.options.cwd),
+      send: (method, params = {}) => new Promise((resolve) => this.watch_.send(sessionId, method, params, resolve)),
+      post: (method, params = {}, onReply) => this.watch_.send(sessionId, method, params, onReply),
+    };
+    const w: Watched = { sessionId, info, channel, probed: false, started: deferred(), finished: deferred(), startCpu: null, endCpu: null, profile: null, status: null, done: false };
     this.watched.set(sessionId, w);
     const send = this.watch_.send.bind(this.watch_, sessionId);
+    // A reply can come during a send (the session hands over what it has received), so this is set first.
+    let hooked = !this.options.hook;
     if (this.options.profile) {
       send("Profiler.enable");
       send("Profiler.setSamplingInterval", { interval: this.options.intervalMicros });
@@ -227,7 +268,15 @@ class Window {
       const value = reply.result?.result?.value;
       w.startCpu = typeof value === "number" ? value : null;
       if (reply.result?.exceptionDetails) this.finish(w, "unanswered");
-      w.started.resolve();
+      w.probed = true;
+      if (hooked) w.started.resolve();
+    });
+    if (!this.options.hook) return run?.();
+    // After the probe above: a hook may set breakpoints, which must not pause tsprof's own scripts.
+    this.options.hook.attach(channel, run !== undefined, () => {
+      hooked = true;
+      run?.();
+      if (w.probed) w.started.resolve();
     });
   }
 
@@ -238,6 +287,7 @@ class Window {
   event(sessionId: string, message: { method?: string; params?: any }) {
     const w = this.watched.get(sessionId);
     if (!w) return;
+    this.options.hook?.event(w.channel, message);
     if (message.method === "Runtime.bindingCalled" && message.params.name === BINDING) {
       const { how, cpu } = JSON.parse(message.params.payload);
       w.endCpu = typeof cpu === "number" ? cpu : null;
@@ -251,11 +301,21 @@ class Window {
 
   gone(sessionId: string) {
     const w = this.watched.get(sessionId);
-    if (w) this.finish(w, w.status ?? (this.terminatedEarly.has(Number(w.info.workerId)) ? "terminated" : "ended"));
+    if (!w) return;
+    // Gone before it answered: it was ending as the statement began (terminated by the cell
+    // before, its detach still on the way), or blocked until it ended. Nothing of it was
+    // measured, so it is no thread of this statement's.
+    if (!w.probed) {
+      this.watched.delete(sessionId);
+      w.started.resolve();
+    }
+    this.finish(w, w.status ?? (this.terminatedEarly.has(Number(w.info.workerId)) ? "terminated" : "ended"));
   }
 
   async stop(deadlineMs: number): Promise<SampledWorker[]> {
     try {
+      // The hook first: what it undoes includes breakpoints, at which the stop script would pause.
+      await this.options.hook?.end([...this.watched.values()].filter((w) => !w.done).map((w) => w.channel), deadlineMs);
       for (const w of this.watched.values()) if (!w.done) this.watch_.send(w.sessionId, "Runtime.evaluate", { expression: STOP_SCRIPT });
       await this.withDeadline([...this.watched.values()].map((w) => w.finished.promise), deadlineMs);
     } finally {
@@ -278,7 +338,7 @@ class Window {
     const answered = w.done && w.status !== "unanswered";
     return {
       threadId,
-      label: workerLabel(threadId, w.info, this.options.cwd),
+      label: w.channel.label,
       profile: answered ? w.profile : null,
       cpuTime: answered && w.startCpu !== null && w.endCpu !== null ? Math.max(0, w.endCpu - w.startCpu) : null,
       status: answered ? (w.status ?? "stopped") : "unanswered",
@@ -312,16 +372,27 @@ class Window {
   }
 }
 
-/** The kernel's own samplers (%lprun's, %memit's) run in workers started from its files: they are not the user's threads. */
+/**
+ * The kernel's own workers are not the user's threads: they are never profiled, and are let go at
+ * once. They are those started from its files (%lprun's and %memit's samplers) and those whose
+ * `name` starts with KERNEL_WORKER_PREFIX, for a worker of the kernel's started any other way.
+ */
 const KERNEL_FILES = path.resolve(__dirname, "..", "..", "..");
+export const KERNEL_WORKER_PREFIX = "tsprof:";
 
 function isKernelWorker(info: WorkerInfo): boolean {
-  return info.url.startsWith("file:") && fileURLToPath(info.url).startsWith(KERNEL_FILES + path.sep);
+  const fromKernelFile = info.url.startsWith("file:") && fileURLToPath(info.url).startsWith(KERNEL_FILES + path.sep);
+  return fromKernelFile || workerName(info).startsWith(KERNEL_WORKER_PREFIX);
+}
+
+/** The `name` option a worker was given ("" if none): the inspector's title is "[worker N] name". */
+function workerName(info: WorkerInfo): string {
+  return info.title.replace(/^\[worker \d+\]\s*/, "");
 }
 
 /** "worker 1 (name)" from its `name` option, else its file, else "eval" for code given as a string. */
 export function workerLabel(threadId: number, info: WorkerInfo, cwd: string): string {
-  const name = info.title.replace(/^\[worker \d+\]\s*/, "");
+  const name = workerName(info);
   if (name) return `worker ${threadId} (${name})`;
   if (info.url.startsWith("file:")) return `worker ${threadId} (${path.relative(cwd, fileURLToPath(info.url))})`;
   return `worker ${threadId} (${info.url || "eval"})`;

@@ -1,0 +1,124 @@
+/**
+ * %lprun in worker threads, the kernel's side: the counting code for a worker's own copies of the
+ * profiled functions. A worker runs no cell code; it runs functions from a file both threads load,
+ * or from a string run with `eval: true` that the notebook also ran. The product's rule: a
+ * function in a worker whose source text is a profiled function's, character for character, is
+ * that function. Its counting version is made as the main thread's is (line-instrument.ts), under
+ * the function's own slot: the probes get the same ids, so the main thread's line layout reads
+ * the worker's counters. The counters are the worker's own (a worker's globals are not the main
+ * thread's), in shared memory the main thread makes and hands to the worker when it is set up,
+ * so they outlive a worker that ends during the statement.
+ */
+import type * as acorn from "acorn";
+import type { WorkerLineCode } from "../../magics/core/context";
+import { walk } from "./ast";
+import { FIELD_NAME, fieldHelper, instrumentScript, LAST_PROBE_TIME, NOW_NAME, probeNames, type Owner } from "./line-instrument";
+
+/** A profiled function, as a worker's copy of it must read. */
+export interface WorkerTarget {
+  /** Its source text, from its first character to its last, as V8 has it on the main thread. */
+  text: string;
+  slot: number;
+  /** Its index in LineProbes.functions. */
+  index: number;
+  /** How many probes its counting version has: a copy's must have as many. */
+  probeCount: number;
+  /** The URL of the script it is in on the main thread. */
+  url: string;
+}
+
+type Parse = (source: string, url: string) => { program: acorn.Program; comments: acorn.Comment[] };
+
+export function workerLineCode(targets: WorkerTarget[], clockLines: boolean, parse: Parse): WorkerLineCode {
+  return {
+    instrument: (source) => instrumentCopies(source, targets, clockLines, parse),
+    functions: targets.map((t) => ({ index: t.index, probes: t.probeCount + 1 })),
+    openScript: (channel, binding) => openScript(targets, channel, binding),
+    adoptScript,
+    teardownScript: () => teardownScript(targets),
+    files: [...new Set(targets.map((t) => t.url).filter((url) => url.startsWith("file:") || url.startsWith("/")))],
+  };
+}
+
+function instrumentCopies(source: string, targets: WorkerTarget[], clockLines: boolean, parse: Parse): { text: string; functions: number[] } | null {
+  const present = targets.filter((t) => source.includes(t.text));
+  if (present.length === 0) return null;
+  let parsed: ReturnType<Parse>;
+  try {
+    parsed = parse(source, "");
+  } catch {
+    return null;
+  }
+  const found: { target: WorkerTarget; owner: Owner }[] = [];
+  walk(parsed.program, (node) => {
+    if (!isOwnerNode(node)) return;
+    const target = present.find((t) => t.text.length === node.end - node.start && source.startsWith(t.text, node.start));
+    if (target && !found.some((f) => f.target === target)) found.push({ target, owner: { node: node as Owner["node"], slot: target.slot } });
+  });
+  if (found.length === 0) return null;
+  const instrumented = instrumentScript(source, found.map((f) => f.owner), { clockLines, comments: parsed.comments });
+  // The same text gives the same probes; anything else would put counts on the wrong lines.
+  const same = found.filter((f, i) => instrumented.probes[i].length === f.target.probeCount);
+  if (same.length !== found.length) return null;
+  return { text: instrumented.text, functions: found.map((f) => f.target.index) };
+}
+
+const OWNER_TYPES = new Set(["FunctionDeclaration", "FunctionExpression", "ArrowFunctionExpression", "ClassDeclaration", "ClassExpression"]);
+
+function isOwnerNode(node: acorn.AnyNode): boolean {
+  return OWNER_TYPES.has(node.type);
+}
+
+const INBOX = `Symbol.for("tsprof.lineCounters")`;
+
+/**
+ * Opens, in the worker, the channel its counters come on, and takes them from it when they come:
+ * `[function index, arrays][]`, defined under the names the counting code reads, with the
+ * helpers. A worker waiting for its debugger has them at once (adoptScript); a running one, from
+ * its event loop, and then calls `binding` to say so. `process.getBuiltinModule`, because a
+ * worker's `require` is not a global.
+ */
+function openScript(targets: WorkerTarget[], channel: string, binding: string): string {
+  const names = Object.fromEntries(targets.map((t) => [t.index, probeNames(t.slot)]));
+  return `(() => {
+  const report = globalThis[${JSON.stringify(binding)}];
+  delete globalThis[${JSON.stringify(binding)}];
+  const inbox = new (process.getBuiltinModule("node:worker_threads").BroadcastChannel)(${JSON.stringify(channel)});
+  const names = ${JSON.stringify(names)};
+  const define = (name, value) => Object.defineProperty(globalThis, name, { value, writable: false, configurable: true, enumerable: false });
+  const adopt = (message) => {
+    inbox.close();
+    delete globalThis[${INBOX}];
+    for (const [index, arrays] of message) for (const [key, name] of Object.entries(names[index])) define(name, arrays[key]);
+    if (!(${JSON.stringify(NOW_NAME)} in globalThis)) {
+      const now = () => performance.now();
+      define(${JSON.stringify(NOW_NAME)}, now);
+      define(${JSON.stringify(FIELD_NAME)}, (${fieldHelper.toString()})(now, ${LAST_PROBE_TIME}));
+    }
+  };
+  inbox.onmessage = (event) => {
+    adopt(event.data);
+    try { report("adopted"); } catch {}
+  };
+  Object.defineProperty(globalThis, ${INBOX}, { value: { inbox, adopt }, configurable: true });
+  return true;
+})()
+//# sourceURL=tsprof:worker-lines`;
+}
+
+/** Takes the counters now if they are there: true if it did. */
+function adoptScript(): string {
+  return `(() => {
+  const open = globalThis[${INBOX}];
+  const received = open && process.getBuiltinModule("node:worker_threads").receiveMessageOnPort(open.inbox);
+  if (!received) return false;
+  open.adopt(received.message);
+  return true;
+})()
+//# sourceURL=tsprof:worker-lines`;
+}
+
+function teardownScript(targets: WorkerTarget[]): string {
+  const names = targets.flatMap((t) => Object.values(probeNames(t.slot)));
+  return `for (const name of ${JSON.stringify(names)}) delete globalThis[name]; true\n//# sourceURL=tsprof:worker-lines`;
+}
