@@ -105,8 +105,8 @@ class ProbeSet implements LineProbes {
       const set = new ProbeSet(session, executor, request.clockLines);
       for (const script of new Set(targets.map((t) => t.script))) {
         const mine = targets.filter((t, i) => t.script === script && targets.findIndex((u) => u.node === t.node) === i);
-        const { text, longLines, map } = set.add(mine);
-        set.edits.push({ script, text, targets: mine, longLines, map: new TraceMap(map as any) });
+        const { text, longLines, traceMap } = set.add(mine);
+        set.edits.push({ script, text, targets: mine, longLines, map: traceMap });
       }
       return set;
     } catch (e) {
@@ -116,25 +116,26 @@ class ProbeSet implements LineProbes {
   }
 
   /** The counting version of the targets' script; their counters join `functions`, in order. */
-  private add(targets: Target[]): InstrumentedScript {
+  private add(targets: Target[]): InstrumentedScript & { traceMap: TraceMap } {
     const owners = targets.map((t) => ({ node: t.node, slot: nextSlot++, inPlace: t.name === MODULE_NAME }));
     const { source, comments } = targets[0].script;
     const instrumented = instrumentScript(source, owners, { clockLines: this.clockLines, comments });
+    const traceMap = new TraceMap(instrumented.map as any);
     everMade.add(digest(instrumented.text));
-    countingVersions.set(instrumented.text, { original: targets[0].script.source, map: new TraceMap(instrumented.map as any) });
+    countingVersions.set(instrumented.text, { original: targets[0].script.source, map: traceMap });
     // A cell's top level keeps its counters when it is edited back (see transform), and so do the
     // callbacks it made in place, which may run later: their arrays must stay defined.
     this.slots.push(...owners.filter((o) => !o.inPlace).map((o) => o.slot));
     const described = targets.map((t, i) => describe(t, owners[i], instrumented.probes[i]));
     this.copies.push(...owners.map((o, i) => ({ text: source.slice(o.node.start, o.node.end), slot: o.slot, probeCount: instrumented.probes[i].length, url: targets[0].script.url, of: described[i] })));
     this.functions.push(...described);
-    return instrumented;
+    return { ...instrumented, traceMap };
   }
 
   /** For the workers' copies of the functions (not of a cell's top level, which runs once, on the main thread). */
   get workers(): WorkerLineCode {
     const copies = this.copies.filter((c) => c.of.ref.name !== MODULE_NAME).map(({ of, ...c }) => ({ ...c, index: this.functions.indexOf(of) }));
-    return workerLineCode(copies, this.clockLines, (source, url) => parse(source, url));
+    return workerLineCode(copies, this.clockLines, parse);
   }
 
   /** For `evaluate`'s compile: the code of a cell with its top level and named functions counted. */
@@ -296,11 +297,12 @@ function originalLocation(location: CodeLocation, source: string): CodeLocation 
 /** `current`: the script's source as V8 holds it now, when the caller has already read it. */
 function readScript(session: LiveEditSession, executor: Executor, cwd: string, location: CodeLocation, current = session.source(location.scriptId)): Script {
   const source = unrestored.get(location.scriptId) ?? countingVersions.get(current)?.original ?? current;
+  // A script read before with this text was a source then, and a counting version is never a source.
+  const cached = scripts.get(location.scriptId);
+  if (cached && cached.source === source) return cached;
   if (source === current && everMade.has(digest(current))) {
     throw new MagicError(`%lprun cannot count the lines of ${displayPath(cwd, location.url)} here: V8 still holds this function in a counting version made by a %lprun many runs ago, which tsprof no longer maps back to its source. Re-run the cell (or re-import the module) that defines it, then %lprun it again.`);
   }
-  const cached = scripts.get(location.scriptId);
-  if (cached && cached.source === source) return cached;
   const unit = executor.unitForScript(location.url) ?? executor.unitForScript(filePath(location.url)) ?? null;
   const script: Script = {
     scriptId: location.scriptId,

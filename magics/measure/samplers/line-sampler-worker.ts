@@ -5,12 +5,9 @@
  * keeps the carries of the Uint32 hit counters, which it reads far more often than they can wrap.
  */
 import { parentPort, receiveMessageOnPort } from "node:worker_threads";
-import type { SampledCounters, SamplerWork } from "./line-sampler";
+import { CONTROL, type SampledCounters, type SamplerWork } from "./line-sampler";
 
-const STOP = 0;
-const WAKE = 1;
-/** How many counters the main thread has added (a worker thread's, started during the statement), each posted before it counts. */
-const ADDED = 2;
+const { STOP, WAKE, ADDED } = CONTROL;
 
 /** Takes the counters added since the last reading; they arrive as messages while the event loop is blocked here. */
 function receiveAdded(functions: SampledCounters[], lastHits: Uint32Array[], control: Int32Array, received: number): number {

@@ -80,13 +80,13 @@ class SamplerThread {
   /** Counters added while the statement runs: the thread takes them at its next reading. */
   add(control: Int32Array, counters: SampledCounters): void {
     this.worker.postMessage(counters);
-    Atomics.add(control, 2, 1);
+    Atomics.add(control, CONTROL.ADDED, 1);
   }
 
   /** Asks for the last reading; a thread that does not answer in time is terminated. */
   async stop(control: Int32Array): Promise<void> {
-    Atomics.store(control, 0, 1);
-    Atomics.notify(control, 1);
+    Atomics.store(control, CONTROL.STOP, 1);
+    Atomics.notify(control, CONTROL.WAKE);
     const deadline = lateAfter(2000);
     try {
       if ((await Promise.race([this.reply(), deadline.late])) === "late") {
@@ -106,10 +106,13 @@ class SamplerThread {
 /** What the sampler's thread reads and writes during one statement. */
 export interface SamplerWork {
   functions: SampledCounters[];
-  /** [stop flag, wake-up word, counters added]. */
+  /** Indexed by CONTROL. */
   control: Int32Array;
   intervalMicros: number;
 }
+
+/** The words of a statement's control array: the stop flag, the word the thread sleeps on, how many counters were added. */
+export const CONTROL = { STOP: 0, WAKE: 1, ADDED: 2 } as const;
 
 let samplerThread: SamplerThread | null = null;
 
@@ -119,8 +122,7 @@ function sampledCounters({ hits, current }: FunctionCounters): SampledCounters {
 
 export async function sampleLines<T>(counters: FunctionCounters[], execute: () => Promise<T>, intervalMicros = DEFAULT_INTERVAL_MICROS, late?: LateCounters): Promise<LineSampled<T>> {
   const functions = counters.map(sampledCounters);
-  // [stop, wake, how many counters were added since it started]: see line-sampler-worker.ts.
-  const control = shared(Int32Array, 3);
+  const control = shared(Int32Array, Object.keys(CONTROL).length);
   const thread = (samplerThread ??= new SamplerThread());
   let value: T | undefined;
   let error: unknown;
