@@ -18,7 +18,7 @@ import type { FunctionCategory, FunctionRef } from "../../magics/model/profile";
 import type { Executor } from "../exec/executor";
 import { childNodes } from "./ast";
 import { findFunctions, PARSE_OPTIONS } from "./functions";
-import { COUNTING_MARK, FIELD_NAME, fieldHelper, instrumentScript, LAST_PROBE_TIME, NOW_NAME, probeNames, V8_DIFF_LINE_LIMIT, type InstrumentedScript, type Owner, type OwnerNode, type Probe } from "./line-instrument";
+import { COUNTING_MARK, FIELD_NAME, fieldHelper, instrumentScript, LAST_PROBE_TIME, lineCounters, NOW_NAME, probeNames, V8_DIFF_LINE_LIMIT, type InstrumentedScript, type Owner, type OwnerNode, type Probe } from "./line-instrument";
 import { LiveEditSession, NoSourceError, type CodeLocation, type EditStatus } from "./live-edit";
 import { anonymousAt, type Unit } from "../exec/units";
 import { workerLineCode, type WorkerTarget } from "./worker-line-hooks";
@@ -451,12 +451,7 @@ function sourceLineOf(script: Script, pos: { line: number; column: number }): nu
 /** The owner's arrays, as the global names its counting code reads (never reassigned: the JIT folds them). */
 function newCounters(slot: number, probeCount: number) {
   const names = probeNames(slot);
-  const counters = {
-    hits: new Uint32Array(new SharedArrayBuffer(Uint32Array.BYTES_PER_ELEMENT * probeCount)),
-    current: new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * 2)),
-    clock: new Float64Array(LAST_PROBE_TIME + 1),
-    lineClock: new Float64Array(probeCount),
-  };
+  const counters = lineCounters(probeCount);
   for (const [key, name] of Object.entries(names)) Object.defineProperty(globalThis, name, { value: counters[key as keyof typeof counters], writable: false, configurable: true, enumerable: false });
   return counters;
 }

@@ -51,6 +51,16 @@ const FRAME_NOW = "__tsprof_fn";
 /** Where in an owner's clock array the time of its last probe is kept, with -c. */
 export const LAST_PROBE_TIME = 2;
 
+/**
+ * An owner's arrays, as its counting code reads them through probeNames: hits and the time per
+ * probe id, the current statement and running activations, the owner's clock. In shared memory,
+ * so that the line sampler's thread reads them, and so that a worker's outlive the worker.
+ */
+export function lineCounters(probeCount: number) {
+  const shared = <A>(Type: { new (buffer: SharedArrayBuffer): A; BYTES_PER_ELEMENT: number }, n: number) => new Type(new SharedArrayBuffer(Type.BYTES_PER_ELEMENT * n));
+  return { hits: shared(Uint32Array, probeCount), current: shared(Int32Array, 2), clock: shared(Float64Array, LAST_PROBE_TIME + 1), lineClock: shared(Float64Array, probeCount) };
+}
+
 export interface Probe {
   id: number;
   /** Where the statement the probe stands for starts in the original source (ordering on a line). */

@@ -49,7 +49,7 @@ export interface LateCounters {
   disconnect(): void;
 }
 
-export function shared<A extends Float64Array | Uint32Array | Int32Array>(Type: { new (b: SharedArrayBuffer): A; BYTES_PER_ELEMENT: number }, n: number): A {
+function shared<A extends Float64Array | Uint32Array | Int32Array>(Type: { new (b: SharedArrayBuffer): A; BYTES_PER_ELEMENT: number }, n: number): A {
   return new Type(new SharedArrayBuffer(Type.BYTES_PER_ELEMENT * n));
 }
 

@@ -15,12 +15,12 @@
  * - at the end its originals go back, its breakpoints and counters' names go.
  */
 import { BroadcastChannel } from "node:worker_threads";
-import { LAST_PROBE_TIME } from "../../../kernel/instrument/line-instrument";
+import { lineCounters } from "../../../kernel/instrument/line-instrument";
 import type { LineCounters, WorkerLineCode } from "../../core/context";
 import type { FunctionLineProfile } from "../../model/profile";
 import { lateAfter } from "./deadline";
 import { buildLineProfile, type FunctionClocks, type LineLayout } from "../builders/line-profile";
-import { measurementsOf, shared, type LateCounters, type SampledCounters } from "./line-sampler";
+import { measurementsOf, type LateCounters, type SampledCounters } from "./line-sampler";
 import type { Reply, SampledWorker, WorkerChannel, WorkerHook } from "./worker-sampler";
 
 /** What %lprun learned in one worker. */
@@ -102,7 +102,7 @@ export class WorkerLineHook implements WorkerHook, LateCounters {
   private setUp(state: WorkerState, waiting: boolean, done: () => void): void {
     const name = `tsprof:lines:${process.pid}:${++channels}`;
     const outbox = new BroadcastChannel(name);
-    const counters = this.code.functions.map(({ index, probes }): [number, LineCounters] => [index, newCounters(probes)]);
+    const counters = this.code.functions.map(({ index, probes }): [number, LineCounters] => [index, lineCounters(probes)]);
     let settled = false;
     const settle = () => {
       if (!settled) done();
@@ -181,10 +181,6 @@ export class WorkerLineHook implements WorkerHook, LateCounters {
   results(): WorkerLines[] {
     return [...this.workers.values()];
   }
-}
-
-function newCounters(probes: number): LineCounters {
-  return { hits: shared(Uint32Array, probes), current: shared(Int32Array, 2), clock: shared(Float64Array, LAST_PROBE_TIME + 1), lineClock: shared(Float64Array, probes) };
 }
 
 function editStatus(reply: Reply): string {
