@@ -9,7 +9,7 @@ import { defineMagic } from "../core/registry";
 import { MagicError } from "../core/context";
 import { buildCpuProfile, buildThreadProfile, type V8CpuProfile } from "../measure/builders/cpu-profile";
 import { sampleCpu, type Sampled } from "../measure/samplers/v8-sampler";
-import { watchWorkers, type SampledWorker } from "../measure/samplers/worker-sampler";
+import { runningWorkers, watchWorkers, type SampledWorker } from "../measure/samplers/worker-sampler";
 import { isProbeFrame, workerFrameResolver } from "../measure/builders/worker-frames";
 import { threadProfileFile, toCpuProfile } from "../views/cpuprofile-export";
 import { foldExternalFrames } from "../measure/builders/fold";
@@ -19,7 +19,27 @@ import { orderOptions } from "../views/profile-order";
 import type { CpuProfileResult, ThreadProfile } from "../model/profile";
 
 /** The interval whose overhead on the forward pass meets the %prun target (README, Benchmarks); half of it cost far more. */
-const DEFAULT_INTERVAL_MICROS = 100;
+const MAIN_ALONE_INTERVAL_MICROS = 100;
+/**
+ * With workers, every thread is sampled at 1 ms (Node's --cpu-prof and pyinstrument's default):
+ * each sampled thread has a V8 sampler thread of its own waking at the interval, and once the
+ * statement's threads keep the cores busy those wake-ups and their signals take CPU from the
+ * statement itself: what that costs step 5's two threads at each interval is in the README's
+ * Benchmarks.
+ */
+const THREADS_INTERVAL_MICROS = 1000;
+
+/** The samplers' intervals: -i for every thread, else by whether workers are running as the statement starts. */
+export async function samplerIntervals(explicit: number | undefined, threads: "all" | "main"): Promise<SamplerIntervals> {
+  if (explicit !== undefined) return { main: explicit, workers: explicit };
+  const withWorkers = threads === "all" && (await runningWorkers()) > 0;
+  return { main: withWorkers ? THREADS_INTERVAL_MICROS : MAIN_ALONE_INTERVAL_MICROS, workers: THREADS_INTERVAL_MICROS };
+}
+
+export interface SamplerIntervals {
+  main: number;
+  workers: number;
+}
 
 export const prun = defineMagic({
   name: "prun",
@@ -55,15 +75,19 @@ Examples:
     textFile: { short: "T", type: "string", metavar: "FILE", help: "also write the text table to FILE" },
     dumpFile: { short: "D", type: "string", metavar: "FILE", help: "also write the profile as a .cpuprofile (Chrome DevTools, speedscope) to FILE" },
     fold: { short: "F", type: "boolean", help: "fold Node.js internals and libraries into the functions that called them (their time becomes the callers' tottime)" },
-    interval: { short: "i", type: "integer", metavar: "MICROS", help: `sampling interval in microseconds (default ${DEFAULT_INTERVAL_MICROS})` },
+    interval: {
+      short: "i",
+      type: "integer",
+      metavar: "MICROS",
+      help: `sampling interval in microseconds, for every thread (default ${MAIN_ALONE_INTERVAL_MICROS} for the main thread alone; ${THREADS_INTERVAL_MICROS} for worker threads, and for the main thread too when workers are running as the statement starts: each sampled thread's sampler takes CPU from the statement once its threads keep the cores busy)`,
+    },
     threads: { short: "t", type: "string", metavar: "WHICH", help: "which threads to profile: all (the default: the main thread and every worker) or main" },
   },
   async run(ctx, call) {
-    const interval = call.options.interval ?? DEFAULT_INTERVAL_MICROS;
     const order = { sort: call.options.sort.length ? call.options.sort : ["time"], limits: call.options.limit };
     const threads = call.options.threads ?? "all";
     if (threads !== "all" && threads !== "main") throw new MagicError(`%prun -t: expected all or main, got '${threads}'.`);
-    const profiled = await profileStatement(ctx, call.statement, interval, threads);
+    const profiled = await profileStatement(ctx, call.statement, await samplerIntervals(call.options.interval, threads), threads);
     const result = call.options.fold ? foldExternalFrames(profiled.result) : profiled.result;
     const { sampled } = profiled;
     if (!call.options.quiet) for (const bundle of cpuProfileViews(result, order)) ctx.display(bundle);
@@ -74,7 +98,7 @@ Examples:
     if (call.options.dumpFile) {
       const files = result.threads.map((thread) => {
         const file = threadProfileFile(call.options.dumpFile!, thread);
-        fs.writeFileSync(path.resolve(ctx.cwd, file), JSON.stringify(toCpuProfile({ tree: thread.tree, sampleInterval: result.sampleInterval })));
+        fs.writeFileSync(path.resolve(ctx.cwd, file), JSON.stringify(toCpuProfile(thread)));
         return `'${file}'`;
       });
       ctx.print(`\n*** Profile saved as a .cpuprofile to ${files.join(", ")}.\n`);
@@ -92,7 +116,7 @@ Examples:
 export async function profileStatement(
   ctx: Pick<MagicContext, "evaluate" | "profiling" | "cwd">,
   statement: string,
-  interval: number,
+  interval: SamplerIntervals,
   threads: "all" | "main" = "all",
 ) {
   const before = ctx.profiling.readCallCounters();
@@ -101,9 +125,9 @@ export async function profileStatement(
   try {
     await ctx.evaluate(statement, {
       measure: async (execute) => {
-        const run = () => sampleCpu(() => ctx.profiling.countCalls(execute), interval);
+        const run = () => sampleCpu(() => ctx.profiling.countCalls(execute), interval.main);
         if (threads === "main") sampled = await run();
-        else ({ value: sampled, workers } = await watchWorkers(run, { profile: true, intervalMicros: interval, cwd: ctx.cwd }));
+        else ({ value: sampled, workers } = await watchWorkers(run, { profile: true, intervalMicros: interval.workers, cwd: ctx.cwd }));
         return sampled.value as any;
       },
     });
@@ -118,15 +142,15 @@ export async function profileStatement(
     calls: ctx.profiling.callsBetween(before, after),
     statement,
     wallTime: sampled!.wallTime,
-    sampleInterval: interval / 1e6,
+    sampleInterval: interval.main / 1e6,
     cpuTime: sampled!.cpuTime,
   });
-  result.threads.push(...workers.map((w) => workerThread(w, sampled!.profile.startTime, ctx.cwd)));
+  result.threads.push(...workers.map((w) => workerThread(w, sampled!.profile.startTime, interval.workers / 1e6, ctx.cwd)));
   return { result, sampled: sampled! };
 }
 
 /** A worker's thread profile; one that sent none (it did not answer, or its profile was lost) has empty tables. */
-function workerThread(worker: SampledWorker, origin: number, cwd: string): ThreadProfile {
+function workerThread(worker: SampledWorker, origin: number, sampleInterval: number, cwd: string): ThreadProfile {
   const empty: V8CpuProfile = { nodes: [], samples: [], timeDeltas: [], startTime: origin, endTime: origin };
   return buildThreadProfile({
     profile: worker.profile ?? empty,
@@ -136,6 +160,7 @@ function workerThread(worker: SampledWorker, origin: number, cwd: string): Threa
     threadId: worker.threadId,
     cpuTime: worker.cpuTime,
     status: worker.status,
+    sampleInterval,
     origin,
     rootAtUserCode: false,
     excludes: isProbeFrame,

@@ -83,6 +83,8 @@ export interface ThreadProfile {
   start: number;
   end: number;
   status: ThreadEnd;
+  /** Its sampler's interval, seconds (threads can be sampled at different intervals: %prun's -i). */
+  sampleInterval: number;
   /** The flame chart's boxes, in time order per depth. */
   spans: FlameSpan[];
 }
@@ -95,7 +97,7 @@ export interface CpuProfileResult {
   tree: CallTreeNode;
   /** Every thread profiled, the main thread first, then the workers in the order they were seen. */
   threads: ThreadProfile[];
-  /** The sampler's interval, seconds. */
+  /** The main thread's sampler interval, seconds (each thread's is in `threads`). */
   sampleInterval: number;
   /** The statement that was profiled, as the user wrote it. */
   statement: string;

@@ -37,10 +37,19 @@ export function cpuProfileText(result: CpuProfileResult, order: ProfileOrder): s
   return lines.join("\n").trimEnd();
 }
 
-/** The summary's second line when workers ran: the wall time and each thread's CPU time. */
+/** The summary's second line when workers ran: the wall time, each thread's CPU time and the sampling intervals. */
 export function threadsSummary(result: CpuProfileResult): string {
   const cpu = result.threads.map((t) => `${t.label} ${t.cpuTime === null ? "unknown" : `${t.cpuTime.toFixed(3)} s`}`);
-  return `wall time ${result.table.totalTime.toFixed(3)} s; CPU time per thread: ${cpu.join(", ")}`;
+  return `wall time ${result.table.totalTime.toFixed(3)} s; CPU time per thread: ${cpu.join(", ")}; ${samplingText(result.threads)}`;
+}
+
+/** "sampled every 1 ms", or "sampled every 100 µs (main), 1 ms (workers)". */
+function samplingText(threads: ThreadProfile[]): string {
+  const [main, ...workers] = threads;
+  const every = (seconds: number) => (seconds < 1e-3 ? `${Math.round(seconds * 1e6)} µs` : `${+(seconds * 1e3).toFixed(3)} ms`);
+  if (workers.every((w) => w.sampleInterval === main.sampleInterval)) return `sampled every ${every(main.sampleInterval)}`;
+  const workerIntervals = [...new Set(workers.map((w) => every(w.sampleInterval)))].join(" or ");
+  return `sampled every ${every(main.sampleInterval)} (main), ${workerIntervals} (workers)`;
 }
 
 /** Below this share of its profiled time on a CPU, a thread is reported as waiting. */

@@ -6,14 +6,13 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { profilingHooks } from "../../kernel/exec/frames";
-import { profileStatement } from "../../magics/commands/prun";
+import { profileStatement, samplerIntervals } from "../../magics/commands/prun";
 import { startJupyter, startKernel } from "../e2e/harness";
 import { benchSession } from "./session";
 import { FORWARD_PASS, THREE_TO_ONE } from "./workloads";
 import { median, round, timeOnce } from "./stats";
 
 const RUNS = 9;
-const INTERVAL_MICROS = 100;
 
 export async function benchPrun() {
   const session = benchSession();
@@ -21,7 +20,7 @@ export async function benchPrun() {
   await session.evaluate(FORWARD_PASS + THREE_TO_ONE);
   const profiledRun = async (statement: string) => {
     let profiled!: Awaited<ReturnType<typeof profileStatement>>;
-    const whole = await timeOnce(async () => (profiled = await profileStatement(ctx, statement, INTERVAL_MICROS)));
+    const whole = await timeOnce(async () => (profiled = await profileStatement(ctx, statement, await samplerIntervals(undefined, "all"))));
     return { whole, statement: profiled.sampled.wallTime, result: profiled.result };
   };
 

@@ -8,14 +8,16 @@ import os from "node:os";
 import path from "node:path";
 import { Executor } from "../../kernel/exec/executor";
 import { profilingHooks } from "../../kernel/exec/frames";
-import { profileStatement } from "../../magics/commands/prun";
+import { profileStatement, samplerIntervals, type SamplerIntervals } from "../../magics/commands/prun";
 import { cpuBetween, threadCpuSeconds } from "../../magics/measure/samplers/thread-cpu";
 import { watchWorkers } from "../../magics/measure/samplers/worker-sampler";
 import { walkthroughCode } from "./forward.bench";
 import { median, round } from "./stats";
 
 const RUNS = 15;
-const INTERVAL_MICROS = 100;
+/** -i for every thread, to show what the default (1 ms once workers run) saves. */
+const FINE_MICROS = 100;
+const every = (micros: number): SamplerIntervals => ({ main: micros, workers: micros });
 
 /** The step-5 forward pass on 512×512 matrices: two products big enough for the threads. */
 const SETUP_512 = `
@@ -77,19 +79,23 @@ export async function benchThreads() {
       return seconds;
     };
     const forward = "forward512(a512w, b512w, b512w)";
-    for (let i = 0; i < 3; i++) await plainRun(forward), await profileStatement(ctx, forward, INTERVAL_MICROS);
+    // What %prun uses with no -i: the band workers are running, so every thread at 1 ms.
+    const byDefault = await samplerIntervals(undefined, "all");
+    for (let i = 0; i < 3; i++) await plainRun(forward), await profileStatement(ctx, forward, byDefault);
     const plain: number[] = [];
     const profiled: number[] = [];
+    const profiledFine: number[] = [];
     let threadsSeen = 0;
     for (let i = 0; i < RUNS; i++) {
       plain.push(await plainRun(forward));
-      const run = await profileStatement(ctx, forward, INTERVAL_MICROS);
+      const run = await profileStatement(ctx, forward, byDefault);
       profiled.push(run.sampled.wallTime);
       threadsSeen = run.result.threads.length;
+      profiledFine.push((await profileStatement(ctx, forward, every(FINE_MICROS))).sampled.wallTime);
     }
     // The spinner starts only now, so that the forward pass's profiles have the notebook's threads alone.
     await evaluate(THREE_TO_ONE);
-    const splitRuns = async (interval: number, statement = SPLIT) => {
+    const splitRuns = async (interval: SamplerIntervals, statement = SPLIT) => {
       const cpu: number[] = [];
       const sampled: number[] = [];
       for (let i = 0; i < 5; i++) {
@@ -103,26 +109,33 @@ export async function benchThreads() {
       }
       return { cpu, sampled };
     };
-    const { cpu: cpuRatios, sampled: sampledRatios } = await splitRuns(INTERVAL_MICROS);
-    // V8 interrupts a profiled thread on every tick, waiting or not: at a longer interval that costs less of the waiting main thread's CPU.
-    const slow = await splitRuns(10 * INTERVAL_MICROS);
-    const short = await splitRuns(INTERVAL_MICROS, SPLIT_SHORT);
+    const splitDefault = await samplerIntervals(undefined, "all");
+    const { cpu: cpuRatios, sampled: sampledRatios } = await splitRuns(splitDefault);
+    // The statement's own split, unprofiled (as %time reads it): what the profiled ones are measured against.
+    const unprofiledRatios: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const threads = await threadCpuTimes(SPLIT);
+      unprofiledRatios.push(threads.find((t) => t.label.includes("spinner"))!.cpu! / threads[0].cpu!);
+    }
+    // V8 interrupts a profiled thread on every tick, waiting or not: at a shorter interval that costs more of the waiting main thread's CPU.
+    const fine = await splitRuns(every(FINE_MICROS));
+    const short = await splitRuns(splitDefault, SPLIT_SHORT);
     // What being sampled costs a thread that only waits: the main thread's CPU share during a sleep.
     const waitingShare = async (interval: number) => {
       const shares: number[] = [];
       for (let i = 0; i < 3; i++) {
-        const { result } = await profileStatement(ctx, WAIT, interval);
+        const { result } = await profileStatement(ctx, WAIT, every(interval));
         shares.push(result.threads[0].cpuTime! / result.table.totalTime);
       }
       return round(100 * median(shares), 2);
     };
-    const waiting = { at100us: await waitingShare(INTERVAL_MICROS), at1ms: await waitingShare(10 * INTERVAL_MICROS) };
+    const waiting = { at100us: await waitingShare(FINE_MICROS), at1ms: await waitingShare(1000) };
     // What being sampled costs a busy thread, on each side: its CPU for the same work profiled and not.
     const busyCost = async (statement: string, cpuOf: (threads: { label: string; cpu: number | null }[]) => number) => {
       const ratios: number[] = [];
       for (let i = 0; i < 3; i++) {
         const plainCpu = cpuOf(await threadCpuTimes(statement));
-        const { result } = await profileStatement(ctx, statement, INTERVAL_MICROS);
+        const { result } = await profileStatement(ctx, statement, every(FINE_MICROS));
         ratios.push(cpuOf(result.threads.map((t) => ({ label: t.label, cpu: t.cpuTime }))) / plainCpu);
       }
       return round(median(ratios), 3);
@@ -134,15 +147,19 @@ export async function benchThreads() {
       load_average_1min: round(os.loadavg()[0], 2),
       workload: "step 5's forward pass at 512: two 512x512x512 products in bands on the notebook's worker threads",
       threads_profiled: threadsSeen,
+      default_interval_us: byDefault,
       plain_ms: round(median(plain) * 1e3, 2),
       statement_under_prun_ms: round(median(profiled) * 1e3, 2),
       prun_overhead_ratio_both_threads: round(median(profiled) / median(plain), 2),
       prun_overhead_ratio_fastest: round(Math.min(...profiled) / Math.min(...plain), 2),
       target_overhead: median(profiled) / median(plain) <= 1.15 ? "met (<= 1.15x)" : "missed (> 1.15x)",
+      prun_overhead_ratio_both_threads_at_100us: round(median(profiledFine) / median(plain), 2),
       worker_to_main_cpu_ratio_median_of_5: round(median(cpuRatios), 2),
       worker_to_main_cpu_ratios: cpuRatios.map((r) => round(r, 2)),
-      worker_to_main_cpu_ratio_at_1ms_interval: round(median(slow.cpu), 2),
-      worker_to_main_cpu_ratios_at_1ms_interval: slow.cpu.map((r) => round(r, 2)),
+      worker_to_main_cpu_ratio_unprofiled: round(median(unprofiledRatios), 2),
+      worker_to_main_cpu_ratios_unprofiled: unprofiledRatios.map((r) => round(r, 2)),
+      worker_to_main_cpu_ratio_at_100us_interval: round(median(fine.cpu), 2),
+      worker_to_main_cpu_ratios_at_100us_interval: fine.cpu.map((r) => round(r, 2)),
       main_cpu_percent_while_it_only_waits_at_100us: waiting.at100us,
       busy_main_cpu_profiled_over_unprofiled_at_100us: busy.main,
       busy_worker_cpu_profiled_over_unprofiled_at_100us: busy.worker,

@@ -64,7 +64,7 @@ describe("%prun: worker threads", () => {
     // Long enough for many samples in spin even when the machine is busy and V8's sampler thread waits for a CPU.
     const run = await ok("%prun await inWorker(2e8)");
     const text = table(run);
-    assert.match(text, /\n {9}wall time \d+\.\d{3} s; CPU time per thread: main \d+\.\d{3} s, worker \d+ \(eval\) \d+\.\d{3} s\n/);
+    assert.match(text, /\n {9}wall time \d+\.\d{3} s; CPU time per thread: main \d+\.\d{3} s, worker \d+ \(eval\) \d+\.\d{3} s; sampled every 100 µs \(main\), 1 ms \(workers\)\n/, 'a worker started by the statement: the main thread at 100 µs, the worker at 1 ms');
     section(text, /^Thread: main — /);
     const worker = section(text, /^Thread: worker \d+ \(eval\) — \d+\.\d{3} s CPU in \d+\.\d{3} s profiled, ended during the statement$/);
     const id = /worker (\d+)/.exec(worker)![1];
@@ -84,6 +84,8 @@ describe("%prun: worker threads", () => {
     const worker = section(text, /^Thread: worker \d+ \(echo\) — /);
     const id = /worker (\d+)/.exec(worker)![1];
     assert.ok(tottime(worker, `<worker ${id} eval>:1(spin)`) > 0, worker);
+    assert.match(text, /; sampled every 1 ms\n/, "a worker running as the statement starts: every thread at 1 ms");
+    assert.match(table(await ok("%prun -i 500 await echo.ask(1e6)")), /; sampled every 500 µs\n/, "-i: every thread at that interval");
     await ok("await echo.end()");
   });
 

@@ -66,6 +66,7 @@ function workerThread(): ThreadProfile {
     threadId: 1,
     cpuTime: 0.0042,
     status: "ended",
+    sampleInterval: 1e-3,
     origin: 9_000,
     rootAtUserCode: false,
     excludes: isProbeFrame,
@@ -104,7 +105,7 @@ test("text: the summary's threads line, then one section per thread headed Threa
     text,
     [
       "         1240 function calls in 0.523 seconds",
-      "         wall time 0.523 s; CPU time per thread: main 0.500 s, worker 1 (eval) 0.004 s",
+      "         wall time 0.523 s; CPU time per thread: main 0.500 s, worker 1 (eval) 0.004 s; sampled every 100 µs (main), 1 ms (workers)",
       "",
       "Thread: main — 0.500 s CPU in 0.523 s profiled",
       "   Ordered by: internal time",

@@ -36,6 +36,8 @@ export interface ThreadInput {
   threadId: number;
   cpuTime: number | null;
   status: ThreadEnd;
+  /** The thread's sampler interval, seconds. */
+  sampleInterval: number;
   /** The statement's start on the profiles' clock (microseconds): time zero of the spans. */
   origin: number;
   /**
@@ -98,6 +100,7 @@ export function buildCpuProfile(input: BuildInput): CpuProfileResult {
     threadId: 0,
     cpuTime: input.cpuTime ?? null,
     status: "stopped",
+    sampleInterval: input.sampleInterval,
     origin: input.profile.startTime,
     rootAtUserCode: true,
   });
@@ -137,6 +140,7 @@ export function buildThreadProfile(input: ThreadInput): ThreadProfile {
     start: (profile.startTime - origin) / 1e6,
     end: (profile.endTime - origin) / 1e6,
     status: input.status,
+    sampleInterval: input.sampleInterval,
     spans: flameSpans(input.profile, stacks, origin),
   };
 }

@@ -174,6 +174,12 @@ class WorkerWatch {
     await this.post("NodeWorker.enable", { waitForDebuggerOnStart: false });
   }
 
+  /** The user's workers running now (attached: the kernel's own are let go). */
+  async running(): Promise<number> {
+    await this.connect();
+    return this.attached.size;
+  }
+
   /** Starts watching every worker running now and every one started until `end`. */
   async begin(options: WatchOptions): Promise<Window> {
     await this.connect();
@@ -407,6 +413,11 @@ function oneBased(profile: V8CpuProfile): V8CpuProfile {
 }
 
 const watch = new WorkerWatch();
+
+/** How many of the user's worker threads are running. */
+export function runningWorkers(): Promise<number> {
+  return watch.running();
+}
 
 /** Watches the workers around `execute`: what it learned of them comes back with its value. */
 export async function watchWorkers<T>(execute: () => Promise<T>, options: WatchOptions): Promise<{ value: T; workers: SampledWorker[] }> {
