@@ -20,6 +20,7 @@ import type * as ConverterModule from "tslab/dist/converter";
 import type * as MetadataModule from "tslab/dist/metadata";
 import { loadTslabModule, tslabRequire, TS_MODULE } from "./tslab-modules";
 import { takeInlineSourceMap, withInlineSourceMap } from "./inline-source-map";
+import { decodedMappings, TraceMap } from "@jridgewell/trace-mapping";
 
 /** @jridgewell/remapping's own .d.cts does not parse under TypeScript 5.9 (`export = function`). */
 const remapping: (map: unknown, loader: (file: string) => unknown) => unknown = require("@jridgewell/remapping");
@@ -46,19 +47,42 @@ function withNodeTypes(typeRoots: string[] | undefined): string[] {
   return roots.some((root) => fs.existsSync(path.join(root, "node", "package.json"))) ? roots : [...roots, TSPROF_TYPE_ROOT];
 }
 
+/**
+ * The second stage turns JavaScript that is already checked (the first stage's ES module) into
+ * CommonJS, yet TypeScript 5.0's transpileModule type-checks it first, with no lib, so that every
+ * global is an error whose suggestions are costly: most of the stage's time, and tslab's own
+ * converter pays it on every cell. A file marked `no-default-lib` is skipped by the checker under
+ * `skipDefaultLibCheck`; the emit is the same once the directive's own line is taken out (a
+ * unit test compares the two).
+ */
+export const WITHOUT_TYPE_CHECK = '/// <reference no-default-lib="true"/>\n';
+
+/** The second stage's output and map without the directive, which TypeScript keeps as a comment of the first statement. */
+function withoutDirective({ code, map }: { code: string; map: any | null }): { code: string; map: any | null } {
+  const lines = code.split("\n");
+  const at = lines.indexOf(WITHOUT_TYPE_CHECK.trimEnd());
+  if (at < 0) return { code, map };
+  lines.splice(at, 1);
+  // Decoded, the other lines' segments keep their positions when one line goes (encoded, they are relative to the line before).
+  const mappings = map ? decodedMappings(new TraceMap(map)).filter((_, line) => line !== at) : null;
+  return { code: lines.join("\n"), map: map && { ...map, mappings } };
+}
+
 function sourceMappedTypeScript(): TypeScript {
   const patched: any = { ...ts };
   patched.createWatchCompilerHost = (rootFiles: string[], options: any, ...rest: unknown[]) =>
     (ts.createWatchCompilerHost as any)(rootFiles, { ...options, inlineSourceMap: true, inlineSources: false, paths: TYPE_PATHS, typeRoots: withNodeTypes(options.typeRoots) }, ...rest);
   patched.transpileModule = (input: string, transpileOptions: any) => {
     const first = takeInlineSourceMap(input);
-    const out = ts.transpileModule(first.code, {
+    const out = ts.transpileModule(WITHOUT_TYPE_CHECK + first.code, {
       ...transpileOptions,
-      compilerOptions: { ...transpileOptions.compilerOptions, inlineSourceMap: true },
+      compilerOptions: { ...transpileOptions.compilerOptions, inlineSourceMap: true, skipDefaultLibCheck: true },
     });
-    const second = takeInlineSourceMap(out.outputText);
+    const second = withoutDirective(takeInlineSourceMap(out.outputText));
     if (!first.map || !second.map) return { ...out, outputText: second.code };
-    const composed = remapping(second.map, (file) => (file === second.map.sources[0] ? first.map : null));
+    // The second stage's input had the directive's line above the first stage's output.
+    const shifted = { ...first.map, mappings: ";" + first.map.mappings };
+    const composed = remapping(second.map, (file) => (file === second.map.sources[0] ? shifted : null));
     return { ...out, outputText: withInlineSourceMap(second.code, composed) };
   };
   return patched;

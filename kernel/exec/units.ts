@@ -100,15 +100,21 @@ export class UnitRegistry {
     const edited = instrumentUnit(spec.baseJs, program, functions, id, spec.wrapper);
     const editMap = edited.generateMap({ hires: true, source: spec.file, includeContent: false });
     locateExecuted(functions, new TraceMap(editMap as any), spec.file);
-    const map = new TraceMap(spec.baseMap ? (remapping([editMap, spec.baseMap], () => null) as any) : (editMap as any));
+    // Composed when first asked for (a traceback, a profile): most cells never need it, and composing is a good part of instrumenting.
+    let map: TraceMap | undefined;
+    let baseMap: TraceMap | null | undefined;
     const unit: Unit = {
       ...spec,
-      baseMap: spec.baseMap ? new TraceMap(spec.baseMap as any) : null,
+      get baseMap() {
+        return baseMap === undefined ? (baseMap = spec.baseMap ? new TraceMap(spec.baseMap as any) : null) : baseMap;
+      },
       id,
       code: edited.toString(),
       functions,
       runtime: { calls: new Uint32Array(topLevelCounter(functions) + 1) },
-      map,
+      get map() {
+        return (map ??= new TraceMap(spec.baseMap ? (remapping([editMap, spec.baseMap], () => null) as any) : (editMap as any)));
+      },
       toSourceLine: (jsLine, jsColumn) => sourceLine(unit.map, unit.lineOffset, jsLine, jsColumn),
     };
     this.units.push(unit);

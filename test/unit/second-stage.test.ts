@@ -1,0 +1,70 @@
+/**
+ * The converter's second stage (ES module → CommonJS) skips TypeScript's type check of its input
+ * (tslab-compiler.ts, WITHOUT_TYPE_CHECK): the CommonJS it emits must be what the checked stage
+ * emits, for every kind of module syntax a cell's first stage can give it; and the source map it
+ * composes must still point at the cell's own lines.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { converter, typescript as ts, WITHOUT_TYPE_CHECK } from "../../kernel/exec/tslab-compiler";
+import { takeInlineSourceMap } from "../../kernel/exec/inline-source-map";
+import { TraceMap, originalPositionFor } from "@jridgewell/trace-mapping";
+
+/** What tslab's first stage hands on: ES2022 modules, with cells' top-level names exported. */
+const MODULES: Record<string, string> = {
+  "imports of every form": `import * as fs from "fs";
+import { join, resolve as r } from "path";
+import def, { parse } from "acorn";
+import "./side-effect";
+export const used = [fs.existsSync, join, r, def, parse];`,
+  "exports of every form": `export const a = 1, b = [a];
+export let c = a; c = 2; c++;
+export function f(x) { return x + a + c; }
+export class K { y = 2; static z = 3; #p = 4; get p() { return this.#p; } async m() { return super.toString(); } }
+export { a as renamed };
+export default f(1);`,
+  "re-exports": `export * from "fs";
+export * as pathNs from "path";
+export { join } from "path";`,
+  "top-level await, dynamic import and destructuring": `const { sep } = await import("path");
+export const [first, ...rest] = [1, 2, 3];
+export const { x, y: [z] } = { x: sep, y: [await Promise.resolve(5)] };
+for await (const v of (async function* () { yield 1; })()) console.log(v);`,
+  "comments first, then code": `/** A doc comment at the top. */
+// A line comment.
+export const answer = 42; // trailing
+/* block */ export function g() { /* inner */ return answer; }`,
+  "no module syntax": `console.log(Math.max(1, 2), globalThis.process, new Map([[1, 2]]).size);`,
+};
+
+const OPTIONS = {
+  fileName: "custom.js",
+  compilerOptions: { module: ts.ModuleKind.CommonJS, esModuleInterop: true, target: ts.ScriptTarget.ES2022, newLine: ts.NewLineKind.LineFeed, noImplicitUseStrict: true },
+};
+
+for (const [name, js] of Object.entries(MODULES)) {
+  test(`second stage without the type check emits the same CommonJS: ${name}`, () => {
+    const checked = ts.transpileModule(js, OPTIONS).outputText;
+    const unchecked = ts.transpileModule(WITHOUT_TYPE_CHECK + js, { ...OPTIONS, compilerOptions: { ...OPTIONS.compilerOptions, skipDefaultLibCheck: true } }).outputText;
+    assert.equal(unchecked.split("\n").filter((line) => line !== WITHOUT_TYPE_CHECK.trimEnd()).join("\n"), checked);
+  });
+}
+
+test("a converted cell's source map names the cell's own TypeScript lines through both stages, with no directive left", () => {
+  const cell = ["const a: number = 1;", "", "function twice(x: number): number {", "  return 2 * x;", "}", "const b = twice(a);"].join("\n");
+  const cellConverter = converter.createConverter({ isJS: false, isBrowser: false });
+  const { code, map } = takeInlineSourceMap(cellConverter.convert("", cell).output!);
+  cellConverter.close();
+  assert.ok(!code.includes("no-default-lib"), code);
+  const trace = new TraceMap(map as any);
+  const lines = code.split("\n");
+  const sourceLineOf = (snippet: string) => {
+    const line = lines.findIndex((l) => l.includes(snippet));
+    assert.ok(line >= 0, `${snippet} in:\n${code}`);
+    return originalPositionFor(trace, { line: line + 1, column: lines[line].indexOf(snippet) }).line;
+  };
+  // Lines of tslab's source file, which has one line of its own above the cell's.
+  assert.equal(sourceLineOf("return 2 * x"), 1 + 4);
+  assert.equal(sourceLineOf("function twice"), 1 + 3);
+  assert.equal(sourceLineOf("twice(a)"), 1 + 6);
+});
