@@ -141,7 +141,7 @@ export async function profileLines(
     notes.push(...inWorkers.notes);
     if (inWorkers.tables.length > 0) result.functions = [...result.functions.map((f) => ({ ...f, thread: "main" })), ...inWorkers.tables];
   }
-  const readings = Math.round(sampled.wallTime / (DEFAULT_INTERVAL_MICROS * 1e-6));
+  const { readings } = sampled;
   if (!options.clockLines && readings < ENOUGH_READINGS) {
     notes.push(`Line times come from ${readings} reading${readings === 1 ? "" : "s"} of the sampler (one per ${DEFAULT_INTERVAL_MICROS} µs), too few to mean much: run it longer, or add -c to clock every line. Hits and Total time are exact.`);
   }

@@ -38,6 +38,8 @@ export interface LineSampled<T> {
   functions: LineMeasurements[];
   /** Wall time of `execute`, seconds. */
   wallTime: number;
+  /** How many readings the sampler took (fewer than the interval allows when it waited for a CPU). */
+  readings: number;
   value?: T;
   error?: unknown;
   threw: boolean;
@@ -111,8 +113,8 @@ export interface SamplerWork {
   intervalMicros: number;
 }
 
-/** The words of a statement's control array: the stop flag, the word the thread sleeps on, how many counters were added. */
-export const CONTROL = { STOP: 0, WAKE: 1, ADDED: 2 } as const;
+/** The words of a statement's control array: the stop flag, the word the thread sleeps on, how many counters were added, how many readings were taken. */
+export const CONTROL = { STOP: 0, WAKE: 1, ADDED: 2, READINGS: 3 } as const;
 
 let samplerThread: SamplerThread | null = null;
 
@@ -148,7 +150,7 @@ export async function sampleLines<T>(counters: FunctionCounters[], execute: () =
     late?.disconnect();
     await thread.stop(control);
   }
-  return { functions: functions.map(measurementsOf), wallTime, value, error, threw };
+  return { functions: functions.map(measurementsOf), wallTime, readings: Atomics.load(control, CONTROL.READINGS), value, error, threw };
 }
 
 /** Exact hits (with the sampler's carries) and sampled seconds per probe id. */
