@@ -4,30 +4,10 @@
  * that statement, so line times are time-weighted and include what the line called. It also
  * keeps the carries of the Uint32 hit counters, which it reads far more often than they can wrap.
  */
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { parentPort, receiveMessageOnPort } from "node:worker_threads";
 import { CONTROL, type SampledCounters, type SamplerWork } from "./line-sampler";
 
 const { STOP, WAKE, ADDED, READINGS } = CONTROL;
-
-/**
- * The sampler gives way to the statement's own threads (V8's compiler, the GC's helpers): at the
- * same priority its wake-ups, ten thousand a second, took their CPU on a 2-core machine, and a
- * one-pass %lprun ran measurably slower (README, %lprun's Cost). Its readings carry their own
- * clock, so one that comes late still gives each statement the time it had. Linux counts
- * priority per thread, named by its id under /proc/thread-self; elsewhere it stays as it is.
- */
-function giveWayToTheStatement(): void {
-  try {
-    const threadId = Number(path.basename(fs.readlinkSync("/proc/thread-self")));
-    os.setPriority(threadId, os.constants.priority.PRIORITY_LOW);
-  } catch {
-    // Not Linux, or not allowed: the readings are the same, only the statement's share of the CPU differs.
-  }
-}
-giveWayToTheStatement();
 
 /** Takes the counters added since the last reading; they arrive as messages while the event loop is blocked here. */
 function receiveAdded(functions: SampledCounters[], lastHits: Uint32Array[], control: Int32Array, received: number): number {
