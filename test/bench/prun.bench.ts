@@ -112,7 +112,7 @@ async function jupyterLatency(): Promise<Record<string, number>> {
       lprun.push(await elapsed("%lprun -f one one()"));
       plain.push(await elapsed("one()"));
     }
-    // V8's profiler walks the heap as a profile starts (its lazy mode, v8-sampler.ts): a heap of two million small objects.
+    // A %prun's start does not grow with the heap (the profiler's eager mode, v8-sampler.ts): a heap of two million small objects.
     await elapsed("const manyObjects = Array.from({ length: 2e6 }, (_, i) => ({ i }));");
     const prunManyObjects: number[] = [];
     for (let i = 0; i < 5; i++) prunManyObjects.push(await elapsed("%prun one()"));
