@@ -1,12 +1,15 @@
 /**
- * The converter's second stage (ES module → CommonJS) skips TypeScript's type check of its input
- * (tslab-compiler.ts, WITHOUT_TYPE_CHECK): the CommonJS it emits must be what the checked stage
- * emits, for every kind of module syntax a cell's first stage can give it; and the source map it
- * composes must still point at the cell's own lines.
+ * What tsprof changes in tslab's converter to make it faster (tslab-compiler.ts) changes nothing it
+ * gives: one program update a cell instead of two, and a second stage (ES module → CommonJS) that
+ * skips TypeScript's type check of its input. Cell after cell, the JS, the declarations, the last
+ * expression and the errors are tslab's own converter's; the second stage emits, for every kind
+ * of module syntax a first stage can give it, the CommonJS the checked stage emits; and the source
+ * map still points at the cell's own lines.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { converter, typescript as ts, WITHOUT_TYPE_CHECK } from "../../kernel/exec/tslab-compiler";
+import * as tslabConverter from "tslab/dist/converter";
 import { takeInlineSourceMap } from "../../kernel/exec/inline-source-map";
 import { TraceMap, originalPositionFor } from "@jridgewell/trace-mapping";
 
@@ -67,4 +70,45 @@ test("a converted cell's source map names the cell's own TypeScript lines throug
   assert.equal(sourceLineOf("return 2 * x"), 1 + 4);
   assert.equal(sourceLineOf("function twice"), 1 + 3);
   assert.equal(sourceLineOf("twice(a)"), 1 + 6);
+});
+
+/** Cells in order, each seeing the declarations of those before it, as a notebook's do. */
+const CELLS = [
+  "const a: number = 1;\nfunction f(x: number) { return x + a; }\nclass K { y = 2; #p = 3; get p() { return this.#p; } }\nlet b = f(2);\nb",
+  'import * as fs from "fs";\nconst c = a + b;\ntype T = { n: number };\ninterface I { t: T }\nenum E { A, B }\nconst e: E = E.B;\nc',
+  "let { p, q: [r] } = { p: 1, q: [2] };\nfor (const i of [1]) { const inner = i; }\nnamespace N { export const z = 1; }\nN.z + p + r",
+  "const wrong: string = 1;",
+  "const later = await Promise.resolve(3);\nlater",
+  "function* gen() { yield 1; }\nasync function af() { return 1; }\nconst arrow = async () => 2;\n[...gen()]",
+  'const a = "redefined";\nconst k = new K();\na.length + k.p',
+  "f(1)",
+  "",
+];
+
+test("one program update a cell: cell after cell, the converter gives what tslab's own converter gives", () => {
+  const ours = converter.createConverter({ isJS: false, isBrowser: false });
+  const theirs = tslabConverter.createConverter({ isJS: false, isBrowser: false });
+  let ourDecl = "";
+  let theirDecl = "";
+  try {
+    for (const cell of CELLS) {
+      const mine = ours.convert(ourDecl, cell);
+      const tslabs = theirs.convert(theirDecl, cell);
+      const code = (out: string | undefined) => (out === undefined ? undefined : takeInlineSourceMap(out).code.trimEnd());
+      assert.equal(code(mine.output), code(tslabs.output), cell);
+      assert.equal(mine.declOutput, tslabs.declOutput, cell);
+      assert.equal(mine.lastExpressionVar, tslabs.lastExpressionVar, cell);
+      assert.equal(!!mine.hasToplevelAwait, !!tslabs.hasToplevelAwait, cell);
+      assert.deepEqual(mine.diagnostics.map((d) => d.messageText), tslabs.diagnostics.map((d) => d.messageText), cell);
+      if (mine.diagnostics.length === 0) {
+        ourDecl = mine.declOutput ?? "";
+        theirDecl = tslabs.declOutput ?? "";
+      }
+    }
+    assert.ok(ourDecl.includes(`declare const a = "redefined"`), `the redefinition is in the declarations:\n${ourDecl}`);
+    assert.ok(ours.convert(ourDecl, "const wrong: string = 1;").diagnostics.length > 0, "a type error is still an error");
+  } finally {
+    ours.close();
+    theirs.close();
+  }
 });
