@@ -29,8 +29,8 @@ test("hits written by the statement come back exact, and time goes to the probe 
   assert.equal(sampled.functions[0].hits[1], 7);
   assert.ok(sampled.functions[0].times[2] > 0.005, `time on probe 2: ${sampled.functions[0].times[2]} s`);
   assert.equal(sampled.functions[0].times[1], 0);
-  // Counted by the thread: its first and last readings at least, and never more than the interval allows.
-  assert.ok(sampled.readings >= 2 && sampled.readings <= Math.ceil(sampled.wallTime / 100e-6) + 2, `${sampled.readings} readings in ${sampled.wallTime} s`);
+  // Counted by the thread: its first and last readings at least, and never more than the interval allows (with a few for the moments around the statement).
+  assert.ok(sampled.readings >= 2 && sampled.readings <= Math.ceil(sampled.wallTime / 100e-6) + 10, `${sampled.readings} readings in ${sampled.wallTime} s`);
 });
 
 test("the sampler is reading before the statement starts: a probe current throughout holds all the wall time", async () => {
