@@ -143,7 +143,7 @@ export async function profileLines(
   }
   const { readings } = sampled;
   if (!options.clockLines && readings < ENOUGH_READINGS) {
-    notes.push(`Line times come from ${readings} reading${readings === 1 ? "" : "s"} of the sampler (one per ${DEFAULT_INTERVAL_MICROS} µs), too few to mean much: run it longer, or add -c to clock every line. Hits and Total time are exact.`);
+    notes.push(`Line times come from ${readings} reading${readings === 1 ? "" : "s"} of the sampler (it reads at most every ${DEFAULT_INTERVAL_MICROS} µs), too few to mean much: run it longer, or add -c to clock every line. Hits and Total time are exact.`);
   }
   return { result, sampled, notes };
 }
