@@ -34,6 +34,7 @@ import type * as acorn from "acorn";
 import MagicString from "magic-string";
 import { childNodes, patternNames, walk } from "./ast";
 import { CALL_COUNTER_PREFIX } from "./instrument";
+import { sharedArray } from "../../magics/measure/samplers/shared-array";
 
 /** The global names of owner `slot`'s arrays and the helpers the counting code calls. */
 export function probeNames(slot: number) {
@@ -57,8 +58,12 @@ export const LAST_PROBE_TIME = 2;
  * so that the line sampler's thread reads them, and so that a worker's outlive the worker.
  */
 export function lineCounters(probeCount: number) {
-  const shared = <A>(Type: { new (buffer: SharedArrayBuffer): A; BYTES_PER_ELEMENT: number }, n: number) => new Type(new SharedArrayBuffer(Type.BYTES_PER_ELEMENT * n));
-  return { hits: shared(Uint32Array, probeCount), current: shared(Int32Array, 2), clock: shared(Float64Array, LAST_PROBE_TIME + 1), lineClock: shared(Float64Array, probeCount) };
+  return {
+    hits: sharedArray(Uint32Array, probeCount),
+    current: sharedArray(Int32Array, 2),
+    clock: sharedArray(Float64Array, LAST_PROBE_TIME + 1),
+    lineClock: sharedArray(Float64Array, probeCount),
+  };
 }
 
 export interface Probe {

@@ -6,3 +6,13 @@ export function lateAfter(ms: number): { late: Promise<"late">; cancel(): void }
   const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), ms)));
   return { late, cancel: () => clearTimeout(timer) };
 }
+
+/** `wait`'s value, or "late" if `ms` pass first; the timer never outlives the wait. */
+export async function withinDeadline<T>(wait: Promise<T>, ms: number): Promise<T | "late"> {
+  const { late, cancel } = lateAfter(ms);
+  try {
+    return await Promise.race([wait, late]);
+  } finally {
+    cancel();
+  }
+}

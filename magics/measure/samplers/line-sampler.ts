@@ -7,7 +7,8 @@
  */
 import path from "node:path";
 import { Worker } from "node:worker_threads";
-import { lateAfter } from "./deadline";
+import { withinDeadline } from "./deadline";
+import { sharedArray } from "./shared-array";
 
 /** Microseconds between readings. */
 export const DEFAULT_INTERVAL_MICROS = 100;
@@ -51,10 +52,6 @@ export interface LateCounters {
   disconnect(): void;
 }
 
-function shared<A extends Float64Array | Uint32Array | Int32Array>(Type: { new (b: SharedArrayBuffer): A; BYTES_PER_ELEMENT: number }, n: number): A {
-  return new Type(new SharedArrayBuffer(Type.BYTES_PER_ELEMENT * n));
-}
-
 /**
  * The sampler's thread, started by the first %lprun and kept for the next ones: starting a thread
  * costs more than many of the statements %lprun times. Between statements it waits for work and
@@ -89,14 +86,9 @@ class SamplerThread {
   async stop(control: Int32Array): Promise<void> {
     Atomics.store(control, CONTROL.STOP, 1);
     Atomics.notify(control, CONTROL.WAKE);
-    const deadline = lateAfter(2000);
-    try {
-      if ((await Promise.race([this.reply(), deadline.late])) === "late") {
-        samplerThread = null;
-        await this.worker.terminate();
-      }
-    } finally {
-      deadline.cancel();
+    if ((await withinDeadline(this.reply(), 2000)) === "late") {
+      samplerThread = null;
+      await this.worker.terminate();
     }
   }
 
@@ -119,12 +111,12 @@ export const CONTROL = { STOP: 0, WAKE: 1, ADDED: 2, READINGS: 3 } as const;
 let samplerThread: SamplerThread | null = null;
 
 function sampledCounters({ hits, current }: FunctionCounters): SampledCounters {
-  return { hits, current, nanos: shared(Float64Array, hits.length), carries: shared(Uint32Array, hits.length) };
+  return { hits, current, nanos: sharedArray(Float64Array, hits.length), carries: sharedArray(Uint32Array, hits.length) };
 }
 
 export async function sampleLines<T>(counters: FunctionCounters[], execute: () => Promise<T>, intervalMicros = DEFAULT_INTERVAL_MICROS, late?: LateCounters): Promise<LineSampled<T>> {
   const functions = counters.map(sampledCounters);
-  const control = shared(Int32Array, Object.keys(CONTROL).length);
+  const control = sharedArray(Int32Array, Object.keys(CONTROL).length);
   const thread = (samplerThread ??= new SamplerThread());
   let value: T | undefined;
   let error: unknown;

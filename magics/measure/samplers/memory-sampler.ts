@@ -13,7 +13,8 @@ import type { MemoryResult, MemorySample } from "../../model/profile";
 import type { LineCounters, LineMemoryMeasurements } from "../builders/memory-lines";
 import { collectGarbage, readMemory, readPeakRss, resetPeakRss } from "./memory-readings";
 import { CONTROL, type SamplerData, type SamplerReport } from "./memory-sampler-protocol";
-import { lateAfter } from "./deadline";
+import { lateAfter, withinDeadline } from "./deadline";
+import { sharedArray } from "./shared-array";
 
 export interface MemoryOptions {
   /** Seconds between readings. */
@@ -185,9 +186,9 @@ class Sampler {
 
   static async start(options: MemoryOptions): Promise<Sampler> {
     const data: SamplerData = {
-      control: new Int32Array(new SharedArrayBuffer(4 * 4)),
-      origin: new BigInt64Array(new SharedArrayBuffer(8)),
-      windowPeak: new Float64Array(new SharedArrayBuffer(8)),
+      control: sharedArray(Int32Array, 4),
+      origin: sharedArray(BigInt64Array, 1),
+      windowPeak: sharedArray(Float64Array, 1),
       intervalMicros: options.interval * 1e6,
       timeoutSeconds: options.timeout,
       heapIntervalMicros: options.sampleHeap ? heapInterval(options) * 1e6 : null,
@@ -208,14 +209,11 @@ class Sampler {
     const report = Promise.race([messages((m) => m.samples instanceof Float64Array), failed]);
     report.catch(() => {});
     const sampler = new Sampler(worker, data, report, exited);
-    const deadline = lateAfter(START_DEADLINE_MS);
     try {
-      if ((await Promise.race([ready, failed, deadline.late])) === "late") throw new Error(`the memory sampler thread did not start within ${START_DEADLINE_MS} ms`);
+      if ((await withinDeadline(Promise.race([ready, failed]), START_DEADLINE_MS)) === "late") throw new Error(`the memory sampler thread did not start within ${START_DEADLINE_MS} ms`);
     } catch (e) {
       await sampler.stop().catch(() => {});
       throw e;
-    } finally {
-      deadline.cancel();
     }
     return sampler;
   }

@@ -18,7 +18,7 @@ import { BroadcastChannel } from "node:worker_threads";
 import { lineCounters } from "../../../kernel/instrument/line-instrument";
 import type { LineCounters, WorkerLineCode } from "../../core/context";
 import type { FunctionLineProfile } from "../../model/profile";
-import { lateAfter } from "./deadline";
+import { withinDeadline } from "./deadline";
 import { buildLineProfile, type FunctionClocks, type LineLayout } from "../builders/line-profile";
 import { measurementsOf, type LateCounters, type SampledCounters } from "./line-sampler";
 import type { Reply, SampledWorker, WorkerChannel, WorkerHook } from "./worker-sampler";
@@ -154,9 +154,7 @@ export class WorkerLineHook implements WorkerHook, LateCounters {
       const state = this.workers.get(channel);
       return state ? [this.undo(state)] : [];
     });
-    const { late, cancel } = lateAfter(deadlineMs);
-    await Promise.race([Promise.all(undo), late]);
-    cancel();
+    await withinDeadline(Promise.all(undo), deadlineMs);
   }
 
   private async undo(state: WorkerState): Promise<void> {

@@ -29,7 +29,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { ThreadEnd } from "../../model/profile";
 import type { V8CpuProfile } from "../builders/cpu-profile";
-import { lateAfter } from "./deadline";
+import { withinDeadline } from "./deadline";
 import { THREAD_SCHEDSTAT } from "./thread-cpu";
 import { PROBE_URL } from "../builders/worker-frames";
 
@@ -262,15 +262,14 @@ class Window {
     };
     const w: Watched = { sessionId, info, channel, probed: false, started: deferred(), finished: deferred(), startCpu: null, endCpu: null, profile: null, status: null, done: false };
     this.watched.set(sessionId, w);
-    const send = this.watch_.send.bind(this.watch_, sessionId);
     // A reply can come during a send (the session hands over what it has received), so this is set first.
     let hooked = !this.options.hook;
     if (this.options.profile) {
-      send("Profiler.enable");
-      send("Profiler.setSamplingInterval", { interval: this.options.intervalMicros });
+      channel.post("Profiler.enable");
+      channel.post("Profiler.setSamplingInterval", { interval: this.options.intervalMicros });
     }
-    send("Runtime.addBinding", { name: BINDING });
-    send("Runtime.evaluate", { expression: startScript(this.options.profile), returnByValue: true }, (reply) => {
+    channel.post("Runtime.addBinding", { name: BINDING });
+    channel.post("Runtime.evaluate", { expression: startScript(this.options.profile), returnByValue: true }, (reply) => {
       const value = reply.result?.result?.value;
       w.startCpu = typeof value === "number" ? value : null;
       if (reply.result?.exceptionDetails) this.finish(w, "unanswered");
@@ -287,7 +286,7 @@ class Window {
   }
 
   async started(deadlineMs: number): Promise<void> {
-    await this.withDeadline([...this.watched.values()].map((w) => w.started.promise), deadlineMs);
+    await withinDeadline(Promise.all([...this.watched.values()].map((w) => w.started.promise)), deadlineMs);
   }
 
   event(sessionId: string, message: { method?: string; params?: any }) {
@@ -322,13 +321,13 @@ class Window {
     try {
       // The hook first: what it undoes includes breakpoints, at which the stop script would pause.
       await this.options.hook?.end([...this.watched.values()].filter((w) => !w.done).map((w) => w.channel), deadlineMs);
-      for (const w of this.watched.values()) if (!w.done) this.watch_.send(w.sessionId, "Runtime.evaluate", { expression: STOP_SCRIPT });
-      await this.withDeadline([...this.watched.values()].map((w) => w.finished.promise), deadlineMs);
+      for (const w of this.watched.values()) if (!w.done) w.channel.post("Runtime.evaluate", { expression: STOP_SCRIPT });
+      await withinDeadline(Promise.all([...this.watched.values()].map((w) => w.finished.promise)), deadlineMs);
     } finally {
       this.restoreTerminate();
     }
     // The next statement adds it again: an existing binding would not be put back on the global.
-    for (const w of this.watched.values()) if (w.status !== "ended") this.watch_.send(w.sessionId, "Runtime.removeBinding", { name: BINDING });
+    for (const w of this.watched.values()) if (w.status !== "ended") w.channel.post("Runtime.removeBinding", { name: BINDING });
     return [...this.watched.values()].map((w) => this.result(w));
   }
 
@@ -351,12 +350,6 @@ class Window {
     };
   }
 
-  private async withDeadline(waits: Promise<void>[], ms: number): Promise<void> {
-    const { late, cancel } = lateAfter(ms);
-    await Promise.race([Promise.all(waits), late]);
-    cancel();
-  }
-
   /** While the statement runs, a worker it terminates first sends its profile (see the file's comment). */
   private wrapTerminate(): () => void {
     const original = Worker.prototype.terminate;
@@ -369,8 +362,8 @@ class Window {
         return (original as Function).apply(this, args);
       }
       w.status = "terminated";
-      window.watch_.send(w.sessionId, "Runtime.evaluate", { expression: STOP_SCRIPT });
-      return window.withDeadline([w.finished.promise], STOP_DEADLINE_MS).then(() => (original as Function).apply(this, args));
+      w.channel.post("Runtime.evaluate", { expression: STOP_SCRIPT });
+      return withinDeadline(w.finished.promise, STOP_DEADLINE_MS).then(() => (original as Function).apply(this, args));
     } as typeof original;
     return () => {
       Worker.prototype.terminate = original;
