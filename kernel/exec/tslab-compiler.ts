@@ -98,9 +98,10 @@ function sourceMappedTypeScript(): TypeScript {
  */
 function withShorthandPropertiesRewritten(converterSource: string): string {
   const anchor = "function wrapPrevIdentifier(node) {";
-  if (!converterSource.includes(anchor)) throw new Error(`tslab's converter has changed: "${anchor}" not found (tsprof pins tslab 1.0.22)`);
-  return converterSource.replace(
+  return replacedInConverter(
+    converterSource,
     anchor,
+    `"${anchor}" not found`,
     `${anchor}
             if (ts.isShorthandPropertyAssignment(node)) {
                 const value = checker.getShorthandAssignmentValueSymbol(node);
@@ -141,9 +142,10 @@ function withOneProgramUpdate(converterSource: string): string {
             srcFile = builder.getSourceFile(srcFilename);
         }
 `;
-  if (!converterSource.includes(twice)) throw new Error("tslab's converter has changed: its two program updates in convert() were not found (tsprof pins tslab 1.0.22)");
-  return converterSource.replace(
+  return replacedInConverter(
+    converterSource,
     twice,
+    "its two program updates in convert() were not found",
     `        const alone = ts.createSourceFile(srcFilename, srcPrefix + src, transpileTarget);
         ts.bindSourceFile(alone, {});
         const keys = new Set(alone.locals ? alone.locals.keys() : []);
@@ -152,6 +154,12 @@ function withOneProgramUpdate(converterSource: string): string {
         let srcFile = builder.getSourceFile(srcFilename);
 `,
   );
+}
+
+/** `converterSource` with `found` replaced; an error naming what is `missing` if tslab's source no longer has it. */
+function replacedInConverter(converterSource: string, found: string, missing: string, replacement: string): string {
+  if (!converterSource.includes(found)) throw new Error(`tslab's converter has changed: ${missing} (tsprof pins tslab 1.0.22)`);
+  return converterSource.replace(found, replacement);
 }
 
 export const converter: typeof ConverterModule = loadTslabModule("converter", { [TS_MODULE]: sourceMappedTypeScript() }, (source) => withOneProgramUpdate(withShorthandPropertiesRewritten(source)));

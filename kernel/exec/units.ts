@@ -106,7 +106,7 @@ export class UnitRegistry {
     const unit: Unit = {
       ...spec,
       get baseMap() {
-        return baseMap === undefined ? (baseMap = spec.baseMap ? new TraceMap(spec.baseMap as any) : null) : baseMap;
+        return (baseMap ??= spec.baseMap ? new TraceMap(spec.baseMap as any) : null);
       },
       id,
       code: edited.toString(),

@@ -4,9 +4,8 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { MIME_BUNDLE, type MagicContext } from "../core/context";
+import { MagicError, MIME_BUNDLE, type MagicContext } from "../core/context";
 import { defineMagic } from "../core/registry";
-import { MagicError } from "../core/context";
 import { buildCpuProfile, buildThreadProfile, type V8CpuProfile } from "../measure/builders/cpu-profile";
 import { sampleCpu, type Sampled } from "../measure/samplers/v8-sampler";
 import { runningWorkers, watchWorkers, type SampledWorker } from "../measure/samplers/worker-sampler";
