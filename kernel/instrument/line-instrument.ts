@@ -23,7 +23,8 @@
  * - Every function body in an owner (the owner itself and the callbacks inside it) saves `C[0]`
  *   on entry and restores it in `finally`, so after a return, a throw or a recursive call it
  *   names the caller's line again (0, "not running", at the top). A generator does the same
- *   around each `yield`, so time while it is suspended goes to no line of it.
+ *   around each `yield`, so time while it is suspended goes to no line of it. A plain owner's
+ *   own save-and-restore goes around the call of its twin instead (see guardsAroundTwin).
  * - The owner's own body also clocks its activations (`C[1]` counts how many are running; the
  *   clock runs while one is): its Total time is measured, not sampled, so a short run reports its
  *   real microseconds. A class owner is its constructor and its instance field initializers.
@@ -104,6 +105,10 @@ export interface InstrumentedScript {
 }
 
 type AnyNode = acorn.AnyNode;
+interface Guard {
+  save: string;
+  restore: string;
+}
 type Fn = acorn.Function;
 
 /**
@@ -123,7 +128,7 @@ export function instrumentScript(source: string, owners: Owner[], options: { clo
     for (const inner of directlyInside(owner, owners)) for (const { at, text } of twinOf(inner)) scratch.appendRight(at, text);
     flatten(source, scratch, owner.node as AnyNode, options.comments);
     probes.set(owner, editor.probes.sort((a, b) => a.anchor - b.anchor));
-    const made = twinInsertions(source, scratch, owner.node, probeNames(owner.slot), options.clockLines);
+    const made = twinInsertions(source, scratch, owner.node, probeNames(owner.slot), options.clockLines, editor.twinGuard);
     twins.set(owner, made);
     return made;
   };
@@ -169,12 +174,12 @@ function contains(outer: acorn.Node, inner: acorn.Node): boolean {
  * twin is one line (see `flatten`), so V8's line-by-line diff finds every original line where it
  * was, and the script keeps its line numbers.
  */
-function twinInsertions(source: string, scratch: MagicString, node: OwnerNode, names: ReturnType<typeof probeNames>, clockLines: boolean): Insertion[] {
+function twinInsertions(source: string, scratch: MagicString, node: OwnerNode, names: ReturnType<typeof probeNames>, clockLines: boolean, guard: Guard | undefined): Insertion[] {
   if (node.type === "ClassDeclaration" || node.type === "ClassExpression") {
     const cls = node as acorn.Class;
     const insertions: Insertion[] = [];
     for (const member of cls.body.body) {
-      if (member.type === "MethodDefinition" && member.kind === "constructor") insertions.push(functionTwin(source, scratch, member.value));
+      if (member.type === "MethodDefinition" && member.kind === "constructor") insertions.push(functionTwin(source, scratch, member.value, guard));
       if (member.type === "PropertyDefinition" && !member.static && member.value) {
         const copy = oneLine(scratch.slice(member.value.start, member.value.end));
         const { hits, current, clock, lineClock } = names;
@@ -183,7 +188,7 @@ function twinInsertions(source: string, scratch: MagicString, node: OwnerNode, n
     }
     return insertions;
   }
-  return [functionTwin(source, scratch, node as Fn)];
+  return [functionTwin(source, scratch, node as Fn, guard)];
 }
 
 /** The id the scratch editor gave a field's probe, kept as a marker comment. */
@@ -192,7 +197,7 @@ function fieldProbeId(scratch: MagicString, member: acorn.PropertyDefinition): n
   return Number(marker![1]);
 }
 
-function functionTwin(source: string, scratch: MagicString, fn: Fn): Insertion {
+function functionTwin(source: string, scratch: MagicString, fn: Fn, guard: Guard | undefined): Insertion {
   const body = fn.body;
   const async = fn.async ? "async " : "";
   if (body.type !== "BlockStatement") {
@@ -204,7 +209,9 @@ function functionTwin(source: string, scratch: MagicString, fn: Fn): Insertion {
   const twin = (params: string) =>
     fn.generator
       ? `return yield* (${async}function* (${params}) {${copy}})${params ? `.call(this, ${params})` : ".apply(this, arguments)"};`
-      : `return (${async}(${params}) => {${copy}})(${params});`;
+      : guard
+        ? `${guard.save} return ((${params}) => {${copy}})(${params});${guard.restore}`
+        : `return (${async}(${params}) => {${copy}})(${params});`;
   // On a line of its own when the body's first statement starts a line: V8's diff then sees one
   // new line and every other line unchanged, however long the twin.
   const first = body.body.find((st) => !isDirective(st) && !source.startsWith(CALL_COUNTER_PREFIX, st.start));
@@ -284,6 +291,8 @@ class LineEditor {
   /** The functions being visited, innermost last: a `yield` belongs to the last. */
   private readonly functions: Fn[] = [];
   private ownerFunction: AnyNode | null = null;
+  /** The owner's guard, when it goes around the call of the twin (see guardsAroundTwin). */
+  twinGuard: Guard | undefined;
 
   constructor(
     private readonly js: string,
@@ -403,6 +412,36 @@ class LineEditor {
    * a block. The owner's own body also runs its clock.
    */
   private guardBody(fn: Fn): void {
+    if (fn === this.ownerFunction && this.guardsAroundTwin(fn)) {
+      this.twinGuard = this.guard(fn);
+      return;
+    }
+    const { save, restore } = this.guard(fn);
+    const body = fn.body;
+    if (body.type === "BlockStatement") {
+      this.open(contentStart(this.js, body), ` ${save}`);
+      this.close(body.end - 1, restore);
+      return;
+    }
+    const arrow = this.js.lastIndexOf("=>", body.start) + 2;
+    const id = this.newProbe(body.start, body.loc!.start);
+    this.open(arrow, ` { ${save} ${this.probeCode(id)}; return (`);
+    this.close(fn.end, `);${restore} }`);
+  }
+
+  /**
+   * Whether the owner's guard goes around the call of its twin, in the original function, rather
+   * than inside the twin: V8 optimizes loops in a function with no try block markedly better, and
+   * the twin's loops are what a run spends its time in. An async function or a generator keeps the
+   * guard inside, where it sees the body finish (not the first await or yield); so does -c, whose
+   * per-statement clock would otherwise be a variable the twin captures.
+   */
+  private guardsAroundTwin(fn: Fn): boolean {
+    return fn.body.type === "BlockStatement" && !fn.async && !fn.generator && !this.clockLines;
+  }
+
+  /** The save-and-try before a function's body and the finally-restore after it. */
+  private guard(fn: Fn): Guard {
     const { current } = this.names;
     const isOwner = fn === this.ownerFunction;
     const enter = [`const ${SAVED} = ${current}[0];`];
@@ -416,18 +455,7 @@ class LineEditor {
       enter.push(this.clockStart());
       exit.push(this.clockStop());
     }
-    const save = `${enter.join(" ")} try {`;
-    const restore = ` } finally { ${exit.join(" ")} }`;
-    const body = fn.body;
-    if (body.type === "BlockStatement") {
-      this.open(contentStart(this.js, body), ` ${save}`);
-      this.close(body.end - 1, restore);
-      return;
-    }
-    const arrow = this.js.lastIndexOf("=>", body.start) + 2;
-    const id = this.newProbe(body.start, body.loc!.start);
-    this.open(arrow, ` { ${save} ${this.probeCode(id)}; return (`);
-    this.close(fn.end, `);${restore} }`);
+    return { save: `${enter.join(" ")} try {`, restore: ` } finally { ${exit.join(" ")} }` };
   }
 
   private clockStart(): string {

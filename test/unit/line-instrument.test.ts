@@ -121,6 +121,19 @@ test("the current statement is restored after a throw and across recursion", () 
   assert.equal(hitsOn(2), 4, "the recursive calls reach the copy through its own name");
 });
 
+test("a plain owner's guard goes around the call of its twin, whose loops are then in no try block; a throw still restores the line and stops the clock", () => {
+  const js = ["function f(n) {", "  for (let i = 0; i < n; i++) if (i === 2) throw new Error('two');", "  return n;", "}"].join("\n");
+  const { text, compiled, current, clock, hitsOn } = profiled(js);
+  const twin = text.split("\n")[1];
+  assert.match(twin, /^const __tsprof_lp = __tsprof_lc0\[0\]; .* try \{ return \(\(n\) => \{ (.*) \}\)\(n\); \} finally \{ __tsprof_lc0\[0\] = __tsprof_lp; .*\}$/);
+  assert.doesNotMatch(twin.slice(twin.indexOf("=> {"), twin.lastIndexOf("})(n);")), /\btry\b/);
+  assert.equal(compiled(2), 2);
+  assert.throws(() => compiled(5), /two/);
+  assert.deepEqual([current[0], current[1]], [0, 0], "no line current and no activation running after the throw");
+  assert.ok(clock[0] > 0);
+  assert.equal(hitsOn(2), 3 + 3);
+});
+
 test("the twin is one new line before the body's first line; directives stay first; async and generator bodies work", async () => {
   const js = ["async function f(xs) {", '  "use strict";', "  let s = 0;", "  for (const x of xs) s += await x;", "  return s;", "}"].join("\n");
   const { text, compiled, hitsOn } = profiled(js);
@@ -152,7 +165,7 @@ test("the twin takes the parameters as its own, with their defaults and destruct
 
 test("a one-line function gets its twin inside its line; the line keeps its number", () => {
   const { text, compiled, hitsOn, clock } = profiled("function f(x) { return x * 2; }\nconst after = 1;");
-  assert.match(text, /^function f\(x\) \{ return \(\(\) => \{/, "captures x: a parameter list in the line could be matched with the function's own");
+  assert.match(text, /^function f\(x\) \{ const __tsprof_lp = [^;]*; [^;]*; try \{ return \(\(\) => \{/, "captures x: a parameter list in the line could be matched with the function's own");
   assert.equal(text.split("\n").length, 2);
   assert.equal(compiled(4), 8);
   assert.equal(hitsOn(1), 1);
