@@ -38,7 +38,6 @@ export class CellRunner {
   /** Runs the cell; throws what the cell threw (the kernel turns it into an error reply). */
   async run(code: string, executionCount: number, output: CellOutput): Promise<void> {
     const file = `<cell ${executionCount}>`;
-    restorePending();
     const parts = compiler.splitCell(code);
     for (const [i, part] of parts.entries()) {
       const isLast = i === parts.length - 1;
@@ -64,6 +63,11 @@ export class CellRunner {
     } finally {
       delete slot.__tsprof_magic_value__;
     }
+  }
+
+  /** The kernel has answered and nothing waits: work left for then is done now. */
+  idle(): void {
+    restorePending();
   }
 
   /** SIGINT: tell running magics (they stop samplers and restore what they patched). */

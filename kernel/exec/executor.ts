@@ -13,6 +13,7 @@ import { compiler } from "./compiler";
 import { UnitRegistry, type Unit } from "./units";
 import { CompileError, InterruptedError } from "./errors";
 import { PARSE_OPTIONS, topLevelDeclarations } from "../instrument/functions";
+import { restorePending } from "../instrument/line-hooks";
 import * as acorn from "acorn";
 
 export interface RunOptions {
@@ -62,6 +63,8 @@ export class Executor {
 
   /** Compiles and runs `code` (TypeScript); throws CompileError, InterruptedError or what the code threw. */
   async run(code: string, options: RunOptions): Promise<RunResult> {
+    // No code runs while %lprun's counting code is still in place.
+    restorePending();
     const src = "\n".repeat(options.line - 1) + code;
     const meta = compiler.codeMetadata(src);
     if (meta.module) {

@@ -16,7 +16,7 @@ import * as acorn from "acorn";
 import { MagicError, type LineInstrumentation, type LineProbes, type WorkerLineCode, type ProbeRequest, type ProbedFunction, type ResolvedFunction, type SourceUnit } from "../../magics/core/context";
 import type { FunctionCategory, FunctionRef } from "../../magics/model/profile";
 import type { Executor } from "../exec/executor";
-import { childNodes } from "./ast";
+import { childNodes, walk } from "./ast";
 import { findFunctions, PARSE_OPTIONS } from "./functions";
 import { COUNTING_MARK, FIELD_NAME, fieldHelper, instrumentScript, LAST_PROBE_TIME, lineCounters, NOW_NAME, probeNames, V8_DIFF_LINE_LIMIT, type InstrumentedScript, type Owner, type OwnerNode, type Probe } from "./line-instrument";
 import { LiveEditSession, NoSourceError, type CodeLocation, type EditStatus } from "./live-edit";
@@ -56,10 +56,12 @@ const MODULE_NAME = "<module>";
 
 /** Scripts whose original could not be put back yet (a generator of theirs was suspended), by id. */
 const unrestored = new Map<string, string>();
+/** The originals a finished %lprun puts back once the kernel is idle (see ProbeSet.restore). */
+let waitingRestore: (() => void) | null = null;
 let nextSlot = 0;
 
 export function lineInstrumentation(executor: Executor, cwd: string): LineInstrumentation {
-  const probes = (set: ProbeSet): LineProbes => ({ functions: set.functions, swapIn: () => set.swapIn(), restore: (thrown) => set.restore(thrown), workers: set.workers });
+  const probes = (set: ProbeSet): LineProbes => ({ functions: set.functions, swapIn: () => set.swapIn(), restore: (thrown, options) => set.restore(thrown, options), workers: set.workers });
   return {
     instrument: (request) => probes(ProbeSet.open(executor, cwd, request)),
     instrumentCode: (request) => {
@@ -89,6 +91,9 @@ class ProbeSet implements LineProbes {
   private readonly edits: Edit[] = [];
   private readonly swapped: Edit[] = [];
   private compiledCell: { unit: Unit; restored: string } | null = null;
+  /** Whether a function the edits change can be suspended (a generator or an async function): V8 then refuses an edit back while one is. */
+  private suspendable = false;
+  private waiting = false;
   private closed = false;
 
   private constructor(
@@ -98,6 +103,7 @@ class ProbeSet implements LineProbes {
   ) {}
 
   static open(executor: Executor, cwd: string, request: ProbeRequest): ProbeSet {
+    waitingRestore?.();
     const session = new LiveEditSession();
     try {
       retryRestores(session);
@@ -118,6 +124,7 @@ class ProbeSet implements LineProbes {
   /** The counting version of the targets' script; their counters join `functions`, in order. */
   private add(targets: Target[]): InstrumentedScript & { traceMap: TraceMap } {
     const owners = targets.map((t) => ({ node: t.node, slot: nextSlot++, inPlace: t.name === MODULE_NAME }));
+    this.suspendable ||= owners.some((o) => !o.inPlace && canSuspend(o.node));
     const { source, comments } = targets[0].script;
     const instrumented = instrumentScript(source, owners, { clockLines: this.clockLines, comments });
     const traceMap = new TraceMap(instrumented.map as any);
@@ -195,7 +202,27 @@ class ProbeSet implements LineProbes {
     if (mapped !== stack) Object.defineProperty(error, "stack", { value: mapped, configurable: true, writable: true });
   }
 
-  restore(thrown?: unknown): string[] {
+  /**
+   * With `whenIdle`, after a statement that finished, and when nothing can block it, the edit
+   * back waits until the kernel is idle or some code is about to run (restorePending): it walks
+   * the heap as the edit in did, and the table need not wait for it. A suspended generator or
+   * async function is the only thing that blocks an edit back once the statement is over.
+   */
+  restore(thrown?: unknown, options: { whenIdle?: boolean } = {}): string[] {
+    if (this.waiting) return [];
+    if (options.whenIdle && thrown === undefined && !this.compiledCell && !this.suspendable && this.swapped.length > 0) {
+      this.waiting = true;
+      waitingRestore = () => {
+        waitingRestore = null;
+        this.waiting = false;
+        this.putBack(undefined);
+      };
+      return [];
+    }
+    return this.putBack(thrown);
+  }
+
+  private putBack(thrown: unknown): string[] {
     this.mapStack(thrown);
     const notes: string[] = [];
     const back = this.swapped.splice(0).map((edit) => ({ scriptId: edit.script.scriptId, source: edit.script.source, what: `The counting code of ${edit.script.file}` }));
@@ -230,8 +257,9 @@ function cellTargets(script: Script): Target[] {
   return targets;
 }
 
-/** Puts back the originals a previous run could not; called as a cell starts. */
+/** Puts back the originals a previous run has not yet: called when the kernel is idle, and before any code runs. */
 export function restorePending(): void {
+  waitingRestore?.();
   if (unrestored.size === 0) return;
   const session = new LiveEditSession();
   try {
@@ -243,6 +271,16 @@ export function restorePending(): void {
 
 function retryRestores(session: LiveEditSession): void {
   for (const [scriptId, source] of [...unrestored]) if (session.replace(scriptId, source).status === "Ok") unrestored.delete(scriptId);
+}
+
+/** Whether a function in `node` can be suspended and so block an edit while it is (see ProbeSet.restore). */
+function canSuspend(node: OwnerNode): boolean {
+  let found = false;
+  walk(node as AnyNode, (n) => {
+    if ((n.type === "FunctionDeclaration" || n.type === "FunctionExpression" || n.type === "ArrowFunctionExpression") && (n.async || n.generator)) found = true;
+    return !found;
+  });
+  return found;
 }
 
 function locateTarget(session: LiveEditSession, executor: Executor, cwd: string, { expression, fn }: ResolvedFunction): Target {

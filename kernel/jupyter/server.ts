@@ -14,6 +14,7 @@ import { History } from "./history";
 import { compiler } from "../exec/compiler";
 import { completeReply, inspectReply } from "./completion";
 import { AbortQueue } from "./abort-queue";
+import { kernelLog } from "./log";
 import { bindCellOutput } from "../public";
 import type { CellOutput, CellRunner } from "../exec/cell-runner";
 import type { Executor } from "../exec/executor";
@@ -73,8 +74,20 @@ export class KernelServer {
     } finally {
       await this.status("idle", message);
     }
+    // Once the idle status is out, unless the next request is already being handled.
+    if (channel === "shell") setImmediate(() => this.whenIdle());
     // A restart is the front end starting a new process: this one ends either way.
     if (message.header.msg_type === "shutdown_request") this.shutdown();
+  }
+
+  private whenIdle(): void {
+    if (this.working) return;
+    try {
+      this.runner.idle();
+    } catch (e) {
+      // No cell is running to show it: the kernel's log has it, and the kernel goes on.
+      kernelLog("idle work failed:", e);
+    }
   }
 
   private async reply(message: Message): Promise<{ type: string; content: unknown } | null> {

@@ -123,7 +123,7 @@ export async function profileLines(
           workers = watched.workers;
         } finally {
           stopListening?.();
-          notes.push(...probes.restore(sampled?.error));
+          notes.push(...probes.restore(sampled?.error, { whenIdle: sampled !== undefined && !sampled.threw }));
         }
         return sampled.value as any;
       },

@@ -93,9 +93,11 @@ export interface LineProbes {
   swapIn(): void;
   /**
    * Puts the originals back (safe to call more than once); returns a note for each that must
-   * wait, for the user. An error the statement threw gets the original code's positions.
+   * wait, for the user. An error the statement threw gets the original code's positions. With
+   * `whenIdle`, after a statement that finished, it may wait until the kernel is idle or code is
+   * about to run, whichever comes first, where nothing can then stop it.
    */
-  restore(thrown?: unknown): string[];
+  restore(thrown?: unknown, options?: { whenIdle?: boolean }): string[];
   /** The same functions' counting code for worker threads' own copies of them (worker-line-hooks.ts). */
   workers?: WorkerLineCode;
 }

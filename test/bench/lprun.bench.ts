@@ -6,7 +6,7 @@
  * its share of the function's time, which must be the largest of its lines. Nothing of %lprun
  * runs in unprofiled cells (their cost is the call counters', measured in prun.bench.ts).
  */
-import { lineInstrumentation } from "../../kernel/instrument/line-hooks";
+import { lineInstrumentation, restorePending } from "../../kernel/instrument/line-hooks";
 import { locateFunction } from "../../kernel/exec/locate";
 import { profileLines } from "../../magics/commands/lprun";
 import { benchSession } from "./session";
@@ -71,13 +71,16 @@ async function measure(session: ReturnType<typeof benchSession>, expression: str
     let profiled!: Awaited<ReturnType<typeof profileLines>>;
     const probes = () => lines.instrument({ functions: [target], modules: [], clockLines: false });
     const whole = await timeOnce(async () => (profiled = await profileLines(session.evaluate, probes(), statement, { timerUnit: 1e-6, clockLines: false })));
-    return { whole, statement: profiled.sampled!.wallTime, result: profiled.result! };
+    // The edit back that waits for the kernel to be idle: the kernel does it once the reply is out.
+    const putBack = await timeOnce(restorePending);
+    return { whole, putBack, statement: profiled.sampled!.wallTime, result: profiled.result! };
   };
 
   for (let i = 0; i < 3; i++) await session.timeStatement(statement), await profiledRun();
   const plain: number[] = [];
   const profiled: number[] = [];
   const whole: number[] = [];
+  const putBack: number[] = [];
   const innerShares: number[] = [];
   const kLoopShares: number[] = [];
   let innerHits = 0;
@@ -87,6 +90,7 @@ async function measure(session: ReturnType<typeof benchSession>, expression: str
     const run = await profiledRun();
     profiled.push(run.statement);
     whole.push(run.whole);
+    putBack.push(run.putBack);
     const fnProfile = run.result.functions[0];
     const line = (text: string) => fnProfile.lines.find((l) => l.contents.trim() === text)!;
     const inner = line(innerLine);
@@ -101,6 +105,7 @@ async function measure(session: ReturnType<typeof benchSession>, expression: str
     lprun_overhead_ratio: round(median(profiled) / median(plain), 2),
     lprun_overhead_ratio_fastest: round(Math.min(...profiled) / Math.min(...plain), 2),
     lprun_fixed_cost_ms: round((median(whole) - median(profiled)) * 1e3, 1),
+    lprun_put_back_when_idle_ms: round(median(putBack) * 1e3, 1),
     inner_line_share_of_matmul: round(median(innerShares), 3),
     k_loop_line_share: round(median(kLoopShares), 3),
     inner_line_is_largest_in_every_run: innerIsLargest,

@@ -89,6 +89,9 @@ function unprofiledCost(): Record<string, number> {
   return out;
 }
 
+/** A user's pause between cells: what a kernel does once idle is done by the next one. */
+const pause = () => new Promise((resolve) => setTimeout(resolve, 300));
+
 /** A trivial %prun and %lprun, end to end: execute_request to the reply's idle, through a real Jupyter server. */
 async function jupyterLatency(): Promise<Record<string, number>> {
   const jupyter = await startJupyter();
@@ -104,12 +107,17 @@ async function jupyterLatency(): Promise<Record<string, number>> {
     await elapsed("one()");
     const first = await elapsed("%prun one()");
     const firstLprun = await elapsed("%lprun -f one one()");
+    await pause();
     const prun: number[] = [];
     const lprun: number[] = [];
+    const rightAfterLprun: number[] = [];
     const plain: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       prun.push(await elapsed("%prun one()"));
       lprun.push(await elapsed("%lprun -f one one()"));
+      // %lprun puts the originals back once its reply is out: a cell sent at once waits for that.
+      rightAfterLprun.push(await elapsed("one()"));
+      await pause();
       plain.push(await elapsed("one()"));
     }
     // A %prun's start does not grow with the heap (the profiler's eager mode, v8-sampler.ts): a heap of two million small objects.
@@ -124,6 +132,7 @@ async function jupyterLatency(): Promise<Record<string, number>> {
       // %lprun's fixed cost as a user meets it: the two live edits walk the kernel's own heap, not the bench's.
       latency_first_lprun_trivial_ms: round(firstLprun, 1),
       latency_lprun_trivial_ms: round(median(lprun), 1),
+      latency_plain_cell_right_after_lprun_ms: round(median(rightAfterLprun), 1),
       latency_plain_cell_trivial_ms: round(median(plain), 1),
     };
   } finally {

@@ -28,6 +28,7 @@ export function besidePython(results: Results): Record<string, unknown> {
     lprun_overhead: { tsprof: results.lprun.lprun_overhead_ratio, python_line_profiler: fromPython("line_profiler_ratio"), target: "<= 1.5" },
     lprun_overhead_closure: { tsprof: results.lprun.closure_lprun_overhead_ratio, python_line_profiler: fromPython("line_profiler_ratio"), target: "<= 1.5" },
     lprun_fixed_cost_ms: { tsprof: results.lprun.lprun_fixed_cost_ms },
+    lprun_put_back_when_idle_ms: { tsprof: results.lprun.lprun_put_back_when_idle_ms },
     inner_line_share: { tsprof: results.lprun.inner_line_share_of_matmul, python_line_profiler_percent: fromPython("line_profiler_inner_lines_share") },
     inner_line_hits: { tsprof: results.lprun.inner_line_hits, python: fromPython("inner_line_hits"), expected: results.lprun.inner_line_hits_expected },
   };

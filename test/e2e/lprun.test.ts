@@ -419,6 +419,19 @@ describe("%lprun: every function that has source", () => {
     assert.equal((await ok("layer.toString()")).result?.["text/plain"], text);
   });
 
+  test("the table does not wait for the edit back, and nothing runs the counting code after it: the cell's next line, a timer, a cell sent at once", async () => {
+    await before();
+    const text = (await ok("layer.toString()")).result?.["text/plain"];
+    const sameCell = await ok("%lprun -f layer layer(2)\nlayer.toString()");
+    assert.deepEqual(hits(sameCell, [shapeLine("calls++;")]), [1]);
+    assert.equal(sameCell.result?.["text/plain"], text, "the cell's next line");
+    await ok("%lprun -f layer setTimeout(() => ((globalThis as any).textLater = layer.toString()), 200)");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal((await ok("(globalThis as any).textLater")).result?.["text/plain"], text, "a timer that ran while the kernel was idle");
+    await ok("%lprun -f layer layer(2)");
+    assert.equal((await ok("layer.toString()")).result?.["text/plain"], text, "a cell sent at once");
+  });
+
   test("a class: its constructor and its field initializers; an arrow in a class field; a method using #private members", async () => {
     const ctor = await ok("%lprun -f Buf new Buf(4)");
     assert.equal(tables(ctor)[0].header[2], `Function: Buf at line ${shapeLine("class Buf {")}`);

@@ -2,7 +2,7 @@
  * Runs code under V8's sampling CPU profiler (v8-profiler-next: the engine's own profiler, with a
  * settable interval) and hands back the raw profile. The profile is stopped whatever happens.
  */
-import profiler from "v8-profiler-next";
+import { profiler } from "./v8-profiler";
 import type { V8CpuProfile } from "../builders/cpu-profile";
 import { timed, type Timed } from "./timed";
 import { cpuBetween, threadCpuSeconds } from "./thread-cpu";

@@ -1,0 +1,37 @@
+/**
+ * v8-profiler-next, loaded without its installer's loader. The package finds its native binding
+ * through @xprofiler/node-pre-gyp, which brings some 120 modules (npmlog, semver, readable-stream,
+ * …) into the kernel's heap to work out one path; every live edit of %lprun marks the whole heap,
+ * and those modules' functions made each edit about half as long again. The path is worked out
+ * here from the package's `binary.module_path`, as node-pre-gyp does for a Node.js build; where
+ * no binding is found there, the package loads the way it always does.
+ */
+import fs from "node:fs";
+import Module from "node:module";
+import path from "node:path";
+import type Profiler from "v8-profiler-next";
+
+const PACKAGE_JSON = require.resolve("v8-profiler-next/package.json");
+
+function bindingPath(): string {
+  const { binary } = JSON.parse(fs.readFileSync(PACKAGE_JSON, "utf8"));
+  const values: Record<string, string> = { configuration: "Release", node_abi: `node-v${process.versions.modules}`, platform: process.platform, arch: process.arch };
+  const dir = String(binary.module_path).replace(/\{(\w+)\}/g, (whole, key: string) => values[key] ?? whole);
+  return path.join(path.dirname(PACKAGE_JSON), dir, `${binary.module_name}.node`);
+}
+
+function load(): typeof Profiler {
+  const binding = bindingPath();
+  if (!fs.existsSync(binding)) return require("v8-profiler-next");
+  const loader = require.resolve("@xprofiler/node-pre-gyp", { paths: [path.dirname(PACKAGE_JSON)] });
+  const stand = new Module(loader);
+  Object.assign(stand, { filename: loader, loaded: true, exports: { find: () => binding } });
+  require.cache[loader] = stand;
+  try {
+    return require("v8-profiler-next");
+  } finally {
+    delete require.cache[loader];
+  }
+}
+
+export const profiler = load();
