@@ -11,12 +11,17 @@
  *   %prun has flipped it. One more counter, after the functions' (index `topLevelCounter`),
  *   counts runs of the unit's top level: cProfile's `<module>` row.
  *
+ * - A twin spot (`TWIN_SPOT`) where %lprun puts a function's counting twin when it has to go
+ *   inside a line: after the call counter of a block body, after an arrow's `=>`, before an
+ *   instance field's initializer (see line-instrument.ts).
+ *
  * Nothing here adds or removes a line break, so executed lines stay the compiled lines.
  */
 import v8 from "node:v8";
 import type * as acorn from "acorn";
 import MagicString from "magic-string";
 import type { FunctionSite } from "./functions";
+import { walk } from "./ast";
 
 /**
  * V8 gives a function its feedback vector only after a few calls, so a counter at the entry of a
@@ -40,11 +45,22 @@ export function topLevelCounter(sites: readonly FunctionSite[]): number {
 export function instrumentUnit(js: string, program: acorn.Program, sites: FunctionSite[], unitId: number, wrapper: { head: string; tail: string } | null): MagicString {
   const s = new MagicString(js);
   s.prepend(`const __tsprof_u = __tsprof__.unit(${unitId}), __tsprof_c = __tsprof_u.calls, __tsprof_k = __tsprof__.counting; ${counterCode(topLevelCounter(sites))}; `);
-  for (const site of sites) insertEntry(s, site);
+  for (const site of sites) insertEntry(s, js, site);
+  for (const value of instanceFieldValues(program)) s.appendLeft(value.start, TWIN_SPOT);
   for (const site of sites) site.executedText = s.slice(site.start, site.end);
   if (wrapper) s.prepend(wrapper.head).append(wrapper.tail);
   return s;
 }
+
+/**
+ * Two zero-width no-break spaces (JavaScript whitespace, invisible in a function's text), between
+ * which %lprun inserts a twin inside a line. V8's live edit diffs a changed line character by
+ * character, and a diff places an insertion exactly where it was made only when the characters on
+ * both sides of it occur nowhere in the inserted text; otherwise it may match the line's own
+ * characters with some inside the insertion, and V8 then takes the function for a new one that
+ * no existing closure runs. No inserted text contains these characters.
+ */
+export const TWIN_SPOT = "\uFEFF\uFEFF";
 
 /** How every call counter statement starts: %lprun's probes leave these statements out. */
 export const CALL_COUNTER_PREFIX = "(__tsprof_k.active && ";
@@ -54,13 +70,23 @@ function counterCode(index: number): string {
 }
 
 /** Puts the counter where the function's body starts: a statement in a block, a comma expression around an arrow's expression. */
-function insertEntry(s: MagicString, site: FunctionSite): void {
+function insertEntry(s: MagicString, js: string, site: FunctionSite): void {
   const counter = counterCode(site.index);
   const body = site.node.body;
   if (body.type === "BlockStatement") {
-    s.appendLeft(site.bodyStart, ` ${counter};`);
+    s.appendLeft(site.bodyStart, ` ${counter};${TWIN_SPOT}`);
   } else {
+    s.appendLeft(js.lastIndexOf("=>", body.start) + 2, TWIN_SPOT);
     s.appendLeft(body.start, `(${counter}, `);
     s.appendLeft(body.end, ")");
   }
+}
+
+/** The initializers of classes' instance fields: a class owner's twin puts one of its own before each. */
+function instanceFieldValues(program: acorn.Program): acorn.Expression[] {
+  const values: acorn.Expression[] = [];
+  walk(program as acorn.AnyNode, (n) => {
+    if (n.type === "PropertyDefinition" && !n.static && n.value) values.push(n.value);
+  });
+  return values;
 }

@@ -54,8 +54,8 @@ interface Target {
 /** cProfile's name for a script's top level. */
 const MODULE_NAME = "<module>";
 
-/** Scripts whose original could not be put back yet (a generator of theirs was suspended), by id. */
-const unrestored = new Map<string, string>();
+/** Scripts whose original could not be put back yet (a generator of theirs was suspended), by id: the texts still to put in, in order, the original last. */
+const unrestored = new Map<string, string[]>();
 /** The originals a finished %lprun puts back once the kernel is idle (see ProbeSet.restore). */
 let waitingRestore: (() => void) | null = null;
 let nextSlot = 0;
@@ -74,6 +74,8 @@ export function lineInstrumentation(executor: Executor, cwd: string): LineInstru
 interface Edit {
   script: Script;
   text: string;
+  /** The source with the twin spots the text needs, edited in first and back on the way out (see InstrumentedScript.spotted). */
+  spotted: string | null;
   targets: Target[];
   /** Lines the edit changed that V8 replaces whole (see V8_DIFF_LINE_LIMIT). */
   longLines: number[];
@@ -89,7 +91,8 @@ class ProbeSet implements LineProbes {
   private readonly slots: number[] = [];
   private readonly copies: (Omit<WorkerTarget, "index"> & { of: ProbedFunction })[] = [];
   private readonly edits: Edit[] = [];
-  private readonly swapped: Edit[] = [];
+  /** The edits in place, each with the texts that put its original back, in order. */
+  private readonly swapped: { edit: Edit; back: string[] }[] = [];
   private compiledCell: { unit: Unit; restored: string } | null = null;
   /** Whether a function the edits change can be suspended (a generator or an async function): V8 then refuses an edit back while one is. */
   private suspendable = false;
@@ -111,8 +114,8 @@ class ProbeSet implements LineProbes {
       const set = new ProbeSet(session, executor, request.clockLines);
       for (const script of new Set(targets.map((t) => t.script))) {
         const mine = targets.filter((t, i) => t.script === script && targets.findIndex((u) => u.node === t.node) === i);
-        const { text, longLines, traceMap } = set.add(mine);
-        set.edits.push({ script, text, targets: mine, longLines, map: traceMap });
+        const { text, spotted, longLines, traceMap } = set.add(mine);
+        set.edits.push({ script, text, spotted, targets: mine, longLines, map: traceMap });
       }
       return set;
     } catch (e) {
@@ -163,13 +166,17 @@ class ProbeSet implements LineProbes {
   swapIn(): void {
     defineHelpers();
     for (const edit of this.edits) {
-      const { status, message } = this.session.replace(edit.script.scriptId, edit.text);
-      if (status !== "Ok") {
-        const names = this.functions.filter((f) => f.ref.file === edit.script.file).map((f) => f.ref.name);
+      const { source, scriptId, file } = edit.script;
+      const way = edit.spotted === null ? [edit.text] : [edit.spotted, edit.text];
+      for (const [step, text] of way.entries()) {
+        const { status, message } = this.session.replace(scriptId, text);
+        if (status === "Ok") continue;
+        if (step > 0) this.swapped.push({ edit, back: [source] });
+        const names = this.functions.filter((f) => f.ref.file === file).map((f) => f.ref.name);
         this.restore();
-        throw new MagicError(refusal(status, message, edit.script.file, names));
+        throw new MagicError(refusal(status, message, file, names));
       }
-      this.swapped.push(edit);
+      this.swapped.push({ edit, back: edit.spotted === null ? [source] : [edit.spotted, source] });
     }
     this.checkReached();
   }
@@ -192,7 +199,7 @@ class ProbeSet implements LineProbes {
     const stack = (error as Error | null)?.stack;
     if (typeof stack !== "string") return;
     let mapped = stack;
-    for (const edit of this.swapped) {
+    for (const { edit } of this.swapped) {
       const url = edit.script.url.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
       mapped = mapped.replace(new RegExp(`${url}:(\\d+):(\\d+)`, "g"), (whole, line, column) => {
         const back = originalPositionFor(edit.map, { line: Number(line), column: Number(column) - 1 });
@@ -225,15 +232,15 @@ class ProbeSet implements LineProbes {
   private putBack(thrown: unknown): string[] {
     this.mapStack(thrown);
     const notes: string[] = [];
-    const back = this.swapped.splice(0).map((edit) => ({ scriptId: edit.script.scriptId, source: edit.script.source, what: `The counting code of ${edit.script.file}` }));
+    const back = this.swapped.splice(0).map(({ edit, back }) => ({ scriptId: edit.script.scriptId, steps: back, what: `The counting code of ${edit.script.file}` }));
     const cell = this.compiledCell;
     this.compiledCell = null;
     const cellScript = cell ? this.session.scriptIdOf((url) => this.executor.unitForScript(url) === cell.unit) : null;
-    if (cell && cellScript !== null) back.push({ scriptId: cellScript, source: cell.restored, what: "The functions this cell defined" });
-    for (const { scriptId, source, what } of back) {
-      const { status } = this.session.replace(scriptId, source);
+    if (cell && cellScript !== null) back.push({ scriptId: cellScript, steps: [cell.restored], what: "The functions this cell defined" });
+    for (const { scriptId, steps, what } of back) {
+      const status = replaceInTurn(this.session, scriptId, steps);
       if (status === "Ok") continue;
-      unrestored.set(scriptId, source);
+      unrestored.set(scriptId, steps);
       notes.push(`${what} keep counting for now: ${blockedBecause(status)}. tsprof puts the original back before a later cell runs, once it can.`);
     }
     if (notes.length === 0) deleteCounters(this.slots);
@@ -270,7 +277,17 @@ export function restorePending(): void {
 }
 
 function retryRestores(session: LiveEditSession): void {
-  for (const [scriptId, source] of [...unrestored]) if (session.replace(scriptId, source).status === "Ok") unrestored.delete(scriptId);
+  for (const [scriptId, steps] of [...unrestored]) if (replaceInTurn(session, scriptId, steps) === "Ok") unrestored.delete(scriptId);
+}
+
+/** Puts in each text in turn, and takes the ones V8 accepted off `steps`; the status of the last tried. */
+function replaceInTurn(session: LiveEditSession, scriptId: string, steps: string[]): EditStatus {
+  while (steps.length > 0) {
+    const { status } = session.replace(scriptId, steps[0]);
+    if (status !== "Ok") return status;
+    steps.shift();
+  }
+  return "Ok";
 }
 
 /** Whether a function in `node` can be suspended and so block an edit while it is (see ProbeSet.restore). */
@@ -334,7 +351,7 @@ function originalLocation(location: CodeLocation, source: string): CodeLocation 
 
 /** `current`: the script's source as V8 holds it now, when the caller has already read it. */
 function readScript(session: LiveEditSession, executor: Executor, cwd: string, location: CodeLocation, current = session.source(location.scriptId)): Script {
-  const source = unrestored.get(location.scriptId) ?? countingVersions.get(current)?.original ?? current;
+  const source = unrestored.get(location.scriptId)?.at(-1) ?? countingVersions.get(current)?.original ?? current;
   // A script read before with this text was a source then, and a counting version is never a source.
   const cached = scripts.get(location.scriptId);
   if (cached && cached.source === source) return cached;

@@ -1,7 +1,10 @@
 import { test } from "node:test";
+import inspector from "node:inspector";
+import vm from "node:vm";
 import assert from "node:assert/strict";
 import * as acorn from "acorn";
 import { PARSE_OPTIONS } from "../../kernel/instrument/functions";
+import { TWIN_SPOT } from "../../kernel/instrument/instrument";
 import { FIELD_NAME, instrumentScript, LAST_PROBE_TIME, NOW_NAME, probeNames, type OwnerNode } from "../../kernel/instrument/line-instrument";
 
 /** Instruments the first function of `js` (or the node `pick` chooses) and compiles it; `hitsOn(line)` reads a line's hits as %lprun shows them. */
@@ -23,7 +26,7 @@ function profiled(js: string, options: { clockLines?: boolean; pick?: (program: 
     const first = probes.find((p) => p.loc.line === line);
     return first ? hits[first.id] : null;
   };
-  return { text: instrumented.text, compiled, hits, current, clock, lineClock, probes, hitsOn };
+  return { text: instrumented.text, spotted: instrumented.spotted, compiled, hits, current, clock, lineClock, probes, hitsOn };
 }
 
 test("a loop of 10 with an if taken 3 times: exact hits, header counts iterations + 1", () => {
@@ -164,12 +167,22 @@ test("the twin takes the parameters as its own, with their defaults and destruct
 });
 
 test("a one-line function gets its twin inside its line; the line keeps its number", () => {
-  const { text, compiled, hitsOn, clock } = profiled("function f(x) { return x * 2; }\nconst after = 1;");
-  assert.match(text, /^function f\(x\) \{ const __tsprof_lp = [^;]*; [^;]*; try \{ return \(\(\) => \{/, "captures x: a parameter list in the line could be matched with the function's own");
+  const { text, spotted, compiled, hitsOn, clock } = profiled("function f(x) { return x * 2; }\nconst after = 1;");
+  assert.match(text, /^function f\(x\) \{\uFEFF const __tsprof_lp = [^;]*; [^;]*; try \{ return \(\(\) => \{.*\} \uFEFF return x \* 2; \}\n/, "captures x: a parameter list in the line could be matched with the function's own");
+  assert.equal(spotted, "function f(x) {\uFEFF\uFEFF return x * 2; }\nconst after = 1;", "no twin spot in the source: the edit adds one first");
   assert.equal(text.split("\n").length, 2);
   assert.equal(compiled(4), 8);
   assert.equal(hitsOn(1), 1);
   assert.ok(clock[0] > 0, "the call was clocked");
+});
+
+test("in code tsprof compiled, a one-line function's twin goes between the two characters of its twin spot, which occur nowhere in the twin", () => {
+  const js = `function f(x) { (__tsprof_k.active && __tsprof_c[0]++);${TWIN_SPOT} return [1].map((y) => (__tsprof_k.active && __tsprof_c[1]++, y * x)); }\nconst after = 1;`;
+  const { text, spotted } = profiled(js);
+  assert.equal(spotted, null, "the spot is there already");
+  const [before, twin, rest] = text.split(TWIN_SPOT[0]);
+  assert.equal(before + TWIN_SPOT + rest, js, "the twin is one insertion, in the spot");
+  assert.match(twin, /^ const __tsprof_lp = .*return \(\(\) => \{/);
 });
 
 test("on one line the copy means what the lines meant: comments, template literals, semicolons a line break stood for", () => {
@@ -217,4 +230,57 @@ test("-c clocks every line: the time of a line includes what it called", () => {
   const total = lineTotal(probes, lineClock);
   assert.ok(loopLine / total > 0.9, `the loop line holds most of the time (${lineClock.join(", ")})`);
   assert.ok(Math.abs(total - clock[0]) <= clock[0] * 0.1 + 0.05, `the line times add up to the clocked total (${total} vs ${clock[0]})`);
+});
+
+/**
+ * V8's live edit on a script of its own: the twin text changes with the slot (its arrays' names),
+ * and before twin spots a one-line function was reached at some slots and not at others (each of
+ * these three at some of the slots tried here). Each is edited in and back, as %lprun does: by
+ * way of the spotted source where the script has no spots of its own.
+ */
+test("with V8's live edit, a one-line function is reached and put back at every slot, with or without the unit's twin spots", () => {
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method: string, params: object): any => {
+    let reply: any;
+    session.post(method, params, (error, r) => {
+      if (error) throw error;
+      reply = r;
+    });
+    return reply;
+  };
+  const scripts = new Map<string, string>();
+  session.on("Debugger.scriptParsed", (m) => scripts.set(m.params.url, m.params.scriptId));
+  post("Debugger.enable", {});
+  try {
+    const counter = `(__tsprof_k.active && __tsprof_c[0]++);`;
+    const bodies = ["return 1;", "const b = a * 2; return b + 1;", "let s = 0; for (const x of [a]) s += x; return s;"];
+    const missed: string[] = [];
+    let file = 0;
+    for (const body of bodies) {
+      for (const compiled of [`${counter}${TWIN_SPOT} `, ""]) {
+        for (const slot of [0, 9, 10, 99, 100]) {
+          const js = `(function (exports) { function one(a) { ${compiled}${body} }\nexports.one = one;\n})(globalThis.__tsprof_liveEditTest = {})`;
+          const url = `tsprof-live-edit-test-${++file}.js`;
+          vm.runInThisContext(js, { filename: url });
+          const one = (globalThis as any).__tsprof_liveEditTest.one as Function;
+          const comments: acorn.Comment[] = [];
+          const program = acorn.parse(js, { ...PARSE_OPTIONS, onComment: comments });
+          const node = ((program.body[0] as acorn.ExpressionStatement).expression as any).callee.body.body[0] as acorn.FunctionDeclaration;
+          const made = instrumentScript(js, [{ node, slot }], { clockLines: false, comments });
+          const scriptId = scripts.get(url)!;
+          for (const text of [made.spotted, made.text]) if (text !== null) post("Debugger.setScriptSource", { scriptId, scriptSource: text });
+          const reached = one.toString().includes("__tsprof_lh");
+          for (const text of [made.spotted, js]) if (text !== null) post("Debugger.setScriptSource", { scriptId, scriptSource: text });
+          const back = one.toString() === js.slice(js.indexOf("function one"), js.indexOf("\nexports"));
+          if (!reached || !back) missed.push(`${compiled ? "cell" : "package"} "${body}" at slot ${slot}: ${reached ? "not put back" : "not reached"}`);
+        }
+      }
+    }
+    assert.deepEqual(missed, []);
+  } finally {
+    delete (globalThis as any).__tsprof_liveEditTest;
+    post("Debugger.disable", {});
+    session.disconnect();
+  }
 });
