@@ -23,6 +23,9 @@ export interface CellOutput {
   clear(wait: boolean): void;
 }
 
+/** `name` or `name.key.key…`: read straight from the cells' top-level values. */
+const NAME_PATH = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
+
 export class CellRunner {
   private readonly interruptListeners = new Set<() => void>();
   private readonly profiling: ProfilingHooks;
@@ -96,9 +99,10 @@ export class CellRunner {
       page: (text) => output.page(text),
       evaluate,
       resolveFunction: async (expression): Promise<ResolvedFunction> => {
-        let fn: unknown;
+        // A name or a dotted path from one, the usual -f, needs no compile (a trivial cell's time).
+        let fn = NAME_PATH.test(expression) ? this.executor.topLevelValue(expression)?.value : undefined;
         try {
-          fn = await evaluate(expression);
+          fn ??= await evaluate(expression);
         } catch (e) {
           if (e instanceof InterruptedError) throw e;
           throw new MagicError(`Could not find function ${expression}: ${(e as Error)?.message ?? e}`);

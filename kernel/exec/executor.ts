@@ -201,6 +201,21 @@ export class Executor {
     return compiler.complete(this.converterId, this.prevDecl, code, cursor);
   }
 
+  /**
+   * The value of a cell's top-level name, or a property path from one (`net.forward`), read
+   * without compiling: what a cell evaluating it would get. Undefined where there is no such name
+   * or a step throws (a cell evaluating it then says why).
+   */
+  topLevelValue(path: string): { value: unknown } | undefined {
+    const [head, ...rest] = path.split(".");
+    if (!Object.prototype.hasOwnProperty.call(this.exports, head)) return undefined;
+    try {
+      return { value: rest.reduce<any>((value, key) => value[key], this.exports[head]) };
+    } catch {
+      return undefined;
+    }
+  }
+
   inspect(code: string, cursor: number) {
     return compiler.inspect(this.converterId, this.prevDecl, code, cursor);
   }

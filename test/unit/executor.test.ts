@@ -47,3 +47,12 @@ test("a cell interrupted before its code ran changes nothing", async () => {
   assert.equal(await run("kept"), "yes");
   await assert.rejects(run("fresh"), /Cannot find name 'fresh'/);
 });
+
+test("topLevelValue reads a cell's name and a path from it as a cell would, and nothing else", async () => {
+  await run("class Gauge { get broken(): number { throw new Error('no'); } read() { return 1; } }\nconst gauge = new Gauge();\nlet later = 1;");
+  await run("later = 2;");
+  assert.equal(executor.topLevelValue("gauge.read")?.value, await run("gauge.read"));
+  assert.deepEqual(executor.topLevelValue("later"), { value: 2 }, "the binding as it is now");
+  assert.equal(executor.topLevelValue("notDefinedAnywhere"), undefined);
+  assert.equal(executor.topLevelValue("gauge.broken"), undefined, "a getter that throws: left to a cell to report");
+});
