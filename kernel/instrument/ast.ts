@@ -22,6 +22,16 @@ export function walk(node: AnyNode, visit: (node: AnyNode) => boolean | void): v
   for (const child of childNodes(node)) walk(child, visit);
 }
 
+/** A function of any kind: declaration, expression, arrow. */
+export function isFunctionNode(node: AnyNode): node is acorn.FunctionDeclaration | acorn.FunctionExpression | acorn.ArrowFunctionExpression {
+  return node.type === "FunctionDeclaration" || node.type === "FunctionExpression" || node.type === "ArrowFunctionExpression";
+}
+
+/** Where an arrow function with an expression body has its `=>` end: the counter's, the twin's and the twin spot's place. */
+export function afterArrow(js: string, body: acorn.Node): number {
+  return js.lastIndexOf("=>", body.start) + 2;
+}
+
 /** Names a pattern declares. */
 export function patternNames(pattern: acorn.Pattern): string[] {
   switch (pattern.type) {

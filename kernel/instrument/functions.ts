@@ -1,6 +1,6 @@
 /** A unit's functions as the profilers name them (where each is, its display name, the top-level binding holding it) and the unit's top-level names: what the call counters, %lprun and the locator all start from. */
 import type * as acorn from "acorn";
-import { childNodes, patternNames, walk } from "./ast";
+import { childNodes, isFunctionNode, patternNames, walk } from "./ast";
 
 export interface FunctionSite {
   /** Index of the function's counter in its unit. */
@@ -41,8 +41,8 @@ type AnyNode = acorn.AnyNode;
 export function findFunctions(program: acorn.Program): FunctionSite[] {
   const sites: FunctionSite[] = [];
   const visit = (node: AnyNode, parents: AnyNode[], fnDepth: number): void => {
-    const isFn = node.type === "FunctionDeclaration" || node.type === "FunctionExpression" || node.type === "ArrowFunctionExpression";
-    if (isFn) sites.push(describeFunction(node as acorn.Function, parents, fnDepth > 0, sites.length, program));
+    const isFn = isFunctionNode(node);
+    if (isFn) sites.push(describeFunction(node, parents, fnDepth > 0, sites.length, program));
     for (const child of childNodes(node)) visit(child, [...parents, node], fnDepth + (isFn ? 1 : 0));
   };
   visit(program, [], 0);

@@ -21,7 +21,7 @@ import v8 from "node:v8";
 import type * as acorn from "acorn";
 import MagicString from "magic-string";
 import type { FunctionSite } from "./functions";
-import { walk } from "./ast";
+import { afterArrow, walk } from "./ast";
 
 /**
  * V8 gives a function its feedback vector only after a few calls, so a counter at the entry of a
@@ -76,7 +76,7 @@ function insertEntry(s: MagicString, js: string, site: FunctionSite): void {
   if (body.type === "BlockStatement") {
     s.appendLeft(site.bodyStart, ` ${counter};${TWIN_SPOT}`);
   } else {
-    s.appendLeft(js.lastIndexOf("=>", body.start) + 2, TWIN_SPOT);
+    s.appendLeft(afterArrow(js, body), TWIN_SPOT);
     s.appendLeft(body.start, `(${counter}, `);
     s.appendLeft(body.end, ")");
   }

@@ -16,7 +16,7 @@ import * as acorn from "acorn";
 import { MagicError, type LineInstrumentation, type LineProbes, type WorkerLineCode, type ProbeRequest, type ProbedFunction, type ResolvedFunction, type SourceUnit } from "../../magics/core/context";
 import type { FunctionCategory, FunctionRef } from "../../magics/model/profile";
 import type { Executor } from "../exec/executor";
-import { childNodes, walk } from "./ast";
+import { childNodes, isFunctionNode, walk } from "./ast";
 import { findFunctions, PARSE_OPTIONS } from "./functions";
 import { COUNTING_MARK, FIELD_NAME, fieldHelper, instrumentScript, LAST_PROBE_TIME, lineCounters, NOW_NAME, probeNames, V8_DIFF_LINE_LIMIT, type InstrumentedScript, type Owner, type OwnerNode, type Probe } from "./line-instrument";
 import { LiveEditSession, NoSourceError, type CodeLocation, type EditStatus } from "./live-edit";
@@ -294,7 +294,7 @@ function replaceInTurn(session: LiveEditSession, scriptId: string, steps: string
 function canSuspend(node: OwnerNode): boolean {
   let found = false;
   walk(node as AnyNode, (n) => {
-    if ((n.type === "FunctionDeclaration" || n.type === "FunctionExpression" || n.type === "ArrowFunctionExpression") && (n.async || n.generator)) found = true;
+    if (isFunctionNode(n) && (n.async || n.generator)) found = true;
     return !found;
   });
   return found;

@@ -33,7 +33,7 @@
  */
 import type * as acorn from "acorn";
 import MagicString from "magic-string";
-import { childNodes, patternNames, walk } from "./ast";
+import { afterArrow, childNodes, patternNames, walk } from "./ast";
 import { CALL_COUNTER_PREFIX, TWIN_SPOT } from "./instrument";
 import { sharedArray } from "../../magics/measure/samplers/shared-array";
 
@@ -221,7 +221,7 @@ function functionTwin(source: string, scratch: MagicString, fn: Fn, guard: Guard
   const body = fn.body;
   const async = fn.async ? "async " : "";
   if (body.type !== "BlockStatement") {
-    const arrow = source.lastIndexOf("=>", body.start) + 2;
+    const arrow = afterArrow(source, body);
     const text = ` 1 ? (${async}() =>${oneLine(scratch.slice(arrow, fn.end))})() :`;
     return placed(inTwinSpot(source, arrow, text), arrow, text);
   }
@@ -462,7 +462,7 @@ class LineEditor {
       this.close(body.end - 1, restore);
       return;
     }
-    const arrow = this.js.lastIndexOf("=>", body.start) + 2;
+    const arrow = afterArrow(this.js, body);
     const id = this.newProbe(body.start, body.loc!.start);
     this.open(arrow, ` { ${save} ${this.probeCode(id)}; return (`);
     this.close(fn.end, `);${restore} }`);
