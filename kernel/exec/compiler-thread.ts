@@ -14,7 +14,7 @@ import { runAsWorker } from "synckit";
 import { converter, metadata, type CodeMetadata, type Converter } from "./tslab-compiler";
 import { splitCell } from "../../magics/core/split";
 import { isComplete } from "../jupyter/completeness";
-import { withoutUnboundValues } from "./declarations";
+import { withUnboundValuesRestored } from "./declarations";
 
 const converters = new Map<number, Converter>();
 let lastConverterId = 0;
@@ -41,7 +41,7 @@ export const compilerService = {
   codeMetadata: (src: string) => metadata.getCodeMetadata(src),
   splitCell,
   isComplete,
-  withoutUnboundValues,
+  withUnboundValuesRestored,
 };
 
 export type CompilerService = typeof compilerService;

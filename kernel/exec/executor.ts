@@ -1,7 +1,8 @@
 /**
- * Runs TypeScript in the notebook's context: tslab's converter compiles it (declarations carried
- * from cell to cell), the instrumentation pass adds counters and the scope hook, and the code runs
- * with a file name (`<cell N>`) and a source map, so stacks and profiles name the cell's lines.
+ * Runs TypeScript in the notebook's context: tslab's converter type-checks and compiles it
+ * (declarations carried from cell to cell), and it runs as a script whose top-level names are
+ * script-scope bindings shared by every cell, with a file name (`<cell N>`) and a source map, so
+ * stacks and profiles name the cell's lines (docs/how-it-works.md, "The execution model").
  */
 import fs from "node:fs";
 import Module from "node:module";
@@ -12,9 +13,11 @@ import { takeInlineSourceMap } from "./inline-source-map";
 import { compiler } from "./compiler";
 import { UnitRegistry, type Unit } from "./units";
 import { CompileError, InterruptedError } from "./errors";
-import { PARSE_OPTIONS, topLevelDeclarations } from "../instrument/functions";
 import { restorePending } from "../instrument/line-hooks";
-import * as acorn from "acorn";
+import { CallCounting, restoreCounters, type CountedUnit } from "../instrument/call-counters";
+import type { LiveEditSession } from "../instrument/live-edit";
+import { cellScript } from "./cell-script";
+import { notebookBindings } from "./bindings";
 
 export interface RunOptions {
   /** "<cell N>": the name users see in tracebacks and profiles. */
@@ -35,13 +38,17 @@ export interface RunResult {
 
 /** `__tslab__.ts` starts with tslab's `export {};` line. */
 const TSLAB_PREFIX_LINES = 1;
+/** A cell's script: its body in a function, which `require` reaches as a parameter; every name it binds is the notebook's. */
+const cellWrapper = (isAsync: boolean) => ({ head: `(${isAsync ? "async " : ""}function (require) {`, tail: "\n})(__tsprof__.require)" });
 
 export class Executor {
   readonly units = new UnitRegistry();
   /** This executor's converter in the compiler thread. */
   private readonly converterId = compiler.createConverter();
   private prevDecl = "";
-  private readonly exports = createExports();
+  private readonly bindings = notebookBindings();
+  /** %prun's counters while its statement runs. */
+  private counting: CallCounting | null = null;
   private readonly sideOutputs = new Map<string, string>();
   private readonly sideModules = new Map<string, Module>();
   private readonly requireFromCells: NodeJS.Require;
@@ -58,13 +65,14 @@ export class Executor {
     private readonly publicModules: Record<string, unknown>,
   ) {
     this.requireFromCells = this.wrapRequire(Module.createRequire(path.join(rootDir, "<cells>.js")), rootDir);
-    Object.assign((globalThis as any).__tsprof__, { exports: this.exports, require: this.requireFromCells });
+    (globalThis as any).__tsprof__ = { require: this.requireFromCells, imports: this.bindings.imports };
   }
 
   /** Compiles and runs `code` (TypeScript); throws CompileError, InterruptedError or what the code threw. */
   async run(code: string, options: RunOptions): Promise<RunResult> {
-    // No code runs while %lprun's counting code is still in place.
+    // No code runs while %lprun's or %prun's counting code is still in place.
     restorePending();
+    restoreCounters();
     const src = "\n".repeat(options.line - 1) + code;
     const meta = compiler.codeMetadata(src);
     if (meta.module) {
@@ -82,43 +90,63 @@ export class Executor {
       this.prevDecl = converted.declOutput ?? "";
       return { value: undefined, hasValue: false };
     }
-    const { code: baseJs, map } = takeInlineSourceMap(converted.output);
-    const isAsync = !!converted.hasToplevelAwait;
-    const wrapper = { head: `(${isAsync ? "async " : ""}function (exports, require) { `, tail: "\n})(__tsprof__.exports, __tsprof__.require)" };
-    const unit = this.units.add({ file: options.file, source: code, firstLine: options.line, category: "cell", lineOffset: TSLAB_PREFIX_LINES, baseJs, baseMap: map, wrapper });
-    const executed = options.transform ? options.transform(unit) : unit.code;
-    const execute = () => this.execute(unit, executed, isAsync);
+    const module = takeInlineSourceMap(converted.output);
+    const script = cellScript(module.code);
+    const baseMaps = [script.map, ...(module.map ? [module.map] : [])];
+    const unit = this.units.add({ file: options.file, source: code, firstLine: options.line, category: "cell", lineOffset: TSLAB_PREFIX_LINES, baseJs: script.code, baseMaps, wrapper: cellWrapper(script.isAsync) });
+    const transformed = options.transform?.(unit);
+    // %prun's counters are on only inside `measure`, so its statement's code is chosen as it runs.
+    const execute = () => this.execute(unit, transformed ?? this.counting?.freshCode(unit) ?? unit.code, script.isAsync);
     await this.takeInterruptDuringCompile();
+    const before = this.bindings.read(script.names);
+    this.bindings.declare(script.names);
+    let value: unknown;
     try {
-      await (options.measure ? options.measure(execute) : execute());
+      value = await (options.measure ? options.measure(execute) : execute());
     } catch (e) {
-      // It ran part-way: later cells may name what it bound, and not what it did not.
-      this.prevDecl = compiler.withoutUnboundValues(converted.declOutput ?? "", this.unboundNames(unit));
+      // It ran part-way: later cells may name what it bound, and the earlier types of what it did not.
+      const unbound = this.bindings.unchanged(script.names, before);
+      this.prevDecl = compiler.withUnboundValuesRestored(converted.declOutput ?? "", this.prevDecl, [...unbound]);
       throw e;
     }
     this.prevDecl = converted.declOutput ?? "";
-    const name = converted.lastExpressionVar;
-    if (!name || !(name in this.exports)) return { value: undefined, hasValue: false };
-    const value = this.exports[name];
-    delete this.exports[name];
-    return { value, hasValue: true };
+    return script.hasValue ? { value, hasValue: true } : { value: undefined, hasValue: false };
   }
 
-  private async execute(unit: Unit, code: string, isAsync: boolean): Promise<void> {
+  /** Runs a unit's script; its value is what the cell's last expression gave. */
+  private async execute(unit: Unit, code: string, isAsync: boolean): Promise<unknown> {
     const vmName = this.vmNameFor(unit);
     let result: unknown;
     try {
-      result = vm.runInThisContext(code, { filename: vmName, breakOnSigint: true });
+      result = vm.runInThisContext(code, { filename: vmName, breakOnSigint: true, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
     } catch (e) {
       throw asInterrupt(e);
     }
-    if (isAsync) await this.untilSettledOrInterrupted(result as Promise<unknown>);
+    return isAsync ? this.untilSettledOrInterrupted(result as Promise<unknown>) : result;
   }
 
-  /** The names a unit that stopped part-way declares but did not bind: its code set them all to undefined before its first statement. */
-  private unboundNames(unit: Unit): Set<string> {
-    const declared = topLevelDeclarations(acorn.parse(unit.baseJs, PARSE_OPTIONS)).keys();
-    return new Set([...declared].filter((name) => this.exports[name] === undefined));
+  /**
+   * Runs `execute` with %prun's call counters in every unit's functions (and in the unit it
+   * compiles, from the start); the units that could not be counted, and why.
+   */
+  async countCalls<T>(execute: () => Promise<T>): Promise<{ value: T; uncounted: { file: string; why: string }[] }> {
+    const counting = new CallCounting((session, unit) => this.scriptOf(session, unit));
+    this.counting = counting;
+    try {
+      counting.begin(this.units.all());
+      return { value: await execute(), uncounted: counting.uncounted };
+    } finally {
+      this.counting = null;
+      counting.end();
+      this.countedMaps = counting.maps;
+    }
+  }
+
+  /** From the counting code of the last %prun back to each unit's code: the positions its profile has. */
+  countedMaps: ReadonlyMap<number, import("@jridgewell/trace-mapping").TraceMap> = new Map();
+
+  private scriptOf(session: LiveEditSession, unit: CountedUnit): string | null {
+    return session.scriptIdOf((url) => this.vmNames.get(url) === unit || this.vmNames.get(filePathOf(url)) === unit);
   }
 
   /** Awaits a promise from user code; an interrupt (SIGINT while waiting) rejects it. */
@@ -208,9 +236,10 @@ export class Executor {
    */
   topLevelValue(path: string): { value: unknown } | undefined {
     const [head, ...rest] = path.split(".");
-    if (!Object.prototype.hasOwnProperty.call(this.exports, head)) return undefined;
+    const found = this.bindings.value(head);
+    if (!found) return undefined;
     try {
-      return { value: rest.reduce<any>((value, key) => value[key], this.exports[head]) };
+      return { value: rest.reduce<any>((value, key) => value[key], found.value) };
     } catch {
       return undefined;
     }
@@ -244,7 +273,7 @@ export class Executor {
     const sourcePath = filename.replace(/\.js$/, ".ts");
     const source = fs.existsSync(sourcePath) ? fs.readFileSync(sourcePath, "utf8") : compiled;
     const file = path.relative(this.rootDir, sourcePath);
-    const unit = this.units.add({ file, source, firstLine: 1, category: "module", lineOffset: 0, baseJs, baseMap: map, wrapper: null });
+    const unit = this.units.add({ file, source, firstLine: 1, category: "module", lineOffset: 0, baseJs, baseMaps: map ? [map] : [], wrapper: null });
     const mod = new Module(filename, module);
     mod.filename = filename;
     mod.paths = (Module as any)._nodeModulePaths(path.dirname(filename));
@@ -260,13 +289,7 @@ function asInterrupt(e: unknown): unknown {
   return (e as any)?.code === "ERR_SCRIPT_EXECUTION_INTERRUPTED" ? new InterruptedError() : e;
 }
 
-/** tslab's exports object: named imports become plain (rewritable) values. */
-function createExports(): Record<string, any> {
-  const target: Record<string, any> = {};
-  return new Proxy(target, {
-    defineProperty: (_t, prop, attrs) => {
-      if (prop !== "__esModule") target[prop as string] = attrs.get ? attrs.get() : attrs.value;
-      return true;
-    },
-  });
+/** A module's script URL may be a file: URL. */
+function filePathOf(url: string): string {
+  return url.startsWith("file:") ? require("node:url").fileURLToPath(url) : url;
 }

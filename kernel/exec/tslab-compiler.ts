@@ -12,7 +12,7 @@
  * composes the two maps. TypeScript's own exports are non-configurable getters, so the copy is
  * handed to the converter through its `require` rather than patched in place.
  *
- * Fixed: a shorthand property naming an earlier cell's variable (see withShorthandPropertiesRewritten).
+ * Changed: the ES module comes back as TypeScript emitted it (withModuleOutput).
  * Faster: one program update a cell instead of two (withOneProgramUpdate), and a second stage that
  * does not type-check (WITHOUT_TYPE_CHECK).
  */
@@ -91,28 +91,15 @@ function sourceMappedTypeScript(): TypeScript {
 }
 
 /**
- * tslab rewrites a name from an earlier cell to `exports.NAME`, but not inside a shorthand
- * property: `{ memory }` stays as it is and fails at run time ("memory is not defined"), because
- * the checker's symbol at that identifier is the property's. This adds the missing case to its
- * `wrapPrevIdentifier` visitor: `{ memory }` becomes `{ memory: exports.memory }`.
+ * tslab rewrites every name from an earlier cell to `exports.NAME` and the cell's last expression
+ * to an exported variable, then turns the ES module into CommonJS. Cells run here as scripts whose
+ * names are the notebook's bindings (cell-script.ts), so the ES module comes back as TypeScript
+ * emitted it: no name rewritten, no second stage.
  */
-function withShorthandPropertiesRewritten(converterSource: string): string {
-  const anchor = "function wrapPrevIdentifier(node) {";
-  return replacedInConverter(
-    converterSource,
-    anchor,
-    `"${anchor}" not found`,
-    `${anchor}
-            if (ts.isShorthandPropertyAssignment(node)) {
-                const value = checker.getShorthandAssignmentValueSymbol(node);
-                const fromEarlierCell = ((value && value.declarations) || []).some((d) => d.getSourceFile() === declsFile);
-                if (!fromEarlierCell) return node;
-                const target = ts.factory.createPropertyAccessExpression(ts.factory.createIdentifier("exports"), node.name.text);
-                // In a destructuring assignment, ({ x = 1 } = o) keeps its default: ({ x: exports.x = 1 } = o).
-                const init = node.objectAssignmentInitializer;
-                return ts.factory.createPropertyAssignment(node.name.text, init ? ts.factory.createAssignment(target, init) : target);
-            }`,
-  );
+function withModuleOutput(converterSource: string): string {
+  const rewrites = "                node = ts.visitEachChild(node, wrapPrevIdentifier, nullTransformationContext);\n";
+  const withoutRewrites = replacedInConverter(converterSource, rewrites, "its after() transformer was not found", "                return node;\n");
+  return replacedInConverter(withoutRewrites, "output: esModuleToCommonJSModule(output, transpileTarget),", "its CommonJS output stage was not found", "output,");
 }
 
 /**
@@ -162,5 +149,5 @@ function replacedInConverter(converterSource: string, found: string, missing: st
   return converterSource.replace(found, replacement);
 }
 
-export const converter: typeof ConverterModule = loadTslabModule("converter", { [TS_MODULE]: sourceMappedTypeScript() }, (source) => withOneProgramUpdate(withShorthandPropertiesRewritten(source)));
+export const converter: typeof ConverterModule = loadTslabModule("converter", { [TS_MODULE]: sourceMappedTypeScript() }, (source) => withOneProgramUpdate(withModuleOutput(source)));
 export const metadata: typeof MetadataModule = tslabRequire("./metadata");

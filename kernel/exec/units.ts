@@ -1,37 +1,35 @@
 /**
- * Compiled units — cells, magic statements and the local modules they import — and the runtime
- * state the instrumentation gives each of them (call counters). The profilers find
- * functions, source lines and counts here.
+ * Compiled units — cells, magic statements and the local modules they import — with their
+ * functions and the way back to their source lines, and the call counters %prun puts in them
+ * while it runs (call-counters.ts). The profilers find functions, source lines and counts here.
  */
 import * as acorn from "acorn";
 import { TraceMap, originalPositionFor, generatedPositionFor, GREATEST_LOWER_BOUND, LEAST_UPPER_BOUND } from "@jridgewell/trace-mapping";
 import type { FunctionCategory, FunctionRef } from "../../magics/model/profile";
 import type { SourceUnit } from "../../magics/core/context";
 import { findFunctions, PARSE_OPTIONS, type FunctionSite } from "../instrument/functions";
-import { instrumentUnit, topLevelCounter } from "../instrument/instrument";
+import { topLevelCounter } from "../instrument/call-counters";
+import MagicString from "magic-string";
 
 const remapping: (maps: unknown[], loader: () => null) => object = require("@jridgewell/remapping");
 
-/** Whether the units' call counters count, reached by their code through `__tsprof__.counting`: while `active` > 0. */
-export interface CallCounting {
-  active: number;
-}
-
-/** Runtime state of a unit, reached by its code through `__tsprof__.unit(id)`. */
+/** Runtime state of a unit: its functions' call counts (and its top level's, last), which %prun's counters add to. */
 export interface UnitRuntime {
   calls: Uint32Array;
 }
 
 export interface Unit extends SourceUnit {
   id: number;
+  /** Code around a cell's JS (see UnitSpec); null for modules. */
+  wrapper: { head: string; tail: string } | null;
   category: FunctionCategory;
   /** 1-based line of the cell (or file) where `source` starts. */
   firstLine: number;
   /** Lines of the source file the map points to that come before the user's first line. */
   lineOffset: number;
-  /** The JS tslab produced, before instrumentation (what %lprun re-instruments). */
+  /** The JS compiled from the source (a cell's: the body of its script). */
   baseJs: string;
-  /** The JS that runs (instrumented; a line of it is a line of baseJs). */
+  /** The JS that runs: baseJs in its wrapper (a line of it is a line of baseJs). */
   code: string;
   functions: FunctionSite[];
   runtime: UnitRuntime;
@@ -49,9 +47,9 @@ export interface UnitSpec {
   category: FunctionCategory;
   lineOffset: number;
   baseJs: string;
-  /** Source map from `baseJs` to the source, or null when the JS is the source. */
-  baseMap: object | null;
-  /** Code around a cell's JS that makes it a function the executor calls; null for modules. */
+  /** Source maps from `baseJs` to the source, the one nearest `baseJs` first; none when the JS is the source. */
+  baseMaps: object[];
+  /** Code around a cell's JS that makes it the script the executor runs; null for modules. */
   wrapper: { head: string; tail: string } | null;
 }
 
@@ -71,49 +69,32 @@ function locateExecuted(functions: FunctionSite[], editMap: TraceMap, file: stri
 export class UnitRegistry {
   private readonly units: Unit[] = [];
   private readonly byFile = new Map<string, Unit[]>();
-  private readonly counting: CallCounting = { active: 0 };
 
-  constructor() {
-    (globalThis as any).__tsprof__ = { unit: (id: number) => this.units[id].runtime, counting: this.counting };
-    // A field that has never changed is compiled in as a constant, and the first %prun would then
-    // deoptimize every hot function while it profiles them. Changed once here, it is read like any
-    // field, which costs unprofiled code nothing measurable (bench: unprofiled_vs_tslab_tiny_calls).
-    this.counting.active = 1;
-    this.counting.active = 0;
-  }
-
-  /** Runs `execute` with the call counters counting (they cost unprofiled code nothing while off). */
-  async countCalls<T>(execute: () => Promise<T>): Promise<T> {
-    this.counting.active++;
-    try {
-      return await execute();
-    } finally {
-      this.counting.active--;
-    }
-  }
-
-  /** Instruments tslab's output for a unit and records it. */
+  /** Records a unit: its functions, where they run, and its maps (composed when first asked for). */
   add(spec: UnitSpec): Unit {
+    const { baseMaps, ...rest } = spec;
     const id = this.units.length;
     const program = acorn.parse(spec.baseJs, PARSE_OPTIONS);
     const functions = findFunctions(program);
-    const edited = instrumentUnit(spec.baseJs, program, functions, id, spec.wrapper);
-    const editMap = edited.generateMap({ hires: true, source: spec.file, includeContent: false });
+    const wrapped = new MagicString(spec.baseJs);
+    if (spec.wrapper) wrapped.prepend(spec.wrapper.head).append(spec.wrapper.tail);
+    const editMap = wrapped.generateMap({ hires: true, source: spec.file, includeContent: false });
     locateExecuted(functions, new TraceMap(editMap as any), spec.file);
-    // Composed when first asked for (a traceback, a profile): most cells never need it, and composing is a good part of instrumenting.
+    for (const site of functions) site.executedText = spec.baseJs.slice(site.start, site.end);
+    // Composed when first asked for (a traceback, a profile): most cells never need it.
     let map: TraceMap | undefined;
     let baseMap: TraceMap | null | undefined;
     const unit: Unit = {
-      ...spec,
+      ...rest,
       get baseMap() {
-        return (baseMap ??= spec.baseMap ? new TraceMap(spec.baseMap as any) : null);
+        return (baseMap ??= baseMaps.length ? new TraceMap(composed(baseMaps)) : null);
       },
       id,
-      code: edited.toString(),
+      code: wrapped.toString(),
       functions,
       runtime: { calls: new Uint32Array(topLevelCounter(functions) + 1) },
       get map() {
-        return (map ??= new TraceMap(spec.baseMap ? (remapping([editMap, spec.baseMap], () => null) as any) : (editMap as any)));
+        return (map ??= new TraceMap(composed([editMap, ...baseMaps])));
       },
       toSourceLine: (jsLine, jsColumn) => sourceLine(unit.map, unit.lineOffset, jsLine, jsColumn),
     };
@@ -141,7 +122,11 @@ export class UnitRegistry {
   }
 }
 
-/** Source line of a position in the uninstrumented JS. */
+function composed(maps: object[]): any {
+  return maps.length === 1 ? maps[0] : remapping(maps, () => null);
+}
+
+/** Source line of a position in the unit's JS (baseJs). */
 export function baseSourceLine(unit: Unit, jsLine: number, jsColumn: number): number | null {
   return unit.baseMap ? sourceLine(unit.baseMap, unit.lineOffset, jsLine, jsColumn) : jsLine - unit.lineOffset;
 }

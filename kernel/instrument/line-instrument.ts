@@ -34,7 +34,7 @@
 import type * as acorn from "acorn";
 import MagicString from "magic-string";
 import { afterArrow, childNodes, patternNames, walk } from "./ast";
-import { CALL_COUNTER_PREFIX, TWIN_SPOT } from "./instrument";
+import { TWIN_SPOT } from "./spots";
 import { sharedArray } from "../../magics/measure/samplers/shared-array";
 
 /** The global names of owner `slot`'s arrays and the helpers the counting code calls. */
@@ -99,8 +99,7 @@ export interface InstrumentedScript {
   /** `text` with only the in-place owners' probes: what a script compiled from `text` is edited back to. */
   withoutTwins: string;
   /**
-   * The source with twin spots where a twin goes inside a line and the source had none (code
-   * tsprof did not compile), or null: the edit then goes to this first and on to `text`, and
+   * The source with twin spots where a twin goes inside a line, or null: the edit then goes to this first and on to `text`, and
    * back the same way, so that each step inserts or deletes only what one diff finds exactly.
    */
   spotted: string | null;
@@ -149,9 +148,9 @@ export function instrumentScript(source: string, owners: Owner[], options: { clo
   const spotted = new MagicString(source);
   let spotsAdded = false;
   for (const owner of owners.filter((o) => !o.inPlace)) {
-    for (const { at, text, inSpot } of twinOf(owner)) {
+    for (const { at, text } of twinOf(owner)) {
       const inline = !text.endsWith("\n");
-      const addSpot = inline && !inSpot && canAddSpot(source, at, text);
+      const addSpot = inline && canAddSpot(source, at, text);
       s.appendRight(at, addSpot ? TWIN_SPOT[0] + text + TWIN_SPOT[1] : text);
       if (addSpot) spotted.appendRight(at, TWIN_SPOT);
       spotsAdded ||= addSpot;
@@ -164,8 +163,6 @@ export function instrumentScript(source: string, owners: Owner[], options: { clo
 interface Insertion {
   at: number;
   text: string;
-  /** In a twin spot the unit's compile left (see TWIN_SPOT). */
-  inSpot: boolean;
 }
 
 /** Whether a twin spot added at `at` would be one: its characters are neither beside it nor in the text. */
@@ -203,7 +200,7 @@ function twinInsertions(source: string, scratch: MagicString, node: OwnerNode, n
         const copy = oneLine(scratch.slice(member.value.start, member.value.end));
         const { hits, current, clock, lineClock } = names;
         const text = `1 ? ${FIELD_NAME}(${hits}, ${current}, ${clock}, ${clockLines ? lineClock : "null"}, ${fieldProbeId(scratch, member)}, () => (${copy})) : `;
-        insertions.push(placed(inTwinSpot(source, member.value.start - TWIN_SPOT.length, text), member.value.start, text));
+        insertions.push({ at: member.value.start, text });
       }
     }
     return insertions;
@@ -223,9 +220,9 @@ function functionTwin(source: string, scratch: MagicString, fn: Fn, guard: Guard
   if (body.type !== "BlockStatement") {
     const arrow = afterArrow(source, body);
     const text = ` 1 ? (${async}() =>${oneLine(scratch.slice(arrow, fn.end))})() :`;
-    return placed(inTwinSpot(source, arrow, text), arrow, text);
+    return { at: arrow, text };
   }
-  const start = contentStart(source, body);
+  const start = contentStart(body);
   const copy = oneLine(scratch.slice(start, body.end - 1));
   const twin = (params: string) =>
     fn.generator
@@ -235,26 +232,13 @@ function functionTwin(source: string, scratch: MagicString, fn: Fn, guard: Guard
         : `return (${async}(${params}) => {${copy}})(${params});`;
   // On a line of its own when the body's first statement starts a line: V8's diff then sees one
   // new line and every other line unchanged, however long the twin.
-  const first = body.body.find((st) => !isDirective(st) && !source.startsWith(CALL_COUNTER_PREFIX, st.start));
+  const first = body.body.find((st) => !isDirective(st));
   const lineStart = first ? source.lastIndexOf("\n", first.start - 1) + 1 : -1;
-  if (first && lineStart > start && /^\s*$/.test(source.slice(lineStart, first.start))) return { at: lineStart, text: `${twin(handedParameters(fn).join(", "))}\n`, inSpot: false };
+  if (first && lineStart > start && /^\s*$/.test(source.slice(lineStart, first.start))) return { at: lineStart, text: `${twin(handedParameters(fn).join(", "))}\n` };
   // Inside a line V8 diffs characters, and a parameter list in the twin could be matched with the
   // function's own, moving where V8 thinks the function starts: this twin captures them instead.
   const text = ` ${twin("")} `;
-  return placed(inTwinSpot(source, start, text), start, text);
-}
-
-function placed(spot: number | null, otherwise: number, text: string): Insertion {
-  return spot === null ? { at: otherwise, text, inSpot: false } : { at: spot, text, inSpot: true };
-}
-
-/**
- * Where `text` goes in the twin spot at `spot` (between its two characters; see TWIN_SPOT), or
- * null when there is none (code tsprof did not compile: a package's) or the text holds its
- * characters (a user's string literal can), and the twin then goes where it would otherwise.
- */
-function inTwinSpot(source: string, spot: number, text: string): number | null {
-  return source.startsWith(TWIN_SPOT, spot) && !text.includes(TWIN_SPOT[0]) ? spot + 1 : null;
+  return { at: start, text };
 }
 
 /**
@@ -277,10 +261,8 @@ function readsArguments(node: acorn.AnyNode): boolean {
   return reads;
 }
 
-/** Where a body's own statements start: after its directives and its call counter (which the original runs before handing over). */
-function contentStart(source: string, body: acorn.BlockStatement): number {
-  const counter = body.body.find((st) => source.startsWith(CALL_COUNTER_PREFIX, st.start));
-  if (counter) return counter.end;
+/** Where a body's own statements start: after its directives. */
+function contentStart(body: acorn.BlockStatement): number {
   const directives = body.body.filter(isDirective);
   return directives.length ? directives[directives.length - 1].end : body.start + 1;
 }
@@ -296,10 +278,6 @@ const ENDS_WITH_SEMICOLON = new Set(["ExpressionStatement", "VariableDeclaration
  */
 function flatten(source: string, scratch: MagicString, node: AnyNode, comments: acorn.Comment[]): void {
   for (const c of comments) if (node.start <= c.start && c.end <= node.end) scratch.overwrite(c.start, c.end, " ", { contentOnly: true });
-  // A copy is inserted text: the twin spots in it become plain spaces (see TWIN_SPOT).
-  for (let at = source.indexOf(TWIN_SPOT, node.start); at !== -1 && at < node.end; at = source.indexOf(TWIN_SPOT, at + TWIN_SPOT.length)) {
-    for (let i = at; i < at + TWIN_SPOT.length; i++) scratch.overwrite(i, i + 1, " ", { contentOnly: true });
-  }
   const visit = (n: AnyNode, parent: AnyNode | null): void => {
     const inLoopHead = parent !== null && (parent.type === "ForStatement" || parent.type === "ForInStatement" || parent.type === "ForOfStatement") && n.type === "VariableDeclaration" && (parent as any).body !== n;
     if (ENDS_WITH_SEMICOLON.has(n.type) && !inLoopHead && source[n.end - 1] !== ";") scratch.prependLeft(n.end, ";");
@@ -416,7 +394,7 @@ class LineEditor {
     // the label and stands for the loop.
     let target: AnyNode = statement;
     while (target.type === "LabeledStatement") target = target.body;
-    if (target.type === "EmptyStatement" || hasProbeInTest(target) || this.js.startsWith(CALL_COUNTER_PREFIX, target.start)) return;
+    if (target.type === "EmptyStatement" || hasProbeInTest(target)) return;
     const id = this.newProbe(target.start, target.loc!.start);
     this.open(statement.start, `${this.probeCode(id)}; `);
   }
@@ -458,7 +436,7 @@ class LineEditor {
     const { save, restore } = this.guard(fn);
     const body = fn.body;
     if (body.type === "BlockStatement") {
-      this.open(contentStart(this.js, body), ` ${save}`);
+      this.open(contentStart(body), ` ${save}`);
       this.close(body.end - 1, restore);
       return;
     }

@@ -135,6 +135,8 @@ export async function profileLines(
     notes.push(...probes.restore());
   }
   if (!sampled) return { result: null, sampled, notes };
+  // %%lprun's cell top level (cProfile's <module>) runs once, for the whole statement: its Total time is the statement's.
+  for (const f of probes.functions) if (f.ref.name === "<module>") f.clock[0] = sampled.wallTime * 1e3;
   const result = buildLineProfile(probes.functions, sampled.functions, statement, options);
   if (workers.length > 0) {
     const inWorkers = workerLineTables(probes.functions, hook?.results() ?? [], workers, statement, options);

@@ -490,6 +490,10 @@ describe("%lprun: every function that has source", () => {
     const run = await ok("%%lprun\nlet acc = 0;\nfunction sq(x: number) {\n  return x * x;\n}\nfor (let i = 0; i < 10; i++) {\n  acc += sq(i);\n}\nacc");
     assert.deepEqual(tables(run).map((t) => t.header[2]), ["Function: <module> at line 1", "Function: sq at line 2"]);
     assert.deepEqual(hits(run, [1, 5, 6, 8], "<module>"), [1, 11, 10, 1]);
+    const [topLevel] = tables(run);
+    const total = Number(/^Total time: ([\d.e-]+) s$/.exec(topLevel.header[0])![1]);
+    assert.ok(total > 0, `the top level's Total time is measured: ${topLevel.header[0]}`);
+    assert.ok(topLevel.rows.some((r) => r.percent !== null && r.percent > 0), "its lines have a % Time");
     assert.deepEqual(hits(run, [3], "sq"), [10]);
     assert.equal((await ok("acc")).result?.["text/plain"], "285");
     assert.doesNotMatch(String((await ok("sq.toString()")).result?.["text/plain"]), /__tsprof_l/);
