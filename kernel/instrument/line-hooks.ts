@@ -18,7 +18,7 @@ import type { FunctionCategory, FunctionRef } from "../../magics/model/profile";
 import type { Executor } from "../exec/executor";
 import { childNodes, isFunctionNode, walk } from "./ast";
 import { findFunctions, PARSE_OPTIONS } from "./functions";
-import { COUNTING_MARK, FIELD_NAME, fieldHelper, instrumentScript, LAST_PROBE_TIME, lineCounters, NOW_NAME, probeNames, V8_DIFF_LINE_LIMIT, type InstrumentedScript, type Owner, type OwnerNode, type Probe } from "./line-instrument";
+import { clockedHelpers, clockedNames, COUNTING_MARK, FIELD_NAME, fieldHelper, instrumentScript, LAST_PROBE_TIME, lineCounters, NOW_NAME, probeNames, V8_DIFF_LINE_LIMIT, type InstrumentedScript, type Owner, type OwnerNode, type Probe } from "./line-instrument";
 import { LiveEditSession, NoSourceError, type CodeLocation, type EditStatus } from "./live-edit";
 import { anonymousAt, type Unit } from "../exec/units";
 import { workerLineCode, type WorkerTarget } from "./worker-line-hooks";
@@ -49,6 +49,8 @@ interface Target {
   head: AnyNode;
   /** The function object the user named, to check that the edit reached it. */
   fn?: Function;
+  /** Its text before the edit (see reached). */
+  textBefore?: string;
 }
 
 /** cProfile's name for a script's top level. */
@@ -184,11 +186,12 @@ class ProbeSet implements LineProbes {
   /** An edit V8 accepted can still miss a function (it then runs its old code): say so rather than show zeros. */
   private checkReached(): void {
     for (const edit of this.edits) {
-      const missed = edit.targets.filter((t) => t.fn && !Function.prototype.toString.call(t.fn).includes(COUNTING_MARK));
+      const missed = edit.targets.filter((t) => !reached(t));
       if (missed.length === 0) continue;
       this.restore();
-      const why = edit.longLines.length
-        ? `its code is on a line too long for V8's live edit to follow (line ${edit.longLines[0]} of ${edit.script.file}, over ${V8_DIFF_LINE_LIMIT} characters once counted: minified code?)`
+      const line = longLineOf(edit, missed);
+      const why = line !== null
+        ? `its code is on a line too long for V8's live edit to follow (line ${line} of ${edit.script.file}, over ${V8_DIFF_LINE_LIMIT} characters once counted: minified code?)`
         : "V8's live edit did not reach this function object";
       throw new MagicError(`%lprun could not count the lines of ${missed.map((t) => t.name).join(", ")}: ${why}. Profile a function that calls it.`);
     }
@@ -248,6 +251,30 @@ class ProbeSet implements LineProbes {
     this.closed = true;
     return notes;
   }
+}
+
+/**
+ * Whether the edit reached a target's function object. A function's text is then its counting
+ * version's. A class's text is read from where the class was before the edit, in the edited
+ * script (V8 keeps a class's text range apart from its constructor's code), so it shows only the
+ * start of the counting version, which need not hold the mark yet; but it changes.
+ */
+function reached(target: Target): boolean {
+  if (!target.fn) return true;
+  const text = Function.prototype.toString.call(target.fn);
+  return text.includes(COUNTING_MARK) || (isClassNode(target.node) && text !== target.textBefore);
+}
+
+/** The source line of the first line too long for the edit (see V8_DIFF_LINE_LIMIT) that holds code of the missed targets, if any. */
+function longLineOf(edit: Edit, missed: Target[]): number | null {
+  const line = edit.longLines.find((l) => missed.some((t) => t.node.loc!.start.line <= l && l <= t.node.loc!.end.line));
+  if (line === undefined) return null;
+  const column = Math.max(0, edit.script.source.split("\n")[line - 1].search(/\S/));
+  return sourceLineOf(edit.script, { line, column }) ?? line;
+}
+
+function isClassNode(node: OwnerNode): node is acorn.Class {
+  return node.type === "ClassDeclaration" || node.type === "ClassExpression";
 }
 
 /** The cell's top level (as `<module>`) and each named function it defines outside other functions. */
@@ -314,7 +341,7 @@ function locateTarget(session: LiveEditSession, executor: Executor, cwd: string,
   const offset = script.lineStarts[location.lineNumber] + location.columnNumber;
   const found = targetAt(script.program, offset, true);
   if (!found) throw new MagicError(`%lprun found ${expression} in ${script.file} at line ${location.lineNumber + 1}, but not a function there it can count; please report this.`);
-  return { script, ...found, fn };
+  return { script, ...found, fn, textBefore: Function.prototype.toString.call(fn) };
 }
 
 const PARSED_SCRIPTS_KEPT = 16;
@@ -503,18 +530,22 @@ function sourceLineOf(script: Script, pos: { line: number; column: number }): nu
   return script.unit ? script.unit.toSourceLine(pos.line, pos.column) : pos.line;
 }
 
-/** The owner's arrays, as the global names its counting code reads (never reassigned: the JIT folds them). */
+/** The owner's arrays and -c helpers, as the global names its counting code reads (never reassigned: the JIT folds them). */
 function newCounters(slot: number, probeCount: number) {
-  const names = probeNames(slot);
   const counters = lineCounters(probeCount);
-  for (const [key, name] of Object.entries(names)) Object.defineProperty(globalThis, name, { value: counters[key as keyof typeof counters], writable: false, configurable: true, enumerable: false });
+  const helpers = clockedHelpers(now, LAST_PROBE_TIME)(counters.hits, counters.current, counters.clock, counters.lineClock);
+  const define = (name: string, value: unknown) => Object.defineProperty(globalThis, name, { value, writable: false, configurable: true, enumerable: false });
+  for (const [key, name] of Object.entries(probeNames(slot))) define(name, counters[key as keyof typeof counters]);
+  for (const [key, name] of Object.entries(clockedNames(slot))) define(name, helpers[key as keyof typeof helpers]);
   return counters;
 }
 
 /** Once the originals are back, nothing reads an owner's arrays. */
 function deleteCounters(slots: number[]): void {
-  for (const slot of slots) for (const name of Object.values(probeNames(slot))) delete (globalThis as any)[name];
+  for (const slot of slots) for (const name of [...Object.values(probeNames(slot)), ...Object.values(clockedNames(slot))]) delete (globalThis as any)[name];
 }
+
+const now = () => performance.now();
 
 let helpersDefined = false;
 
@@ -522,7 +553,6 @@ let helpersDefined = false;
 function defineHelpers(): void {
   if (helpersDefined) return;
   helpersDefined = true;
-  const now = () => performance.now();
   const field = fieldHelper(now, LAST_PROBE_TIME);
   for (const [name, value] of [[NOW_NAME, now], [FIELD_NAME, field]] as const) Object.defineProperty(globalThis, name, { value, writable: false, configurable: false, enumerable: false });
 }

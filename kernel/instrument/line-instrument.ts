@@ -12,10 +12,15 @@
  *   cheap; a clock read per statement would cost many times the body of a numeric inner loop.
  *   With `clockLines` (%lprun -c) each probe also reads the clock and gives the time since the
  *   owner's previous probe to the statement it was on, as line_profiler does (and as the sampler
- *   reads it: a line's time includes the calls it makes to other functions, not to its own callbacks).
+ *   reads it: a line's time includes the calls it makes to other functions, not to its own
+ *   callbacks). Its probes call helpers of the owner (clockedHelpers) rather than holding that
+ *   code: a clock read costs far more than the call, and a one-line function's counting version
+ *   stays short enough for V8's live edit (see V8_DIFF_LINE_LIMIT).
  * - Loop headers count like Python's `for` line: `for (;;)` and `while` probe in their test, so
  *   the header counts test evaluations (iterations + 1); `for…of`/`for…in` probe before the loop
  *   and again at the start of each iteration under the same id, which gives the same total.
+ *   `for…of` is back on its header at the end of each iteration (and at a `continue` of it), so
+ *   the iterator's time is the `for` line's.
  *   `do…while` probes its `do` once per entry and its test once per iteration.
  * - Statements that are not in a block (`if (c) x();`, `else if`, loop bodies) are wrapped in
  *   braces so the probe can go before them; arrow expression bodies become blocks that return
@@ -25,9 +30,12 @@
  *   names the caller's line again (0, "not running", at the top). A generator does the same
  *   around each `yield`, so time while it is suspended goes to no line of it. A plain owner's
  *   own save-and-restore goes around the call of its twin instead (see guardsAroundTwin).
- * - The owner's own body also clocks its activations (`C[1]` counts how many are running; the
- *   clock runs while one is): its Total time is measured, not sampled, so a short run reports its
- *   real microseconds. A class owner is its constructor and its instance field initializers.
+ * - Each of those bodies also counts as an activation (`C[1]` counts how many are running or
+ *   awaiting; the clock runs while one is): the Total time is measured, not sampled, so a short
+ *   run reports its real microseconds, and a callback the owner left behind (a timer, a `then`)
+ *   is in it when it runs later. The sampler charges lines only while `C[1]` is not 0: an async
+ *   call that returned is charged nothing, though calls that ran at the same time may have left
+ *   their line in `C[0]`. A class owner is its constructor and its instance field initializers.
  *
  * Nothing inserted contains a line break, so every line of the script keeps its number.
  */
@@ -41,6 +49,11 @@ import { sharedArray } from "../../magics/measure/samplers/shared-array";
 export function probeNames(slot: number) {
   return { hits: `${COUNTING_MARK}${slot}`, current: `__tsprof_lc${slot}`, clock: `__tsprof_lt${slot}`, lineClock: `__tsprof_ll${slot}` };
 }
+/** The global names of owner `slot`'s -c helpers (see clockedHelpers). */
+export function clockedNames(slot: number) {
+  const hits = probeNames(slot).hits;
+  return { tick: `${hits}t`, switchTo: `${hits}s`, enter: `${hits}e`, exit: `${hits}x` };
+}
 export const NOW_NAME = "__tsprof_now";
 /** In the text of every function or class whose counting twin is in place (its hits array's name). */
 export const COUNTING_MARK = "__tsprof_lh";
@@ -49,7 +62,6 @@ const SAVED = "__tsprof_lp";
 
 const YIELD_SAVED = "__tsprof_ys";
 const YIELD_VALUE = "__tsprof_yv";
-const FRAME_NOW = "__tsprof_fn";
 /** Where in an owner's clock array the time of its last probe is kept, with -c. */
 export const LAST_PROBE_TIME = 2;
 
@@ -129,7 +141,7 @@ export function instrumentScript(source: string, owners: Owner[], options: { clo
     const known = twins.get(owner);
     if (known) return known;
     const scratch = new MagicString(source);
-    const editor = new LineEditor(source, scratch, probeNames(owner.slot), ownerNodes, options.clockLines);
+    const editor = new LineEditor(source, scratch, probeNames(owner.slot), ownerNodes, options.clockLines, owner.slot);
     editor.visitOwner(owner.node);
     for (const inner of directlyInside(owner, owners)) for (const { at, text } of twinOf(inner)) scratch.appendRight(at, text);
     flatten(source, scratch, owner.node as AnyNode, options.comments);
@@ -141,7 +153,7 @@ export function instrumentScript(source: string, owners: Owner[], options: { clo
   const s = new MagicString(source);
   const longLines: number[] = [];
   for (const owner of owners.filter((o) => o.inPlace)) {
-    const editor = new LineEditor(source, s, probeNames(owner.slot), ownerNodes, options.clockLines);
+    const editor = new LineEditor(source, s, probeNames(owner.slot), ownerNodes, options.clockLines, owner.slot);
     editor.visitOwner(owner.node);
     probes.set(owner, editor.probes.sort((a, b) => a.anchor - b.anchor));
   }
@@ -330,8 +342,14 @@ class LineEditor {
   /** The functions being visited, innermost last: a `yield` belongs to the last. */
   private readonly functions: Fn[] = [];
   private ownerFunction: AnyNode | null = null;
+  /** The loops around the node being visited in its function, innermost last, and the labelled ones by label: a `continue`'s target. */
+  private readonly loops: AnyNode[] = [];
+  private readonly loopLabels = new Map<string, AnyNode>();
+  private readonly forOfHeaders = new Map<AnyNode, number>();
   /** The owner's guard, when it goes around the call of the twin (see guardsAroundTwin). */
   twinGuard: Guard | undefined;
+
+  private readonly clocked: ReturnType<typeof clockedNames>;
 
   constructor(
     private readonly js: string,
@@ -339,7 +357,10 @@ class LineEditor {
     private readonly names: ReturnType<typeof probeNames>,
     private readonly owners: ReadonlySet<AnyNode>,
     private readonly clockLines: boolean,
-  ) {}
+    slot: number,
+  ) {
+    this.clocked = clockedNames(slot);
+  }
 
   visitOwner(node: OwnerNode): void {
     if (node.type === "ClassDeclaration" || node.type === "ClassExpression") return this.visitClass(node as acorn.Class);
@@ -366,12 +387,15 @@ class LineEditor {
     switch (node.type) {
       case "FunctionDeclaration":
       case "FunctionExpression":
-      case "ArrowFunctionExpression":
+      case "ArrowFunctionExpression": {
         this.guardBody(node);
         this.functions.push(node);
+        const outerLoops = this.loops.splice(0);
         this.visitChildren(node);
+        this.loops.push(...outerLoops);
         this.functions.pop();
         return;
+      }
       case "BlockStatement":
       case "StaticBlock":
         for (const statement of node.body) if (!isDirective(statement)) this.probeStatement(statement as acorn.Statement);
@@ -396,14 +420,49 @@ class LineEditor {
         this.probeExpression(node.test, this.newProbe(node.test.start, node.test.loc!.start));
         break;
       case "ForInStatement":
-      case "ForOfStatement":
         this.probeNested(node.body, this.probes.find((p) => p.anchor === node.start)?.id);
+        break;
+      case "ForOfStatement":
+        this.probeForOf(node);
+        break;
+      case "LabeledStatement":
+        this.loopLabels.set(node.label.name, unlabeled(node));
+        break;
+      case "ContinueStatement":
+        this.continueOn(node);
         break;
       case "YieldExpression":
         this.suspendAround(node);
         break;
     }
+    const loop = LOOPS.has(node.type);
+    if (loop) this.loops.push(node);
     this.visitChildren(node);
+    if (loop) this.loops.pop();
+  }
+
+  /**
+   * `for…of`: the header counts like `for…in`, and the loop is back on its header line at the end
+   * of each iteration, as at a `continue` of it, so the time of fetching the next value (a
+   * generator's `next`, a user iterator) goes to the `for` line, as line_profiler charges it.
+   */
+  private probeForOf(loop: acorn.ForOfStatement): void {
+    const id = this.probes.find((p) => p.anchor === loop.start)?.id;
+    this.probeNested(loop.body, id);
+    if (id === undefined) return;
+    this.forOfHeaders.set(loop, id);
+    // After the body's last statement, which may have no semicolon of its own.
+    this.close(loop.body.type === "BlockStatement" ? loop.body.end - 1 : loop.body.end, `;${this.backOnHeader(id)}; `);
+  }
+
+  private continueOn(node: acorn.ContinueStatement): void {
+    const loop = node.label ? this.loopLabels.get(node.label.name) : this.loops[this.loops.length - 1];
+    const id = loop && this.forOfHeaders.get(loop);
+    if (id !== undefined) this.open(node.start, `${this.backOnHeader(id)}; `);
+  }
+
+  private backOnHeader(id: number): string {
+    return this.clockLines ? `${this.clocked.switchTo}(${id})` : `${this.names.current}[0] = ${id}`;
   }
 
   private visitChildren(node: AnyNode): void {
@@ -414,8 +473,7 @@ class LineEditor {
   private probeStatement(statement: acorn.Statement): void {
     // A label stays right before its loop (`continue outer` needs that): the probe goes before
     // the label and stands for the loop.
-    let target: AnyNode = statement;
-    while (target.type === "LabeledStatement") target = target.body;
+    const target = unlabeled(statement);
     if (target.type === "EmptyStatement" || hasProbeInTest(target) || this.js.startsWith(CALL_COUNTER_PREFIX, target.start)) return;
     const id = this.newProbe(target.start, target.loc!.start);
     this.open(statement.start, `${this.probeCode(id)}; `);
@@ -482,24 +540,17 @@ class LineEditor {
   /** The save-and-try before a function's body and the finally-restore after it. */
   private guard(fn: Fn): Guard {
     const { current } = this.names;
-    const isOwner = fn === this.ownerFunction;
-    const enter = [`const ${SAVED} = ${current}[0];`];
-    const exit = [`${current}[0] = ${SAVED};`];
-    if (this.clockLines) {
-      enter.push(`let ${FRAME_NOW} = 0;`);
-      exit.unshift(`${this.clockToCurrent()};`);
-    }
+    const { enter: enterNow, exit: exitNow } = this.clocked;
+    const enter = this.clockLines ? [`const ${SAVED} = ${enterNow}();`] : [`const ${SAVED} = ${current}[0];`, this.clockStart()];
+    const exit = this.clockLines ? `${exitNow}(${SAVED});` : `${current}[0] = ${SAVED}; ${this.clockStop()}`;
     if (fn.generator) enter.push(`let ${YIELD_SAVED} = 0, ${YIELD_VALUE};`);
-    if (isOwner) {
-      enter.push(this.clockStart());
-      exit.push(this.clockStop());
-    }
-    return { save: `${enter.join(" ")} try {`, restore: ` } finally { ${exit.join(" ")} }` };
+    return { save: `${enter.join(" ")} try {`, restore: ` } finally { ${exit} }` };
   }
 
+  /** The first activation starts the clock, and the time before it goes to no line (see clockToCurrent). */
   private clockStart(): string {
     const { current, clock } = this.names;
-    return `${current}[1]++ === 0 && (${clock}[1] = ${NOW_NAME}());`;
+    return `${current}[1]++ === 0 && (${clock}[${LAST_PROBE_TIME}] = ${clock}[1] = ${NOW_NAME}());`;
   }
 
   private clockStop(): string {
@@ -512,17 +563,9 @@ class LineEditor {
     const fn = this.functions[this.functions.length - 1];
     if (!fn?.generator) return;
     const { current } = this.names;
-    const isOwner = fn === this.ownerFunction;
-    const pause = [`${YIELD_SAVED} = ${current}[0]`, `${current}[0] = ${SAVED}`];
-    const resume = [`${current}[0] = ${YIELD_SAVED}`];
-    if (this.clockLines) {
-      pause.unshift(this.clockToCurrent());
-      resume.unshift(this.clockToCurrent());
-    }
-    if (isOwner) {
-      pause.push(`(${this.clockStop().slice(0, -1)})`);
-      resume.push(`(${this.clockStart().slice(0, -1)})`);
-    }
+    const { enter, exit, switchTo } = this.clocked;
+    const pause = this.clockLines ? [`${YIELD_SAVED} = ${current}[0]`, `${exit}(${SAVED})`] : [`${YIELD_SAVED} = ${current}[0]`, `${current}[0] = ${SAVED}`, `(${this.clockStop().slice(0, -1)})`];
+    const resume = this.clockLines ? [`${enter}()`, `${switchTo}(${YIELD_SAVED})`] : [`(${this.clockStart().slice(0, -1)})`, `${current}[0] = ${YIELD_SAVED}`];
     this.open(node.start, `(${pause.join(", ")}, ${YIELD_VALUE} = `);
     this.close(node.end, `, ${resume.join(", ")}, ${YIELD_VALUE})`);
   }
@@ -535,18 +578,7 @@ class LineEditor {
 
   private probeCode(id: number): string {
     const { hits, current } = this.names;
-    const counted = `${hits}[${id}]++, ${current}[0] = ${id}`;
-    return this.clockLines ? `${this.clockToCurrent()}, ${counted}` : counted;
-  }
-
-  /**
-   * With -c: the time since the owner's last probe goes to the statement it is on (its current
-   * statement, as the sampler would read it), so a callback nested in a line does not count that
-   * line's time twice.
-   */
-  private clockToCurrent(): string {
-    const { current, clock, lineClock } = this.names;
-    return `${FRAME_NOW} = ${NOW_NAME}(), ${lineClock}[${current}[0]] += ${FRAME_NOW} - ${clock}[${LAST_PROBE_TIME}], ${clock}[${LAST_PROBE_TIME}] = ${FRAME_NOW}`;
+    return this.clockLines ? `${this.clocked.tick}(${id})` : `${hits}[${id}]++, ${current}[0] = ${id}`;
   }
 
   // Openings at one position come out in the order they are made (outer before inner);
@@ -560,6 +592,13 @@ class LineEditor {
   }
 }
 
+const LOOPS = new Set(["ForStatement", "ForInStatement", "ForOfStatement", "WhileStatement", "DoWhileStatement"]);
+
+function unlabeled(statement: AnyNode): AnyNode {
+  while (statement.type === "LabeledStatement") statement = statement.body;
+  return statement;
+}
+
 function isDirective(statement: AnyNode): boolean {
   return statement.type === "ExpressionStatement" && typeof (statement as acorn.ExpressionStatement).directive === "string";
 }
@@ -567,6 +606,46 @@ function isDirective(statement: AnyNode): boolean {
 /** Loops whose header probe sits in their test: nothing goes before them. */
 function hasProbeInTest(statement: AnyNode): boolean {
   return statement.type === "ForStatement" || statement.type === "WhileStatement";
+}
+
+/**
+ * The helpers an owner's -c counting code calls, made for its arrays (clockedNames names them);
+ * self-contained, as worker-line-hooks.ts sends its source to workers. `charge` gives the time
+ * since the owner's last probe to the statement it is on (its current statement, as the sampler
+ * would read it), so a callback nested in a line does not count that line's time twice.
+ */
+export function clockedHelpers(now: () => number, lastProbeTime: number) {
+  return (hits: Uint32Array, current: Int32Array, clock: Float64Array, lineClock: Float64Array) => {
+    const charge = () => {
+      const at = now();
+      lineClock[current[0]] += at - clock[lastProbeTime];
+      clock[lastProbeTime] = at;
+    };
+    return {
+      /** A probe: the statement `id` runs now. */
+      tick: (id: number) => {
+        charge();
+        hits[id]++;
+        current[0] = id;
+      },
+      /** Back on statement `id` without running it again (a resumed generator, a `for…of` fetching its next value). */
+      switchTo: (id: number) => {
+        charge();
+        current[0] = id;
+      },
+      /** A body starts (or a generator resumes): the first activation starts the clock, and the time before it goes to no line. */
+      enter: () => {
+        if (current[1]++ === 0) clock[1] = clock[lastProbeTime] = now();
+        return current[0];
+      },
+      /** A body ends (or a generator pauses): back on the caller's statement `saved`. */
+      exit: (saved: number) => {
+        charge();
+        current[0] = saved;
+        if (--current[1] === 0) clock[0] += now() - clock[1];
+      },
+    };
+  };
 }
 
 /**
@@ -583,10 +662,10 @@ export function fieldHelper(now: () => number, lastProbeTime: number) {
   return (hits: Uint32Array, current: Int32Array, clock: Float64Array, lineClock: Float64Array | null, id: number, value: () => unknown) => {
     hits[id]++;
     const started = now();
+    if (current[1]++ === 0) clock[1] = clock[lastProbeTime] = started;
     clockToCurrent(current, clock, lineClock, started);
     const saved = current[0];
     current[0] = id;
-    if (current[1]++ === 0) clock[1] = started;
     try {
       return value();
     } finally {

@@ -8,21 +8,28 @@ import { sampleLines, type FunctionCounters } from "../../magics/measure/sampler
 const keepAlive = setInterval(() => {}, 60_000);
 test.after(() => clearInterval(keepAlive));
 
+/** A function's counters; `current` as its counting code writes it: [the probe it is on, how many of its calls run]. */
 function counters(probes: number): FunctionCounters {
   return {
     hits: new Uint32Array(new SharedArrayBuffer(4 * (probes + 1))),
-    current: new Int32Array(new SharedArrayBuffer(4)),
+    current: new Int32Array(new SharedArrayBuffer(8)),
   };
+}
+
+function spin(ms: number): void {
+  const end = process.hrtime.bigint() + BigInt(ms * 1e6);
+  while (process.hrtime.bigint() < end);
 }
 
 test("hits written by the statement come back exact, and time goes to the probe it was on", async () => {
   const fn = counters(2);
   const sampled = await sampleLines([fn], async () => {
     fn.hits[1] = 7;
+    Atomics.store(fn.current, 1, 1);
     Atomics.store(fn.current, 0, 2);
-    const end = process.hrtime.bigint() + 20_000_000n;
-    while (process.hrtime.bigint() < end);
+    spin(20);
     Atomics.store(fn.current, 0, 0);
+    Atomics.store(fn.current, 1, 0);
     return "done";
   });
   assert.equal(sampled.value, "done");
@@ -36,11 +43,24 @@ test("hits written by the statement come back exact, and time goes to the probe 
 test("the sampler is reading before the statement starts: a probe current throughout holds all the wall time", async () => {
   const fn = counters(1);
   Atomics.store(fn.current, 0, 1);
-  const sampled = await sampleLines([fn], async () => {
-    const end = process.hrtime.bigint() + 5_000_000n;
-    while (process.hrtime.bigint() < end);
-  });
+  Atomics.store(fn.current, 1, 1);
+  const sampled = await sampleLines([fn], async () => spin(5));
   assert.ok(sampled.functions[0].times[1] >= sampled.wallTime, `${sampled.functions[0].times[1]} s on the probe, ${sampled.wallTime} s of wall time`);
+});
+
+test("a function none of whose calls runs is charged nothing, whatever line it names; one running on no line of its own, to slot 0", async () => {
+  const fn = counters(1);
+  const sampled = await sampleLines([fn], async () => {
+    // An async call that returned while another was awaiting on line 1 leaves 1 there.
+    Atomics.store(fn.current, 0, 1);
+    spin(10);
+    Atomics.store(fn.current, 1, 1);
+    Atomics.store(fn.current, 0, 0);
+    spin(10);
+    Atomics.store(fn.current, 1, 0);
+  });
+  assert.ok(sampled.functions[0].times[1] < 0.002, `${sampled.functions[0].times[1]} s on probe 1, which no running call was on`);
+  assert.ok(sampled.functions[0].times[0] > 0.005, `${sampled.functions[0].times[0]} s running on no line`);
 });
 
 function threads(): number {

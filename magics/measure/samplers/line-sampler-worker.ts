@@ -22,10 +22,15 @@ function receiveAdded(functions: SampledCounters[], lastHits: Uint32Array[], con
   return received;
 }
 
+/**
+ * Charges the time since the last reading to the statement each function is on, while a call of
+ * it (or of a callback in it) runs or awaits: `current[1]` counts those. Slot 0 holds the time it
+ * ran on no statement of its own; a function that returned is charged nothing, whatever its last
+ * statement was.
+ */
 function account(functions: SampledCounters[], lastHits: Uint32Array[], elapsedNanos: number): void {
   functions.forEach(({ current, hits, nanos, carries }, f) => {
-    const id = Atomics.load(current, 0);
-    if (id !== 0) nanos[id] += elapsedNanos;
+    if (Atomics.load(current, 1) > 0) nanos[Atomics.load(current, 0)] += elapsedNanos;
     const last = lastHits[f];
     for (let i = 0; i < hits.length; i++) {
       const n = Atomics.load(hits, i);
