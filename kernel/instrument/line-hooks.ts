@@ -51,6 +51,8 @@ interface Target {
   fn?: Function;
   /** Its text before the edit (see reached). */
   textBefore?: string;
+  /** Inside a function that can run more than once: other function objects may share its code. */
+  inClosure?: boolean;
 }
 
 /** cProfile's name for a script's top level. */
@@ -63,7 +65,7 @@ let waitingRestore: (() => void) | null = null;
 let nextSlot = 0;
 
 export function lineInstrumentation(executor: Executor, cwd: string): LineInstrumentation {
-  const probes = (set: ProbeSet): LineProbes => ({ functions: set.functions, swapIn: () => set.swapIn(), restore: (thrown, options) => set.restore(thrown, options), workers: set.workers });
+  const probes = (set: ProbeSet): LineProbes => ({ functions: set.functions, swapIn: () => set.swapIn(), restore: (thrown, options) => set.restore(thrown, options), workers: set.workers, notes: set.notes });
   return {
     instrument: (request) => probes(ProbeSet.open(executor, cwd, request)),
     instrumentCode: (request) => {
@@ -105,6 +107,7 @@ class ProbeSet implements LineProbes {
     private readonly session: LiveEditSession,
     private readonly executor: Executor,
     private readonly clockLines: boolean,
+    readonly notes: string[],
   ) {}
 
   static open(executor: Executor, cwd: string, request: ProbeRequest): ProbeSet {
@@ -112,8 +115,9 @@ class ProbeSet implements LineProbes {
     const session = new LiveEditSession();
     try {
       retryRestores(session);
-      const targets = [...request.functions.map((f) => locateTarget(session, executor, cwd, f)), ...request.modules.flatMap((m) => moduleTargets(session, executor, cwd, m))];
-      const set = new ProbeSet(session, executor, request.clockLines);
+      const notes: string[] = [];
+      const targets = [...request.functions.map((f) => locateTarget(session, executor, cwd, f, notes)), ...request.modules.flatMap((m) => moduleTargets(session, executor, cwd, m, notes))];
+      const set = new ProbeSet(session, executor, request.clockLines, notes);
       for (const script of new Set(targets.map((t) => t.script))) {
         const mine = targets.filter((t, i) => t.script === script && targets.findIndex((u) => u.node === t.node) === i);
         const { text, spotted, longLines, traceMap } = set.add(mine);
@@ -327,7 +331,8 @@ function canSuspend(node: OwnerNode): boolean {
   return found;
 }
 
-function locateTarget(session: LiveEditSession, executor: Executor, cwd: string, { expression, fn }: ResolvedFunction): Target {
+function locateTarget(session: LiveEditSession, executor: Executor, cwd: string, { expression, fn: named }: ResolvedFunction, notes: string[]): Target {
+  const fn = session.boundTarget(named);
   let location: CodeLocation;
   try {
     location = session.locate(fn);
@@ -336,12 +341,25 @@ function locateTarget(session: LiveEditSession, executor: Executor, cwd: string,
     throw new MagicError(`${expression} is a native function (${fn.name || "anonymous"}): it has no JavaScript source, so %lprun has no lines to count. Profile a function that calls it.`);
   }
   const current = session.source(location.scriptId);
+  const inV8 = location;
   location = originalLocation(location, current);
   const script = readScript(session, executor, cwd, location, current);
   const offset = script.lineStarts[location.lineNumber] + location.columnNumber;
   const found = targetAt(script.program, offset, true);
   if (!found) throw new MagicError(`%lprun found ${expression} in ${script.file} at line ${location.lineNumber + 1}, but not a function there it can count; please report this.`);
-  return { script, ...found, fn, textBefore: Function.prototype.toString.call(fn) };
+  const target = { script, ...found, fn, textBefore: Function.prototype.toString.call(fn) };
+  notes.push(...whatItStandsFor(session, expression, named, target, inV8));
+  return target;
+}
+
+/** Says when -f's function is not plainly the one counted: a bound function's target, code that other function objects share. */
+function whatItStandsFor(session: LiveEditSession, expression: string, named: Function, target: Target, inV8: CodeLocation): string[] {
+  const where = `${target.name} (${target.script.file}:${sourceLineOf(target.script, target.head.loc!.start)})`;
+  const notes: string[] = [];
+  if (target.fn !== named) notes.push(`${expression} is a bound function: %lprun profiles the function it calls, ${where}.`);
+  const shared = target.inClosure ? session.functionsSharingCode(target.fn!, inV8) : 1;
+  if (shared > 1) notes.push(`${expression} runs code that ${shared} functions share (closures made by one function, like a library's dispatcher): %lprun counts the lines of ${where} in every call of any of them.`);
+  return notes;
 }
 
 const PARSED_SCRIPTS_KEPT = 16;
@@ -452,13 +470,33 @@ function targetAt(program: acorn.Program, offset: number, arrowsStartThere: bool
   const parent = parents[parents.length - 1];
   if (parent?.type === "MethodDefinition" && parent.kind === "constructor") {
     const cls = parents[parents.length - 3] as acorn.Class;
-    return { node: cls, name: className(cls, parents.slice(0, -3)), head: cls as AnyNode };
+    const outer = parents.slice(0, -3);
+    return { node: cls, name: className(cls, outer), head: cls as AnyNode, inClosure: insideRepeatable(outer) };
   }
-  if (node.type === "ClassDeclaration" || node.type === "ClassExpression") return { node, name: className(node, parents), head: node };
+  if (node.type === "ClassDeclaration" || node.type === "ClassExpression") return { node, name: className(node, parents), head: node, inClosure: insideRepeatable(parents) };
   const fn = node as acorn.Function;
   const site = findFunctions(program).find((s) => s.node.start === fn.start && s.node.end === fn.end);
   const head = parent?.type === "MethodDefinition" || parent?.type === "PropertyDefinition" || (parent?.type === "Property" && parent.value === fn && (parent.method || parent.kind !== "init")) ? parent : fn;
-  return { node: fn, name: site?.name ?? "<anonymous>", head: head as AnyNode };
+  return { node: fn, name: site?.name ?? "<anonymous>", head: head as AnyNode, inClosure: insideRepeatable(parents) };
+}
+
+/**
+ * Whether a node with these ancestors is inside a function that can run more than once, which
+ * makes a function object each time it runs, all sharing the node's code. Wrappers run once
+ * around a whole script (a cell's, a bundle's factory) do not count: they are called where they
+ * are written, in a statement at the top of the script or of another such wrapper.
+ */
+function insideRepeatable(parents: AnyNode[]): boolean {
+  return parents.some((p, i) => isFunctionNode(p) && !runOnce(parents, i));
+}
+
+function runOnce(parents: AnyNode[], i: number): boolean {
+  if (parents[i - 1]?.type !== "CallExpression") return false;
+  let at = i - 2;
+  while (parents[at]?.type === "UnaryExpression" || parents[at]?.type === "AwaitExpression") at--;
+  if (parents[at]?.type !== "ExpressionStatement") return false;
+  const body = parents[at - 1];
+  return body?.type === "Program" || (body?.type === "BlockStatement" && isFunctionNode(parents[at - 2]) && runOnce(parents, at - 2));
 }
 
 function startsAt(node: AnyNode, offset: number, arrowsStartThere: boolean): boolean {
@@ -576,7 +614,7 @@ function blockedBecause(status: EditStatus): string {
 }
 
 /** `-m ./lib`: every top-level function of a local module a cell imported, found in its script. */
-function moduleTargets(session: LiveEditSession, executor: Executor, cwd: string, module: string): Target[] {
+function moduleTargets(session: LiveEditSession, executor: Executor, cwd: string, module: string, notes: string[]): Target[] {
   const wanted = withoutExtension(path.resolve(cwd, module));
   const unit = [...executor.units.all()].reverse().find((u) => u.category === "module" && withoutExtension(path.resolve(cwd, u.file)) === wanted);
   const scriptId = unit ? session.scriptIdOf((url) => executor.unitForScript(filePath(url)) === unit) : null;
@@ -591,7 +629,7 @@ function moduleTargets(session: LiveEditSession, executor: Executor, cwd: string
     .filter((site) => !site.nested && site.binding !== null)
     .flatMap((site): Target[] => {
       const fn = exported[site.binding!];
-      if (typeof fn === "function") return [locateTarget(session, executor, cwd, { expression: site.binding!, fn, ref: { name: site.name, file: unit.file, line: 0, category: "module" } })];
+      if (typeof fn === "function") return [locateTarget(session, executor, cwd, { expression: site.binding!, fn, ref: { name: site.name, file: unit.file, line: 0, category: "module" } }, notes)];
       const found = targetAt(script.program, site.node.start, site.node.type === "ArrowFunctionExpression");
       return found ? [{ script, ...found }] : [];
     });

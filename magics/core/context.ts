@@ -100,6 +100,8 @@ export interface LineProbes {
   restore(thrown?: unknown, options?: { whenIdle?: boolean }): string[];
   /** The same functions' counting code for worker threads' own copies of them (worker-line-hooks.ts). */
   workers?: WorkerLineCode;
+  /** What a -f stands for when it is not plainly the function named (a bound function's target, code other functions share), one line each, for the user. */
+  notes?: string[];
 }
 
 /** The arrays a function's counting code writes in one thread (see ProbedFunction). */
