@@ -277,6 +277,11 @@ function longLineOf(edit: Edit, missed: Target[]): number | null {
   return sourceLineOf(edit.script, { line, column }) ?? line;
 }
 
+/** Whether making an instance runs code of the class's own: its constructor or an instance field's initializer. */
+function runsOwnCode(cls: acorn.Class): boolean {
+  return cls.body.body.some((m) => (m.type === "MethodDefinition" && m.kind === "constructor") || (m.type === "PropertyDefinition" && !m.static && m.value));
+}
+
 function isClassNode(node: OwnerNode): node is acorn.Class {
   return node.type === "ClassDeclaration" || node.type === "ClassExpression";
 }
@@ -347,6 +352,10 @@ function locateTarget(session: LiveEditSession, executor: Executor, cwd: string,
   const offset = script.lineStarts[location.lineNumber] + location.columnNumber;
   const found = targetAt(script.program, offset, true);
   if (!found) throw new MagicError(`%lprun found ${expression} in ${script.file} at line ${location.lineNumber + 1}, but not a function there it can count; please report this.`);
+  if (isClassNode(found.node) && !runsOwnCode(found.node)) {
+    const base = found.node.superClass ? ": its base class's constructor runs instead, so profile that class" : "";
+    throw new MagicError(`%lprun has no lines to count in ${expression}: the class has no constructor and no field initializers of its own, so none of its code runs when one is made${base}. Its methods can be profiled (-f ${expression}.prototype.NAME).`);
+  }
   const target = { script, ...found, fn, textBefore: Function.prototype.toString.call(fn) };
   notes.push(...whatItStandsFor(session, expression, named, target, inV8));
   return target;

@@ -173,6 +173,13 @@ describe("%lprun -f on a class, whatever its shape", () => {
     assert.deepEqual(hits(dense, [3], "Layer"), [1]);
     assert.equal((await ok("const d = new Dense([0], 4); [d.size(), d.units].join()")).result?.["text/plain"], "'2,4'");
   });
+
+  test("a class with no code of its own to run on new: the refusal says why and what to profile", async () => {
+    await ok("class Plain extends Layer {\n  extra(): number { return 1; }\n}");
+    const run = await session.kernel.execute("%lprun -f Plain new Plain([])");
+    assert.equal(run.status, "error");
+    assert.match(plain(run.text), /%lprun has no lines to count in Plain: the class has no constructor and no field initializers of its own, so none of its code runs when one is made: its base class's constructor runs instead, so profile that class\. Its methods can be profiled \(-f Plain\.prototype\.NAME\)\./);
+  });
 });
 
 describe("%lprun: for…of charges its iterator's time to the for line, as line_profiler does", () => {
