@@ -18,12 +18,13 @@ import type { FunctionCategory, FunctionRef } from "../../magics/model/profile";
 import type { Executor } from "../exec/executor";
 import { childNodes, isFunctionNode, walk } from "./ast";
 import { findFunctions, PARSE_OPTIONS } from "./functions";
-import { clockedHelpers, clockedNames, COUNTING_MARK, FIELD_NAME, fieldHelper, instrumentScript, LAST_PROBE_TIME, lineCounters, NOW_NAME, probeNames, V8_DIFF_LINE_LIMIT, type InstrumentedScript, type Owner, type OwnerNode, type Probe } from "./line-instrument";
+import { ownerHelpers, helperNames, COUNTING_MARK, FIELD_NAME, fieldHelper, instrumentScript, LAST_PROBE_TIME, lineCounters, NOW_NAME, probeNames, V8_DIFF_LINE_LIMIT, type InstrumentedScript, type Owner, type OwnerNode, type Probe } from "./line-instrument";
 import { LiveEditSession, NoSourceError, type CodeLocation, type EditStatus } from "./live-edit";
 import { anonymousAt, type Unit } from "../exec/units";
 import { workerLineCode, type WorkerTarget } from "./worker-line-hooks";
 import { originalPositionFor, TraceMap } from "@jridgewell/trace-mapping";
 import { LRUCache } from "lru-cache";
+import { PARKED } from "../../magics/measure/samplers/line-sampler";
 
 type AnyNode = acorn.AnyNode;
 
@@ -580,16 +581,16 @@ function sourceLineOf(script: Script, pos: { line: number; column: number }): nu
 /** The owner's arrays and -c helpers, as the global names its counting code reads (never reassigned: the JIT folds them). */
 function newCounters(slot: number, probeCount: number) {
   const counters = lineCounters(probeCount);
-  const helpers = clockedHelpers(now, LAST_PROBE_TIME)(counters.hits, counters.current, counters.clock, counters.lineClock);
+  const helpers = ownerHelpers(now, LAST_PROBE_TIME, PARKED)(counters.hits, counters.current, counters.clock, counters.lineClock);
   const define = (name: string, value: unknown) => Object.defineProperty(globalThis, name, { value, writable: false, configurable: true, enumerable: false });
   for (const [key, name] of Object.entries(probeNames(slot))) define(name, counters[key as keyof typeof counters]);
-  for (const [key, name] of Object.entries(clockedNames(slot))) define(name, helpers[key as keyof typeof helpers]);
+  for (const [key, name] of Object.entries(helperNames(slot))) define(name, helpers[key as keyof typeof helpers]);
   return counters;
 }
 
 /** Once the originals are back, nothing reads an owner's arrays. */
 function deleteCounters(slots: number[]): void {
-  for (const slot of slots) for (const name of [...Object.values(probeNames(slot)), ...Object.values(clockedNames(slot))]) delete (globalThis as any)[name];
+  for (const slot of slots) for (const name of [...Object.values(probeNames(slot)), ...Object.values(helperNames(slot))]) delete (globalThis as any)[name];
 }
 
 const now = () => performance.now();

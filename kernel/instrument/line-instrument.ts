@@ -13,7 +13,7 @@
  *   With `clockLines` (%lprun -c) each probe also reads the clock and gives the time since the
  *   owner's previous probe to the statement it was on, as line_profiler does (and as the sampler
  *   reads it: a line's time includes the calls it makes to other functions, not to its own
- *   callbacks). Its probes call helpers of the owner (clockedHelpers) rather than holding that
+ *   callbacks). Its probes call helpers of the owner (ownerHelpers) rather than holding that
  *   code: a clock read costs far more than the call, and a one-line function's counting version
  *   stays short enough for V8's live edit (see V8_DIFF_LINE_LIMIT).
  * - Loop headers count like Python's `for` line: `for (;;)` and `while` probe in their test, so
@@ -34,8 +34,12 @@
  *   awaiting; the clock runs while one is): the Total time is measured, not sampled, so a short
  *   run reports its real microseconds, and a callback the owner left behind (a timer, a `then`)
  *   is in it when it runs later. The sampler charges lines only while `C[1]` is not 0: an async
- *   call that returned is charged nothing, though calls that ran at the same time may have left
- *   their line in `C[0]`. A class owner is its constructor and its instance field initializers.
+ *   call that returned is charged nothing. A class owner is its constructor and its instance
+ *   field initializers.
+ * - An `await` in an async body takes its call off the stack as a `yield` does (`C[0]` goes back
+ *   to the caller's statement) and counts it as awaiting on its statement, in `C` from PARKED on;
+ *   while no call is on the stack, the sampler (and -c's clock) give the time to the statements
+ *   calls await on. So calls that overlap each keep their own awaited statement.
  *
  * Nothing inserted contains a line break, so every line of the script keeps its number.
  */
@@ -44,15 +48,16 @@ import MagicString from "magic-string";
 import { afterArrow, childNodes, patternNames, walk } from "./ast";
 import { CALL_COUNTER_PREFIX, TWIN_SPOT } from "./instrument";
 import { sharedArray } from "../../magics/measure/samplers/shared-array";
+import { PARKED } from "../../magics/measure/samplers/line-sampler";
 
 /** The global names of owner `slot`'s arrays and the helpers the counting code calls. */
 export function probeNames(slot: number) {
   return { hits: `${COUNTING_MARK}${slot}`, current: `__tsprof_lc${slot}`, clock: `__tsprof_lt${slot}`, lineClock: `__tsprof_ll${slot}` };
 }
-/** The global names of owner `slot`'s -c helpers (see clockedHelpers). */
-export function clockedNames(slot: number) {
+/** The global names of owner `slot`'s helpers (see ownerHelpers). */
+export function helperNames(slot: number) {
   const hits = probeNames(slot).hits;
-  return { tick: `${hits}t`, switchTo: `${hits}s`, enter: `${hits}e`, exit: `${hits}x` };
+  return { tick: `${hits}t`, switchTo: `${hits}s`, enter: `${hits}e`, exit: `${hits}x`, park: `${hits}p`, unpark: `${hits}u` };
 }
 export const NOW_NAME = "__tsprof_now";
 /** In the text of every function or class whose counting twin is in place (its hits array's name). */
@@ -62,18 +67,21 @@ const SAVED = "__tsprof_lp";
 
 const YIELD_SAVED = "__tsprof_ys";
 const YIELD_VALUE = "__tsprof_yv";
+const AWAIT_SAVED = "__tsprof_as";
 /** Where in an owner's clock array the time of its last probe is kept, with -c. */
 export const LAST_PROBE_TIME = 2;
 
+
 /**
  * An owner's arrays, as its counting code reads them through probeNames: hits and the time per
- * probe id, the current statement and running activations, the owner's clock. In shared memory,
- * so that the line sampler's thread reads them, and so that a worker's outlive the worker.
+ * probe id, the current statement, running activations and the calls awaiting on each statement
+ * (see PARKED), the owner's clock. In shared memory, so that the line sampler's thread reads
+ * them, and so that a worker's outlive the worker.
  */
 export function lineCounters(probeCount: number) {
   return {
     hits: sharedArray(Uint32Array, probeCount),
-    current: sharedArray(Int32Array, 2),
+    current: sharedArray(Int32Array, PARKED + probeCount),
     clock: sharedArray(Float64Array, LAST_PROBE_TIME + 1),
     lineClock: sharedArray(Float64Array, probeCount),
   };
@@ -349,7 +357,7 @@ class LineEditor {
   /** The owner's guard, when it goes around the call of the twin (see guardsAroundTwin). */
   twinGuard: Guard | undefined;
 
-  private readonly clocked: ReturnType<typeof clockedNames>;
+  private readonly helpers: ReturnType<typeof helperNames>;
 
   constructor(
     private readonly js: string,
@@ -359,7 +367,7 @@ class LineEditor {
     private readonly clockLines: boolean,
     slot: number,
   ) {
-    this.clocked = clockedNames(slot);
+    this.helpers = helperNames(slot);
   }
 
   visitOwner(node: OwnerNode): void {
@@ -434,6 +442,9 @@ class LineEditor {
       case "YieldExpression":
         this.suspendAround(node);
         break;
+      case "AwaitExpression":
+        this.parkAround(node);
+        break;
     }
     const loop = LOOPS.has(node.type);
     if (loop) this.loops.push(node);
@@ -462,7 +473,7 @@ class LineEditor {
   }
 
   private backOnHeader(id: number): string {
-    return this.clockLines ? `${this.clocked.switchTo}(${id})` : `${this.names.current}[0] = ${id}`;
+    return this.clockLines ? `${this.helpers.switchTo}(${id})` : `${this.names.current}[0] = ${id}`;
   }
 
   private visitChildren(node: AnyNode): void {
@@ -537,14 +548,22 @@ class LineEditor {
     return fn.body.type === "BlockStatement" && !fn.async && !fn.generator && !this.clockLines;
   }
 
-  /** The save-and-try before a function's body and the finally-restore after it. */
+  /**
+   * The save-and-try before a function's body and the finally-restore after it: calls of the
+   * owner's helpers with -c, and in an async function (short, for one-line ones: see
+   * V8_DIFF_LINE_LIMIT); inline code where a callback in a hot loop would pay for the calls.
+   */
   private guard(fn: Fn): Guard {
     const { current } = this.names;
-    const { enter: enterNow, exit: exitNow } = this.clocked;
-    const enter = this.clockLines ? [`const ${SAVED} = ${enterNow}();`] : [`const ${SAVED} = ${current}[0];`, this.clockStart()];
-    const exit = this.clockLines ? `${exitNow}(${SAVED});` : `${current}[0] = ${SAVED}; ${this.clockStop()}`;
+    const { enter: enterNow, exit: exitNow, unpark } = this.helpers;
+    const called = this.clockLines || fn.async;
+    const enter = called ? [`const ${SAVED} = ${enterNow}();`] : [`const ${SAVED} = ${current}[0];`, this.clockStart()];
+    const exit = called ? `${exitNow}(${SAVED});` : `${current}[0] = ${SAVED}; ${this.clockStop()}`;
     if (fn.generator) enter.push(`let ${YIELD_SAVED} = 0, ${YIELD_VALUE};`);
-    return { save: `${enter.join(" ")} try {`, restore: ` } finally { ${exit} }` };
+    if (fn.async) enter.push(`let ${AWAIT_SAVED} = 0;`);
+    // An await that threw leaves its call counted as awaiting there.
+    const unparked = fn.async ? `${AWAIT_SAVED} && ${unpark}(0, ${AWAIT_SAVED}); ` : "";
+    return { save: `${enter.join(" ")} try {`, restore: ` } finally { ${unparked}${exit} }` };
   }
 
   /** The first activation starts the clock, and the time before it goes to no line (see clockToCurrent). */
@@ -563,11 +582,27 @@ class LineEditor {
     const fn = this.functions[this.functions.length - 1];
     if (!fn?.generator) return;
     const { current } = this.names;
-    const { enter, exit, switchTo } = this.clocked;
+    const { enter, exit, switchTo } = this.helpers;
     const pause = this.clockLines ? [`${YIELD_SAVED} = ${current}[0]`, `${exit}(${SAVED})`] : [`${YIELD_SAVED} = ${current}[0]`, `${current}[0] = ${SAVED}`, `(${this.clockStop().slice(0, -1)})`];
     const resume = this.clockLines ? [`${enter}()`, `${switchTo}(${YIELD_SAVED})`] : [`(${this.clockStart().slice(0, -1)})`, `${current}[0] = ${YIELD_SAVED}`];
     this.open(node.start, `(${pause.join(", ")}, ${YIELD_VALUE} = `);
     this.close(node.end, `, ${resume.join(", ")}, ${YIELD_VALUE})`);
+  }
+
+  /**
+   * While a call awaits, it is not on the stack: the statement goes back to its caller's (as at
+   * a `yield`), and the call counts as awaiting on its statement, which the sampler (and -c's
+   * clock) charge while no call of the owner is on the stack. Overlapping calls each have their
+   * own statement so, where one `current` statement could hold only the last one's.
+   */
+  private parkAround(node: acorn.AwaitExpression): void {
+    const fn = this.functions[this.functions.length - 1];
+    if (!fn?.async) return;
+    const { park, unpark } = this.helpers;
+    this.open(node.start, `${unpark}(`);
+    this.close(node.end, `, ${AWAIT_SAVED}, ${AWAIT_SAVED} = 0)`);
+    this.open(node.argument.start, `(${AWAIT_SAVED} = ${park}(${AWAIT_SAVED}, ${SAVED}), `);
+    this.close(node.argument.end, ")");
   }
 
   private newProbe(anchor: number, loc: acorn.Position): number {
@@ -578,7 +613,7 @@ class LineEditor {
 
   private probeCode(id: number): string {
     const { hits, current } = this.names;
-    return this.clockLines ? `${this.clocked.tick}(${id})` : `${hits}[${id}]++, ${current}[0] = ${id}`;
+    return this.clockLines ? `${this.helpers.tick}(${id})` : `${hits}[${id}]++, ${current}[0] = ${id}`;
   }
 
   // Openings at one position come out in the order they are made (outer before inner);
@@ -609,17 +644,20 @@ function hasProbeInTest(statement: AnyNode): boolean {
 }
 
 /**
- * The helpers an owner's -c counting code calls, made for its arrays (clockedNames names them);
+ * The helpers an owner's -c counting code calls, made for its arrays (helperNames names them);
  * self-contained, as worker-line-hooks.ts sends its source to workers. `charge` gives the time
  * since the owner's last probe to the statement it is on (its current statement, as the sampler
  * would read it), so a callback nested in a line does not count that line's time twice.
  */
-export function clockedHelpers(now: () => number, lastProbeTime: number) {
+export function ownerHelpers(now: () => number, lastProbeTime: number, parked: number) {
   return (hits: Uint32Array, current: Int32Array, clock: Float64Array, lineClock: Float64Array) => {
     const charge = () => {
       const at = now();
-      lineClock[current[0]] += at - clock[lastProbeTime];
+      const elapsed = at - clock[lastProbeTime];
       clock[lastProbeTime] = at;
+      const awaiting = current[parked];
+      if (current[0] !== 0 || awaiting === 0) lineClock[current[0]] += elapsed;
+      else for (let id = 1; id < lineClock.length; id++) if (current[parked + id] !== 0) lineClock[id] += (elapsed * current[parked + id]) / awaiting;
     };
     return {
       /** A probe: the statement `id` runs now. */
@@ -643,6 +681,22 @@ export function clockedHelpers(now: () => number, lastProbeTime: number) {
         charge();
         current[0] = saved;
         if (--current[1] === 0) clock[0] += now() - clock[1];
+      },
+      /** An await starts (after one that threw, `previous`, is let go): the call awaits on its statement, and the caller's statement `saved` runs. */
+      park: (previous: number, saved: number) => {
+        charge();
+        if (previous !== 0) current[parked + previous]--, current[parked]--;
+        const on = current[0];
+        if (on !== 0) current[parked + on]++, current[parked]++;
+        current[0] = saved;
+        return on;
+      },
+      /** The await on statement `on` is over (with `value`): back on it. */
+      unpark: <T>(value: T, on: number): T => {
+        charge();
+        if (on !== 0) current[parked + on]--, current[parked]--;
+        current[0] = on;
+        return value;
       },
     };
   };

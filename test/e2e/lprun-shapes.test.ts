@@ -104,6 +104,8 @@ describe("%lprun on async functions: line times only while a call runs or awaits
       assert.deepEqual(hits(run, [3, 4]), [2, 2], flags);
       assertWithinTotal(run, table);
       assert.ok(total(run) < 0.15, `L's calls ran for some 25 ms of 225: ${total(run)} s (${flags})`);
+      // The second call still awaits after the first returned: that time is its await's too.
+      assert.ok(row(table, "await sleep(20);").percent! >= 90, `${flags}\n${run.displays[0]["text/plain"]}`);
     }
   });
 

@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import * as acorn from "acorn";
 import { PARSE_OPTIONS } from "../../kernel/instrument/functions";
 import { TWIN_SPOT } from "../../kernel/instrument/instrument";
-import { clockedHelpers, clockedNames, FIELD_NAME, instrumentScript, LAST_PROBE_TIME, NOW_NAME, probeNames, type OwnerNode } from "../../kernel/instrument/line-instrument";
+import { ownerHelpers, helperNames, FIELD_NAME, instrumentScript, LAST_PROBE_TIME, NOW_NAME, probeNames, V8_DIFF_LINE_LIMIT, type OwnerNode } from "../../kernel/instrument/line-instrument";
+import { PARKED } from "../../magics/measure/samplers/line-sampler";
 
 /** Instruments the first function of `js` (or the node `pick` chooses) and compiles it; `hitsOn(line)` reads a line's hits as %lprun shows them. */
 function profiled(js: string, options: { clockLines?: boolean; pick?: (program: acorn.Program) => OwnerNode } = {}) {
@@ -15,16 +16,16 @@ function profiled(js: string, options: { clockLines?: boolean; pick?: (program: 
   const instrumented = instrumentScript(js, [{ node, slot: 0 }], { clockLines: options.clockLines ?? false, comments });
   const probes = instrumented.probes[0];
   const hits = new Uint32Array(probes.length + 1);
-  const current = new Int32Array(2);
+  const current = new Int32Array(PARKED + probes.length + 1);
   const clock = new Float64Array(LAST_PROBE_TIME + 1);
   const lineClock = new Float64Array(probes.length + 1);
   const names = probeNames(0);
   const field = (h: Uint32Array, c: Int32Array, _k: Float64Array, _l: Float64Array | null, id: number, value: () => unknown) => (h[id]++, value());
   // The script's first statement, as a value: `(function f…)`, `(class Buf…)`, `((x) => …)`.
   const now = () => performance.now();
-  const helpers = clockedHelpers(now, LAST_PROBE_TIME)(hits, current, clock, lineClock);
-  const helperNames = clockedNames(0);
-  const compiled = new Function(names.hits, names.current, names.clock, names.lineClock, ...Object.values(helperNames), NOW_NAME, FIELD_NAME, `return (${instrumented.text.split("\n").length > 0 ? instrumented.text.replace(/\nconst after = 1;$/, "") : ""});`)(hits, current, clock, lineClock, ...Object.keys(helperNames).map((k) => helpers[k as keyof typeof helpers]), now, field);
+  const helpers = ownerHelpers(now, LAST_PROBE_TIME, PARKED)(hits, current, clock, lineClock);
+  const names0 = helperNames(0);
+  const compiled = new Function(names.hits, names.current, names.clock, names.lineClock, ...Object.values(names0), NOW_NAME, FIELD_NAME, `return (${instrumented.text.split("\n").length > 0 ? instrumented.text.replace(/\nconst after = 1;$/, "") : ""});`)(hits, current, clock, lineClock, ...Object.keys(names0).map((k) => helpers[k as keyof typeof helpers]), now, field);
   const hitsOn = (line: number) => {
     const first = probes.find((p) => p.loc.line === line);
     return first ? hits[first.id] : null;
@@ -287,6 +288,9 @@ test("async calls of an owner that interleave: none is left running, and with -c
     // The first to start returns first, and the other then restores the line it started on.
     await Promise.all([compiled(5), compiled(20)]);
     assert.equal(current[1], 0, "no call is left running");
+    assert.equal(current[PARKED], 0, "none is left awaiting");
+    const awaited = probes.filter((p) => p.loc.line === 2).reduce((sum, p) => sum + lineClock[p.id], 0);
+    if (clockLines) assert.ok(awaited > 0.9 * clock[0], `the await line holds the time some call awaited there: ${awaited} of ${clock[0]} ms`);
     const before = lineTotal(probes, lineClock);
     await new Promise((r) => setTimeout(r, 30));
     await compiled(0);
@@ -295,13 +299,25 @@ test("async calls of an owner that interleave: none is left running, and with -c
   }
 });
 
-test("-c: a one-line async arrow's counting version is short enough for V8's live edit", () => {
+test("an await that throws, caught or not, leaves no call counted as awaiting", async () => {
+  const js = ["async function f(fail) {", "  try {", "    await Promise.reject(new Error('x'));", "  } catch {}", "  await 0;", "  if (fail) await Promise.reject(new Error('y'));", "  return 1;", "}"].join("\n");
+  for (const clockLines of [false, true]) {
+    const { compiled, current } = profiled(js, { clockLines });
+    assert.equal(await compiled(false), 1);
+    await assert.rejects(compiled(true), /y/);
+    assert.deepEqual([current[1], current[PARKED], ...current.slice(PARKED + 1)].filter((n) => n !== 0), [], `${clockLines}: ${current.join()}`);
+  }
+});
+
+test("a one-line async arrow's counting version, sampled or -c, is well within what V8's live edit follows", () => {
   const js = `const arrow = async () => { (__tsprof_k.active && __tsprof_c[0]++);${TWIN_SPOT} await sleep(10); return 1; };`;
   const program = acorn.parse(js, PARSE_OPTIONS);
   const node = ((program.body[0] as acorn.VariableDeclaration).declarations[0].init as acorn.ArrowFunctionExpression);
-  const made = instrumentScript(js, [{ node, slot: 123 }], { clockLines: true, comments: [] });
-  assert.deepEqual(made.longLines, []);
-  assert.ok(made.text.length < 400, `${made.text.length} characters: ${made.text}`);
+  for (const clockLines of [false, true]) {
+    const made = instrumentScript(js, [{ node, slot: 123 }], { clockLines, comments: [] });
+    assert.deepEqual(made.longLines, []);
+    assert.ok(made.text.length < 0.75 * V8_DIFF_LINE_LIMIT, `${made.text.length} characters: ${made.text}`);
+  }
 });
 
 /**

@@ -2,17 +2,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import { sampleLines, type FunctionCounters } from "../../magics/measure/samplers/line-sampler";
+import { PARKED, sampleLines, type FunctionCounters } from "../../magics/measure/samplers/line-sampler";
 
 /** The sampler's thread is unref'd (it must not keep the kernel alive); the kernel's sockets keep the loop running, a timer does it here. */
 const keepAlive = setInterval(() => {}, 60_000);
 test.after(() => clearInterval(keepAlive));
 
-/** A function's counters; `current` as its counting code writes it: [the probe it is on, how many of its calls run]. */
+/** A function's counters; `current` as its counting code writes it: [the probe it is on, how many of its calls run, how many await: in all, on each probe]. */
 function counters(probes: number): FunctionCounters {
   return {
     hits: new Uint32Array(new SharedArrayBuffer(4 * (probes + 1))),
-    current: new Int32Array(new SharedArrayBuffer(8)),
+    current: new Int32Array(new SharedArrayBuffer(4 * (PARKED + probes + 1))),
   };
 }
 
@@ -61,6 +61,24 @@ test("a function none of whose calls runs is charged nothing, whatever line it n
   });
   assert.ok(sampled.functions[0].times[1] < 0.002, `${sampled.functions[0].times[1]} s on probe 1, which no running call was on`);
   assert.ok(sampled.functions[0].times[0] > 0.005, `${sampled.functions[0].times[0]} s running on no line`);
+});
+
+test("while no call is on the stack, the probes its calls await on share the time, by how many await on each", async () => {
+  const fn = counters(3);
+  const sampled = await sampleLines([fn], async () => {
+    // Three calls awaiting: two on probe 1, one on probe 2; then one runs probe 3.
+    Atomics.store(fn.current, 1, 3);
+    Atomics.store(fn.current, PARKED, 3);
+    Atomics.store(fn.current, PARKED + 1, 2);
+    Atomics.store(fn.current, PARKED + 2, 1);
+    spin(30);
+    Atomics.store(fn.current, 0, 3);
+    spin(10);
+    Atomics.store(fn.current, 1, 0);
+  });
+  const [, one, two, three] = sampled.functions[0].times;
+  assert.ok(one > 0.015 && two > 0.007 && Math.abs(one / two - 2) < 0.5, `awaited: ${one} s on probe 1, ${two} s on probe 2`);
+  assert.ok(three > 0.005, `on the stack: ${three} s on probe 3`);
 });
 
 function threads(): number {
