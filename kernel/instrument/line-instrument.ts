@@ -405,9 +405,12 @@ class LineEditor {
         return;
       }
       case "BlockStatement":
-      case "StaticBlock":
-        for (const statement of node.body) if (!isDirective(statement)) this.probeStatement(statement as acorn.Statement);
+      case "StaticBlock": {
+        // A body's statements before its guard (tsprof's own, in a unit's wrapper) run before its call starts.
+        const from = node === this.functions[this.functions.length - 1]?.body ? contentStart(this.js, node as acorn.BlockStatement) : node.start;
+        for (const statement of node.body) if (!isDirective(statement) && statement.start >= from) this.probeStatement(statement as acorn.Statement);
         break;
+      }
       case "SwitchCase":
         for (const statement of node.consequent) this.probeStatement(statement);
         break;

@@ -109,6 +109,16 @@ describe("%lprun on async functions: line times only while a call runs or awaits
     }
   });
 
+  test("%%lprun: the cell's own awaits hold what they awaited, sampled and with -c", async () => {
+    for (const flags of ["", " -c"]) {
+      const run = await ok(`%%lprun${flags}\nawait sleep(30);\nconst got = await L();`);
+      const table = tables(run).find((t) => t.header[2] === "Function: <module> at line 1")!;
+      assertWithinTotal(run, table);
+      assert.ok(row(table, "await sleep(30);").time! >= 20_000, `${flags}\n${run.displays[0]["text/plain"]}`);
+      assert.ok(row(table, "const got = await L();").time! >= 10_000, `${flags}\n${run.displays[0]["text/plain"]}`);
+    }
+  });
+
   test("a short run read by few samples: no line over 100%", async () => {
     await ok("function brief() {\n  spin(0.3);\n  return 1;\n}");
     for (let i = 0; i < 5; i++) {
