@@ -18,7 +18,7 @@ import type { FunctionCategory, FunctionRef } from "../../magics/model/profile";
 import type { Executor } from "../exec/executor";
 import { childNodes, isFunctionNode, walk } from "./ast";
 import { findFunctions, PARSE_OPTIONS } from "./functions";
-import { ownerHelpers, helperNames, COUNTING_MARK, FIELD_NAME, fieldHelper, instrumentScript, LAST_PROBE_TIME, lineCounters, NOW_NAME, probeNames, V8_DIFF_LINE_LIMIT, type InstrumentedScript, type Owner, type OwnerNode, type Probe } from "./line-instrument";
+import { COUNTING_MARK, FIELD_NAME, fieldHelper, helperNames, instrumentScript, LAST_PROBE_TIME, lineCounters, NOW_NAME, ownerHelpers, probeNames, V8_DIFF_LINE_LIMIT, type InstrumentedScript, type Owner, type OwnerNode, type Probe } from "./line-instrument";
 import { LiveEditSession, NoSourceError, type CodeLocation, type EditStatus } from "./live-edit";
 import { anonymousAt, type Unit } from "../exec/units";
 import { workerLineCode, type WorkerTarget } from "./worker-line-hooks";
@@ -578,7 +578,7 @@ function sourceLineOf(script: Script, pos: { line: number; column: number }): nu
   return script.unit ? script.unit.toSourceLine(pos.line, pos.column) : pos.line;
 }
 
-/** The owner's arrays and -c helpers, as the global names its counting code reads (never reassigned: the JIT folds them). */
+/** The owner's arrays and helpers, as the global names its counting code reads (never reassigned: the JIT folds them). */
 function newCounters(slot: number, probeCount: number) {
   const counters = lineCounters(probeCount);
   const helpers = ownerHelpers(now, LAST_PROBE_TIME, PARKED)(counters.hits, counters.current, counters.clock, counters.lineClock);

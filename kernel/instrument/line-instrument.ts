@@ -544,11 +544,10 @@ class LineEditor {
    * Whether the owner's guard goes around the call of its twin, in the original function, rather
    * than inside the twin: V8 optimizes loops in a function with no try block markedly better, and
    * the twin's loops are what a run spends its time in. An async function or a generator keeps the
-   * guard inside, where it sees the body finish (not the first await or yield); so does -c, whose
-   * per-statement clock would otherwise be a variable the twin captures.
+   * guard inside, where it sees the body finish (not the first await or yield).
    */
   private guardsAroundTwin(fn: Fn): boolean {
-    return fn.body.type === "BlockStatement" && !fn.async && !fn.generator && !this.clockLines;
+    return fn.body.type === "BlockStatement" && !fn.async && !fn.generator;
   }
 
   /**
@@ -569,7 +568,7 @@ class LineEditor {
     return { save: `${enter.join(" ")} try {`, restore: ` } finally { ${unparked}${exit} }` };
   }
 
-  /** The first activation starts the clock, and the time before it goes to no line (see clockToCurrent). */
+  /** The first activation starts the clock, and the time before it goes to no line (as ownerHelpers' `enter`). */
   private clockStart(): string {
     const { current, clock } = this.names;
     return `${current}[1]++ === 0 && (${clock}[${LAST_PROBE_TIME}] = ${clock}[1] = ${NOW_NAME}());`;
@@ -647,7 +646,8 @@ function hasProbeInTest(statement: AnyNode): boolean {
 }
 
 /**
- * The helpers an owner's -c counting code calls, made for its arrays (helperNames names them);
+ * The helpers an owner's counting code calls (every probe with -c; an async body's guard and
+ * awaits), made for its arrays (helperNames names them);
  * self-contained, as worker-line-hooks.ts sends its source to workers. `charge` gives the time
  * since the owner's last probe to the statement it is on (its current statement, as the sampler
  * would read it), so a callback nested in a line does not count that line's time twice.
@@ -707,8 +707,8 @@ export function ownerHelpers(now: () => number, lastProbeTime: number, parked: n
 
 /**
  * The wrapper a counted field initializer runs in; self-contained, as worker-line-hooks.ts sends
- * its source to workers. With -c it clocks as the counting code does (see clockToCurrent): the
- * time since the owner's last probe goes to its current statement.
+ * its source to workers. With -c it clocks as the counting code does (see ownerHelpers' `charge`):
+ * the time since the owner's last probe goes to its current statement.
  */
 export function fieldHelper(now: () => number, lastProbeTime: number) {
   const clockToCurrent = (current: Int32Array, clock: Float64Array, lineClock: Float64Array | null, at: number) => {

@@ -12,7 +12,7 @@
 import type * as acorn from "acorn";
 import type { WorkerLineCode } from "../../magics/core/context";
 import { walk } from "./ast";
-import { ownerHelpers, helperNames, FIELD_NAME, fieldHelper, instrumentScript, LAST_PROBE_TIME, NOW_NAME, probeNames, type Owner } from "./line-instrument";
+import { FIELD_NAME, fieldHelper, helperNames, instrumentScript, LAST_PROBE_TIME, NOW_NAME, ownerHelpers, probeNames, type Owner } from "./line-instrument";
 import { PARKED } from "../../magics/measure/samplers/line-sampler";
 
 /** A profiled function, as a worker's copy of it must read. */

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import * as acorn from "acorn";
 import { PARSE_OPTIONS } from "../../kernel/instrument/functions";
 import { TWIN_SPOT } from "../../kernel/instrument/instrument";
-import { ownerHelpers, helperNames, FIELD_NAME, instrumentScript, LAST_PROBE_TIME, NOW_NAME, probeNames, V8_DIFF_LINE_LIMIT, type OwnerNode } from "../../kernel/instrument/line-instrument";
+import { FIELD_NAME, helperNames, instrumentScript, LAST_PROBE_TIME, NOW_NAME, ownerHelpers, probeNames, V8_DIFF_LINE_LIMIT, type OwnerNode } from "../../kernel/instrument/line-instrument";
 import { PARKED } from "../../magics/measure/samplers/line-sampler";
 
 /** Instruments the first function of `js` (or the node `pick` chooses) and compiles it; `hitsOn(line)` reads a line's hits as %lprun shows them. */
