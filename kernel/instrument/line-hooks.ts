@@ -352,7 +352,10 @@ function locateTarget(session: LiveEditSession, executor: Executor, cwd: string,
   const script = readScript(session, executor, cwd, location, current);
   const offset = script.lineStarts[location.lineNumber] + location.columnNumber;
   const found = targetAt(script.program, offset, true);
-  if (!found) throw new MagicError(`%lprun found ${expression} in ${script.file} at line ${location.lineNumber + 1}, but not a function there it can count; please report this.`);
+  if (!found) {
+    const line = sourceLineOf(script, { line: location.lineNumber + 1, column: location.columnNumber }) ?? location.lineNumber + 1;
+    throw new MagicError(`%lprun found ${expression} in ${script.file} at line ${line}, but not a function there it can count; please report this.`);
+  }
   if (isClassNode(found.node) && !runsOwnCode(found.node)) {
     const base = found.node.superClass ? ": its base class's constructor runs instead, so profile that class" : "";
     throw new MagicError(`%lprun has no lines to count in ${expression}: the class has no constructor and no field initializers of its own, so none of its code runs when one is made${base}. Its methods can be profiled (-f ${expression}.prototype.NAME).`);
