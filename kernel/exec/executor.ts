@@ -38,8 +38,12 @@ export interface RunResult {
 
 /** `__tslab__.ts` starts with tslab's `export {};` line. */
 const TSLAB_PREFIX_LINES = 1;
-/** A cell's script: its body in a function, which `require` reaches as a parameter; every name it binds is the notebook's. */
-const cellWrapper = (isAsync: boolean) => ({ head: `(${isAsync ? "async " : ""}function (require) {`, tail: "\n})(__tsprof__.require)" });
+/**
+ * A cell's script: its body in a function, which `require` reaches as a parameter; every name it
+ * binds is the notebook's. The script gives the function, which the executor calls and keeps: it
+ * tells which of V8's scripts holds the cell's code after live edits (CountedUnit.entry).
+ */
+const cellWrapper = (isAsync: boolean) => ({ head: `(${isAsync ? "async " : ""}function (require) {`, tail: "\n})" });
 
 export class Executor {
   readonly units = new UnitRegistry();
@@ -65,7 +69,7 @@ export class Executor {
     private readonly publicModules: Record<string, unknown>,
   ) {
     this.requireFromCells = this.wrapRequire(Module.createRequire(path.join(rootDir, "<cells>.js")), rootDir);
-    (globalThis as any).__tsprof__ = { require: this.requireFromCells, imports: this.bindings.imports };
+    (globalThis as any).__tsprof__ = { imports: this.bindings.imports };
   }
 
   /** Compiles and runs `code` (TypeScript); throws CompileError, InterruptedError or what the code threw. */
@@ -116,12 +120,9 @@ export class Executor {
   /** Runs a unit's script; its value is what the cell's last expression gave. */
   private async execute(unit: Unit, code: string, isAsync: boolean): Promise<unknown> {
     const vmName = this.vmNameFor(unit);
-    let result: unknown;
-    try {
-      result = vm.runInThisContext(code, { filename: vmName, breakOnSigint: true, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
-    } catch (e) {
-      throw asInterrupt(e);
-    }
+    const entry = vm.runInThisContext(code, { filename: vmName, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER }) as (require: NodeJS.Require) => unknown;
+    unit.entry = entry;
+    const result = this.callInterruptibly(() => entry(this.requireFromCells));
     return isAsync ? this.untilSettledOrInterrupted(result as Promise<unknown>) : result;
   }
 
@@ -130,7 +131,10 @@ export class Executor {
    * compiles, from the start); the units that could not be counted, and why.
    */
   async countCalls<T>(execute: () => Promise<T>): Promise<{ value: T; uncounted: { file: string; why: string }[] }> {
-    const counting = new CallCounting((session, unit) => this.scriptOf(session, unit));
+    const counting = new CallCounting(
+      (session, unit) => this.scriptOf(session, unit),
+      (unit) => this.namedFunctions(unit),
+    );
     this.counting = counting;
     try {
       counting.begin(this.units.all());
@@ -145,7 +149,19 @@ export class Executor {
   /** From the counting code of the last %prun back to each unit's code: the positions its profile has. */
   countedMaps: ReadonlyMap<number, import("@jridgewell/trace-mapping").TraceMap> = new Map();
 
+  /** The functions a unit's top-level names hold, with their text as compiled: those no later cell defines again. */
+  private namedFunctions(unit: CountedUnit): { fn: Function; text: string }[] {
+    const later = this.units.all().slice(unit.id + 1);
+    return unit.functions.flatMap((site) => {
+      if (site.binding === null || later.some((u) => u.functions.some((s) => s.binding === site.binding))) return [];
+      const fn = this.bindings.value(site.binding)?.value;
+      return typeof fn === "function" ? [{ fn, text: site.executedText }] : [];
+    });
+  }
+
+  /** The script that holds a unit's code now, by the id `session` knows it by. */
   private scriptOf(session: LiveEditSession, unit: CountedUnit): string | null {
+    if (unit.entry) return session.locate(unit.entry).scriptId;
     return session.scriptIdOf((url) => this.vmNames.get(url) === unit || this.vmNames.get(filePathOf(url)) === unit);
   }
 

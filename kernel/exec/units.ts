@@ -22,6 +22,8 @@ export interface Unit extends SourceUnit {
   id: number;
   /** Code around a cell's JS (see UnitSpec); null for modules. */
   wrapper: { head: string; tail: string } | null;
+  /** The function a cell's script gives, once it ran (its code is where V8 holds the cell's); null for modules. */
+  entry: Function | null;
   category: FunctionCategory;
   /** 1-based line of the cell (or file) where `source` starts. */
   firstLine: number;
@@ -90,6 +92,7 @@ export class UnitRegistry {
         return (baseMap ??= baseMaps.length ? new TraceMap(composed(baseMaps)) : null);
       },
       id,
+      entry: null,
       code: wrapped.toString(),
       functions,
       runtime: { calls: new Uint32Array(topLevelCounter(functions) + 1) },

@@ -18,12 +18,14 @@ import type { FunctionCategory, FunctionRef } from "../../magics/model/profile";
 import type { Executor } from "../exec/executor";
 import { childNodes, isFunctionNode, walk } from "./ast";
 import { findFunctions, PARSE_OPTIONS } from "./functions";
-import { COUNTING_MARK, FIELD_NAME, fieldHelper, instrumentScript, LAST_PROBE_TIME, lineCounters, NOW_NAME, probeNames, V8_DIFF_LINE_LIMIT, type InstrumentedScript, type Owner, type OwnerNode, type Probe } from "./line-instrument";
+import { COUNTING_MARK, FIELD_NAME, fieldHelper, helperNames, instrumentScript, LAST_PROBE_TIME, lineCounters, NOW_NAME, ownerHelpers, probeNames, V8_DIFF_LINE_LIMIT, type InstrumentedScript, type Owner, type OwnerNode, type Probe } from "./line-instrument";
+import { restoreCounters } from "./call-counters";
 import { LiveEditSession, NoSourceError, type CodeLocation, type EditStatus } from "./live-edit";
 import { anonymousAt, type Unit } from "../exec/units";
 import { workerLineCode, type WorkerTarget } from "./worker-line-hooks";
 import { originalPositionFor, TraceMap } from "@jridgewell/trace-mapping";
 import { LRUCache } from "lru-cache";
+import { PARKED } from "../../magics/measure/samplers/line-sampler";
 
 type AnyNode = acorn.AnyNode;
 
@@ -49,6 +51,10 @@ interface Target {
   head: AnyNode;
   /** The function object the user named, to check that the edit reached it. */
   fn?: Function;
+  /** Its text before the edit (see reached). */
+  textBefore?: string;
+  /** Inside a function that can run more than once: other function objects may share its code. */
+  inClosure?: boolean;
 }
 
 /** cProfile's name for a script's top level. */
@@ -61,7 +67,7 @@ let waitingRestore: (() => void) | null = null;
 let nextSlot = 0;
 
 export function lineInstrumentation(executor: Executor, cwd: string): LineInstrumentation {
-  const probes = (set: ProbeSet): LineProbes => ({ functions: set.functions, swapIn: () => set.swapIn(), restore: (thrown, options) => set.restore(thrown, options), workers: set.workers });
+  const probes = (set: ProbeSet): LineProbes => ({ functions: set.functions, swapIn: () => set.swapIn(), restore: (thrown, options) => set.restore(thrown, options), workers: set.workers, notes: set.notes });
   return {
     instrument: (request) => probes(ProbeSet.open(executor, cwd, request)),
     instrumentCode: (request) => {
@@ -103,15 +109,18 @@ class ProbeSet implements LineProbes {
     private readonly session: LiveEditSession,
     private readonly executor: Executor,
     private readonly clockLines: boolean,
+    readonly notes: string[],
   ) {}
 
   static open(executor: Executor, cwd: string, request: ProbeRequest): ProbeSet {
     waitingRestore?.();
+    restoreCounters();
     const session = new LiveEditSession();
     try {
       retryRestores(session);
-      const targets = [...request.functions.map((f) => locateTarget(session, executor, cwd, f)), ...request.modules.flatMap((m) => moduleTargets(session, executor, cwd, m))];
-      const set = new ProbeSet(session, executor, request.clockLines);
+      const notes: string[] = [];
+      const targets = [...request.functions.map((f) => locateTarget(session, executor, cwd, f, notes)), ...request.modules.flatMap((m) => moduleTargets(session, executor, cwd, m, notes))];
+      const set = new ProbeSet(session, executor, request.clockLines, notes);
       for (const script of new Set(targets.map((t) => t.script))) {
         const mine = targets.filter((t, i) => t.script === script && targets.findIndex((u) => u.node === t.node) === i);
         const { text, spotted, longLines, traceMap } = set.add(mine);
@@ -184,11 +193,12 @@ class ProbeSet implements LineProbes {
   /** An edit V8 accepted can still miss a function (it then runs its old code): say so rather than show zeros. */
   private checkReached(): void {
     for (const edit of this.edits) {
-      const missed = edit.targets.filter((t) => t.fn && !Function.prototype.toString.call(t.fn).includes(COUNTING_MARK));
+      const missed = edit.targets.filter((t) => !reached(t));
       if (missed.length === 0) continue;
       this.restore();
-      const why = edit.longLines.length
-        ? `its code is on a line too long for V8's live edit to follow (line ${edit.longLines[0]} of ${edit.script.file}, over ${V8_DIFF_LINE_LIMIT} characters once counted: minified code?)`
+      const line = longLineOf(edit, missed);
+      const why = line !== null
+        ? `its code is on a line too long for V8's live edit to follow (line ${line} of ${edit.script.file}, over ${V8_DIFF_LINE_LIMIT} characters once counted: minified code?)`
         : "V8's live edit did not reach this function object";
       throw new MagicError(`%lprun could not count the lines of ${missed.map((t) => t.name).join(", ")}: ${why}. Profile a function that calls it.`);
     }
@@ -250,10 +260,38 @@ class ProbeSet implements LineProbes {
   }
 }
 
+/**
+ * Whether the edit reached a target's function object. A function's text is then its counting
+ * version's. A class's text is read from where the class was before the edit, in the edited
+ * script (V8 keeps a class's text range apart from its constructor's code), so it shows only the
+ * start of the counting version, which need not hold the mark yet; but it changes.
+ */
+function reached(target: Target): boolean {
+  if (!target.fn) return true;
+  const text = Function.prototype.toString.call(target.fn);
+  return text.includes(COUNTING_MARK) || (isClassNode(target.node) && text !== target.textBefore);
+}
+
+/** The source line of the first line too long for the edit (see V8_DIFF_LINE_LIMIT) that holds code of the missed targets, if any. */
+function longLineOf(edit: Edit, missed: Target[]): number | null {
+  const line = edit.longLines.find((l) => missed.some((t) => t.node.loc!.start.line <= l && l <= t.node.loc!.end.line));
+  if (line === undefined) return null;
+  const column = Math.max(0, edit.script.source.split("\n")[line - 1].search(/\S/));
+  return sourceLineOf(edit.script, { line, column }) ?? line;
+}
+
+/** Whether making an instance runs code of the class's own: its constructor or an instance field's initializer. */
+function runsOwnCode(cls: acorn.Class): boolean {
+  return cls.body.body.some((m) => (m.type === "MethodDefinition" && m.kind === "constructor") || (m.type === "PropertyDefinition" && !m.static && m.value));
+}
+
+function isClassNode(node: OwnerNode): node is acorn.Class {
+  return node.type === "ClassDeclaration" || node.type === "ClassExpression";
+}
+
 /** The cell's top level (as `<module>`) and each named function it defines outside other functions. */
 function cellTargets(script: Script): Target[] {
-  const wrapper = (script.program.body[0] as acorn.ExpressionStatement).expression as acorn.CallExpression;
-  const top = wrapper.callee as acorn.FunctionExpression;
+  const top = (script.program.body[0] as acorn.ExpressionStatement).expression as acorn.FunctionExpression;
   const inner: acorn.Program = { ...script.program, body: top.body.body as acorn.Statement[] };
   const targets: Target[] = [{ script, node: top, name: MODULE_NAME, head: top }];
   for (const site of findFunctions(inner)) {
@@ -300,7 +338,8 @@ function canSuspend(node: OwnerNode): boolean {
   return found;
 }
 
-function locateTarget(session: LiveEditSession, executor: Executor, cwd: string, { expression, fn }: ResolvedFunction): Target {
+function locateTarget(session: LiveEditSession, executor: Executor, cwd: string, { expression, fn: named }: ResolvedFunction, notes: string[]): Target {
+  const fn = session.boundTarget(named);
   let location: CodeLocation;
   try {
     location = session.locate(fn);
@@ -309,12 +348,32 @@ function locateTarget(session: LiveEditSession, executor: Executor, cwd: string,
     throw new MagicError(`${expression} is a native function (${fn.name || "anonymous"}): it has no JavaScript source, so %lprun has no lines to count. Profile a function that calls it.`);
   }
   const current = session.source(location.scriptId);
+  const inV8 = location;
   location = originalLocation(location, current);
   const script = readScript(session, executor, cwd, location, current);
   const offset = script.lineStarts[location.lineNumber] + location.columnNumber;
   const found = targetAt(script.program, offset, true);
-  if (!found) throw new MagicError(`%lprun found ${expression} in ${script.file} at line ${location.lineNumber + 1}, but not a function there it can count; please report this.`);
-  return { script, ...found, fn };
+  if (!found) {
+    const line = sourceLineOf(script, { line: location.lineNumber + 1, column: location.columnNumber }) ?? location.lineNumber + 1;
+    throw new MagicError(`%lprun found ${expression} in ${script.file} at line ${line}, but not a function there it can count; please report this.`);
+  }
+  if (isClassNode(found.node) && !runsOwnCode(found.node)) {
+    const base = found.node.superClass ? ": its base class's constructor runs instead, so profile that class" : "";
+    throw new MagicError(`%lprun has no lines to count in ${expression}: the class has no constructor and no field initializers of its own, so none of its code runs when one is made${base}. Its methods can be profiled (-f ${expression}.prototype.NAME).`);
+  }
+  const target = { script, ...found, fn, textBefore: Function.prototype.toString.call(fn) };
+  notes.push(...whatItStandsFor(session, expression, named, target, inV8));
+  return target;
+}
+
+/** Says when -f's function is not plainly the one counted: a bound function's target, code that other function objects share. */
+function whatItStandsFor(session: LiveEditSession, expression: string, named: Function, target: Target, inV8: CodeLocation): string[] {
+  const where = `${target.name} (${target.script.file}:${sourceLineOf(target.script, target.head.loc!.start)})`;
+  const notes: string[] = [];
+  if (target.fn !== named) notes.push(`${expression} is a bound function: %lprun profiles the function it calls, ${where}.`);
+  const shared = target.inClosure ? session.functionsSharingCode(target.fn!, inV8) : 1;
+  if (shared > 1) notes.push(`${expression} runs code that ${shared} functions share (closures made by one function, like a library's dispatcher): %lprun counts the lines of ${where} in every call of any of them.`);
+  return notes;
 }
 
 const PARSED_SCRIPTS_KEPT = 16;
@@ -425,13 +484,33 @@ function targetAt(program: acorn.Program, offset: number, arrowsStartThere: bool
   const parent = parents[parents.length - 1];
   if (parent?.type === "MethodDefinition" && parent.kind === "constructor") {
     const cls = parents[parents.length - 3] as acorn.Class;
-    return { node: cls, name: className(cls, parents.slice(0, -3)), head: cls as AnyNode };
+    const outer = parents.slice(0, -3);
+    return { node: cls, name: className(cls, outer), head: cls as AnyNode, inClosure: insideRepeatable(outer) };
   }
-  if (node.type === "ClassDeclaration" || node.type === "ClassExpression") return { node, name: className(node, parents), head: node };
+  if (node.type === "ClassDeclaration" || node.type === "ClassExpression") return { node, name: className(node, parents), head: node, inClosure: insideRepeatable(parents) };
   const fn = node as acorn.Function;
   const site = findFunctions(program).find((s) => s.node.start === fn.start && s.node.end === fn.end);
   const head = parent?.type === "MethodDefinition" || parent?.type === "PropertyDefinition" || (parent?.type === "Property" && parent.value === fn && (parent.method || parent.kind !== "init")) ? parent : fn;
-  return { node: fn, name: site?.name ?? "<anonymous>", head: head as AnyNode };
+  return { node: fn, name: site?.name ?? "<anonymous>", head: head as AnyNode, inClosure: insideRepeatable(parents) };
+}
+
+/**
+ * Whether a node with these ancestors is inside a function that can run more than once, which
+ * makes a function object each time it runs, all sharing the node's code. Wrappers run once
+ * around a whole script (a cell's, a bundle's factory) do not count: they are called where they
+ * are written, in a statement at the top of the script or of another such wrapper.
+ */
+function insideRepeatable(parents: AnyNode[]): boolean {
+  return parents.some((p, i) => isFunctionNode(p) && !runOnce(parents, i));
+}
+
+function runOnce(parents: AnyNode[], i: number): boolean {
+  if (parents[i - 1]?.type !== "CallExpression") return false;
+  let at = i - 2;
+  while (parents[at]?.type === "UnaryExpression" || parents[at]?.type === "AwaitExpression") at--;
+  if (parents[at]?.type !== "ExpressionStatement") return false;
+  const body = parents[at - 1];
+  return body?.type === "Program" || (body?.type === "BlockStatement" && isFunctionNode(parents[at - 2]) && runOnce(parents, at - 2));
 }
 
 function startsAt(node: AnyNode, offset: number, arrowsStartThere: boolean): boolean {
@@ -503,18 +582,22 @@ function sourceLineOf(script: Script, pos: { line: number; column: number }): nu
   return script.unit ? script.unit.toSourceLine(pos.line, pos.column) : pos.line;
 }
 
-/** The owner's arrays, as the global names its counting code reads (never reassigned: the JIT folds them). */
+/** The owner's arrays and helpers, as the global names its counting code reads (never reassigned: the JIT folds them). */
 function newCounters(slot: number, probeCount: number) {
-  const names = probeNames(slot);
   const counters = lineCounters(probeCount);
-  for (const [key, name] of Object.entries(names)) Object.defineProperty(globalThis, name, { value: counters[key as keyof typeof counters], writable: false, configurable: true, enumerable: false });
+  const helpers = ownerHelpers(now, LAST_PROBE_TIME, PARKED)(counters.hits, counters.current, counters.clock, counters.lineClock);
+  const define = (name: string, value: unknown) => Object.defineProperty(globalThis, name, { value, writable: false, configurable: true, enumerable: false });
+  for (const [key, name] of Object.entries(probeNames(slot))) define(name, counters[key as keyof typeof counters]);
+  for (const [key, name] of Object.entries(helperNames(slot))) define(name, helpers[key as keyof typeof helpers]);
   return counters;
 }
 
 /** Once the originals are back, nothing reads an owner's arrays. */
 function deleteCounters(slots: number[]): void {
-  for (const slot of slots) for (const name of Object.values(probeNames(slot))) delete (globalThis as any)[name];
+  for (const slot of slots) for (const name of [...Object.values(probeNames(slot)), ...Object.values(helperNames(slot))]) delete (globalThis as any)[name];
 }
+
+const now = () => performance.now();
 
 let helpersDefined = false;
 
@@ -522,7 +605,6 @@ let helpersDefined = false;
 function defineHelpers(): void {
   if (helpersDefined) return;
   helpersDefined = true;
-  const now = () => performance.now();
   const field = fieldHelper(now, LAST_PROBE_TIME);
   for (const [name, value] of [[NOW_NAME, now], [FIELD_NAME, field]] as const) Object.defineProperty(globalThis, name, { value, writable: false, configurable: false, enumerable: false });
 }
@@ -546,7 +628,7 @@ function blockedBecause(status: EditStatus): string {
 }
 
 /** `-m ./lib`: every top-level function of a local module a cell imported, found in its script. */
-function moduleTargets(session: LiveEditSession, executor: Executor, cwd: string, module: string): Target[] {
+function moduleTargets(session: LiveEditSession, executor: Executor, cwd: string, module: string, notes: string[]): Target[] {
   const wanted = withoutExtension(path.resolve(cwd, module));
   const unit = [...executor.units.all()].reverse().find((u) => u.category === "module" && withoutExtension(path.resolve(cwd, u.file)) === wanted);
   const scriptId = unit ? session.scriptIdOf((url) => executor.unitForScript(filePath(url)) === unit) : null;
@@ -561,7 +643,7 @@ function moduleTargets(session: LiveEditSession, executor: Executor, cwd: string
     .filter((site) => !site.nested && site.binding !== null)
     .flatMap((site): Target[] => {
       const fn = exported[site.binding!];
-      if (typeof fn === "function") return [locateTarget(session, executor, cwd, { expression: site.binding!, fn, ref: { name: site.name, file: unit.file, line: 0, category: "module" } })];
+      if (typeof fn === "function") return [locateTarget(session, executor, cwd, { expression: site.binding!, fn, ref: { name: site.name, file: unit.file, line: 0, category: "module" } }, notes)];
       const found = targetAt(script.program, site.node.start, site.node.type === "ArrowFunctionExpression");
       return found ? [{ script, ...found }] : [];
     });

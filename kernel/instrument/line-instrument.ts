@@ -12,10 +12,15 @@
  *   cheap; a clock read per statement would cost many times the body of a numeric inner loop.
  *   With `clockLines` (%lprun -c) each probe also reads the clock and gives the time since the
  *   owner's previous probe to the statement it was on, as line_profiler does (and as the sampler
- *   reads it: a line's time includes the calls it makes to other functions, not to its own callbacks).
+ *   reads it: a line's time includes the calls it makes to other functions, not to its own
+ *   callbacks). Its probes call helpers of the owner (ownerHelpers) rather than holding that
+ *   code: a clock read costs far more than the call, and a one-line function's counting version
+ *   stays short enough for V8's live edit (see V8_DIFF_LINE_LIMIT).
  * - Loop headers count like Python's `for` line: `for (;;)` and `while` probe in their test, so
  *   the header counts test evaluations (iterations + 1); `for…of`/`for…in` probe before the loop
  *   and again at the start of each iteration under the same id, which gives the same total.
+ *   `for…of` is back on its header at the end of each iteration (and at a `continue` of it), so
+ *   the iterator's time is the `for` line's.
  *   `do…while` probes its `do` once per entry and its test once per iteration.
  * - Statements that are not in a block (`if (c) x();`, `else if`, loop bodies) are wrapped in
  *   braces so the probe can go before them; arrow expression bodies become blocks that return
@@ -25,9 +30,16 @@
  *   names the caller's line again (0, "not running", at the top). A generator does the same
  *   around each `yield`, so time while it is suspended goes to no line of it. A plain owner's
  *   own save-and-restore goes around the call of its twin instead (see guardsAroundTwin).
- * - The owner's own body also clocks its activations (`C[1]` counts how many are running; the
- *   clock runs while one is): its Total time is measured, not sampled, so a short run reports its
- *   real microseconds. A class owner is its constructor and its instance field initializers.
+ * - Each of those bodies also counts as an activation (`C[1]` counts how many are running or
+ *   awaiting; the clock runs while one is): the Total time is measured, not sampled, so a short
+ *   run reports its real microseconds, and a callback the owner left behind (a timer, a `then`)
+ *   is in it when it runs later. The sampler charges lines only while `C[1]` is not 0: an async
+ *   call that returned is charged nothing. A class owner is its constructor and its instance
+ *   field initializers.
+ * - An `await` in an async body takes its call off the stack as a `yield` does (`C[0]` goes back
+ *   to the caller's statement) and counts it as awaiting on its statement, in `C` from PARKED on;
+ *   while no call is on the stack, the sampler (and -c's clock) give the time to the statements
+ *   calls await on. So calls that overlap each keep their own awaited statement.
  *
  * Nothing inserted contains a line break, so every line of the script keeps its number.
  */
@@ -36,10 +48,16 @@ import MagicString from "magic-string";
 import { afterArrow, childNodes, patternNames, walk } from "./ast";
 import { TWIN_SPOT } from "./spots";
 import { sharedArray } from "../../magics/measure/samplers/shared-array";
+import { PARKED } from "../../magics/measure/samplers/line-sampler";
 
 /** The global names of owner `slot`'s arrays and the helpers the counting code calls. */
 export function probeNames(slot: number) {
   return { hits: `${COUNTING_MARK}${slot}`, current: `__tsprof_lc${slot}`, clock: `__tsprof_lt${slot}`, lineClock: `__tsprof_ll${slot}` };
+}
+/** The global names of owner `slot`'s helpers (see ownerHelpers). */
+export function helperNames(slot: number) {
+  const hits = probeNames(slot).hits;
+  return { tick: `${hits}t`, switchTo: `${hits}s`, enter: `${hits}e`, exit: `${hits}x`, park: `${hits}p`, unpark: `${hits}u` };
 }
 export const NOW_NAME = "__tsprof_now";
 /** In the text of every function or class whose counting twin is in place (its hits array's name). */
@@ -49,19 +67,21 @@ const SAVED = "__tsprof_lp";
 
 const YIELD_SAVED = "__tsprof_ys";
 const YIELD_VALUE = "__tsprof_yv";
-const FRAME_NOW = "__tsprof_fn";
+const AWAIT_SAVED = "__tsprof_as";
 /** Where in an owner's clock array the time of its last probe is kept, with -c. */
 export const LAST_PROBE_TIME = 2;
 
+
 /**
  * An owner's arrays, as its counting code reads them through probeNames: hits and the time per
- * probe id, the current statement and running activations, the owner's clock. In shared memory,
- * so that the line sampler's thread reads them, and so that a worker's outlive the worker.
+ * probe id, the current statement, running activations and the calls awaiting on each statement
+ * (see PARKED), the owner's clock. In shared memory, so that the line sampler's thread reads
+ * them, and so that a worker's outlive the worker.
  */
 export function lineCounters(probeCount: number) {
   return {
     hits: sharedArray(Uint32Array, probeCount),
-    current: sharedArray(Int32Array, 2),
+    current: sharedArray(Int32Array, PARKED + probeCount),
     clock: sharedArray(Float64Array, LAST_PROBE_TIME + 1),
     lineClock: sharedArray(Float64Array, probeCount),
   };
@@ -128,7 +148,7 @@ export function instrumentScript(source: string, owners: Owner[], options: { clo
     const known = twins.get(owner);
     if (known) return known;
     const scratch = new MagicString(source);
-    const editor = new LineEditor(source, scratch, probeNames(owner.slot), ownerNodes, options.clockLines);
+    const editor = new LineEditor(source, scratch, probeNames(owner.slot), ownerNodes, options.clockLines, owner.slot);
     editor.visitOwner(owner.node);
     for (const inner of directlyInside(owner, owners)) for (const { at, text } of twinOf(inner)) scratch.appendRight(at, text);
     flatten(source, scratch, owner.node as AnyNode, options.comments);
@@ -140,7 +160,7 @@ export function instrumentScript(source: string, owners: Owner[], options: { clo
   const s = new MagicString(source);
   const longLines: number[] = [];
   for (const owner of owners.filter((o) => o.inPlace)) {
-    const editor = new LineEditor(source, s, probeNames(owner.slot), ownerNodes, options.clockLines);
+    const editor = new LineEditor(source, s, probeNames(owner.slot), ownerNodes, options.clockLines, owner.slot);
     editor.visitOwner(owner.node);
     probes.set(owner, editor.probes.sort((a, b) => a.anchor - b.anchor));
   }
@@ -308,8 +328,14 @@ class LineEditor {
   /** The functions being visited, innermost last: a `yield` belongs to the last. */
   private readonly functions: Fn[] = [];
   private ownerFunction: AnyNode | null = null;
+  /** The loops around the node being visited in its function, innermost last, and the labelled ones by label: a `continue`'s target. */
+  private readonly loops: AnyNode[] = [];
+  private readonly loopLabels = new Map<string, AnyNode>();
+  private readonly forOfHeaders = new Map<AnyNode, number>();
   /** The owner's guard, when it goes around the call of the twin (see guardsAroundTwin). */
   twinGuard: Guard | undefined;
+
+  private readonly helpers: ReturnType<typeof helperNames>;
 
   constructor(
     private readonly js: string,
@@ -317,7 +343,10 @@ class LineEditor {
     private readonly names: ReturnType<typeof probeNames>,
     private readonly owners: ReadonlySet<AnyNode>,
     private readonly clockLines: boolean,
-  ) {}
+    slot: number,
+  ) {
+    this.helpers = helperNames(slot);
+  }
 
   visitOwner(node: OwnerNode): void {
     if (node.type === "ClassDeclaration" || node.type === "ClassExpression") return this.visitClass(node as acorn.Class);
@@ -344,16 +373,20 @@ class LineEditor {
     switch (node.type) {
       case "FunctionDeclaration":
       case "FunctionExpression":
-      case "ArrowFunctionExpression":
+      case "ArrowFunctionExpression": {
         this.guardBody(node);
         this.functions.push(node);
+        const outerLoops = this.loops.splice(0);
         this.visitChildren(node);
+        this.loops.push(...outerLoops);
         this.functions.pop();
         return;
+      }
       case "BlockStatement":
-      case "StaticBlock":
+      case "StaticBlock": {
         for (const statement of node.body) if (!isDirective(statement)) this.probeStatement(statement as acorn.Statement);
         break;
+      }
       case "SwitchCase":
         for (const statement of node.consequent) this.probeStatement(statement);
         break;
@@ -374,14 +407,52 @@ class LineEditor {
         this.probeExpression(node.test, this.newProbe(node.test.start, node.test.loc!.start));
         break;
       case "ForInStatement":
-      case "ForOfStatement":
         this.probeNested(node.body, this.probes.find((p) => p.anchor === node.start)?.id);
+        break;
+      case "ForOfStatement":
+        this.probeForOf(node);
+        break;
+      case "LabeledStatement":
+        this.loopLabels.set(node.label.name, unlabeled(node));
+        break;
+      case "ContinueStatement":
+        this.continueOn(node);
         break;
       case "YieldExpression":
         this.suspendAround(node);
         break;
+      case "AwaitExpression":
+        this.parkAround(node);
+        break;
     }
+    const loop = LOOPS.has(node.type);
+    if (loop) this.loops.push(node);
     this.visitChildren(node);
+    if (loop) this.loops.pop();
+  }
+
+  /**
+   * `for…of`: the header counts like `for…in`, and the loop is back on its header line at the end
+   * of each iteration, as at a `continue` of it, so the time of fetching the next value (a
+   * generator's `next`, a user iterator) goes to the `for` line, as line_profiler charges it.
+   */
+  private probeForOf(loop: acorn.ForOfStatement): void {
+    const id = this.probes.find((p) => p.anchor === loop.start)?.id;
+    this.probeNested(loop.body, id);
+    if (id === undefined) return;
+    this.forOfHeaders.set(loop, id);
+    // After the body's last statement, which may have no semicolon of its own.
+    this.close(loop.body.type === "BlockStatement" ? loop.body.end - 1 : loop.body.end, `;${this.backOnHeader(id)}; `);
+  }
+
+  private continueOn(node: acorn.ContinueStatement): void {
+    const loop = node.label ? this.loopLabels.get(node.label.name) : this.loops[this.loops.length - 1];
+    const id = loop && this.forOfHeaders.get(loop);
+    if (id !== undefined) this.open(node.start, `${this.backOnHeader(id)}; `);
+  }
+
+  private backOnHeader(id: number): string {
+    return this.clockLines ? `${this.helpers.switchTo}(${id})` : `${this.names.current}[0] = ${id}`;
   }
 
   private visitChildren(node: AnyNode): void {
@@ -392,8 +463,7 @@ class LineEditor {
   private probeStatement(statement: acorn.Statement): void {
     // A label stays right before its loop (`continue outer` needs that): the probe goes before
     // the label and stands for the loop.
-    let target: AnyNode = statement;
-    while (target.type === "LabeledStatement") target = target.body;
+    const target = unlabeled(statement);
     if (target.type === "EmptyStatement" || hasProbeInTest(target)) return;
     const id = this.newProbe(target.start, target.loc!.start);
     this.open(statement.start, `${this.probeCode(id)}; `);
@@ -450,34 +520,34 @@ class LineEditor {
    * Whether the owner's guard goes around the call of its twin, in the original function, rather
    * than inside the twin: V8 optimizes loops in a function with no try block markedly better, and
    * the twin's loops are what a run spends its time in. An async function or a generator keeps the
-   * guard inside, where it sees the body finish (not the first await or yield); so does -c, whose
-   * per-statement clock would otherwise be a variable the twin captures.
+   * guard inside, where it sees the body finish (not the first await or yield).
    */
   private guardsAroundTwin(fn: Fn): boolean {
-    return fn.body.type === "BlockStatement" && !fn.async && !fn.generator && !this.clockLines;
+    return fn.body.type === "BlockStatement" && !fn.async && !fn.generator;
   }
 
-  /** The save-and-try before a function's body and the finally-restore after it. */
+  /**
+   * The save-and-try before a function's body and the finally-restore after it: calls of the
+   * owner's helpers with -c, and in an async function (short, for one-line ones: see
+   * V8_DIFF_LINE_LIMIT); inline code where a callback in a hot loop would pay for the calls.
+   */
   private guard(fn: Fn): Guard {
     const { current } = this.names;
-    const isOwner = fn === this.ownerFunction;
-    const enter = [`const ${SAVED} = ${current}[0];`];
-    const exit = [`${current}[0] = ${SAVED};`];
-    if (this.clockLines) {
-      enter.push(`let ${FRAME_NOW} = 0;`);
-      exit.unshift(`${this.clockToCurrent()};`);
-    }
+    const { enter: enterNow, exit: exitNow, unpark } = this.helpers;
+    const called = this.clockLines || fn.async;
+    const enter = called ? [`const ${SAVED} = ${enterNow}();`] : [`const ${SAVED} = ${current}[0];`, this.clockStart()];
+    const exit = called ? `${exitNow}(${SAVED});` : `${current}[0] = ${SAVED}; ${this.clockStop()}`;
     if (fn.generator) enter.push(`let ${YIELD_SAVED} = 0, ${YIELD_VALUE};`);
-    if (isOwner) {
-      enter.push(this.clockStart());
-      exit.push(this.clockStop());
-    }
-    return { save: `${enter.join(" ")} try {`, restore: ` } finally { ${exit.join(" ")} }` };
+    if (fn.async) enter.push(`let ${AWAIT_SAVED} = 0;`);
+    // An await that threw leaves its call counted as awaiting there.
+    const unparked = fn.async ? `${AWAIT_SAVED} && ${unpark}(0, ${AWAIT_SAVED}); ` : "";
+    return { save: `${enter.join(" ")} try {`, restore: ` } finally { ${unparked}${exit} }` };
   }
 
+  /** The first activation starts the clock, and the time before it goes to no line (as ownerHelpers' `enter`). */
   private clockStart(): string {
     const { current, clock } = this.names;
-    return `${current}[1]++ === 0 && (${clock}[1] = ${NOW_NAME}());`;
+    return `${current}[1]++ === 0 && (${clock}[${LAST_PROBE_TIME}] = ${clock}[1] = ${NOW_NAME}());`;
   }
 
   private clockStop(): string {
@@ -490,19 +560,27 @@ class LineEditor {
     const fn = this.functions[this.functions.length - 1];
     if (!fn?.generator) return;
     const { current } = this.names;
-    const isOwner = fn === this.ownerFunction;
-    const pause = [`${YIELD_SAVED} = ${current}[0]`, `${current}[0] = ${SAVED}`];
-    const resume = [`${current}[0] = ${YIELD_SAVED}`];
-    if (this.clockLines) {
-      pause.unshift(this.clockToCurrent());
-      resume.unshift(this.clockToCurrent());
-    }
-    if (isOwner) {
-      pause.push(`(${this.clockStop().slice(0, -1)})`);
-      resume.push(`(${this.clockStart().slice(0, -1)})`);
-    }
+    const { enter, exit, switchTo } = this.helpers;
+    const pause = this.clockLines ? [`${YIELD_SAVED} = ${current}[0]`, `${exit}(${SAVED})`] : [`${YIELD_SAVED} = ${current}[0]`, `${current}[0] = ${SAVED}`, `(${this.clockStop().slice(0, -1)})`];
+    const resume = this.clockLines ? [`${enter}()`, `${switchTo}(${YIELD_SAVED})`] : [`(${this.clockStart().slice(0, -1)})`, `${current}[0] = ${YIELD_SAVED}`];
     this.open(node.start, `(${pause.join(", ")}, ${YIELD_VALUE} = `);
     this.close(node.end, `, ${resume.join(", ")}, ${YIELD_VALUE})`);
+  }
+
+  /**
+   * While a call awaits, it is not on the stack: the statement goes back to its caller's (as at
+   * a `yield`), and the call counts as awaiting on its statement, which the sampler (and -c's
+   * clock) charge while no call of the owner is on the stack. Overlapping calls each have their
+   * own statement so, where one `current` statement could hold only the last one's.
+   */
+  private parkAround(node: acorn.AwaitExpression): void {
+    const fn = this.functions[this.functions.length - 1];
+    if (!fn?.async) return;
+    const { park, unpark } = this.helpers;
+    this.open(node.start, `${unpark}(`);
+    this.close(node.end, `, ${AWAIT_SAVED}, ${AWAIT_SAVED} = 0)`);
+    this.open(node.argument.start, `(${AWAIT_SAVED} = ${park}(${AWAIT_SAVED}, ${SAVED}), `);
+    this.close(node.argument.end, ")");
   }
 
   private newProbe(anchor: number, loc: acorn.Position): number {
@@ -513,18 +591,7 @@ class LineEditor {
 
   private probeCode(id: number): string {
     const { hits, current } = this.names;
-    const counted = `${hits}[${id}]++, ${current}[0] = ${id}`;
-    return this.clockLines ? `${this.clockToCurrent()}, ${counted}` : counted;
-  }
-
-  /**
-   * With -c: the time since the owner's last probe goes to the statement it is on (its current
-   * statement, as the sampler would read it), so a callback nested in a line does not count that
-   * line's time twice.
-   */
-  private clockToCurrent(): string {
-    const { current, clock, lineClock } = this.names;
-    return `${FRAME_NOW} = ${NOW_NAME}(), ${lineClock}[${current}[0]] += ${FRAME_NOW} - ${clock}[${LAST_PROBE_TIME}], ${clock}[${LAST_PROBE_TIME}] = ${FRAME_NOW}`;
+    return this.clockLines ? `${this.helpers.tick}(${id})` : `${hits}[${id}]++, ${current}[0] = ${id}`;
   }
 
   // Openings at one position come out in the order they are made (outer before inner);
@@ -538,6 +605,13 @@ class LineEditor {
   }
 }
 
+const LOOPS = new Set(["ForStatement", "ForInStatement", "ForOfStatement", "WhileStatement", "DoWhileStatement"]);
+
+function unlabeled(statement: AnyNode): AnyNode {
+  while (statement.type === "LabeledStatement") statement = statement.body;
+  return statement;
+}
+
 function isDirective(statement: AnyNode): boolean {
   return statement.type === "ExpressionStatement" && typeof (statement as acorn.ExpressionStatement).directive === "string";
 }
@@ -548,9 +622,69 @@ function hasProbeInTest(statement: AnyNode): boolean {
 }
 
 /**
+ * The helpers an owner's counting code calls (every probe with -c; an async body's guard and
+ * awaits), made for its arrays (helperNames names them);
+ * self-contained, as worker-line-hooks.ts sends its source to workers. `charge` gives the time
+ * since the owner's last probe to the statement it is on (its current statement, as the sampler
+ * would read it), so a callback nested in a line does not count that line's time twice.
+ */
+export function ownerHelpers(now: () => number, lastProbeTime: number, parked: number) {
+  return (hits: Uint32Array, current: Int32Array, clock: Float64Array, lineClock: Float64Array) => {
+    const charge = () => {
+      const at = now();
+      const elapsed = at - clock[lastProbeTime];
+      clock[lastProbeTime] = at;
+      const awaiting = current[parked];
+      if (current[0] !== 0 || awaiting === 0) lineClock[current[0]] += elapsed;
+      else for (let id = 1; id < lineClock.length; id++) if (current[parked + id] !== 0) lineClock[id] += (elapsed * current[parked + id]) / awaiting;
+    };
+    return {
+      /** A probe: the statement `id` runs now. */
+      tick: (id: number) => {
+        charge();
+        hits[id]++;
+        current[0] = id;
+      },
+      /** Back on statement `id` without running it again (a resumed generator, a `for…of` fetching its next value). */
+      switchTo: (id: number) => {
+        charge();
+        current[0] = id;
+      },
+      /** A body starts (or a generator resumes): the first activation starts the clock, and the time before it goes to no line. */
+      enter: () => {
+        if (current[1]++ === 0) clock[1] = clock[lastProbeTime] = now();
+        return current[0];
+      },
+      /** A body ends (or a generator pauses): back on the caller's statement `saved`. */
+      exit: (saved: number) => {
+        charge();
+        current[0] = saved;
+        if (--current[1] === 0) clock[0] += now() - clock[1];
+      },
+      /** An await starts (after one that threw, `previous`, is let go): the call awaits on its statement, and the caller's statement `saved` runs. */
+      park: (previous: number, saved: number) => {
+        charge();
+        if (previous !== 0) current[parked + previous]--, current[parked]--;
+        const on = current[0];
+        if (on !== 0) current[parked + on]++, current[parked]++;
+        current[0] = saved;
+        return on;
+      },
+      /** The await on statement `on` is over (with `value`): back on it. */
+      unpark: <T>(value: T, on: number): T => {
+        charge();
+        if (on !== 0) current[parked + on]--, current[parked]--;
+        current[0] = on;
+        return value;
+      },
+    };
+  };
+}
+
+/**
  * The wrapper a counted field initializer runs in; self-contained, as worker-line-hooks.ts sends
- * its source to workers. With -c it clocks as the counting code does (see clockToCurrent): the
- * time since the owner's last probe goes to its current statement.
+ * its source to workers. With -c it clocks as the counting code does (see ownerHelpers' `charge`):
+ * the time since the owner's last probe goes to its current statement.
  */
 export function fieldHelper(now: () => number, lastProbeTime: number) {
   const clockToCurrent = (current: Int32Array, clock: Float64Array, lineClock: Float64Array | null, at: number) => {
@@ -561,10 +695,10 @@ export function fieldHelper(now: () => number, lastProbeTime: number) {
   return (hits: Uint32Array, current: Int32Array, clock: Float64Array, lineClock: Float64Array | null, id: number, value: () => unknown) => {
     hits[id]++;
     const started = now();
+    if (current[1]++ === 0) clock[1] = clock[lastProbeTime] = started;
     clockToCurrent(current, clock, lineClock, started);
     const saved = current[0];
     current[0] = id;
-    if (current[1]++ === 0) clock[1] = started;
     try {
       return value();
     } finally {

@@ -22,6 +22,10 @@ export interface CodeLocation {
   columnNumber: number;
 }
 
+function sameLocation(a: Omit<CodeLocation, "url"> | undefined, b: CodeLocation): boolean {
+  return a !== undefined && a.scriptId === b.scriptId && a.lineNumber === b.lineNumber && a.columnNumber === b.columnNumber;
+}
+
 /** A function with no code location: native, or built into V8. */
 export class NoSourceError extends Error {}
 
@@ -42,21 +46,56 @@ export class LiveEditSession {
 
   /** Where `fn`'s code is; a bound function's target is followed. */
   locate(fn: Function): CodeLocation {
-    (globalThis as any)[HOLDER] = fn;
+    const location = this.withHeld(this.boundTarget(fn), (objectId) => this.internalProperty(objectId, "[[FunctionLocation]]")?.value);
+    if (!location) throw new NoSourceError();
+    return { ...location, url: this.urls.get(location.scriptId) ?? "" };
+  }
+
+  /** The function a bound function calls, through any bound functions in between; `fn` itself if it is not bound. */
+  boundTarget(fn: Function): Function {
+    let target = fn;
+    for (;;) {
+      const next = this.withHeld(target, (objectId) => {
+        const inner = this.internalProperty(objectId, "[[TargetFunction]]")?.objectId;
+        if (!inner) return null;
+        this.post("Runtime.callFunctionOn", { objectId: inner, functionDeclaration: `function () { globalThis.${HOLDER} = this; }`, objectGroup: HOLDER });
+        return (globalThis as any)[HOLDER] as Function;
+      });
+      if (!next) return target;
+      target = next;
+    }
+  }
+
+  /**
+   * How many function objects run `fn`'s code (`location`), `fn` included: the closures one
+   * function made, each time it ran. A heap query, so asked only for functions made inside others.
+   */
+  functionsSharingCode(fn: Function, location: CodeLocation): number {
+    return this.withHeld(fn, (objectId) => {
+      const call = (on: string, functionDeclaration: string, args: object[] = []) => this.post("Runtime.callFunctionOn", { objectId: on, functionDeclaration, arguments: args, objectGroup: HOLDER }).result.objectId;
+      const prototype = call(objectId, "function () { return Object.getPrototypeOf(this); }");
+      const all = this.post("Runtime.queryObjects", { prototypeObjectId: prototype, objectGroup: HOLDER }).objects.objectId;
+      const sameText = call(all, "function (fn) { const text = Function.prototype.toString.call(fn); return this.filter((f) => typeof f === 'function' && Function.prototype.toString.call(f) === text); }", [{ objectId }]);
+      const { result } = this.post("Runtime.getProperties", { objectId: sameText, ownProperties: true });
+      return result.filter((p: any) => /^\d+$/.test(p.name) && sameLocation(this.internalProperty(p.value.objectId, "[[FunctionLocation]]")?.value, location)).length;
+    });
+  }
+
+  /** Runs `use` with the inspector's id of `value`. */
+  private withHeld<T>(value: unknown, use: (objectId: string) => T): T {
+    (globalThis as any)[HOLDER] = value;
     try {
-      let { objectId } = this.post("Runtime.evaluate", { expression: `globalThis.${HOLDER}`, objectGroup: HOLDER }).result;
-      for (;;) {
-        const { internalProperties = [] } = this.post("Runtime.getProperties", { objectId, ownProperties: true });
-        const property = (name: string) => internalProperties.find((p: any) => p.name === name)?.value;
-        const location = property("[[FunctionLocation]]")?.value;
-        if (location) return { ...location, url: this.urls.get(location.scriptId) ?? "" };
-        objectId = property("[[TargetFunction]]")?.objectId;
-        if (!objectId) throw new NoSourceError();
-      }
+      const { objectId } = this.post("Runtime.evaluate", { expression: `globalThis.${HOLDER}`, objectGroup: HOLDER }).result;
+      return use(objectId);
     } finally {
       delete (globalThis as any)[HOLDER];
       this.post("Runtime.releaseObjectGroup", { objectGroup: HOLDER });
     }
+  }
+
+  private internalProperty(objectId: string, name: string): { value?: any; objectId?: string } | undefined {
+    const { internalProperties = [] } = this.post("Runtime.getProperties", { objectId, ownProperties: true });
+    return internalProperties.find((p: any) => p.name === name)?.value;
   }
 
   source(scriptId: string): string {

@@ -12,7 +12,8 @@
 import type * as acorn from "acorn";
 import type { WorkerLineCode } from "../../magics/core/context";
 import { walk } from "./ast";
-import { FIELD_NAME, fieldHelper, instrumentScript, LAST_PROBE_TIME, NOW_NAME, probeNames, type Owner } from "./line-instrument";
+import { FIELD_NAME, fieldHelper, helperNames, instrumentScript, LAST_PROBE_TIME, NOW_NAME, ownerHelpers, probeNames, type Owner } from "./line-instrument";
+import { PARKED } from "../../magics/measure/samplers/line-sampler";
 
 /** A profiled function, as a worker's copy of it must read. */
 export interface WorkerTarget {
@@ -80,18 +81,25 @@ const INBOX = `Symbol.for("tsprof.lineCounters")`;
  */
 function openScript(targets: WorkerTarget[], channel: string, binding: string): string {
   const names = Object.fromEntries(targets.map((t) => [t.index, probeNames(t.slot)]));
+  const helperNamesOf = Object.fromEntries(targets.map((t) => [t.index, helperNames(t.slot)]));
   return `(() => {
   const report = globalThis[${JSON.stringify(binding)}];
   delete globalThis[${JSON.stringify(binding)}];
   const inbox = new (process.getBuiltinModule("node:worker_threads").BroadcastChannel)(${JSON.stringify(channel)});
   const names = ${JSON.stringify(names)};
+  const helperNames = ${JSON.stringify(helperNamesOf)};
   const define = (name, value) => Object.defineProperty(globalThis, name, { value, writable: false, configurable: true, enumerable: false });
+  const now = () => performance.now();
+  const clocked = (${ownerHelpers.toString()})(now, ${LAST_PROBE_TIME}, ${PARKED});
   const adopt = (message) => {
     inbox.close();
     delete globalThis[${INBOX}];
-    for (const [index, arrays] of message) for (const [key, name] of Object.entries(names[index])) define(name, arrays[key]);
+    for (const [index, arrays] of message) {
+      for (const [key, name] of Object.entries(names[index])) define(name, arrays[key]);
+      const helpers = clocked(arrays.hits, arrays.current, arrays.clock, arrays.lineClock);
+      for (const [key, name] of Object.entries(helperNames[index])) define(name, helpers[key]);
+    }
     if (!(${JSON.stringify(NOW_NAME)} in globalThis)) {
-      const now = () => performance.now();
       define(${JSON.stringify(NOW_NAME)}, now);
       define(${JSON.stringify(FIELD_NAME)}, (${fieldHelper.toString()})(now, ${LAST_PROBE_TIME}));
     }
@@ -119,6 +127,6 @@ function adoptScript(): string {
 }
 
 function teardownScript(targets: WorkerTarget[]): string {
-  const names = targets.flatMap((t) => Object.values(probeNames(t.slot)));
+  const names = targets.flatMap((t) => [...Object.values(probeNames(t.slot)), ...Object.values(helperNames(t.slot))]);
   return `for (const name of ${JSON.stringify(names)}) delete globalThis[name]; true\n//# sourceURL=tsprof:worker-lines`;
 }

@@ -32,18 +32,24 @@ its top level, and each function it defines in a table of its own.
 function from a cell (\`-f matmul\`), a closure a factory returned (\`-f layer\`), a method
 (\`-f Net.prototype.forward\`, \`-f net.forward\`, a static \`-f Net.create\`), a getter
 (\`-f "Object.getOwnPropertyDescriptor(G.prototype, 'v').get"\`: quote values with spaces), an
-arrow in a class field (\`-f buf.run\`), a class (\`-f Buf\`: its constructor and field
-initializers), methods using #private members, generators, async functions, functions from local
-modules and from npm packages (their own file and lines). The function is counted where it is, by
+arrow in a class field (\`-f buf.run\`), a class (\`-f Buf\`: its constructor, field
+initializers and parameter properties), methods using #private members, generators, async
+functions, functions from local modules and from npm packages (their own file and lines). A bound
+function (\`f.bind(obj)\`) stands for the function it calls; a function whose code other function
+objects share (closures one function made, like a library's dispatcher) is counted in every call
+of any of them. The output says so in both cases. The function is counted where it is, by
 V8's live edit: every call reaches it, closures keep what they captured, none of your names
 changes, and afterwards (even after a throw or an interrupt) the original code runs again.
 
 Hits count statements: a \`for\` or \`while\` header counts its test evaluations (iterations + 1,
-like Python's \`for\` line), \`if (c) x();\` counts the \`if\`; lines of callbacks defined inside
-a profiled function are counted too. Total time is clocked: it is the time during which a call of
-the function was running. Line times come from a thread that reads every ${DEFAULT_INTERVAL_MICROS} µs which line
-each profiled function is on: statistical for short runs (the output says when there were too few
-readings), at no cost per line. -c clocks every line instead, as line_profiler does: exact for
+like Python's \`for\` line), \`if (c) x();\` counts the \`if\`; a \`for…of\` line also holds the
+time its iterator takes to give each value (a generator's work), as line_profiler's \`for\` line
+does; lines of callbacks defined inside a profiled function are counted too. Total time is
+clocked: it is the time during which a call of the function (or of such a callback) was running
+or awaiting in its body. Line times come from a thread that reads every ${DEFAULT_INTERVAL_MICROS} µs which line
+each profiled function is on while it runs: each line's share of those readings, applied to the
+Total time, so % Time never exceeds 100. Statistical for short runs (the output says when there
+were too few readings), at no cost per line. -c clocks every line instead, as line_profiler does: exact for
 short runs, but a clock read per statement (tens of ns) slows tight loops several times.
 
 Examples:
@@ -104,7 +110,7 @@ export async function profileLines(
 ) {
   let sampled: LineSampled<unknown> | undefined;
   let workers: SampledWorker[] = [];
-  const notes: string[] = [];
+  const notes = [...(probes.notes ?? [])];
   const hook = probes.workers ? new WorkerLineHook(probes.workers) : undefined;
   try {
     await evaluate(statement, {

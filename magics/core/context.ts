@@ -78,7 +78,7 @@ export interface ProbedFunction {
   probes: { id: number; line: number }[];
   /** Hits per probe id, zeroed before each run (Uint32: the line sampler keeps the carries); shared memory. */
   hits: Uint32Array;
-  /** [the probe id of the statement the function runs now (0: not running), how many of its calls are running]; shared memory. */
+  /** [the probe id of the statement the function runs now (0: not running), how many of its calls are running or awaiting, then how many await: in all, and per probe id (see PARKED in line-sampler.ts)]; shared memory. */
   current: Int32Array;
   /** [milliseconds during which a call of it was running, when the running ones started]: its measured total. */
   clock: Float64Array;
@@ -100,6 +100,8 @@ export interface LineProbes {
   restore(thrown?: unknown, options?: { whenIdle?: boolean }): string[];
   /** The same functions' counting code for worker threads' own copies of them (worker-line-hooks.ts). */
   workers?: WorkerLineCode;
+  /** What a -f stands for when it is not plainly the function named (a bound function's target, code other functions share), one line each, for the user. */
+  notes?: string[];
 }
 
 /** The arrays a function's counting code writes in one thread (see ProbedFunction). */

@@ -4,7 +4,8 @@ import vm from "node:vm";
 import assert from "node:assert/strict";
 import * as acorn from "acorn";
 import { PARSE_OPTIONS } from "../../kernel/instrument/functions";
-import { FIELD_NAME, instrumentScript, LAST_PROBE_TIME, NOW_NAME, probeNames, type OwnerNode } from "../../kernel/instrument/line-instrument";
+import { FIELD_NAME, helperNames, instrumentScript, LAST_PROBE_TIME, NOW_NAME, ownerHelpers, probeNames, V8_DIFF_LINE_LIMIT, type OwnerNode } from "../../kernel/instrument/line-instrument";
+import { PARKED } from "../../magics/measure/samplers/line-sampler";
 
 /** Instruments the first function of `js` (or the node `pick` chooses) and compiles it; `hitsOn(line)` reads a line's hits as %lprun shows them. */
 function profiled(js: string, options: { clockLines?: boolean; pick?: (program: acorn.Program) => OwnerNode } = {}) {
@@ -14,13 +15,16 @@ function profiled(js: string, options: { clockLines?: boolean; pick?: (program: 
   const instrumented = instrumentScript(js, [{ node, slot: 0 }], { clockLines: options.clockLines ?? false, comments });
   const probes = instrumented.probes[0];
   const hits = new Uint32Array(probes.length + 1);
-  const current = new Int32Array(2);
+  const current = new Int32Array(PARKED + probes.length + 1);
   const clock = new Float64Array(LAST_PROBE_TIME + 1);
   const lineClock = new Float64Array(probes.length + 1);
   const names = probeNames(0);
   const field = (h: Uint32Array, c: Int32Array, _k: Float64Array, _l: Float64Array | null, id: number, value: () => unknown) => (h[id]++, value());
   // The script's first statement, as a value: `(function f…)`, `(class Buf…)`, `((x) => …)`.
-  const compiled = new Function(names.hits, names.current, names.clock, names.lineClock, NOW_NAME, FIELD_NAME, `return (${instrumented.text.split("\n").length > 0 ? instrumented.text.replace(/\nconst after = 1;$/, "") : ""});`)(hits, current, clock, lineClock, () => performance.now(), field);
+  const now = () => performance.now();
+  const helpers = ownerHelpers(now, LAST_PROBE_TIME, PARKED)(hits, current, clock, lineClock);
+  const names0 = helperNames(0);
+  const compiled = new Function(names.hits, names.current, names.clock, names.lineClock, ...Object.values(names0), NOW_NAME, FIELD_NAME, `return (${instrumented.text.split("\n").length > 0 ? instrumented.text.replace(/\nconst after = 1;$/, "") : ""});`)(hits, current, clock, lineClock, ...Object.keys(names0).map((k) => helpers[k as keyof typeof helpers]), now, field);
   const hitsOn = (line: number) => {
     const first = probes.find((p) => p.loc.line === line);
     return first ? hits[first.id] : null;
@@ -220,6 +224,90 @@ test("-c clocks every line: the time of a line includes what it called", () => {
   const total = lineTotal(probes, lineClock);
   assert.ok(loopLine / total > 0.9, `the loop line holds most of the time (${lineClock.join(", ")})`);
   assert.ok(Math.abs(total - clock[0]) <= clock[0] * 0.1 + 0.05, `the line times add up to the clocked total (${total} vs ${clock[0]})`);
+});
+
+/** An iterable whose `next` spins `ms` and records the statement its caller is on. */
+function spinningIterable(values: number[], ms: number, current: () => number, seen: number[]) {
+  return {
+    [Symbol.iterator]() {
+      let i = 0;
+      return {
+        next() {
+          seen.push(current());
+          const end = performance.now() + ms;
+          while (performance.now() < end);
+          return i < values.length ? { value: values[i++], done: false } : { value: undefined, done: true };
+        },
+      };
+    },
+  };
+}
+
+const FOR_OF = [
+  "function f(it) {", //           1
+  "  let total = 0;", //           2
+  "  for (const v of it) {", //    3
+  "    if (v < 0) continue;", //   4
+  "    total += v", //             5 (no semicolon)
+  "  }", //                        6
+  "  return total;", //            7
+  "}",
+].join("\n");
+
+test("for…of: each call of the iterator's next runs on the for line (after the body, after a continue), with the same hits", () => {
+  const { compiled, probes, current, hitsOn } = profiled(FOR_OF);
+  const seen: number[] = [];
+  assert.equal(compiled(spinningIterable([1, -1, 2], 0, () => current[0], seen)), 3);
+  const lineOf = (id: number) => probes.find((p) => p.id === id)!.loc.line;
+  assert.deepEqual(seen.map(lineOf), [3, 3, 3, 3]);
+  assert.deepEqual([3, 4, 5, 7].map(hitsOn), [4, 3, 2, 1]);
+});
+
+test("-c for…of: the iterator's time is the for line's", () => {
+  const { compiled, probes, lineClock } = profiled(FOR_OF, { clockLines: true });
+  compiled(spinningIterable([1, 2, 3], 2, () => 0, []));
+  const onLine = (line: number) => probes.filter((p) => p.loc.line === line).reduce((sum, p) => sum + lineClock[p.id], 0);
+  assert.ok(onLine(3) > 7, `four calls of next, 2 ms each, on the for line: ${onLine(3)} ms`);
+  assert.ok(onLine(5) < 1, `the body's line: ${onLine(5)} ms`);
+});
+
+test("async calls of an owner that interleave: none is left running, and with -c no line gets time after the last returned", async () => {
+  const js = ["async function f(ms) {", "  await new Promise((r) => setTimeout(r, ms));", "  return ms;", "}"].join("\n");
+  for (const clockLines of [false, true]) {
+    const { compiled, current, clock, probes, lineClock } = profiled(js, { clockLines });
+    // The first to start returns first, and the other then restores the line it started on.
+    await Promise.all([compiled(5), compiled(20)]);
+    assert.equal(current[1], 0, "no call is left running");
+    assert.equal(current[PARKED], 0, "none is left awaiting");
+    const awaited = probes.filter((p) => p.loc.line === 2).reduce((sum, p) => sum + lineClock[p.id], 0);
+    if (clockLines) assert.ok(awaited > 0.9 * clock[0], `the await line holds the time some call awaited there: ${awaited} of ${clock[0]} ms`);
+    const before = lineTotal(probes, lineClock);
+    await new Promise((r) => setTimeout(r, 30));
+    await compiled(0);
+    if (clockLines) assert.ok(lineTotal(probes, lineClock) - before < 10, `the wait between the runs went to no line: ${lineTotal(probes, lineClock) - before} ms`);
+    assert.ok(lineTotal(probes, lineClock) <= clock[0] + 1e-9, `the lines (${lineTotal(probes, lineClock)} ms) within the clocked total (${clock[0]} ms)`);
+  }
+});
+
+test("an await that throws, caught or not, leaves no call counted as awaiting", async () => {
+  const js = ["async function f(fail) {", "  try {", "    await Promise.reject(new Error('x'));", "  } catch {}", "  await 0;", "  if (fail) await Promise.reject(new Error('y'));", "  return 1;", "}"].join("\n");
+  for (const clockLines of [false, true]) {
+    const { compiled, current } = profiled(js, { clockLines });
+    assert.equal(await compiled(false), 1);
+    await assert.rejects(compiled(true), /y/);
+    assert.deepEqual([current[1], current[PARKED], ...current.slice(PARKED + 1)].filter((n) => n !== 0), [], `${clockLines}: ${current.join()}`);
+  }
+});
+
+test("a one-line async arrow's counting version, sampled or -c, is well within what V8's live edit follows", () => {
+  const js = `const arrow = async () => { await sleep(10); return 1; };`;
+  const program = acorn.parse(js, PARSE_OPTIONS);
+  const node = ((program.body[0] as acorn.VariableDeclaration).declarations[0].init as acorn.ArrowFunctionExpression);
+  for (const clockLines of [false, true]) {
+    const made = instrumentScript(js, [{ node, slot: 123 }], { clockLines, comments: [] });
+    assert.deepEqual(made.longLines, []);
+    assert.ok(made.text.length < 0.75 * V8_DIFF_LINE_LIMIT, `${made.text.length} characters: ${made.text}`);
+  }
 });
 
 /**

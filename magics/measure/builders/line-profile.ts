@@ -26,10 +26,23 @@ export interface FunctionClocks {
  */
 export function buildLineProfile(functions: (LineLayout & FunctionClocks)[], measured: LineMeasurements[], statement: string, options: { timerUnit: number; clockLines: boolean }): LineProfileResult {
   const profiles = functions.map((f, i) => {
-    const times = options.clockLines ? Array.from(f.lineClock, (ms) => ms / 1e3) : measured[i].times;
-    return functionProfile(f, { hits: measured[i].hits, times }, f.clock[0] / 1e3);
+    const total = f.clock[0] / 1e3;
+    const times = options.clockLines ? Array.from(f.lineClock, (ms) => ms / 1e3) : sharesOf(measured[i].times, total);
+    return functionProfile(f, { hits: measured[i].hits, times }, total);
   });
   return { timerUnit: options.timerUnit, functions: profiles, statement };
+}
+
+/**
+ * Sampled line times as shares of the clocked total. The sampler charges a whole interval to the
+ * line it reads at the interval's end, so its sum can differ from the clock by up to an interval
+ * per call (which would read as more than 100% of a short run); each line's share of the readings
+ * is what it measured, and the total is exact. Slot 0 is the time the function ran on no line of
+ * its own, and stays out of the lines.
+ */
+export function sharesOf(sampled: number[], total: number): number[] {
+  const sum = sampled.reduce((a, b) => a + b, 0);
+  return sum === 0 ? sampled : sampled.map((t) => (t / sum) * total);
 }
 
 function functionProfile(fn: LineLayout, measured: LineMeasurements, totalTime: number): FunctionLineProfile {

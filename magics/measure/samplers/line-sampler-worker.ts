@@ -5,7 +5,7 @@
  * keeps the carries of the Uint32 hit counters, which it reads far more often than they can wrap.
  */
 import { parentPort, receiveMessageOnPort } from "node:worker_threads";
-import { CONTROL, type SampledCounters, type SamplerWork } from "./line-sampler";
+import { CONTROL, PARKED, type SampledCounters, type SamplerWork } from "./line-sampler";
 
 const { STOP, WAKE, ADDED, READINGS } = CONTROL;
 
@@ -22,10 +22,28 @@ function receiveAdded(functions: SampledCounters[], lastHits: Uint32Array[], con
   return received;
 }
 
+/**
+ * Charges the time since the last reading to the statement each function is on, while a call of
+ * it (or of a callback in it) runs or awaits: `current[1]` counts those. When none is on the
+ * stack, the statements its calls await on share it (see PARKED); slot 0 holds the time it ran on
+ * no statement of its own. A function that returned is charged nothing.
+ */
+function charge(current: Int32Array, nanos: Float64Array, elapsedNanos: number): void {
+  const on = Atomics.load(current, 0);
+  const awaiting = Atomics.load(current, PARKED);
+  if (on !== 0 || awaiting <= 0) {
+    nanos[on] += elapsedNanos;
+    return;
+  }
+  for (let id = 1; id < nanos.length; id++) {
+    const calls = Atomics.load(current, PARKED + id);
+    if (calls > 0) nanos[id] += (elapsedNanos * calls) / awaiting;
+  }
+}
+
 function account(functions: SampledCounters[], lastHits: Uint32Array[], elapsedNanos: number): void {
   functions.forEach(({ current, hits, nanos, carries }, f) => {
-    const id = Atomics.load(current, 0);
-    if (id !== 0) nanos[id] += elapsedNanos;
+    if (Atomics.load(current, 1) > 0) charge(current, nanos, elapsedNanos);
     const last = lastHits[f];
     for (let i = 0; i < hits.length; i++) {
       const n = Atomics.load(hits, i);

@@ -16,8 +16,12 @@ export const DEFAULT_INTERVAL_MICROS = 100;
 /** A profiled function's counters as its instrumented copy writes them (shared memory). */
 export interface FunctionCounters {
   hits: Uint32Array;
+  /** [the statement it is on, how many of its calls run or await, then from PARKED on: how many await, in all and on each statement]. */
   current: Int32Array;
 }
+
+/** Where in a function's `current` the count of its calls awaiting starts: all of them here, then per probe id. */
+export const PARKED = 2;
 
 /** What the worker reads and writes for one function. */
 export interface SampledCounters extends FunctionCounters {
