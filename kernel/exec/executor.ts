@@ -36,6 +36,8 @@ export interface RunResult {
   hasValue: boolean;
 }
 
+/** A function's name that can be a notebook name (not `Net.forward`, not `<anonymous>`). */
+const NAME = /^[A-Za-z_$][\w$]*$/;
 /** `__tslab__.ts` starts with tslab's `export {};` line. */
 const TSLAB_PREFIX_LINES = 1;
 /**
@@ -153,8 +155,8 @@ export class Executor {
   private namedFunctions(unit: CountedUnit): { fn: Function; text: string }[] {
     const later = this.units.all().slice(unit.id + 1);
     return unit.functions.flatMap((site) => {
-      if (site.binding === null || later.some((u) => u.functions.some((s) => s.binding === site.binding))) return [];
-      const fn = this.bindings.value(site.binding)?.value;
+      if (!NAME.test(site.name) || later.some((u) => u.functions.some((s) => s.name === site.name))) return [];
+      const fn = this.bindings.value(site.name)?.value;
       return typeof fn === "function" ? [{ fn, text: site.executedText }] : [];
     });
   }

@@ -4,11 +4,22 @@
  * no function's text carries them otherwise (docs/how-it-works.md, "Call counters").
  */
 import v8 from "node:v8";
+import vm from "node:vm";
 import MagicString from "magic-string";
 import { TraceMap } from "@jridgewell/trace-mapping";
 import type { FunctionSite } from "./functions";
 import { LiveEditSession, type EditStatus } from "./live-edit";
 import { TWIN_SPOT } from "./spots";
+
+/**
+ * A full garbage collection before V8's live edit. An edit finds a function's closures by walking
+ * the heap, and finished versions of the script's functions that are garbage can stand in for
+ * live ones there: V8 then leaves a live function with its old code, in a script the debugger no
+ * longer lists (seen with hot functions edited back right after a statement). With the garbage
+ * gone first, every closure is found.
+ */
+v8.setFlagsFromString("--expose-gc");
+const collectGarbage = vm.runInNewContext("gc") as () => void;
 
 /**
  * A counter at the entry of a function called once (a cell's `main()` with a hot loop) runs before
@@ -181,6 +192,7 @@ export class CallCounting {
 
   /** Puts the counters in the units that have functions. */
   begin(units: readonly CountedUnit[]): void {
+    collectGarbage();
     for (const unit of units) {
       if (unit.functions.length === 0) continue;
       const scriptId = this.scriptOf(this.session, unit);
@@ -215,16 +227,14 @@ export class CallCounting {
     if (missed.length) this.uncounted.push({ file: unit.file, why: `V8's live edit did not reach ${missed.map(({ fn }) => fn.name || "<anonymous>").join(", ")}` });
   }
 
-  /**
-   * Leaves every counter to be taken out when the kernel is idle or before code runs next
-   * (restoreCounters): each edit walks the heap, and the profile need not wait for them.
-   */
+  /** Takes every counter out again; what V8 will not edit back now is tried again before code runs next (restoreCounters). */
   end(): void {
     for (const { unit, back } of this.fresh.splice(0)) {
       const scriptId = this.scriptOf(this.session, unit);
       if (scriptId !== null) this.edited.push({ unit, named: this.named, session: this.session, scriptId, back });
     }
-    unrestored.push(...this.edited.splice(0));
+    collectGarbage();
+    for (const edit of this.edited.splice(0)) if (!putBack(edit)) unrestored.push(edit);
     closeUnused(this.session);
   }
 }
@@ -243,6 +253,8 @@ const unrestored: Edit[] = [];
 
 /** Takes out the counters still in: called when the kernel is idle, and before code runs or a script is read for %lprun. */
 export function restoreCounters(): void {
+  if (unrestored.length === 0) return;
+  collectGarbage();
   const sessions = new Set(unrestored.map((edit) => edit.session));
   for (const edit of unrestored.splice(0)) if (!putBack(edit)) unrestored.push(edit);
   for (const session of sessions) closeUnused(session);
@@ -272,7 +284,11 @@ function repairLeftBehind({ unit, named }: Edit): void {
   if (left.length === 0) return;
   const session = new LiveEditSession();
   try {
-    for (const { fn } of left) if (counts(fn, unit)) session.replace(session.locate(fn).scriptId, unit.code);
+    for (const { fn } of left) {
+      // A script the debugger no longer lists cannot be edited: the function keeps counting, unread.
+      const scriptId = session.locate(fn).scriptId;
+      if (session.knows(scriptId)) session.replace(scriptId, unit.code);
+    }
   } finally {
     session.close();
   }
