@@ -1,5 +1,5 @@
 /** The %prun table as text, laid out exactly as pstats' `print_stats` (IPython's %prun output). */
-import type { CpuProfileResult, FunctionStats, ThreadProfile } from "../model/profile";
+import type { AsyncProfile, CallTreeNode, CpuProfileResult, EventLoopReport, FunctionStats, ThreadProfile } from "../model/profile";
 import { functionDescription, orderRows, type ProfileOrder } from "./profile-order";
 import { formatF } from "./pyformat";
 
@@ -14,7 +14,11 @@ export const UNCOUNTED_NOTE = `${UNCOUNTED}: calls not counted (Node.js internal
  */
 export function profileSummary(result: CpuProfileResult): string {
   const { table } = result;
-  return `${table.totalCalls} function calls in ${table.totalTime.toFixed(3)} seconds`;
+  const seconds = `in ${table.totalTime.toFixed(3)} seconds`;
+  // Library and Node.js functions are timed by the sampler only: a total would leave their calls out without a word.
+  const uncountedCode = result.threads.some((t) => t.table.rows.some((r) => r.ncalls === null && (r.fn.category === "library" || r.fn.category === "node")));
+  if (!uncountedCode) return `${table.totalCalls} function calls ${seconds}`;
+  return `${table.totalCalls} calls counted (cell and local-module functions) ${seconds}; library calls are timed, not counted`;
 }
 
 export function cpuProfileText(result: CpuProfileResult, order: ProfileOrder): string {
@@ -34,7 +38,66 @@ export function cpuProfileText(result: CpuProfileResult, order: ProfileOrder): s
     if (several) lines.push("");
   }
   if (uncounted) lines.push(...(several ? [] : [""]), `   ${UNCOUNTED_NOTE}`);
-  return lines.join("\n").trimEnd();
+  const notes = profileNotes(result);
+  if (notes.length) lines.push("", ...notes.map((note) => `   ${note}`));
+  return [lines.join("\n").trimEnd(), ...asyncSections(result)].join("\n\n");
+}
+
+/** What the rows leave out, and why: time no row shows, functions V8 inlined into their callers. */
+export function profileNotes(result: CpuProfileResult): string[] {
+  const notes = result.threads.flatMap((t) => t.unattributed.filter((u) => u.seconds >= 0.0005).map((u) => `${u.seconds.toFixed(3)} s${result.threads.length > 1 ? ` on ${t.label}` : ""} not shown: ${u.reason}.`));
+  if (result.inlined) {
+    const names = result.inlined.map((r) => `${functionDescription(r)} (${r.ncalls} calls)`).join(", ");
+    notes.push(`never sampled though called often, so most likely inlined by V8 into their callers, whose tottime holds their time (V8's profiler does not expand inlined frames; %lprun -f shows their lines): ${names}.`);
+  }
+  return notes;
+}
+
+/** The async view and the event loop's report, as text sections. */
+function asyncSections(result: CpuProfileResult): string[] {
+  const sections: string[] = [];
+  if (result.async) sections.push(asyncTreeText(result.async));
+  if (result.eventLoop) sections.push(eventLoopText(result.eventLoop));
+  return sections;
+}
+
+/** Nodes under this share of the wall time are left out of the async tree's text (their time stays in their parent's). */
+const MIN_ASYNC_SHARE = 0.01;
+
+export function asyncTreeText(view: AsyncProfile): string {
+  const total = view.tree.totalTime;
+  const lines = [
+    "Async call tree: wall-clock time across awaits, each await's time charged to the function that awaited ([await]: waiting there)",
+    "",
+    "  seconds      %  function",
+  ];
+  const visit = (node: CallTreeNode, depth: number) => {
+    const children = [...node.children].filter((c) => c.totalTime >= MIN_ASYNC_SHARE * total).sort((a, b) => b.totalTime - a.totalTime);
+    for (const child of children) {
+      const share = total > 0 ? (100 * child.totalTime) / total : 0;
+      const calls = child.calls && child.calls > 1 ? ` ×${child.calls}` : "";
+      lines.push(`${child.totalTime.toFixed(3).padStart(9)} ${share.toFixed(1).padStart(6)}  ${"  ".repeat(depth)}${asyncNodeName(child)}${calls}`);
+      visit(child, depth + 1);
+    }
+  };
+  visit(view.tree, 0);
+  lines.push("", `  ${view.awaits} awaits; awaiting ${view.awaiting.toFixed(3)} s, computing ${view.computing.toFixed(3)} s, idle with nothing of the statement's pending ${view.idle.toFixed(3)} s`);
+  return lines.join("\n");
+}
+
+export function asyncNodeName(node: Pick<CallTreeNode, "fn">): string {
+  return node.fn.category === "await" ? "[await]" : functionDescription(node);
+}
+
+export function eventLoopText(report: EventLoopReport): string {
+  const ms = (seconds: number) => `${(seconds * 1000).toFixed(0)} ms`;
+  if (report.stretches.length === 0) return `Event loop: never busy without a pause for longer than ${ms(report.threshold)}.`;
+  const lines = [`Event loop blocked: stretches longer than ${ms(report.threshold)} without a pause (the loop could serve nothing else), longest first`];
+  for (const stretch of report.stretches) {
+    lines.push(`  ${ms(stretch.duration)} from ${stretch.start.toFixed(3)} s:`);
+    for (const f of stretch.functions) lines.push(`    ${f.seconds.toFixed(3).padStart(7)} s  ${functionDescription(f)}`);
+  }
+  return lines.join("\n");
 }
 
 /** The summary's second line when workers ran: the wall time, each thread's CPU time and the sampling intervals. */

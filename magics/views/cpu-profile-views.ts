@@ -17,7 +17,21 @@ export function cpuProfileViews(result: CpuProfileResult, order: ProfileOrder): 
     ...timeline,
     chartBundle(callTreeFigure(result), `call tree of ${result.statement}, time as width (click a box to zoom)`),
     chartBundle(topFunctionsFigure(result), `top functions by self time in ${result.statement}`),
+    ...(result.async ? [chartBundle(asyncTreeFigure(result.statement, result.async.tree), `async call tree of ${result.statement}, wall-clock time across awaits as width`)] : []),
   ];
+}
+
+/** The async view as an icicle: wall-clock time as width, an [await] box for the time its function waited there. */
+function asyncTreeFigure(statement: string, tree: CallTreeNode): Figure {
+  return icicleFigure<CallTreeNode>({
+    root: tree,
+    statement,
+    self: (node) => node.selfTime * 1e6,
+    total: (node) => node.totalTime * 1e6,
+    selfText: (node) => (node.selfTime * 1e3).toFixed(3),
+    hovertemplate: "%{customdata[0]}<br>wall-clock %{value} µs (%{percentRoot:.1%})<br>self %{customdata[1]} ms<extra></extra>",
+    width: "wall-clock time across awaits; [await]: time the function above waited there",
+  });
 }
 
 const COLUMNS = [

@@ -11,7 +11,7 @@ import { summarizeTimings } from "../../magics/measure/samplers/timing";
 import { cpuProfile, lineProfile, timeitResult } from "./fixtures/profiles";
 
 const HEADER = "   ncalls  tottime  percall  cumtime  percall filename:lineno(function)";
-const SUMMARY = "         1240 function calls in 0.523 seconds";
+const SUMMARY = "         1240 calls counted (cell and local-module functions) in 0.523 seconds; library calls are timed, not counted";
 const MATMUL = "        2    0.401    0.201    0.401    0.201 <cell 3>:12(matmul)";
 const FORWARD = "        1    0.005    0.005    0.406    0.406 <cell 3>:20(forward)";
 const FIB = "      177    0.021    0.000    0.021    0.000 <cell 4>:1(fib)";

@@ -5,6 +5,7 @@
 import type { CallTreeNode, CpuProfileResult, FlameSpan, FunctionRef, FunctionStats, ThreadEnd, ThreadProfile } from "../../model/profile";
 import type { CountedCalls, ResolvedFrame, V8Frame } from "../../core/context";
 
+
 /** The parts of a V8 `.cpuprofile` this reads (timestamps and deltas in microseconds). */
 export interface V8CpuProfile {
   nodes: { id: number; callFrame: V8Frame; children?: number[] }[];
@@ -25,6 +26,8 @@ export interface BuildInput {
   sampleInterval: number;
   /** CPU seconds the main thread used during the statement, when known. */
   cpuTime?: number | null;
+  /** The user's stacks, when the caller worked them out already (userStacks). */
+  stacks?: Map<number, ResolvedFrame[]>;
 }
 
 /** One thread's profile, with what only the thread knows. */
@@ -48,6 +51,8 @@ export interface ThreadInput {
   rootAtUserCode: boolean;
   /** A sample with such a frame anywhere on its stack is the profiler's own work, not the thread's: it is left out. */
   excludes?: (frame: V8Frame) => boolean;
+  /** The user's stacks, when the caller worked them out already (userStacks). */
+  stacks?: Map<number, ResolvedFrame[]>;
 }
 
 export const ROOT: FunctionRef = { name: "(root)", file: "", line: 0, category: "runtime" };
@@ -93,6 +98,7 @@ export function addToTotals(totals: Map<string, Totals>, stack: ResolvedFrame[],
 
 export function buildCpuProfile(input: BuildInput): CpuProfileResult {
   const main = buildThreadProfile({
+    stacks: input.stacks,
     profile: input.profile,
     resolve: input.resolve,
     calls: input.calls,
@@ -105,11 +111,28 @@ export function buildCpuProfile(input: BuildInput): CpuProfileResult {
     rootAtUserCode: true,
   });
   main.table.totalTime = input.wallTime;
-  return { table: main.table, tree: main.tree, threads: [main], sampleInterval: input.sampleInterval, statement: input.statement };
+  const inlined = probablyInlined(main.table.rows, input.profile.samples.length);
+  return { table: main.table, tree: main.tree, threads: [main], sampleInterval: input.sampleInterval, statement: input.statement, ...(inlined && { inlined }) };
 }
 
+/**
+ * V8's profiler charges a function it inlined to its caller (it does not expand inlined frames
+ * in the profiles Node's V8 takes: checked with v8-profiler-next in both of its modes, and with
+ * node --cpu-prof). A counted function that ran this often in a statement sampled this many
+ * times, yet was never on top of a sample's stack, was inlined: the table must say so.
+ */
+const INLINED_MIN_CALLS = 1000;
+const INLINED_MIN_SAMPLES = 100;
+
+function probablyInlined(rows: FunctionStats[], samples: number): FunctionStats[] | undefined {
+  if (samples < INLINED_MIN_SAMPLES) return undefined;
+  const inlined = rows.filter((r) => (r.ncalls ?? 0) >= INLINED_MIN_CALLS && r.cumtime === 0);
+  return inlined.length ? inlined : undefined;
+}
+
+
 export function buildThreadProfile(input: ThreadInput): ThreadProfile {
-  const stacks = userStacks(input.profile.nodes, input.resolve, input);
+  const stacks = input.stacks ?? userStacks(input.profile.nodes, input.resolve, input);
   const seconds = sampleSeconds(input.profile);
   const tree = treeBuilder(newNode(ROOT));
   const totals = new Map<string, Totals>();
@@ -119,6 +142,7 @@ export function buildThreadProfile(input: ThreadInput): ThreadProfile {
     addToTree(tree, stack, seconds);
     addToTotals(totals, stack, seconds);
   }
+  const kernelSamples = kernelSamplesWithin(input.profile, stacks);
   // Functions that ran too briefly to be sampled still have their exact counts, as in cProfile.
   for (const c of input.calls) {
     const frame = { ref: c.ref, counter: c.counter };
@@ -142,7 +166,29 @@ export function buildThreadProfile(input: ThreadInput): ThreadProfile {
     status: input.status,
     sampleInterval: input.sampleInterval,
     spans: flameSpans(input.profile, stacks, origin),
+    unattributed: kernelSamples > 0 ? [{ seconds: kernelSamples * seconds, reason: KERNEL_REASON }] : [],
   };
+}
+
+const KERNEL_REASON = "the kernel's own work while the statement waited (answering Jupyter's messages), not the statement's";
+
+/** Each sample's time on the profile's clock (microseconds): startTime plus the deltas so far. */
+export function sampleTimes(profile: V8CpuProfile): number[] {
+  let time = profile.startTime;
+  return profile.samples.map((_, i) => (time += profile.timeDeltas[i] ?? 0));
+}
+
+/**
+ * Samples in the kernel's own code between the statement's first and last: the kernel's work
+ * while the statement awaited. Those before and after are the profiler starting and stopping,
+ * outside the statement's wall time.
+ */
+function kernelSamplesWithin(profile: V8CpuProfile, stacks: Map<number, ResolvedFrame[]>): number {
+  const kinds = profile.samples.map((id) => stacks.get(id));
+  const first = kinds.findIndex((k) => k && k.length > 0);
+  let last = kinds.length - 1;
+  while (last >= 0 && !(kinds[last] && kinds[last]!.length > 0)) last--;
+  return kinds.filter((k, i) => i > first && i < last && k === KERNEL_STACK).length;
 }
 
 /**
@@ -182,13 +228,22 @@ function flameSpans(profile: V8CpuProfile, stacks: Map<number, ResolvedFrame[]>,
  * made a 3:1 pair of functions measure far off; counted samples stay close (npm run bench,
  * the attribution row).
  */
-function sampleSeconds(profile: V8CpuProfile): number {
+export function sampleSeconds(profile: V8CpuProfile): number {
   const n = profile.samples.length;
   return n === 0 ? 0 : Math.max(0, profile.endTime - profile.startTime) / n / 1e6;
 }
 
 /** The frames below an excluded one: their samples count for nothing. */
-const EXCLUDED: (ResolvedFrame | null)[] = [];
+const EXCLUDED: StackFrame[] = [];
+/** A frame of the kernel's own code (the resolver knows it and leaves it out). */
+const KERNEL_FRAME = { kernel: true } as const;
+type StackFrame = ResolvedFrame | null | typeof KERNEL_FRAME;
+
+/** The stack of a main-thread sample in the kernel's own code and nothing of the user's: Jupyter's messages, the profiler's start and stop. */
+export const KERNEL_STACK: ResolvedFrame[] = [];
+
+/** Node.js's own work with no function of the user's or a library's on the stack: running timers, microtasks and I/O callbacks for the statement. */
+export const EVENT_LOOP: ResolvedFrame = { ref: { name: "(Node.js event loop)", file: "", line: 0, category: "runtime" }, counter: null };
 
 /** Where a thread's user stacks start, and which samples are the profiler's own (ThreadInput's). */
 export type StackOptions = Pick<ThreadInput, "rootAtUserCode" | "excludes">;
@@ -196,17 +251,20 @@ export type StackOptions = Pick<ThreadInput, "rootAtUserCode" | "excludes">;
 /**
  * For each profile node, the user's part of its stack (root first). It starts at the first frame
  * of the user's code (cells and their modules): what called the statement is the kernel's.
- * Consecutive frames of one top level (a cell's script and its wrapper) become one. A sample in
- * no user code counts only when V8 names it as its own work: (garbage collector), (program).
+ * Consecutive frames of one top level (a cell's script and its wrapper) become one. On the main
+ * thread, code that runs after an await has no cell below it (a continuation, a timer's or an
+ * I/O callback starts from the event loop): its stack starts at the first library or Node.js
+ * function, and one in Node's internals alone is the event loop's. A stack through the kernel's
+ * code with none of the user's is the kernel's (KERNEL_STACK).
  */
 export function userStacks(nodes: V8CpuProfile["nodes"], resolve: BuildInput["resolve"], options: StackOptions = { rootAtUserCode: true }): Map<number, ResolvedFrame[]> {
   const byId = new Map(nodes.map((n) => [n.id, n]));
   // Each frame is resolved once, on the way down from the root.
-  const resolved = new Map<number, (ResolvedFrame | null)[]>();
-  const visit = (id: number, above: (ResolvedFrame | null)[]) => {
+  const resolved = new Map<number, StackFrame[]>();
+  const visit = (id: number, above: StackFrame[]) => {
     const node = byId.get(id);
     if (!node || resolved.has(id)) return;
-    const frames = above === EXCLUDED || options.excludes?.(node.callFrame) ? EXCLUDED : [...above, resolve(node.callFrame)];
+    const frames = above === EXCLUDED || options.excludes?.(node.callFrame) ? EXCLUDED : [...above, resolveOrKernel(node.callFrame, resolve)];
     resolved.set(id, frames);
     for (const child of node.children ?? []) visit(child, frames);
   };
@@ -215,19 +273,53 @@ export function userStacks(nodes: V8CpuProfile["nodes"], resolve: BuildInput["re
   return new Map([...resolved].map(([id, frames]) => [id, frames === EXCLUDED ? [] : userPart(frames, options.rootAtUserCode)]));
 }
 
-function userPart(frames: (ResolvedFrame | null)[], rootAtUserCode: boolean): ResolvedFrame[] {
-  const known = frames.filter((f): f is ResolvedFrame => f !== null);
-  const isEntry = (f: ResolvedFrame) => !rootAtUserCode ? f.ref.category !== "runtime" : f.ref.category === "cell" || f.ref.category === "module";
-  const entry = known.findIndex(isEntry);
-  if (entry < 0) {
-    const leaf = known[known.length - 1];
+/** The resolver leaves out Node's internals and the kernel's code alike; the kernel's is any such frame with a script outside node:. */
+function resolveOrKernel(frame: V8Frame, resolve: BuildInput["resolve"]): StackFrame {
+  const known = resolve(frame);
+  return known ?? (frame.url !== "" && !frame.url.startsWith("node:") ? KERNEL_FRAME : null);
+}
+
+function userPart(all: StackFrame[], rootAtUserCode: boolean): ResolvedFrame[] {
+  const frames = throughFirstUserFrame(all);
+  const known = frames.filter((f): f is ResolvedFrame => f !== null && f !== KERNEL_FRAME);
+  if (!rootAtUserCode) {
+    const entry = known.findIndex((f) => f.ref.category !== "runtime");
     // A worker's samples in a native frame with no script above it keep it: V8 could not name the
     // code that called it (compiled before the profile started), and the time is the thread's.
-    const named = rootAtUserCode ? /^\((garbage collector|program|idle)\)$/ : /^(?!\(root\)$)/;
-    return leaf && leaf.ref.category === "runtime" && named.test(leaf.ref.name) ? [leaf] : [];
+    const leaf = known[known.length - 1];
+    if (entry < 0) return leaf && leaf.ref.category === "runtime" && leaf.ref.name !== "(root)" ? [leaf] : [];
+    return mergedTopLevels(known.slice(entry));
   }
+  const cell = known.findIndex((f) => f.ref.category === "cell" || f.ref.category === "module");
+  if (cell >= 0) return mergedTopLevels(known.slice(cell));
+  if (frames.includes(KERNEL_FRAME)) return KERNEL_STACK;
+  const library = known.findIndex((f) => f.ref.category === "library" || f.ref.category === "node");
+  if (library >= 0) return mergedTopLevels(known.slice(library));
+  const leaf = known[known.length - 1];
+  // A sample at V8's root alone ran nothing V8 could name, and is nobody's.
+  if (leaf && leaf.ref.name === "(root)" && frames.length === 1) return [];
+  return leaf && leaf.ref.name !== "(root)" ? [leaf] : [EVENT_LOOP];
+}
+
+/** The user's part of a stack captured in JavaScript (an await's, top first), root first as userStacks' are. */
+export function userChain(frames: V8Frame[], resolve: BuildInput["resolve"]): ResolvedFrame[] {
+  return userPart(frames.map((f) => resolveOrKernel(f, resolve)).reverse(), true);
+}
+
+/**
+ * The stack up to the kernel's code called from the user's (the profiler's hooks at an await, a
+ * display the kernel renders): that work is done for the user's frame below it, which gets it.
+ */
+function throughFirstUserFrame(frames: StackFrame[]): StackFrame[] {
+  const user = frames.findIndex((f) => f !== null && "ref" in f && f.ref.category !== "runtime");
+  if (user < 0) return frames;
+  const kernel = frames.indexOf(KERNEL_FRAME, user);
+  return kernel < 0 ? frames : frames.slice(0, kernel);
+}
+
+function mergedTopLevels(frames: ResolvedFrame[]): ResolvedFrame[] {
   const stack: ResolvedFrame[] = [];
-  for (const frame of known.slice(entry)) {
+  for (const frame of frames) {
     const top = stack[stack.length - 1];
     if (top && frame.ref.name === "<module>" && identity(top) === identity(frame)) continue;
     stack.push(frame);
@@ -263,11 +355,11 @@ export function pathOf<N extends { children: N[] }>(root: TreeBuilder<N>, stack:
   return path;
 }
 
-function newNode(fn: FunctionRef): CallTreeNode {
+export function newNode(fn: FunctionRef): CallTreeNode {
   return { fn, selfTime: 0, totalTime: 0, children: [] };
 }
 
-function addToTree(root: TreeBuilder<CallTreeNode>, stack: ResolvedFrame[], seconds: number): void {
+export function addToTree(root: TreeBuilder<CallTreeNode>, stack: ResolvedFrame[], seconds: number): void {
   const path = pathOf(root, stack, newNode);
   for (const node of path) node.totalTime += seconds;
   path[path.length - 1].selfTime += seconds;
