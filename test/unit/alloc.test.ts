@@ -19,7 +19,8 @@ import { cellRef, KERNEL_FRAMES, XSS } from "./fixtures/profiles";
 const FRAMES: Record<string, ResolvedFrame | null> = { ...KERNEL_FRAMES, xss: { ref: cellRef(XSS, 20), counter: { unit: 0, index: 3 } } };
 
 const node = (id: number, functionName: string, selfSize: number, children: V8HeapNode[] = []): V8HeapNode => ({
-  callFrame: { functionName, url: "", lineNumber: 0, columnNumber: 0 },
+  // The kernel's frames come from its scripts; the rest are resolved by name alone.
+  callFrame: { functionName, url: functionName === "runCell" ? "/kernel/dist/kernel/exec/executor.js" : "", lineNumber: 0, columnNumber: 0 },
   selfSize,
   id,
   children,
