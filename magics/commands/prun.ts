@@ -8,7 +8,7 @@ import { MagicError, MIME_BUNDLE, type MagicContext } from "../core/context";
 import { defineMagic } from "../core/registry";
 import { buildThreadProfile, type V8CpuProfile } from "../measure/builders/cpu-profile";
 import { buildPrunProfile, DEFAULT_LOOP_THRESHOLD } from "../measure/builders/prun-profile";
-import { trackAwaits, type AwaitRecord } from "../measure/samplers/await-tracker";
+import { trackAwaits, type TrackedAwaits } from "../measure/samplers/await-tracker";
 import { sampleCpu, type Sampled } from "../measure/samplers/v8-sampler";
 import { runningWorkers, watchWorkers, type SampledWorker } from "../measure/samplers/worker-sampler";
 import { isProbeFrame, workerFrameResolver } from "../measure/builders/worker-frames";
@@ -132,7 +132,7 @@ export async function profileStatement(
   const before = ctx.profiling.readCallCounters();
   let sampled: Sampled<unknown> | undefined;
   let workers: SampledWorker[] = [];
-  const awaits: AwaitRecord[] = [];
+  const awaits: TrackedAwaits = { awaits: [], untracked: 0 };
   try {
     await ctx.evaluate(statement, {
       measure: async (execute) => {

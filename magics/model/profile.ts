@@ -114,6 +114,8 @@ export interface AsyncProfile {
   idle: number;
   /** How many awaits the statement's code went through. */
   awaits: number;
+  /** Awaits past the tracker's limit, whose stacks were not kept: time waiting at them shows as idle. */
+  untracked: number;
 }
 
 /** A stretch in which the event loop ran without a pause (no idle sample) for longer than the threshold. */

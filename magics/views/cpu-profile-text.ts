@@ -54,7 +54,7 @@ export function profileNotes(result: CpuProfileResult): string[] {
 }
 
 /** The async view and the event loop's report, as text sections. */
-function asyncSections(result: CpuProfileResult): string[] {
+export function asyncSections(result: CpuProfileResult): string[] {
   const sections: string[] = [];
   if (result.async) sections.push(asyncTreeText(result.async));
   if (result.eventLoop) sections.push(eventLoopText(result.eventLoop));
@@ -81,6 +81,7 @@ export function asyncTreeText(view: AsyncProfile): string {
     }
   };
   visit(view.tree, 0);
+  if (view.untracked > 0) lines.push("", `  ${view.untracked} awaits past the tracker's limit were not tracked (it keeps a bounded number of stacks): time waiting at them counts as idle below`);
   lines.push("", `  ${view.awaits} awaits; awaiting ${view.awaiting.toFixed(3)} s, computing ${view.computing.toFixed(3)} s, idle with nothing of the statement's pending ${view.idle.toFixed(3)} s`);
   return lines.join("\n");
 }

@@ -85,6 +85,13 @@ test("text without -g: the heap's growth, and why live and collected are not tol
   assert.equal(line, "         JS heap: 4.01 MiB allocated; the heap grew by 977 KiB (3 garbage collections, which may also free earlier cells' garbage: -g tells live from collected)");
 });
 
+test("text without -g: a heap that collections shrank says so, not that it grew by a negative amount", () => {
+  const shrunk = built(false);
+  shrunk.heap = { ...shrunk.heap, live: -2 * 1024 * 1024 };
+  const line = allocationText(shrunk, { sort: [], limits: [] }).split("\n")[1];
+  assert.equal(line, "         JS heap: 4.01 MiB allocated; the heap shrank by 2.00 MiB (3 garbage collections, which may also free earlier cells' garbage: -g tells live from collected)");
+});
+
 test("-s and -l as in %prun: keys, prefixes, several keys, limits in order; a bad key is an error naming the keys", () => {
   const total = allocationText(built(), { sort: ["total", "samp"], limits: ["3", "cell 1"] });
   assert.equal(

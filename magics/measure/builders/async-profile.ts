@@ -17,6 +17,8 @@ export interface AsyncInput {
   /** The user's part of each profile node's stack (userStacks). */
   stacks: Map<number, ResolvedFrame[]>;
   awaits: AwaitRecord[];
+  /** Awaits that went by after the tracker's limit (MAX_AWAITS): their waits count as idle. */
+  untracked: number;
   resolve: BuildInput["resolve"];
   calls: CountedCalls[];
 }
@@ -56,7 +58,7 @@ export function buildAsyncProfile(input: AsyncInput): AsyncProfile | undefined {
     for (const leaf of leaves) addToTree(tree, [...leaf.chain, awaitFrame(leaf.chain)], weight / leaves.length);
   });
   countCalls(tree.node, input.calls);
-  return { tree: tree.node, ...totals, awaits: awaits.length };
+  return { tree: tree.node, ...totals, awaits: awaits.length, untracked: input.untracked };
 }
 
 function userAwaits(records: AwaitRecord[], resolve: BuildInput["resolve"]): UserAwait[] {

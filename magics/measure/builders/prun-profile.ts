@@ -4,7 +4,7 @@
  * (event-loop.ts), all from the same samples.
  */
 import type { CpuProfileResult } from "../../model/profile";
-import type { AwaitRecord } from "../samplers/await-tracker";
+import type { TrackedAwaits } from "../samplers/await-tracker";
 import { buildAsyncProfile } from "./async-profile";
 import { buildCpuProfile, userStacks, type BuildInput } from "./cpu-profile";
 import { eventLoopReport } from "./event-loop";
@@ -14,7 +14,7 @@ export const DEFAULT_LOOP_THRESHOLD = 0.05;
 
 export interface PrunInput extends BuildInput {
   /** The awaits the statement went through (await-tracker.ts). */
-  awaits: AwaitRecord[];
+  awaits: TrackedAwaits;
   /** Seconds a stretch without a pause of the event loop must exceed to be reported. */
   loopThreshold: number;
 }
@@ -23,7 +23,7 @@ export function buildPrunProfile(input: PrunInput): CpuProfileResult {
   const { profile, resolve, awaits } = input;
   const stacks = userStacks(profile.nodes, resolve);
   const result = buildCpuProfile({ ...input, stacks });
-  const async = buildAsyncProfile({ profile, stacks, awaits, resolve, calls: input.calls });
+  const async = buildAsyncProfile({ profile, stacks, awaits: awaits.awaits, untracked: awaits.untracked, resolve, calls: input.calls });
   const eventLoop = eventLoopReport({ profile, stacks, threshold: input.loopThreshold });
   return { ...result, ...(async && { async }), ...(eventLoop && { eventLoop }) };
 }

@@ -42,20 +42,44 @@ interface CallSite {
 
 /** Frames an await's stack keeps: enough for notebook code's depth, the deeper callers are the kernel's. */
 const STACK_LIMIT = 64;
+/** Awaits whose stacks are kept: each holds its stack until the statement ends. */
+export const MAX_AWAITS = 100_000;
 
 export function nowMicros(): number {
   return Number(process.hrtime.bigint() / 1000n);
 }
 
-/** Runs `execute` with the hooks on, adding the awaits it goes through to `into`, in the order they start. */
-export async function trackAwaits<T>(execute: () => Promise<T>, into: AwaitRecord[]): Promise<T> {
-  const byPromise = new WeakMap<object, AwaitRecord>();
+/** An await as the hook saw it: its stack captured, not yet read (V8 turns it into call sites only when asked). */
+interface RawAwait {
+  holder: { stack?: unknown };
+  start: number;
+  end: number | null;
+  resumedUntil: number | null;
+}
+
+/** What trackAwaits saw: the awaits, in the order they started, and how many more went by untracked. */
+export interface TrackedAwaits {
+  awaits: AwaitRecord[];
+  untracked: number;
+}
+
+/**
+ * Runs `execute` with the hooks on; fills `into` once it has ended. The hook only captures the
+ * stack (V8 keeps its frames, async ones included); reading it, the costly part, waits until the
+ * statement is over.
+ */
+export async function trackAwaits<T>(execute: () => Promise<T>, into: TrackedAwaits): Promise<T> {
+  const raw: RawAwait[] = [];
+  const byPromise = new WeakMap<object, RawAwait>();
   const stop = promiseHooks.createHook({
     init(promise, parent) {
       if (parent === undefined) return;
-      const record = awaitAt(captureSites(STACK_LIMIT));
-      if (!record) return;
-      into.push(record);
+      if (raw.length >= MAX_AWAITS) {
+        into.untracked++;
+        return;
+      }
+      const record: RawAwait = { holder: captureStack(STACK_LIMIT), start: nowMicros(), end: null, resumedUntil: null };
+      raw.push(record);
       byPromise.set(promise, record);
     },
     before(promise) {
@@ -71,31 +95,35 @@ export async function trackAwaits<T>(execute: () => Promise<T>, into: AwaitRecor
     return await execute();
   } finally {
     stop();
+    for (const record of readAwaits(raw)) into.awaits.push(record);
   }
 }
 
-/** The stack V8 would print here, as call sites (its own frames and the hook's left out). */
-function captureSites(limit: number): CallSite[] {
-  const { prepareStackTrace, stackTraceLimit } = Error;
-  Error.prepareStackTrace = (_, sites) => sites;
+function captureStack(limit: number): { stack?: unknown } {
+  const { stackTraceLimit } = Error;
   Error.stackTraceLimit = limit;
+  const holder = {};
+  // Leaves out this function and the hook that called it: the stack starts at the awaiting function.
+  Error.captureStackTrace(holder, captureStack);
+  Error.stackTraceLimit = stackTraceLimit;
+  return holder;
+}
+
+/** The awaits' stacks as call sites, and `.then()` calls left out (a native frame on top: their caller goes on without waiting). */
+function readAwaits(raw: RawAwait[]): AwaitRecord[] {
+  const { prepareStackTrace } = Error;
+  Error.prepareStackTrace = (_, sites) => sites;
   try {
-    const holder: { stack?: CallSite[] } = {};
-    Error.captureStackTrace(holder, captureSites);
-    return holder.stack ?? [];
+    const out: AwaitRecord[] = [];
+    for (const { holder, start, end, resumedUntil } of raw) {
+      const stack = ((holder.stack as CallSite[] | undefined) ?? []).slice(1);
+      if (stack.length === 0 || stack[0].isNative() || !stack[0].getScriptNameOrSourceURL()) continue;
+      out.push({ frames: stack.map(frameOf), sites: stack.map((s) => `${s.getScriptNameOrSourceURL()}:${s.getLineNumber()}`), start, end, resumedUntil });
+    }
+    return out;
   } finally {
     Error.prepareStackTrace = prepareStackTrace;
-    Error.stackTraceLimit = stackTraceLimit;
   }
-}
-
-/** An await's record, or null for a `.then()` (a native frame on top: its caller goes on without waiting). */
-function awaitAt(sites: CallSite[]): AwaitRecord | null {
-  // The first site is the hook itself (init, called from V8's await).
-  const stack = sites.slice(1);
-  if (stack.length === 0 || stack[0].isNative() || !stack[0].getScriptNameOrSourceURL()) return null;
-  const frames = stack.map(frameOf);
-  return { frames, sites: stack.map((s) => `${s.getScriptNameOrSourceURL()}:${s.getLineNumber()}`), start: nowMicros(), end: null, resumedUntil: null };
 }
 
 function frameOf(site: CallSite): V8Frame {
