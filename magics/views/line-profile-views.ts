@@ -1,7 +1,7 @@
 /** %lprun's views: line_profiler's table (text + heat-shaded sortable HTML) and a chart of % time per line. */
 import type { MimeBundle } from "../core/context";
 import type { FunctionLineProfile, LineProfileResult } from "../model/profile";
-import { functionHeader, lineCells, lineProfileText } from "./line-profile-text";
+import { functionHeader, lineCells, lineProfileText, shareBase } from "./line-profile-text";
 import { heatShares, htmlTable, type TableCell } from "./html-table";
 import { chartBundle, plotlyText, type Figure } from "./plotly";
 import { formatG } from "./pyformat";
@@ -32,13 +32,14 @@ function functionHtml(profile: FunctionLineProfile, timerUnit: number, preamble:
       { label: "Line Contents", code: true },
     ],
     rows: profile.lines.map((line, i) => {
-      const [hits, time, perHit, percent] = lineCells(line, profile.totalTime, timerUnit);
+      const base = shareBase(profile);
+      const [hits, time, perHit, percent] = lineCells(line, base, timerUnit);
       return [
         number(String(line.line), line.line),
         number(hits, line.hits),
         number(time, line.time, heat[i]),
         number(perHit, line.hits ? line.time / line.hits : null),
-        number(percent.trim(), profile.totalTime ? line.time / profile.totalTime : null, heat[i]),
+        number(percent.trim(), base ? line.time / base : null, heat[i]),
         { text: line.contents },
       ];
     }),
@@ -50,7 +51,8 @@ function functionHtml(profile: FunctionLineProfile, timerUnit: number, preamble:
 function lineShareFigure(result: LineProfileResult): Figure {
   const data = result.functions.map((profile) => {
     const lines = profile.lines.filter((l) => l.hits > 0);
-    const share = (time: number) => (profile.totalTime > 0 ? (100 * time) / profile.totalTime : 0);
+    const base = shareBase(profile);
+    const share = (time: number) => (base > 0 ? (100 * time) / base : 0);
     return {
       type: "bar",
       name: plotlyText(`${profile.fn.name} (${profile.fn.file})${profile.thread ? `, ${profile.thread}` : ""}`),
@@ -64,10 +66,11 @@ function lineShareFigure(result: LineProfileResult): Figure {
     data,
     layout: {
       title: { text: "% Time per line" },
-      height: 360,
-      margin: { l: 60, r: 20, t: 50, b: 70 },
-      xaxis: { title: { text: "function:line" }, type: "category" },
-      yaxis: { title: { text: "% of the function's time" } },
+      height: 400,
+      // automargin makes room for the tick labels (long names, turned when the bars are many) and keeps the axis titles clear of them.
+      margin: { l: 60, r: 20, t: 50, b: 40 },
+      xaxis: { title: { text: "function:line", standoff: 12 }, type: "category", automargin: true },
+      yaxis: { title: { text: "% of the function's time", standoff: 8 }, automargin: true },
       showlegend: result.functions.length > 1,
     },
   };

@@ -116,6 +116,18 @@ test("%lprun: other timer units, too-wide values in %g form, several functions s
   assert.equal(lines[22], "Function: forward at line 30");
 });
 
+test("%lprun: with few readings, lines whose times add up past the function's total are shares of their sum, none over 100%", () => {
+  const result = lineProfile();
+  const [profile] = result.functions;
+  profile.totalTime = 0.3;
+  const percents = lineProfileText(result)
+    .split("\n")
+    .filter((l) => /^ +\d+ +\d+ /.test(l))
+    .map((l) => Number(l.slice(40, 48)));
+  assert.ok(Math.max(...percents) <= 100, String(percents));
+  assert.equal(percents.find((p) => p > 90), 96);
+});
+
 test("%timeit: IPython's line, singular and plural, thousands separator, and the slowest-run warning", () => {
   assert.equal(timeitText(timeitResult([0.00123, 0.00125, 0.0012], 100)), "1.23 ms ± 20.5 µs per loop (mean ± std. dev. of 3 runs, 100 loops each)");
   assert.equal(timeitText(timeitResult([2.5], 1)), "2.5 s ± 0 ns per loop (mean ± std. dev. of 1 run, 1 loop each)");
