@@ -49,6 +49,9 @@ function functionHtml(profile: FunctionLineProfile, timerUnit: number, preamble:
 
 /** One bar per line that ran, per function: the line's share of its function's time. */
 function lineShareFigure(result: LineProfileResult): Figure {
+  // One function: its name goes in the axis title and each bar is named by its line alone, so that long names do not crowd the axis.
+  const single = result.functions.length === 1;
+  const label = (profile: FunctionLineProfile, line: number) => (single ? String(line) : `${plotlyText(profile.fn.name)}:${line}`);
   const data = result.functions.map((profile) => {
     const lines = profile.lines.filter((l) => l.hits > 0);
     const base = shareBase(profile);
@@ -56,20 +59,22 @@ function lineShareFigure(result: LineProfileResult): Figure {
     return {
       type: "bar",
       name: plotlyText(`${profile.fn.name} (${profile.fn.file})${profile.thread ? `, ${profile.thread}` : ""}`),
-      x: lines.map((l) => `${plotlyText(profile.fn.name)}:${l.line}`),
+      x: lines.map((l) => label(profile, l.line)),
       y: lines.map((l) => share(l.time)),
       customdata: lines.map((l) => [plotlyText(l.contents.trim().slice(0, 80)), l.hits]),
       hovertemplate: "line %{x}: %{y:.1f}% of the time<br>%{customdata[0]}<br>hits: %{customdata[1]}<extra></extra>",
     };
   });
+  const longestLabel = Math.max(0, ...data.flatMap((trace) => trace.x.map((x) => x.length)));
+  const [first] = result.functions;
   return {
     data,
     layout: {
       title: { text: "% Time per line" },
-      height: 400,
-      // automargin makes room for the tick labels (long names, turned when the bars are many) and keeps the axis titles clear of them.
+      // Turned tick labels take up to about 7 px a character: the chart grows with them rather than squeezing its bars.
+      height: 340 + Math.min(longestLabel, 60) * 7,
       margin: { l: 60, r: 20, t: 50, b: 40 },
-      xaxis: { title: { text: "function:line", standoff: 12 }, type: "category", automargin: true },
+      xaxis: { title: { text: single && first ? plotlyText(`line of ${first.fn.name} (${first.fn.file})`) : "function:line", standoff: 16 }, type: "category", automargin: true },
       yaxis: { title: { text: "% of the function's time", standoff: 8 }, automargin: true },
       showlegend: result.functions.length > 1,
     },
