@@ -112,7 +112,8 @@ export function functionDescription(row: Pick<FunctionStats, "fn">): string {
   const { fn } = row;
   if (fn.category === "runtime") return `{${shortName(fn.name.replace(/^<(.*)>$/, "$1"))}}`;
   // An anonymous function's name carries its place (`<anonymous>@file:line`) for views that show no file; here the place is already said.
-  const name = fn.name.endsWith(`@${fn.file}:${fn.line}`) ? fn.name.slice(0, fn.name.lastIndexOf("@")) : fn.name;
+  const place = `@${fn.file}:${fn.line}`;
+  const name = fn.name.endsWith(place) ? fn.name.slice(0, -place.length) : fn.name;
   return `${fn.file}:${fn.line}(${shortName(name)})`;
 }
 

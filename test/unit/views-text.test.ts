@@ -9,6 +9,7 @@ import { cpuProfileText, lineProfileText, timeitText, timeText, comparisonText, 
 import { compareTimings } from "../../magics/measure/builders/compare";
 import { summarizeTimings } from "../../magics/measure/samplers/timing";
 import { cpuProfile, lineProfile, timeitResult } from "./fixtures/profiles";
+import { functionDescription } from "../../magics/views/profile-order";
 
 const HEADER = "   ncalls  tottime  percall  cumtime  percall filename:lineno(function)";
 const SUMMARY = "         1240 calls counted (cell and local-module functions) in 0.523 seconds; library calls are timed, not counted";
@@ -126,6 +127,14 @@ test("%lprun: with few readings, lines whose times add up past the function's to
     .map((l) => Number(l.slice(40, 48)));
   assert.ok(Math.max(...percents) <= 100, String(percents));
   assert.equal(percents.find((p) => p > 90), 96);
+});
+
+test("function descriptions: an anonymous function's place is said once (a path with an @ in it too), a regular expression's long name is cut", () => {
+  const file = "node_modules/@tensorflow/tfjs-backend-cpu/dist/tf-backend-cpu.node.js";
+  assert.equal(functionDescription({ fn: { name: `<anonymous>@${file}:461`, file, line: 461, category: "library" } }), `${file}:461(<anonymous>)`);
+  const regex = `RegExp: (${"abc|".repeat(120)}z)+`;
+  const shown = functionDescription({ fn: { name: regex, file: "", line: 0, category: "runtime" } });
+  assert.equal(shown, `{${regex.slice(0, 79)}…}`);
 });
 
 test("%timeit: IPython's line, singular and plural, thousands separator, and the slowest-run warning", () => {
