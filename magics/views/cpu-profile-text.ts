@@ -63,27 +63,63 @@ export function asyncSections(result: CpuProfileResult): string[] {
 
 /** Nodes under this share of the wall time are left out of the async tree's text (their time stays in their parent's). */
 const MIN_ASYNC_SHARE = 0.01;
+/** Lines of the async tree's text at most (the chart and -r have the whole tree). */
+const MAX_ASYNC_LINES = 60;
 
 export function asyncTreeText(view: AsyncProfile): string {
   const total = view.tree.totalTime;
-  const lines = [
-    "Async call tree: wall-clock time across awaits, each await's time charged to the function that awaited ([await]: waiting there)",
-    "",
-    "  seconds      %  function",
-  ];
+  const lines: string[] = [];
+  const shown = (node: CallTreeNode) => node.children.filter((c) => c.totalTime >= MIN_ASYNC_SHARE * total).sort((a, b) => b.totalTime - a.totalTime);
+  const line = (node: CallTreeNode, depth: number, prefix = "") => {
+    const share = total > 0 ? (100 * node.totalTime) / total : 0;
+    const calls = node.calls && node.calls > 1 ? ` ×${node.calls}` : "";
+    lines.push(`${node.totalTime.toFixed(3).padStart(9)} ${share.toFixed(1).padStart(6)}  ${"  ".repeat(depth)}${prefix}${asyncNodeName(node)}${calls}`);
+  };
   const visit = (node: CallTreeNode, depth: number) => {
-    const children = [...node.children].filter((c) => c.totalTime >= MIN_ASYNC_SHARE * total).sort((a, b) => b.totalTime - a.totalTime);
-    for (const child of children) {
-      const share = total > 0 ? (100 * child.totalTime) / total : 0;
-      const calls = child.calls && child.calls > 1 ? ` ×${child.calls}` : "";
-      lines.push(`${child.totalTime.toFixed(3).padStart(9)} ${share.toFixed(1).padStart(6)}  ${"  ".repeat(depth)}${asyncNodeName(child)}${calls}`);
-      visit(child, depth + 1);
+    for (const child of shown(node)) {
+      line(child, depth);
+      const { end, hidden } = externalRun(child, shown);
+      if (end !== child) line(end, depth + 1, `… ${hidden} frame${hidden === 1 ? "" : "s"} of libraries and Node.js … `);
+      visit(end, depth + (end === child ? 1 : 2));
     }
   };
   visit(view.tree, 0);
-  if (view.untracked > 0) lines.push("", `  ${view.untracked} awaits past the tracker's limit were not tracked (it keeps a bounded number of stacks): time waiting at them counts as idle below`);
-  lines.push("", `  ${view.awaits} awaits; awaiting ${view.awaiting.toFixed(3)} s, computing ${view.computing.toFixed(3)} s, idle with nothing of the statement's pending ${view.idle.toFixed(3)} s`);
-  return lines.join("\n");
+  const cut = lines.length > MAX_ASYNC_LINES ? [`  … ${lines.length - MAX_ASYNC_LINES} more lines (the chart and -r have the whole tree)`] : [];
+  const untracked = view.untracked > 0 ? [`  ${view.untracked} awaits past the tracker's limit were not tracked (it keeps a bounded number of stacks): time waiting at them counts as idle below`] : [];
+  return [
+    "Async call tree: wall-clock time across awaits, each await's time charged to the function that awaited ([await]: waiting there)",
+    "",
+    "  seconds      %  function",
+    ...lines.slice(0, MAX_ASYNC_LINES),
+    ...cut,
+    "",
+    ...untracked,
+    `  ${view.awaits} awaits; awaiting ${view.awaiting.toFixed(3)} s, computing ${view.computing.toFixed(3)} s, idle with nothing of the statement's pending ${view.idle.toFixed(3)} s`,
+  ].join("\n");
+}
+
+/** Library and Node.js frames, and native functions such as `Promise` (not V8's own pseudo-frames like `(garbage collector)`). */
+function isExternal(node: CallTreeNode): boolean {
+  const { category, name } = node.fn;
+  return category === "library" || category === "node" || (category === "runtime" && !name.startsWith("("));
+}
+
+/**
+ * Where a run of library, Node.js and native frames with one child each ends, and how many
+ * frames lie between (pyinstrument hides library frames the same way): a library's internals,
+ * a dozen frames deep, say little of where the user's time went. A run with none between is
+ * not one.
+ */
+function externalRun(from: CallTreeNode, shown: (node: CallTreeNode) => CallTreeNode[]): { end: CallTreeNode; hidden: number } {
+  let end = from;
+  let steps = 0;
+  while (isExternal(end)) {
+    const next = shown(end);
+    if (next.length !== 1 || !isExternal(next[0])) break;
+    end = next[0];
+    steps++;
+  }
+  return steps < 2 ? { end: from, hidden: 0 } : { end, hidden: steps - 1 };
 }
 
 export function asyncNodeName(node: Pick<CallTreeNode, "fn">): string {

@@ -32,11 +32,11 @@ interface UserAwait {
 /** The async view; undefined when the statement's code awaited nothing. */
 export function buildAsyncProfile(input: AsyncInput): AsyncProfile | undefined {
   const awaits = userAwaits(input.awaits, input.resolve);
-  if (awaits.length === 0) return undefined;
+  if (!awaits.some((a) => a.record.kind === "await")) return undefined;
   const tree = treeBuilder(newNode(ROOT));
   const weight = sampleSeconds(input.profile);
   const times = sampleTimes(input.profile);
-  const pending = new PendingAwaits(awaits);
+  const pending = new PendingAwaits(awaits.filter((a) => a.record.kind === "await"));
   const resumed = new Resumptions(awaits);
   const totals = { awaiting: 0, computing: 0, idle: 0 };
   input.profile.samples.forEach((id, i) => {
@@ -58,19 +58,39 @@ export function buildAsyncProfile(input: AsyncInput): AsyncProfile | undefined {
     for (const leaf of leaves) addToTree(tree, [...leaf.chain, awaitFrame(leaf.chain)], weight / leaves.length);
   });
   countCalls(tree.node, input.calls);
-  return { tree: tree.node, ...totals, awaits: awaits.length, untracked: input.untracked };
+  return { tree: tree.node, ...totals, awaits: awaits.filter((a) => a.record.kind === "await").length, untracked: input.untracked };
 }
 
+/**
+ * The statement's awaits with their chains. A chain V8's async stack traces take down to a cell
+ * is whole. One made in a continuation V8 cannot follow down (code compiled to generators awaits
+ * through `.then()`) starts at that continuation: the chain of the first record it came from
+ * that reaches a cell goes below it.
+ */
 function userAwaits(records: AwaitRecord[], resolve: BuildInput["resolve"]): UserAwait[] {
+  // For each record, the chain of the nearest record back through the continuations that reaches a cell (records come after those they were made within).
+  const cellRoot = new Map<AwaitRecord, ResolvedFrame[] | undefined>();
+  const rootOf = (record: AwaitRecord | null) => (record ? cellRoot.get(record) : undefined);
   const out: UserAwait[] = [];
   for (const record of records) {
-    const chain = userChain(record.frames, resolve);
-    const top = chain[chain.length - 1];
+    const own = userChain(record.frames, resolve);
+    const top = own[own.length - 1];
     // Awaits in the kernel's code, or in Node's alone, are not the statement's.
-    if (chain === KERNEL_STACK || !top || top === EVENT_LOOP || top.ref.category === "runtime") continue;
+    if (own === KERNEL_STACK || !top || top === EVENT_LOOP || top.ref.category === "runtime") {
+      cellRoot.set(record, rootOf(record.within));
+      continue;
+    }
+    const root = reachesCell(own) ? undefined : rootOf(record.within);
+    // The root, not the chain made from it, is what later records build on: a loop of continuations would otherwise nest deeper at every turn.
+    cellRoot.set(record, root ?? (reachesCell(own) ? own : undefined));
+    const chain = root ? [...root, ...own] : own;
     out.push({ record, chain });
   }
   return out;
+}
+
+function reachesCell(chain: ResolvedFrame[]): boolean {
+  return chain.length > 0 && (chain[0].ref.category === "cell" || chain[0].ref.category === "module");
 }
 
 function isIdle(stack: ResolvedFrame[]): boolean {

@@ -12,8 +12,16 @@
 import { promiseHooks } from "node:v8";
 import type { V8Frame } from "../../core/context";
 
-/** One await the statement's code went through. */
+/** One await the statement's code went through, or one `.then()` it called. */
 export interface AwaitRecord {
+  /**
+   * "await": the function on top waited here. "then": it called `.then()` (a promise callback;
+   * code compiled to generators awaits this way) and went on, so the wait is not its own, but
+   * the callback's code, when it runs, was called from here.
+   */
+  kind: "await" | "then";
+  /** The await or `.then()` whose continuation was running when this one was made (null: the statement's first, synchronous part). */
+  within: AwaitRecord | null;
   /** The stack at the await, the awaiting function first, then its callers and the async functions awaiting it (1-based positions of the functions' starts, as the CPU profile's frames). */
   frames: V8Frame[];
   /**
@@ -52,6 +60,7 @@ export function nowMicros(): number {
 /** An await as the hook saw it: its stack captured, not yet read (V8 turns it into call sites only when asked). */
 interface RawAwait {
   holder: { stack?: unknown };
+  within: RawAwait | null;
   start: number;
   end: number | null;
   resumedUntil: number | null;
@@ -71,6 +80,7 @@ export interface TrackedAwaits {
 export async function trackAwaits<T>(execute: () => Promise<T>, into: TrackedAwaits): Promise<T> {
   const raw: RawAwait[] = [];
   const byPromise = new WeakMap<object, RawAwait>();
+  let running: RawAwait | null = null;
   const stop = promiseHooks.createHook({
     init(promise, parent) {
       if (parent === undefined) return;
@@ -78,17 +88,21 @@ export async function trackAwaits<T>(execute: () => Promise<T>, into: TrackedAwa
         into.untracked++;
         return;
       }
-      const record: RawAwait = { holder: captureStack(STACK_LIMIT), start: nowMicros(), end: null, resumedUntil: null };
+      const record: RawAwait = { holder: captureStack(STACK_LIMIT), within: running, start: nowMicros(), end: null, resumedUntil: null };
       raw.push(record);
       byPromise.set(promise, record);
     },
     before(promise) {
       const record = byPromise.get(promise);
-      if (record) record.end = nowMicros();
+      if (!record) return;
+      record.end = nowMicros();
+      running = record;
     },
     after(promise) {
       const record = byPromise.get(promise);
-      if (record) record.resumedUntil = nowMicros();
+      if (!record) return;
+      record.resumedUntil = nowMicros();
+      running = null;
     },
   });
   try {
@@ -109,18 +123,25 @@ function captureStack(limit: number): { stack?: unknown } {
   return holder;
 }
 
-/** The awaits' stacks as call sites, and `.then()` calls left out (a native frame on top: their caller goes on without waiting). */
+/**
+ * The awaits' stacks as call sites. A `.then()` has V8's `then` on top (no script): the record
+ * starts at its caller. Records of nothing but native code are left out.
+ */
 function readAwaits(raw: RawAwait[]): AwaitRecord[] {
   const { prepareStackTrace } = Error;
   Error.prepareStackTrace = (_, sites) => sites;
   try {
-    const out: AwaitRecord[] = [];
-    for (const { holder, start, end, resumedUntil } of raw) {
-      const stack = ((holder.stack as CallSite[] | undefined) ?? []).slice(1);
-      if (stack.length === 0 || stack[0].isNative() || !stack[0].getScriptNameOrSourceURL()) continue;
-      out.push({ frames: stack.map(frameOf), sites: stack.map((s) => `${s.getScriptNameOrSourceURL()}:${s.getLineNumber()}`), start, end, resumedUntil });
+    const read = new Map<RawAwait, AwaitRecord>();
+    for (const r of raw) {
+      const sites = ((r.holder.stack as CallSite[] | undefined) ?? []).slice(1);
+      const kind = sites.length > 0 && !sites[0].getScriptNameOrSourceURL() ? "then" : "await";
+      const stack = kind === "then" ? sites.slice(1) : sites;
+      if (stack.length === 0 || !stack[0].getScriptNameOrSourceURL()) continue;
+      const within = r.within ? (read.get(r.within) ?? null) : null;
+      const lines = stack.map((s) => `${s.getScriptNameOrSourceURL()}:${s.getLineNumber()}`);
+      read.set(r, { kind, within, frames: stack.map(frameOf), sites: lines, start: r.start, end: r.end, resumedUntil: r.resumedUntil });
     }
-    return out;
+    return [...read.values()];
   } finally {
     Error.prepareStackTrace = prepareStackTrace;
   }
