@@ -133,7 +133,7 @@ function readAwaits(raw: RawAwait[]): AwaitRecord[] {
   try {
     const read = new Map<RawAwait, AwaitRecord>();
     for (const r of raw) {
-      const sites = ((r.holder.stack as CallSite[] | undefined) ?? []).slice(1);
+      const sites = withoutHookFrames((r.holder.stack as CallSite[] | undefined) ?? []);
       const kind = sites.length > 0 && !sites[0].getScriptNameOrSourceURL() ? "then" : "await";
       const stack = kind === "then" ? sites.slice(1) : sites;
       if (stack.length === 0 || !stack[0].getScriptNameOrSourceURL()) continue;
@@ -145,6 +145,16 @@ function readAwaits(raw: RawAwait[]): AwaitRecord[] {
   } finally {
     Error.prepareStackTrace = prepareStackTrace;
   }
+}
+
+/** Node's dispatch to promise hooks when several are on (async_hooks, AsyncLocalStorage, node:test's). */
+const HOOK_DISPATCH = new Set(["node:internal/promise_hooks", "node:internal/async_hooks"]);
+
+/** The stack below the hook: its own frame, and Node's dispatch to it. */
+function withoutHookFrames(sites: CallSite[]): CallSite[] {
+  let first = 1;
+  while (first < sites.length && HOOK_DISPATCH.has(sites[first].getScriptNameOrSourceURL() ?? "")) first++;
+  return sites.slice(first);
 }
 
 function frameOf(site: CallSite): V8Frame {
