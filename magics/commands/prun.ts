@@ -55,6 +55,12 @@ TypeScript lines. Times come from V8's sampling profiler (-i sets its interval);
 internals and libraries are shown without call counts. A statement that throws still shows
 what was measured, then the error.
 
+Code that runs after an await (a continuation, a timer's or an I/O callback, a library's
+work) is in the table like any other. When the statement awaited, an async call tree follows:
+wall-clock time with each await's time charged to the async function that awaited ([await]),
+as pyinstrument's async mode shows it; and the stretches in which the event loop ran without a
+pause for longer than -b milliseconds (default ${DEFAULT_LOOP_THRESHOLD * 1000}), each with the functions that ran in it.
+
 Worker threads (node:worker_threads) are profiled too, each by its own V8 profiler: those the
 statement starts, from their first line, and those already running. Each thread gets its own
 section (\`Thread: worker 1 (…)\`), with the CPU time the thread used; worker functions have no
@@ -67,7 +73,8 @@ Examples:
   %prun -F main()                                        (time in Node.js and libraries counted as main's own)
   %prun -q -D forward.cpuprofile forward(x, w1, w2)     (open the file in Chrome DevTools or speedscope;
                                                           workers' go to forward.worker-1.cpuprofile, …)
-  %prun -t main runInWorkers()                           (the main thread only)`,
+  %prun -t main runInWorkers()                           (the main thread only)
+  %prun -b 20 await pipeline()                           (report the event loop busy for over 20 ms at a time)`,
   positional: "statement",
   options: {
     ...orderOptions("time (tottime, the default), cumulative (cumtime), calls (ncalls), name, filename, line, stdname, nfl"),
