@@ -5,7 +5,6 @@
 import type { CallTreeNode, CpuProfileResult, FlameSpan, FunctionRef, FunctionStats, ThreadEnd, ThreadProfile } from "../../model/profile";
 import type { CountedCalls, ResolvedFrame, V8Frame } from "../../core/context";
 
-
 /** The parts of a V8 `.cpuprofile` this reads (timestamps and deltas in microseconds). */
 export interface V8CpuProfile {
   nodes: { id: number; callFrame: V8Frame; children?: number[] }[];
@@ -129,7 +128,6 @@ function probablyInlined(rows: FunctionStats[], samples: number): FunctionStats[
   const inlined = rows.filter((r) => (r.ncalls ?? 0) >= INLINED_MIN_CALLS && r.cumtime === 0);
   return inlined.length ? inlined : undefined;
 }
-
 
 export function buildThreadProfile(input: ThreadInput): ThreadProfile {
   const stacks = input.stacks ?? userStacks(input.profile.nodes, input.resolve, input);
