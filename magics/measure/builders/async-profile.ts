@@ -10,12 +10,14 @@
 import type { AsyncProfile, CallTreeNode } from "../../model/profile";
 import type { CountedCalls, ResolvedFrame } from "../../core/context";
 import type { AwaitRecord } from "../samplers/await-tracker";
-import { addToTree, EVENT_LOOP, KERNEL_STACK, newNode, ROOT, refKey, sampleSeconds, sampleTimes, treeBuilder, userChain, type BuildInput, type V8CpuProfile } from "./cpu-profile";
+import { addToTree, EVENT_LOOP, KERNEL_STACK, newNode, ROOT, refKey, sampleTimes, treeBuilder, userChain, type BuildInput, type V8CpuProfile } from "./cpu-profile";
 
 export interface AsyncInput {
   profile: V8CpuProfile;
   /** The user's part of each profile node's stack (userStacks). */
   stacks: Map<number, ResolvedFrame[]>;
+  /** Seconds one sample stands for. */
+  weight: number;
   awaits: AwaitRecord[];
   /** Awaits that went by after the tracker's limit (MAX_AWAITS): their waits count as idle. */
   untracked: number;
@@ -34,7 +36,7 @@ export function buildAsyncProfile(input: AsyncInput): AsyncProfile | undefined {
   const awaits = userAwaits(input.awaits, input.resolve);
   if (!awaits.some((a) => a.record.kind === "await")) return undefined;
   const tree = treeBuilder(newNode(ROOT));
-  const weight = sampleSeconds(input.profile);
+  const { weight } = input;
   const times = sampleTimes(input.profile);
   const pending = new PendingAwaits(awaits.filter((a) => a.record.kind === "await"));
   const resumed = new Resumptions(awaits);

@@ -52,6 +52,8 @@ export interface ThreadInput {
   excludes?: (frame: V8Frame) => boolean;
   /** The user's stacks, when the caller worked them out already (userStacks). */
   stacks?: Map<number, ResolvedFrame[]>;
+  /** Seconds one sample stands for, when the caller knows better than the profile's duration (the main thread: statementSampleSeconds). */
+  sampleWeight?: number;
 }
 
 export const ROOT: FunctionRef = { name: "(root)", file: "", line: 0, category: "runtime" };
@@ -96,8 +98,10 @@ export function addToTotals(totals: Map<string, Totals>, stack: ResolvedFrame[],
 }
 
 export function buildCpuProfile(input: BuildInput): CpuProfileResult {
+  const stacks = input.stacks ?? userStacks(input.profile.nodes, input.resolve);
   const main = buildThreadProfile({
-    stacks: input.stacks,
+    stacks,
+    sampleWeight: statementSampleSeconds(input.profile, stacks, input.wallTime),
     profile: input.profile,
     resolve: input.resolve,
     calls: input.calls,
@@ -131,7 +135,7 @@ function probablyInlined(rows: FunctionStats[], samples: number): FunctionStats[
 
 export function buildThreadProfile(input: ThreadInput): ThreadProfile {
   const stacks = input.stacks ?? userStacks(input.profile.nodes, input.resolve, input);
-  const seconds = sampleSeconds(input.profile);
+  const seconds = input.sampleWeight ?? sampleSeconds(input.profile);
   const tree = treeBuilder(newNode(ROOT));
   const totals = new Map<string, Totals>();
   for (const nodeId of input.profile.samples) {
@@ -140,7 +144,8 @@ export function buildThreadProfile(input: ThreadInput): ThreadProfile {
     addToTree(tree, stack, seconds);
     addToTotals(totals, stack, seconds);
   }
-  const kernelSamples = kernelSamplesWithin(input.profile, stacks);
+  // On the main thread only: a worker's samples outside its user stacks are its own start-up in Node's internals.
+  const unplaced = input.rootAtUserCode ? unplacedWithin(input.profile, stacks) : [0, 0];
   // Functions that ran too briefly to be sampled still have their exact counts, as in cProfile.
   for (const c of input.calls) {
     const frame = { ref: c.ref, counter: c.counter };
@@ -164,11 +169,15 @@ export function buildThreadProfile(input: ThreadInput): ThreadProfile {
     status: input.status,
     sampleInterval: input.sampleInterval,
     spans: flameSpans(input.profile, stacks, origin),
-    unattributed: kernelSamples > 0 ? [{ seconds: kernelSamples * seconds, reason: KERNEL_REASON }] : [],
+    unattributed: UNPLACED_REASONS.map((reason, i) => ({ seconds: unplaced[i] * seconds, reason })).filter((u) => u.seconds > 0),
   };
 }
 
-const KERNEL_REASON = "the kernel's own work while the statement waited (answering Jupyter's messages), not the statement's";
+/** Why samples in the statement's window are in no row: the kernel's, and V8's with no frame. */
+const UNPLACED_REASONS = [
+  "the kernel's own work while the statement waited (answering Jupyter's messages), not the statement's",
+  "samples V8 took with no frame on the stack, which no function can be charged with",
+];
 
 /** Each sample's time on the profile's clock (microseconds): startTime plus the deltas so far. */
 export function sampleTimes(profile: V8CpuProfile): number[] {
@@ -177,16 +186,38 @@ export function sampleTimes(profile: V8CpuProfile): number[] {
 }
 
 /**
- * Samples in the kernel's own code between the statement's first and last: the kernel's work
- * while the statement awaited. Those before and after are the profiler starting and stopping,
- * outside the statement's wall time.
+ * The samples from the statement's first to its last (indexes into profile.samples): those
+ * before and after are the profiler starting and stopping, outside the statement's wall time.
  */
-function kernelSamplesWithin(profile: V8CpuProfile, stacks: Map<number, ResolvedFrame[]>): number {
-  const kinds = profile.samples.map((id) => stacks.get(id));
-  const first = kinds.findIndex((k) => k && k.length > 0);
-  let last = kinds.length - 1;
-  while (last >= 0 && !(kinds[last] && kinds[last]!.length > 0)) last--;
-  return kinds.filter((k, i) => i > first && i < last && k === KERNEL_STACK).length;
+function statementWindow(profile: V8CpuProfile, stacks: Map<number, ResolvedFrame[]>): { first: number; last: number } {
+  const isStatements = (id: number) => (stacks.get(id)?.length ?? 0) > 0;
+  const first = profile.samples.findIndex(isStatements);
+  let last = profile.samples.length - 1;
+  while (last >= 0 && !isStatements(profile.samples[last])) last--;
+  return { first, last };
+}
+
+/** Samples within the statement's window in no row, by UNPLACED_REASONS: the kernel's own code (its work while the statement awaited), and no frame at all. */
+function unplacedWithin(profile: V8CpuProfile, stacks: Map<number, ResolvedFrame[]>): [number, number] {
+  const { first, last } = statementWindow(profile, stacks);
+  const counts: [number, number] = [0, 0];
+  profile.samples.forEach((id, i) => {
+    const stack = stacks.get(id);
+    if (i <= first || i >= last || (stack && stack.length > 0)) return;
+    counts[stack === KERNEL_STACK ? 0 : 1]++;
+  });
+  return counts;
+}
+
+/**
+ * Seconds one main-thread sample stands for: the statement's wall time shared equally among the
+ * samples of its window (see sampleSeconds). The profile's own duration also holds the
+ * profiler's start, which can take milliseconds with few samples in it, and would make every
+ * sample weigh more than it stood for.
+ */
+export function statementSampleSeconds(profile: V8CpuProfile, stacks: Map<number, ResolvedFrame[]>, wallTime: number): number {
+  const { first, last } = statementWindow(profile, stacks);
+  return first < 0 ? sampleSeconds(profile) : wallTime / (last - first + 1);
 }
 
 /**

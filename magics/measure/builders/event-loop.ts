@@ -5,7 +5,7 @@
  */
 import type { BlockedStretch, EventLoopReport } from "../../model/profile";
 import type { ResolvedFrame } from "../../core/context";
-import { addToTotals, identity, sampleSeconds, sampleTimes, type Totals, type V8CpuProfile } from "./cpu-profile";
+import { addToTotals, identity, sampleTimes, type Totals, type V8CpuProfile } from "./cpu-profile";
 
 /** How many stretches, and functions per stretch, the report names. */
 const MAX_STRETCHES = 5;
@@ -14,6 +14,8 @@ const MAX_FUNCTIONS = 5;
 export interface LoopInput {
   profile: V8CpuProfile;
   stacks: Map<number, ResolvedFrame[]>;
+  /** Seconds one sample stands for. */
+  weight: number;
   /** Seconds a stretch must exceed. */
   threshold: number;
 }
@@ -46,7 +48,7 @@ function isIdleStack(stack: ResolvedFrame[] | undefined): boolean {
 
 function stretch(input: LoopInput, from: number, to: number, start: number, duration: number): BlockedStretch {
   const totals = new Map<string, Totals>();
-  const weight = sampleSeconds(input.profile);
+  const { weight } = input;
   for (const id of input.profile.samples.slice(from, to)) {
     const stack = input.stacks.get(id);
     if (stack && stack.length > 0) addToTotals(totals, stack, weight);

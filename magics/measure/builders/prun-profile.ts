@@ -6,7 +6,7 @@
 import type { CpuProfileResult } from "../../model/profile";
 import type { TrackedAwaits } from "../samplers/await-tracker";
 import { buildAsyncProfile } from "./async-profile";
-import { buildCpuProfile, userStacks, type BuildInput } from "./cpu-profile";
+import { buildCpuProfile, statementSampleSeconds, userStacks, type BuildInput } from "./cpu-profile";
 import { eventLoopReport } from "./event-loop";
 
 /** Seconds a stretch must exceed for %prun to report the event loop blocked (Clinic Doctor's and Node's usual 50 ms). */
@@ -22,8 +22,9 @@ export interface PrunInput extends BuildInput {
 export function buildPrunProfile(input: PrunInput): CpuProfileResult {
   const { profile, resolve, awaits } = input;
   const stacks = userStacks(profile.nodes, resolve);
+  const weight = statementSampleSeconds(profile, stacks, input.wallTime);
   const result = buildCpuProfile({ ...input, stacks });
-  const async = buildAsyncProfile({ profile, stacks, awaits: awaits.awaits, untracked: awaits.untracked, resolve, calls: input.calls });
-  const eventLoop = eventLoopReport({ profile, stacks, threshold: input.loopThreshold });
+  const async = buildAsyncProfile({ profile, stacks, weight, awaits: awaits.awaits, untracked: awaits.untracked, resolve, calls: input.calls });
+  const eventLoop = eventLoopReport({ profile, stacks, weight, threshold: input.loopThreshold });
   return { ...result, ...(async && { async }), ...(eventLoop && { eventLoop }) };
 }
