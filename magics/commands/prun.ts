@@ -6,7 +6,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { MagicError, MIME_BUNDLE, type MagicContext } from "../core/context";
 import { defineMagic } from "../core/registry";
-import { buildCpuProfile, buildThreadProfile, type V8CpuProfile } from "../measure/builders/cpu-profile";
+import { buildThreadProfile, type V8CpuProfile } from "../measure/builders/cpu-profile";
+import { buildPrunProfile, DEFAULT_LOOP_THRESHOLD } from "../measure/builders/prun-profile";
+import { trackAwaits, type TrackedAwaits } from "../measure/samplers/await-tracker";
 import { sampleCpu, type Sampled } from "../measure/samplers/v8-sampler";
 import { runningWorkers, watchWorkers, type SampledWorker } from "../measure/samplers/worker-sampler";
 import { isProbeFrame, workerFrameResolver } from "../measure/builders/worker-frames";
@@ -53,6 +55,12 @@ TypeScript lines. Times come from V8's sampling profiler (-i sets its interval);
 internals and libraries are shown without call counts. A statement that throws still shows
 what was measured, then the error.
 
+Code that runs after an await (a continuation, a timer's or an I/O callback, a library's
+work) is in the table like any other. When the statement awaited, an async call tree follows:
+wall-clock time with each await's time charged to the async function that awaited ([await]),
+as pyinstrument's async mode shows it; and the stretches in which the event loop ran without a
+pause for longer than -b milliseconds (default ${DEFAULT_LOOP_THRESHOLD * 1000}), each with the functions that ran in it.
+
 Worker threads (node:worker_threads) are profiled too, each by its own V8 profiler: those the
 statement starts, from their first line, and those already running. Each thread gets its own
 section (\`Thread: worker 1 (…)\`), with the CPU time the thread used; worker functions have no
@@ -65,7 +73,8 @@ Examples:
   %prun -F main()                                        (time in Node.js and libraries counted as main's own)
   %prun -q -D forward.cpuprofile forward(x, w1, w2)     (open the file in Chrome DevTools or speedscope;
                                                           workers' go to forward.worker-1.cpuprofile, …)
-  %prun -t main runInWorkers()                           (the main thread only)`,
+  %prun -t main runInWorkers()                           (the main thread only)
+  %prun -b 20 await pipeline()                           (report the event loop busy for over 20 ms at a time)`,
   positional: "statement",
   options: {
     ...orderOptions("time (tottime, the default), cumulative (cumtime), calls (ncalls), name, filename, line, stdname, nfl"),
@@ -81,12 +90,20 @@ Examples:
       help: `sampling interval in microseconds, for every thread (default ${MAIN_ALONE_INTERVAL_MICROS} for the main thread alone; ${THREADS_INTERVAL_MICROS} for worker threads, and for the main thread too when workers are running as the statement starts: each sampled thread's sampler takes CPU from the statement once its threads keep the cores busy)`,
     },
     threads: { short: "t", type: "string", metavar: "WHICH", help: "which threads to profile: all (the default: the main thread and every worker) or main" },
+    blocked: {
+      short: "b",
+      type: "integer",
+      metavar: "MS",
+      help: `report the stretches that kept the event loop busy without a pause for longer than MS milliseconds (default ${DEFAULT_LOOP_THRESHOLD * 1000})`,
+    },
   },
   async run(ctx, call) {
     const order = { sort: call.options.sort.length ? call.options.sort : ["time"], limits: call.options.limit };
     const threads = call.options.threads ?? "all";
     if (threads !== "all" && threads !== "main") throw new MagicError(`%prun -t: expected all or main, got '${threads}'.`);
-    const profiled = await profileStatement(ctx, call.statement, await samplerIntervals(call.options.interval, threads), threads);
+    const blocked = call.options.blocked ?? DEFAULT_LOOP_THRESHOLD * 1000;
+    if (blocked <= 0) throw new MagicError(`%prun -b: expected a number of milliseconds above 0, got ${blocked}.`);
+    const profiled = await profileStatement(ctx, call.statement, await samplerIntervals(call.options.interval, threads), threads, blocked / 1000);
     const result = call.options.fold ? foldExternalFrames(profiled.result) : profiled.result;
     const { sampled } = profiled;
     if (!call.options.quiet) for (const bundle of cpuProfileViews(result, order)) ctx.display(bundle);
@@ -117,14 +134,16 @@ export async function profileStatement(
   statement: string,
   interval: SamplerIntervals,
   threads: "all" | "main" = "all",
+  loopThreshold = DEFAULT_LOOP_THRESHOLD,
 ) {
   const before = ctx.profiling.readCallCounters();
   let sampled: Sampled<unknown> | undefined;
   let workers: SampledWorker[] = [];
+  const awaits: TrackedAwaits = { awaits: [], untracked: 0 };
   try {
     await ctx.evaluate(statement, {
       measure: async (execute) => {
-        const run = () => sampleCpu(() => ctx.profiling.countCalls(execute), interval.main);
+        const run = () => sampleCpu(() => trackAwaits(() => ctx.profiling.countCalls(execute), awaits), interval.main);
         if (threads === "main") sampled = await run();
         else ({ value: sampled, workers } = await watchWorkers(run, { profile: true, intervalMicros: interval.workers, cwd: ctx.cwd }));
         return sampled.value as any;
@@ -135,7 +154,9 @@ export async function profileStatement(
     if (!sampled) throw e;
   }
   const after = ctx.profiling.readCallCounters();
-  const result = buildCpuProfile({
+  const result = buildPrunProfile({
+    awaits,
+    loopThreshold,
     profile: sampled!.profile,
     resolve: ctx.profiling.resolveFrame,
     calls: ctx.profiling.callsBetween(before, after),
@@ -168,6 +189,6 @@ function workerThread(worker: SampledWorker, origin: number, sampleInterval: num
 
 /** As a cell's value the profile shows a one-line summary, like IPython's `<pstats.Stats …>`: the table is already above. */
 function withSummary(result: CpuProfileResult): CpuProfileResult {
-  const text = `<CpuProfileResult: ${profileSummary(result)}, ${result.table.rows.length} functions; fields: table, tree, threads, sampleInterval, statement>`;
+  const text = `<CpuProfileResult: ${profileSummary(result)}, ${result.table.rows.length} functions; fields: ${Object.keys(result).join(", ")}>`;
   return Object.defineProperty(result, MIME_BUNDLE, { value: () => ({ "text/plain": text }), enumerable: false });
 }

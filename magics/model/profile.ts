@@ -11,7 +11,8 @@ export type FunctionCategory =
   | "module" // a local .ts/.js file the cells imported
   | "library" // a package under node_modules
   | "node" // Node.js internals (node:*)
-  | "runtime"; // V8 pseudo-frames: (garbage collector), (program), (idle), native code
+  | "runtime" // V8 pseudo-frames: (garbage collector), (program), (idle), native code
+  | "await"; // the async view's time at an await: the function above it waited there
 
 export interface FunctionRef {
   /** Display name: "matmul", "Net.forward", "<anonymous>". */
@@ -49,6 +50,8 @@ export interface CallTreeNode {
   /** selfTime plus the children's totalTime. */
   totalTime: number;
   children: CallTreeNode[];
+  /** In the async view: the function's exact number of calls in the statement, where the counters know it. */
+  calls?: number;
 }
 
 /** A stretch of time one function spent on a thread's stack at one depth: a box of the flame chart. */
@@ -87,6 +90,49 @@ export interface ThreadProfile {
   sampleInterval: number;
   /** The flame chart's boxes, in time order per depth. */
   spans: FlameSpan[];
+  /** Time sampled on the thread during the statement that no row shows, and why (e.g. the kernel's own work while the statement awaited). */
+  unattributed: Unattributed[];
+}
+
+/** Sampled time a profile leaves out of its rows, with the reason, so that the rows need not add up silently short. */
+export interface Unattributed {
+  seconds: number;
+  reason: string;
+}
+
+/**
+ * %prun's async view: wall-clock time across awaits, each await's time charged to the async
+ * function that awaited (pyinstrument's async mode). Its tree's nodes are functions, and
+ * `[await]` nodes (category "await": the time the function above waited at that line).
+ */
+export interface AsyncProfile {
+  /** Root "(root)"; its totalTime is the statement's wall time. */
+  tree: CallTreeNode;
+  /** Seconds the statement's async functions waited at awaits, and ran, and waited with nothing of theirs pending ((idle): the loop had nothing to do). */
+  awaiting: number;
+  computing: number;
+  idle: number;
+  /** How many awaits the statement's code went through. */
+  awaits: number;
+  /** Awaits past the tracker's limit, whose stacks were not kept: time waiting at them shows as idle. */
+  untracked: number;
+}
+
+/** A stretch in which the event loop ran without a pause (no idle sample) for longer than the threshold. */
+export interface BlockedStretch {
+  /** Seconds from the start of the statement. */
+  start: number;
+  duration: number;
+  /** The functions that ran in it, by self time in it, most first. */
+  functions: { fn: FunctionRef; seconds: number }[];
+}
+
+/** What %prun knows of the event loop while the statement ran. */
+export interface EventLoopReport {
+  /** The threshold (seconds) a stretch had to exceed. */
+  threshold: number;
+  /** The longest stretches first. */
+  stretches: BlockedStretch[];
 }
 
 /** What %prun measures: a function table and the call tree it came from. */
@@ -101,6 +147,12 @@ export interface CpuProfileResult {
   sampleInterval: number;
   /** The statement that was profiled, as the user wrote it. */
   statement: string;
+  /** Wall time across awaits, charged to the async functions that awaited (absent when the statement awaited nothing of its own). */
+  async?: AsyncProfile;
+  /** Stretches that kept the main thread's event loop busy past the threshold (absent when the statement never yielded to the loop). */
+  eventLoop?: EventLoopReport;
+  /** Counted functions that ran many times yet were never sampled: V8 inlined them, and their time is in their callers' (V8's profiler does not expand inlined frames here). */
+  inlined?: FunctionStats[];
 }
 
 /** One line of a function's source with what %lprun measured on it. */

@@ -49,7 +49,9 @@ export function allocationSummary(result: AllocationProfileResult): string[] {
 function heapSplit({ heap, collectedGarbage }: AllocationProfileResult): string {
   const collections = `${heap.collections} garbage collection${heap.collections === 1 ? "" : "s"}`;
   if (collectedGarbage) return ` = ${formatBytes(heap.live)} still live (reachable after a full collection) + ${formatBytes(heap.collected)} allocated and collected (${collections})`;
-  return `; the heap grew by ${formatBytes(heap.live)} (${collections}, which may also free earlier cells' garbage: -g tells live from collected)`;
+  // Collections during the statement can free more of earlier cells' garbage than it allocated: then the heap shrank.
+  const change = heap.live < 0 ? `shrank by ${formatBytes(-heap.live)}` : `grew by ${formatBytes(heap.live)}`;
+  return `; the heap ${change} (${collections}, which may also free earlier cells' garbage: -g tells live from collected)`;
 }
 
 export function allocationText(result: AllocationProfileResult, order: ProfileOrder): string {

@@ -2,7 +2,8 @@
 import type { MimeBundle } from "../core/context";
 import type { CallTreeNode, CpuProfileResult, FunctionStats, ThreadProfile } from "../model/profile";
 import { CATEGORY_COLORS, icicleFigure } from "./icicle";
-import { cpuProfileText, profileSummary, threadHeading, threadsSummary, UNCOUNTED, UNCOUNTED_NOTE } from "./cpu-profile-text";
+import escapeHtml from "escape-html";
+import { asyncSections, cpuProfileText, profileNotes, profileSummary, threadHeading, threadsSummary, UNCOUNTED, UNCOUNTED_NOTE } from "./cpu-profile-text";
 import { heatShares, htmlTable, type TableCell } from "./html-table";
 import { chartBundle, plotlyText, type Figure } from "./plotly";
 import { functionDescription, orderRows, type ProfileOrder } from "./profile-order";
@@ -17,7 +18,21 @@ export function cpuProfileViews(result: CpuProfileResult, order: ProfileOrder): 
     ...timeline,
     chartBundle(callTreeFigure(result), `call tree of ${result.statement}, time as width (click a box to zoom)`),
     chartBundle(topFunctionsFigure(result), `top functions by self time in ${result.statement}`),
+    ...(result.async ? [chartBundle(asyncTreeFigure(result.statement, result.async.tree), `async call tree of ${result.statement}, wall-clock time across awaits as width`)] : []),
   ];
+}
+
+/** The async view as an icicle: wall-clock time as width, an [await] box for the time its function waited there. */
+function asyncTreeFigure(statement: string, tree: CallTreeNode): Figure {
+  return icicleFigure<CallTreeNode>({
+    root: tree,
+    statement,
+    self: (node) => node.selfTime * 1e6,
+    total: (node) => node.totalTime * 1e6,
+    selfText: (node) => (node.selfTime * 1e3).toFixed(3),
+    hovertemplate: "%{customdata[0]}<br>wall-clock %{value} µs (%{percentRoot:.1%})<br>self %{customdata[1]} ms<extra></extra>",
+    width: "wall-clock time across awaits; [await]: time the function above waited there",
+  });
 }
 
 const COLUMNS = [
@@ -33,6 +48,10 @@ const COLUMNS = [
 const SORT_COLUMNS: Record<string, number> = { "internal time": 1, "cumulative time": 3, "call count": 0, "standard name": 5 };
 
 export function cpuProfileHtml(result: CpuProfileResult, order: ProfileOrder): string {
+  return [tableHtml(result, order), ...asyncSections(result).map((text) => `<pre>${escapeHtml(text)}</pre>`)].join("\n");
+}
+
+function tableHtml(result: CpuProfileResult, order: ProfileOrder): string {
   if (result.threads.length > 1) return threadsHtml(result, order);
   const ordered = orderRows(result.table, order);
   const heat = heatShares(ordered.rows.map((r) => r.tottime));
@@ -42,7 +61,7 @@ export function cpuProfileHtml(result: CpuProfileResult, order: ProfileOrder): s
     columns: COLUMNS,
     rows: ordered.rows.map((row, i) => rowCells(row, heat[i])),
     sortedBy: sortColumn === undefined ? undefined : { column: sortColumn, descending: sortColumn !== 5 },
-    footnotes: ordered.rows.some((r) => r.ncalls === null) ? [UNCOUNTED_NOTE] : [],
+    footnotes: [...(ordered.rows.some((r) => r.ncalls === null) ? [UNCOUNTED_NOTE] : []), ...profileNotes(result)],
   });
 }
 
@@ -62,7 +81,7 @@ function threadsHtml(result: CpuProfileResult, order: ProfileOrder): string {
     columns: [{ label: "thread", title: "the thread the function ran on" }, ...COLUMNS],
     rows: sections.flatMap(({ thread, ordered }) => ordered.rows.map((row) => [{ text: thread.label }, ...rowCells(row, heat[i++])])),
     filter: { column: 0, label: "thread" },
-    footnotes: rows.some((r) => r.ncalls === null) ? [UNCOUNTED_NOTE] : [],
+    footnotes: [...(rows.some((r) => r.ncalls === null) ? [UNCOUNTED_NOTE] : []), ...profileNotes(result)],
   });
 }
 

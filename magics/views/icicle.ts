@@ -20,6 +20,7 @@ export const CATEGORY_COLORS: Record<FunctionCategory, string> = {
   library: "#1c7ed6",
   node: "#74c0fc",
   runtime: "#adb5bd",
+  await: "#d0bfff",
 };
 
 export interface IcicleSpec<N extends { fn: FunctionRef; children: N[] }> {

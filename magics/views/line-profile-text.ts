@@ -21,7 +21,7 @@ function functionText(profile: FunctionLineProfile, timerUnit: number): string {
     "=".repeat(LINE_TABLE_HEADER.length),
   ];
   for (const line of profile.lines) {
-    lines.push(row([String(line.line), ...lineCells(line, profile.totalTime, timerUnit)], line.contents.replace(/\r?\n$/, "")));
+    lines.push(row([String(line.line), ...lineCells(line, shareBase(profile), timerUnit)], line.contents.replace(/\r?\n$/, "")));
   }
   return lines.join("\n") + "\n";
 }
@@ -30,6 +30,15 @@ function functionText(profile: FunctionLineProfile, timerUnit: number): string {
 export function functionHeader(profile: FunctionLineProfile): string[] {
   const thread = profile.thread ? [`Thread: ${profile.thread}`] : [];
   return [...thread, `Total time: ${formatG(profile.totalTime)} s`, `File: ${profile.fn.file}`, `Function: ${profile.fn.name} at line ${profile.fn.line}`];
+}
+
+/**
+ * What % Time is a share of: the function's total time, or the sum of its lines' times when
+ * those (sampled, with few readings) come to more, so that no line reads over 100% and the
+ * column never adds up past it.
+ */
+export function shareBase(profile: FunctionLineProfile): number {
+  return Math.max(profile.totalTime, profile.lines.reduce((sum, line) => sum + line.time, 0));
 }
 
 /** Hits, Time, Per Hit, % Time as line_profiler shows them; blank for lines that never ran. */

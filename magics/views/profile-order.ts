@@ -110,8 +110,18 @@ const PSTATS_KEYS = sortKeys<FunctionStats>("prun", "time", [
 /** cProfile's `func_std_string`: `file:line(name)`, or `{name}` for the runtime's own frames. */
 export function functionDescription(row: Pick<FunctionStats, "fn">): string {
   const { fn } = row;
-  if (fn.category === "runtime") return `{${fn.name.replace(/^<(.*)>$/, "$1")}}`;
-  return `${fn.file}:${fn.line}(${fn.name})`;
+  if (fn.category === "runtime") return `{${shortName(fn.name.replace(/^<(.*)>$/, "$1"))}}`;
+  // An anonymous function's name carries its place (`<anonymous>@file:line`) for views that show no file; here the place is already said.
+  const place = `@${fn.file}:${fn.line}`;
+  const name = fn.name.endsWith(place) ? fn.name.slice(0, -place.length) : fn.name;
+  return `${fn.file}:${fn.line}(${shortName(name)})`;
+}
+
+/** Longest name shown whole: V8 names a regular expression's compiled code by its source, which can run to hundreds of characters. */
+const MAX_NAME = 80;
+
+function shortName(name: string): string {
+  return name.length <= MAX_NAME ? name : `${name.slice(0, MAX_NAME - 1)}…`;
 }
 
 export function orderRows(table: FunctionTable, order: ProfileOrder): OrderedRows {

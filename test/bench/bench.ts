@@ -5,6 +5,7 @@
  */
 import fs from "node:fs";
 import { benchPrun } from "./prun.bench";
+import { benchPrunAsync } from "./prun-async.bench";
 import { benchLprun } from "./lprun.bench";
 import { benchForward } from "./forward.bench";
 import { benchMemit } from "./memit.bench";
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
   const results: Results = {};
   results.python_anchor = pythonAnchor();
   results.prun = await benchPrun();
+  results.prun_async = await benchPrunAsync();
   results.lprun = await benchLprun();
   results.profilers_vs_python = besidePython(results);
   results.forward_pass_steps = await benchForward();

@@ -19,7 +19,8 @@ import { cellRef, KERNEL_FRAMES, XSS } from "./fixtures/profiles";
 const FRAMES: Record<string, ResolvedFrame | null> = { ...KERNEL_FRAMES, xss: { ref: cellRef(XSS, 20), counter: { unit: 0, index: 3 } } };
 
 const node = (id: number, functionName: string, selfSize: number, children: V8HeapNode[] = []): V8HeapNode => ({
-  callFrame: { functionName, url: "", lineNumber: 0, columnNumber: 0 },
+  // The kernel's frames come from its scripts; the rest are resolved by name alone.
+  callFrame: { functionName, url: functionName === "runCell" ? "/kernel/dist/kernel/exec/executor.js" : "", lineNumber: 0, columnNumber: 0 },
   selfSize,
   id,
   children,
@@ -82,6 +83,13 @@ test("text: %prun's layout in bytes, ordered by self bytes, the heap's balance a
 test("text without -g: the heap's growth, and why live and collected are not told apart", () => {
   const line = allocationText(built(false), { sort: [], limits: [] }).split("\n")[1];
   assert.equal(line, "         JS heap: 4.01 MiB allocated; the heap grew by 977 KiB (3 garbage collections, which may also free earlier cells' garbage: -g tells live from collected)");
+});
+
+test("text without -g: a heap that collections shrank says so, not that it grew by a negative amount", () => {
+  const shrunk = built(false);
+  shrunk.heap = { ...shrunk.heap, live: -2 * 1024 * 1024 };
+  const line = allocationText(shrunk, { sort: [], limits: [] }).split("\n")[1];
+  assert.equal(line, "         JS heap: 4.01 MiB allocated; the heap shrank by 2.00 MiB (3 garbage collections, which may also free earlier cells' garbage: -g tells live from collected)");
 });
 
 test("-s and -l as in %prun: keys, prefixes, several keys, limits in order; a bad key is an error naming the keys", () => {

@@ -104,7 +104,7 @@ test("text: the summary's threads line, then one section per thread headed Threa
   assert.equal(
     text,
     [
-      "         1240 function calls in 0.523 seconds",
+      "         1240 calls counted (cell and local-module functions) in 0.523 seconds; library calls are timed, not counted",
       "         wall time 0.523 s; CPU time per thread: main 0.500 s, worker 1 (eval) 0.004 s; sampled every 100 µs (main), 1 ms (workers)",
       "",
       "Thread: main — 0.500 s CPU in 0.523 s profiled",

@@ -9,9 +9,10 @@ import { cpuProfileText, lineProfileText, timeitText, timeText, comparisonText, 
 import { compareTimings } from "../../magics/measure/builders/compare";
 import { summarizeTimings } from "../../magics/measure/samplers/timing";
 import { cpuProfile, lineProfile, timeitResult } from "./fixtures/profiles";
+import { functionDescription } from "../../magics/views/profile-order";
 
 const HEADER = "   ncalls  tottime  percall  cumtime  percall filename:lineno(function)";
-const SUMMARY = "         1240 function calls in 0.523 seconds";
+const SUMMARY = "         1240 calls counted (cell and local-module functions) in 0.523 seconds; library calls are timed, not counted";
 const MATMUL = "        2    0.401    0.201    0.401    0.201 <cell 3>:12(matmul)";
 const FORWARD = "        1    0.005    0.005    0.406    0.406 <cell 3>:20(forward)";
 const FIB = "      177    0.021    0.000    0.021    0.000 <cell 4>:1(fib)";
@@ -114,6 +115,26 @@ test("%lprun: other timer units, too-wide values in %g form, several functions s
   assert.equal(lines[13], "    17   1664000        3e+10  18336.7    100.0        for (let k = 0; k < b.length; k++) row[j] += a[i][k] * b[k][j]; // <img src=x onerror=alert(1)>");
   assert.deepEqual(lines.slice(18, 22), ["    22                                           }", "", "Total time: 30.5249 s", "File: <cell 3>"]);
   assert.equal(lines[22], "Function: forward at line 30");
+});
+
+test("%lprun: with few readings, lines whose times add up past the function's total are shares of their sum, none over 100%", () => {
+  const result = lineProfile();
+  const [profile] = result.functions;
+  profile.totalTime = 0.3;
+  const percents = lineProfileText(result)
+    .split("\n")
+    .filter((l) => /^ +\d+ +\d+ /.test(l))
+    .map((l) => Number(l.slice(40, 48)));
+  assert.ok(Math.max(...percents) <= 100, String(percents));
+  assert.equal(percents.find((p) => p > 90), 96);
+});
+
+test("function descriptions: an anonymous function's place is said once (a path with an @ in it too), a regular expression's long name is cut", () => {
+  const file = "node_modules/@tensorflow/tfjs-backend-cpu/dist/tf-backend-cpu.node.js";
+  assert.equal(functionDescription({ fn: { name: `<anonymous>@${file}:461`, file, line: 461, category: "library" } }), `${file}:461(<anonymous>)`);
+  const regex = `RegExp: (${"abc|".repeat(120)}z)+`;
+  const shown = functionDescription({ fn: { name: regex, file: "", line: 0, category: "runtime" } });
+  assert.equal(shown, `{${regex.slice(0, 79)}…}`);
 });
 
 test("%timeit: IPython's line, singular and plural, thousands separator, and the slowest-run warning", () => {

@@ -25,6 +25,8 @@ export interface BuildInput {
   sampleInterval: number;
   /** CPU seconds the main thread used during the statement, when known. */
   cpuTime?: number | null;
+  /** The user's stacks, when the caller worked them out already (userStacks). */
+  stacks?: Map<number, ResolvedFrame[]>;
 }
 
 /** One thread's profile, with what only the thread knows. */
@@ -48,6 +50,10 @@ export interface ThreadInput {
   rootAtUserCode: boolean;
   /** A sample with such a frame anywhere on its stack is the profiler's own work, not the thread's: it is left out. */
   excludes?: (frame: V8Frame) => boolean;
+  /** The user's stacks, when the caller worked them out already (userStacks). */
+  stacks?: Map<number, ResolvedFrame[]>;
+  /** Seconds one sample stands for, when the caller knows better than the profile's duration (the main thread: statementSampleSeconds). */
+  sampleWeight?: number;
 }
 
 export const ROOT: FunctionRef = { name: "(root)", file: "", line: 0, category: "runtime" };
@@ -92,7 +98,10 @@ export function addToTotals(totals: Map<string, Totals>, stack: ResolvedFrame[],
 }
 
 export function buildCpuProfile(input: BuildInput): CpuProfileResult {
+  const stacks = input.stacks ?? userStacks(input.profile.nodes, input.resolve);
   const main = buildThreadProfile({
+    stacks,
+    sampleWeight: statementSampleSeconds(input.profile, stacks, input.wallTime),
     profile: input.profile,
     resolve: input.resolve,
     calls: input.calls,
@@ -105,12 +114,28 @@ export function buildCpuProfile(input: BuildInput): CpuProfileResult {
     rootAtUserCode: true,
   });
   main.table.totalTime = input.wallTime;
-  return { table: main.table, tree: main.tree, threads: [main], sampleInterval: input.sampleInterval, statement: input.statement };
+  const inlined = probablyInlined(main.table.rows, input.profile.samples.length);
+  return { table: main.table, tree: main.tree, threads: [main], sampleInterval: input.sampleInterval, statement: input.statement, ...(inlined && { inlined }) };
+}
+
+/**
+ * V8's profiler charges a function it inlined to its caller (it does not expand inlined frames
+ * in the profiles Node's V8 takes: checked with v8-profiler-next in both of its modes, and with
+ * node --cpu-prof). A counted function that ran this often in a statement sampled this many
+ * times, yet was never on top of a sample's stack, was inlined: the table must say so.
+ */
+const INLINED_MIN_CALLS = 1000;
+const INLINED_MIN_SAMPLES = 100;
+
+function probablyInlined(rows: FunctionStats[], samples: number): FunctionStats[] | undefined {
+  if (samples < INLINED_MIN_SAMPLES) return undefined;
+  const inlined = rows.filter((r) => (r.ncalls ?? 0) >= INLINED_MIN_CALLS && r.cumtime === 0);
+  return inlined.length ? inlined : undefined;
 }
 
 export function buildThreadProfile(input: ThreadInput): ThreadProfile {
-  const stacks = userStacks(input.profile.nodes, input.resolve, input);
-  const seconds = sampleSeconds(input.profile);
+  const stacks = input.stacks ?? userStacks(input.profile.nodes, input.resolve, input);
+  const seconds = input.sampleWeight ?? sampleSeconds(input.profile);
   const tree = treeBuilder(newNode(ROOT));
   const totals = new Map<string, Totals>();
   for (const nodeId of input.profile.samples) {
@@ -119,6 +144,8 @@ export function buildThreadProfile(input: ThreadInput): ThreadProfile {
     addToTree(tree, stack, seconds);
     addToTotals(totals, stack, seconds);
   }
+  // On the main thread only: a worker's samples outside its user stacks are its own start-up in Node's internals.
+  const unplaced = input.rootAtUserCode ? unplacedWithin(input.profile, stacks) : [0, 0];
   // Functions that ran too briefly to be sampled still have their exact counts, as in cProfile.
   for (const c of input.calls) {
     const frame = { ref: c.ref, counter: c.counter };
@@ -142,7 +169,55 @@ export function buildThreadProfile(input: ThreadInput): ThreadProfile {
     status: input.status,
     sampleInterval: input.sampleInterval,
     spans: flameSpans(input.profile, stacks, origin),
+    unattributed: UNPLACED_REASONS.map((reason, i) => ({ seconds: unplaced[i] * seconds, reason })).filter((u) => u.seconds > 0),
   };
+}
+
+/** Why samples in the statement's window are in no row: the kernel's, and V8's with no frame. */
+const UNPLACED_REASONS = [
+  "the kernel's own work while the statement waited (answering Jupyter's messages), not the statement's",
+  "samples V8 took with no frame on the stack, which no function can be charged with",
+];
+
+/** Each sample's time on the profile's clock (microseconds): startTime plus the deltas so far. */
+export function sampleTimes(profile: V8CpuProfile): number[] {
+  let time = profile.startTime;
+  return profile.samples.map((_, i) => (time += profile.timeDeltas[i] ?? 0));
+}
+
+/**
+ * The samples from the statement's first to its last (indexes into profile.samples): those
+ * before and after are the profiler starting and stopping, outside the statement's wall time.
+ */
+function statementWindow(profile: V8CpuProfile, stacks: Map<number, ResolvedFrame[]>): { first: number; last: number } {
+  const isStatements = (id: number) => (stacks.get(id)?.length ?? 0) > 0;
+  const first = profile.samples.findIndex(isStatements);
+  let last = profile.samples.length - 1;
+  while (last >= 0 && !isStatements(profile.samples[last])) last--;
+  return { first, last };
+}
+
+/** Samples within the statement's window in no row, by UNPLACED_REASONS: the kernel's own code (its work while the statement awaited), and no frame at all. */
+function unplacedWithin(profile: V8CpuProfile, stacks: Map<number, ResolvedFrame[]>): [number, number] {
+  const { first, last } = statementWindow(profile, stacks);
+  const counts: [number, number] = [0, 0];
+  profile.samples.forEach((id, i) => {
+    const stack = stacks.get(id);
+    if (i <= first || i >= last || (stack && stack.length > 0)) return;
+    counts[stack === KERNEL_STACK ? 0 : 1]++;
+  });
+  return counts;
+}
+
+/**
+ * Seconds one main-thread sample stands for: the statement's wall time shared equally among the
+ * samples of its window (see sampleSeconds). The profile's own duration also holds the
+ * profiler's start, which can take milliseconds with few samples in it, and would make every
+ * sample weigh more than it stood for.
+ */
+export function statementSampleSeconds(profile: V8CpuProfile, stacks: Map<number, ResolvedFrame[]>, wallTime: number): number {
+  const { first, last } = statementWindow(profile, stacks);
+  return first < 0 ? sampleSeconds(profile) : wallTime / (last - first + 1);
 }
 
 /**
@@ -182,13 +257,22 @@ function flameSpans(profile: V8CpuProfile, stacks: Map<number, ResolvedFrame[]>,
  * made a 3:1 pair of functions measure far off; counted samples stay close (npm run bench,
  * the attribution row).
  */
-function sampleSeconds(profile: V8CpuProfile): number {
+export function sampleSeconds(profile: V8CpuProfile): number {
   const n = profile.samples.length;
   return n === 0 ? 0 : Math.max(0, profile.endTime - profile.startTime) / n / 1e6;
 }
 
 /** The frames below an excluded one: their samples count for nothing. */
-const EXCLUDED: (ResolvedFrame | null)[] = [];
+const EXCLUDED: StackFrame[] = [];
+/** A frame of the kernel's own code (the resolver knows it and leaves it out). */
+const KERNEL_FRAME = { kernel: true } as const;
+type StackFrame = ResolvedFrame | null | typeof KERNEL_FRAME;
+
+/** The stack of a main-thread sample in the kernel's own code and nothing of the user's: Jupyter's messages, the profiler's start and stop. */
+export const KERNEL_STACK: ResolvedFrame[] = [];
+
+/** Node.js's own work with no function of the user's or a library's on the stack: running timers, microtasks and I/O callbacks for the statement. */
+export const EVENT_LOOP: ResolvedFrame = { ref: { name: "(Node.js event loop)", file: "", line: 0, category: "runtime" }, counter: null };
 
 /** Where a thread's user stacks start, and which samples are the profiler's own (ThreadInput's). */
 export type StackOptions = Pick<ThreadInput, "rootAtUserCode" | "excludes">;
@@ -196,17 +280,20 @@ export type StackOptions = Pick<ThreadInput, "rootAtUserCode" | "excludes">;
 /**
  * For each profile node, the user's part of its stack (root first). It starts at the first frame
  * of the user's code (cells and their modules): what called the statement is the kernel's.
- * Consecutive frames of one top level (a cell's script and its wrapper) become one. A sample in
- * no user code counts only when V8 names it as its own work: (garbage collector), (program).
+ * Consecutive frames of one top level (a cell's script and its wrapper) become one. On the main
+ * thread, code that runs after an await has no cell below it (a continuation, a timer's or an
+ * I/O callback starts from the event loop): its stack starts at the first library or Node.js
+ * function, and one in Node's internals alone is the event loop's. A stack through the kernel's
+ * code with none of the user's is the kernel's (KERNEL_STACK).
  */
 export function userStacks(nodes: V8CpuProfile["nodes"], resolve: BuildInput["resolve"], options: StackOptions = { rootAtUserCode: true }): Map<number, ResolvedFrame[]> {
   const byId = new Map(nodes.map((n) => [n.id, n]));
   // Each frame is resolved once, on the way down from the root.
-  const resolved = new Map<number, (ResolvedFrame | null)[]>();
-  const visit = (id: number, above: (ResolvedFrame | null)[]) => {
+  const resolved = new Map<number, StackFrame[]>();
+  const visit = (id: number, above: StackFrame[]) => {
     const node = byId.get(id);
     if (!node || resolved.has(id)) return;
-    const frames = above === EXCLUDED || options.excludes?.(node.callFrame) ? EXCLUDED : [...above, resolve(node.callFrame)];
+    const frames = above === EXCLUDED || options.excludes?.(node.callFrame) ? EXCLUDED : [...above, resolveOrKernel(node.callFrame, resolve)];
     resolved.set(id, frames);
     for (const child of node.children ?? []) visit(child, frames);
   };
@@ -215,19 +302,53 @@ export function userStacks(nodes: V8CpuProfile["nodes"], resolve: BuildInput["re
   return new Map([...resolved].map(([id, frames]) => [id, frames === EXCLUDED ? [] : userPart(frames, options.rootAtUserCode)]));
 }
 
-function userPart(frames: (ResolvedFrame | null)[], rootAtUserCode: boolean): ResolvedFrame[] {
-  const known = frames.filter((f): f is ResolvedFrame => f !== null);
-  const isEntry = (f: ResolvedFrame) => !rootAtUserCode ? f.ref.category !== "runtime" : f.ref.category === "cell" || f.ref.category === "module";
-  const entry = known.findIndex(isEntry);
-  if (entry < 0) {
-    const leaf = known[known.length - 1];
+/** The resolver leaves out Node's internals and the kernel's code alike; the kernel's is any such frame with a script outside node:. */
+function resolveOrKernel(frame: V8Frame, resolve: BuildInput["resolve"]): StackFrame {
+  const known = resolve(frame);
+  return known ?? (frame.url !== "" && !frame.url.startsWith("node:") ? KERNEL_FRAME : null);
+}
+
+function userPart(all: StackFrame[], rootAtUserCode: boolean): ResolvedFrame[] {
+  const frames = throughFirstUserFrame(all);
+  const known = frames.filter((f): f is ResolvedFrame => f !== null && f !== KERNEL_FRAME);
+  if (!rootAtUserCode) {
+    const entry = known.findIndex((f) => f.ref.category !== "runtime");
     // A worker's samples in a native frame with no script above it keep it: V8 could not name the
     // code that called it (compiled before the profile started), and the time is the thread's.
-    const named = rootAtUserCode ? /^\((garbage collector|program|idle)\)$/ : /^(?!\(root\)$)/;
-    return leaf && leaf.ref.category === "runtime" && named.test(leaf.ref.name) ? [leaf] : [];
+    const leaf = known[known.length - 1];
+    if (entry < 0) return leaf && leaf.ref.category === "runtime" && leaf.ref.name !== "(root)" ? [leaf] : [];
+    return mergedTopLevels(known.slice(entry));
   }
+  const cell = known.findIndex((f) => f.ref.category === "cell" || f.ref.category === "module");
+  if (cell >= 0) return mergedTopLevels(known.slice(cell));
+  if (frames.includes(KERNEL_FRAME)) return KERNEL_STACK;
+  const library = known.findIndex((f) => f.ref.category === "library" || f.ref.category === "node");
+  if (library >= 0) return mergedTopLevels(known.slice(library));
+  const leaf = known[known.length - 1];
+  // A sample at V8's root alone ran nothing V8 could name, and is nobody's.
+  if (leaf && leaf.ref.name === "(root)" && frames.length === 1) return [];
+  return leaf && leaf.ref.name !== "(root)" ? [leaf] : [EVENT_LOOP];
+}
+
+/** The user's part of a stack captured in JavaScript (an await's, top first), root first as userStacks' are. */
+export function userChain(frames: V8Frame[], resolve: BuildInput["resolve"]): ResolvedFrame[] {
+  return userPart(frames.map((f) => resolveOrKernel(f, resolve)).reverse(), true);
+}
+
+/**
+ * The stack up to the kernel's code called from the user's (the profiler's hooks at an await, a
+ * display the kernel renders): that work is done for the user's frame below it, which gets it.
+ */
+function throughFirstUserFrame(frames: StackFrame[]): StackFrame[] {
+  const user = frames.findIndex((f) => f !== null && "ref" in f && f.ref.category !== "runtime");
+  if (user < 0) return frames;
+  const kernel = frames.indexOf(KERNEL_FRAME, user);
+  return kernel < 0 ? frames : frames.slice(0, kernel);
+}
+
+function mergedTopLevels(frames: ResolvedFrame[]): ResolvedFrame[] {
   const stack: ResolvedFrame[] = [];
-  for (const frame of known.slice(entry)) {
+  for (const frame of frames) {
     const top = stack[stack.length - 1];
     if (top && frame.ref.name === "<module>" && identity(top) === identity(frame)) continue;
     stack.push(frame);
@@ -263,11 +384,11 @@ export function pathOf<N extends { children: N[] }>(root: TreeBuilder<N>, stack:
   return path;
 }
 
-function newNode(fn: FunctionRef): CallTreeNode {
+export function newNode(fn: FunctionRef): CallTreeNode {
   return { fn, selfTime: 0, totalTime: 0, children: [] };
 }
 
-function addToTree(root: TreeBuilder<CallTreeNode>, stack: ResolvedFrame[], seconds: number): void {
+export function addToTree(root: TreeBuilder<CallTreeNode>, stack: ResolvedFrame[], seconds: number): void {
   const path = pathOf(root, stack, newNode);
   for (const node of path) node.totalTime += seconds;
   path[path.length - 1].selfTime += seconds;
