@@ -107,7 +107,9 @@ function withModuleOutput(converterSource: string): string {
  * source file's `locals`), again with `export { those names }` added, and each update makes a new
  * type checker over the whole program (lib and @types included): about half of a cell's compile.
  * The names come from binding the cell's file alone (the same text, `srcPrefix` included, so the
- * same locals); the program is then updated once, with the export already there.
+ * same locals); the program is then updated once, with the export already there. TypeScript keys
+ * locals by their escaped name (`__a` is `___a`): exported so, a name starting with two
+ * underscores was not found, in tslab's converter too.
  */
 function withOneProgramUpdate(converterSource: string): string {
   const twice = `        updateContent(prevDecl, src);
@@ -135,7 +137,7 @@ function withOneProgramUpdate(converterSource: string): string {
     "its two program updates in convert() were not found",
     `        const alone = ts.createSourceFile(srcFilename, srcPrefix + src, transpileTarget);
         ts.bindSourceFile(alone, {});
-        const keys = new Set(alone.locals ? alone.locals.keys() : []);
+        const keys = new Set(alone.locals ? Array.from(alone.locals.keys(), ts.unescapeLeadingUnderscores) : []);
         updateContent(prevDecl, keys.size > 0 ? src + "\\nexport {" + Array.from(keys).join(", ") + "}" : src);
         let declsFile = builder.getSourceFile(declFilename);
         let srcFile = builder.getSourceFile(srcFilename);

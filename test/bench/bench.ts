@@ -12,6 +12,7 @@ import { benchMemit } from "./memit.bench";
 import { benchAlloc } from "./alloc.bench";
 import { besidePython, pythonAnchor, warnings, type Results } from "./python-anchor";
 import { benchThreads } from "./threads.bench";
+import { benchKernels } from "./kernels.bench";
 
 function printTable(results: Results): void {
   for (const warning of warnings(results)) console.log(`\n!!! ${warning} !!!`);
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
   results.prun_threads = await benchThreads();
   results.memit = await benchMemit();
   results.alloc = await benchAlloc();
+  results.beside_deno_and_tslab = await benchKernels();
   const alerts = warnings(results);
   printTable(results);
   for (const warning of alerts) console.log(`\n!!! ${warning} !!!`);

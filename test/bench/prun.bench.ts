@@ -90,7 +90,7 @@ function unprofiledCost(): Record<string, number> {
 }
 
 /** A user's pause between cells: what a kernel does once idle is done by the next one. */
-const pause = () => new Promise((resolve) => setTimeout(resolve, 300));
+export const pause = () => new Promise((resolve) => setTimeout(resolve, 300));
 
 /** A trivial %prun and %lprun, end to end: execute_request to the reply's idle, through a real Jupyter server. */
 async function jupyterLatency(): Promise<Record<string, number>> {

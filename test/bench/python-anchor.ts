@@ -34,8 +34,17 @@ export function besidePython(results: Results): Record<string, unknown> {
   };
 }
 
-/** The run's warnings (a missing anchor), for the top of the table and of the JSON; empty when none. */
+/** The run's warnings (a missing anchor, every section's `missed_targets`), for the top of the table and of the JSON; empty when none. */
 export function warnings(results: Results): string[] {
   const missing = results.python_anchor?.missing;
-  return typeof missing === "string" ? [missing] : [];
+  const missedTargets = Object.values(results).flatMap((section) => (Array.isArray(section.missed_targets) ? (section.missed_targets as string[]) : []));
+  return [...(typeof missing === "string" ? [missing] : []), ...missedTargets];
+}
+
+/** A target's verdict for the table (`value` ≤ `limit`); a missed one is also added to `missed`, a section's `missed_targets`. */
+export function againstTarget(missed: string[], what: string, value: number, limit: number, unit = "×"): string {
+  const comparison = `${value}${unit} ${value <= limit ? "≤" : ">"} ${limit}${unit}`;
+  if (value <= limit) return `met (${comparison})`;
+  missed.push(`TARGET MISSED: ${what}: ${comparison}`);
+  return `MISSED (${comparison})`;
 }

@@ -43,3 +43,14 @@ export function overheadWithSpread(plain: number[], measured: number[]) {
         : `overhead ${round(ratio)}×; ${range}`;
   return { ratio: round(ratio), spread, verdict };
 }
+
+/** Milliseconds of repeated runs (given in ms): the median and the range. */
+export function msSpread(ms: number[]) {
+  return { median: round(median(ms), 2), min: round(Math.min(...ms), 2), max: round(Math.max(...ms), 2) };
+}
+
+/** `numerator / denominator` from paired runs (`numerator[i]` ran next to `denominator[i]`): the ratio of medians and the paired ratios' range. */
+export function pairedRatio(numerator: number[], denominator: number[]) {
+  const pairs = numerator.map((n, i) => n / denominator[i]);
+  return { ratio: round(median(numerator) / median(denominator), 2), min: round(Math.min(...pairs), 2), max: round(Math.max(...pairs), 2) };
+}

@@ -51,3 +51,30 @@ function rows(n: number): number[][] { const out: number[][] = []; for (let i = 
 function thirtyMB(): number { let k = 0; for (let r = 0; r < 3; r++) k += rows(1000).length; return k; }
 function tenMB(): number { return rows(1000).length; }
 `;
+
+/** A 25-line typed defining cell: an interface, a union type, functions and a class, and two values made with them. */
+export const DEFINING_CELL = `interface Point { x: number; y: number }
+type Shape = { kind: "circle"; center: Point; r: number } | { kind: "rect"; min: Point; max: Point };
+function area(s: Shape): number {
+  switch (s.kind) {
+    case "circle": return Math.PI * s.r * s.r;
+    case "rect": return (s.max.x - s.min.x) * (s.max.y - s.min.y);
+  }
+}
+function centroid(points: readonly Point[]): Point {
+  const sum = points.reduce((s, p) => ({ x: s.x + p.x, y: s.y + p.y }), { x: 0, y: 0 });
+  return { x: sum.x / points.length, y: sum.y / points.length };
+}
+class Polygon {
+  constructor(readonly points: Point[]) {}
+  perimeter(): number {
+    let total = 0;
+    for (let i = 0; i < this.points.length; i++) {
+      const a = this.points[i], b = this.points[(i + 1) % this.points.length];
+      total += Math.hypot(b.x - a.x, b.y - a.y);
+    }
+    return total;
+  }
+}
+const unitSquare = new Polygon([{ x: 0, y: 0 }, { x: 1, y: 0 }, { x: 1, y: 1 }, { x: 0, y: 1 }]);
+const shapes: Shape[] = [{ kind: "circle", center: centroid(unitSquare.points), r: 1 }, { kind: "rect", min: { x: 0, y: 0 }, max: { x: 2, y: 3 } }];`;

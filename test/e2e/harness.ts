@@ -87,6 +87,8 @@ export interface JupyterOptions {
   server?: ServerKind;
   /** More command-line options for the server. */
   args?: string[];
+  /** More Jupyter data dirs (each with `kernels/NAME/kernel.json`) for the server to find kernelspecs in, after tsprof's. */
+  jupyterPaths?: string[];
 }
 
 export interface JupyterHandle {
@@ -177,7 +179,8 @@ async function startJupyterOnce(options: JupyterOptions): Promise<JupyterHandle>
   const port = await freePort();
   const token = randomBytes(24).toString("hex");
   // Runtime and config dirs of its own: no user config, no clash with other servers' files.
-  const env = { ...spec.env, JUPYTER_RUNTIME_DIR: path.join(scratch, "runtime"), JUPYTER_CONFIG_DIR: path.join(scratch, "config") };
+  const jupyterPath = [spec.env.JUPYTER_PATH, ...(options.jupyterPaths ?? [])].join(path.delimiter);
+  const env = { ...spec.env, JUPYTER_PATH: jupyterPath, JUPYTER_RUNTIME_DIR: path.join(scratch, "runtime"), JUPYTER_CONFIG_DIR: path.join(scratch, "config") };
   const child = spawn(PYTHON, serverCommand(options.server ?? defaultServer(), port, token, notebookDir, options.args ?? []), { env, cwd: notebookDir, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout!.on("data", (d) => (output += d));

@@ -1,8 +1,9 @@
 /** How `npm run bench` reports what it could not measure, and overheads within noise. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { besidePython, pythonAnchor, warnings } from "../bench/python-anchor";
-import { overheadWithSpread } from "../bench/stats";
+import { againstTarget, besidePython, pythonAnchor, warnings } from "../bench/python-anchor";
+import { overheadWithSpread, pairedRatio } from "../bench/stats";
+import { numberIn } from "../bench/other-kernels";
 
 test("a missing Python anchor is a warning for the table and the JSON, and every Python column says MISSING", () => {
   const results = {
@@ -28,4 +29,19 @@ test("a %memit overhead below 1× is noise, reported with its spread", () => {
   assert.equal(below.verdict, "noise: below 1× (0.97×), so no measurable overhead; paired ratios 0.958–0.99× (quartiles), 0.95–1.02× (all)");
   assert.match(overheadWithSpread([10, 10, 10, 10], [9.5, 9.9, 10.6, 10.8]).verdict, /^noise: 1\.025× but the quartiles hold 1×/);
   assert.match(overheadWithSpread([10, 10, 10, 10], [11, 11.5, 12, 12.5]).verdict, /^overhead 1\.175×/);
+});
+
+test("a missed target is a warning of the run; a met one is not, and both say the value and the limit", () => {
+  const missed: string[] = [];
+  assert.equal(againstTarget(missed, "plain cell", 9.5, 14, " ms"), "met (9.5 ms ≤ 14 ms)");
+  assert.equal(againstTarget(missed, "top level against in a function", 25.2, 10), "MISSED (25.2× > 10×)");
+  assert.deepEqual(warnings({ python_anchor: {}, kernels: { missed_targets: missed } }), ["TARGET MISSED: top level against in a function: 25.2× > 10×"]);
+});
+
+test("kernels' numbers: Deno's coloured text is read, and a ratio of paired runs comes with its range", () => {
+  assert.equal(numberIn("\x1b[33m62.77742599999999\x1b[39m"), 62.77742599999999);
+  assert.equal(numberIn("1370421\n"), 1370421);
+  assert.throws(() => numberIn(""), /not a number/);
+  assert.throws(() => numberIn("\x1b[90mundefined\x1b[39m"), /not a number/);
+  assert.deepEqual(pairedRatio([30, 40, 90], [10, 10, 10]), { ratio: 4, min: 3, max: 9 });
 });

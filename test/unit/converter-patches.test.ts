@@ -114,6 +114,18 @@ test("one program update a cell: cell after cell, the converter checks and decla
   }
 });
 
+test("a cell's name starting with two underscores is declared under its own name (TypeScript's locals escape it)", () => {
+  const ours = converter.createConverter({ isJS: false, isBrowser: false });
+  try {
+    const first = ours.convert("", "const __start = 1;\n__start");
+    assert.deepEqual(first.diagnostics.map((d) => d.messageText), []);
+    assert.match(first.declOutput ?? "", /declare const __start = 1;/);
+    assert.deepEqual(ours.convert(first.declOutput ?? "", "__start + 1").diagnostics.map((d) => d.messageText), []);
+  } finally {
+    ours.close();
+  }
+});
+
 /** The converter's output is an ES module with no name rewritten to `exports.` and no last-expression variable. */
 function assertPlainModule(code: string, cell: string): void {
   acorn.parse(code, { ecmaVersion: "latest", sourceType: "module" });
