@@ -102,13 +102,9 @@ function describeForms(spec: MagicSpec<any>): string {
 
 /** The usage line and option list, as `%name?` shows them. */
 export function helpText(spec: MagicSpec<any>): string {
-  const optionEntries = Object.values(spec.options) as OptionSpec[];
-  const usageParts = optionEntries.map((o) => `[${optionFlag(o)}]`);
-  if (spec.positional) usageParts.push(spec.positional);
-  const usages = spec.forms.map((f) => `${f === "cell" ? "%%" : "%"}${spec.name} ${usageParts.join(" ")}`.trimEnd());
-  const optionLines = [HELP_OPTION, ...optionEntries].map((o) => `  ${optionFlag(o).padEnd(14)} ${optionHelp(o)}`);
+  const optionLines = [HELP_OPTION, ...optionsOf(spec)].map((o) => `  ${optionFlag(o).padEnd(14)} ${optionHelp(o)}`);
   return [
-    ...usages,
+    ...usageLines(spec),
     "",
     spec.summary,
     "",
@@ -118,6 +114,18 @@ export function helpText(spec: MagicSpec<any>): string {
     ...optionLines,
     "",
   ].join("\n");
+}
+
+/** One usage line per form: `%prun [-s KEY] … statement`, then `%%prun …`. */
+export function usageLines(spec: MagicSpec<any>): string[] {
+  const usageParts = optionsOf(spec).map((o) => `[${optionFlag(o)}]`);
+  if (spec.positional) usageParts.push(spec.positional);
+  return spec.forms.map((f) => `${f === "cell" ? "%%" : "%"}${spec.name} ${usageParts.join(" ")}`.trimEnd());
+}
+
+/** The magic's declared options, in declaration order (without -h, which every magic takes). */
+export function optionsOf(spec: MagicSpec<any>): OptionSpec[] {
+  return Object.values(spec.options);
 }
 
 /** `-s KEY`: the flag with its value's placeholder, as the usage line and option list show it. */

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: tsprof's speed and accuracy targets, measured in one run on this machine, with
  * the Python anchor (cProfile, line_profiler on the same workload) run beside them. Prints a
- * table, then one JSON object (also written to bench-results.json).
+ * table, then one JSON object (also written to bench-results.json, and as docs/benchmarks.md).
  */
 import fs from "node:fs";
 import { benchPrun } from "./prun.bench";
@@ -13,6 +13,7 @@ import { benchAlloc } from "./alloc.bench";
 import { besidePython, pythonAnchor, warnings, type Results } from "./python-anchor";
 import { benchThreads } from "./threads.bench";
 import { benchKernels } from "./kernels.bench";
+import { BENCHMARKS_DOC, benchmarksDoc, currentCommit, thisMachine } from "./benchmarks-doc";
 
 function printTable(results: Results): void {
   for (const warning of warnings(results)) console.log(`\n!!! ${warning} !!!`);
@@ -23,6 +24,8 @@ function printTable(results: Results): void {
 }
 
 async function main(): Promise<void> {
+  const started = new Date();
+  const commit = currentCommit();
   const results: Results = {};
   results.python_anchor = pythonAnchor();
   results.prun = await benchPrun();
@@ -37,8 +40,10 @@ async function main(): Promise<void> {
   const alerts = warnings(results);
   printTable(results);
   for (const warning of alerts) console.log(`\n!!! ${warning} !!!`);
-  const json = JSON.stringify(alerts.length ? { WARNINGS: alerts, ...results } : results, null, 2);
+  const report = alerts.length ? { WARNINGS: alerts, ...results } : results;
+  const json = JSON.stringify(report, null, 2);
   fs.writeFileSync("bench-results.json", json + "\n");
+  fs.writeFileSync(BENCHMARKS_DOC, benchmarksDoc({ date: started, commit, machine: thisMachine(), json: report }));
   console.log("\n" + json);
 }
 
