@@ -13,7 +13,7 @@ import { isTslabCode } from "./tslab-bridge";
 const RUNTIME_FRAME = /^\(.*\)$/;
 const kernelRoot = path.resolve(__dirname, "..", "..", "..");
 
-export function profilingHooks(executor: Executor, cwd: string): ProfilingHooks {
+export function profilingHooks(executor: Pick<Executor, "units" | "unitForScript">, cwd: string): ProfilingHooks {
   return {
     resolveFrame: (frame) => resolveFrame(executor, cwd, frame),
     readCallCounters: () => executor.units.snapshotCalls(),
@@ -22,7 +22,7 @@ export function profilingHooks(executor: Executor, cwd: string): ProfilingHooks 
   };
 }
 
-function callsBetween(executor: Executor, before: Uint32Array[], after: Uint32Array[]): CountedCalls[] {
+function callsBetween(executor: Pick<Executor, "units" | "unitForScript">, before: Uint32Array[], after: Uint32Array[]): CountedCalls[] {
   const out: CountedCalls[] = [];
   after.forEach((counts, unitId) => {
     const unit = executor.units.get(unitId)!;
@@ -35,7 +35,7 @@ function callsBetween(executor: Executor, before: Uint32Array[], after: Uint32Ar
   return out;
 }
 
-function resolveFrame(executor: Executor, cwd: string, frame: V8Frame): ResolvedFrame | null {
+function resolveFrame(executor: Pick<Executor, "units" | "unitForScript">, cwd: string, frame: V8Frame): ResolvedFrame | null {
   const unit = executor.unitForScript(frame.url);
   if (unit) return unitFrame(unit, frame);
   if (isKernelCode(frame.url)) return null;

@@ -31,6 +31,8 @@ export const PARSE_OPTIONS: acorn.Options = {
   sourceType: "script",
   allowReturnOutsideFunction: true,
   allowAwaitOutsideFunction: true,
+  // ES modules too (a script `tsprof prun` runs): their import and export declarations parse in this mode.
+  allowImportExportEverywhere: true,
   allowHashBang: true,
   locations: true,
 };

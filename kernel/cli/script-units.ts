@@ -1,0 +1,44 @@
+/**
+ * The compiled files of a script as the kernel's profilers know code: each file is a Unit in a
+ * UnitRegistry (its functions, its TypeScript lines, its call counters), found by the URL V8
+ * reports for it, a path for CommonJS and a file: URL for ES modules, as requireSideModule does
+ * for a notebook's local modules.
+ */
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { UnitRegistry, type Unit } from "../exec/units";
+import type { CompiledCode } from "../instrument/line-hooks";
+import type { CompiledFile } from "./compile";
+
+export class ScriptUnits implements CompiledCode {
+  readonly units = new UnitRegistry();
+  private readonly byUrl = new Map<string, Unit>();
+  private readonly byPath = new Map<string, { unit: Unit; compiled: CompiledFile }>();
+
+  constructor(files: CompiledFile[], cwd: string) {
+    for (const compiled of files) {
+      const unit = this.units.add({ file: path.relative(cwd, compiled.file), source: compiled.source, firstLine: 1, category: "module", lineOffset: 0, baseJs: compiled.js, baseMap: compiled.map, wrapper: null });
+      this.byPath.set(compiled.file, { unit, compiled });
+      this.byUrl.set(compiled.file, unit);
+      this.byUrl.set(pathToFileURL(compiled.file).href, unit);
+    }
+  }
+
+  unitForScript(url: string): Unit | undefined {
+    return this.byUrl.get(url);
+  }
+
+  /** The unit compiled from a source file (absolute). */
+  unitOf(file: string): Unit | undefined {
+    return this.byPath.get(file)?.unit;
+  }
+
+  /** Local modules' exports are not read: `-m` and `-f` find a script's functions in its source (script-targets.ts). */
+  exportsOf(): undefined {
+    return undefined;
+  }
+
+  files(): { unit: Unit; compiled: CompiledFile }[] {
+    return [...this.byPath.values()];
+  }
+}
