@@ -51,7 +51,5 @@ export async function resolve(specifier: string, context: { parentURL?: string }
 export async function load(url: string, context: object, next: NextLoad): Promise<Loaded> {
   const file = files.get(url);
   if (!file) return next(url, context);
-  // No source: Node's CommonJS loader reads the file, and loaders.ts gives it the compiled code.
-  if (file.format === "commonjs") return { format: "commonjs", source: null, shortCircuit: true };
-  return { format: "module", source: file.code, shortCircuit: true };
+  return { format: file.format, source: file.code, shortCircuit: true };
 }

@@ -96,6 +96,7 @@ export class ScriptRun {
     const ended = scriptEnd();
     try {
       await Promise.race([this.load(), ended.failed]);
+      ended.catchInterrupts();
       await Promise.race([ended.drained(), ended.failed]);
     } catch (e) {
       if (!(e instanceof ScriptExit)) throw e;
@@ -135,7 +136,7 @@ const END_POLL_MS = 2;
  * `beforeExit` never comes while a sampler keeps a handle). `failed` rejects on an uncaught error or Ctrl-C; process.exit
  * in a callback rejects it with ScriptExit.
  */
-function scriptEnd(): { failed: Promise<never>; drained(): Promise<void>; dispose(): void } {
+function scriptEnd(): { failed: Promise<never>; drained(): Promise<void>; catchInterrupts(): void; dispose(): void } {
   const before = countTypes(process.getActiveResourcesInfo());
   let timer: NodeJS.Timeout | undefined;
   let fail: (e: unknown) => void = () => {};
@@ -144,7 +145,6 @@ function scriptEnd(): { failed: Promise<never>; drained(): Promise<void>; dispos
   const onInterrupt = () => fail(keyboardInterrupt());
   process.on("uncaughtException", fail);
   process.on("unhandledRejection", fail);
-  process.on("SIGINT", onInterrupt);
   const drained = () =>
     new Promise<void>((resolve) => {
       const check = () => {
@@ -160,7 +160,7 @@ function scriptEnd(): { failed: Promise<never>; drained(): Promise<void>; dispos
     process.off("unhandledRejection", fail);
     process.off("SIGINT", onInterrupt);
   };
-  return { failed, drained, dispose };
+  return { failed, drained, catchInterrupts: () => process.on("SIGINT", onInterrupt), dispose };
 }
 
 function countTypes(types: string[]): Map<string, number> {

@@ -35,10 +35,8 @@ export function scriptContext(script: PreparedScript, run: ScriptRun, cwd: strin
     },
     setResult: () => {},
     executionCount: 0,
-    onInterrupt: (listener) => {
-      process.on("SIGINT", listener);
-      return () => process.off("SIGINT", listener);
-    },
+    // Ctrl-C is the run's (run-script.ts): before the script runs it ends the command at once.
+    onInterrupt: () => () => {},
     callInterruptibly: (fn) => fn(),
     profiling: profilingHooks(script.units, cwd),
     lines: lineInstrumentation(script.units, cwd),
