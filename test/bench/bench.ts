@@ -11,6 +11,7 @@ import { benchMemit } from "./memit.bench";
 import { benchAlloc } from "./alloc.bench";
 import { besidePython, pythonAnchor, warnings, type Results } from "./python-anchor";
 import { benchThreads } from "./threads.bench";
+import { benchCli } from "./cli.bench";
 
 function printTable(results: Results): void {
   for (const warning of warnings(results)) console.log(`\n!!! ${warning} !!!`);
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
   results.prun_threads = await benchThreads();
   results.memit = await benchMemit();
   results.alloc = await benchAlloc();
+  results.command_line = await benchCli();
   const alerts = warnings(results);
   printTable(results);
   for (const warning of alerts) console.log(`\n!!! ${warning} !!!`);
