@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -94,6 +94,13 @@ console.log("loaded", Object.keys(require.cache).map((f) => require("path").base
   "args.cts": `console.log(JSON.stringify(process.argv.slice(2)), process.argv[1].endsWith("args.cts"));
 process.exitCode = 3;
 `,
+  "spins.cts": `function spin(): number {
+  let s = 0;
+  for (;;) s += Math.sqrt(s + 1);
+}
+console.log("spinning");
+spin();
+`,
   "throws.ts": `function inner(depth: number): number {
   if (depth === 3) throw new RangeError("too deep at " + depth);
   return inner(depth + 1);
@@ -177,6 +184,25 @@ test("a script that throws: its profile, then the error on its TypeScript lines,
   assert.match(stdout, /^before the throw\n/);
   assert.match(stdout, /^\s+4\s+.* throws\.ts:1\(inner\)$/m);
   assert.match(stderr, /^RangeError: too deep at 3\n\s+at inner \(throws\.ts:2\)/m);
+});
+
+test("Ctrl-C in a synchronous loop: what was measured so far, then KeyboardInterrupt, exit code 130", async () => {
+  const child = spawn(process.execPath, [CLI, "prun", "spins.cts"], { cwd: dir });
+  let stdout = "";
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  await new Promise<void>((resolve) =>
+    child.stdout.on("data", (d) => {
+      stdout += d;
+      if (stdout.includes("spinning\n")) resolve();
+    }),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  child.kill("SIGINT");
+  assert.equal(await exited, 130, stderr);
+  assert.match(stdout, /^\s+1\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+ spins\.cts:1\(spin\)$/m);
+  assert.match(stderr, /^KeyboardInterrupt$/m);
 });
 
 test("bad input: one line naming what is wrong, exit code 2", () => {
