@@ -94,6 +94,16 @@ console.log("loaded", Object.keys(require.cache).map((f) => require("path").base
   "args.cts": `console.log(JSON.stringify(process.argv.slice(2)), process.argv[1].endsWith("args.cts"));
 process.exitCode = 3;
 `,
+  "exits.ts": `function work(): number {
+  let s = 0;
+  for (let i = 0; i < 1e5; i++) s += i;
+  return s;
+}
+setTimeout(() => {
+  console.log("work", work());
+  process.exit(5);
+}, 5);
+`,
   "spins.cts": `function spin(): number {
   let s = 0;
   for (;;) s += Math.sqrt(s + 1);
@@ -151,6 +161,9 @@ test("an ES module that imports a package and a local file: -f reaches the packa
   assert.match(stdout, /Function: LRUCache\.set at line \d+/);
   assert.match(stdout, /File: lib\.ts\nFunction: square at line 1/);
   assert.match(stdout, /^\s+2\s+300\s+.*return x \* x;$/m);
+  const module = tsprof("lprun", "-m", "./lib.ts", "cache.mts");
+  assert.equal(module.status, 0, module.stderr);
+  assert.match(module.stdout, /Function: square at line 1/);
   const prun = tsprof("prun", "cache.mts");
   assert.equal(prun.status, 0, prun.stderr);
   assert.match(prun.stdout, /^\s+300\s+.* lib\.ts:1\(square\)$/m);
@@ -176,6 +189,13 @@ test("the script's arguments pass through as node gives them, options after the 
   const { stdout, status } = tsprof("prun", "-q", "args.cts", "a b", "--flag", "-s", "x");
   assert.equal(stdout, '["a b","--flag","-s","x"] true\n');
   assert.equal(status, 3);
+});
+
+test("process.exit in a callback ends the script, not the profiler: its profile, then its exit code", () => {
+  const { stdout, status } = tsprof("prun", "exits.ts");
+  assert.equal(status, 5);
+  assert.match(stdout, /^work 4999950000\n/);
+  assert.match(stdout, /^\s+1\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+ exits\.ts:1\(work\)$/m);
 });
 
 test("a script that throws: its profile, then the error on its TypeScript lines, exit code 1", () => {
