@@ -71,7 +71,7 @@ export class ScriptRun {
     private readonly script: PreparedScript,
     code: Map<Unit, string> = new Map(),
   ) {
-    const files = new Map<string, LoadedFile>(script.units.files().map(({ unit, compiled }) => [compiled.file, { code: code.get(unit) ?? unit.code, format: compiled.format }]));
+    const files = new Map<string, LoadedFile>(script.units.files().map(({ unit, compiled }) => [compiled.file, { code: script.units.runnable(compiled, code.get(unit) ?? unit.code), format: compiled.format }]));
     installLoaders(files, pathToFileURL(script.entry).href);
   }
 

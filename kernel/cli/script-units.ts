@@ -10,6 +10,8 @@ import { UnitRegistry, type Unit } from "../exec/units";
 import type { CompiledCode } from "../instrument/line-hooks";
 import type { CompiledFile } from "./compile";
 
+const USE_STRICT = /^(\s*\/\/[^\n]*\n|\s*\/\*[\s\S]*?\*\/)*\s*["']use strict["']/;
+
 export class ScriptUnits implements CompiledCode {
   readonly units = new UnitRegistry();
   private readonly byUrl = new Map<string, Unit>();
@@ -36,6 +38,16 @@ export class ScriptUnits implements CompiledCode {
   /** Local modules' exports are not read: `-m` and `-f` find a script's functions in its source (script-targets.ts). */
   exportsOf(): undefined {
     return undefined;
+  }
+
+  /**
+   * What Node runs for a file: `code` (the unit's, or %lprun's version of it) with the compiled
+   * file's "use strict" first again. The counters' prologue goes before the file's first
+   * statement, which then is no longer a directive, and the CommonJS TypeScript emits would run
+   * sloppy. A directive in front keeps every line where it was.
+   */
+  runnable(compiled: CompiledFile, code: string): string {
+    return compiled.format === "commonjs" && USE_STRICT.test(compiled.js) ? `"use strict";${code}` : code;
   }
 
   files(): { unit: Unit; compiled: CompiledFile }[] {

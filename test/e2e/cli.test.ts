@@ -91,7 +91,8 @@ const double = profile(function double(xs) {
 console.log("double", double([1, 2]).join(","), "same", profile(double) === double);
 console.log("loaded", Object.keys(require.cache).map((f) => require("path").basename(f)).join(" "));
 `,
-  "args.cts": `console.log(JSON.stringify(process.argv.slice(2)), process.argv[1].endsWith("args.cts"));
+  // CommonJS, strict as TypeScript emits it.
+  "args.cts": `console.log(JSON.stringify(process.argv.slice(2)), process.argv[1].endsWith("args.cts"), (function (this: unknown) { return this; })());
 process.exitCode = 3;
 `,
   "exits.ts": `function work(): number {
@@ -185,9 +186,9 @@ test("the marker: tsprof lprun with no -f profiles the marked functions; plain n
   assert.match(profiled.stdout, /^\s+3\s+1\s+.*return xs\.map/m);
 });
 
-test("the script's arguments pass through as node gives them, options after the script included; its exit code is the command's", () => {
+test("the script's arguments pass through as node gives them, options after the script included; its exit code is the command's; it runs in strict mode as compiled", () => {
   const { stdout, status } = tsprof("prun", "-q", "args.cts", "a b", "--flag", "-s", "x");
-  assert.equal(stdout, '["a b","--flag","-s","x"] true\n');
+  assert.equal(stdout, '["a b","--flag","-s","x"] true undefined\n');
   assert.equal(status, 3);
 });
 
