@@ -71,7 +71,12 @@ export class ScriptRun {
     private readonly script: PreparedScript,
     code: Map<Unit, string> = new Map(),
   ) {
-    const files = new Map<string, LoadedFile>(script.units.files().map(({ unit, compiled }) => [compiled.file, { code: script.units.runnable(compiled, code.get(unit) ?? unit.code), format: compiled.format }]));
+    const files = new Map<string, LoadedFile>(
+      script.units.files().map(({ unit, compiled }) => {
+        const runnable = script.units.runnable(compiled, code.get(unit) ?? unit.code);
+        return [compiled.file, { code: compiled.file === script.entry && compiled.format === "module" ? ENTERED_CALL + runnable : runnable, format: compiled.format }];
+      }),
+    );
     installLoaders(files, pathToFileURL(script.entry).href);
   }
 
@@ -94,6 +99,7 @@ export class ScriptRun {
       throw new ScriptExit(code ?? (typeof process.exitCode === "number" ? process.exitCode : 0));
     }) as typeof process.exit;
     const ended = scriptEnd();
+    const stopWatching = this.catchInterruptsOnceTopLevelYields(ended.catchInterrupts);
     try {
       await Promise.race([this.load(), ended.failed]);
       ended.catchInterrupts();
@@ -102,11 +108,33 @@ export class ScriptRun {
       if (!(e instanceof ScriptExit)) throw e;
       process.exitCode = e.code;
     } finally {
+      stopWatching();
       ended.dispose();
       process.exit = exit;
       this.exitCode = typeof process.exitCode === "number" ? process.exitCode : Number(process.exitCode ?? 0);
     }
   };
+
+  /**
+   * An ES module's top level may await (a server, `await main()`): Ctrl-C is caught from the
+   * first turn of the event loop after its synchronous part, which its first line announces
+   * (ENTERED_CALL); CommonJS runs all of it with breakOnSigint.
+   */
+  private catchInterruptsOnceTopLevelYields(catchInterrupts: () => void): () => void {
+    if (this.script.format !== "module") return () => {};
+    let entered = false;
+    Object.defineProperty(globalThis, ENTERED_NAME, { value: () => (entered = true), configurable: true, enumerable: false });
+    let immediate: NodeJS.Immediate | undefined;
+    const poll = () => {
+      if (entered) catchInterrupts();
+      else immediate = setImmediate(poll);
+    };
+    immediate = setImmediate(poll);
+    return () => {
+      clearImmediate(immediate);
+      delete (globalThis as any)[ENTERED_NAME];
+    };
+  }
 
   private async load(): Promise<void> {
     if (this.script.format === "module") {
@@ -124,6 +152,10 @@ export class ScriptRun {
     }
   }
 }
+
+/** What an ES module entry's first line calls: its top level has started (see catchInterruptsOnceTopLevelYields). On the first line, so that no line moves. */
+const ENTERED_NAME = "__tsprof_entered__";
+const ENTERED_CALL = `${ENTERED_NAME}();`;
 
 /** How often the end of a script's run is looked for once its top level has run (see scriptEnd). */
 const END_POLL_MS = 2;
@@ -160,7 +192,10 @@ function scriptEnd(): { failed: Promise<never>; drained(): Promise<void>; catchI
     process.off("unhandledRejection", fail);
     process.off("SIGINT", onInterrupt);
   };
-  return { failed, drained, catchInterrupts: () => process.on("SIGINT", onInterrupt), dispose };
+  const catchInterrupts = () => {
+    if (!process.listeners("SIGINT").includes(onInterrupt)) process.on("SIGINT", onInterrupt);
+  };
+  return { failed, drained, catchInterrupts, dispose };
 }
 
 function countTypes(types: string[]): Map<string, number> {

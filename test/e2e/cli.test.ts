@@ -112,6 +112,20 @@ setTimeout(() => {
 console.log("spinning");
 spin();
 `,
+  // An ES module awaiting at its top level, as a service's entry point does.
+  "serves.mts": `function busy(ms: number): void {
+  const end = Date.now() + ms;
+  while (Date.now() < end);
+}
+async function serve(): Promise<never> {
+  for (;;) {
+    busy(5);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+console.log("spinning");
+await serve();
+`,
   "throws.ts": `function inner(depth: number): number {
   if (depth === 3) throw new RangeError("too deep at " + depth);
   return inner(depth + 1);
@@ -207,24 +221,29 @@ test("a script that throws: its profile, then the error on its TypeScript lines,
   assert.match(stderr, /^RangeError: too deep at 3\n\s+at inner \(throws\.ts:2\)/m);
 });
 
-test("Ctrl-C in a synchronous loop: what was measured so far, then KeyboardInterrupt, exit code 130", async () => {
-  const child = spawn(process.execPath, [CLI, "prun", "spins.cts"], { cwd: dir });
-  let stdout = "";
-  let stderr = "";
-  child.stderr.on("data", (d) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  await new Promise<void>((resolve) =>
-    child.stdout.on("data", (d) => {
-      stdout += d;
-      if (stdout.includes("spinning\n")) resolve();
-    }),
-  );
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  child.kill("SIGINT");
-  assert.equal(await exited, 130, stderr);
-  assert.match(stdout, /^\s+1\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+ spins\.cts:1\(spin\)$/m);
-  assert.match(stderr, /^KeyboardInterrupt$/m);
-});
+for (const [script, fn] of [
+  ["spins.cts", /spins\.cts:1\(spin\)/],
+  ["serves.mts", /serves\.mts:1\(busy\)/],
+] as const) {
+  test(`Ctrl-C (${script}: ${script.endsWith(".cts") ? "a synchronous loop" : "an ES module awaiting at its top level"}): what was measured so far, then KeyboardInterrupt, exit code 130`, async () => {
+    const child = spawn(process.execPath, [CLI, "prun", script], { cwd: dir });
+    let stdout = "";
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    await new Promise<void>((resolve) =>
+      child.stdout.on("data", (d) => {
+        stdout += d;
+        if (stdout.includes("spinning\n")) resolve();
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    child.kill("SIGINT");
+    assert.equal(await exited, 130, stderr);
+    assert.match(stdout, new RegExp(`^\\s+\\d+\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+ ${fn.source}$`, "m"));
+    assert.match(stderr, /^KeyboardInterrupt$/m);
+  });
+}
 
 test("bad input: one line naming what is wrong, exit code 2", () => {
   for (const [args, message] of [
