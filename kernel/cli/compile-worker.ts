@@ -21,6 +21,8 @@ const TSPROF_TYPE_ROOT = path.dirname(path.dirname(require.resolve("@types/node/
 
 /** Where emitted files would go; nothing is written there (emit goes to memory). */
 const VIRTUAL_OUT_DIR = path.join(path.sep, "__tsprof_out__");
+/** Diagnostics about where output files would be written (over an input .js; outside rootDir): none is written. */
+const ABOUT_OUTPUT_FILES = [5055, 6059];
 
 function compile({ entry, markerTypes }: CompileRequest): CompileResult {
   const options = compilerOptions(path.dirname(entry), markerTypes);
@@ -41,7 +43,7 @@ function compile({ entry, markerTypes }: CompileRequest): CompileResult {
     const format = sourceFile.impliedNodeFormat === ts.ModuleKind.ESNext ? "module" : "commonjs";
     return [{ file: path.resolve(sourceFile.fileName), source: sourceFile.text, js: output.js, map: output.map ?? null, format, markers: markedFunctions(sourceFile) }];
   });
-  const diagnostics = [...ts.getPreEmitDiagnostics(program), ...emitted.diagnostics].filter((d) => d.code !== 5055 && d.code !== 6059);
+  const diagnostics = [...ts.getPreEmitDiagnostics(program), ...emitted.diagnostics].filter((d) => !ABOUT_OUTPUT_FILES.includes(d.code));
   const host = { getCanonicalFileName: (f: string) => f, getCurrentDirectory: () => process.cwd(), getNewLine: () => "\n" };
   return { files, diagnostics: diagnostics.map((d) => ts.formatDiagnostic(d, host).trimEnd()) };
 }
