@@ -10,6 +10,10 @@ import { libraryElement, type Figure } from "../magics/views/plotly";
 import { compareTimings, type ComparedVariant } from "../magics/measure/builders/compare";
 import { compareProfiles, type CompareOptions, type ComparedProfile } from "../magics/measure/builders/compare-profiles";
 import type { Comparison, ProfileComparison } from "../magics/model/profile";
+import { profile } from "./marker";
+
+/** A script's `@profile` mark (marker.ts), so code moved between a script and a notebook keeps working. */
+export { profile };
 
 interface OutputControl {
   clear(wait: boolean): void;
@@ -91,5 +95,5 @@ export function compare(entries: readonly (ComparedVariant | ComparedProfile)[],
 
 export const publicModules: Record<string, unknown> = {
   tslab: tslabPublic,
-  tsprof: { display, versions, compare },
+  tsprof: { display, versions, compare, profile },
 };

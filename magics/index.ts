@@ -8,8 +8,9 @@ import { time } from "./commands/time";
 import { memit } from "./commands/memit";
 import { mprun } from "./commands/mprun";
 import { alloc } from "./commands/alloc";
+import { loadExt } from "./commands/load-ext";
 
-const builtins: MagicSpec<any>[] = [prun, lprun, timeit, time, memit, mprun, alloc];
+const builtins: MagicSpec<any>[] = [prun, lprun, timeit, time, memit, mprun, alloc, loadExt];
 
 export function createRegistry(): MagicRegistry {
   const registry = new MagicRegistry();

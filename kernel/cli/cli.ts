@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** `tsprof install | kernel | walkthrough` — the command line, shaped like tslab's. */
+/** `tsprof install | kernel | walkthrough | prun | lprun | memit | alloc` — the command line, shaped like tslab's. */
 import { Command } from "commander";
 import { install } from "./install";
 
@@ -29,7 +29,26 @@ program
   .option("--python <path>", "the Python with Jupyter")
   .action((notebooks: string[], options) => require("./walkthrough").runWalkthrough(notebooks, options));
 
-program.parseAsync(process.argv).catch((e) => {
+/** The profilers on a script (profile-command.ts), each its magic's options after the command: `tsprof prun --help`. */
+const SCRIPT_COMMANDS: Record<string, string> = {
+  prun: "profile a script function by function, as python -m cProfile does (%prun's table)",
+  lprun: "profile a script's functions line by line, as kernprof -l -v does (%lprun's tables)",
+  memit: "measure a script's peak memory, as python -m memory_profiler does (%memit)",
+  alloc: "show which functions of a script allocate (%alloc's table)",
+};
+for (const [name, description] of Object.entries(SCRIPT_COMMANDS)) program.command(`${name} [options] <script> [args...]`).description(`${description}; tsprof ${name} --help for its options`);
+
+const [commandName, ...commandArgs] = process.argv.slice(2);
+// Parsed by the magic's own declaration, not by commander: the options are the magic's, and everything after the script is the script's.
+if (Object.hasOwn(SCRIPT_COMMANDS, commandName ?? "")) {
+  require("./profile-command")
+    .runProfileCommand(commandName, commandArgs)
+    .then((code: number) => process.exit(code))
+    .catch((e: unknown) => {
+      console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+      process.exit(1);
+    });
+} else program.parseAsync(process.argv).catch((e) => {
   console.error(e instanceof Error ? e.message : e);
   process.exit(1);
 });

@@ -14,7 +14,10 @@ import { isTslabCode } from "./tslab-bridge";
 const RUNTIME_FRAME = /^\(.*\)$/;
 const kernelRoot = path.resolve(__dirname, "..", "..", "..");
 
-export function profilingHooks(executor: Executor, cwd: string): ProfilingHooks {
+/** What the profilers need of the code they profile: a notebook's executor, or a script's units (kernel/cli). */
+export type ProfiledCode = Pick<Executor, "units" | "unitForScript" | "countCalls" | "countedMaps">;
+
+export function profilingHooks(executor: ProfiledCode, cwd: string): ProfilingHooks {
   return {
     resolveFrame: (frame) => resolveFrame(executor, cwd, frame),
     readCallCounters: () => executor.units.snapshotCalls(),
@@ -23,7 +26,7 @@ export function profilingHooks(executor: Executor, cwd: string): ProfilingHooks 
   };
 }
 
-function callsBetween(executor: Executor, before: Uint32Array[], after: Uint32Array[]): CountedCalls[] {
+function callsBetween(executor: ProfiledCode, before: Uint32Array[], after: Uint32Array[]): CountedCalls[] {
   const out: CountedCalls[] = [];
   after.forEach((counts, unitId) => {
     const unit = executor.units.get(unitId)!;
@@ -36,7 +39,7 @@ function callsBetween(executor: Executor, before: Uint32Array[], after: Uint32Ar
   return out;
 }
 
-function resolveFrame(executor: Executor, cwd: string, frame: V8Frame): ResolvedFrame | null {
+function resolveFrame(executor: ProfiledCode, cwd: string, frame: V8Frame): ResolvedFrame | null {
   const unit = executor.unitForScript(frame.url);
   if (unit) return unitFrame(unit, asInCode(executor, unit, frame));
   if (isKernelCode(frame.url)) return null;
@@ -72,7 +75,7 @@ function unitFrame(unit: Unit, frame: V8Frame): ResolvedFrame {
 }
 
 /** A frame of a unit that ran its counting code (%prun's counters) at the position its own code has. */
-function asInCode(executor: Executor, unit: Unit, frame: V8Frame): V8Frame {
+function asInCode(executor: ProfiledCode, unit: Unit, frame: V8Frame): V8Frame {
   const map = executor.countedMaps.get(unit.id);
   if (!map) return frame;
   const back = originalPositionFor(map, { line: frame.lineNumber, column: frame.columnNumber - 1 });

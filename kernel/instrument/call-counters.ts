@@ -139,6 +139,12 @@ function exposeCounts(unit: CountedUnit): void {
   Object.defineProperty(globalThis, counterName(unit.id), { value: unit.runtime.calls, writable: false, configurable: false, enumerable: false });
 }
 
+/** A unit's counting version for code that runs it from the start (its top level counted too), with its counts array defined. */
+export function countingFromStart(unit: CountedUnit): CountingVersion {
+  exposeCounts(unit);
+  return countingVersion(unit, true);
+}
+
 /** Whether a function's code is a counting version. */
 function counts(fn: Function, unit: CountedUnit): boolean {
   return Function.prototype.toString.call(fn).includes(counterName(unit.id));
@@ -202,8 +208,7 @@ export class CallCounting {
 
   /** The code a unit compiled for this statement runs: its counting version (edited back in `end`). */
   freshCode(unit: CountedUnit): string {
-    const version = countingVersion(unit, true);
-    exposeCounts(unit);
+    const version = countingFromStart(unit);
     this.maps.set(unit.id, version.map);
     // Its top level runs once: only functions it defines can run (and show) its counters later.
     if (unit.functions.length > 0) this.fresh.push({ unit, back: wayBack(version, unit) });

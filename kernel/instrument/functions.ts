@@ -31,6 +31,8 @@ export const PARSE_OPTIONS: acorn.Options = {
   sourceType: "script",
   allowReturnOutsideFunction: true,
   allowAwaitOutsideFunction: true,
+  // ES modules too (a script `tsprof prun` runs): their import and export declarations parse in this mode.
+  allowImportExportEverywhere: true,
   allowHashBang: true,
   locations: true,
 };
@@ -94,9 +96,8 @@ function nameOf(fn: acorn.Function, parents: AnyNode[]): string {
     return `${className}.${prefix}${key}`;
   }
   if (parent?.type === "Property") {
-    const owner = parents[parents.length - 3];
-    const ownerName = owner?.type === "VariableDeclarator" && owner.id.type === "Identifier" ? `${owner.id.name}.` : "";
-    return ownerName + keyName(parent.key);
+    const owner = boundName(parents[parents.length - 3]);
+    return (owner ? `${owner}.` : "") + keyName(parent.key);
   }
   if (fn.type === "FunctionExpression" && fn.id) return fn.id.name;
   if (parent?.type === "VariableDeclarator" && parent.id.type === "Identifier") return parent.id.name;
@@ -105,8 +106,14 @@ function nameOf(fn: acorn.Function, parents: AnyNode[]): string {
 }
 
 function classNameFromBinding(parents: AnyNode[]): string {
-  const holder = parents[parents.length - 4];
-  return holder?.type === "VariableDeclarator" && holder.id.type === "Identifier" ? holder.id.name : "<class>";
+  return boundName(parents[parents.length - 4]) ?? "<class>";
+}
+
+/** The name a declaration or a cell's top-level assignment (`const k = …`, which runs as `k = …`) gives its value. */
+function boundName(holder: AnyNode | undefined): string | null {
+  if (holder?.type === "VariableDeclarator" && holder.id.type === "Identifier") return holder.id.name;
+  if (holder?.type === "AssignmentExpression" && holder.left.type === "Identifier") return holder.left.name;
+  return null;
 }
 
 function keyName(key: AnyNode): string {

@@ -16,6 +16,9 @@ import * as acorn from "acorn";
 import { MagicError, type LineInstrumentation, type LineProbes, type WorkerLineCode, type ProbeRequest, type ProbedFunction, type ResolvedFunction, type SourceUnit } from "../../magics/core/context";
 import type { FunctionCategory, FunctionRef } from "../../magics/model/profile";
 import type { Executor } from "../exec/executor";
+
+/** What the line profiler reads of the code the kernel (or `tsprof lprun`) compiled. */
+export type CompiledCode = Pick<Executor, "units" | "unitForScript" | "exportsOf">;
 import { childNodes, isFunctionNode, walk } from "./ast";
 import { findFunctions, PARSE_OPTIONS } from "./functions";
 import { COUNTING_MARK, FIELD_NAME, fieldHelper, helperNames, instrumentScript, LAST_PROBE_TIME, lineCounters, NOW_NAME, ownerHelpers, probeNames, V8_DIFF_LINE_LIMIT, type InstrumentedScript, type Owner, type OwnerNode, type Probe } from "./line-instrument";
@@ -66,7 +69,7 @@ const unrestored = new Map<string, string[]>();
 let waitingRestore: (() => void) | null = null;
 let nextSlot = 0;
 
-export function lineInstrumentation(executor: Executor, cwd: string): LineInstrumentation {
+export function lineInstrumentation(executor: CompiledCode, cwd: string): LineInstrumentation {
   const probes = (set: ProbeSet): LineProbes => ({ functions: set.functions, swapIn: () => set.swapIn(), restore: (thrown, options) => set.restore(thrown, options), workers: set.workers, notes: set.notes });
   return {
     instrument: (request) => probes(ProbeSet.open(executor, cwd, request)),
@@ -107,12 +110,12 @@ class ProbeSet implements LineProbes {
 
   private constructor(
     private readonly session: LiveEditSession,
-    private readonly executor: Executor,
+    private readonly executor: CompiledCode,
     private readonly clockLines: boolean,
     readonly notes: string[],
   ) {}
 
-  static open(executor: Executor, cwd: string, request: ProbeRequest): ProbeSet {
+  static open(executor: CompiledCode, cwd: string, request: ProbeRequest): ProbeSet {
     waitingRestore?.();
     restoreCounters();
     const session = new LiveEditSession();
@@ -302,6 +305,26 @@ function cellTargets(script: Script): Target[] {
   return targets;
 }
 
+/**
+ * Counting code compiled in from the start, for a unit that has not run yet (a script `tsprof
+ * lprun` loads): the functions and classes of `unit` that start at `starts` (offsets in its
+ * executed code) get the counting twins %lprun's edit would give them, in the code the unit runs
+ * from the start (nothing is edited back). Returns that code, to run instead of `unit.code`.
+ */
+export function compiledProbes(unit: Unit, starts: number[], clockLines: boolean): { code: string; functions: ProbedFunction[] } {
+  const { program, comments } = parse(unit.code, unit.file);
+  const script: Script = { scriptId: "", url: unit.file, source: unit.code, program, comments, lineStarts: lineStarts(unit.code), unit, file: unit.file, category: unit.category };
+  const targets: Target[] = [];
+  for (const start of starts) {
+    const found = targetAt(program, start, true);
+    if (found && !targets.some((t) => t.node === found.node)) targets.push({ script, ...found });
+  }
+  const owners = targets.map((t) => ({ node: t.node, slot: nextSlot++ }));
+  const instrumented = instrumentScript(unit.code, owners, { clockLines, comments });
+  defineHelpers();
+  return { code: instrumented.text, functions: targets.map((t, i) => describe(t, owners[i], instrumented.probes[i])) };
+}
+
 /** Puts back the originals a previous run has not yet: called when the kernel is idle, and before any code runs. */
 export function restorePending(): void {
   waitingRestore?.();
@@ -338,7 +361,7 @@ function canSuspend(node: OwnerNode): boolean {
   return found;
 }
 
-function locateTarget(session: LiveEditSession, executor: Executor, cwd: string, { expression, fn: named }: ResolvedFunction, notes: string[]): Target {
+function locateTarget(session: LiveEditSession, executor: CompiledCode, cwd: string, { expression, fn: named }: ResolvedFunction, notes: string[]): Target {
   const fn = session.boundTarget(named);
   let location: CodeLocation;
   try {
@@ -409,7 +432,7 @@ function originalLocation(location: CodeLocation, source: string): CodeLocation 
 }
 
 /** `current`: the script's source as V8 holds it now, when the caller has already read it. */
-function readScript(session: LiveEditSession, executor: Executor, cwd: string, location: CodeLocation, current = session.source(location.scriptId)): Script {
+function readScript(session: LiveEditSession, executor: CompiledCode, cwd: string, location: CodeLocation, current = session.source(location.scriptId)): Script {
   const source = unrestored.get(location.scriptId)?.at(-1) ?? countingVersions.get(current)?.original ?? current;
   // A script read before with this text was a source then, and a counting version is never a source.
   const cached = scripts.get(location.scriptId);
@@ -628,7 +651,7 @@ function blockedBecause(status: EditStatus): string {
 }
 
 /** `-m ./lib`: every top-level function of a local module a cell imported, found in its script. */
-function moduleTargets(session: LiveEditSession, executor: Executor, cwd: string, module: string, notes: string[]): Target[] {
+function moduleTargets(session: LiveEditSession, executor: CompiledCode, cwd: string, module: string, notes: string[]): Target[] {
   const wanted = withoutExtension(path.resolve(cwd, module));
   const unit = [...executor.units.all()].reverse().find((u) => u.category === "module" && withoutExtension(path.resolve(cwd, u.file)) === wanted);
   const scriptId = unit ? session.scriptIdOf((url) => executor.unitForScript(filePath(url)) === unit) : null;

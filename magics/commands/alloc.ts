@@ -71,7 +71,7 @@ Examples:
     },
     gc: { short: "g", type: "boolean", help: "collect garbage before and after, so that live means reachable (a few tenths of a second)" },
     quiet: { short: "q", type: "boolean", help: "show nothing (use with -r or -D)" },
-    returnResult: { short: "r", type: "boolean", help: "return the profile (an AllocationProfileResult) as the cell's value" },
+    returnResult: { short: "r", type: "boolean", notebookOnly: true, help: "return the profile (an AllocationProfileResult) as the cell's value" },
     dumpFile: { short: "D", type: "string", metavar: "FILE", help: "also write the profile as a .heapprofile (Chrome DevTools' Memory panel, speedscope) to FILE" },
   },
   async run(ctx, call) {

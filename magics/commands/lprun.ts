@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { MagicError, MIME_BUNDLE, type LineProbes, type MagicContext, type ResolvedFunction, type SourceUnit } from "../core/context";
-import { defineMagic } from "../core/registry";
+import { defineMagic, type ParsedOptions } from "../core/registry";
 import { buildLineProfile, withoutUnhitLines } from "../measure/builders/line-profile";
 import { sampleLines, DEFAULT_INTERVAL_MICROS, type LineSampled } from "../measure/samplers/line-sampler";
 import { watchWorkers, type SampledWorker } from "../measure/samplers/worker-sampler";
@@ -13,7 +13,7 @@ import { WorkerLineHook, workerLineTables } from "../measure/samplers/worker-lin
 import { lineProfileText, lineProfileViews } from "../views";
 import type { LineProfileResult } from "../model/profile";
 
-const DEFAULT_TIMER_UNIT = 1e-6;
+export const DEFAULT_TIMER_UNIT = 1e-6;
 /** Below this many sampler readings, sampled line times are mostly noise. */
 const ENOUGH_READINGS = 100;
 
@@ -64,13 +64,13 @@ Examples:
     clockLines: { short: "c", type: "boolean", help: "clock every line (exact line times for short runs; slows tight loops several times)" },
     unit: { short: "u", type: "number", metavar: "UNIT", help: `seconds per unit of the Time columns (default ${DEFAULT_TIMER_UNIT}, microseconds)` },
     strip: { short: "s", type: "boolean", help: "show only the lines that ran (strip lines with no hits)" },
-    returnResult: { short: "r", type: "boolean", help: "return the profile (a LineProfileResult) as the cell's value" },
+    returnResult: { short: "r", type: "boolean", notebookOnly: true, help: "return the profile (a LineProfileResult) as the cell's value" },
     textFile: { short: "T", type: "string", metavar: "FILE", help: "also write the text table to FILE" },
     dumpFile: { short: "D", type: "string", metavar: "FILE", help: "also save the profile as JSON to FILE" },
   },
   async run(ctx, call) {
     const { options } = call;
-    if (options.unit !== undefined && !(options.unit > 0)) throw new MagicError(`%lprun: -u must be a positive number of seconds (like 1e-3), got ${options.unit}.`);
+    checkUnit(options.unit);
     const wholeCell = call.form === "cell" && options.functions.length === 0 && options.modules.length === 0;
     if (!wholeCell && options.functions.length === 0 && options.modules.length === 0) {
       throw new MagicError("%lprun needs a function to profile: -f FUNC (repeatable) or -m MODULE; %%lprun with no -f profiles its cell. Run %lprun? for help.");
@@ -80,22 +80,34 @@ Examples:
     const request = { functions, modules: options.modules, clockLines: options.clockLines };
     const probes = call.form === "cell" ? ctx.lines.instrumentCode(request) : ctx.lines.instrument(request);
     const profiled = await profileLines(ctx.evaluate, probes, call.statement, { timerUnit: options.unit ?? DEFAULT_TIMER_UNIT, clockLines: options.clockLines, onInterrupt: ctx.onInterrupt, cwd: ctx.cwd });
-    for (const note of profiled.notes) ctx.print(`${note}\n`);
-    if (!profiled.result) return;
-    const result = options.strip ? withoutUnhitLines(profiled.result) : profiled.result;
-    for (const bundle of lineProfileViews(result)) ctx.display(bundle);
-    if (options.textFile) {
-      fs.writeFileSync(path.resolve(ctx.cwd, options.textFile), lineProfileText(result));
-      ctx.print(`\n*** Profile printout saved to text file '${options.textFile}'.\n`);
-    }
-    if (options.dumpFile) {
-      fs.writeFileSync(path.resolve(ctx.cwd, options.dumpFile), JSON.stringify(result, null, 1));
-      ctx.print(`\n*** Profile stats saved to file '${options.dumpFile}'.\n`);
-    }
-    if (options.returnResult) ctx.setResult(withSummary(result));
-    if (profiled.sampled?.threw) throw profiled.sampled.error;
+    showLineProfile(ctx, options, profiled);
   },
 });
+
+type LprunOptions = ParsedOptions<typeof lprun.options>;
+
+/** -u must be a positive number of seconds. */
+export function checkUnit(unit: number | undefined): void {
+  if (unit !== undefined && !(unit > 0)) throw new MagicError(`%lprun: -u must be a positive number of seconds (like 1e-3), got ${unit}.`);
+}
+
+/** The notes, the tables (-s strips them), -T, -D and -r; then the statement's error, if it threw. */
+export function showLineProfile(ctx: Pick<MagicContext, "print" | "display" | "setResult" | "cwd">, options: LprunOptions, profiled: Awaited<ReturnType<typeof profileLines>>): void {
+  for (const note of profiled.notes) ctx.print(`${note}\n`);
+  if (!profiled.result) return;
+  const result = options.strip ? withoutUnhitLines(profiled.result) : profiled.result;
+  for (const bundle of lineProfileViews(result)) ctx.display(bundle);
+  if (options.textFile) {
+    fs.writeFileSync(path.resolve(ctx.cwd, options.textFile), lineProfileText(result));
+    ctx.print(`\n*** Profile printout saved to text file '${options.textFile}'.\n`);
+  }
+  if (options.dumpFile) {
+    fs.writeFileSync(path.resolve(ctx.cwd, options.dumpFile), JSON.stringify(result, null, 1));
+    ctx.print(`\n*** Profile stats saved to file '${options.dumpFile}'.\n`);
+  }
+  if (options.returnResult) ctx.setResult(withSummary(result));
+  if (profiled.sampled?.threw) throw profiled.sampled.error;
+}
 
 /**
  * Runs the statement with the counting code swapped in and the line sampler running, always

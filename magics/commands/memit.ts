@@ -57,8 +57,8 @@ Examples:
     repeat: { short: "r", type: "integer", metavar: "N", help: "run the statement N times and report the highest peak (default 1)" },
     interval: { short: "i", type: "number", metavar: "SECONDS", help: `seconds between RSS readings (default ${DEFAULT_INTERVAL}, at least ${MIN_INTERVAL}); the heap split is read at most every ${HEAP_INTERVAL_FLOOR} s` },
     timeout: { short: "t", type: "number", metavar: "SECONDS", help: "stop measuring after SECONDS: later runs are skipped (a running statement finishes)" },
-    returnResult: { short: "o", type: "boolean", help: "return the MemoryResult as the cell's value" },
-    quiet: { short: "q", type: "boolean", help: "show nothing (use with -o)" },
+    returnResult: { short: "o", type: "boolean", notebookOnly: true, help: "return the MemoryResult as the cell's value" },
+    quiet: { short: "q", type: "boolean", notebookOnly: true, help: "show nothing (use with -o)" },
     gc: { short: "g", type: "boolean", help: "collect garbage (as DevTools' Collect garbage button does) before taking the baseline" },
   },
   async run(ctx, call) {

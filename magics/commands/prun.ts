@@ -79,7 +79,7 @@ Examples:
   options: {
     ...orderOptions("time (tottime, the default), cumulative (cumtime), calls (ncalls), name, filename, line, stdname, nfl"),
     quiet: { short: "q", type: "boolean", help: "show nothing (use with -r, -T or -D)" },
-    returnResult: { short: "r", type: "boolean", help: "return the profile (a CpuProfileResult) as the cell's value" },
+    returnResult: { short: "r", type: "boolean", notebookOnly: true, help: "return the profile (a CpuProfileResult) as the cell's value" },
     textFile: { short: "T", type: "string", metavar: "FILE", help: "also write the text table to FILE" },
     dumpFile: { short: "D", type: "string", metavar: "FILE", help: "also write the profile as a .cpuprofile (Chrome DevTools, speedscope) to FILE" },
     fold: { short: "F", type: "boolean", help: "fold Node.js internals and libraries into the functions that called them (their time becomes the callers' tottime)" },

@@ -19,18 +19,36 @@ export interface OptionSpec {
   /** Allowed values of a string option. */
   choices?: readonly string[];
   help: string;
+  /** Only in a notebook: the command line (`tsprof prun …`) does not take it (it returns a value to the cell). */
+  notebookOnly?: boolean;
 }
 
 export type OptionSpecs = Record<string, OptionSpec>;
 
-type ValueOf<S extends OptionSpec> = S["type"] extends "boolean"
+/** An option of the command line only (`--html FILE`): long, as commands' own options are. */
+export interface LongOptionSpec extends Omit<OptionSpec, "short" | "notebookOnly"> {
+  long: string;
+}
+
+export type LongOptionSpecs = Record<string, LongOptionSpec>;
+
+/** How errors and help name what was run: `%prun` and `%prun?`, or `tsprof prun` and `tsprof prun --help`. */
+export interface Invocation {
+  name: string;
+  helpHint: string;
+}
+
+/** What parsing needs to know of an option's value. */
+type ValueShape = Pick<OptionSpec, "type" | "multiple">;
+
+type ValueOf<S extends ValueShape> = S["type"] extends "boolean"
   ? boolean
   : S["type"] extends "string"
     ? string
     : number;
 
 /** Parsed options: booleans are always present, repeatable options are arrays, others optional. */
-export type ParsedOptions<O extends OptionSpecs> = {
+export type ParsedOptions<O extends Record<string, ValueShape>> = {
   [K in keyof O]: O[K]["type"] extends "boolean"
     ? boolean
     : O[K]["multiple"] extends true
@@ -102,18 +120,7 @@ function describeForms(spec: MagicSpec<any>): string {
 
 /** The usage line and option list, as `%name?` shows them. */
 export function helpText(spec: MagicSpec<any>): string {
-  const optionLines = [HELP_OPTION, ...optionsOf(spec)].map((o) => `  ${optionFlag(o).padEnd(14)} ${optionHelp(o)}`);
-  return [
-    ...usageLines(spec),
-    "",
-    spec.summary,
-    "",
-    spec.description.trim(),
-    "",
-    "options:",
-    ...optionLines,
-    "",
-  ].join("\n");
+  return [...usageLines(spec), "", spec.summary, "", spec.description.trim(), "", ...optionList([HELP_OPTION, ...optionsOf(spec)])].join("\n");
 }
 
 /** One usage line per form: `%prun [-s KEY] … statement`, then `%%prun …`. */
@@ -125,16 +132,32 @@ export function usageLines(spec: MagicSpec<any>): string[] {
 
 /** The magic's declared options, in declaration order (without -h, which every magic takes). */
 export function optionsOf(spec: MagicSpec<any>): OptionSpec[] {
-  return Object.values(spec.options);
+  return Object.values(spec.options) as OptionSpec[];
 }
 
-/** `-s KEY`: the flag with its value's placeholder, as the usage line and option list show it. */
-export function optionFlag(o: OptionSpec): string {
-  return `-${o.short}${o.type === "boolean" ? "" : " " + metavarOf(o)}`;
+/** The help of the command form of a magic (`tsprof prun --help`): its usage, what it does, and the magic's options it takes beside its own. */
+export function commandHelpText(spec: MagicSpec<any>, usage: string, description: string, own: LongOptionSpecs): string {
+  const options = [HELP_OPTION, ...commandOptions(spec), ...Object.values(own)];
+  return [`usage: ${usage}`, "", spec.summary, "", description.trim(), "", ...optionList(options)].join("\n");
+}
+
+function optionList(options: (OptionSpec | LongOptionSpec)[]): string[] {
+  return ["options:", ...options.map((o) => `  ${optionFlag(o).padEnd(14)} ${optionHelp(o)}`), ""];
+}
+
+/** The magic's options the command line takes too. */
+export function commandOptions(spec: MagicSpec<any>): OptionSpec[] {
+  return optionsOf(spec).filter((o) => !o.notebookOnly);
+}
+
+/** `-s KEY` (or `--html FILE`): the flag with its value's placeholder, as the usage line and option list show it. */
+export function optionFlag(o: OptionSpec | LongOptionSpec): string {
+  const flag = "long" in o ? `--${o.long}` : `-${o.short}`;
+  return `${flag}${o.type === "boolean" ? "" : " " + metavarOf(o)}`;
 }
 
 /** The option's one-line help, with whether it repeats and the values it takes. */
-export function optionHelp(o: OptionSpec): string {
+export function optionHelp(o: OptionSpec | LongOptionSpec): string {
   const extra = [o.multiple ? "repeatable" : "", o.choices ? `one of: ${o.choices.join(", ")}` : ""].filter(Boolean);
   return `${o.help}${extra.length ? ` (${extra.join("; ")})` : ""}`;
 }
@@ -142,7 +165,7 @@ export function optionHelp(o: OptionSpec): string {
 /** The help option every magic takes, in the same shape as its declared ones. */
 export const HELP_OPTION: OptionSpec = { short: "h", type: "boolean", help: "show this help" };
 
-function metavarOf(o: OptionSpec): string {
+function metavarOf(o: OptionSpec | LongOptionSpec): string {
   return o.metavar ?? (o.type === "string" ? "VALUE" : "N");
 }
 
@@ -151,10 +174,39 @@ export function parseMagicArgs<O extends OptionSpecs>(
   spec: MagicSpec<O>,
   text: string,
 ): { options: ParsedOptions<O>; rest: string; help: boolean } {
-  const byShort = new Map<string, [string, OptionSpec]>();
-  for (const [key, o] of Object.entries(spec.options)) byShort.set(o.short, [key, o]);
-  const values: Record<string, unknown> = initialValues(spec.options);
   const scanner = new TokenScanner(text);
+  const { values, help } = parseOptions(spec.options, {}, scanner, { name: `%${spec.name}`, helpHint: `%${spec.name}?` });
+  return { options: values as ParsedOptions<O>, rest: scanner.remainder().trim(), help };
+}
+
+/**
+ * The command form (`tsprof prun [options] script args…`): the magic's options (those not
+ * `notebookOnly`) and the command's own long ones, up to the first word that is not an option;
+ * the words from there on are the rest, untouched. Errors are the magic's, naming the command.
+ */
+export function parseCommandArgs<O extends OptionSpecs, L extends LongOptionSpecs>(
+  spec: MagicSpec<O>,
+  own: L,
+  argv: readonly string[],
+  invocation: Invocation,
+): { options: ParsedOptions<O> & ParsedOptions<L>; rest: string[]; help: boolean } {
+  const shortOnes = Object.fromEntries(Object.entries(spec.options).filter(([, o]) => !o.notebookOnly));
+  const scanner = new ArgvScanner(argv);
+  const { values, help } = parseOptions(shortOnes, own, scanner, invocation);
+  for (const [key, o] of Object.entries(spec.options)) if (o.notebookOnly) values[key] = initialValue(o);
+  return { options: values as any, rest: scanner.remainder(), help };
+}
+
+interface Scanner {
+  peek(): string | null;
+  next(): string | null;
+}
+
+function parseOptions(options: OptionSpecs, long: LongOptionSpecs, scanner: Scanner, invocation: Invocation): { values: Record<string, unknown>; help: boolean } {
+  const byShort = new Map<string, [string, OptionSpec]>();
+  for (const [key, o] of Object.entries(options)) byShort.set(o.short, [key, o]);
+  const values: Record<string, unknown> = initialValues({ ...options, ...long });
+  const fail = (what: string) => new MagicError(`${invocation.name}: ${what}. Run ${invocation.helpHint} for help.`);
   let help = false;
   for (;;) {
     const token = scanner.peek();
@@ -165,7 +217,10 @@ export function parseMagicArgs<O extends OptionSpecs>(
       help = true;
       continue;
     }
-    if (token.startsWith("--")) throw usageError(spec, `unrecognized option ${token}`);
+    if (token.startsWith("--")) {
+      takeLongOption(long, token, scanner, values, fail);
+      continue;
+    }
     // getopt: "-qr" is -q -r; "-s10" and "-s 10" both give -s the value 10.
     for (let i = 1; i < token.length; i++) {
       const flag = token[i];
@@ -174,7 +229,7 @@ export function parseMagicArgs<O extends OptionSpecs>(
         continue;
       }
       const entry = byShort.get(flag);
-      if (!entry) throw usageError(spec, `option -${flag} not recognized`);
+      if (!entry) throw fail(`option -${flag} not recognized`);
       const [key, option] = entry;
       if (option.type === "boolean") {
         values[key] = true;
@@ -182,46 +237,78 @@ export function parseMagicArgs<O extends OptionSpecs>(
       }
       const attached = token.slice(i + 1);
       const raw = attached !== "" ? attached : scanner.next();
-      if (raw === null) throw usageError(spec, `option -${flag} requires an argument (${metavarOf(option)})`);
-      store(values, key, option, convert(spec, flag, option, raw));
+      if (raw === null) throw fail(`option -${flag} requires an argument (${metavarOf(option)})`);
+      store(values, key, option, convert(`-${flag}`, option, raw, fail));
       break;
     }
   }
-  return { options: values as ParsedOptions<O>, rest: scanner.remainder().trim(), help };
+  return { values, help };
 }
 
-function initialValues(options: OptionSpecs): Record<string, unknown> {
-  const values: Record<string, unknown> = {};
-  for (const [key, o] of Object.entries(options)) {
-    values[key] = o.type === "boolean" ? false : o.multiple ? [] : undefined;
+/** `--name`, `--name VALUE` or `--name=VALUE`, for the options declared with a long name. */
+function takeLongOption(long: LongOptionSpecs, token: string, scanner: Scanner, values: Record<string, unknown>, fail: (what: string) => MagicError): void {
+  const [name, attached] = token.slice(2).split(/=(.*)/s);
+  const entry = Object.entries(long).find(([, o]) => o.long === name);
+  if (!entry) throw fail(`unrecognized option --${name}`);
+  const [key, option] = entry;
+  if (option.type === "boolean") {
+    if (attached !== undefined) throw fail(`option --${name} takes no value`);
+    values[key] = true;
+    return;
   }
+  const raw = attached ?? scanner.next();
+  if (raw === null) throw fail(`option --${name} requires an argument (${metavarOf(option)})`);
+  store(values, key, option, convert(`--${name}`, option, raw, fail));
+}
+
+function initialValues(options: Record<string, OptionSpec | LongOptionSpec>): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const [key, o] of Object.entries(options)) values[key] = initialValue(o);
   return values;
 }
 
-function store(values: Record<string, unknown>, key: string, option: OptionSpec, value: unknown): void {
+function initialValue(o: OptionSpec | LongOptionSpec): unknown {
+  return o.type === "boolean" ? false : o.multiple ? [] : undefined;
+}
+
+function store(values: Record<string, unknown>, key: string, option: OptionSpec | LongOptionSpec, value: unknown): void {
   if (option.multiple) (values[key] as unknown[]).push(value);
   else values[key] = value;
 }
 
-function convert(spec: MagicSpec<any>, flag: string, option: OptionSpec, raw: string): string | number {
+function convert(flag: string, option: OptionSpec | LongOptionSpec, raw: string, fail: (what: string) => MagicError): string | number {
   if (option.type === "string") {
     if (option.choices && !option.choices.includes(raw)) {
-      throw usageError(spec, `option -${flag}: invalid choice ${JSON.stringify(raw)} (choose from ${option.choices.join(", ")})`);
+      throw fail(`option ${flag}: invalid choice ${JSON.stringify(raw)} (choose from ${option.choices.join(", ")})`);
     }
     return raw;
   }
   const n = Number(raw);
   const ok = raw.trim() !== "" && Number.isFinite(n) && (option.type === "number" || Number.isInteger(n));
-  if (!ok) throw usageError(spec, `option -${flag} expects ${option.type === "integer" ? "an integer" : "a number"}, got ${JSON.stringify(raw)}`);
+  if (!ok) throw fail(`option ${flag} expects ${option.type === "integer" ? "an integer" : "a number"}, got ${JSON.stringify(raw)}`);
   return n;
 }
 
-function usageError(spec: MagicSpec<any>, what: string): MagicError {
-  return new MagicError(`%${spec.name}: ${what}. Run %${spec.name}? for help.`);
+/** The command line's words, already split by the shell. */
+class ArgvScanner implements Scanner {
+  private pos = 0;
+  constructor(private readonly argv: readonly string[]) {}
+
+  peek(): string | null {
+    return this.argv[this.pos] ?? null;
+  }
+
+  next(): string | null {
+    return this.argv[this.pos++] ?? null;
+  }
+
+  remainder(): string[] {
+    return this.argv.slice(this.pos);
+  }
 }
 
 /** Reads whitespace-separated, optionally quoted tokens while keeping the raw remainder. */
-class TokenScanner {
+class TokenScanner implements Scanner {
   private pos = 0;
   constructor(private readonly text: string) {}
 

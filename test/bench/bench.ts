@@ -14,6 +14,7 @@ import { besidePython, pythonAnchor, warnings, type Results } from "./python-anc
 import { benchThreads } from "./threads.bench";
 import { benchKernels } from "./kernels.bench";
 import { BENCHMARKS_DOC, benchmarksDoc, currentCommit, thisMachine } from "./benchmarks-doc";
+import { benchCli } from "./cli.bench";
 
 function printTable(results: Results): void {
   for (const warning of warnings(results)) console.log(`\n!!! ${warning} !!!`);
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
   results.memit = await benchMemit();
   results.alloc = await benchAlloc();
   results.beside_deno_and_tslab = await benchKernels();
+  results.command_line = await benchCli();
   const alerts = warnings(results);
   printTable(results);
   for (const warning of alerts) console.log(`\n!!! ${warning} !!!`);

@@ -201,6 +201,12 @@ describe("magics", () => {
     assert.match(String(run.displays[0]?.["text/html"]), /<table>/);
   });
 
+  test("the article's %load_ext lines run as written: the magics are built in", async () => {
+    const run = await session.kernel.execute("%load_ext line_profiler\n%load_ext memory_profiler");
+    assert.equal(run.status, "ok");
+    assert.equal(run.stdout, "line_profiler's magics (%lprun) are built into tsprof: nothing to load.\nmemory_profiler's magics (%memit and %mprun) are built into tsprof: nothing to load.\n");
+  });
+
   test("%prun? and %prun -h send the help to the pager, not the cell output", async () => {
     for (const code of ["%prun?", "%prun -h"]) {
       const run = await session.kernel.execute(code);

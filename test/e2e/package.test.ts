@@ -1,7 +1,8 @@
 /**
  * The package as a user gets it: `npm pack`, `npm install -g` of the tarball into a temporary
  * prefix (from the npm cache: no network needed beyond the npm registry), then its `tsprof`
- * command: `install` registers the kernel into a temporary Jupyter path, and `walkthrough`, run
+ * command: `install` registers the kernel into a temporary Jupyter path, `lprun` profiles a
+ * script that imports the marker from "tsprof" without having it installed, and `walkthrough`, run
  * in an empty folder, copies the notebooks that travel in the package there, runs the forward-pass
  * walkthrough with the installed kernel and says where its HTML is. The other two notebooks are
  * executed from the checkout by notebooks.test.ts; here the walkthrough's own notebook runs, the one
@@ -55,6 +56,15 @@ test("npm pack, npm install -g into a prefix, tsprof install and tsprof walkthro
   assert.equal(spec.argv[1], path.join(fs.realpathSync(prefix), "lib", "node_modules", "tsprof", "dist", "kernel", "cli", "cli.js"));
   assert.deepEqual(spec.argv.slice(2), ["kernel", "--config-file", "{connection_file}"]);
   assert.match((await run(tsprof, ["kernel", "--help"], { cwd: scratch })).out, /--config-file/);
+
+  // The command line on a script in a folder with no tsprof in it: the marker comes from the installed command.
+  const scripts = path.join(scratch, "scripts");
+  fs.mkdirSync(scripts);
+  fs.writeFileSync(path.join(scripts, "marked.ts"), 'import { profile } from "tsprof";\nconst sum = profile((n: number) => {\n  let s = 0;\n  for (let i = 0; i < n; i++) s += i;\n  return s;\n});\nconsole.log("sum", sum(100));\n');
+  const lprun = await run(tsprof, ["lprun", "marked.ts"], { cwd: scripts });
+  assert.equal(lprun.code, 0, lprun.out);
+  assert.match(lprun.out, /^sum 4950$/m);
+  assert.match(lprun.out, /^\s+4\s+101\s+.*for \(let i = 0; i < n; i\+\+\) s \+= i;$/m);
 
   const work = path.join(scratch, "empty-folder");
   fs.mkdirSync(work);

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { defineMagic, helpText, MagicRegistry, parseMagicArgs } from "../../magics/core/registry";
+import { commandHelpText, defineMagic, helpText, MagicRegistry, parseCommandArgs, parseMagicArgs } from "../../magics/core/registry";
 import { MagicError } from "../../magics/core/context";
 
 const demo = defineMagic({
@@ -68,4 +68,40 @@ test("the registry knows forms and explains a missing magic", () => {
   assert.deepEqual(registry.names("cell"), []);
   assert.throws(() => registry.get("lineonly", "cell"), /Cell magic function `%%lineonly` not found \(%lineonly exists/);
   assert.throws(() => registry.get("nosuch", "line"), /Line magic function `%nosuch` not found/);
+});
+
+const OWN = { html: { long: "html", type: "string", metavar: "FILE", help: "report" }, check: { long: "check", type: "boolean", help: "check" } } as const;
+const CLI = { name: "tsprof demo", helpHint: "tsprof demo --help" };
+
+test("the command form parses argv with the magic's declaration: its options, the command's long ones, and the words from the script on untouched", () => {
+  const { options, rest, help } = parseCommandArgs(demo, OWN, ["-s", "time", "-l5", "--html=r.html", "--check", "script.ts", "a b", "-s", "--html"], CLI);
+  assert.deepEqual(options.sort, ["time"]);
+  assert.equal(options.limit, 5);
+  assert.equal(options.html, "r.html");
+  assert.equal(options.check, true);
+  assert.deepEqual(rest, ["script.ts", "a b", "-s", "--html"]);
+  assert.equal(help, false);
+  assert.equal(parseCommandArgs(demo, OWN, ["--html", "out.html", "x.ts"], CLI).options.html, "out.html");
+});
+
+test("the command form's errors are the magic's, naming the command; options only for notebooks are not taken", () => {
+  const notebookOnly = defineMagic({
+    name: "demo",
+    forms: ["line"],
+    summary: "A demo magic.",
+    description: "Does nothing.",
+    positional: "statement",
+    options: { ret: { short: "r", type: "boolean", notebookOnly: true, help: "return" } },
+    async run() {},
+  });
+  assert.throws(() => parseCommandArgs(notebookOnly, OWN, ["-r", "x.ts"], CLI), /^UsageError: tsprof demo: option -r not recognized\. Run tsprof demo --help for help\.$/);
+  assert.equal(parseCommandArgs(notebookOnly, OWN, ["x.ts"], CLI).options.ret, false);
+  assert.throws(() => parseCommandArgs(demo, OWN, ["--nope", "x.ts"], CLI), /tsprof demo: unrecognized option --nope/);
+  assert.throws(() => parseCommandArgs(demo, OWN, ["--check=yes"], CLI), /option --check takes no value/);
+  assert.throws(() => parseCommandArgs(demo, OWN, ["--html"], CLI), /option --html requires an argument \(FILE\)/);
+  assert.throws(() => parseCommandArgs(demo, OWN, ["-l", "many"], CLI), /tsprof demo: option -l expects an integer, got "many"/);
+  const help = commandHelpText(notebookOnly, "tsprof demo [options] script", "Runs a script.", OWN);
+  assert.match(help, /^usage: tsprof demo \[options\] script\n/);
+  assert.match(help, /^  --html FILE +report$/m);
+  assert.doesNotMatch(help, /^  -r /m);
 });

@@ -374,14 +374,16 @@ class Window {
 /**
  * The kernel's own workers are not the user's threads: they are never profiled, and are let go at
  * once. They are those started from its files (%lprun's and %memit's samplers) and those whose
- * `name` starts with KERNEL_WORKER_PREFIX, for a worker of the kernel's started any other way.
+ * `name` starts with KERNEL_WORKER_PREFIX, for a worker of the kernel's started any other way,
+ * and Node's module-hooks thread, where `tsprof prun script` loads the script's ES modules.
  */
 const KERNEL_FILES = path.resolve(__dirname, "..", "..", "..");
 export const KERNEL_WORKER_PREFIX = "tsprof:";
+const NODE_MODULE_HOOKS = "node:internal/modules/esm/worker";
 
 function isKernelWorker(info: WorkerInfo): boolean {
   const fromKernelFile = info.url.startsWith("file:") && fileURLToPath(info.url).startsWith(KERNEL_FILES + path.sep);
-  return fromKernelFile || workerName(info).startsWith(KERNEL_WORKER_PREFIX);
+  return fromKernelFile || workerName(info).startsWith(KERNEL_WORKER_PREFIX) || info.url === NODE_MODULE_HOOKS;
 }
 
 /** The `name` option a worker was given ("" if none): the inspector's title is "[worker N] name". */

@@ -1,0 +1,80 @@
+/**
+ * The compiled files of a script as the kernel's profilers know code: each file is a Unit in a
+ * UnitRegistry (its functions, its TypeScript lines, its call counters), found by the URL V8
+ * reports for it, a path for CommonJS and a file: URL for ES modules, as requireSideModule does
+ * for a notebook's local modules.
+ */
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { UnitRegistry, type Unit } from "../exec/units";
+import type { CompiledCode } from "../instrument/line-hooks";
+import type { CompiledFile } from "./compile";
+import { countingFromStart } from "../instrument/call-counters";
+import type { TraceMap } from "@jridgewell/trace-mapping";
+
+const USE_STRICT = /^(\s*\/\/[^\n]*\n|\s*\/\*[\s\S]*?\*\/)*\s*["']use strict["']/;
+
+export class ScriptUnits implements CompiledCode {
+  readonly units = new UnitRegistry();
+  private readonly byUrl = new Map<string, Unit>();
+  private readonly byPath = new Map<string, { unit: Unit; compiled: CompiledFile }>();
+
+  constructor(files: CompiledFile[], cwd: string) {
+    for (const compiled of files) {
+      const unit = this.units.add({ file: path.relative(cwd, compiled.file), source: compiled.source, firstLine: 1, category: "module", lineOffset: 0, baseJs: compiled.js, baseMaps: compiled.map ? [compiled.map] : [], wrapper: null });
+      this.byPath.set(compiled.file, { unit, compiled });
+      this.byUrl.set(compiled.file, unit);
+      this.byUrl.set(pathToFileURL(compiled.file).href, unit);
+    }
+  }
+
+  unitForScript(url: string): Unit | undefined {
+    return this.byUrl.get(url);
+  }
+
+  /** The unit compiled from a source file (absolute). */
+  unitOf(file: string): Unit | undefined {
+    return this.byPath.get(file)?.unit;
+  }
+
+  /** Local modules' exports are not read: `-m` and `-f` find a script's functions in its source (script-targets.ts). */
+  exportsOf(): undefined {
+    return undefined;
+  }
+
+  /**
+   * What Node runs for a file: `code` (the unit's, or a counting version of it) with the compiled
+   * file's "use strict" first again: a counter inserted at the top level goes before the file's
+   * first statement, which then is no longer a directive, and the CommonJS TypeScript emits would
+   * run sloppy. A directive in front keeps every line where it was.
+   */
+  runnable(compiled: CompiledFile, code: string): string {
+    return compiled.format === "commonjs" && USE_STRICT.test(compiled.js) ? `"use strict";${code}` : code;
+  }
+
+  /**
+   * %prun's call counters for a script: its files run once, loaded as the script runs, so each
+   * runs its counting version from the start (no live edit), and the profile reads positions
+   * through `countedMaps`.
+   */
+  countingCode(): Map<Unit, string> {
+    return new Map(
+      this.files().map(({ unit }) => {
+        const version = countingFromStart(unit);
+        this.countedMaps.set(unit.id, version.map);
+        return [unit, version.counting];
+      }),
+    );
+  }
+
+  readonly countedMaps = new Map<number, TraceMap>();
+
+  /** The counters are in the code from the start (countingCode): nothing to put in around the run. */
+  async countCalls<T>(execute: () => Promise<T>): Promise<{ value: T; uncounted: { file: string; why: string }[] }> {
+    return { value: await execute(), uncounted: [] };
+  }
+
+  files(): { unit: Unit; compiled: CompiledFile }[] {
+    return [...this.byPath.values()];
+  }
+}
