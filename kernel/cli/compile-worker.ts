@@ -11,9 +11,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { tslabRequire, TS_MODULE } from "../exec/tslab-modules";
 import type { CompileRequest, CompileResult, CompiledFile, MarkedFunction } from "./compile";
 
-type TypeScript = typeof import("@tslab/typescript-for-tslab");
-type Node = import("@tslab/typescript-for-tslab").Node;
-type SourceFile = import("@tslab/typescript-for-tslab").SourceFile;
+import type { Node, SourceFile, TypeScript } from "../exec/tslab-compiler";
 const ts: TypeScript = tslabRequire(TS_MODULE);
 
 /** Node's types for scripts whose folder has none, as cells get them (tslab-compiler.ts): tsprof's own @types. */

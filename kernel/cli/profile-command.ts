@@ -89,7 +89,7 @@ export async function runProfileCommand(name: string, argv: string[]): Promise<n
 /** The magic on the script; `error` is what the script threw (its profile is already shown). */
 async function profileScript(name: string, magic: MagicSpec<any>, script: PreparedScript, options: any, statement: string, cwd: string): Promise<{ ctx: ScriptContext; run: ScriptRun; error?: unknown }> {
   const lines = name === "lprun" ? scriptLineProfiler(script, options, cwd) : null;
-  const run = lines?.run ?? new ScriptRun(script, name === "prun" ? script.units.countingCode() : undefined);
+  const run = lines?.run ?? new ScriptRun(script);
   const ctx = lines?.ctx ?? scriptContext(script, run, cwd);
   try {
     if (lines) await lines.profile(statement);

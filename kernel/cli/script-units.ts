@@ -9,8 +9,6 @@ import { pathToFileURL } from "node:url";
 import { UnitRegistry, type Unit } from "../exec/units";
 import type { CompiledCode } from "../instrument/line-hooks";
 import type { CompiledFile } from "./compile";
-import { countingFromStart } from "../instrument/call-counters";
-import type { TraceMap } from "@jridgewell/trace-mapping";
 
 const USE_STRICT = /^(\s*\/\/[^\n]*\n|\s*\/\*[\s\S]*?\*\/)*\s*["']use strict["']/;
 
@@ -43,35 +41,13 @@ export class ScriptUnits implements CompiledCode {
   }
 
   /**
-   * What Node runs for a file: `code` (the unit's, or a counting version of it) with the compiled
-   * file's "use strict" first again: a counter inserted at the top level goes before the file's
-   * first statement, which then is no longer a directive, and the CommonJS TypeScript emits would
-   * run sloppy. A directive in front keeps every line where it was.
+   * What Node runs for a file: `code` (the unit's, or %lprun's version of it) with the compiled
+   * file's "use strict" first again. The counters' prologue goes before the file's first
+   * statement, which then is no longer a directive, and the CommonJS TypeScript emits would run
+   * sloppy. A directive in front keeps every line where it was.
    */
   runnable(compiled: CompiledFile, code: string): string {
     return compiled.format === "commonjs" && USE_STRICT.test(compiled.js) ? `"use strict";${code}` : code;
-  }
-
-  /**
-   * %prun's call counters for a script: its files run once, loaded as the script runs, so each
-   * runs its counting version from the start (no live edit), and the profile reads positions
-   * through `countedMaps`.
-   */
-  countingCode(): Map<Unit, string> {
-    return new Map(
-      this.files().map(({ unit }) => {
-        const version = countingFromStart(unit);
-        this.countedMaps.set(unit.id, version.map);
-        return [unit, version.counting];
-      }),
-    );
-  }
-
-  readonly countedMaps = new Map<number, TraceMap>();
-
-  /** The counters are in the code from the start (countingCode): nothing to put in around the run. */
-  async countCalls<T>(execute: () => Promise<T>): Promise<{ value: T; uncounted: { file: string; why: string }[] }> {
-    return { value: await execute(), uncounted: [] };
   }
 
   files(): { unit: Unit; compiled: CompiledFile }[] {

@@ -12,7 +12,6 @@ import { InterruptedError } from "./errors";
 import { locateFunction } from "./locate";
 import { profilingHooks } from "./frames";
 import { lineInstrumentation, restorePending } from "../instrument/line-hooks";
-import { restoreCounters } from "../instrument/call-counters";
 
 /** Where a cell's results go (the kernel sends them on IOPub, or as reply payload). */
 export interface CellOutput {
@@ -72,7 +71,6 @@ export class CellRunner {
   /** The kernel has answered and nothing waits: work left for then is done now. */
   idle(): void {
     restorePending();
-    restoreCounters();
   }
 
   /** SIGINT: tell running magics (they stop samplers and restore what they patched). */

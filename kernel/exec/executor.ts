@@ -14,8 +14,6 @@ import { compiler } from "./compiler";
 import { UnitRegistry, type Unit } from "./units";
 import { CompileError, InterruptedError } from "./errors";
 import { restorePending } from "../instrument/line-hooks";
-import { CallCounting, restoreCounters, type CountedUnit } from "../instrument/call-counters";
-import type { LiveEditSession } from "../instrument/live-edit";
 import { cellScript } from "./cell-script";
 import { notebookBindings } from "./bindings";
 
@@ -36,14 +34,12 @@ export interface RunResult {
   hasValue: boolean;
 }
 
-/** A function's name that can be a notebook name (not `Net.forward`, not `<anonymous>`). */
-const NAME = /^[A-Za-z_$][\w$]*$/;
 /** `__tslab__.ts` starts with tslab's `export {};` line. */
 const TSLAB_PREFIX_LINES = 1;
 /**
  * A cell's script: its body in a function, which `require` reaches as a parameter; every name it
- * binds is the notebook's. The script gives the function, which the executor calls and keeps: it
- * tells which of V8's scripts holds the cell's code after live edits (CountedUnit.entry).
+ * binds is the notebook's. The script gives the function, which the executor calls so that an
+ * interrupt stops it (callInterruptibly).
  */
 const cellWrapper = (isAsync: boolean) => ({ head: `(${isAsync ? "async " : ""}function (require) {`, tail: "\n})" });
 
@@ -53,8 +49,6 @@ export class Executor {
   private readonly converterId = compiler.createConverter();
   private prevDecl = "";
   private readonly bindings = notebookBindings();
-  /** %prun's counters while its statement runs. */
-  private counting: CallCounting | null = null;
   private readonly sideOutputs = new Map<string, string>();
   private readonly sideModules = new Map<string, Module>();
   private readonly requireFromCells: NodeJS.Require;
@@ -71,14 +65,13 @@ export class Executor {
     private readonly publicModules: Record<string, unknown>,
   ) {
     this.requireFromCells = this.wrapRequire(Module.createRequire(path.join(rootDir, "<cells>.js")), rootDir);
-    (globalThis as any).__tsprof__ = { imports: this.bindings.imports };
+    Object.assign((globalThis as any).__tsprof__, { imports: this.bindings.imports });
   }
 
   /** Compiles and runs `code` (TypeScript); throws CompileError, InterruptedError or what the code threw. */
   async run(code: string, options: RunOptions): Promise<RunResult> {
-    // No code runs while %lprun's or %prun's counting code is still in place.
+    // No code runs while %lprun's counting code is still in place.
     restorePending();
-    restoreCounters();
     const src = "\n".repeat(options.line - 1) + code;
     const meta = compiler.codeMetadata(src);
     if (meta.module) {
@@ -100,9 +93,8 @@ export class Executor {
     const script = cellScript(module.code);
     const baseMaps = [script.map, ...(module.map ? [module.map] : [])];
     const unit = this.units.add({ file: options.file, source: code, firstLine: options.line, category: "cell", lineOffset: TSLAB_PREFIX_LINES, baseJs: script.code, baseMaps, wrapper: cellWrapper(script.isAsync) });
-    const transformed = options.transform?.(unit);
-    // %prun's counters are on only inside `measure`, so its statement's code is chosen as it runs.
-    const execute = () => this.execute(unit, transformed ?? this.counting?.freshCode(unit) ?? unit.code, script.isAsync);
+    const executed = options.transform ? options.transform(unit) : unit.code;
+    const execute = () => this.execute(unit, executed, script.isAsync);
     await this.takeInterruptDuringCompile();
     const before = this.bindings.read(script.names);
     this.bindings.declare(script.names);
@@ -123,48 +115,8 @@ export class Executor {
   private async execute(unit: Unit, code: string, isAsync: boolean): Promise<unknown> {
     const vmName = this.vmNameFor(unit);
     const entry = vm.runInThisContext(code, { filename: vmName, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER }) as (require: NodeJS.Require) => unknown;
-    unit.entry = entry;
     const result = this.callInterruptibly(() => entry(this.requireFromCells));
     return isAsync ? this.untilSettledOrInterrupted(result as Promise<unknown>) : result;
-  }
-
-  /**
-   * Runs `execute` with %prun's call counters in every unit's functions (and in the unit it
-   * compiles, from the start); the units that could not be counted, and why.
-   */
-  async countCalls<T>(execute: () => Promise<T>): Promise<{ value: T; uncounted: { file: string; why: string }[] }> {
-    const counting = new CallCounting(
-      (session, unit) => this.scriptOf(session, unit),
-      (unit) => this.namedFunctions(unit),
-    );
-    this.counting = counting;
-    try {
-      counting.begin(this.units.all());
-      return { value: await execute(), uncounted: counting.uncounted };
-    } finally {
-      this.counting = null;
-      counting.end();
-      this.countedMaps = counting.maps;
-    }
-  }
-
-  /** From the counting code of the last %prun back to each unit's code: the positions its profile has. */
-  countedMaps: ReadonlyMap<number, import("@jridgewell/trace-mapping").TraceMap> = new Map();
-
-  /** The functions a unit's top-level names hold, with their text as compiled: those no later cell defines again. */
-  private namedFunctions(unit: CountedUnit): { fn: Function; text: string }[] {
-    const later = this.units.all().slice(unit.id + 1);
-    return unit.functions.flatMap((site) => {
-      if (!NAME.test(site.name) || later.some((u) => u.functions.some((s) => s.name === site.name))) return [];
-      const fn = this.bindings.value(site.name)?.value;
-      return typeof fn === "function" ? [{ fn, text: site.executedText }] : [];
-    });
-  }
-
-  /** The script that holds a unit's code now, by the id `session` knows it by. */
-  private scriptOf(session: LiveEditSession, unit: CountedUnit): string | null {
-    if (unit.entry) return session.locate(unit.entry).scriptId;
-    return session.scriptIdOf((url) => this.vmNames.get(url) === unit || this.vmNames.get(filePathOf(url)) === unit);
   }
 
   /** Awaits a promise from user code; an interrupt (SIGINT while waiting) rejects it. */
@@ -305,9 +257,4 @@ export class Executor {
 
 function asInterrupt(e: unknown): unknown {
   return (e as any)?.code === "ERR_SCRIPT_EXECUTION_INTERRUPTED" ? new InterruptedError() : e;
-}
-
-/** A module's script URL may be a file: URL. */
-function filePathOf(url: string): string {
-  return url.startsWith("file:") ? require("node:url").fileURLToPath(url) : url;
 }

@@ -6,8 +6,7 @@ import path from "node:path";
 import type { FunctionCategory, FunctionRef } from "../../magics/model/profile";
 import type { CountedCalls, ProfilingHooks, ResolvedFrame, V8Frame } from "../../magics/core/context";
 import type { Executor } from "./executor";
-import { topLevelCounter } from "../instrument/call-counters";
-import { originalPositionFor } from "@jridgewell/trace-mapping";
+import { topLevelCounter } from "../instrument/instrument";
 import { anonymousAt, functionRef, type Unit } from "./units";
 import { isTslabCode } from "./tslab-bridge";
 
@@ -15,13 +14,13 @@ const RUNTIME_FRAME = /^\(.*\)$/;
 const kernelRoot = path.resolve(__dirname, "..", "..", "..");
 
 /** What the profilers need of the code they profile: a notebook's executor, or a script's units (kernel/cli). */
-export type ProfiledCode = Pick<Executor, "units" | "unitForScript" | "countCalls" | "countedMaps">;
+export type ProfiledCode = Pick<Executor, "units" | "unitForScript">;
 
 export function profilingHooks(executor: ProfiledCode, cwd: string): ProfilingHooks {
   return {
     resolveFrame: (frame) => resolveFrame(executor, cwd, frame),
     readCallCounters: () => executor.units.snapshotCalls(),
-    countCalls: async (execute) => (await executor.countCalls(execute)).value,
+    countCalls: (execute) => executor.units.countCalls(execute),
     callsBetween: (before, after) => callsBetween(executor, before, after),
   };
 }
@@ -41,7 +40,7 @@ function callsBetween(executor: ProfiledCode, before: Uint32Array[], after: Uint
 
 function resolveFrame(executor: ProfiledCode, cwd: string, frame: V8Frame): ResolvedFrame | null {
   const unit = executor.unitForScript(frame.url);
-  if (unit) return unitFrame(unit, asInCode(executor, unit, frame));
+  if (unit) return unitFrame(unit, frame);
   if (isKernelCode(frame.url)) return null;
   if (frame.url === "" && RUNTIME_FRAME.test(frame.functionName)) {
     return { ref: { name: frame.functionName, file: "", line: 0, category: "runtime" }, counter: null };
@@ -72,14 +71,6 @@ function unitFrame(unit: Unit, frame: V8Frame): ResolvedFrame {
   const site = inside.sort((a, b) => b.start - a.start)[0];
   if (!site) return { ref: topLevelRef(unit), counter: { unit: unit.id, index: topLevelCounter(unit.functions) } };
   return { ref: functionRef(unit, site), counter: { unit: unit.id, index: site.index } };
-}
-
-/** A frame of a unit that ran its counting code (%prun's counters) at the position its own code has. */
-function asInCode(executor: ProfiledCode, unit: Unit, frame: V8Frame): V8Frame {
-  const map = executor.countedMaps.get(unit.id);
-  if (!map) return frame;
-  const back = originalPositionFor(map, { line: frame.lineNumber, column: frame.columnNumber - 1 });
-  return back.line === null ? frame : { ...frame, lineNumber: back.line, columnNumber: back.column + 1 };
 }
 
 function before(a: { line: number; column: number }, line: number, column: number): boolean {

@@ -28,7 +28,7 @@ import { decodedMappings, TraceMap } from "@jridgewell/trace-mapping";
 const remapping: (map: unknown, loader: (file: string) => unknown) => unknown = require("@jridgewell/remapping");
 
 export type TypeScript = typeof import("@tslab/typescript-for-tslab");
-export type { Scanner, Statement, SyntaxKind } from "@tslab/typescript-for-tslab";
+export type { Node, Scanner, SourceFile, Statement, SyntaxKind } from "@tslab/typescript-for-tslab";
 export type { Converter, ConvertResult, CompletionInfo } from "tslab/dist/converter";
 export type { CodeMetadata } from "tslab/dist/metadata";
 /** tslab's TypeScript, for syntax checks that must agree with the converter. */

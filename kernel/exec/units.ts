@@ -1,19 +1,23 @@
 /**
  * Compiled units — cells, magic statements and the local modules they import — with their
- * functions and the way back to their source lines, and the call counters %prun puts in them
- * while it runs (call-counters.ts). The profilers find functions, source lines and counts here.
+ * functions, the way back to their source lines, and the call counters compiled into them
+ * (instrument.ts). The profilers find functions, source lines and counts here.
  */
 import * as acorn from "acorn";
 import { TraceMap, originalPositionFor, generatedPositionFor, GREATEST_LOWER_BOUND, LEAST_UPPER_BOUND } from "@jridgewell/trace-mapping";
 import type { FunctionCategory, FunctionRef } from "../../magics/model/profile";
 import type { SourceUnit } from "../../magics/core/context";
 import { findFunctions, PARSE_OPTIONS, type FunctionSite } from "../instrument/functions";
-import { topLevelCounter } from "../instrument/call-counters";
-import MagicString from "magic-string";
+import { instrumentUnit, topLevelCounter } from "../instrument/instrument";
 
 const remapping: (maps: unknown[], loader: () => null) => object = require("@jridgewell/remapping");
 
-/** Runtime state of a unit: its functions' call counts (and its top level's, last), which %prun's counters add to. */
+/** Whether the units' call counters count, reached by their code through `__tsprof__.counting`: while `active` > 0. */
+export interface CallCounting {
+  active: number;
+}
+
+/** Runtime state of a unit, reached by its code through `__tsprof__.unit(id)`: its functions' call counts (and its top level's, last). */
 export interface UnitRuntime {
   calls: Uint32Array;
 }
@@ -22,8 +26,6 @@ export interface Unit extends SourceUnit {
   id: number;
   /** Code around a cell's JS (see UnitSpec); null for modules. */
   wrapper: { head: string; tail: string } | null;
-  /** The function a cell's script gives, once it ran (its code is where V8 holds the cell's); null for modules. */
-  entry: Function | null;
   category: FunctionCategory;
   /** 1-based line of the cell (or file) where `source` starts. */
   firstLine: number;
@@ -31,7 +33,7 @@ export interface Unit extends SourceUnit {
   lineOffset: number;
   /** The JS compiled from the source (a cell's: the body of its script). */
   baseJs: string;
-  /** The JS that runs: baseJs in its wrapper (a line of it is a line of baseJs). */
+  /** The JS that runs: baseJs with its call counters, in its wrapper (a line of it is a line of baseJs). */
   code: string;
   functions: FunctionSite[];
   runtime: UnitRuntime;
@@ -71,18 +73,37 @@ function locateExecuted(functions: FunctionSite[], editMap: TraceMap, file: stri
 export class UnitRegistry {
   private readonly units: Unit[] = [];
   private readonly byFile = new Map<string, Unit[]>();
+  private readonly counting: CallCounting = { active: 0 };
 
-  /** Records a unit: its functions, where they run, and its maps (composed when first asked for). */
+  constructor() {
+    const shared = ((globalThis as any).__tsprof__ ??= {});
+    Object.assign(shared, { unit: (id: number) => this.units[id].runtime, counting: this.counting });
+    // A field that has never changed is compiled in as a constant, and the first %prun would then
+    // deoptimize every hot function while it profiles them. Changed once here, it is read like any
+    // field, which costs unprofiled code nothing measurable (bench: unprofiled_vs_tslab_tiny_calls).
+    this.counting.active = 1;
+    this.counting.active = 0;
+  }
+
+  /** Runs `execute` with the call counters counting (they cost unprofiled code nothing while off). */
+  async countCalls<T>(execute: () => Promise<T>): Promise<T> {
+    this.counting.active++;
+    try {
+      return await execute();
+    } finally {
+      this.counting.active--;
+    }
+  }
+
+  /** Instruments a unit's JS with its call counters and records it: its functions, where they run, and its maps (composed when first asked for). */
   add(spec: UnitSpec): Unit {
     const { baseMaps, ...rest } = spec;
     const id = this.units.length;
     const program = acorn.parse(spec.baseJs, PARSE_OPTIONS);
     const functions = findFunctions(program);
-    const wrapped = new MagicString(spec.baseJs);
-    if (spec.wrapper) wrapped.prepend(spec.wrapper.head).append(spec.wrapper.tail);
-    const editMap = wrapped.generateMap({ hires: true, source: spec.file, includeContent: false });
+    const edited = instrumentUnit(spec.baseJs, functions, id, spec.wrapper);
+    const editMap = edited.generateMap({ hires: true, source: spec.file, includeContent: false });
     locateExecuted(functions, new TraceMap(editMap as any), spec.file);
-    for (const site of functions) site.executedText = spec.baseJs.slice(site.start, site.end);
     // Composed when first asked for (a traceback, a profile): most cells never need it.
     let map: TraceMap | undefined;
     let baseMap: TraceMap | null | undefined;
@@ -92,8 +113,7 @@ export class UnitRegistry {
         return (baseMap ??= baseMaps.length ? new TraceMap(composed(baseMaps)) : null);
       },
       id,
-      entry: null,
-      code: wrapped.toString(),
+      code: edited.toString(),
       functions,
       runtime: { calls: new Uint32Array(topLevelCounter(functions) + 1) },
       get map() {

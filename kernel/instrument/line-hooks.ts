@@ -22,7 +22,6 @@ export type CompiledCode = Pick<Executor, "units" | "unitForScript" | "exportsOf
 import { childNodes, isFunctionNode, walk } from "./ast";
 import { findFunctions, PARSE_OPTIONS } from "./functions";
 import { COUNTING_MARK, FIELD_NAME, fieldHelper, helperNames, instrumentScript, LAST_PROBE_TIME, lineCounters, NOW_NAME, ownerHelpers, probeNames, V8_DIFF_LINE_LIMIT, type InstrumentedScript, type Owner, type OwnerNode, type Probe } from "./line-instrument";
-import { restoreCounters } from "./call-counters";
 import { LiveEditSession, NoSourceError, type CodeLocation, type EditStatus } from "./live-edit";
 import { anonymousAt, type Unit } from "../exec/units";
 import { workerLineCode, type WorkerTarget } from "./worker-line-hooks";
@@ -117,7 +116,6 @@ class ProbeSet implements LineProbes {
 
   static open(executor: CompiledCode, cwd: string, request: ProbeRequest): ProbeSet {
     waitingRestore?.();
-    restoreCounters();
     const session = new LiveEditSession();
     try {
       retryRestores(session);

@@ -47,6 +47,7 @@ import type * as acorn from "acorn";
 import MagicString from "magic-string";
 import { afterArrow, childNodes, patternNames, walk } from "./ast";
 import { TWIN_SPOT } from "./spots";
+import { CALL_COUNTER_PREFIX } from "./instrument";
 import { sharedArray } from "../../magics/measure/samplers/shared-array";
 import { PARKED } from "../../magics/measure/samplers/line-sampler";
 
@@ -242,7 +243,7 @@ function functionTwin(source: string, scratch: MagicString, fn: Fn, guard: Guard
     const text = ` 1 ? (${async}() =>${oneLine(scratch.slice(arrow, fn.end))})() :`;
     return { at: arrow, text };
   }
-  const start = contentStart(body);
+  const start = contentStart(source, body);
   const copy = oneLine(scratch.slice(start, body.end - 1));
   const twin = (params: string) =>
     fn.generator
@@ -252,7 +253,7 @@ function functionTwin(source: string, scratch: MagicString, fn: Fn, guard: Guard
         : `return (${async}(${params}) => {${copy}})(${params});`;
   // On a line of its own when the body's first statement starts a line: V8's diff then sees one
   // new line and every other line unchanged, however long the twin.
-  const first = body.body.find((st) => !isDirective(st));
+  const first = body.body.find((st) => !isDirective(st) && !source.startsWith(CALL_COUNTER_PREFIX, st.start));
   const lineStart = first ? source.lastIndexOf("\n", first.start - 1) + 1 : -1;
   if (first && lineStart > start && /^\s*$/.test(source.slice(lineStart, first.start))) return { at: lineStart, text: `${twin(handedParameters(fn).join(", "))}\n` };
   // Inside a line V8 diffs characters, and a parameter list in the twin could be matched with the
@@ -281,8 +282,10 @@ function readsArguments(node: acorn.AnyNode): boolean {
   return reads;
 }
 
-/** Where a body's own statements start: after its directives. */
-function contentStart(body: acorn.BlockStatement): number {
+/** Where a body's own statements start: after its directives and its call counter (which the original runs before handing over). */
+function contentStart(source: string, body: acorn.BlockStatement): number {
+  const counter = body.body.find((st) => source.startsWith(CALL_COUNTER_PREFIX, st.start));
+  if (counter) return counter.end;
   const directives = body.body.filter(isDirective);
   return directives.length ? directives[directives.length - 1].end : body.start + 1;
 }
@@ -384,7 +387,9 @@ class LineEditor {
       }
       case "BlockStatement":
       case "StaticBlock": {
-        for (const statement of node.body) if (!isDirective(statement)) this.probeStatement(statement as acorn.Statement);
+        // A body's statements before its guard (tsprof's own, in a unit's wrapper) run before its call starts.
+        const from = node === this.functions[this.functions.length - 1]?.body ? contentStart(this.js, node as acorn.BlockStatement) : node.start;
+        for (const statement of node.body) if (!isDirective(statement) && statement.start >= from) this.probeStatement(statement as acorn.Statement);
         break;
       }
       case "SwitchCase":
@@ -464,7 +469,7 @@ class LineEditor {
     // A label stays right before its loop (`continue outer` needs that): the probe goes before
     // the label and stands for the loop.
     const target = unlabeled(statement);
-    if (target.type === "EmptyStatement" || hasProbeInTest(target)) return;
+    if (target.type === "EmptyStatement" || hasProbeInTest(target) || this.js.startsWith(CALL_COUNTER_PREFIX, target.start)) return;
     const id = this.newProbe(target.start, target.loc!.start);
     this.open(statement.start, `${this.probeCode(id)}; `);
   }
@@ -506,7 +511,7 @@ class LineEditor {
     const { save, restore } = this.guard(fn);
     const body = fn.body;
     if (body.type === "BlockStatement") {
-      this.open(contentStart(body), ` ${save}`);
+      this.open(contentStart(this.js, body), ` ${save}`);
       this.close(body.end - 1, restore);
       return;
     }

@@ -142,12 +142,13 @@ export async function profileStatement(
   const awaits: TrackedAwaits = { awaits: [], untracked: 0 };
   try {
     await ctx.evaluate(statement, {
-      measure: async (execute) => {
-        const run = () => sampleCpu(() => trackAwaits(() => ctx.profiling.countCalls(execute), awaits), interval.main);
-        if (threads === "main") sampled = await run();
-        else ({ value: sampled, workers } = await watchWorkers(run, { profile: true, intervalMicros: interval.workers, cwd: ctx.cwd }));
-        return sampled.value as any;
-      },
+      measure: (execute) =>
+        ctx.profiling.countCalls(async () => {
+          const run = () => sampleCpu(() => trackAwaits(execute, awaits), interval.main);
+          if (threads === "main") sampled = await run();
+          else ({ value: sampled, workers } = await watchWorkers(run, { profile: true, intervalMicros: interval.workers, cwd: ctx.cwd }));
+          return sampled.value as any;
+        }),
     });
   } catch (e) {
     // Sampled statements report their own errors after the profile; this one did not compile.

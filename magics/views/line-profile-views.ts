@@ -71,7 +71,7 @@ function lineShareFigure(result: LineProfileResult): Figure {
     data,
     layout: {
       title: { text: "% Time per line" },
-      // Turned tick labels take up to about 7 px a character: the chart grows with them rather than squeezing its bars.
+      // Turned tick labels take room in proportion to their length: the chart grows with them rather than squeezing its bars.
       height: 340 + Math.min(longestLabel, 60) * 7,
       margin: { l: 60, r: 20, t: 50, b: 40 },
       xaxis: { title: { text: single && first ? plotlyText(`line of ${first.fn.name} (${first.fn.file})`) : "function:line", standoff: 16 }, type: "category", automargin: true },
