@@ -5,10 +5,21 @@
  */
 import { tslabPublic, writeDisplayData } from "./exec/tslab-bridge";
 import type { MimeBundle } from "../magics/core/context";
-import { figureBundle, recordTable, resultViews, type ProfileViewOptions, type RecordTableOptions, type ShowableResult } from "../magics/views/display";
+import {
+  figureBundle,
+  recordTable,
+  resultViews,
+  type ProfileViewOptions,
+  type RecordTableOptions,
+  type ShowableResult,
+} from "../magics/views/display";
 import { libraryElement, type Figure } from "../magics/views/plotly";
 import { compareTimings, type ComparedVariant } from "../magics/measure/builders/compare";
-import { compareProfiles, type CompareOptions, type ComparedProfile } from "../magics/measure/builders/compare-profiles";
+import {
+  compareProfiles,
+  type CompareOptions,
+  type ComparedProfile,
+} from "../magics/measure/builders/compare-profiles";
 import type { Comparison, ProfileComparison } from "../magics/model/profile";
 import { profile } from "./marker";
 
@@ -61,7 +72,10 @@ export const display = {
   },
   /** Embeds plotly.js in this output again, for charts whose page lost it (the output that carried it was cleared). */
   plotlyLibrary(): void {
-    display.mime({ "text/html": `${libraryElement()}<div>plotly.js is loaded on this page.</div>`, "text/plain": "plotly.js embedded" });
+    display.mime({
+      "text/html": `${libraryElement()}<div>plotly.js is loaded on this page.</div>`,
+      "text/plain": "plotly.js embedded",
+    });
   },
   /** Clears the cell's output; with `wait`, only when the next output arrives (no flicker). */
   clear(wait = false): void {
@@ -86,9 +100,17 @@ export type { MimeBundle, ComparedVariant, Figure, ProfileViewOptions, RecordTab
  */
 export function compare(variants: readonly ComparedVariant[]): Comparison;
 export function compare(runs: readonly ComparedProfile[], options?: CompareOptions): ProfileComparison;
-export function compare(entries: readonly (ComparedVariant | ComparedProfile)[], options?: CompareOptions): Comparison | ProfileComparison {
-  const timings = Array.isArray(entries) && entries.length > 0 && entries.every((e) => typeof e === "object" && e !== null && "timeit" in e);
-  const comparison = timings ? compareTimings(entries as ComparedVariant[]) : compareProfiles(entries as ComparedProfile[], options);
+export function compare(
+  entries: readonly (ComparedVariant | ComparedProfile)[],
+  options?: CompareOptions,
+): Comparison | ProfileComparison {
+  const timings =
+    Array.isArray(entries) &&
+    entries.length > 0 &&
+    entries.every((e) => typeof e === "object" && e !== null && "timeit" in e);
+  const comparison = timings
+    ? compareTimings(entries as ComparedVariant[])
+    : compareProfiles(entries as ComparedProfile[], options);
   display.profile(comparison);
   return comparison;
 }

@@ -33,7 +33,8 @@ async function buildPlotly(): Promise<void> {
   const code = fs.readFileSync(PLOTLY_ASSET, "utf8");
   // The bundle is inlined in a <script> element: these sequences would end or derail it.
   for (const bad of ["</script", "<!--", "<script"]) {
-    if (code.toLowerCase().includes(bad)) throw new Error(`${PLOTLY_ASSET} contains "${bad}", which cannot be inlined in a <script> element`);
+    if (code.toLowerCase().includes(bad))
+      throw new Error(`${PLOTLY_ASSET} contains "${bad}", which cannot be inlined in a <script> element`);
   }
   console.log(`built ${path.relative(process.cwd(), PLOTLY_ASSET)}: ${(code.length / 1024).toFixed(0)} KiB`);
 }

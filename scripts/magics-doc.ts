@@ -6,7 +6,15 @@
 import fs from "node:fs";
 import path from "node:path";
 import { createRegistry } from "../magics";
-import { HELP_OPTION, optionFlag, optionHelp, optionsOf, usageLines, type MagicRegistry, type MagicSpec } from "../magics/core/registry";
+import {
+  HELP_OPTION,
+  optionFlag,
+  optionHelp,
+  optionsOf,
+  usageLines,
+  type MagicRegistry,
+  type MagicSpec,
+} from "../magics/core/registry";
 
 export const MAGICS_DOC = path.join(__dirname, "..", "..", "docs", "magics.md");
 export const REGENERATE = "npm run docs";
@@ -30,7 +38,12 @@ export function magicsDoc(registry: MagicRegistry): string {
 }
 
 function indexTable(magics: MagicSpec<any>[]): string[] {
-  const rows = magics.map((m) => `| [${formsOf(m).map((f) => `\`${f}\``).join(", ")}](#${m.name}) | ${cell(m.summary)} |`);
+  const rows = magics.map(
+    (m) =>
+      `| [${formsOf(m)
+        .map((f) => `\`${f}\``)
+        .join(", ")}](#${m.name}) | ${cell(m.summary)} |`,
+  );
   return ["| magic | what it does |", "|---|---|", ...rows];
 }
 
@@ -53,7 +66,9 @@ function magicSection(spec: MagicSpec<any>): string[] {
   return [
     `## %${spec.name}`,
     "",
-    `${formsOf(spec).map((f) => `\`${f}\``).join(", ")}: ${spec.summary}`,
+    `${formsOf(spec)
+      .map((f) => `\`${f}\``)
+      .join(", ")}: ${spec.summary}`,
     "",
     "```text",
     ...usageLines(spec),

@@ -3,7 +3,9 @@
 import { Command } from "commander";
 import { install } from "./install";
 
-const program = new Command("tsprof").description("TypeScript Jupyter kernel with profiling magics").version(require("../../../package.json").version);
+const program = new Command("tsprof")
+  .description("TypeScript Jupyter kernel with profiling magics")
+  .version(require("../../../package.json").version);
 
 program
   .command("install")
@@ -23,7 +25,9 @@ program
 
 program
   .command("walkthrough [notebooks...]")
-  .description("Install the kernel for this user, copy the walkthrough notebooks into a folder here, and run them (or the ones named) there")
+  .description(
+    "Install the kernel for this user, copy the walkthrough notebooks into a folder here, and run them (or the ones named) there",
+  )
   .option("--dir <dir>", "the working folder (notebooks already there are kept, not overwritten)", "tsprof-notebooks")
   .option("--open", "open the walkthrough in Jupyter Notebook instead of executing the notebooks headless")
   .option("--python <path>", "the Python with Jupyter")
@@ -36,7 +40,10 @@ const SCRIPT_COMMANDS: Record<string, string> = {
   memit: "measure a script's peak memory, as python -m memory_profiler does (%memit)",
   alloc: "show which functions of a script allocate (%alloc's table)",
 };
-for (const [name, description] of Object.entries(SCRIPT_COMMANDS)) program.command(`${name} [options] <script> [args...]`).description(`${description}; tsprof ${name} --help for its options`);
+for (const [name, description] of Object.entries(SCRIPT_COMMANDS))
+  program
+    .command(`${name} [options] <script> [args...]`)
+    .description(`${description}; tsprof ${name} --help for its options`);
 
 const [commandName, ...commandArgs] = process.argv.slice(2);
 // Parsed by the magic's own declaration, not by commander: the options are the magic's, and everything after the script is the script's.
@@ -48,7 +55,8 @@ if (Object.hasOwn(SCRIPT_COMMANDS, commandName ?? "")) {
       console.error(e instanceof Error ? (e.stack ?? e.message) : e);
       process.exit(1);
     });
-} else program.parseAsync(process.argv).catch((e) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+} else
+  program.parseAsync(process.argv).catch((e) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  });

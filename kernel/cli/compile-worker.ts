@@ -11,7 +11,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { tslabRequire, TS_MODULE } from "../exec/tslab-modules";
 import type { CompileRequest, CompileResult, CompiledFile, MarkedFunction } from "./compile";
 
-import type { Node, SourceFile, TypeScript } from "../exec/tslab-compiler";
+import type { ClassDeclaration, CompilerOptions, Node, SourceFile, TypeScript } from "../exec/tslab-compiler";
 const ts: TypeScript = tslabRequire(TS_MODULE);
 
 /** Node's types for scripts whose folder has none, as cells get them (tslab-compiler.ts): tsprof's own @types. */
@@ -25,7 +25,9 @@ const ABOUT_OUTPUT_FILES = [5055, 6059];
 function compile({ entry, markerTypes }: CompileRequest): CompileResult {
   const options = compilerOptions(path.dirname(entry), markerTypes);
   const program = ts.createProgram([entry], options);
-  const local = program.getSourceFiles().filter((f) => !f.isDeclarationFile && !f.fileName.split(/[\\/]/).includes("node_modules"));
+  const local = program
+    .getSourceFiles()
+    .filter((f) => !f.isDeclarationFile && !f.fileName.split(/[\\/]/).includes("node_modules"));
   const outputs = new Map<string, { js?: string; map?: object }>();
   const emitted = program.emit(undefined, (fileName, text, _bom, _onError, sources) => {
     const source = sources?.[0]?.fileName;
@@ -39,17 +41,37 @@ function compile({ entry, markerTypes }: CompileRequest): CompileResult {
     const output = outputs.get(sourceFile.fileName);
     if (output?.js === undefined) return [];
     const format = sourceFile.impliedNodeFormat === ts.ModuleKind.ESNext ? "module" : "commonjs";
-    return [{ file: path.resolve(sourceFile.fileName), source: sourceFile.text, js: output.js, map: output.map ?? null, format, markers: markedFunctions(sourceFile) }];
+    return [
+      {
+        file: path.resolve(sourceFile.fileName),
+        source: sourceFile.text,
+        js: output.js,
+        map: output.map ?? null,
+        format,
+        markers: markedFunctions(sourceFile),
+      },
+    ];
   });
-  const diagnostics = [...ts.getPreEmitDiagnostics(program), ...emitted.diagnostics].filter((d) => !ABOUT_OUTPUT_FILES.includes(d.code));
-  const host = { getCanonicalFileName: (f: string) => f, getCurrentDirectory: () => process.cwd(), getNewLine: () => "\n" };
+  const diagnostics = [...ts.getPreEmitDiagnostics(program), ...emitted.diagnostics].filter(
+    (d) => !ABOUT_OUTPUT_FILES.includes(d.code),
+  );
+  const host = {
+    getCanonicalFileName: (f: string) => f,
+    getCurrentDirectory: () => process.cwd(),
+    getNewLine: () => "\n",
+  };
   return { files, diagnostics: diagnostics.map((d) => ts.formatDiagnostic(d, host).trimEnd()) };
 }
 
 /** The script's tsconfig.json (if any), with what running it needs: Node's module rules, source maps, JS allowed, `tsprof` typed. */
 function compilerOptions(dir: string, markerTypes: string) {
   const configFile = ts.findConfigFile(dir, ts.sys.fileExists);
-  let base: import("@tslab/typescript-for-tslab").CompilerOptions = { target: ts.ScriptTarget.ES2022, strict: true, esModuleInterop: true, skipLibCheck: true };
+  let base: CompilerOptions = {
+    target: ts.ScriptTarget.ES2022,
+    strict: true,
+    esModuleInterop: true,
+    skipLibCheck: true,
+  };
   if (configFile) {
     const read = ts.readConfigFile(configFile, ts.sys.readFile);
     if (!read.error) base = ts.parseJsonConfigFileContent(read.config, ts.sys, path.dirname(configFile)).options;
@@ -77,8 +99,10 @@ function compilerOptions(dir: string, markerTypes: string) {
   };
 }
 
-function typeRootsWithNode(options: import("@tslab/typescript-for-tslab").CompilerOptions, dir: string): string[] {
-  const roots = ts.getEffectiveTypeRoots(options, { directoryExists: ts.sys.directoryExists, getCurrentDirectory: () => dir }) ?? [];
+function typeRootsWithNode(options: CompilerOptions, dir: string): string[] {
+  const roots =
+    ts.getEffectiveTypeRoots(options, { directoryExists: ts.sys.directoryExists, getCurrentDirectory: () => dir }) ??
+    [];
   const hasNode = roots.some((root) => ts.sys.fileExists(path.join(root, "node", "package.json")));
   return hasNode ? [...roots] : [...roots, TSPROF_TYPE_ROOT];
 }
@@ -91,14 +115,24 @@ function markedFunctions(file: SourceFile): MarkedFunction[] {
   const { names, namespaces } = markerBindings(file);
   if (names.size === 0 && namespaces.size === 0) return [];
   const isMarker = (e: Node): boolean =>
-    (ts.isIdentifier(e) && names.has(e.text)) || (ts.isPropertyAccessExpression(e) && e.name.text === "profile" && ts.isIdentifier(e.expression) && namespaces.has(e.expression.text));
+    (ts.isIdentifier(e) && names.has(e.text)) ||
+    (ts.isPropertyAccessExpression(e) &&
+      e.name.text === "profile" &&
+      ts.isIdentifier(e.expression) &&
+      namespaces.has(e.expression.text));
   const declared = new Map<string, Node>();
-  for (const statement of file.statements) if (ts.isFunctionDeclaration(statement) && statement.name) declared.set(statement.name.text, statement);
+  for (const statement of file.statements)
+    if (ts.isFunctionDeclaration(statement) && statement.name) declared.set(statement.name.text, statement);
   const marked: MarkedFunction[] = [];
-  const mark = (node: Node, head: Node) => marked.push({ line: file.getLineAndCharacterOfPosition(head.getStart(file)).line + 1, name: nameOf(node) });
+  const mark = (node: Node, head: Node) =>
+    marked.push({ line: file.getLineAndCharacterOfPosition(head.getStart(file)).line + 1, name: nameOf(node) });
   const visit = (node: Node): void => {
-    if ((ts.isMethodDeclaration(node) || ts.isAccessor(node) || ts.isClassDeclaration(node)) && ts.canHaveDecorators(node)) {
-      if (ts.getDecorators(node)?.some((d) => isMarker(d.expression))) mark(node, ts.isClassDeclaration(node) ? classHead(node) : node.name);
+    if (
+      (ts.isMethodDeclaration(node) || ts.isAccessor(node) || ts.isClassDeclaration(node)) &&
+      ts.canHaveDecorators(node)
+    ) {
+      if (ts.getDecorators(node)?.some((d) => isMarker(d.expression)))
+        mark(node, ts.isClassDeclaration(node) ? classHead(node) : node.name);
     }
     if (ts.isCallExpression(node) && isMarker(node.expression) && node.arguments.length > 0) {
       const arg = node.arguments[0];
@@ -112,7 +146,7 @@ function markedFunctions(file: SourceFile): MarkedFunction[] {
 }
 
 /** A declaration's first line without its decorators: `class` (or `export class`). */
-function classHead(node: import("@tslab/typescript-for-tslab").ClassDeclaration): Node {
+function classHead(node: ClassDeclaration): Node {
   return node.modifiers?.find((m) => !ts.isDecorator(m)) ?? node.name ?? node;
 }
 
@@ -130,15 +164,28 @@ function markerBindings(file: SourceFile): { names: Set<string>; namespaces: Set
     if (ts.isImportDeclaration(statement) && isTsprof(statement.moduleSpecifier)) {
       const bindings = statement.importClause?.namedBindings;
       if (bindings && ts.isNamespaceImport(bindings)) namespaces.add(bindings.name.text);
-      if (bindings && ts.isNamedImports(bindings)) for (const e of bindings.elements) if ((e.propertyName ?? e.name).text === "profile") names.add(e.name.text);
+      if (bindings && ts.isNamedImports(bindings))
+        for (const e of bindings.elements) if ((e.propertyName ?? e.name).text === "profile") names.add(e.name.text);
     }
     if (!ts.isVariableStatement(statement)) continue;
     for (const declaration of statement.declarationList.declarations) {
       const init = declaration.initializer;
-      if (!init || !ts.isCallExpression(init) || !ts.isIdentifier(init.expression) || init.expression.text !== "require" || !isTsprof(init.arguments[0])) continue;
+      if (
+        !init ||
+        !ts.isCallExpression(init) ||
+        !ts.isIdentifier(init.expression) ||
+        init.expression.text !== "require" ||
+        !isTsprof(init.arguments[0])
+      )
+        continue;
       if (ts.isIdentifier(declaration.name)) namespaces.add(declaration.name.text);
       else if (ts.isObjectBindingPattern(declaration.name)) {
-        for (const e of declaration.name.elements) if (ts.isIdentifier(e.name) && ((e.propertyName as { text?: string } | undefined)?.text ?? e.name.text) === "profile") names.add(e.name.text);
+        for (const e of declaration.name.elements)
+          if (
+            ts.isIdentifier(e.name) &&
+            ((e.propertyName as { text?: string } | undefined)?.text ?? e.name.text) === "profile"
+          )
+            names.add(e.name.text);
       }
     }
   }

@@ -34,15 +34,24 @@ export function initialize(data: HooksData): void {
   entry = data.entry;
 }
 
-export async function resolve(specifier: string, context: { parentURL?: string }, next: NextResolve): Promise<Resolved> {
+export async function resolve(
+  specifier: string,
+  context: { parentURL?: string },
+  next: NextResolve,
+): Promise<Resolved> {
   if (specifier === "tsprof") return { url: marker, shortCircuit: true };
-  if (specifier.startsWith(PACKAGE_PREFIX)) return next(specifier.slice(PACKAGE_PREFIX.length), { ...context, parentURL: entry });
+  if (specifier.startsWith(PACKAGE_PREFIX))
+    return next(specifier.slice(PACKAGE_PREFIX.length), { ...context, parentURL: entry });
   try {
     return await next(specifier, context);
   } catch (e) {
     const relative = /^\.{1,2}\//.test(specifier) && context.parentURL?.startsWith("file:");
     const wanted = relative ? fileURLToPath(new URL(specifier, context.parentURL)) : null;
-    const found = wanted && sourceCandidates(wanted).map((f) => pathToFileURL(f).href).find((url) => files.has(url));
+    const found =
+      wanted &&
+      sourceCandidates(wanted)
+        .map((f) => pathToFileURL(f).href)
+        .find((url) => files.has(url));
     if (found) return { url: found, shortCircuit: true };
     throw e;
   }

@@ -8,7 +8,9 @@ import escapeHtml from "escape-html";
 import type { MimeBundle } from "../../magics/core/context";
 
 export function writeHtmlReport(file: string, title: string, notes: string[], bundles: MimeBundle[]): void {
-  const body = bundles.map((b) => (typeof b["text/html"] === "string" ? b["text/html"] : `<pre>${escapeHtml(String(b["text/plain"] ?? ""))}</pre>`));
+  const body = bundles.map((b) =>
+    typeof b["text/html"] === "string" ? b["text/html"] : `<pre>${escapeHtml(String(b["text/plain"] ?? ""))}</pre>`,
+  );
   const page = [
     "<!DOCTYPE html>",
     `<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>`,

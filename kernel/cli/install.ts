@@ -44,11 +44,23 @@ export function install(options: InstallOptions): string {
   fs.mkdirSync(specDir);
   fs.writeFileSync(path.join(specDir, "kernel.json"), JSON.stringify(kernelSpec(), null, 2));
   // Older jupyter_client needs --replace to overwrite; newer ones always do, and warn about it.
-  const args = ["-W", "ignore::DeprecationWarning", "-m", "jupyter_client.kernelspecapp", "install", specDir, `--name=${KERNEL_NAME}`, "--replace"];
+  const args = [
+    "-W",
+    "ignore::DeprecationWarning",
+    "-m",
+    "jupyter_client.kernelspecapp",
+    "install",
+    specDir,
+    `--name=${KERNEL_NAME}`,
+    "--replace",
+  ];
   if (options.user) args.push("--user");
   if (options.sysPrefix) args.push("--sys-prefix");
   if (options.prefix) args.push(`--prefix=${path.resolve(options.prefix)}`);
-  const run = spawnSync(python, args, { encoding: "utf8", env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: "1" } });
+  const run = spawnSync(python, args, {
+    encoding: "utf8",
+    env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: "1" },
+  });
   fs.rmSync(dir, { recursive: true, force: true });
   if (run.status !== 0) throw new Error(`Installing the kernelspec failed:\n${run.stderr}`);
   return (run.stderr + run.stdout).trim();

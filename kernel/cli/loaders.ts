@@ -25,8 +25,15 @@ export function installLoaders(files: Map<string, LoadedFile>, entry: string): v
   installCommonJs(files);
   // The hooks run in a thread of Node's, started on register: only for scripts that have ES modules.
   if (![...files.values()].some((f) => f.format === "module")) return;
-  const data: HooksData = { files: [...files].map(([file, loaded]) => [pathToFileURL(file).href, loaded]), marker: pathToFileURL(MARKER).href, entry };
-  register(pathToFileURL(path.join(__dirname, "esm-hooks.js")).href, { parentURL: pathToFileURL(__filename).href, data });
+  const data: HooksData = {
+    files: [...files].map(([file, loaded]) => [pathToFileURL(file).href, loaded]),
+    marker: pathToFileURL(MARKER).href,
+    entry,
+  };
+  register(pathToFileURL(path.join(__dirname, "esm-hooks.js")).href, {
+    parentURL: pathToFileURL(__filename).href,
+    data,
+  });
 }
 
 function installCommonJs(files: Map<string, LoadedFile>): void {
@@ -37,17 +44,24 @@ function installCommonJs(files: Map<string, LoadedFile>): void {
       const loaded = files.get(filename);
       if (loaded) return module._compile(loaded.code, filename);
       if (original) return original(module, filename);
-      throw new Error(`tsprof compiled the files the script imports, and ${filename} is not one of them (a path computed at run time?): import it statically.`);
+      throw new Error(
+        `tsprof compiled the files the script imports, and ${filename} is not one of them (a path computed at run time?): import it statically.`,
+      );
     };
   }
   const resolveFilename = (Module as any)._resolveFilename;
-  (Module as any)._resolveFilename = function (request: string, parent: { filename?: string } | undefined, ...rest: unknown[]) {
+  (Module as any)._resolveFilename = function (
+    request: string,
+    parent: { filename?: string } | undefined,
+    ...rest: unknown[]
+  ) {
     if (request === "tsprof") return MARKER;
     try {
       return resolveFilename.call(this, request, parent, ...rest);
     } catch (e) {
       const relative = /^\.{1,2}\//.test(request) && parent?.filename;
-      const found = relative && sourceCandidates(path.resolve(path.dirname(parent.filename!), request)).find((f) => files.has(f));
+      const found =
+        relative && sourceCandidates(path.resolve(path.dirname(parent.filename!), request)).find((f) => files.has(f));
       if (found) return found;
       throw e;
     }

@@ -23,8 +23,17 @@ import { scriptLineProfiler } from "./script-lines";
 
 /** The command's own options, beside its magic's. */
 const OWN_OPTIONS = {
-  html: { long: "html", type: "string", metavar: "FILE", help: "also write a self-contained HTML report (sortable tables, charts; opens offline) to FILE" },
-  typecheck: { long: "typecheck", type: "boolean", help: "stop on type errors (without it they are warnings, and the script runs)" },
+  html: {
+    long: "html",
+    type: "string",
+    metavar: "FILE",
+    help: "also write a self-contained HTML report (sortable tables, charts; opens offline) to FILE",
+  },
+  typecheck: {
+    long: "typecheck",
+    type: "boolean",
+    help: "stop on type errors (without it they are warnings, and the script runs)",
+  },
 } as const satisfies LongOptionSpecs;
 
 interface ProfileCommand {
@@ -36,7 +45,10 @@ interface ProfileCommand {
 const SCRIPT_NOTE = `The script (${SCRIPT_EXTENSIONS.join(", ")}) is compiled with source maps, so names and lines are its TypeScript ones, and runs with its arguments as \`node script args\` runs it. The report follows the script's own output.`;
 
 export const PROFILE_COMMANDS: Record<string, ProfileCommand> = {
-  prun: { magic: prun, description: `cProfile's table (python -m cProfile -s tottime script.py) for the script's run: exact call counts for its own functions, times from V8's sampling profiler.\n\n${SCRIPT_NOTE}` },
+  prun: {
+    magic: prun,
+    description: `cProfile's table (python -m cProfile -s tottime script.py) for the script's run: exact call counts for its own functions, times from V8's sampling profiler.\n\n${SCRIPT_NOTE}`,
+  },
   lprun: {
     magic: lprun,
     description: `line_profiler's tables (kernprof -l -v script.py) for the functions named with -f:
@@ -49,8 +61,14 @@ With no -f or -m, the functions marked with \`profile\` from "tsprof" (\`@profil
 
 ${SCRIPT_NOTE}`,
   },
-  memit: { magic: memit, description: `memory_profiler's peak memory and increment (python -m memory_profiler) for the script's run.\n\n${SCRIPT_NOTE}` },
-  alloc: { magic: alloc, description: `Which functions allocate: V8's sampling heap profiler as a table in bytes, for the script's run.\n\n${SCRIPT_NOTE}` },
+  memit: {
+    magic: memit,
+    description: `memory_profiler's peak memory and increment (python -m memory_profiler) for the script's run.\n\n${SCRIPT_NOTE}`,
+  },
+  alloc: {
+    magic: alloc,
+    description: `Which functions allocate: V8's sampling heap profiler as a table in bytes, for the script's run.\n\n${SCRIPT_NOTE}`,
+  },
 };
 
 /** Runs `tsprof NAME argv…`; resolves to the exit code. */
@@ -61,10 +79,13 @@ export async function runProfileCommand(name: string, argv: string[]): Promise<n
   try {
     const { options, rest, help } = parseCommandArgs(magic, OWN_OPTIONS, argv, invocation);
     if (help) {
-      process.stdout.write(commandHelpText(magic, `tsprof ${name} [options] script [args...]`, description, OWN_OPTIONS));
+      process.stdout.write(
+        commandHelpText(magic, `tsprof ${name} [options] script [args...]`, description, OWN_OPTIONS),
+      );
       return 0;
     }
-    if (rest.length === 0) throw new MagicError(`${invocation.name} needs a script. Run ${invocation.helpHint} for help.`);
+    if (rest.length === 0)
+      throw new MagicError(`${invocation.name} needs a script. Run ${invocation.helpHint} for help.`);
     const [scriptArg, ...args] = rest;
     const script = await prepareScript(scriptArg, args, cwd, options.typecheck);
     const statement = [path.relative(cwd, script.entry), ...args].join(" ");
@@ -87,7 +108,14 @@ export async function runProfileCommand(name: string, argv: string[]): Promise<n
 }
 
 /** The magic on the script; `error` is what the script threw (its profile is already shown). */
-async function profileScript(name: string, magic: MagicSpec<any>, script: PreparedScript, options: any, statement: string, cwd: string): Promise<{ ctx: ScriptContext; run: ScriptRun; error?: unknown }> {
+async function profileScript(
+  name: string,
+  magic: MagicSpec<any>,
+  script: PreparedScript,
+  options: any,
+  statement: string,
+  cwd: string,
+): Promise<{ ctx: ScriptContext; run: ScriptRun; error?: unknown }> {
   const lines = name === "lprun" ? scriptLineProfiler(script, options, cwd) : null;
   const run = lines?.run ?? new ScriptRun(script);
   const ctx = lines?.ctx ?? scriptContext(script, run, cwd);
@@ -103,6 +131,11 @@ async function profileScript(name: string, magic: MagicSpec<any>, script: Prepar
 }
 
 function writeReport(file: string, title: string, script: PreparedScript, ctx: ScriptContext): void {
-  writeHtmlReport(file, title, [`Compiled in ${script.compileSeconds.toFixed(2)} s (not part of the profile).`], ctx.shown);
+  writeHtmlReport(
+    file,
+    title,
+    [`Compiled in ${script.compileSeconds.toFixed(2)} s (not part of the profile).`],
+    ctx.shown,
+  );
   process.stderr.write(`tsprof: report written to ${file}\n`);
 }

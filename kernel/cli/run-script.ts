@@ -41,7 +41,12 @@ class ScriptExit extends Error {
 }
 
 /** Compiles the script; type errors are printed as warnings (or, with `typecheck`, stop it). */
-export async function prepareScript(script: string, args: string[], cwd: string, typecheck: boolean): Promise<PreparedScript> {
+export async function prepareScript(
+  script: string,
+  args: string[],
+  cwd: string,
+  typecheck: boolean,
+): Promise<PreparedScript> {
   const entry = path.resolve(cwd, script);
   if (!fs.existsSync(entry)) throw new MagicError(`${script}: no such file.`);
   if (!fs.statSync(entry).isFile() || !SCRIPT_EXTENSIONS.includes(path.extname(entry))) {
@@ -52,8 +57,13 @@ export async function prepareScript(script: string, args: string[], cwd: string,
   const compileSeconds = (performance.now() - started) / 1000;
   if (diagnostics.length > 0) {
     process.stderr.write(`${diagnostics.join("\n")}\n`);
-    if (typecheck) throw new TypeErrors(`tsprof: ${diagnostics.length} type error${diagnostics.length === 1 ? "" : "s"} (--typecheck): the script did not run.`);
-    process.stderr.write(`tsprof: warning: ${diagnostics.length} type error${diagnostics.length === 1 ? "" : "s"} above; the script runs anyway (--typecheck stops on them).\n`);
+    if (typecheck)
+      throw new TypeErrors(
+        `tsprof: ${diagnostics.length} type error${diagnostics.length === 1 ? "" : "s"} (--typecheck): the script did not run.`,
+      );
+    process.stderr.write(
+      `tsprof: warning: ${diagnostics.length} type error${diagnostics.length === 1 ? "" : "s"} above; the script runs anyway (--typecheck stops on them).\n`,
+    );
   }
   const units = new ScriptUnits(files, cwd);
   const compiled = files.find((f) => f.file === entry);
@@ -74,7 +84,13 @@ export class ScriptRun {
     const files = new Map<string, LoadedFile>(
       script.units.files().map(({ unit, compiled }) => {
         const runnable = script.units.runnable(compiled, code.get(unit) ?? unit.code);
-        return [compiled.file, { code: compiled.file === script.entry && compiled.format === "module" ? ENTERED_CALL + runnable : runnable, format: compiled.format }];
+        return [
+          compiled.file,
+          {
+            code: compiled.file === script.entry && compiled.format === "module" ? ENTERED_CALL + runnable : runnable,
+            format: compiled.format,
+          },
+        ];
       }),
     );
     installLoaders(files, pathToFileURL(script.entry).href);
@@ -123,7 +139,11 @@ export class ScriptRun {
   private catchInterruptsOnceTopLevelYields(catchInterrupts: () => void): () => void {
     if (this.script.format !== "module") return () => {};
     let entered = false;
-    Object.defineProperty(globalThis, ENTERED_NAME, { value: () => (entered = true), configurable: true, enumerable: false });
+    Object.defineProperty(globalThis, ENTERED_NAME, {
+      value: () => (entered = true),
+      configurable: true,
+      enumerable: false,
+    });
     let immediate: NodeJS.Immediate | undefined;
     const poll = () => {
       if (entered) catchInterrupts();

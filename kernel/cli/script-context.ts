@@ -31,7 +31,9 @@ export function scriptContext(script: PreparedScript, run: ScriptRun, cwd: strin
       return undefined;
     },
     resolveFunction: async (expression) => {
-      throw new MagicError(`${expression}: a script's functions are named where they are defined (see tsprof lprun --help).`);
+      throw new MagicError(
+        `${expression}: a script's functions are named where they are defined (see tsprof lprun --help).`,
+      );
     },
     setResult: () => {},
     executionCount: 0,

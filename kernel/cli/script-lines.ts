@@ -14,33 +14,63 @@ import { scriptContext, type ScriptContext } from "./script-context";
 import { ScriptRun, type PreparedScript } from "./run-script";
 
 /** The script's run with the probes compiled in, and how to profile it; bad -f names are refused here, before it runs. */
-export function scriptLineProfiler(script: PreparedScript, options: ParsedOptions<typeof lprun.options>, cwd: string): { ctx: ScriptContext; run: ScriptRun; profile(statement: string): Promise<void> } {
+export function scriptLineProfiler(
+  script: PreparedScript,
+  options: ParsedOptions<typeof lprun.options>,
+  cwd: string,
+): { ctx: ScriptContext; run: ScriptRun; profile(statement: string): Promise<void> } {
   checkUnit(options.unit);
   const targets = scriptTargets(script.units, script.entry, options.functions, options.modules, cwd);
-  const compiled = [...targets.compiled].map(([unit, starts]) => ({ unit, ...compiledProbes(unit, starts, options.clockLines) }));
+  const compiled = [...targets.compiled].map(([unit, starts]) => ({
+    unit,
+    ...compiledProbes(unit, starts, options.clockLines),
+  }));
   const run = new ScriptRun(script, new Map(compiled.map((c) => [c.unit, c.code])));
   const ctx = scriptContext(script, run, cwd);
   const profile = async (statement: string) => {
-    const inPackages = targets.packages.length > 0 ? ctx.lines.instrument({ functions: await packageFunctions(run, script, targets.packages), modules: [], clockLines: options.clockLines }) : null;
-    const probes = withCompiled(inPackages, compiled.flatMap((c) => c.functions));
-    const profiled = await profileLines(ctx.evaluate, probes, statement, { timerUnit: options.unit ?? DEFAULT_TIMER_UNIT, clockLines: options.clockLines, onInterrupt: ctx.onInterrupt, cwd });
+    const inPackages =
+      targets.packages.length > 0
+        ? ctx.lines.instrument({
+            functions: await packageFunctions(run, script, targets.packages),
+            modules: [],
+            clockLines: options.clockLines,
+          })
+        : null;
+    const probes = withCompiled(
+      inPackages,
+      compiled.flatMap((c) => c.functions),
+    );
+    const profiled = await profileLines(ctx.evaluate, probes, statement, {
+      timerUnit: options.unit ?? DEFAULT_TIMER_UNIT,
+      clockLines: options.clockLines,
+      onInterrupt: ctx.onInterrupt,
+      cwd,
+    });
     showLineProfile(ctx, options, profiled);
   };
   return { ctx, run, profile };
 }
 
 /** The packages' functions, read from the packages as the script will get them. */
-async function packageFunctions(run: ScriptRun, script: PreparedScript, targets: PackageTarget[]): Promise<ResolvedFunction[]> {
+async function packageFunctions(
+  run: ScriptRun,
+  script: PreparedScript,
+  targets: PackageTarget[],
+): Promise<ResolvedFunction[]> {
   const functions: ResolvedFunction[] = [];
   for (const target of targets) {
     let exports: unknown;
     try {
       exports = await run.loadPackage(target.specifier);
     } catch (e) {
-      throw new MagicError(`${target.expression}: cannot load ${target.specifier} from ${script.entry}: ${String((e as Error)?.message ?? e).split("\n")[0]}`);
+      throw new MagicError(
+        `${target.expression}: cannot load ${target.specifier} from ${script.entry}: ${String((e as Error)?.message ?? e).split("\n")[0]}`,
+      );
     }
-    const fn = valueAt(exports, target.path) ?? valueAt((exports as { default?: unknown } | null)?.default, target.path);
-    if (typeof fn !== "function") throw new MagicError(`${target.expression} is not a function (it is ${fn === null ? "null" : typeof fn}).`);
+    const fn =
+      valueAt(exports, target.path) ?? valueAt((exports as { default?: unknown } | null)?.default, target.path);
+    if (typeof fn !== "function")
+      throw new MagicError(`${target.expression} is not a function (it is ${fn === null ? "null" : typeof fn}).`);
     functions.push({ expression: target.expression, fn, ref: locateFunction(script.units.units, fn) });
   }
   return functions;

@@ -31,9 +31,16 @@ export interface ScriptTargets {
 type AnyNode = acorn.AnyNode;
 
 /** -f and -m as the command line gives them; with neither, the functions marked with `profile`. */
-export function scriptTargets(units: ScriptUnits, entry: string, functions: string[], modules: string[], cwd: string): ScriptTargets {
+export function scriptTargets(
+  units: ScriptUnits,
+  entry: string,
+  functions: string[],
+  modules: string[],
+  cwd: string,
+): ScriptTargets {
   const targets: ScriptTargets = { compiled: new Map(), packages: [] };
-  const add = (unit: Unit, starts: number[]) => targets.compiled.set(unit, [...(targets.compiled.get(unit) ?? []), ...starts]);
+  const add = (unit: Unit, starts: number[]) =>
+    targets.compiled.set(unit, [...(targets.compiled.get(unit) ?? []), ...starts]);
   for (const expression of functions) {
     const at = expression.lastIndexOf(":");
     const [where, name] = at > 0 ? [expression.slice(0, at), expression.slice(at + 1)] : [null, expression];
@@ -51,8 +58,12 @@ export function scriptTargets(units: ScriptUnits, entry: string, functions: stri
     add(unit, starts);
   }
   if (functions.length === 0 && modules.length === 0) {
-    for (const { unit, compiled } of units.files()) if (compiled.markers.length > 0) add(unit, markedStarts(unit, compiled.markers));
-    if (targets.compiled.size === 0) throw new MagicError("tsprof lprun needs a function to profile: -f NAME (repeatable), -m FILE, or functions marked with `profile` from \"tsprof\" in the script.");
+    for (const { unit, compiled } of units.files())
+      if (compiled.markers.length > 0) add(unit, markedStarts(unit, compiled.markers));
+    if (targets.compiled.size === 0)
+      throw new MagicError(
+        'tsprof lprun needs a function to profile: -f NAME (repeatable), -m FILE, or functions marked with `profile` from "tsprof" in the script.',
+      );
   }
   return targets;
 }
@@ -63,7 +74,10 @@ function isLocal(where: string): boolean {
 
 function localUnit(units: ScriptUnits, where: string, cwd: string, expression: string): Unit {
   const unit = units.unitOf(path.resolve(cwd, where));
-  if (!unit) throw new MagicError(`${expression}: ${where} is not one of the script's files (the script does not import it, or it is not there).`);
+  if (!unit)
+    throw new MagicError(
+      `${expression}: ${where} is not one of the script's files (the script does not import it, or it is not there).`,
+    );
   return unit;
 }
 
@@ -71,18 +85,34 @@ function localUnit(units: ScriptUnits, where: string, cwd: string, expression: s
 function definitionOf(unit: Unit, name: string, expression: string): number {
   const [head, ...rest] = name.split(".");
   const top = topLevelValue(program(unit), head);
-  if (!top) throw new MagicError(`${expression} is not a function: ${unit.file} defines no function, class or object named ${head} at its top level.`);
-  const found = rest.reduce<AnyNode | null>((node, key, i) => (node ? member(node, key, rest[i - 1] === "prototype") : null), top);
-  if (!found || found.type === "ObjectExpression") throw new MagicError(`${expression} is not a function defined in ${unit.file} (tsprof finds a script's functions where they are defined: a top-level function, Class.prototype.method, Class.staticMethod, object.method).`);
+  if (!top)
+    throw new MagicError(
+      `${expression} is not a function: ${unit.file} defines no function, class or object named ${head} at its top level.`,
+    );
+  const found = rest.reduce<AnyNode | null>(
+    (node, key, i) => (node ? member(node, key, rest[i - 1] === "prototype") : null),
+    top,
+  );
+  if (!found || found.type === "ObjectExpression")
+    throw new MagicError(
+      `${expression} is not a function defined in ${unit.file} (tsprof finds a script's functions where they are defined: a top-level function, Class.prototype.method, Class.staticMethod, object.method).`,
+    );
   return found.start;
 }
 
 /** What a top-level name is bound to: a function, a class, or an object literal. */
 function topLevelValue(js: acorn.Program, name: string): AnyNode | null {
   for (const statement of js.body) {
-    const declaration = statement.type === "ExportNamedDeclaration" || statement.type === "ExportDefaultDeclaration" ? statement.declaration : statement;
+    const declaration =
+      statement.type === "ExportNamedDeclaration" || statement.type === "ExportDefaultDeclaration"
+        ? statement.declaration
+        : statement;
     if (!declaration) continue;
-    if ((declaration.type === "FunctionDeclaration" || declaration.type === "ClassDeclaration") && declaration.id?.name === name) return declaration;
+    if (
+      (declaration.type === "FunctionDeclaration" || declaration.type === "ClassDeclaration") &&
+      declaration.id?.name === name
+    )
+      return declaration;
     if (declaration.type !== "VariableDeclaration") continue;
     for (const d of declaration.declarations) {
       if (d.id.type !== "Identifier" || d.id.name !== name || !d.init) continue;
@@ -96,7 +126,8 @@ function topLevelValue(js: acorn.Program, name: string): AnyNode | null {
 function namedClassIn(init: AnyNode, name: string): AnyNode | null {
   let found: AnyNode | null = null;
   walk(init, (node) => {
-    if (!found && (node.type === "ClassExpression" || node.type === "ClassDeclaration") && node.id?.name === name) found = node;
+    if (!found && (node.type === "ClassExpression" || node.type === "ClassDeclaration") && node.id?.name === name)
+      found = node;
     return !found;
   });
   return found;
@@ -110,7 +141,10 @@ function isDefinition(node: AnyNode): boolean {
 function member(node: AnyNode, key: string, onPrototype: boolean): AnyNode | null {
   if (key === "prototype") return node.type === "ClassDeclaration" || node.type === "ClassExpression" ? node : null;
   if (node.type === "ClassDeclaration" || node.type === "ClassExpression") {
-    const method = node.body.body.find((m) => m.type === "MethodDefinition" && m.kind !== "constructor" && m.static === !onPrototype && keyOf(m.key) === key);
+    const method = node.body.body.find(
+      (m) =>
+        m.type === "MethodDefinition" && m.kind !== "constructor" && m.static === !onPrototype && keyOf(m.key) === key,
+    );
     return method?.type === "MethodDefinition" ? method.value : null;
   }
   if (node.type === "ObjectExpression") {
@@ -127,10 +161,15 @@ function keyOf(key: AnyNode): string | null {
 function topLevelFunctions(unit: Unit): number[] {
   const js = program(unit);
   return js.body.flatMap((s) => {
-    const declaration = s.type === "ExportNamedDeclaration" || s.type === "ExportDefaultDeclaration" ? s.declaration : s;
+    const declaration =
+      s.type === "ExportNamedDeclaration" || s.type === "ExportDefaultDeclaration" ? s.declaration : s;
     if (declaration?.type === "FunctionDeclaration") return [declaration.start];
     if (declaration?.type !== "VariableDeclaration") return [];
-    return declaration.declarations.flatMap((d) => (d.init && (d.init.type === "FunctionExpression" || d.init.type === "ArrowFunctionExpression") ? [d.init.start] : []));
+    return declaration.declarations.flatMap((d) =>
+      d.init && (d.init.type === "FunctionExpression" || d.init.type === "ArrowFunctionExpression")
+        ? [d.init.start]
+        : [],
+    );
   });
 }
 
@@ -142,9 +181,11 @@ function topLevelFunctions(unit: Unit): number[] {
 function markedStarts(unit: Unit, markers: { line: number; name: string }[]): number[] {
   const candidates: { start: number; line: number | null; name: string }[] = [];
   const visit = (node: AnyNode, parent: AnyNode | null): void => {
-    if (node.type === "ClassDeclaration" || node.type === "ClassExpression") candidates.push({ start: node.start, line: lineOf(unit, node), name: node.id?.name ?? "" });
+    if (node.type === "ClassDeclaration" || node.type === "ClassExpression")
+      candidates.push({ start: node.start, line: lineOf(unit, node), name: node.id?.name ?? "" });
     if (isFunctionNode(node)) {
-      const head = parent?.type === "MethodDefinition" || (parent?.type === "Property" && parent.method) ? parent.key : node;
+      const head =
+        parent?.type === "MethodDefinition" || (parent?.type === "Property" && parent.method) ? parent.key : node;
       const name = head !== node ? keyOf(head) : node.type !== "ArrowFunctionExpression" ? node.id?.name : null;
       candidates.push({ start: node.start, line: lineOf(unit, head), name: name ?? "" });
     }

@@ -19,7 +19,16 @@ export class ScriptUnits implements CompiledCode {
 
   constructor(files: CompiledFile[], cwd: string) {
     for (const compiled of files) {
-      const unit = this.units.add({ file: path.relative(cwd, compiled.file), source: compiled.source, firstLine: 1, category: "module", lineOffset: 0, baseJs: compiled.js, baseMaps: compiled.map ? [compiled.map] : [], wrapper: null });
+      const unit = this.units.add({
+        file: path.relative(cwd, compiled.file),
+        source: compiled.source,
+        firstLine: 1,
+        category: "module",
+        lineOffset: 0,
+        baseJs: compiled.js,
+        baseMaps: compiled.map ? [compiled.map] : [],
+        wrapper: null,
+      });
       this.byPath.set(compiled.file, { unit, compiled });
       this.byUrl.set(compiled.file, unit);
       this.byUrl.set(pathToFileURL(compiled.file).href, unit);

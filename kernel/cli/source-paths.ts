@@ -3,7 +3,12 @@
  * `./lib.js` (or `./lib.mjs` for `lib.mts`), and code written for bundlers leaves the extension
  * out. Node's resolution finds neither; both loaders (loaders.ts, esm-hooks.ts) try these.
  */
-const SWAPPED: Record<string, string[]> = { ".js": [".ts", ".tsx"], ".mjs": [".mts"], ".cjs": [".cts"], ".jsx": [".tsx"] };
+const SWAPPED: Record<string, string[]> = {
+  ".js": [".ts", ".tsx"],
+  ".mjs": [".mts"],
+  ".cjs": [".cts"],
+  ".jsx": [".tsx"],
+};
 const ADDED = [".ts", ".tsx", ".mts", ".cts", ".js", ".mjs", ".cjs"];
 
 /** The files a specifier that Node did not find may mean, most likely first (`wanted` is absolute, as resolved against its importer). */

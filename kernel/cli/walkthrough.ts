@@ -39,18 +39,35 @@ export function runWalkthrough(only: string[], options: WalkthroughOptions): voi
     console.log(`Running ${notebook} ...`);
     const run = spawnSync(
       python,
-      ["-Xfrozen_modules=off", "-m", "nbconvert", "--to", "html", "--execute", "--ExecutePreprocessor.kernel_name=tsprof", "--ExecutePreprocessor.timeout=600", "--output-dir", outDir, path.join(dir, notebook)],
+      [
+        "-Xfrozen_modules=off",
+        "-m",
+        "nbconvert",
+        "--to",
+        "html",
+        "--execute",
+        "--ExecutePreprocessor.kernel_name=tsprof",
+        "--ExecutePreprocessor.timeout=600",
+        "--output-dir",
+        outDir,
+        path.join(dir, notebook),
+      ],
       { stdio: "inherit", env, cwd: dir },
     );
     if (run.status !== 0) throw new Error(`${notebook} failed (nbconvert exit ${run.status})`);
   }
-  console.log(`\nDone. Open the executed notebooks in a browser:\n${notebooks.map((n) => "  " + path.join(outDir, n.replace(/\.ipynb$/, ".html"))).join("\n")}`);
+  console.log(
+    `\nDone. Open the executed notebooks in a browser:\n${notebooks.map((n) => "  " + path.join(outDir, n.replace(/\.ipynb$/, ".html"))).join("\n")}`,
+  );
 }
 
 /** Copies the packaged notebooks the folder lacks (keeping any the user has), links what they import; returns the folder's notebooks. */
 export function prepareFolder(dir: string, source = PACKAGED_NOTEBOOKS): string[] {
   const shipped = notebooksIn(source);
-  if (shipped.length === 0) throw new Error(`No notebooks found in ${source}: this tsprof package is incomplete (package.json's "files" must include notebooks/*.ipynb).`);
+  if (shipped.length === 0)
+    throw new Error(
+      `No notebooks found in ${source}: this tsprof package is incomplete (package.json's "files" must include notebooks/*.ipynb).`,
+    );
   fs.mkdirSync(dir, { recursive: true });
   const copied = shipped.filter((n) => !fs.existsSync(path.join(dir, n)));
   for (const notebook of copied) fs.copyFileSync(path.join(source, notebook), path.join(dir, notebook));
@@ -66,7 +83,12 @@ function selected(notebooks: string[], only: string[], dir: string): string[] {
 }
 
 function notebooksIn(dir: string): string[] {
-  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".ipynb")).sort() : [];
+  return fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith(".ipynb"))
+        .sort()
+    : [];
 }
 
 /** A package tsprof depends on, made importable from `dir` (the kernel resolves cells' imports from there). */
@@ -90,6 +112,10 @@ function resolvesFrom(dir: string, name: string): boolean {
 function openInNotebook(python: string, dir: string, env: NodeJS.ProcessEnv): void {
   // Jupyter will not start as root unless told it may: a root shell in a container is common.
   const asRoot = process.getuid?.() === 0 ? ["--allow-root"] : [];
-  const server = spawnSync(python, ["-Xfrozen_modules=off", "-m", "notebook", ...asRoot, path.join(dir, WALKTHROUGH)], { stdio: "inherit", env, cwd: dir });
+  const server = spawnSync(python, ["-Xfrozen_modules=off", "-m", "notebook", ...asRoot, path.join(dir, WALKTHROUGH)], {
+    stdio: "inherit",
+    env,
+    cwd: dir,
+  });
   if (server.status) throw new Error(`Jupyter Notebook exited with status ${server.status}`);
 }

@@ -36,7 +36,9 @@ export function notebookBindings() {
     },
     /** Which of `names` a cell that stopped part-way left as they were (`before`: what `read` gave before it ran). */
     unchanged(names: readonly string[], before: Map<string, unknown>): Set<string> {
-      return new Set(names.filter((name) => readName(name)?.value === (before.has(name) ? before.get(name) : undefined)));
+      return new Set(
+        names.filter((name) => readName(name)?.value === (before.has(name) ? before.get(name) : undefined)),
+      );
     },
     /** A notebook name's value, or undefined where there is no such name. */
     value(name: string): { value: unknown } | undefined {
@@ -44,7 +46,9 @@ export function notebookBindings() {
     },
     /** What an `import` of a CommonJS module binds, as TypeScript's esModuleInterop reads it: `default`, `*` (the namespace) or a named export. */
     imports(mod: any, keys: string[]): unknown[] {
-      return keys.map((key) => (key === "default" ? (mod?.__esModule ? mod.default : mod) : key === "*" ? importStar(mod) : mod?.[key]));
+      return keys.map((key) =>
+        key === "default" ? (mod?.__esModule ? mod.default : mod) : key === "*" ? importStar(mod) : mod?.[key],
+      );
     },
   };
 }

@@ -2,7 +2,13 @@
  * Runs one cell: its TypeScript parts through the executor and its magics through the registry,
  * in order, giving each magic a MagicContext bound to this cell's output.
  */
-import type { EvaluateOptions, MagicContext, MimeBundle, ProfilingHooks, ResolvedFunction } from "../../magics/core/context";
+import type {
+  EvaluateOptions,
+  MagicContext,
+  MimeBundle,
+  ProfilingHooks,
+  ResolvedFunction,
+} from "../../magics/core/context";
 import { MagicError } from "../../magics/core/context";
 import { helpText, parseMagicArgs, type MagicRegistry } from "../../magics/core/registry";
 import type { MagicPart } from "../../magics/core/split";
@@ -92,7 +98,8 @@ export class CellRunner {
   }
 
   private context(file: string, line: number, executionCount: number, output: CellOutput): MagicContext {
-    const evaluate = async (code: string, options: EvaluateOptions = {}) => (await this.executor.run(code, { file, line, ...options })).value;
+    const evaluate = async (code: string, options: EvaluateOptions = {}) =>
+      (await this.executor.run(code, { file, line, ...options })).value;
     return {
       display: (bundle) => output.display(bundle),
       print: (text) => output.stream("stdout", text),
@@ -108,7 +115,9 @@ export class CellRunner {
           throw new MagicError(`Could not find function ${expression}: ${(e as Error)?.message ?? e}`);
         }
         if (typeof fn !== "function") {
-          throw new MagicError(`${expression} is not a function (it is ${fn === null ? "null" : typeof fn}); -f needs a function defined in the notebook.`);
+          throw new MagicError(
+            `${expression} is not a function (it is ${fn === null ? "null" : typeof fn}); -f needs a function defined in the notebook.`,
+          );
         }
         return { expression, fn, ref: locateFunction(this.executor.units, fn) };
       },

@@ -39,18 +39,28 @@ export function cellScript(js: string): CellScript {
     if (declaration.type === "ImportDeclaration") bind(rewriteImport(s, declaration));
     else if (declaration.type === "VariableDeclaration") bind(assignDeclarators(s, js, declaration, true));
     else if (declaration.type === "FunctionDeclaration" || declaration.type === "ClassDeclaration") {
-      bind([assignNamed(s, declaration as acorn.FunctionDeclaration | acorn.ClassDeclaration, program, firstStatement)]);
+      bind([
+        assignNamed(s, declaration as acorn.FunctionDeclaration | acorn.ClassDeclaration, program, firstStatement),
+      ]);
     } else bind(assignNestedVars(s, js, declaration));
   }
   const last = [...statements].reverse().find((st) => !isExportList(st));
   const hasValue = last?.type === "ExpressionStatement";
   if (hasValue) s.prependRight(last.start, "return ");
-  return { code: s.toString(), map: s.generateMap({ hires: true }), names, hasValue, isAsync: awaitsAtTopLevel(program) };
+  return {
+    code: s.toString(),
+    map: s.generateMap({ hires: true }),
+    names,
+    hasValue,
+    isAsync: awaitsAtTopLevel(program),
+  };
 }
 
 /** `export {…}` (the converter adds one naming the cell's locals) and `export * from`. */
 function isExportList(statement: Statement): boolean {
-  return (statement.type === "ExportNamedDeclaration" && !statement.declaration) || statement.type === "ExportAllDeclaration";
+  return (
+    (statement.type === "ExportNamedDeclaration" && !statement.declaration) || statement.type === "ExportAllDeclaration"
+  );
 }
 
 /** The statement without its `export` (an export list goes whole); null when nothing is left. */
@@ -75,8 +85,14 @@ function rewriteImport(s: MagicString, node: acorn.ImportDeclaration): string[] 
     return [];
   }
   const locals = node.specifiers.map((sp) => sp.local.name);
-  const keys = node.specifiers.map((sp) => (sp.type === "ImportDefaultSpecifier" ? "default" : sp.type === "ImportNamespaceSpecifier" ? "*" : importedName(sp)));
-  s.overwrite(node.start, node.end, `;[${locals.join(", ")}] = __tsprof__.imports(require(${source}), ${JSON.stringify(keys)});`);
+  const keys = node.specifiers.map((sp) =>
+    sp.type === "ImportDefaultSpecifier" ? "default" : sp.type === "ImportNamespaceSpecifier" ? "*" : importedName(sp),
+  );
+  s.overwrite(
+    node.start,
+    node.end,
+    `;[${locals.join(", ")}] = __tsprof__.imports(require(${source}), ${JSON.stringify(keys)});`,
+  );
   return locals;
 }
 
@@ -104,11 +120,22 @@ function assignDeclarators(s: MagicString, js: string, node: acorn.VariableDecla
  * `function f() {}` → `f = function f() {};` and `class C {}` → `C = class C {};`. A function
  * that code before it names moves to the top, where a declaration's hoisting would have put it.
  */
-function assignNamed(s: MagicString, node: acorn.FunctionDeclaration | acorn.ClassDeclaration, program: acorn.Program, first: Statement | undefined): string {
+function assignNamed(
+  s: MagicString,
+  node: acorn.FunctionDeclaration | acorn.ClassDeclaration,
+  program: acorn.Program,
+  first: Statement | undefined,
+): string {
   const name = node.id!.name;
   s.prependRight(node.start, `${name} = `);
   s.appendLeft(node.end, ";");
-  if (node.type === "FunctionDeclaration" && first && first.start < node.start && namedBefore(program, name, node.start)) s.move(node.start, node.end, first.start);
+  if (
+    node.type === "FunctionDeclaration" &&
+    first &&
+    first.start < node.start &&
+    namedBefore(program, name, node.start)
+  )
+    s.move(node.start, node.end, first.start);
   return name;
 }
 
@@ -128,7 +155,10 @@ function assignNestedVars(s: MagicString, js: string, statement: AnyNode): strin
   const visit = (node: AnyNode, parent: AnyNode | null): boolean => {
     if (isFunctionNode(node) || node.type === "ClassBody") return false;
     if (node.type === "VariableDeclaration" && node.kind === "var") {
-      const inHead = parent !== null && (parent.type === "ForStatement" || parent.type === "ForInStatement" || parent.type === "ForOfStatement") && parent.body !== node;
+      const inHead =
+        parent !== null &&
+        (parent.type === "ForStatement" || parent.type === "ForInStatement" || parent.type === "ForOfStatement") &&
+        parent.body !== node;
       names.push(...assignDeclarators(s, js, node, !inHead));
       return false;
     }
@@ -138,7 +168,11 @@ function assignNestedVars(s: MagicString, js: string, statement: AnyNode): strin
   return names;
 }
 
-function walkWithParent(node: AnyNode, parent: AnyNode | null, visit: (node: AnyNode, parent: AnyNode | null) => boolean): void {
+function walkWithParent(
+  node: AnyNode,
+  parent: AnyNode | null,
+  visit: (node: AnyNode, parent: AnyNode | null) => boolean,
+): void {
   if (visit(node, parent)) for (const child of childNodes(node)) walkWithParent(child, node, visit);
 }
 

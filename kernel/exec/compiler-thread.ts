@@ -36,8 +36,10 @@ export const compilerService = {
   },
   convert: (id: number, prevDecl: string, src: string) => converterOf(id).convert(prevDecl, src),
   addModule: (id: number, name: string, src: string, meta: CodeMetadata) => converterOf(id).addModule(name, src, meta),
-  complete: (id: number, prevDecl: string, src: string, cursor: number) => converterOf(id).complete(prevDecl, src, cursor),
-  inspect: (id: number, prevDecl: string, src: string, cursor: number) => converterOf(id).inspect(prevDecl, src, cursor),
+  complete: (id: number, prevDecl: string, src: string, cursor: number) =>
+    converterOf(id).complete(prevDecl, src, cursor),
+  inspect: (id: number, prevDecl: string, src: string, cursor: number) =>
+    converterOf(id).inspect(prevDecl, src, cursor),
   codeMetadata: (src: string) => metadata.getCodeMetadata(src),
   splitCell,
   isComplete,

@@ -15,8 +15,13 @@ import type { CompilerService } from "./compiler-thread";
  */
 const ANSWER_DEADLINE_MS = 5 * 60 * 1000;
 
-const call: (method: string, args: unknown[]) => unknown = createSyncFn(path.join(__dirname, "compiler-thread.js"), { timeout: ANSWER_DEADLINE_MS });
+const call: (method: string, args: unknown[]) => unknown = createSyncFn(path.join(__dirname, "compiler-thread.js"), {
+  timeout: ANSWER_DEADLINE_MS,
+});
 
 export const compiler: CompilerService = new Proxy({} as CompilerService, {
-  get: (_, method: string) => (...args: unknown[]) => call(method, args),
+  get:
+    (_, method: string) =>
+    (...args: unknown[]) =>
+      call(method, args),
 });

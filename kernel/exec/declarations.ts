@@ -27,26 +27,45 @@ export function withUnboundValuesRestored(declOutput: string, prevDecl: string, 
     return kept.length === 1 && kept[0] === statement ? [] : [statement];
   });
   const printer = ts.createPrinter({ newLine: ts.NewLineKind.LineFeed });
-  const restoredText = restored.length ? printer.printFile(ts.factory.updateSourceFile(earlier, restored.map((s) => onlyNamed(s, names)))) : "";
+  const restoredText = restored.length
+    ? printer.printFile(
+        ts.factory.updateSourceFile(
+          earlier,
+          restored.map((s) => onlyNamed(s, names)),
+        ),
+      )
+    : "";
   return withoutUnboundValues(declOutput, names) + restoredText;
 }
 
 /** A statement of earlier declarations cut down to the declarators `names` has. */
 function onlyNamed(statement: Statement, names: ReadonlySet<string>): Statement {
   if (!ts.isVariableStatement(statement)) return statement;
-  const declarations = statement.declarationList.declarations.filter((d) => ts.isIdentifier(d.name) && names.has(d.name.text));
-  return ts.factory.updateVariableStatement(statement, statement.modifiers, ts.factory.updateVariableDeclarationList(statement.declarationList, declarations));
+  const declarations = statement.declarationList.declarations.filter(
+    (d) => ts.isIdentifier(d.name) && names.has(d.name.text),
+  );
+  return ts.factory.updateVariableStatement(
+    statement,
+    statement.modifiers,
+    ts.factory.updateVariableDeclarationList(statement.declarationList, declarations),
+  );
 }
 
 function keptPart(statement: Statement, unbound: ReadonlySet<string>): Statement[] {
   if (ts.isVariableStatement(statement)) {
-    const declarations = statement.declarationList.declarations.filter((d) => !(ts.isIdentifier(d.name) && unbound.has(d.name.text)));
+    const declarations = statement.declarationList.declarations.filter(
+      (d) => !(ts.isIdentifier(d.name) && unbound.has(d.name.text)),
+    );
     if (declarations.length === statement.declarationList.declarations.length) return [statement];
     if (declarations.length === 0) return [];
     const list = ts.factory.updateVariableDeclarationList(statement.declarationList, declarations);
     return [ts.factory.updateVariableStatement(statement, statement.modifiers, list)];
   }
-  const isValue = ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isEnumDeclaration(statement) || ts.isModuleDeclaration(statement);
+  const isValue =
+    ts.isFunctionDeclaration(statement) ||
+    ts.isClassDeclaration(statement) ||
+    ts.isEnumDeclaration(statement) ||
+    ts.isModuleDeclaration(statement);
   const name = isValue && statement.name && ts.isIdentifier(statement.name) ? statement.name.text : null;
   return name !== null && unbound.has(name) ? [] : [statement];
 }

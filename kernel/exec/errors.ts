@@ -59,7 +59,9 @@ function compileErrorContent(e: CompileError): ErrorContent {
   const lines = e.source.split("\n");
   const traceback = e.diagnostics.flatMap((d) => {
     const where = `${d.fileName ?? e.file}:${d.start.line + 1}:${d.start.character + 1}`;
-    const quoted = d.fileName ? [] : quoteLine(lines, d.start.line + 1, d.start.character, Math.max(1, d.end.offset - d.start.offset));
+    const quoted = d.fileName
+      ? []
+      : quoteLine(lines, d.start.line + 1, d.start.character, Math.max(1, d.end.offset - d.start.offset));
     return [`${where} - error TS${d.code}: ${d.messageText}`, ...quoted];
   });
   return { ename: "CompileError", evalue: e.diagnostics[0]?.messageText ?? "compile error", traceback };
@@ -69,7 +71,10 @@ function quoteLine(lines: string[], line: number, column: number, width: number)
   const text = lines[line - 1];
   if (text === undefined) return [];
   const gutter = `${String(line).padStart(5)} | `;
-  return [gutter + text, " ".repeat(gutter.length + column) + "^".repeat(Math.min(width, Math.max(1, text.length - column)))];
+  return [
+    gutter + text,
+    " ".repeat(gutter.length + column) + "^".repeat(Math.min(width, Math.max(1, text.length - column))),
+  ];
 }
 
 /** `at name (url:line:column)` or `at url:line:column`, either after `async ` in an await's frame. */
@@ -100,5 +105,11 @@ function userFrames(stack: string, units: UnitLookup): string[] {
 }
 
 function isKernelFrame(url: string): boolean {
-  return url.startsWith("node:") || url.startsWith("tsprof:") || url.includes("/dist/kernel/") || url.includes("/dist/magics/") || isTslabCode(url);
+  return (
+    url.startsWith("node:") ||
+    url.startsWith("tsprof:") ||
+    url.includes("/dist/kernel/") ||
+    url.includes("/dist/magics/") ||
+    isTslabCode(url)
+  );
 }

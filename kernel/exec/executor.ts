@@ -36,12 +36,11 @@ export interface RunResult {
 
 /** `__tslab__.ts` starts with tslab's `export {};` line. */
 const TSLAB_PREFIX_LINES = 1;
-/**
- * A cell's script: its body in a function, which `require` reaches as a parameter; every name it
- * binds is the notebook's. The script gives the function, which the executor calls so that an
- * interrupt stops it (callInterruptibly).
- */
-const cellWrapper = (isAsync: boolean) => ({ head: `(${isAsync ? "async " : ""}function (require) {`, tail: "\n})" });
+/** A cell's script: its body in a function, which `require` reaches as a parameter; every name it binds is the notebook's. */
+const cellWrapper = (isAsync: boolean) => ({
+  head: `(${isAsync ? "async " : ""}function (require) {`,
+  tail: "\n})(__tsprof__.require)",
+});
 
 export class Executor {
   readonly units = new UnitRegistry();
@@ -65,7 +64,7 @@ export class Executor {
     private readonly publicModules: Record<string, unknown>,
   ) {
     this.requireFromCells = this.wrapRequire(Module.createRequire(path.join(rootDir, "<cells>.js")), rootDir);
-    Object.assign((globalThis as any).__tsprof__, { imports: this.bindings.imports });
+    Object.assign((globalThis as any).__tsprof__, { imports: this.bindings.imports, require: this.requireFromCells });
   }
 
   /** Compiles and runs `code` (TypeScript); throws CompileError, InterruptedError or what the code threw. */
@@ -92,7 +91,16 @@ export class Executor {
     const module = takeInlineSourceMap(converted.output);
     const script = cellScript(module.code);
     const baseMaps = [script.map, ...(module.map ? [module.map] : [])];
-    const unit = this.units.add({ file: options.file, source: code, firstLine: options.line, category: "cell", lineOffset: TSLAB_PREFIX_LINES, baseJs: script.code, baseMaps, wrapper: cellWrapper(script.isAsync) });
+    const unit = this.units.add({
+      file: options.file,
+      source: code,
+      firstLine: options.line,
+      category: "cell",
+      lineOffset: TSLAB_PREFIX_LINES,
+      baseJs: script.code,
+      baseMaps,
+      wrapper: cellWrapper(script.isAsync),
+    });
     const executed = options.transform ? options.transform(unit) : unit.code;
     const execute = () => this.execute(unit, executed, script.isAsync);
     await this.takeInterruptDuringCompile();
@@ -114,8 +122,16 @@ export class Executor {
   /** Runs a unit's script; its value is what the cell's last expression gave. */
   private async execute(unit: Unit, code: string, isAsync: boolean): Promise<unknown> {
     const vmName = this.vmNameFor(unit);
-    const entry = vm.runInThisContext(code, { filename: vmName, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER }) as (require: NodeJS.Require) => unknown;
-    const result = this.callInterruptibly(() => entry(this.requireFromCells));
+    let result: unknown;
+    try {
+      result = vm.runInThisContext(code, {
+        filename: vmName,
+        breakOnSigint: true,
+        importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+      });
+    } catch (e) {
+      throw asInterrupt(e);
+    }
     return isAsync ? this.untilSettledOrInterrupted(result as Promise<unknown>) : result;
   }
 
@@ -243,7 +259,16 @@ export class Executor {
     const sourcePath = filename.replace(/\.js$/, ".ts");
     const source = fs.existsSync(sourcePath) ? fs.readFileSync(sourcePath, "utf8") : compiled;
     const file = path.relative(this.rootDir, sourcePath);
-    const unit = this.units.add({ file, source, firstLine: 1, category: "module", lineOffset: 0, baseJs, baseMaps: map ? [map] : [], wrapper: null });
+    const unit = this.units.add({
+      file,
+      source,
+      firstLine: 1,
+      category: "module",
+      lineOffset: 0,
+      baseJs,
+      baseMaps: map ? [map] : [],
+      wrapper: null,
+    });
     const mod = new Module(filename, module);
     mod.filename = filename;
     mod.paths = (Module as any)._nodeModulePaths(path.dirname(filename));

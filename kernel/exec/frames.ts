@@ -47,7 +47,15 @@ function resolveFrame(executor: ProfiledCode, cwd: string, frame: V8Frame): Reso
   }
   const category: FunctionCategory = frame.url.startsWith("node:") ? "node" : frame.url === "" ? "runtime" : "library";
   const file = path.isAbsolute(frame.url) ? path.relative(cwd, frame.url) : frame.url;
-  return { ref: { name: anonymousAt(frame.functionName || "<anonymous>", file, frame.lineNumber), file, line: frame.lineNumber, category }, counter: null };
+  return {
+    ref: {
+      name: anonymousAt(frame.functionName || "<anonymous>", file, frame.lineNumber),
+      file,
+      line: frame.lineNumber,
+      category,
+    },
+    counter: null,
+  };
 }
 
 /** What a unit's counter counts: one of its functions, or (the last one) its top level. */

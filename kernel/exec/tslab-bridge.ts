@@ -21,9 +21,15 @@ export type { Diagnostic } from "tslab/dist/converter";
 
 const typescriptStandIn = { version: typescriptVersion };
 /** tslab's protocol module: its `lastWriteDisplayData` is where tslab's `display` API writes. */
-const tslabJupyter: typeof JupyterModule = loadTslabModule("jupyter", { [TS_MODULE]: typescriptStandIn, "./converter": {} });
+const tslabJupyter: typeof JupyterModule = loadTslabModule("jupyter", {
+  [TS_MODULE]: typescriptStandIn,
+  "./converter": {},
+});
 /** The module a cell gets for `import * as tslab from "tslab"`. */
-export const tslabPublic: typeof PublicModule = loadTslabModule("public", { [TS_MODULE]: typescriptStandIn, "./jupyter": tslabJupyter });
+export const tslabPublic: typeof PublicModule = loadTslabModule("public", {
+  [TS_MODULE]: typescriptStandIn,
+  "./jupyter": tslabJupyter,
+});
 export const quickInfo: typeof InspectModule = tslabRequire("./inspect");
 
 type DisplayWriter = (data: { data: unknown; metadata: unknown; transient: unknown }, update: boolean) => void;

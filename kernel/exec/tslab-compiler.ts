@@ -28,7 +28,15 @@ import { decodedMappings, TraceMap } from "@jridgewell/trace-mapping";
 const remapping: (map: unknown, loader: (file: string) => unknown) => unknown = require("@jridgewell/remapping");
 
 export type TypeScript = typeof import("@tslab/typescript-for-tslab");
-export type { Node, Scanner, SourceFile, Statement, SyntaxKind } from "@tslab/typescript-for-tslab";
+export type {
+  ClassDeclaration,
+  CompilerOptions,
+  Node,
+  Scanner,
+  SourceFile,
+  Statement,
+  SyntaxKind,
+} from "@tslab/typescript-for-tslab";
 export type { Converter, ConvertResult, CompletionInfo } from "tslab/dist/converter";
 export type { CodeMetadata } from "tslab/dist/metadata";
 /** tslab's TypeScript, for syntax checks that must agree with the converter. */
@@ -46,7 +54,9 @@ const TSPROF_TYPE_ROOT = path.dirname(path.dirname(require.resolve("@types/node/
 
 function withNodeTypes(typeRoots: string[] | undefined): string[] {
   const roots = typeRoots ?? [];
-  return roots.some((root) => fs.existsSync(path.join(root, "node", "package.json"))) ? roots : [...roots, TSPROF_TYPE_ROOT];
+  return roots.some((root) => fs.existsSync(path.join(root, "node", "package.json")))
+    ? roots
+    : [...roots, TSPROF_TYPE_ROOT];
 }
 
 /**
@@ -73,7 +83,17 @@ function withoutDirective({ code, map }: { code: string; map: any | null }): { c
 function sourceMappedTypeScript(): TypeScript {
   const patched: any = { ...ts };
   patched.createWatchCompilerHost = (rootFiles: string[], options: any, ...rest: unknown[]) =>
-    (ts.createWatchCompilerHost as any)(rootFiles, { ...options, inlineSourceMap: true, inlineSources: false, paths: TYPE_PATHS, typeRoots: withNodeTypes(options.typeRoots) }, ...rest);
+    (ts.createWatchCompilerHost as any)(
+      rootFiles,
+      {
+        ...options,
+        inlineSourceMap: true,
+        inlineSources: false,
+        paths: TYPE_PATHS,
+        typeRoots: withNodeTypes(options.typeRoots),
+      },
+      ...rest,
+    );
   patched.transpileModule = (input: string, transpileOptions: any) => {
     const first = takeInlineSourceMap(input);
     const out = ts.transpileModule(WITHOUT_TYPE_CHECK + first.code, {
@@ -98,8 +118,18 @@ function sourceMappedTypeScript(): TypeScript {
  */
 function withModuleOutput(converterSource: string): string {
   const rewrites = "                node = ts.visitEachChild(node, wrapPrevIdentifier, nullTransformationContext);\n";
-  const withoutRewrites = replacedInConverter(converterSource, rewrites, "its after() transformer was not found", "                return node;\n");
-  return replacedInConverter(withoutRewrites, "output: esModuleToCommonJSModule(output, transpileTarget),", "its CommonJS output stage was not found", "output,");
+  const withoutRewrites = replacedInConverter(
+    converterSource,
+    rewrites,
+    "its after() transformer was not found",
+    "                return node;\n",
+  );
+  return replacedInConverter(
+    withoutRewrites,
+    "output: esModuleToCommonJSModule(output, transpileTarget),",
+    "its CommonJS output stage was not found",
+    "output,",
+  );
 }
 
 /**
@@ -147,9 +177,14 @@ function withOneProgramUpdate(converterSource: string): string {
 
 /** `converterSource` with `found` replaced; an error naming what is `missing` if tslab's source no longer has it. */
 function replacedInConverter(converterSource: string, found: string, missing: string, replacement: string): string {
-  if (!converterSource.includes(found)) throw new Error(`tslab's converter has changed: ${missing} (tsprof pins tslab 1.0.22)`);
+  if (!converterSource.includes(found))
+    throw new Error(`tslab's converter has changed: ${missing} (tsprof pins tslab 1.0.22)`);
   return converterSource.replace(found, replacement);
 }
 
-export const converter: typeof ConverterModule = loadTslabModule("converter", { [TS_MODULE]: sourceMappedTypeScript() }, (source) => withOneProgramUpdate(withModuleOutput(source)));
+export const converter: typeof ConverterModule = loadTslabModule(
+  "converter",
+  { [TS_MODULE]: sourceMappedTypeScript() },
+  (source) => withOneProgramUpdate(withModuleOutput(source)),
+);
 export const metadata: typeof MetadataModule = tslabRequire("./metadata");

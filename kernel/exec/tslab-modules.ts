@@ -14,13 +14,19 @@ export const TS_MODULE = "@tslab/typescript-for-tslab";
 const typescriptDir = path.dirname(tslabRequire.resolve(`${TS_MODULE}/package.json`));
 
 /** tslab's TypeScript version, read without loading TypeScript. */
-export const typescriptVersion: string = JSON.parse(fs.readFileSync(path.join(typescriptDir, "package.json"), "utf8")).version;
+export const typescriptVersion: string = JSON.parse(
+  fs.readFileSync(path.join(typescriptDir, "package.json"), "utf8"),
+).version;
 
 /**
  * Compiles tslab's `dist/<name>.js` as a module of its own, whose `require(id)` gives
  * `replacements[id]` where there is one, and `edit` applied to its source.
  */
-export function loadTslabModule<T>(name: string, replacements: Record<string, unknown>, edit: (source: string) => string = (s) => s): T {
+export function loadTslabModule<T>(
+  name: string,
+  replacements: Record<string, unknown>,
+  edit: (source: string) => string = (s) => s,
+): T {
   const filename = path.join(tslabDist, `${name}.js`);
   const mod = new Module(filename, module);
   mod.filename = filename;

@@ -4,7 +4,13 @@
  * (instrument.ts). The profilers find functions, source lines and counts here.
  */
 import * as acorn from "acorn";
-import { TraceMap, originalPositionFor, generatedPositionFor, GREATEST_LOWER_BOUND, LEAST_UPPER_BOUND } from "@jridgewell/trace-mapping";
+import {
+  TraceMap,
+  originalPositionFor,
+  generatedPositionFor,
+  GREATEST_LOWER_BOUND,
+  LEAST_UPPER_BOUND,
+} from "@jridgewell/trace-mapping";
 import type { FunctionCategory, FunctionRef } from "../../magics/model/profile";
 import type { SourceUnit } from "../../magics/core/context";
 import { findFunctions, PARSE_OPTIONS, type FunctionSite } from "../instrument/functions";

@@ -23,8 +23,12 @@ export function walk(node: AnyNode, visit: (node: AnyNode) => boolean | void): v
 }
 
 /** A function of any kind: declaration, expression, arrow. */
-export function isFunctionNode(node: AnyNode): node is acorn.FunctionDeclaration | acorn.FunctionExpression | acorn.ArrowFunctionExpression {
-  return node.type === "FunctionDeclaration" || node.type === "FunctionExpression" || node.type === "ArrowFunctionExpression";
+export function isFunctionNode(
+  node: AnyNode,
+): node is acorn.FunctionDeclaration | acorn.FunctionExpression | acorn.ArrowFunctionExpression {
+  return (
+    node.type === "FunctionDeclaration" || node.type === "FunctionExpression" || node.type === "ArrowFunctionExpression"
+  );
 }
 
 /** Where an arrow function with an expression body has its `=>` end: the counter's, the twin's and the twin spot's place. */
@@ -44,7 +48,9 @@ export function patternNames(pattern: acorn.Pattern): string[] {
     case "ArrayPattern":
       return pattern.elements.flatMap((e) => (e ? patternNames(e) : []));
     case "ObjectPattern":
-      return pattern.properties.flatMap((p) => (p.type === "RestElement" ? patternNames(p.argument) : patternNames(p.value)));
+      return pattern.properties.flatMap((p) =>
+        p.type === "RestElement" ? patternNames(p.argument) : patternNames(p.value),
+      );
     default:
       return [];
   }

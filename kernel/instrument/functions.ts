@@ -51,7 +51,13 @@ export function findFunctions(program: acorn.Program): FunctionSite[] {
   return sites;
 }
 
-function describeFunction(fn: acorn.Function, parents: AnyNode[], nested: boolean, index: number, program: acorn.Program): FunctionSite {
+function describeFunction(
+  fn: acorn.Function,
+  parents: AnyNode[],
+  nested: boolean,
+  index: number,
+  program: acorn.Program,
+): FunctionSite {
   const parent = parents[parents.length - 1];
   const body = fn.body;
   let bodyStart = body.start;
@@ -59,7 +65,8 @@ function describeFunction(fn: acorn.Function, parents: AnyNode[], nested: boolea
     const directives = body.body.filter((s) => s.type === "ExpressionStatement" && (s as any).directive !== undefined);
     bodyStart = directives.length ? directives[directives.length - 1].end : body.start + 1;
   }
-  const isMethod = parent?.type === "MethodDefinition" || (parent?.type === "Property" && (parent.method || parent.kind !== "init"));
+  const isMethod =
+    parent?.type === "MethodDefinition" || (parent?.type === "Property" && (parent.method || parent.kind !== "init"));
   return {
     index,
     name: nameOf(fn, parents),
@@ -76,10 +83,20 @@ function describeFunction(fn: acorn.Function, parents: AnyNode[], nested: boolea
   };
 }
 
-function topLevelBinding(fn: acorn.Function, parent: AnyNode | undefined, parents: AnyNode[], program: acorn.Program): string | null {
+function topLevelBinding(
+  fn: acorn.Function,
+  parent: AnyNode | undefined,
+  parents: AnyNode[],
+  program: acorn.Program,
+): string | null {
   if (fn.type === "FunctionDeclaration" && parent === program && fn.id) return fn.id.name;
   const declaration = parents[parents.length - 2];
-  if (parent?.type === "VariableDeclarator" && parent.id.type === "Identifier" && declaration?.type === "VariableDeclaration" && parents[parents.length - 3] === program) {
+  if (
+    parent?.type === "VariableDeclarator" &&
+    parent.id.type === "Identifier" &&
+    declaration?.type === "VariableDeclaration" &&
+    parents[parents.length - 3] === program
+  ) {
     return parent.id.name;
   }
   return null;
@@ -90,9 +107,11 @@ function nameOf(fn: acorn.Function, parents: AnyNode[]): string {
   if (fn.type === "FunctionDeclaration" && fn.id) return fn.id.name;
   if (parent?.type === "MethodDefinition" || parent?.type === "PropertyDefinition") {
     const cls = parents[parents.length - 3];
-    const className = cls && "id" in cls && cls.id && cls.id.type === "Identifier" ? cls.id.name : classNameFromBinding(parents);
+    const className =
+      cls && "id" in cls && cls.id && cls.id.type === "Identifier" ? cls.id.name : classNameFromBinding(parents);
     const key = keyName(parent.key);
-    const prefix = parent.type === "MethodDefinition" && (parent.kind === "get" || parent.kind === "set") ? `${parent.kind} ` : "";
+    const prefix =
+      parent.type === "MethodDefinition" && (parent.kind === "get" || parent.kind === "set") ? `${parent.kind} ` : "";
     return `${className}.${prefix}${key}`;
   }
   if (parent?.type === "Property") {
@@ -138,12 +157,20 @@ function expressionName(node: AnyNode): string | null {
 export function topLevelDeclarations(program: acorn.Program): Map<string, string> {
   const names = new Map<string, string>();
   for (const statement of program.body) {
-    if (statement.type === "VariableDeclaration") for (const d of statement.declarations) for (const name of patternNames(d.id)) names.set(name, statement.kind);
-    if ((statement.type === "FunctionDeclaration" || statement.type === "ClassDeclaration") && statement.id) names.set(statement.id.name, statement.type === "ClassDeclaration" ? "class" : "function");
+    if (statement.type === "VariableDeclaration")
+      for (const d of statement.declarations) for (const name of patternNames(d.id)) names.set(name, statement.kind);
+    if ((statement.type === "FunctionDeclaration" || statement.type === "ClassDeclaration") && statement.id)
+      names.set(statement.id.name, statement.type === "ClassDeclaration" ? "class" : "function");
   }
   walk(program, (node) => {
-    if (node.type === "VariableDeclaration" && node.kind === "var") for (const d of node.declarations) for (const name of patternNames(d.id)) names.set(name, "var");
-    return !(node.type === "FunctionDeclaration" || node.type === "FunctionExpression" || node.type === "ArrowFunctionExpression" || node.type === "ClassBody");
+    if (node.type === "VariableDeclaration" && node.kind === "var")
+      for (const d of node.declarations) for (const name of patternNames(d.id)) names.set(name, "var");
+    return !(
+      node.type === "FunctionDeclaration" ||
+      node.type === "FunctionExpression" ||
+      node.type === "ArrowFunctionExpression" ||
+      node.type === "ClassBody"
+    );
   });
   return names;
 }

@@ -28,9 +28,16 @@ export function topLevelCounter(sites: readonly FunctionSite[]): number {
  * Inserts the counters into a unit's JS (see the file comment). `wrapper` encloses a cell's code in the function the executor calls
  * (modules get Node's own).
  */
-export function instrumentUnit(js: string, sites: FunctionSite[], unitId: number, wrapper: { head: string; tail: string } | null): MagicString {
+export function instrumentUnit(
+  js: string,
+  sites: FunctionSite[],
+  unitId: number,
+  wrapper: { head: string; tail: string } | null,
+): MagicString {
   const s = new MagicString(js);
-  s.prepend(`const __tsprof_u = __tsprof__.unit(${unitId}), __tsprof_c = __tsprof_u.calls, __tsprof_k = __tsprof__.counting; ${counterCode(topLevelCounter(sites))}; `);
+  s.prepend(
+    `const __tsprof_u = __tsprof__.unit(${unitId}), __tsprof_c = __tsprof_u.calls, __tsprof_k = __tsprof__.counting; ${counterCode(topLevelCounter(sites))}; `,
+  );
   for (const site of sites) insertEntry(s, site);
   for (const site of sites) site.executedText = s.slice(site.start, site.end);
   if (wrapper) s.prepend(wrapper.head).append(wrapper.tail);

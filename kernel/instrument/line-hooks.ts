@@ -13,17 +13,46 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as acorn from "acorn";
-import { MagicError, type LineInstrumentation, type LineProbes, type WorkerLineCode, type ProbeRequest, type ProbedFunction, type ResolvedFunction, type SourceUnit } from "../../magics/core/context";
+import {
+  MagicError,
+  type LineInstrumentation,
+  type LineProbes,
+  type WorkerLineCode,
+  type ProbeRequest,
+  type ProbedFunction,
+  type ResolvedFunction,
+  type SourceUnit,
+} from "../../magics/core/context";
 import type { FunctionCategory, FunctionRef } from "../../magics/model/profile";
-import type { Executor } from "../exec/executor";
 
 /** What the line profiler reads of the code the kernel (or `tsprof lprun`) compiled. */
-export type CompiledCode = Pick<Executor, "units" | "unitForScript" | "exportsOf">;
+export interface CompiledCode {
+  units: UnitRegistry;
+  unitForScript(url: string): Unit | undefined;
+  /** What a local module exports, where the code knows it. */
+  exportsOf(unit: Unit): Record<string, unknown> | undefined;
+}
 import { childNodes, isFunctionNode, walk } from "./ast";
 import { findFunctions, PARSE_OPTIONS } from "./functions";
-import { COUNTING_MARK, FIELD_NAME, fieldHelper, helperNames, instrumentScript, LAST_PROBE_TIME, lineCounters, NOW_NAME, ownerHelpers, probeNames, V8_DIFF_LINE_LIMIT, type InstrumentedScript, type Owner, type OwnerNode, type Probe } from "./line-instrument";
+import {
+  COUNTING_MARK,
+  FIELD_NAME,
+  fieldHelper,
+  helperNames,
+  instrumentScript,
+  LAST_PROBE_TIME,
+  lineCounters,
+  NOW_NAME,
+  ownerHelpers,
+  probeNames,
+  V8_DIFF_LINE_LIMIT,
+  type InstrumentedScript,
+  type Owner,
+  type OwnerNode,
+  type Probe,
+} from "./line-instrument";
 import { LiveEditSession, NoSourceError, type CodeLocation, type EditStatus } from "./live-edit";
-import { anonymousAt, type Unit } from "../exec/units";
+import { anonymousAt, type Unit, type UnitRegistry } from "../exec/units";
 import { workerLineCode, type WorkerTarget } from "./worker-line-hooks";
 import { originalPositionFor, TraceMap } from "@jridgewell/trace-mapping";
 import { LRUCache } from "lru-cache";
@@ -69,7 +98,13 @@ let waitingRestore: (() => void) | null = null;
 let nextSlot = 0;
 
 export function lineInstrumentation(executor: CompiledCode, cwd: string): LineInstrumentation {
-  const probes = (set: ProbeSet): LineProbes => ({ functions: set.functions, swapIn: () => set.swapIn(), restore: (thrown, options) => set.restore(thrown, options), workers: set.workers, notes: set.notes });
+  const probes = (set: ProbeSet): LineProbes => ({
+    functions: set.functions,
+    swapIn: () => set.swapIn(),
+    restore: (thrown, options) => set.restore(thrown, options),
+    workers: set.workers,
+    notes: set.notes,
+  });
   return {
     instrument: (request) => probes(ProbeSet.open(executor, cwd, request)),
     instrumentCode: (request) => {
@@ -120,7 +155,10 @@ class ProbeSet implements LineProbes {
     try {
       retryRestores(session);
       const notes: string[] = [];
-      const targets = [...request.functions.map((f) => locateTarget(session, executor, cwd, f, notes)), ...request.modules.flatMap((m) => moduleTargets(session, executor, cwd, m, notes))];
+      const targets = [
+        ...request.functions.map((f) => locateTarget(session, executor, cwd, f, notes)),
+        ...request.modules.flatMap((m) => moduleTargets(session, executor, cwd, m, notes)),
+      ];
       const set = new ProbeSet(session, executor, request.clockLines, notes);
       for (const script of new Set(targets.map((t) => t.script))) {
         const mine = targets.filter((t, i) => t.script === script && targets.findIndex((u) => u.node === t.node) === i);
@@ -147,14 +185,24 @@ class ProbeSet implements LineProbes {
     // callbacks it made in place, which may run later: their arrays must stay defined.
     this.slots.push(...owners.filter((o) => !o.inPlace).map((o) => o.slot));
     const described = targets.map((t, i) => describe(t, owners[i], instrumented.probes[i]));
-    this.copies.push(...owners.map((o, i) => ({ text: source.slice(o.node.start, o.node.end), slot: o.slot, probeCount: instrumented.probes[i].length, url: targets[0].script.url, of: described[i] })));
+    this.copies.push(
+      ...owners.map((o, i) => ({
+        text: source.slice(o.node.start, o.node.end),
+        slot: o.slot,
+        probeCount: instrumented.probes[i].length,
+        url: targets[0].script.url,
+        of: described[i],
+      })),
+    );
     this.functions.push(...described);
     return { ...instrumented, traceMap };
   }
 
   /** For the workers' copies of the functions (not of a cell's top level, which runs once, on the main thread). */
   get workers(): WorkerLineCode {
-    const copies = this.copies.filter((c) => c.of.ref.name !== MODULE_NAME).map(({ of, ...c }) => ({ ...c, index: this.functions.indexOf(of) }));
+    const copies = this.copies
+      .filter((c) => c.of.ref.name !== MODULE_NAME)
+      .map(({ of, ...c }) => ({ ...c, index: this.functions.indexOf(of) }));
     return workerLineCode(copies, this.clockLines, parse);
   }
 
@@ -162,7 +210,17 @@ class ProbeSet implements LineProbes {
   transform = (sourceUnit: SourceUnit): string => {
     const unit = sourceUnit as Unit;
     const { program, comments } = parse(unit.code, unit.file);
-    const script: Script = { scriptId: "", url: unit.file, source: unit.code, program, comments, lineStarts: lineStarts(unit.code), unit, file: unit.file, category: "cell" };
+    const script: Script = {
+      scriptId: "",
+      url: unit.file,
+      source: unit.code,
+      program,
+      comments,
+      lineStarts: lineStarts(unit.code),
+      unit,
+      file: unit.file,
+      category: "cell",
+    };
     const before = this.functions.splice(0);
     const { text, withoutTwins } = this.add(cellTargets(script));
     this.functions.push(...before);
@@ -198,10 +256,13 @@ class ProbeSet implements LineProbes {
       if (missed.length === 0) continue;
       this.restore();
       const line = longLineOf(edit, missed);
-      const why = line !== null
-        ? `its code is on a line too long for V8's live edit to follow (line ${line} of ${edit.script.file}, over ${V8_DIFF_LINE_LIMIT} characters once counted: minified code?)`
-        : "V8's live edit did not reach this function object";
-      throw new MagicError(`%lprun could not count the lines of ${missed.map((t) => t.name).join(", ")}: ${why}. Profile a function that calls it.`);
+      const why =
+        line !== null
+          ? `its code is on a line too long for V8's live edit to follow (line ${line} of ${edit.script.file}, over ${V8_DIFF_LINE_LIMIT} characters once counted: minified code?)`
+          : "V8's live edit did not reach this function object";
+      throw new MagicError(
+        `%lprun could not count the lines of ${missed.map((t) => t.name).join(", ")}: ${why}. Profile a function that calls it.`,
+      );
     }
   }
 
@@ -228,7 +289,13 @@ class ProbeSet implements LineProbes {
    */
   restore(thrown?: unknown, options: { whenIdle?: boolean } = {}): string[] {
     if (this.waiting) return [];
-    if (options.whenIdle && thrown === undefined && !this.compiledCell && !this.suspendable && this.swapped.length > 0) {
+    if (
+      options.whenIdle &&
+      thrown === undefined &&
+      !this.compiledCell &&
+      !this.suspendable &&
+      this.swapped.length > 0
+    ) {
       this.waiting = true;
       waitingRestore = () => {
         waitingRestore = null;
@@ -243,16 +310,25 @@ class ProbeSet implements LineProbes {
   private putBack(thrown: unknown): string[] {
     this.mapStack(thrown);
     const notes: string[] = [];
-    const back = this.swapped.splice(0).map(({ edit, back }) => ({ scriptId: edit.script.scriptId, steps: back, what: `The counting code of ${edit.script.file}` }));
+    const back = this.swapped
+      .splice(0)
+      .map(({ edit, back }) => ({
+        scriptId: edit.script.scriptId,
+        steps: back,
+        what: `The counting code of ${edit.script.file}`,
+      }));
     const cell = this.compiledCell;
     this.compiledCell = null;
     const cellScript = cell ? this.session.scriptIdOf((url) => this.executor.unitForScript(url) === cell.unit) : null;
-    if (cell && cellScript !== null) back.push({ scriptId: cellScript, steps: [cell.restored], what: "The functions this cell defined" });
+    if (cell && cellScript !== null)
+      back.push({ scriptId: cellScript, steps: [cell.restored], what: "The functions this cell defined" });
     for (const { scriptId, steps, what } of back) {
       const status = replaceInTurn(this.session, scriptId, steps);
       if (status === "Ok") continue;
       unrestored.set(scriptId, steps);
-      notes.push(`${what} keep counting for now: ${blockedBecause(status)}. tsprof puts the original back before a later cell runs, once it can.`);
+      notes.push(
+        `${what} keep counting for now: ${blockedBecause(status)}. tsprof puts the original back before a later cell runs, once it can.`,
+      );
     }
     if (notes.length === 0) deleteCounters(this.slots);
     if (!this.closed) this.session.close();
@@ -283,7 +359,11 @@ function longLineOf(edit: Edit, missed: Target[]): number | null {
 
 /** Whether making an instance runs code of the class's own: its constructor or an instance field's initializer. */
 function runsOwnCode(cls: acorn.Class): boolean {
-  return cls.body.body.some((m) => (m.type === "MethodDefinition" && m.kind === "constructor") || (m.type === "PropertyDefinition" && !m.static && m.value));
+  return cls.body.body.some(
+    (m) =>
+      (m.type === "MethodDefinition" && m.kind === "constructor") ||
+      (m.type === "PropertyDefinition" && !m.static && m.value),
+  );
 }
 
 function isClassNode(node: OwnerNode): node is acorn.Class {
@@ -292,7 +372,8 @@ function isClassNode(node: OwnerNode): node is acorn.Class {
 
 /** The cell's top level (as `<module>`) and each named function it defines outside other functions. */
 function cellTargets(script: Script): Target[] {
-  const top = (script.program.body[0] as acorn.ExpressionStatement).expression as acorn.FunctionExpression;
+  const wrapper = (script.program.body[0] as acorn.ExpressionStatement).expression as acorn.CallExpression;
+  const top = wrapper.callee as acorn.FunctionExpression;
   const inner: acorn.Program = { ...script.program, body: top.body.body as acorn.Statement[] };
   const targets: Target[] = [{ script, node: top, name: MODULE_NAME, head: top }];
   for (const site of findFunctions(inner)) {
@@ -309,9 +390,23 @@ function cellTargets(script: Script): Target[] {
  * executed code) get the counting twins %lprun's edit would give them, in the code the unit runs
  * from the start (nothing is edited back). Returns that code, to run instead of `unit.code`.
  */
-export function compiledProbes(unit: Unit, starts: number[], clockLines: boolean): { code: string; functions: ProbedFunction[] } {
+export function compiledProbes(
+  unit: Unit,
+  starts: number[],
+  clockLines: boolean,
+): { code: string; functions: ProbedFunction[] } {
   const { program, comments } = parse(unit.code, unit.file);
-  const script: Script = { scriptId: "", url: unit.file, source: unit.code, program, comments, lineStarts: lineStarts(unit.code), unit, file: unit.file, category: unit.category };
+  const script: Script = {
+    scriptId: "",
+    url: unit.file,
+    source: unit.code,
+    program,
+    comments,
+    lineStarts: lineStarts(unit.code),
+    unit,
+    file: unit.file,
+    category: unit.category,
+  };
   const targets: Target[] = [];
   for (const start of starts) {
     const found = targetAt(program, start, true);
@@ -336,7 +431,8 @@ export function restorePending(): void {
 }
 
 function retryRestores(session: LiveEditSession): void {
-  for (const [scriptId, steps] of [...unrestored]) if (replaceInTurn(session, scriptId, steps) === "Ok") unrestored.delete(scriptId);
+  for (const [scriptId, steps] of [...unrestored])
+    if (replaceInTurn(session, scriptId, steps) === "Ok") unrestored.delete(scriptId);
 }
 
 /** Puts in each text in turn, and takes the ones V8 accepted off `steps`; the status of the last tried. */
@@ -359,14 +455,22 @@ function canSuspend(node: OwnerNode): boolean {
   return found;
 }
 
-function locateTarget(session: LiveEditSession, executor: CompiledCode, cwd: string, { expression, fn: named }: ResolvedFunction, notes: string[]): Target {
+function locateTarget(
+  session: LiveEditSession,
+  executor: CompiledCode,
+  cwd: string,
+  { expression, fn: named }: ResolvedFunction,
+  notes: string[],
+): Target {
   const fn = session.boundTarget(named);
   let location: CodeLocation;
   try {
     location = session.locate(fn);
   } catch (e) {
     if (!(e instanceof NoSourceError)) throw e;
-    throw new MagicError(`${expression} is a native function (${fn.name || "anonymous"}): it has no JavaScript source, so %lprun has no lines to count. Profile a function that calls it.`);
+    throw new MagicError(
+      `${expression} is a native function (${fn.name || "anonymous"}): it has no JavaScript source, so %lprun has no lines to count. Profile a function that calls it.`,
+    );
   }
   const current = session.source(location.scriptId);
   const inV8 = location;
@@ -375,12 +479,17 @@ function locateTarget(session: LiveEditSession, executor: CompiledCode, cwd: str
   const offset = script.lineStarts[location.lineNumber] + location.columnNumber;
   const found = targetAt(script.program, offset, true);
   if (!found) {
-    const line = sourceLineOf(script, { line: location.lineNumber + 1, column: location.columnNumber }) ?? location.lineNumber + 1;
-    throw new MagicError(`%lprun found ${expression} in ${script.file} at line ${line}, but not a function there it can count; please report this.`);
+    const line =
+      sourceLineOf(script, { line: location.lineNumber + 1, column: location.columnNumber }) ?? location.lineNumber + 1;
+    throw new MagicError(
+      `%lprun found ${expression} in ${script.file} at line ${line}, but not a function there it can count; please report this.`,
+    );
   }
   if (isClassNode(found.node) && !runsOwnCode(found.node)) {
     const base = found.node.superClass ? ": its base class's constructor runs instead, so profile that class" : "";
-    throw new MagicError(`%lprun has no lines to count in ${expression}: the class has no constructor and no field initializers of its own, so none of its code runs when one is made${base}. Its methods can be profiled (-f ${expression}.prototype.NAME).`);
+    throw new MagicError(
+      `%lprun has no lines to count in ${expression}: the class has no constructor and no field initializers of its own, so none of its code runs when one is made${base}. Its methods can be profiled (-f ${expression}.prototype.NAME).`,
+    );
   }
   const target = { script, ...found, fn, textBefore: Function.prototype.toString.call(fn) };
   notes.push(...whatItStandsFor(session, expression, named, target, inV8));
@@ -388,12 +497,22 @@ function locateTarget(session: LiveEditSession, executor: CompiledCode, cwd: str
 }
 
 /** Says when -f's function is not plainly the one counted: a bound function's target, code that other function objects share. */
-function whatItStandsFor(session: LiveEditSession, expression: string, named: Function, target: Target, inV8: CodeLocation): string[] {
+function whatItStandsFor(
+  session: LiveEditSession,
+  expression: string,
+  named: Function,
+  target: Target,
+  inV8: CodeLocation,
+): string[] {
   const where = `${target.name} (${target.script.file}:${sourceLineOf(target.script, target.head.loc!.start)})`;
   const notes: string[] = [];
-  if (target.fn !== named) notes.push(`${expression} is a bound function: %lprun profiles the function it calls, ${where}.`);
+  if (target.fn !== named)
+    notes.push(`${expression} is a bound function: %lprun profiles the function it calls, ${where}.`);
   const shared = target.inClosure ? session.functionsSharingCode(target.fn!, inV8) : 1;
-  if (shared > 1) notes.push(`${expression} runs code that ${shared} functions share (closures made by one function, like a library's dispatcher): %lprun counts the lines of ${where} in every call of any of them.`);
+  if (shared > 1)
+    notes.push(
+      `${expression} runs code that ${shared} functions share (closures made by one function, like a library's dispatcher): %lprun counts the lines of ${where} in every call of any of them.`,
+    );
   return notes;
 }
 
@@ -430,13 +549,21 @@ function originalLocation(location: CodeLocation, source: string): CodeLocation 
 }
 
 /** `current`: the script's source as V8 holds it now, when the caller has already read it. */
-function readScript(session: LiveEditSession, executor: CompiledCode, cwd: string, location: CodeLocation, current = session.source(location.scriptId)): Script {
+function readScript(
+  session: LiveEditSession,
+  executor: CompiledCode,
+  cwd: string,
+  location: CodeLocation,
+  current = session.source(location.scriptId),
+): Script {
   const source = unrestored.get(location.scriptId)?.at(-1) ?? countingVersions.get(current)?.original ?? current;
   // A script read before with this text was a source then, and a counting version is never a source.
   const cached = scripts.get(location.scriptId);
   if (cached && cached.source === source) return cached;
   if (source === current && everMade.has(digest(current))) {
-    throw new MagicError(`%lprun cannot count the lines of ${displayPath(cwd, location.url)} here: V8 still holds this function in a counting version made by a %lprun many runs ago, which tsprof no longer maps back to its source. Re-run the cell (or re-import the module) that defines it, then %lprun it again.`);
+    throw new MagicError(
+      `%lprun cannot count the lines of ${displayPath(cwd, location.url)} here: V8 still holds this function in a counting version made by a %lprun many runs ago, which tsprof no longer maps back to its source. Re-run the cell (or re-import the module) that defines it, then %lprun it again.`,
+    );
   }
   const unit = executor.unitForScript(location.url) ?? executor.unitForScript(filePath(location.url)) ?? null;
   const script: Script = {
@@ -508,10 +635,16 @@ function targetAt(program: acorn.Program, offset: number, arrowsStartThere: bool
     const outer = parents.slice(0, -3);
     return { node: cls, name: className(cls, outer), head: cls as AnyNode, inClosure: insideRepeatable(outer) };
   }
-  if (node.type === "ClassDeclaration" || node.type === "ClassExpression") return { node, name: className(node, parents), head: node, inClosure: insideRepeatable(parents) };
+  if (node.type === "ClassDeclaration" || node.type === "ClassExpression")
+    return { node, name: className(node, parents), head: node, inClosure: insideRepeatable(parents) };
   const fn = node as acorn.Function;
   const site = findFunctions(program).find((s) => s.node.start === fn.start && s.node.end === fn.end);
-  const head = parent?.type === "MethodDefinition" || parent?.type === "PropertyDefinition" || (parent?.type === "Property" && parent.value === fn && (parent.method || parent.kind !== "init")) ? parent : fn;
+  const head =
+    parent?.type === "MethodDefinition" ||
+    parent?.type === "PropertyDefinition" ||
+    (parent?.type === "Property" && parent.value === fn && (parent.method || parent.kind !== "init"))
+      ? parent
+      : fn;
   return { node: fn, name: site?.name ?? "<anonymous>", head: head as AnyNode, inClosure: insideRepeatable(parents) };
 }
 
@@ -531,7 +664,10 @@ function runOnce(parents: AnyNode[], i: number): boolean {
   while (parents[at]?.type === "UnaryExpression" || parents[at]?.type === "AwaitExpression") at--;
   if (parents[at]?.type !== "ExpressionStatement") return false;
   const body = parents[at - 1];
-  return body?.type === "Program" || (body?.type === "BlockStatement" && isFunctionNode(parents[at - 2]) && runOnce(parents, at - 2));
+  return (
+    body?.type === "Program" ||
+    (body?.type === "BlockStatement" && isFunctionNode(parents[at - 2]) && runOnce(parents, at - 2))
+  );
 }
 
 function startsAt(node: AnyNode, offset: number, arrowsStartThere: boolean): boolean {
@@ -564,11 +700,18 @@ function describe(target: Target, owner: Owner, probes: Probe[]): ProbedFunction
   // A cell's top level shows the whole cell.
   const whole = target.name === MODULE_NAME;
   const firstLine = whole ? base : (lineOf(target.head.loc!.start) ?? 1);
-  const lastLine = whole ? base + sourceLines.length - 1 : Math.max(firstLine, lastSourceLine(script, target.node, sourceLines, base));
+  const lastLine = whole
+    ? base + sourceLines.length - 1
+    : Math.max(firstLine, lastSourceLine(script, target.node, sourceLines, base));
   const lines: string[] = [];
   for (let line = firstLine; line <= lastLine; line++) lines.push(sourceLines[line - base] ?? "");
   const counters = newCounters(owner.slot, probes.length + 1);
-  const ref: FunctionRef = { name: anonymousAt(target.name, script.file, firstLine), file: script.file, line: firstLine, category: script.category };
+  const ref: FunctionRef = {
+    name: anonymousAt(target.name, script.file, firstLine),
+    file: script.file,
+    line: firstLine,
+    category: script.category,
+  };
   return {
     ref,
     lines,
@@ -606,8 +749,14 @@ function sourceLineOf(script: Script, pos: { line: number; column: number }): nu
 /** The owner's arrays and helpers, as the global names its counting code reads (never reassigned: the JIT folds them). */
 function newCounters(slot: number, probeCount: number) {
   const counters = lineCounters(probeCount);
-  const helpers = ownerHelpers(now, LAST_PROBE_TIME, PARKED)(counters.hits, counters.current, counters.clock, counters.lineClock);
-  const define = (name: string, value: unknown) => Object.defineProperty(globalThis, name, { value, writable: false, configurable: true, enumerable: false });
+  const helpers = ownerHelpers(now, LAST_PROBE_TIME, PARKED)(
+    counters.hits,
+    counters.current,
+    counters.clock,
+    counters.lineClock,
+  );
+  const define = (name: string, value: unknown) =>
+    Object.defineProperty(globalThis, name, { value, writable: false, configurable: true, enumerable: false });
   for (const [key, name] of Object.entries(probeNames(slot))) define(name, counters[key as keyof typeof counters]);
   for (const [key, name] of Object.entries(helperNames(slot))) define(name, helpers[key as keyof typeof helpers]);
   return counters;
@@ -615,7 +764,9 @@ function newCounters(slot: number, probeCount: number) {
 
 /** Once the originals are back, nothing reads an owner's arrays. */
 function deleteCounters(slots: number[]): void {
-  for (const slot of slots) for (const name of [...Object.values(probeNames(slot)), ...Object.values(helperNames(slot))]) delete (globalThis as any)[name];
+  for (const slot of slots)
+    for (const name of [...Object.values(probeNames(slot)), ...Object.values(helperNames(slot))])
+      delete (globalThis as any)[name];
 }
 
 const now = () => performance.now();
@@ -627,11 +778,16 @@ function defineHelpers(): void {
   if (helpersDefined) return;
   helpersDefined = true;
   const field = fieldHelper(now, LAST_PROBE_TIME);
-  for (const [name, value] of [[NOW_NAME, now], [FIELD_NAME, field]] as const) Object.defineProperty(globalThis, name, { value, writable: false, configurable: false, enumerable: false });
+  for (const [name, value] of [
+    [NOW_NAME, now],
+    [FIELD_NAME, field],
+  ] as const)
+    Object.defineProperty(globalThis, name, { value, writable: false, configurable: false, enumerable: false });
 }
 
 function refusal(status: EditStatus, message: string | undefined, file: string, names: string[]): string {
-  if (status === "CompileError") return `%lprun could not compile its counting version of ${file}${message ? `: ${message}` : ""}; please report this.`;
+  if (status === "CompileError")
+    return `%lprun could not compile its counting version of ${file}${message ? `: ${message}` : ""}; please report this.`;
   return `%lprun cannot count the lines of ${names.join(", ")} right now: ${blockedBecause(status)}. Let it finish (or drop the generator) and run %lprun again.`;
 }
 
@@ -649,14 +805,29 @@ function blockedBecause(status: EditStatus): string {
 }
 
 /** `-m ./lib`: every top-level function of a local module a cell imported, found in its script. */
-function moduleTargets(session: LiveEditSession, executor: CompiledCode, cwd: string, module: string, notes: string[]): Target[] {
+function moduleTargets(
+  session: LiveEditSession,
+  executor: CompiledCode,
+  cwd: string,
+  module: string,
+  notes: string[],
+): Target[] {
   const wanted = withoutExtension(path.resolve(cwd, module));
-  const unit = [...executor.units.all()].reverse().find((u) => u.category === "module" && withoutExtension(path.resolve(cwd, u.file)) === wanted);
+  const unit = [...executor.units.all()]
+    .reverse()
+    .find((u) => u.category === "module" && withoutExtension(path.resolve(cwd, u.file)) === wanted);
   const scriptId = unit ? session.scriptIdOf((url) => executor.unitForScript(filePath(url)) === unit) : null;
   if (!unit || scriptId === null) {
-    throw new MagicError(`%lprun -m ${module}: no local module of that name has been imported yet. Import it in a cell first; -m takes the path you import (like ./lib).`);
+    throw new MagicError(
+      `%lprun -m ${module}: no local module of that name has been imported yet. Import it in a cell first; -m takes the path you import (like ./lib).`,
+    );
   }
-  const script = readScript(session, executor, cwd, { scriptId, url: session.urlOf(scriptId), lineNumber: 0, columnNumber: 0 });
+  const script = readScript(session, executor, cwd, {
+    scriptId,
+    url: session.urlOf(scriptId),
+    lineNumber: 0,
+    columnNumber: 0,
+  });
   // An exported function is found through its object, which knows the script its code is in
   // now (each edit gives the module a new script, and an unchanged function stays in the old one).
   const exported = executor.exportsOf(unit) ?? {};
@@ -664,11 +835,21 @@ function moduleTargets(session: LiveEditSession, executor: CompiledCode, cwd: st
     .filter((site) => !site.nested && site.binding !== null)
     .flatMap((site): Target[] => {
       const fn = exported[site.binding!];
-      if (typeof fn === "function") return [locateTarget(session, executor, cwd, { expression: site.binding!, fn, ref: { name: site.name, file: unit.file, line: 0, category: "module" } }, notes)];
+      if (typeof fn === "function")
+        return [
+          locateTarget(
+            session,
+            executor,
+            cwd,
+            { expression: site.binding!, fn, ref: { name: site.name, file: unit.file, line: 0, category: "module" } },
+            notes,
+          ),
+        ];
       const found = targetAt(script.program, site.node.start, site.node.type === "ArrowFunctionExpression");
       return found ? [{ script, ...found }] : [];
     });
-  if (targets.length === 0) throw new MagicError(`%lprun -m ${module}: ${unit.file} has no top-level functions to profile.`);
+  if (targets.length === 0)
+    throw new MagicError(`%lprun -m ${module}: ${unit.file} has no top-level functions to profile.`);
   return targets;
 }
 

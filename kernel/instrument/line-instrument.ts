@@ -53,12 +53,24 @@ import { PARKED } from "../../magics/measure/samplers/line-sampler";
 
 /** The global names of owner `slot`'s arrays and the helpers the counting code calls. */
 export function probeNames(slot: number) {
-  return { hits: `${COUNTING_MARK}${slot}`, current: `__tsprof_lc${slot}`, clock: `__tsprof_lt${slot}`, lineClock: `__tsprof_ll${slot}` };
+  return {
+    hits: `${COUNTING_MARK}${slot}`,
+    current: `__tsprof_lc${slot}`,
+    clock: `__tsprof_lt${slot}`,
+    lineClock: `__tsprof_ll${slot}`,
+  };
 }
 /** The global names of owner `slot`'s helpers (see ownerHelpers). */
 export function helperNames(slot: number) {
   const hits = probeNames(slot).hits;
-  return { tick: `${hits}t`, switchTo: `${hits}s`, enter: `${hits}e`, exit: `${hits}x`, park: `${hits}p`, unpark: `${hits}u` };
+  return {
+    tick: `${hits}t`,
+    switchTo: `${hits}s`,
+    enter: `${hits}e`,
+    exit: `${hits}x`,
+    park: `${hits}p`,
+    unpark: `${hits}u`,
+  };
 }
 export const NOW_NAME = "__tsprof_now";
 /** In the text of every function or class whose counting twin is in place (its hits array's name). */
@@ -71,7 +83,6 @@ const YIELD_VALUE = "__tsprof_yv";
 const AWAIT_SAVED = "__tsprof_as";
 /** Where in an owner's clock array the time of its last probe is kept, with -c. */
 export const LAST_PROBE_TIME = 2;
-
 
 /**
  * An owner's arrays, as its counting code reads them through probeNames: hits and the time per
@@ -141,7 +152,11 @@ type Fn = acorn.Function;
  * The counting version of `source` for the owners. An owner nested in another owner is counted on
  * its own: its lines are not the outer owner's.
  */
-export function instrumentScript(source: string, owners: Owner[], options: { clockLines: boolean; comments: acorn.Comment[] }): InstrumentedScript {
+export function instrumentScript(
+  source: string,
+  owners: Owner[],
+  options: { clockLines: boolean; comments: acorn.Comment[] },
+): InstrumentedScript {
   const ownerNodes = new Set<AnyNode>(owners.map((o) => o.node as AnyNode));
   const probes = new Map<Owner, Probe[]>();
   const twins = new Map<Owner, Insertion[]>();
@@ -151,10 +166,21 @@ export function instrumentScript(source: string, owners: Owner[], options: { clo
     const scratch = new MagicString(source);
     const editor = new LineEditor(source, scratch, probeNames(owner.slot), ownerNodes, options.clockLines, owner.slot);
     editor.visitOwner(owner.node);
-    for (const inner of directlyInside(owner, owners)) for (const { at, text } of twinOf(inner)) scratch.appendRight(at, text);
+    for (const inner of directlyInside(owner, owners))
+      for (const { at, text } of twinOf(inner)) scratch.appendRight(at, text);
     flatten(source, scratch, owner.node as AnyNode, options.comments);
-    probes.set(owner, editor.probes.sort((a, b) => a.anchor - b.anchor));
-    const made = twinInsertions(source, scratch, owner.node, probeNames(owner.slot), options.clockLines, editor.twinGuard);
+    probes.set(
+      owner,
+      editor.probes.sort((a, b) => a.anchor - b.anchor),
+    );
+    const made = twinInsertions(
+      source,
+      scratch,
+      owner.node,
+      probeNames(owner.slot),
+      options.clockLines,
+      editor.twinGuard,
+    );
     twins.set(owner, made);
     return made;
   };
@@ -163,7 +189,10 @@ export function instrumentScript(source: string, owners: Owner[], options: { clo
   for (const owner of owners.filter((o) => o.inPlace)) {
     const editor = new LineEditor(source, s, probeNames(owner.slot), ownerNodes, options.clockLines, owner.slot);
     editor.visitOwner(owner.node);
-    probes.set(owner, editor.probes.sort((a, b) => a.anchor - b.anchor));
+    probes.set(
+      owner,
+      editor.probes.sort((a, b) => a.anchor - b.anchor),
+    );
   }
   const withoutTwins = s.toString();
   const spotted = new MagicString(source);
@@ -175,10 +204,18 @@ export function instrumentScript(source: string, owners: Owner[], options: { clo
       s.appendRight(at, addSpot ? TWIN_SPOT[0] + text + TWIN_SPOT[1] : text);
       if (addSpot) spotted.appendRight(at, TWIN_SPOT);
       spotsAdded ||= addSpot;
-      if (inline && lineLength(source, at) + text.length >= V8_DIFF_LINE_LIMIT) longLines.push(source.slice(0, at).split("\n").length);
+      if (inline && lineLength(source, at) + text.length >= V8_DIFF_LINE_LIMIT)
+        longLines.push(source.slice(0, at).split("\n").length);
     }
   }
-  return { text: s.toString(), withoutTwins, spotted: spotsAdded ? spotted.toString() : null, map: s.generateMap({ hires: true }), probes: owners.map((o) => probes.get(o)!), longLines };
+  return {
+    text: s.toString(),
+    withoutTwins,
+    spotted: spotsAdded ? spotted.toString() : null,
+    map: s.generateMap({ hires: true }),
+    probes: owners.map((o) => probes.get(o)!),
+    longLines,
+  };
 }
 
 interface Insertion {
@@ -197,7 +234,9 @@ function directlyInside(owner: Owner, owners: Owner[]): Owner[] {
 }
 
 function contains(outer: acorn.Node, inner: acorn.Node): boolean {
-  return outer.start <= inner.start && inner.end <= outer.end && (outer.start !== inner.start || outer.end !== inner.end);
+  return (
+    outer.start <= inner.start && inner.end <= outer.end && (outer.start !== inner.start || outer.end !== inner.end)
+  );
 }
 
 /**
@@ -211,12 +250,20 @@ function contains(outer: acorn.Node, inner: acorn.Node): boolean {
  * twin is one line (see `flatten`), so V8's line-by-line diff finds every original line where it
  * was, and the script keeps its line numbers.
  */
-function twinInsertions(source: string, scratch: MagicString, node: OwnerNode, names: ReturnType<typeof probeNames>, clockLines: boolean, guard: Guard | undefined): Insertion[] {
+function twinInsertions(
+  source: string,
+  scratch: MagicString,
+  node: OwnerNode,
+  names: ReturnType<typeof probeNames>,
+  clockLines: boolean,
+  guard: Guard | undefined,
+): Insertion[] {
   if (node.type === "ClassDeclaration" || node.type === "ClassExpression") {
     const cls = node as acorn.Class;
     const insertions: Insertion[] = [];
     for (const member of cls.body.body) {
-      if (member.type === "MethodDefinition" && member.kind === "constructor") insertions.push(functionTwin(source, scratch, member.value, guard));
+      if (member.type === "MethodDefinition" && member.kind === "constructor")
+        insertions.push(functionTwin(source, scratch, member.value, guard));
       if (member.type === "PropertyDefinition" && !member.static && member.value) {
         const copy = oneLine(scratch.slice(member.value.start, member.value.end));
         const { hits, current, clock, lineClock } = names;
@@ -255,7 +302,8 @@ function functionTwin(source: string, scratch: MagicString, fn: Fn, guard: Guard
   // new line and every other line unchanged, however long the twin.
   const first = body.body.find((st) => !isDirective(st) && !source.startsWith(CALL_COUNTER_PREFIX, st.start));
   const lineStart = first ? source.lastIndexOf("\n", first.start - 1) + 1 : -1;
-  if (first && lineStart > start && /^\s*$/.test(source.slice(lineStart, first.start))) return { at: lineStart, text: `${twin(handedParameters(fn).join(", "))}\n` };
+  if (first && lineStart > start && /^\s*$/.test(source.slice(lineStart, first.start)))
+    return { at: lineStart, text: `${twin(handedParameters(fn).join(", "))}\n` };
   // Inside a line V8 diffs characters, and a parameter list in the twin could be matched with the
   // function's own, moving where V8 thinks the function starts: this twin captures them instead.
   const text = ` ${twin("")} `;
@@ -291,7 +339,17 @@ function contentStart(source: string, body: acorn.BlockStatement): number {
 }
 
 /** The statements after which a line break can stand for a semicolon. */
-const ENDS_WITH_SEMICOLON = new Set(["ExpressionStatement", "VariableDeclaration", "ReturnStatement", "ThrowStatement", "BreakStatement", "ContinueStatement", "DoWhileStatement", "DebuggerStatement", "PropertyDefinition"]);
+const ENDS_WITH_SEMICOLON = new Set([
+  "ExpressionStatement",
+  "VariableDeclaration",
+  "ReturnStatement",
+  "ThrowStatement",
+  "BreakStatement",
+  "ContinueStatement",
+  "DoWhileStatement",
+  "DebuggerStatement",
+  "PropertyDefinition",
+]);
 
 /**
  * Makes `node`'s text in `scratch` mean the same on one line: comments go, a semicolon goes
@@ -300,19 +358,36 @@ const ENDS_WITH_SEMICOLON = new Set(["ExpressionStatement", "VariableDeclaration
  * whitespace, which `oneLine` turns into spaces.
  */
 function flatten(source: string, scratch: MagicString, node: AnyNode, comments: acorn.Comment[]): void {
-  for (const c of comments) if (node.start <= c.start && c.end <= node.end) scratch.overwrite(c.start, c.end, " ", { contentOnly: true });
+  for (const c of comments)
+    if (node.start <= c.start && c.end <= node.end) scratch.overwrite(c.start, c.end, " ", { contentOnly: true });
   const visit = (n: AnyNode, parent: AnyNode | null): void => {
-    const inLoopHead = parent !== null && (parent.type === "ForStatement" || parent.type === "ForInStatement" || parent.type === "ForOfStatement") && n.type === "VariableDeclaration" && (parent as any).body !== n;
+    const inLoopHead =
+      parent !== null &&
+      (parent.type === "ForStatement" || parent.type === "ForInStatement" || parent.type === "ForOfStatement") &&
+      n.type === "VariableDeclaration" &&
+      (parent as any).body !== n;
     if (ENDS_WITH_SEMICOLON.has(n.type) && !inLoopHead && source[n.end - 1] !== ";") scratch.prependLeft(n.end, ";");
-    if (n.type === "TemplateElement") escapeBreaks(source, scratch, n.start, n.end, /\r\n|[\r\n\u2028\u2029]/g, (b) => (b === "\u2028" ? "\\u2028" : b === "\u2029" ? "\\u2029" : "\\n"));
-    if (n.type === "Literal" && typeof n.value === "string") escapeBreaks(source, scratch, n.start, n.end, /\\(\r\n|[\r\n\u2028\u2029])/g, () => "");
+    if (n.type === "TemplateElement")
+      escapeBreaks(source, scratch, n.start, n.end, /\r\n|[\r\n\u2028\u2029]/g, (b) =>
+        b === "\u2028" ? "\\u2028" : b === "\u2029" ? "\\u2029" : "\\n",
+      );
+    if (n.type === "Literal" && typeof n.value === "string")
+      escapeBreaks(source, scratch, n.start, n.end, /\\(\r\n|[\r\n\u2028\u2029])/g, () => "");
     for (const child of childNodes(n)) visit(child, n);
   };
   visit(node, null);
 }
 
-function escapeBreaks(source: string, scratch: MagicString, start: number, end: number, pattern: RegExp, replacement: (found: string) => string): void {
-  for (const m of source.slice(start, end).matchAll(pattern)) scratch.overwrite(start + m.index!, start + m.index! + m[0].length, replacement(m[0]), { contentOnly: true });
+function escapeBreaks(
+  source: string,
+  scratch: MagicString,
+  start: number,
+  end: number,
+  pattern: RegExp,
+  replacement: (found: string) => string,
+): void {
+  for (const m of source.slice(start, end).matchAll(pattern))
+    scratch.overwrite(start + m.index!, start + m.index! + m[0].length, replacement(m[0]), { contentOnly: true });
 }
 
 function lineLength(source: string, at: number): number {
@@ -352,7 +427,8 @@ class LineEditor {
   }
 
   visitOwner(node: OwnerNode): void {
-    if (node.type === "ClassDeclaration" || node.type === "ClassExpression") return this.visitClass(node as acorn.Class);
+    if (node.type === "ClassDeclaration" || node.type === "ClassExpression")
+      return this.visitClass(node as acorn.Class);
     this.ownerFunction = node as AnyNode;
     this.visit(node as AnyNode);
   }
@@ -388,8 +464,12 @@ class LineEditor {
       case "BlockStatement":
       case "StaticBlock": {
         // A body's statements before its guard (tsprof's own, in a unit's wrapper) run before its call starts.
-        const from = node === this.functions[this.functions.length - 1]?.body ? contentStart(this.js, node as acorn.BlockStatement) : node.start;
-        for (const statement of node.body) if (!isDirective(statement) && statement.start >= from) this.probeStatement(statement as acorn.Statement);
+        const from =
+          node === this.functions[this.functions.length - 1]?.body
+            ? contentStart(this.js, node as acorn.BlockStatement)
+            : node.start;
+        for (const statement of node.body)
+          if (!isDirective(statement) && statement.start >= from) this.probeStatement(statement as acorn.Statement);
         break;
       }
       case "SwitchCase":
@@ -469,7 +549,12 @@ class LineEditor {
     // A label stays right before its loop (`continue outer` needs that): the probe goes before
     // the label and stands for the loop.
     const target = unlabeled(statement);
-    if (target.type === "EmptyStatement" || hasProbeInTest(target) || this.js.startsWith(CALL_COUNTER_PREFIX, target.start)) return;
+    if (
+      target.type === "EmptyStatement" ||
+      hasProbeInTest(target) ||
+      this.js.startsWith(CALL_COUNTER_PREFIX, target.start)
+    )
+      return;
     const id = this.newProbe(target.start, target.loc!.start);
     this.open(statement.start, `${this.probeCode(id)}; `);
   }
@@ -566,8 +651,12 @@ class LineEditor {
     if (!fn?.generator) return;
     const { current } = this.names;
     const { enter, exit, switchTo } = this.helpers;
-    const pause = this.clockLines ? [`${YIELD_SAVED} = ${current}[0]`, `${exit}(${SAVED})`] : [`${YIELD_SAVED} = ${current}[0]`, `${current}[0] = ${SAVED}`, `(${this.clockStop().slice(0, -1)})`];
-    const resume = this.clockLines ? [`${enter}()`, `${switchTo}(${YIELD_SAVED})`] : [`(${this.clockStart().slice(0, -1)})`, `${current}[0] = ${YIELD_SAVED}`];
+    const pause = this.clockLines
+      ? [`${YIELD_SAVED} = ${current}[0]`, `${exit}(${SAVED})`]
+      : [`${YIELD_SAVED} = ${current}[0]`, `${current}[0] = ${SAVED}`, `(${this.clockStop().slice(0, -1)})`];
+    const resume = this.clockLines
+      ? [`${enter}()`, `${switchTo}(${YIELD_SAVED})`]
+      : [`(${this.clockStart().slice(0, -1)})`, `${current}[0] = ${YIELD_SAVED}`];
     this.open(node.start, `(${pause.join(", ")}, ${YIELD_VALUE} = `);
     this.close(node.end, `, ${resume.join(", ")}, ${YIELD_VALUE})`);
   }
@@ -618,7 +707,9 @@ function unlabeled(statement: AnyNode): AnyNode {
 }
 
 function isDirective(statement: AnyNode): boolean {
-  return statement.type === "ExpressionStatement" && typeof (statement as acorn.ExpressionStatement).directive === "string";
+  return (
+    statement.type === "ExpressionStatement" && typeof (statement as acorn.ExpressionStatement).directive === "string"
+  );
 }
 
 /** Loops whose header probe sits in their test: nothing goes before them. */
@@ -641,7 +732,9 @@ export function ownerHelpers(now: () => number, lastProbeTime: number, parked: n
       clock[lastProbeTime] = at;
       const awaiting = current[parked];
       if (current[0] !== 0 || awaiting === 0) lineClock[current[0]] += elapsed;
-      else for (let id = 1; id < lineClock.length; id++) if (current[parked + id] !== 0) lineClock[id] += (elapsed * current[parked + id]) / awaiting;
+      else
+        for (let id = 1; id < lineClock.length; id++)
+          if (current[parked + id] !== 0) lineClock[id] += (elapsed * current[parked + id]) / awaiting;
     };
     return {
       /** A probe: the statement `id` runs now. */
@@ -669,16 +762,16 @@ export function ownerHelpers(now: () => number, lastProbeTime: number, parked: n
       /** An await starts (after one that threw, `previous`, is let go): the call awaits on its statement, and the caller's statement `saved` runs. */
       park: (previous: number, saved: number) => {
         charge();
-        if (previous !== 0) current[parked + previous]--, current[parked]--;
+        if (previous !== 0) (current[parked + previous]--, current[parked]--);
         const on = current[0];
-        if (on !== 0) current[parked + on]++, current[parked]++;
+        if (on !== 0) (current[parked + on]++, current[parked]++);
         current[0] = saved;
         return on;
       },
       /** The await on statement `on` is over (with `value`): back on it. */
       unpark: <T>(value: T, on: number): T => {
         charge();
-        if (on !== 0) current[parked + on]--, current[parked]--;
+        if (on !== 0) (current[parked + on]--, current[parked]--);
         current[0] = on;
         return value;
       },
@@ -697,7 +790,14 @@ export function fieldHelper(now: () => number, lastProbeTime: number) {
     lineClock[current[0]] += at - clock[lastProbeTime];
     clock[lastProbeTime] = at;
   };
-  return (hits: Uint32Array, current: Int32Array, clock: Float64Array, lineClock: Float64Array | null, id: number, value: () => unknown) => {
+  return (
+    hits: Uint32Array,
+    current: Int32Array,
+    clock: Float64Array,
+    lineClock: Float64Array | null,
+    id: number,
+    value: () => unknown,
+  ) => {
     hits[id]++;
     const started = now();
     if (current[1]++ === 0) clock[1] = clock[lastProbeTime] = started;

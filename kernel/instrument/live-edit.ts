@@ -11,7 +11,8 @@
 import inspector from "node:inspector";
 
 /** What V8 answers to an edit (Debugger.setScriptSource's `status`). */
-export type EditStatus = "Ok" | "CompileError" | "BlockedByActiveFunction" | "BlockedByActiveGenerator" | "BlockedByTopLevelEsModuleChange";
+export type EditStatus =
+  "Ok" | "CompileError" | "BlockedByActiveFunction" | "BlockedByActiveGenerator" | "BlockedByTopLevelEsModuleChange";
 
 export interface CodeLocation {
   scriptId: string;
@@ -23,7 +24,9 @@ export interface CodeLocation {
 }
 
 function sameLocation(a: Omit<CodeLocation, "url"> | undefined, b: CodeLocation): boolean {
-  return a !== undefined && a.scriptId === b.scriptId && a.lineNumber === b.lineNumber && a.columnNumber === b.columnNumber;
+  return (
+    a !== undefined && a.scriptId === b.scriptId && a.lineNumber === b.lineNumber && a.columnNumber === b.columnNumber
+  );
 }
 
 /** A function with no code location: native, or built into V8. */
@@ -33,7 +36,8 @@ const HOLDER = "__tsprof_live_edit_target__";
 
 export class LiveEditSession {
   private readonly urls = new Map<string, string>();
-  private readonly onScript = (message: { params: { scriptId: string; url: string } }) => this.urls.set(message.params.scriptId, message.params.url);
+  private readonly onScript = (message: { params: { scriptId: string; url: string } }) =>
+    this.urls.set(message.params.scriptId, message.params.url);
 
   private readonly session = new inspector.Session();
 
@@ -46,7 +50,10 @@ export class LiveEditSession {
 
   /** Where `fn`'s code is; a bound function's target is followed. */
   locate(fn: Function): CodeLocation {
-    const location = this.withHeld(this.boundTarget(fn), (objectId) => this.internalProperty(objectId, "[[FunctionLocation]]")?.value);
+    const location = this.withHeld(
+      this.boundTarget(fn),
+      (objectId) => this.internalProperty(objectId, "[[FunctionLocation]]")?.value,
+    );
     if (!location) throw new NoSourceError();
     return { ...location, url: this.urls.get(location.scriptId) ?? "" };
   }
@@ -58,7 +65,11 @@ export class LiveEditSession {
       const next = this.withHeld(target, (objectId) => {
         const inner = this.internalProperty(objectId, "[[TargetFunction]]")?.objectId;
         if (!inner) return null;
-        this.post("Runtime.callFunctionOn", { objectId: inner, functionDeclaration: `function () { globalThis.${HOLDER} = this; }`, objectGroup: HOLDER });
+        this.post("Runtime.callFunctionOn", {
+          objectId: inner,
+          functionDeclaration: `function () { globalThis.${HOLDER} = this; }`,
+          objectGroup: HOLDER,
+        });
         return (globalThis as any)[HOLDER] as Function;
       });
       if (!next) return target;
@@ -72,12 +83,23 @@ export class LiveEditSession {
    */
   functionsSharingCode(fn: Function, location: CodeLocation): number {
     return this.withHeld(fn, (objectId) => {
-      const call = (on: string, functionDeclaration: string, args: object[] = []) => this.post("Runtime.callFunctionOn", { objectId: on, functionDeclaration, arguments: args, objectGroup: HOLDER }).result.objectId;
+      const call = (on: string, functionDeclaration: string, args: object[] = []) =>
+        this.post("Runtime.callFunctionOn", { objectId: on, functionDeclaration, arguments: args, objectGroup: HOLDER })
+          .result.objectId;
       const prototype = call(objectId, "function () { return Object.getPrototypeOf(this); }");
-      const all = this.post("Runtime.queryObjects", { prototypeObjectId: prototype, objectGroup: HOLDER }).objects.objectId;
-      const sameText = call(all, "function (fn) { const text = Function.prototype.toString.call(fn); return this.filter((f) => typeof f === 'function' && Function.prototype.toString.call(f) === text); }", [{ objectId }]);
+      const all = this.post("Runtime.queryObjects", { prototypeObjectId: prototype, objectGroup: HOLDER }).objects
+        .objectId;
+      const sameText = call(
+        all,
+        "function (fn) { const text = Function.prototype.toString.call(fn); return this.filter((f) => typeof f === 'function' && Function.prototype.toString.call(f) === text); }",
+        [{ objectId }],
+      );
       const { result } = this.post("Runtime.getProperties", { objectId: sameText, ownProperties: true });
-      return result.filter((p: any) => /^\d+$/.test(p.name) && sameLocation(this.internalProperty(p.value.objectId, "[[FunctionLocation]]")?.value, location)).length;
+      return result.filter(
+        (p: any) =>
+          /^\d+$/.test(p.name) &&
+          sameLocation(this.internalProperty(p.value.objectId, "[[FunctionLocation]]")?.value, location),
+      ).length;
     });
   }
 
@@ -85,7 +107,10 @@ export class LiveEditSession {
   private withHeld<T>(value: unknown, use: (objectId: string) => T): T {
     (globalThis as any)[HOLDER] = value;
     try {
-      const { objectId } = this.post("Runtime.evaluate", { expression: `globalThis.${HOLDER}`, objectGroup: HOLDER }).result;
+      const { objectId } = this.post("Runtime.evaluate", {
+        expression: `globalThis.${HOLDER}`,
+        objectGroup: HOLDER,
+      }).result;
       return use(objectId);
     } finally {
       delete (globalThis as any)[HOLDER];

@@ -12,7 +12,17 @@
 import type * as acorn from "acorn";
 import type { WorkerLineCode } from "../../magics/core/context";
 import { walk } from "./ast";
-import { FIELD_NAME, fieldHelper, helperNames, instrumentScript, LAST_PROBE_TIME, NOW_NAME, ownerHelpers, probeNames, type Owner } from "./line-instrument";
+import {
+  FIELD_NAME,
+  fieldHelper,
+  helperNames,
+  instrumentScript,
+  LAST_PROBE_TIME,
+  NOW_NAME,
+  ownerHelpers,
+  probeNames,
+  type Owner,
+} from "./line-instrument";
 import { PARKED } from "../../magics/measure/samplers/line-sampler";
 
 /** A profiled function, as a worker's copy of it must read. */
@@ -41,7 +51,12 @@ export function workerLineCode(targets: WorkerTarget[], clockLines: boolean, par
   };
 }
 
-function instrumentCopies(source: string, targets: WorkerTarget[], clockLines: boolean, parse: Parse): { text: string; functions: number[] } | null {
+function instrumentCopies(
+  source: string,
+  targets: WorkerTarget[],
+  clockLines: boolean,
+  parse: Parse,
+): { text: string; functions: number[] } | null {
   const present = targets.filter((t) => source.includes(t.text));
   if (present.length === 0) return null;
   let parsed: ReturnType<Parse>;
@@ -53,18 +68,31 @@ function instrumentCopies(source: string, targets: WorkerTarget[], clockLines: b
   const found: { target: WorkerTarget; owner: Owner }[] = [];
   walk(parsed.program, (node) => {
     if (!isOwnerNode(node)) return;
-    const target = present.find((t) => t.text.length === node.end - node.start && source.startsWith(t.text, node.start));
-    if (target && !found.some((f) => f.target === target)) found.push({ target, owner: { node: node as Owner["node"], slot: target.slot } });
+    const target = present.find(
+      (t) => t.text.length === node.end - node.start && source.startsWith(t.text, node.start),
+    );
+    if (target && !found.some((f) => f.target === target))
+      found.push({ target, owner: { node: node as Owner["node"], slot: target.slot } });
   });
   if (found.length === 0) return null;
-  const instrumented = instrumentScript(source, found.map((f) => f.owner), { clockLines, comments: parsed.comments });
+  const instrumented = instrumentScript(
+    source,
+    found.map((f) => f.owner),
+    { clockLines, comments: parsed.comments },
+  );
   // The same text gives the same probes; anything else would put counts on the wrong lines.
   const same = found.filter((f, i) => instrumented.probes[i].length === f.target.probeCount);
   if (same.length !== found.length) return null;
   return { text: instrumented.text, functions: found.map((f) => f.target.index) };
 }
 
-const OWNER_TYPES = new Set(["FunctionDeclaration", "FunctionExpression", "ArrowFunctionExpression", "ClassDeclaration", "ClassExpression"]);
+const OWNER_TYPES = new Set([
+  "FunctionDeclaration",
+  "FunctionExpression",
+  "ArrowFunctionExpression",
+  "ClassDeclaration",
+  "ClassExpression",
+]);
 
 function isOwnerNode(node: acorn.AnyNode): boolean {
   return OWNER_TYPES.has(node.type);

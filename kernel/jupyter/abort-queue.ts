@@ -26,7 +26,12 @@ export class AbortQueue {
   isAborted(message: Message): boolean {
     if ((this.arrival.get(message)?.sequence ?? 0) <= this.abortThrough) return true;
     const sent = sentAt(message);
-    return this.failed !== null && message.header.session === this.failed.session && sent !== null && sent < this.failed.sentBefore;
+    return (
+      this.failed !== null &&
+      message.header.session === this.failed.session &&
+      sent !== null &&
+      sent < this.failed.sentBefore
+    );
   }
 
   /** Called as `message`'s cell fails, before its error reply is sent. */
@@ -36,7 +41,10 @@ export class AbortQueue {
     this.abortThrough = this.received;
     const sent = sentAt(message);
     const arrived = this.arrival.get(message)?.at;
-    this.failed = sent !== null && arrived !== undefined ? { session: message.header.session, sentBefore: sent + (Date.now() - arrived) } : null;
+    this.failed =
+      sent !== null && arrived !== undefined
+        ? { session: message.header.session, sentBefore: sent + (Date.now() - arrived) }
+        : null;
   }
 }
 

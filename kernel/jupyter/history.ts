@@ -63,7 +63,12 @@ export class History {
 
   /** IPython's search: a glob (`*` any text, `?` one character) matched against whole inputs. */
   private search(pattern: string, unique: boolean, n: number | undefined): Cell[] {
-    const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[\\s\\S]*").replace(/\?/g, "[\\s\\S]")}$`);
+    const regex = new RegExp(
+      `^${pattern
+        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+        .replace(/\*/g, "[\\s\\S]*")
+        .replace(/\?/g, "[\\s\\S]")}$`,
+    );
     let found = this.cells.filter((c) => regex.test(c.input));
     if (unique) found = found.filter((c, i) => found.findIndex((other) => other.input === c.input) === i);
     return n ? found.slice(-n) : found;

@@ -91,7 +91,13 @@ export class Connection {
   }
 
   /** Sends a message of `msgType` in reply to (or on behalf of) `parent`. */
-  async send(channel: Channel, msgType: string, content: unknown, parent: Message | null, metadata: Record<string, unknown> = {}): Promise<void> {
+  async send(
+    channel: Channel,
+    msgType: string,
+    content: unknown,
+    parent: Message | null,
+    metadata: Record<string, unknown> = {},
+  ): Promise<void> {
     const header = {
       msg_id: randomUUID(),
       session: this.session,
@@ -101,13 +107,16 @@ export class Connection {
       version: PROTOCOL_VERSION,
     };
     const parts = [header, parent?.header ?? {}, metadata, content].map((p) => JSON.stringify(p));
-    const identities = channel === "iopub" ? [Buffer.from(msgType)] : parent?.identities ?? [];
+    const identities = channel === "iopub" ? [Buffer.from(msgType)] : (parent?.identities ?? []);
     const socket = channel === "iopub" ? this.iopub : this[channel];
     const frames = [...identities, DELIMITER, this.sign(parts), ...parts];
     // zeromq allows one send in progress per socket: chain them, keeping the order of calls.
     const previous = this.sending.get(socket) ?? Promise.resolve();
     const next = previous.then(() => socket.send(frames));
-    this.sending.set(socket, next.catch(() => {}));
+    this.sending.set(
+      socket,
+      next.catch(() => {}),
+    );
     await next;
   }
 

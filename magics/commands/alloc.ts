@@ -26,7 +26,8 @@ export const DEFAULT_INTERVAL_BYTES = 16 * 1024;
 export const alloc = defineMagic({
   name: "alloc",
   forms: ["line", "cell"],
-  summary: "Which functions allocate: V8's sampling heap profiler as a %prun-style table in bytes, a flame chart, and what stays live.",
+  summary:
+    "Which functions allocate: V8's sampling heap profiler as a %prun-style table in bytes, a flame chart, and what stays live.",
   description: `
 Runs the statement (or, as %%alloc, the whole cell) in the notebook's context — names it defines
 stay defined — under V8's sampling heap profiler, and shows each function that allocated: the
@@ -69,10 +70,24 @@ Examples:
       metavar: "BYTES",
       help: `mean bytes between sampled allocations (default ${DEFAULT_INTERVAL_BYTES}); each sample costs a walk of the stack, so a smaller interval is more exact and slower`,
     },
-    gc: { short: "g", type: "boolean", help: "collect garbage before and after, so that live means reachable (a few tenths of a second)" },
+    gc: {
+      short: "g",
+      type: "boolean",
+      help: "collect garbage before and after, so that live means reachable (a few tenths of a second)",
+    },
     quiet: { short: "q", type: "boolean", help: "show nothing (use with -r or -D)" },
-    returnResult: { short: "r", type: "boolean", notebookOnly: true, help: "return the profile (an AllocationProfileResult) as the cell's value" },
-    dumpFile: { short: "D", type: "string", metavar: "FILE", help: "also write the profile as a .heapprofile (Chrome DevTools' Memory panel, speedscope) to FILE" },
+    returnResult: {
+      short: "r",
+      type: "boolean",
+      notebookOnly: true,
+      help: "return the profile (an AllocationProfileResult) as the cell's value",
+    },
+    dumpFile: {
+      short: "D",
+      type: "string",
+      metavar: "FILE",
+      help: "also write the profile as a .heapprofile (Chrome DevTools' Memory panel, speedscope) to FILE",
+    },
   },
   async run(ctx, call) {
     const interval = call.options.interval ?? DEFAULT_INTERVAL_BYTES;
@@ -80,7 +95,10 @@ Examples:
     const order = { sort: call.options.sort, limits: call.options.limit };
     // A bad sort key is refused before the statement runs.
     orderBy([], order, ALLOCATION_KEYS);
-    const { result, sampled } = await profileAllocations(ctx, call.statement, { interval, collectGarbage: call.options.gc });
+    const { result, sampled } = await profileAllocations(ctx, call.statement, {
+      interval,
+      collectGarbage: call.options.gc,
+    });
     if (!call.options.quiet) for (const bundle of allocationViews(result, order)) ctx.display(bundle);
     if (call.options.dumpFile) {
       fs.writeFileSync(path.resolve(ctx.cwd, call.options.dumpFile), JSON.stringify(toHeapProfile(result)));
@@ -92,7 +110,11 @@ Examples:
 });
 
 /** Runs the statement under the heap sampler. A statement that throws still gives its profile (and `sampled.threw`); one that does not compile throws. */
-export async function profileAllocations(ctx: Pick<MagicContext, "evaluate" | "profiling">, statement: string, options: HeapSamplerOptions) {
+export async function profileAllocations(
+  ctx: Pick<MagicContext, "evaluate" | "profiling">,
+  statement: string,
+  options: HeapSamplerOptions,
+) {
   let sampled: HeapSampled<unknown> | undefined;
   try {
     await ctx.evaluate(statement, {

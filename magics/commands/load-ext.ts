@@ -15,7 +15,8 @@ const BUILT_IN: Record<string, string> = {
 export const loadExt = defineMagic({
   name: "load_ext",
   forms: ["line"],
-  summary: "Load an IPython extension: line_profiler's and memory_profiler's magics are built in, so this only says so.",
+  summary:
+    "Load an IPython extension: line_profiler's and memory_profiler's magics are built in, so this only says so.",
   description: `
 IPython's %load_ext loads an extension module. tsprof has no Python extensions to load; the two
 the profiling tutorials load, line_profiler (%lprun) and memory_profiler (%memit, %mprun), are
@@ -29,7 +30,10 @@ Examples:
   async run(ctx, call) {
     const name = call.rest.trim();
     const magics = BUILT_IN[name];
-    if (!magics) throw new MagicError(`%load_ext: no extension ${JSON.stringify(name)} in tsprof; ${Object.keys(BUILT_IN).join(" and ")} are built in (their magics need no %load_ext).`);
+    if (!magics)
+      throw new MagicError(
+        `%load_ext: no extension ${JSON.stringify(name)} in tsprof; ${Object.keys(BUILT_IN).join(" and ")} are built in (their magics need no %load_ext).`,
+      );
     ctx.print(`${name}'s magics (${magics}) are built into tsprof: nothing to load.\n`);
   },
 });

@@ -4,7 +4,14 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { MagicError, MIME_BUNDLE, type LineProbes, type MagicContext, type ResolvedFunction, type SourceUnit } from "../core/context";
+import {
+  MagicError,
+  MIME_BUNDLE,
+  type LineProbes,
+  type MagicContext,
+  type ResolvedFunction,
+  type SourceUnit,
+} from "../core/context";
 import { defineMagic, type ParsedOptions } from "../core/registry";
 import { buildLineProfile, withoutUnhitLines } from "../measure/builders/line-profile";
 import { sampleLines, DEFAULT_INTERVAL_MICROS, type LineSampled } from "../measure/samplers/line-sampler";
@@ -20,7 +27,8 @@ const ENOUGH_READINGS = 100;
 export const lprun = defineMagic({
   name: "lprun",
   forms: ["line", "cell"],
-  summary: "Profile chosen functions line by line: line_profiler's table, a heat-shaded table and a chart of time per line.",
+  summary:
+    "Profile chosen functions line by line: line_profiler's table, a heat-shaded table and a chart of time per line.",
   description: `
 Runs the statement (or, as %%lprun, the whole cell) in the notebook's context and shows, for each
 function named with -f (or found with -m), every line of its source as written: Hits (exact: how
@@ -59,12 +67,38 @@ Examples:
   %lprun -m ./linalg -s main()`,
   positional: "statement",
   options: {
-    functions: { short: "f", type: "string", multiple: true, metavar: "FUNC", help: "a function to profile (any expression that evaluates to one; quote it if it has spaces)" },
-    modules: { short: "m", type: "string", multiple: true, metavar: "MODULE", help: "profile every top-level function of a local module a cell imported (the path as imported: ./lib)" },
-    clockLines: { short: "c", type: "boolean", help: "clock every line (exact line times for short runs; slows tight loops several times)" },
-    unit: { short: "u", type: "number", metavar: "UNIT", help: `seconds per unit of the Time columns (default ${DEFAULT_TIMER_UNIT}, microseconds)` },
+    functions: {
+      short: "f",
+      type: "string",
+      multiple: true,
+      metavar: "FUNC",
+      help: "a function to profile (any expression that evaluates to one; quote it if it has spaces)",
+    },
+    modules: {
+      short: "m",
+      type: "string",
+      multiple: true,
+      metavar: "MODULE",
+      help: "profile every top-level function of a local module a cell imported (the path as imported: ./lib)",
+    },
+    clockLines: {
+      short: "c",
+      type: "boolean",
+      help: "clock every line (exact line times for short runs; slows tight loops several times)",
+    },
+    unit: {
+      short: "u",
+      type: "number",
+      metavar: "UNIT",
+      help: `seconds per unit of the Time columns (default ${DEFAULT_TIMER_UNIT}, microseconds)`,
+    },
     strip: { short: "s", type: "boolean", help: "show only the lines that ran (strip lines with no hits)" },
-    returnResult: { short: "r", type: "boolean", notebookOnly: true, help: "return the profile (a LineProfileResult) as the cell's value" },
+    returnResult: {
+      short: "r",
+      type: "boolean",
+      notebookOnly: true,
+      help: "return the profile (a LineProfileResult) as the cell's value",
+    },
     textFile: { short: "T", type: "string", metavar: "FILE", help: "also write the text table to FILE" },
     dumpFile: { short: "D", type: "string", metavar: "FILE", help: "also save the profile as JSON to FILE" },
   },
@@ -73,13 +107,20 @@ Examples:
     checkUnit(options.unit);
     const wholeCell = call.form === "cell" && options.functions.length === 0 && options.modules.length === 0;
     if (!wholeCell && options.functions.length === 0 && options.modules.length === 0) {
-      throw new MagicError("%lprun needs a function to profile: -f FUNC (repeatable) or -m MODULE; %%lprun with no -f profiles its cell. Run %lprun? for help.");
+      throw new MagicError(
+        "%lprun needs a function to profile: -f FUNC (repeatable) or -m MODULE; %%lprun with no -f profiles its cell. Run %lprun? for help.",
+      );
     }
     const functions: ResolvedFunction[] = [];
     for (const expression of options.functions) functions.push(await ctx.resolveFunction(expression));
     const request = { functions, modules: options.modules, clockLines: options.clockLines };
     const probes = call.form === "cell" ? ctx.lines.instrumentCode(request) : ctx.lines.instrument(request);
-    const profiled = await profileLines(ctx.evaluate, probes, call.statement, { timerUnit: options.unit ?? DEFAULT_TIMER_UNIT, clockLines: options.clockLines, onInterrupt: ctx.onInterrupt, cwd: ctx.cwd });
+    const profiled = await profileLines(ctx.evaluate, probes, call.statement, {
+      timerUnit: options.unit ?? DEFAULT_TIMER_UNIT,
+      clockLines: options.clockLines,
+      onInterrupt: ctx.onInterrupt,
+      cwd: ctx.cwd,
+    });
     showLineProfile(ctx, options, profiled);
   },
 });
@@ -88,11 +129,16 @@ type LprunOptions = ParsedOptions<typeof lprun.options>;
 
 /** -u must be a positive number of seconds. */
 export function checkUnit(unit: number | undefined): void {
-  if (unit !== undefined && !(unit > 0)) throw new MagicError(`%lprun: -u must be a positive number of seconds (like 1e-3), got ${unit}.`);
+  if (unit !== undefined && !(unit > 0))
+    throw new MagicError(`%lprun: -u must be a positive number of seconds (like 1e-3), got ${unit}.`);
 }
 
 /** The notes, the tables (-s strips them), -T, -D and -r; then the statement's error, if it threw. */
-export function showLineProfile(ctx: Pick<MagicContext, "print" | "display" | "setResult" | "cwd">, options: LprunOptions, profiled: Awaited<ReturnType<typeof profileLines>>): void {
+export function showLineProfile(
+  ctx: Pick<MagicContext, "print" | "display" | "setResult" | "cwd">,
+  options: LprunOptions,
+  profiled: Awaited<ReturnType<typeof profileLines>>,
+): void {
   for (const note of profiled.notes) ctx.print(`${note}\n`);
   if (!profiled.result) return;
   const result = options.strip ? withoutUnhitLines(profiled.result) : profiled.result;
@@ -136,7 +182,10 @@ export async function profileLines(
           // put in place would be lost once a synchronous statement runs.
           await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
           if (interrupted) throw keyboardInterrupt();
-          const watched = await watchWorkers(() => sampleLines(probes.functions, execute, DEFAULT_INTERVAL_MICROS, hook), { profile: false, intervalMicros: 0, cwd: options.cwd ?? process.cwd(), hook });
+          const watched = await watchWorkers(
+            () => sampleLines(probes.functions, execute, DEFAULT_INTERVAL_MICROS, hook),
+            { profile: false, intervalMicros: 0, cwd: options.cwd ?? process.cwd(), hook },
+          );
           sampled = watched.value;
           workers = watched.workers;
         } finally {
@@ -159,16 +208,21 @@ export async function profileLines(
   if (workers.length > 0) {
     const inWorkers = workerLineTables(probes.functions, hook?.results() ?? [], workers, statement, options);
     notes.push(...inWorkers.notes);
-    if (inWorkers.tables.length > 0) result.functions = [...result.functions.map((f) => ({ ...f, thread: "main" })), ...inWorkers.tables];
+    if (inWorkers.tables.length > 0)
+      result.functions = [...result.functions.map((f) => ({ ...f, thread: "main" })), ...inWorkers.tables];
   }
   const { readings } = sampled;
   if (!options.clockLines && readings < ENOUGH_READINGS) {
-    notes.push(`Line times come from ${readings} reading${readings === 1 ? "" : "s"} of the sampler (it reads at most every ${DEFAULT_INTERVAL_MICROS} µs), too few to mean much: run it longer, or add -c to clock every line. Hits and Total time are exact.`);
+    notes.push(
+      `Line times come from ${readings} reading${readings === 1 ? "" : "s"} of the sampler (it reads at most every ${DEFAULT_INTERVAL_MICROS} µs), too few to mean much: run it longer, or add -c to clock every line. Hits and Total time are exact.`,
+    );
   }
   return { result, sampled, notes };
 }
 function keyboardInterrupt(): Error {
-  const error = new Error("%lprun was interrupted (SIGINT) while it put its counting code in place; the statement did not run.");
+  const error = new Error(
+    "%lprun was interrupted (SIGINT) while it put its counting code in place; the statement did not run.",
+  );
   error.name = "KeyboardInterrupt";
   return error;
 }

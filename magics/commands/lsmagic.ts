@@ -7,7 +7,8 @@ export function lsmagic(registry: MagicRegistry) {
     name: "lsmagic",
     forms: ["line"],
     summary: "List the available magics.",
-    description: "Prints the line magics (%name) and cell magics (%%name) this kernel knows. `%name?` shows a magic's help.",
+    description:
+      "Prints the line magics (%name) and cell magics (%%name) this kernel knows. `%name?` shows a magic's help.",
     positional: null,
     options: {},
     async run(ctx) {
@@ -24,9 +25,15 @@ export function lsmagic(registry: MagicRegistry) {
       ].join("\n");
       const rows = registry
         .all()
-        .map((m) => `<tr><td><code>${escapeHtml(m.forms.map((f) => (f === "cell" ? "%%" : "%") + m.name).join(" "))}</code></td><td>${escapeHtml(m.summary)}</td></tr>`)
+        .map(
+          (m) =>
+            `<tr><td><code>${escapeHtml(m.forms.map((f) => (f === "cell" ? "%%" : "%") + m.name).join(" "))}</code></td><td>${escapeHtml(m.summary)}</td></tr>`,
+        )
         .join("");
-      ctx.display({ "text/plain": text, "text/html": `<table><thead><tr><th>magic</th><th>what it does</th></tr></thead><tbody>${rows}</tbody></table>` });
+      ctx.display({
+        "text/plain": text,
+        "text/html": `<table><thead><tr><th>magic</th><th>what it does</th></tr></thead><tbody>${rows}</tbody></table>`,
+      });
     },
   });
 }

@@ -20,7 +20,8 @@ export const MIN_INTERVAL = 1e-4;
 export const memit = defineMagic({
   name: "memit",
   forms: ["line", "cell"],
-  summary: "Measure the peak memory of a statement: memory_profiler's `peak memory: X MiB, increment: Y MiB`, the heap split and a timeline.",
+  summary:
+    "Measure the peak memory of a statement: memory_profiler's `peak memory: X MiB, increment: Y MiB`, the heap split and a timeline.",
   description: `
 Runs the statement (or, as %%memit, the cell's body) in the notebook's context — names it
 declares stay defined — and prints memory_profiler's line: the peak resident set size (RSS) of
@@ -54,20 +55,53 @@ Examples:
   const m = Array.from({ length: n }, () => new Array(n).fill(0))`,
   positional: "statement",
   options: {
-    repeat: { short: "r", type: "integer", metavar: "N", help: "run the statement N times and report the highest peak (default 1)" },
-    interval: { short: "i", type: "number", metavar: "SECONDS", help: `seconds between RSS readings (default ${DEFAULT_INTERVAL}, at least ${MIN_INTERVAL}); the heap split is read at most every ${HEAP_INTERVAL_FLOOR} s` },
-    timeout: { short: "t", type: "number", metavar: "SECONDS", help: "stop measuring after SECONDS: later runs are skipped (a running statement finishes)" },
-    returnResult: { short: "o", type: "boolean", notebookOnly: true, help: "return the MemoryResult as the cell's value" },
+    repeat: {
+      short: "r",
+      type: "integer",
+      metavar: "N",
+      help: "run the statement N times and report the highest peak (default 1)",
+    },
+    interval: {
+      short: "i",
+      type: "number",
+      metavar: "SECONDS",
+      help: `seconds between RSS readings (default ${DEFAULT_INTERVAL}, at least ${MIN_INTERVAL}); the heap split is read at most every ${HEAP_INTERVAL_FLOOR} s`,
+    },
+    timeout: {
+      short: "t",
+      type: "number",
+      metavar: "SECONDS",
+      help: "stop measuring after SECONDS: later runs are skipped (a running statement finishes)",
+    },
+    returnResult: {
+      short: "o",
+      type: "boolean",
+      notebookOnly: true,
+      help: "return the MemoryResult as the cell's value",
+    },
     quiet: { short: "q", type: "boolean", notebookOnly: true, help: "show nothing (use with -o)" },
-    gc: { short: "g", type: "boolean", help: "collect garbage (as DevTools' Collect garbage button does) before taking the baseline" },
+    gc: {
+      short: "g",
+      type: "boolean",
+      help: "collect garbage (as DevTools' Collect garbage button does) before taking the baseline",
+    },
   },
   async run(ctx, call) {
     const { repeat = 1, interval = DEFAULT_INTERVAL, timeout } = call.options;
     if (repeat < 1) throw new MagicError(`%memit: -r must be at least 1 run, got ${repeat}.`);
-    if (!(interval >= MIN_INTERVAL)) throw new MagicError(`%memit: -i must be at least ${MIN_INTERVAL} seconds, got ${interval}.`);
-    if (timeout !== undefined && !(timeout > 0)) throw new MagicError(`%memit: -t must be a positive number of seconds, got ${timeout}.`);
+    if (!(interval >= MIN_INTERVAL))
+      throw new MagicError(`%memit: -i must be at least ${MIN_INTERVAL} seconds, got ${interval}.`);
+    if (timeout !== undefined && !(timeout > 0))
+      throw new MagicError(`%memit: -t must be a positive number of seconds, got ${timeout}.`);
     const statement = await prepareStatement(ctx, call.form, call.rest, call.body);
-    const options = { interval, timeout: timeout ?? null, repeats: repeat, collectGarbage: call.options.gc, sampleHeap: true, lines: [] };
+    const options = {
+      interval,
+      timeout: timeout ?? null,
+      repeats: repeat,
+      collectGarbage: call.options.gc,
+      sampleHeap: true,
+      lines: [],
+    };
     const measured = await measureStatement(ctx.evaluate, statement, options);
     // Only declarations of types: nothing ran, so there is nothing to report (as %time).
     if (!measured) return;
@@ -81,7 +115,10 @@ Examples:
 /** %%memit runs the code on its line first, unmeasured (memory_profiler's setup); the body keeps its cell lines. */
 async function prepareStatement(ctx: MagicContext, form: "line" | "cell", rest: string, body: string): Promise<string> {
   if (form === "line") return rest;
-  if (body.trim() === "") throw new MagicError("%%memit: the cell has nothing to measure: put the statement below the %%memit line (code on that line is setup).");
+  if (body.trim() === "")
+    throw new MagicError(
+      "%%memit: the cell has nothing to measure: put the statement below the %%memit line (code on that line is setup).",
+    );
   if (rest.trim() !== "") await ctx.evaluate(rest);
   return "\n" + body;
 }

@@ -21,7 +21,8 @@ const DEFAULT_INTERVAL = 1e-4;
 export const mprun = defineMagic({
   name: "mprun",
   forms: ["line", "cell"],
-  summary: "Profile the memory of chosen functions line by line: memory_profiler's table, and as HTML shaded by increment.",
+  summary:
+    "Profile the memory of chosen functions line by line: memory_profiler's table, and as HTML shaded by increment.",
   description: `
 Runs the statement (as %%mprun, the code on the %%mprun line followed by the cell's body) in the
 notebook's context and shows, for each function named with -f, every line of its TypeScript
@@ -46,18 +47,36 @@ Examples:
   %mprun -T mem.txt -f build build()`,
   positional: "statement",
   options: {
-    functions: { short: "f", type: "string", multiple: true, metavar: "FUNC", help: "a function to profile (any expression that evaluates to one)" },
+    functions: {
+      short: "f",
+      type: "string",
+      multiple: true,
+      metavar: "FUNC",
+      help: "a function to profile (any expression that evaluates to one)",
+    },
     textFile: { short: "T", type: "string", metavar: "FILE", help: "also write the text table to FILE" },
-    returnResult: { short: "r", type: "boolean", help: "return the profile (a MemoryLineProfileResult) as the cell's value" },
-    interval: { short: "i", type: "number", metavar: "SECONDS", help: `seconds between memory readings (default ${DEFAULT_INTERVAL}, at least ${MIN_INTERVAL})` },
+    returnResult: {
+      short: "r",
+      type: "boolean",
+      help: "return the profile (a MemoryLineProfileResult) as the cell's value",
+    },
+    interval: {
+      short: "i",
+      type: "number",
+      metavar: "SECONDS",
+      help: `seconds between memory readings (default ${DEFAULT_INTERVAL}, at least ${MIN_INTERVAL})`,
+    },
   },
   async run(ctx, call) {
     const { options } = call;
     const interval = options.interval ?? DEFAULT_INTERVAL;
-    if (!(interval >= MIN_INTERVAL)) throw new MagicError(`%mprun: -i must be at least ${MIN_INTERVAL} seconds, got ${interval}.`);
-    if (options.functions.length === 0) throw new MagicError("%mprun needs a function to profile: -f FUNC (repeatable). Run %mprun? for help.");
+    if (!(interval >= MIN_INTERVAL))
+      throw new MagicError(`%mprun: -i must be at least ${MIN_INTERVAL} seconds, got ${interval}.`);
+    if (options.functions.length === 0)
+      throw new MagicError("%mprun needs a function to profile: -f FUNC (repeatable). Run %mprun? for help.");
     const statement = call.form === "cell" ? `${call.rest}\n${call.body}` : call.rest;
-    if (statement.trim() === "") throw new MagicError("%%mprun: nothing to run: put the statement on the %%mprun line or in the cell below it.");
+    if (statement.trim() === "")
+      throw new MagicError("%%mprun: nothing to run: put the statement on the %%mprun line or in the cell below it.");
     const probes = await instrument(ctx, options.functions);
     const measured = await profileMemoryLines(ctx, probes, statement, interval);
     // Only declarations of types: nothing ran.
@@ -87,7 +106,14 @@ async function instrument(ctx: MagicContext, expressions: string[]): Promise<Lin
 
 /** Runs the statement with the counting code swapped in (and always back out) and the sampler attributing memory to their lines. */
 async function profileMemoryLines(ctx: MagicContext, probes: LineProbes, statement: string, interval: number) {
-  const options = { interval, timeout: null, repeats: 1, collectGarbage: false, sampleHeap: false, lines: probes.functions };
+  const options = {
+    interval,
+    timeout: null,
+    repeats: 1,
+    collectGarbage: false,
+    sampleHeap: false,
+    lines: probes.functions,
+  };
   try {
     return await measureStatement(ctx.evaluate, statement, options, async (measure) => {
       try {
@@ -104,5 +130,8 @@ async function profileMemoryLines(ctx: MagicContext, probes: LineProbes, stateme
 
 /** The returned profile shows itself as the table when it is a cell's value. */
 function withRichView(result: MemoryLineProfileResult): MemoryLineProfileResult {
-  return Object.defineProperty(result, MIME_BUNDLE, { value: () => memoryLineProfileViews(result)[0], enumerable: false });
+  return Object.defineProperty(result, MIME_BUNDLE, {
+    value: () => memoryLineProfileViews(result)[0],
+    enumerable: false,
+  });
 }

@@ -31,7 +31,10 @@ const MAIN_ALONE_INTERVAL_MICROS = 100;
 const THREADS_INTERVAL_MICROS = 1000;
 
 /** The samplers' intervals: -i for every thread, else by whether workers are running as the statement starts. */
-export async function samplerIntervals(explicit: number | undefined, threads: "all" | "main"): Promise<SamplerIntervals> {
+export async function samplerIntervals(
+  explicit: number | undefined,
+  threads: "all" | "main",
+): Promise<SamplerIntervals> {
   if (explicit !== undefined) return { main: explicit, workers: explicit };
   const withWorkers = threads === "all" && (await runningWorkers()) > 0;
   return { main: withWorkers ? THREADS_INTERVAL_MICROS : MAIN_ALONE_INTERVAL_MICROS, workers: THREADS_INTERVAL_MICROS };
@@ -77,19 +80,40 @@ Examples:
   %prun -b 20 await pipeline()                           (report the event loop busy for over 20 ms at a time)`,
   positional: "statement",
   options: {
-    ...orderOptions("time (tottime, the default), cumulative (cumtime), calls (ncalls), name, filename, line, stdname, nfl"),
+    ...orderOptions(
+      "time (tottime, the default), cumulative (cumtime), calls (ncalls), name, filename, line, stdname, nfl",
+    ),
     quiet: { short: "q", type: "boolean", help: "show nothing (use with -r, -T or -D)" },
-    returnResult: { short: "r", type: "boolean", notebookOnly: true, help: "return the profile (a CpuProfileResult) as the cell's value" },
+    returnResult: {
+      short: "r",
+      type: "boolean",
+      notebookOnly: true,
+      help: "return the profile (a CpuProfileResult) as the cell's value",
+    },
     textFile: { short: "T", type: "string", metavar: "FILE", help: "also write the text table to FILE" },
-    dumpFile: { short: "D", type: "string", metavar: "FILE", help: "also write the profile as a .cpuprofile (Chrome DevTools, speedscope) to FILE" },
-    fold: { short: "F", type: "boolean", help: "fold Node.js internals and libraries into the functions that called them (their time becomes the callers' tottime)" },
+    dumpFile: {
+      short: "D",
+      type: "string",
+      metavar: "FILE",
+      help: "also write the profile as a .cpuprofile (Chrome DevTools, speedscope) to FILE",
+    },
+    fold: {
+      short: "F",
+      type: "boolean",
+      help: "fold Node.js internals and libraries into the functions that called them (their time becomes the callers' tottime)",
+    },
     interval: {
       short: "i",
       type: "integer",
       metavar: "MICROS",
       help: `sampling interval in microseconds, for every thread (default ${MAIN_ALONE_INTERVAL_MICROS} for the main thread alone; ${THREADS_INTERVAL_MICROS} for worker threads, and for the main thread too when workers are running as the statement starts: each sampled thread's sampler takes CPU from the statement once its threads keep the cores busy)`,
     },
-    threads: { short: "t", type: "string", metavar: "WHICH", help: "which threads to profile: all (the default: the main thread and every worker) or main" },
+    threads: {
+      short: "t",
+      type: "string",
+      metavar: "WHICH",
+      help: "which threads to profile: all (the default: the main thread and every worker) or main",
+    },
     blocked: {
       short: "b",
       type: "integer",
@@ -100,10 +124,17 @@ Examples:
   async run(ctx, call) {
     const order = { sort: call.options.sort.length ? call.options.sort : ["time"], limits: call.options.limit };
     const threads = call.options.threads ?? "all";
-    if (threads !== "all" && threads !== "main") throw new MagicError(`%prun -t: expected all or main, got '${threads}'.`);
+    if (threads !== "all" && threads !== "main")
+      throw new MagicError(`%prun -t: expected all or main, got '${threads}'.`);
     const blocked = call.options.blocked ?? DEFAULT_LOOP_THRESHOLD * 1000;
     if (blocked <= 0) throw new MagicError(`%prun -b: expected a number of milliseconds above 0, got ${blocked}.`);
-    const profiled = await profileStatement(ctx, call.statement, await samplerIntervals(call.options.interval, threads), threads, blocked / 1000);
+    const profiled = await profileStatement(
+      ctx,
+      call.statement,
+      await samplerIntervals(call.options.interval, threads),
+      threads,
+      blocked / 1000,
+    );
     const result = call.options.fold ? foldExternalFrames(profiled.result) : profiled.result;
     const { sampled } = profiled;
     if (!call.options.quiet) for (const bundle of cpuProfileViews(result, order)) ctx.display(bundle);
@@ -146,7 +177,12 @@ export async function profileStatement(
         ctx.profiling.countCalls(async () => {
           const run = () => sampleCpu(() => trackAwaits(execute, awaits), interval.main);
           if (threads === "main") sampled = await run();
-          else ({ value: sampled, workers } = await watchWorkers(run, { profile: true, intervalMicros: interval.workers, cwd: ctx.cwd }));
+          else
+            ({ value: sampled, workers } = await watchWorkers(run, {
+              profile: true,
+              intervalMicros: interval.workers,
+              cwd: ctx.cwd,
+            }));
           return sampled.value as any;
         }),
     });
@@ -166,7 +202,9 @@ export async function profileStatement(
     sampleInterval: interval.main / 1e6,
     cpuTime: sampled!.cpuTime,
   });
-  result.threads.push(...workers.map((w) => workerThread(w, sampled!.profile.startTime, interval.workers / 1e6, ctx.cwd)));
+  result.threads.push(
+    ...workers.map((w) => workerThread(w, sampled!.profile.startTime, interval.workers / 1e6, ctx.cwd)),
+  );
   return { result, sampled: sampled! };
 }
 

@@ -43,8 +43,13 @@ Examples:
             mainCpu = cpuBetween(before, threadCpuSeconds());
           }
         };
-        const { value: timed, workers } = await watchWorkers(() => timing.time(onMain, call.statement), { profile: false, intervalMicros: 0, cwd: ctx.cwd });
-        measured = workers.length > 0 ? { ...timed.result, threads: perThread(timed.result, mainCpu, workers) } : timed.result;
+        const { value: timed, workers } = await watchWorkers(() => timing.time(onMain, call.statement), {
+          profile: false,
+          intervalMicros: 0,
+          cwd: ctx.cwd,
+        });
+        measured =
+          workers.length > 0 ? { ...timed.result, threads: perThread(timed.result, mainCpu, workers) } : timed.result;
         return timed.value;
       },
     });
@@ -55,7 +60,11 @@ Examples:
 });
 
 /** Main, each worker, and what the process used beyond them (known only when every thread's time is). */
-function perThread(result: TimeResult, main: number | null, workers: SampledWorker[]): NonNullable<TimeResult["threads"]> {
+function perThread(
+  result: TimeResult,
+  main: number | null,
+  workers: SampledWorker[],
+): NonNullable<TimeResult["threads"]> {
   const threads = [{ label: "main", cpu: main }, ...workers.map((w) => ({ label: w.label, cpu: w.cpuTime }))];
   const known = threads.every((t) => t.cpu !== null);
   const rest = result.user + result.system - threads.reduce((sum, t) => sum + (t.cpu ?? 0), 0);

@@ -39,20 +39,35 @@ Examples:
   matmulInto(out, a, b)`,
   positional: "statement",
   options: {
-    loops: { short: "n", type: "integer", metavar: "N", help: "loops per run (default, or 0: calibrated so that a run takes at least 0.2 s)" },
+    loops: {
+      short: "n",
+      type: "integer",
+      metavar: "N",
+      help: "loops per run (default, or 0: calibrated so that a run takes at least 0.2 s)",
+    },
     repeat: { short: "r", type: "integer", metavar: "R", help: `number of runs (default ${timing.DEFAULT_REPEAT})` },
     returnResult: { short: "o", type: "boolean", help: "return the TimeitResult as the cell's value" },
     quiet: { short: "q", type: "boolean", help: "show nothing (use with -o)" },
-    precision: { short: "p", type: "integer", metavar: "P", help: `significant digits of the times shown (default ${DEFAULT_PRECISION})` },
+    precision: {
+      short: "p",
+      type: "integer",
+      metavar: "P",
+      help: `significant digits of the times shown (default ${DEFAULT_PRECISION})`,
+    },
   },
   async run(ctx, call) {
     const { loops = 0, repeat = timing.DEFAULT_REPEAT, precision = DEFAULT_PRECISION } = call.options;
-    if (loops < 0) throw new MagicError(`%timeit: -n must be a positive number of loops (or 0 to calibrate), got ${loops}.`);
+    if (loops < 0)
+      throw new MagicError(`%timeit: -n must be a positive number of loops (or 0 to calibrate), got ${loops}.`);
     if (repeat < 1) throw new MagicError(`%timeit: -r must be at least 1 run, got ${repeat}.`);
     if (precision < 1) throw new MagicError(`%timeit: -p must be at least 1 digit, got ${precision}.`);
     const source = statementSource(call.form, call.rest, call.body);
     const run = await compileStatement(ctx, source);
-    const result = await timeInterruptibly(ctx, run, { statement: source.statement, loops: loops || undefined, repeat });
+    const result = await timeInterruptibly(ctx, run, {
+      statement: source.statement,
+      loops: loops || undefined,
+      repeat,
+    });
     const views = timeitViews(result, { precision });
     if (!call.options.quiet) for (const bundle of views) ctx.display(bundle);
     if (call.options.returnResult) ctx.setResult(withRichView(result, views[0]));
@@ -61,16 +76,27 @@ Examples:
 
 function statementSource(form: "line" | "cell", rest: string, body: string): StatementSource {
   if (form === "line") return { statement: rest, setup: null };
-  if (body.trim() === "") throw new MagicError("%%timeit: the cell has nothing to time: put the statement below the %%timeit line (code on that line is setup).");
+  if (body.trim() === "")
+    throw new MagicError(
+      "%%timeit: the cell has nothing to time: put the statement below the %%timeit line (code on that line is setup).",
+    );
   return { statement: body, setup: rest };
 }
 
 /** Runs the timing so that Jupyter's interrupt stops it: tight loops through the kernel, awaits through an abort. */
-async function timeInterruptibly(ctx: MagicContext, run: timing.Statement, options: timing.TimeitOptions): Promise<TimeitResult> {
+async function timeInterruptibly(
+  ctx: MagicContext,
+  run: timing.Statement,
+  options: timing.TimeitOptions,
+): Promise<TimeitResult> {
   const controller = new AbortController();
   const stopListening = ctx.onInterrupt(() => controller.abort(interrupted()));
   try {
-    return await timing.timeit(run, { ...options, invoke: (fn) => ctx.callInterruptibly(fn), signal: controller.signal });
+    return await timing.timeit(run, {
+      ...options,
+      invoke: (fn) => ctx.callInterruptibly(fn),
+      signal: controller.signal,
+    });
   } finally {
     stopListening();
   }

@@ -4,7 +4,17 @@
  * option's line; Tab after `%name -` completes the options. JupyterLab fetches a completion's
  * documentation with an inspect request at the completed text, so each option's help shows there.
  */
-import { HELP_OPTION, helpText, optionFlag, optionHelp, parseMagicArgs, type MagicForm, type MagicRegistry, type MagicSpec, type OptionSpec } from "./registry";
+import {
+  HELP_OPTION,
+  helpText,
+  optionFlag,
+  optionHelp,
+  parseMagicArgs,
+  type MagicForm,
+  type MagicRegistry,
+  type MagicSpec,
+  type OptionSpec,
+} from "./registry";
 
 /** `%name`, `%%name`, or a line magic assigned as IPython allows (`const t = %timeit -o f()`). */
 const MAGIC_START = /^(\s*(?:(?:(?:const|let|var)\s+)?[A-Za-z_$][\w$]*\s*=\s*)?)(%%?)([A-Za-z_]\w*)/;
@@ -81,6 +91,12 @@ export function completeMagicOption(registry: MagicRegistry, code: string, curso
   return {
     matches: options.map((o) => `-${o.short}`),
     cursorStart,
-    types: options.map((o) => ({ start: cursorStart, end: cursor, text: `-${o.short}`, type: "option", signature: `${optionFlag(o)}: ${optionHelp(o)}` })),
+    types: options.map((o) => ({
+      start: cursorStart,
+      end: cursor,
+      text: `-${o.short}`,
+      type: "option",
+      signature: `${optionFlag(o)}: ${optionHelp(o)}`,
+    })),
   };
 }

@@ -100,13 +100,18 @@ export class MagicRegistry {
     if (!spec || !spec.forms.includes(form)) {
       const prefix = form === "cell" ? "%%" : "%";
       const other = spec ? ` (%${form === "cell" ? "" : "%"}${name} exists: ${describeForms(spec)})` : "";
-      throw new MagicError(`${form === "cell" ? "Cell" : "Line"} magic function \`${prefix}${name}\` not found${other}. Run %lsmagic to list the magics.`);
+      throw new MagicError(
+        `${form === "cell" ? "Cell" : "Line"} magic function \`${prefix}${name}\` not found${other}. Run %lsmagic to list the magics.`,
+      );
     }
     return spec;
   }
 
   names(form: MagicForm): string[] {
-    return [...this.magics.values()].filter((m) => m.forms.includes(form)).map((m) => m.name).sort();
+    return [...this.magics.values()]
+      .filter((m) => m.forms.includes(form))
+      .map((m) => m.name)
+      .sort();
   }
 
   all(): MagicSpec<any>[] {
@@ -120,7 +125,15 @@ function describeForms(spec: MagicSpec<any>): string {
 
 /** The usage line and option list, as `%name?` shows them. */
 export function helpText(spec: MagicSpec<any>): string {
-  return [...usageLines(spec), "", spec.summary, "", spec.description.trim(), "", ...optionList([HELP_OPTION, ...optionsOf(spec)])].join("\n");
+  return [
+    ...usageLines(spec),
+    "",
+    spec.summary,
+    "",
+    spec.description.trim(),
+    "",
+    ...optionList([HELP_OPTION, ...optionsOf(spec)]),
+  ].join("\n");
 }
 
 /** One usage line per form: `%prun [-s KEY] … statement`, then `%%prun …`. */
@@ -136,7 +149,12 @@ export function optionsOf(spec: MagicSpec<any>): OptionSpec[] {
 }
 
 /** The help of the command form of a magic (`tsprof prun --help`): its usage, what it does, and the magic's options it takes beside its own. */
-export function commandHelpText(spec: MagicSpec<any>, usage: string, description: string, own: LongOptionSpecs): string {
+export function commandHelpText(
+  spec: MagicSpec<any>,
+  usage: string,
+  description: string,
+  own: LongOptionSpecs,
+): string {
   const options = [HELP_OPTION, ...commandOptions(spec), ...Object.values(own)];
   return [`usage: ${usage}`, "", spec.summary, "", description.trim(), "", ...optionList(options)].join("\n");
 }
@@ -175,7 +193,10 @@ export function parseMagicArgs<O extends OptionSpecs>(
   text: string,
 ): { options: ParsedOptions<O>; rest: string; help: boolean } {
   const scanner = new TokenScanner(text);
-  const { values, help } = parseOptions(spec.options, {}, scanner, { name: `%${spec.name}`, helpHint: `%${spec.name}?` });
+  const { values, help } = parseOptions(spec.options, {}, scanner, {
+    name: `%${spec.name}`,
+    helpHint: `%${spec.name}?`,
+  });
   return { options: values as ParsedOptions<O>, rest: scanner.remainder().trim(), help };
 }
 
@@ -202,7 +223,12 @@ interface Scanner {
   next(): string | null;
 }
 
-function parseOptions(options: OptionSpecs, long: LongOptionSpecs, scanner: Scanner, invocation: Invocation): { values: Record<string, unknown>; help: boolean } {
+function parseOptions(
+  options: OptionSpecs,
+  long: LongOptionSpecs,
+  scanner: Scanner,
+  invocation: Invocation,
+): { values: Record<string, unknown>; help: boolean } {
   const byShort = new Map<string, [string, OptionSpec]>();
   for (const [key, o] of Object.entries(options)) byShort.set(o.short, [key, o]);
   const values: Record<string, unknown> = initialValues({ ...options, ...long });
@@ -246,7 +272,13 @@ function parseOptions(options: OptionSpecs, long: LongOptionSpecs, scanner: Scan
 }
 
 /** `--name`, `--name VALUE` or `--name=VALUE`, for the options declared with a long name. */
-function takeLongOption(long: LongOptionSpecs, token: string, scanner: Scanner, values: Record<string, unknown>, fail: (what: string) => MagicError): void {
+function takeLongOption(
+  long: LongOptionSpecs,
+  token: string,
+  scanner: Scanner,
+  values: Record<string, unknown>,
+  fail: (what: string) => MagicError,
+): void {
   const [name, attached] = token.slice(2).split(/=(.*)/s);
   const entry = Object.entries(long).find(([, o]) => o.long === name);
   if (!entry) throw fail(`unrecognized option --${name}`);
@@ -271,12 +303,22 @@ function initialValue(o: OptionSpec | LongOptionSpec): unknown {
   return o.type === "boolean" ? false : o.multiple ? [] : undefined;
 }
 
-function store(values: Record<string, unknown>, key: string, option: OptionSpec | LongOptionSpec, value: unknown): void {
+function store(
+  values: Record<string, unknown>,
+  key: string,
+  option: OptionSpec | LongOptionSpec,
+  value: unknown,
+): void {
   if (option.multiple) (values[key] as unknown[]).push(value);
   else values[key] = value;
 }
 
-function convert(flag: string, option: OptionSpec | LongOptionSpec, raw: string, fail: (what: string) => MagicError): string | number {
+function convert(
+  flag: string,
+  option: OptionSpec | LongOptionSpec,
+  raw: string,
+  fail: (what: string) => MagicError,
+): string | number {
   if (option.type === "string") {
     if (option.choices && !option.choices.includes(raw)) {
       throw fail(`option ${flag}: invalid choice ${JSON.stringify(raw)} (choose from ${option.choices.join(", ")})`);
@@ -285,7 +327,10 @@ function convert(flag: string, option: OptionSpec | LongOptionSpec, raw: string,
   }
   const n = Number(raw);
   const ok = raw.trim() !== "" && Number.isFinite(n) && (option.type === "number" || Number.isInteger(n));
-  if (!ok) throw fail(`option ${flag} expects ${option.type === "integer" ? "an integer" : "a number"}, got ${JSON.stringify(raw)}`);
+  if (!ok)
+    throw fail(
+      `option ${flag} expects ${option.type === "integer" ? "an integer" : "a number"}, got ${JSON.stringify(raw)}`,
+    );
   return n;
 }
 

@@ -54,7 +54,8 @@ export function splitCell(source: string): CellPart[] {
   let pending: string[] = [];
   let pendingStart = 1;
   const flush = () => {
-    if (pending.some((l) => l.trim() !== "")) parts.push({ kind: "code", code: pending.join("\n"), line: pendingStart });
+    if (pending.some((l) => l.trim() !== ""))
+      parts.push({ kind: "code", code: pending.join("\n"), line: pendingStart });
     pending = [];
   };
   lines.forEach((text, i) => {
@@ -89,24 +90,47 @@ const K = ts.SyntaxKind;
 /** Tokens after which a line break may end the statement (so the next line may begin one). */
 function endsStatement(kind: Kind | null): boolean {
   if (kind === null) return true;
-  return kind === K.SemicolonToken || kind === K.CloseBraceToken || endsExpression(kind) || (kind >= K.FirstKeyword && kind <= K.LastKeyword);
+  return (
+    kind === K.SemicolonToken ||
+    kind === K.CloseBraceToken ||
+    endsExpression(kind) ||
+    (kind >= K.FirstKeyword && kind <= K.LastKeyword)
+  );
 }
 
 /** Tokens that end an expression, besides literals. */
 const EXPRESSION_ENDS = new Set<Kind>([
-  K.Identifier, K.PrivateIdentifier, K.CloseParenToken, K.CloseBracketToken, K.CloseBraceToken,
-  K.ThisKeyword, K.SuperKeyword, K.NullKeyword, K.TrueKeyword, K.FalseKeyword, K.PlusPlusToken, K.MinusMinusToken,
+  K.Identifier,
+  K.PrivateIdentifier,
+  K.CloseParenToken,
+  K.CloseBracketToken,
+  K.CloseBraceToken,
+  K.ThisKeyword,
+  K.SuperKeyword,
+  K.NullKeyword,
+  K.TrueKeyword,
+  K.FalseKeyword,
+  K.PlusPlusToken,
+  K.MinusMinusToken,
 ]);
 
 /** Tokens after which `/` divides; after anything else it opens a regex literal. */
 function endsExpression(kind: Kind): boolean {
-  const literal = kind >= K.FirstLiteralToken && kind <= K.LastTemplateToken && kind !== K.TemplateHead && kind !== K.TemplateMiddle;
+  const literal =
+    kind >= K.FirstLiteralToken && kind <= K.LastTemplateToken && kind !== K.TemplateHead && kind !== K.TemplateMiddle;
   return literal || EXPRESSION_ENDS.has(kind);
 }
 
 /** The first token of a line that may start a magic: `%` itself, or an assigned magic's target. */
 function mayStartMagic(kind: Kind): boolean {
-  return kind === K.PercentToken || kind === K.PercentEqualsToken || kind === K.Identifier || kind === K.ConstKeyword || kind === K.LetKeyword || kind === K.VarKeyword;
+  return (
+    kind === K.PercentToken ||
+    kind === K.PercentEqualsToken ||
+    kind === K.Identifier ||
+    kind === K.ConstKeyword ||
+    kind === K.LetKeyword ||
+    kind === K.VarKeyword
+  );
 }
 
 /**
@@ -123,7 +147,13 @@ function findLineMagics(source: string, lines: string[]): Map<number, MagicPart>
   for (let kind = scanner.scan(); kind !== K.EndOfFileToken; kind = scanner.scan()) {
     const start = scanner.getTokenPos();
     const line = lineOf(lineStarts, start);
-    const magic = open.length === 0 && endsStatement(previous) && mayStartMagic(kind) && firstOnLine(source, lineStarts[line], start) ? lineMagic(lines[line], line) : null;
+    const magic =
+      open.length === 0 &&
+      endsStatement(previous) &&
+      mayStartMagic(kind) &&
+      firstOnLine(source, lineStarts[line], start)
+        ? lineMagic(lines[line], line)
+        : null;
     if (magic) {
       magics.set(line, magic);
       scanner.setTextPos(lineStarts[line] + lines[line].length);
@@ -144,7 +174,10 @@ function track(scanner: Scanner, kind: Kind, previous: Kind | null, open: ("brac
     const resumed = scanner.reScanTemplateToken(false);
     if (resumed === K.TemplateMiddle) open.push("substitution");
     return resumed;
-  } else if ((kind === K.SlashToken || kind === K.SlashEqualsToken) && !(previous !== null && endsExpression(previous))) {
+  } else if (
+    (kind === K.SlashToken || kind === K.SlashEqualsToken) &&
+    !(previous !== null && endsExpression(previous))
+  ) {
     return scanner.reScanSlashToken();
   }
   return kind;

@@ -3,7 +3,14 @@
  * sampled allocations, self bytes, total bytes, filename:lineno(function).
  */
 import type { AllocationProfileResult, AllocationStats } from "../model/profile";
-import { functionDescription, locationKeys, orderBy, sortKeys, type OrderedRows, type ProfileOrder } from "./profile-order";
+import {
+  functionDescription,
+  locationKeys,
+  orderBy,
+  sortKeys,
+  type OrderedRows,
+  type ProfileOrder,
+} from "./profile-order";
 import { formatBytes, withThousands } from "./pyformat";
 
 const HEADER = "  samples       self      total filename:lineno(function)";
@@ -48,7 +55,8 @@ export function allocationSummary(result: AllocationProfileResult): string[] {
  */
 function heapSplit({ heap, collectedGarbage }: AllocationProfileResult): string {
   const collections = `${heap.collections} garbage collection${heap.collections === 1 ? "" : "s"}`;
-  if (collectedGarbage) return ` = ${formatBytes(heap.live)} still live (reachable after a full collection) + ${formatBytes(heap.collected)} allocated and collected (${collections})`;
+  if (collectedGarbage)
+    return ` = ${formatBytes(heap.live)} still live (reachable after a full collection) + ${formatBytes(heap.collected)} allocated and collected (${collections})`;
   // Collections during the statement can free more of earlier cells' garbage than it allocated: then the heap shrank.
   const change = heap.live < 0 ? `shrank by ${formatBytes(-heap.live)}` : `grew by ${formatBytes(heap.live)}`;
   return `; the heap ${change} (${collections}, which may also free earlier cells' garbage: -g tells live from collected)`;
@@ -67,5 +75,10 @@ export function allocationText(result: AllocationProfileResult, order: ProfileOr
 }
 
 function rowText(row: AllocationStats): string {
-  return [String(row.samples).padStart(9), formatBytes(row.selfBytes).padStart(10), formatBytes(row.totalBytes).padStart(10), functionDescription(row)].join(" ");
+  return [
+    String(row.samples).padStart(9),
+    formatBytes(row.selfBytes).padStart(10),
+    formatBytes(row.totalBytes).padStart(10),
+    functionDescription(row),
+  ].join(" ");
 }

@@ -11,19 +11,31 @@ import { formatBytes } from "./pyformat";
 export function allocationViews(result: AllocationProfileResult, order: ProfileOrder): MimeBundle[] {
   return [
     { "text/plain": allocationText(result, order), "text/html": allocationHtml(result, order) },
-    chartBundle(allocationTreeFigure(result), `allocating call tree of ${result.statement}, bytes as width (click a box to zoom)`),
+    chartBundle(
+      allocationTreeFigure(result),
+      `allocating call tree of ${result.statement}, bytes as width (click a box to zoom)`,
+    ),
   ];
 }
 
 const COLUMNS = [
   { label: "samples", numeric: true, title: "allocations the sampler recorded in the function itself" },
   { label: "self", numeric: true, title: "bytes the function allocated itself (V8's estimate from the samples)" },
-  { label: "total", numeric: true, title: "bytes allocated by the function and everything it called (recursion counted once)" },
+  {
+    label: "total",
+    numeric: true,
+    title: "bytes allocated by the function and everything it called (recursion counted once)",
+  },
   { label: "filename:lineno(function)", code: true },
 ];
 
 /** Which column a sort key shows as the table's sort state (when it is one of the columns). */
-const SORT_COLUMNS: Record<string, number> = { "sampled allocations": 0, "self bytes": 1, "total bytes": 2, "standard name": 3 };
+const SORT_COLUMNS: Record<string, number> = {
+  "sampled allocations": 0,
+  "self bytes": 1,
+  "total bytes": 2,
+  "standard name": 3,
+};
 
 export function allocationHtml(result: AllocationProfileResult, order: ProfileOrder): string {
   const ordered = orderAllocations(result, order);
@@ -40,7 +52,12 @@ export function allocationHtml(result: AllocationProfileResult, order: ProfileOr
 
 function rowCells(row: AllocationStats, heat: number): TableCell[] {
   const bytes = (x: number): TableCell => ({ text: formatBytes(x), sortKey: x, title: `${Math.round(x)} bytes` });
-  return [{ text: String(row.samples), sortKey: row.samples }, { ...bytes(row.selfBytes), heat }, bytes(row.totalBytes), { text: functionDescription(row) }];
+  return [
+    { text: String(row.samples), sortKey: row.samples },
+    { ...bytes(row.selfBytes), heat },
+    bytes(row.totalBytes),
+    { text: functionDescription(row) },
+  ];
 }
 
 function allocationTreeFigure(result: AllocationProfileResult): Figure {
@@ -50,7 +67,8 @@ function allocationTreeFigure(result: AllocationProfileResult): Figure {
     self: (node) => node.selfBytes,
     total: (node) => node.totalBytes,
     selfText: (node) => formatBytes(node.selfBytes),
-    hovertemplate: "%{customdata[0]}<br>total %{value} bytes (%{percentRoot:.1%})<br>self %{customdata[1]}<extra></extra>",
+    hovertemplate:
+      "%{customdata[0]}<br>total %{value} bytes (%{percentRoot:.1%})<br>self %{customdata[1]}<extra></extra>",
     width: "bytes allocated",
   });
 }

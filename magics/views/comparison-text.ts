@@ -2,7 +2,15 @@
 import type { Comparison, ComparisonRow } from "../model/profile";
 import { formatBytes, formatTime } from "./pyformat";
 
-export const COMPARISON_HEADERS = ["variant", "time", "± std. dev.", "speedup", "memory", "memory ratio", "lines of code"] as const;
+export const COMPARISON_HEADERS = [
+  "variant",
+  "time",
+  "± std. dev.",
+  "speedup",
+  "memory",
+  "memory ratio",
+  "lines of code",
+] as const;
 
 /** One row's cells as text, in COMPARISON_HEADERS order; "-" where a value was not measured. */
 export function comparisonCells(row: ComparisonRow): string[] {
@@ -27,7 +35,11 @@ export function comparisonText(comparison: Comparison): string {
   const rows = comparison.rows.map(comparisonCells);
   const widths = COMPARISON_HEADERS.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   // The label column reads left-aligned, the numbers right-aligned.
-  const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ").trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+      .join("  ")
+      .trimEnd();
   const rule = widths.map((w) => "-".repeat(w)).join("  ");
   return [`Compared with ${comparison.baseline}:`, line(COMPARISON_HEADERS), rule, ...rows.map(line)].join("\n");
 }

@@ -1,5 +1,12 @@
 /** The %prun table as text, laid out exactly as pstats' `print_stats` (IPython's %prun output). */
-import type { AsyncProfile, CallTreeNode, CpuProfileResult, EventLoopReport, FunctionStats, ThreadProfile } from "../model/profile";
+import type {
+  AsyncProfile,
+  CallTreeNode,
+  CpuProfileResult,
+  EventLoopReport,
+  FunctionStats,
+  ThreadProfile,
+} from "../model/profile";
 import { functionDescription, orderRows, type ProfileOrder } from "./profile-order";
 import { formatF } from "./pyformat";
 
@@ -16,7 +23,9 @@ export function profileSummary(result: CpuProfileResult): string {
   const { table } = result;
   const seconds = `in ${table.totalTime.toFixed(3)} seconds`;
   // Library and Node.js functions are timed by the sampler only: a total would leave their calls out without a word.
-  const uncountedCode = result.threads.some((t) => t.table.rows.some((r) => r.ncalls === null && (r.fn.category === "library" || r.fn.category === "node")));
+  const uncountedCode = result.threads.some((t) =>
+    t.table.rows.some((r) => r.ncalls === null && (r.fn.category === "library" || r.fn.category === "node")),
+  );
   if (!uncountedCode) return `${table.totalCalls} function calls ${seconds}`;
   return `${table.totalCalls} calls counted (cell and local-module functions) ${seconds}; library calls are timed, not counted`;
 }
@@ -45,10 +54,18 @@ export function cpuProfileText(result: CpuProfileResult, order: ProfileOrder): s
 
 /** What the rows leave out, and why: time no row shows, functions V8 inlined into their callers. */
 export function profileNotes(result: CpuProfileResult): string[] {
-  const notes = result.threads.flatMap((t) => t.unattributed.filter((u) => u.seconds >= 0.0005).map((u) => `${u.seconds.toFixed(3)} s${result.threads.length > 1 ? ` on ${t.label}` : ""} not shown: ${u.reason}.`));
+  const notes = result.threads.flatMap((t) =>
+    t.unattributed
+      .filter((u) => u.seconds >= 0.0005)
+      .map(
+        (u) => `${u.seconds.toFixed(3)} s${result.threads.length > 1 ? ` on ${t.label}` : ""} not shown: ${u.reason}.`,
+      ),
+  );
   if (result.inlined) {
     const names = result.inlined.map((r) => `${functionDescription(r)} (${r.ncalls} calls)`).join(", ");
-    notes.push(`never sampled though called often, so most likely inlined by V8 into their callers, whose tottime holds their time (V8's profiler does not expand inlined frames; %lprun -f shows their lines): ${names}.`);
+    notes.push(
+      `never sampled though called often, so most likely inlined by V8 into their callers, whose tottime holds their time (V8's profiler does not expand inlined frames; %lprun -f shows their lines): ${names}.`,
+    );
   }
   return notes;
 }
@@ -69,23 +86,35 @@ const MAX_ASYNC_LINES = 60;
 export function asyncTreeText(view: AsyncProfile): string {
   const total = view.tree.totalTime;
   const lines: string[] = [];
-  const shown = (node: CallTreeNode) => node.children.filter((c) => c.totalTime >= MIN_ASYNC_SHARE * total).sort((a, b) => b.totalTime - a.totalTime);
+  const shown = (node: CallTreeNode) =>
+    node.children.filter((c) => c.totalTime >= MIN_ASYNC_SHARE * total).sort((a, b) => b.totalTime - a.totalTime);
   const line = (node: CallTreeNode, depth: number, prefix = "") => {
     const share = total > 0 ? (100 * node.totalTime) / total : 0;
     const calls = node.calls && node.calls > 1 ? ` ×${node.calls}` : "";
-    lines.push(`${node.totalTime.toFixed(3).padStart(9)} ${share.toFixed(1).padStart(6)}  ${"  ".repeat(depth)}${prefix}${asyncNodeName(node)}${calls}`);
+    lines.push(
+      `${node.totalTime.toFixed(3).padStart(9)} ${share.toFixed(1).padStart(6)}  ${"  ".repeat(depth)}${prefix}${asyncNodeName(node)}${calls}`,
+    );
   };
   const visit = (node: CallTreeNode, depth: number) => {
     for (const child of shown(node)) {
       line(child, depth);
       const { end, hidden } = externalRun(child, shown);
-      if (end !== child) line(end, depth + 1, `… ${hidden} frame${hidden === 1 ? "" : "s"} of libraries and Node.js … `);
+      if (end !== child)
+        line(end, depth + 1, `… ${hidden} frame${hidden === 1 ? "" : "s"} of libraries and Node.js … `);
       visit(end, depth + (end === child ? 1 : 2));
     }
   };
   visit(view.tree, 0);
-  const cut = lines.length > MAX_ASYNC_LINES ? [`  … ${lines.length - MAX_ASYNC_LINES} more lines (the chart and -r have the whole tree)`] : [];
-  const untracked = view.untracked > 0 ? [`  ${view.untracked} awaits past the tracker's limit were not tracked (it keeps a bounded number of stacks): time waiting at them counts as idle below`] : [];
+  const cut =
+    lines.length > MAX_ASYNC_LINES
+      ? [`  … ${lines.length - MAX_ASYNC_LINES} more lines (the chart and -r have the whole tree)`]
+      : [];
+  const untracked =
+    view.untracked > 0
+      ? [
+          `  ${view.untracked} awaits past the tracker's limit were not tracked (it keeps a bounded number of stacks): time waiting at them counts as idle below`,
+        ]
+      : [];
   return [
     "Async call tree: wall-clock time across awaits, each await's time charged to the function that awaited ([await]: waiting there)",
     "",
@@ -110,7 +139,10 @@ function isExternal(node: CallTreeNode): boolean {
  * a dozen frames deep, say little of where the user's time went. A run with none between is
  * not one.
  */
-function externalRun(from: CallTreeNode, shown: (node: CallTreeNode) => CallTreeNode[]): { end: CallTreeNode; hidden: number } {
+function externalRun(
+  from: CallTreeNode,
+  shown: (node: CallTreeNode) => CallTreeNode[],
+): { end: CallTreeNode; hidden: number } {
   let end = from;
   let steps = 0;
   while (isExternal(end)) {
@@ -128,11 +160,15 @@ export function asyncNodeName(node: Pick<CallTreeNode, "fn">): string {
 
 export function eventLoopText(report: EventLoopReport): string {
   const ms = (seconds: number) => `${(seconds * 1000).toFixed(0)} ms`;
-  if (report.stretches.length === 0) return `Event loop: never busy without a pause for longer than ${ms(report.threshold)}.`;
-  const lines = [`Event loop blocked: stretches longer than ${ms(report.threshold)} without a pause (the loop could serve nothing else), longest first`];
+  if (report.stretches.length === 0)
+    return `Event loop: never busy without a pause for longer than ${ms(report.threshold)}.`;
+  const lines = [
+    `Event loop blocked: stretches longer than ${ms(report.threshold)} without a pause (the loop could serve nothing else), longest first`,
+  ];
   for (const stretch of report.stretches) {
     lines.push(`  ${ms(stretch.duration)} from ${stretch.start.toFixed(3)} s:`);
-    for (const f of stretch.functions) lines.push(`    ${f.seconds.toFixed(3).padStart(7)} s  ${functionDescription(f)}`);
+    for (const f of stretch.functions)
+      lines.push(`    ${f.seconds.toFixed(3).padStart(7)} s  ${functionDescription(f)}`);
   }
   return lines.join("\n");
 }
@@ -146,8 +182,10 @@ export function threadsSummary(result: CpuProfileResult): string {
 /** "sampled every 1 ms", or "sampled every 100 µs (main), 1 ms (workers)". */
 function samplingText(threads: ThreadProfile[]): string {
   const [main, ...workers] = threads;
-  const every = (seconds: number) => (seconds < 1e-3 ? `${Math.round(seconds * 1e6)} µs` : `${+(seconds * 1e3).toFixed(3)} ms`);
-  if (workers.every((w) => w.sampleInterval === main.sampleInterval)) return `sampled every ${every(main.sampleInterval)}`;
+  const every = (seconds: number) =>
+    seconds < 1e-3 ? `${Math.round(seconds * 1e6)} µs` : `${+(seconds * 1e3).toFixed(3)} ms`;
+  if (workers.every((w) => w.sampleInterval === main.sampleInterval))
+    return `sampled every ${every(main.sampleInterval)}`;
   const workerIntervals = [...new Set(workers.map((w) => every(w.sampleInterval)))].join(" or ");
   return `sampled every ${every(main.sampleInterval)} (main), ${workerIntervals} (workers)`;
 }
@@ -157,12 +195,15 @@ const WAITING_SHARE = 0.1;
 
 /** `worker 1 (eval) — <cpu> s CPU in <profiled> s profiled, ended during the statement`. */
 export function threadHeading(thread: ThreadProfile): string {
-  if (thread.status === "unanswered") return `${thread.label} — did not answer within the deadline (blocked outside JavaScript?), no profile`;
+  if (thread.status === "unanswered")
+    return `${thread.label} — did not answer within the deadline (blocked outside JavaScript?), no profile`;
   const profiled = thread.end - thread.start;
   const cpu = thread.cpuTime === null ? "CPU time unknown" : `${thread.cpuTime.toFixed(3)} s CPU`;
   const notes = [`${cpu} in ${profiled.toFixed(3)} s profiled`];
   if (thread.cpuTime !== null && profiled > 0 && thread.cpuTime < WAITING_SHARE * profiled) {
-    notes.push(`waiting (on a CPU ${((100 * thread.cpuTime) / profiled).toFixed(0)}% of the time: blocked, e.g. in Atomics.wait, or idle; its samples show where it waited)`);
+    notes.push(
+      `waiting (on a CPU ${((100 * thread.cpuTime) / profiled).toFixed(0)}% of the time: blocked, e.g. in Atomics.wait, or idle; its samples show where it waited)`,
+    );
   }
   if (thread.status === "ended") notes.push("ended during the statement");
   if (thread.status === "terminated") notes.push("terminated during the statement");
@@ -174,7 +215,14 @@ function rowText(row: FunctionStats): string {
   const { ncalls, tottime, cumtime } = row;
   const count = ncalls === null ? UNCOUNTED : String(ncalls);
   const perCall = (time: number) => (ncalls ? f8(time / ncalls) : " ".repeat(8));
-  return [count.padStart(9), f8(tottime), perCall(tottime), f8(cumtime), perCall(cumtime), functionDescription(row)].join(" ");
+  return [
+    count.padStart(9),
+    f8(tottime),
+    perCall(tottime),
+    f8(cumtime),
+    perCall(cumtime),
+    functionDescription(row),
+  ].join(" ");
 }
 
 function f8(x: number): string {

@@ -3,7 +3,16 @@ import type { MimeBundle } from "../core/context";
 import type { CallTreeNode, CpuProfileResult, FunctionStats, ThreadProfile } from "../model/profile";
 import { CATEGORY_COLORS, icicleFigure } from "./icicle";
 import escapeHtml from "escape-html";
-import { asyncSections, cpuProfileText, profileNotes, profileSummary, threadHeading, threadsSummary, UNCOUNTED, UNCOUNTED_NOTE } from "./cpu-profile-text";
+import {
+  asyncSections,
+  cpuProfileText,
+  profileNotes,
+  profileSummary,
+  threadHeading,
+  threadsSummary,
+  UNCOUNTED,
+  UNCOUNTED_NOTE,
+} from "./cpu-profile-text";
 import { heatShares, htmlTable, type TableCell } from "./html-table";
 import { chartBundle, plotlyText, type Figure } from "./plotly";
 import { functionDescription, orderRows, type ProfileOrder } from "./profile-order";
@@ -12,13 +21,28 @@ import { functionDescription, orderRows, type ProfileOrder } from "./profile-ord
 const TOP_FUNCTIONS = 15;
 
 export function cpuProfileViews(result: CpuProfileResult, order: ProfileOrder): MimeBundle[] {
-  const timeline = result.threads.length > 1 ? [chartBundle(threadTimelineFigure(result), `flame chart of ${result.statement}, one lane per thread on one time axis`)] : [];
+  const timeline =
+    result.threads.length > 1
+      ? [
+          chartBundle(
+            threadTimelineFigure(result),
+            `flame chart of ${result.statement}, one lane per thread on one time axis`,
+          ),
+        ]
+      : [];
   return [
     { "text/plain": cpuProfileText(result, order), "text/html": cpuProfileHtml(result, order) },
     ...timeline,
     chartBundle(callTreeFigure(result), `call tree of ${result.statement}, time as width (click a box to zoom)`),
     chartBundle(topFunctionsFigure(result), `top functions by self time in ${result.statement}`),
-    ...(result.async ? [chartBundle(asyncTreeFigure(result.statement, result.async.tree), `async call tree of ${result.statement}, wall-clock time across awaits as width`)] : []),
+    ...(result.async
+      ? [
+          chartBundle(
+            asyncTreeFigure(result.statement, result.async.tree),
+            `async call tree of ${result.statement}, wall-clock time across awaits as width`,
+          ),
+        ]
+      : []),
   ];
 }
 
@@ -30,7 +54,8 @@ function asyncTreeFigure(statement: string, tree: CallTreeNode): Figure {
     self: (node) => node.selfTime * 1e6,
     total: (node) => node.totalTime * 1e6,
     selfText: (node) => (node.selfTime * 1e3).toFixed(3),
-    hovertemplate: "%{customdata[0]}<br>wall-clock %{value} µs (%{percentRoot:.1%})<br>self %{customdata[1]} ms<extra></extra>",
+    hovertemplate:
+      "%{customdata[0]}<br>wall-clock %{value} µs (%{percentRoot:.1%})<br>self %{customdata[1]} ms<extra></extra>",
     width: "wall-clock time across awaits; [await]: time the function above waited there",
   });
 }
@@ -39,16 +64,27 @@ const COLUMNS = [
   { label: "ncalls", numeric: true, title: "exact number of calls (recursive calls included)" },
   { label: "tottime", numeric: true, title: "seconds in the function itself, excluding what it called" },
   { label: "percall", numeric: true, title: "tottime / ncalls" },
-  { label: "cumtime", numeric: true, title: "seconds in the function and everything it called (recursion counted once)" },
+  {
+    label: "cumtime",
+    numeric: true,
+    title: "seconds in the function and everything it called (recursion counted once)",
+  },
   { label: "percall", numeric: true, title: "cumtime / ncalls" },
   { label: "filename:lineno(function)", code: true },
 ];
 
 /** Which column the pstats sort key shows as the table's sort state (when it is one of the columns). */
-const SORT_COLUMNS: Record<string, number> = { "internal time": 1, "cumulative time": 3, "call count": 0, "standard name": 5 };
+const SORT_COLUMNS: Record<string, number> = {
+  "internal time": 1,
+  "cumulative time": 3,
+  "call count": 0,
+  "standard name": 5,
+};
 
 export function cpuProfileHtml(result: CpuProfileResult, order: ProfileOrder): string {
-  return [tableHtml(result, order), ...asyncSections(result).map((text) => `<pre>${escapeHtml(text)}</pre>`)].join("\n");
+  return [tableHtml(result, order), ...asyncSections(result).map((text) => `<pre>${escapeHtml(text)}</pre>`)].join(
+    "\n",
+  );
 }
 
 function tableHtml(result: CpuProfileResult, order: ProfileOrder): string {
@@ -75,11 +111,16 @@ function threadsHtml(result: CpuProfileResult, order: ProfileOrder): string {
     caption: [
       profileSummary(result),
       threadsSummary(result),
-      ...sections.flatMap(({ thread, ordered }) => [`Thread: ${threadHeading(thread)}`, ...ordered.notes.map((note) => `  ${note}`)]),
+      ...sections.flatMap(({ thread, ordered }) => [
+        `Thread: ${threadHeading(thread)}`,
+        ...ordered.notes.map((note) => `  ${note}`),
+      ]),
       `Ordered by: ${sections[0].ordered.orderedBy}, within each thread`,
     ],
     columns: [{ label: "thread", title: "the thread the function ran on" }, ...COLUMNS],
-    rows: sections.flatMap(({ thread, ordered }) => ordered.rows.map((row) => [{ text: thread.label }, ...rowCells(row, heat[i++])])),
+    rows: sections.flatMap(({ thread, ordered }) =>
+      ordered.rows.map((row) => [{ text: thread.label }, ...rowCells(row, heat[i++])]),
+    ),
     filter: { column: 0, label: "thread" },
     footnotes: [...(rows.some((r) => r.ncalls === null) ? [UNCOUNTED_NOTE] : []), ...profileNotes(result)],
   });
@@ -87,7 +128,8 @@ function threadsHtml(result: CpuProfileResult, order: ProfileOrder): string {
 
 function rowCells(row: FunctionStats, heat: number): TableCell[] {
   const { ncalls, tottime, cumtime } = row;
-  const seconds = (x: number | null): TableCell => (x === null ? { text: "", sortKey: null } : { text: x.toFixed(3), sortKey: x, title: `${x} s` });
+  const seconds = (x: number | null): TableCell =>
+    x === null ? { text: "", sortKey: null } : { text: x.toFixed(3), sortKey: x, title: `${x} s` };
   return [
     { text: ncalls === null ? UNCOUNTED : String(ncalls), sortKey: ncalls },
     { ...seconds(tottime), heat },
@@ -101,7 +143,9 @@ function rowCells(row: FunctionStats, heat: number): TableCell[] {
 /** The functions of every thread, named with their thread when there are several. */
 function allRows(result: CpuProfileResult): FunctionStats[] {
   if (result.threads.length === 1) return result.table.rows;
-  return result.threads.flatMap((t) => t.table.rows.map((row) => ({ ...row, fn: { ...row.fn, name: `${row.fn.name} [${t.label}]` } })));
+  return result.threads.flatMap((t) =>
+    t.table.rows.map((row) => ({ ...row, fn: { ...row.fn, name: `${row.fn.name} [${t.label}]` } })),
+  );
 }
 
 function topFunctionsFigure(result: CpuProfileResult): Figure {
@@ -115,7 +159,8 @@ function topFunctionsFigure(result: CpuProfileResult): Figure {
         x: top.map((r) => r.tottime * 1e3),
         y: top.map((r) => plotlyText(functionDescription(r))),
         customdata: top.map((r) => [r.ncalls ?? "not counted", r.cumtime * 1e3]),
-        hovertemplate: "%{y}<br>self %{x:.3f} ms · total %{customdata[1]:.3f} ms<br>calls: %{customdata[0]}<extra></extra>",
+        hovertemplate:
+          "%{y}<br>self %{x:.3f} ms · total %{customdata[1]:.3f} ms<br>calls: %{customdata[0]}<extra></extra>",
         marker: { color: "#e8590c" },
       },
     ],
@@ -137,7 +182,8 @@ function callTreeFigure(result: CpuProfileResult): Figure {
     self: (node) => node.selfTime * 1e6,
     total: (node) => node.totalTime * 1e6,
     selfText: (node) => (node.selfTime * 1e3).toFixed(3),
-    hovertemplate: "%{customdata[0]}<br>total %{value} µs (%{percentRoot:.1%})<br>self %{customdata[1]} ms<extra></extra>",
+    hovertemplate:
+      "%{customdata[0]}<br>total %{value} µs (%{percentRoot:.1%})<br>self %{customdata[1]} ms<extra></extra>",
     width: "total time",
   });
 }
@@ -178,8 +224,23 @@ function threadTimelineFigure(result: CpuProfileResult): Figure {
       height: Math.max(260, 80 + 22 * offset),
       margin: { l: 10, r: 20, t: 50, b: 45 },
       xaxis: { title: { text: "ms since the statement started" }, zeroline: true },
-      yaxis: { autorange: "reversed", tickvals: ticks.map((t) => t.y), ticktext: ticks.map((t) => plotlyText(t.label)), automargin: true },
-      shapes: [result.table.totalTime].map((wall) => ({ type: "rect", xref: "x", yref: "paper", x0: 0, x1: wall * 1e3, y0: 0, y1: 1, line: { width: 0 }, fillcolor: "rgba(128,128,128,0.08)" })),
+      yaxis: {
+        autorange: "reversed",
+        tickvals: ticks.map((t) => t.y),
+        ticktext: ticks.map((t) => plotlyText(t.label)),
+        automargin: true,
+      },
+      shapes: [result.table.totalTime].map((wall) => ({
+        type: "rect",
+        xref: "x",
+        yref: "paper",
+        x0: 0,
+        x1: wall * 1e3,
+        y0: 0,
+        y1: 1,
+        line: { width: 0 },
+        fillcolor: "rgba(128,128,128,0.08)",
+      })),
     },
   };
 }

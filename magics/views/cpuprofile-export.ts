@@ -24,7 +24,13 @@ export function toCpuProfile(result: Pick<CpuProfileResult, "tree" | "sampleInte
     const exported: ExportNode = {
       id,
       // DevTools counts lines from 0.
-      callFrame: { functionName: node.fn.name, scriptId: "0", url: node.fn.file, lineNumber: Math.max(0, node.fn.line - 1), columnNumber: 0 },
+      callFrame: {
+        functionName: node.fn.name,
+        scriptId: "0",
+        url: node.fn.file,
+        lineNumber: Math.max(0, node.fn.line - 1),
+        columnNumber: 0,
+      },
       hitCount: hits,
       children: [],
     };

@@ -3,7 +3,17 @@
  * MIME bundles (kernel/public.ts shows them).
  */
 import type { MimeBundle } from "../core/context";
-import type { AllocationProfileResult, Comparison, CpuProfileResult, LineProfileResult, MemoryLineProfileResult, MemoryResult, ProfileComparison, TimeitResult, TimeResult } from "../model/profile";
+import type {
+  AllocationProfileResult,
+  Comparison,
+  CpuProfileResult,
+  LineProfileResult,
+  MemoryLineProfileResult,
+  MemoryResult,
+  ProfileComparison,
+  TimeitResult,
+  TimeResult,
+} from "../model/profile";
 import { allocationViews } from "./allocation-views";
 import { comparisonViews } from "./comparison-views";
 import { cpuProfileViews } from "./cpu-profile-views";
@@ -15,7 +25,16 @@ import { profileComparisonViews } from "./profile-comparison-views";
 import type { ProfileOrder } from "./profile-order";
 import { timeitViews, timeViews } from "./timing-views";
 
-export type ShowableResult = AllocationProfileResult | CpuProfileResult | LineProfileResult | MemoryResult | MemoryLineProfileResult | TimeitResult | TimeResult | Comparison | ProfileComparison;
+export type ShowableResult =
+  | AllocationProfileResult
+  | CpuProfileResult
+  | LineProfileResult
+  | MemoryResult
+  | MemoryLineProfileResult
+  | TimeitResult
+  | TimeResult
+  | Comparison
+  | ProfileComparison;
 
 export interface ProfileViewOptions extends Partial<ProfileOrder> {
   /** %timeit's significant digits. */
@@ -32,8 +51,10 @@ export function resultViews(result: ShowableResult, options: ProfileViewOptions 
 
 function viewsOf(result: ShowableResult, options: ProfileViewOptions): MimeBundle[] {
   if ("labels" in result && "kind" in result) return profileComparisonViews(result);
-  if ("sampledBytes" in result) return allocationViews(result, { sort: options.sort ?? [], limits: options.limits ?? [] });
-  if ("tree" in result && "table" in result) return cpuProfileViews(result, { sort: options.sort ?? ["time"], limits: options.limits ?? [] });
+  if ("sampledBytes" in result)
+    return allocationViews(result, { sort: options.sort ?? [], limits: options.limits ?? [] });
+  if ("tree" in result && "table" in result)
+    return cpuProfileViews(result, { sort: options.sort ?? ["time"], limits: options.limits ?? [] });
   if ("timerUnit" in result) return lineProfileViews(result);
   if ("functions" in result) return memoryLineProfileViews(result);
   if ("increment" in result && "samples" in result) return memitViews(result);
@@ -59,20 +80,30 @@ export interface RecordTableOptions {
 export function recordTable(records: readonly Record<string, unknown>[], options: RecordTableOptions = {}): MimeBundle {
   if (!Array.isArray(records)) throw new TypeError("tsprof.display.table takes an array of objects, one per row.");
   const columns = [...new Set(records.flatMap((r) => Object.keys(r ?? {})))];
-  const numeric = columns.map((c) => records.every((r) => r?.[c] === undefined || r[c] === null || typeof r[c] === "number"));
+  const numeric = columns.map((c) =>
+    records.every((r) => r?.[c] === undefined || r[c] === null || typeof r[c] === "number"),
+  );
   const heatColumn = options.heat === undefined ? -1 : columns.indexOf(options.heat);
   if (options.heat !== undefined && (heatColumn < 0 || !numeric[heatColumn])) {
-    throw new TypeError(`tsprof.display.table: heat column '${options.heat}' is not a numeric column of the rows (columns: ${columns.join(", ")}).`);
+    throw new TypeError(
+      `tsprof.display.table: heat column '${options.heat}' is not a numeric column of the rows (columns: ${columns.join(", ")}).`,
+    );
   }
   const heat = heatColumn < 0 ? [] : heatShares(records.map((r) => Number(r?.[columns[heatColumn]] ?? 0)));
   const rows = records.map((record, i): TableCell[] =>
     columns.map((column, c) => {
       const value = record?.[column];
-      const text = value === undefined || value === null ? "" : typeof value === "number" ? formatNumber(value) : String(value);
-      return { text, sortKey: numeric[c] ? (typeof value === "number" ? value : null) : undefined, heat: c === heatColumn ? heat[i] : undefined };
+      const text =
+        value === undefined || value === null ? "" : typeof value === "number" ? formatNumber(value) : String(value);
+      return {
+        text,
+        sortKey: numeric[c] ? (typeof value === "number" ? value : null) : undefined,
+        heat: c === heatColumn ? heat[i] : undefined,
+      };
     }),
   );
-  const caption = options.caption === undefined ? [] : Array.isArray(options.caption) ? options.caption : [options.caption];
+  const caption =
+    options.caption === undefined ? [] : Array.isArray(options.caption) ? options.caption : [options.caption];
   const sortedColumn = options.sortedBy === undefined ? -1 : columns.indexOf(options.sortedBy);
   const html = htmlTable({
     caption,
@@ -89,12 +120,21 @@ function formatNumber(x: number): string {
 
 function textTable(columns: string[], rows: TableCell[][], numeric: boolean[]): string {
   const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i].text.length)));
-  const line = (cells: string[]) => cells.map((t, i) => (numeric[i] ? t.padStart(widths[i]) : t.padEnd(widths[i]))).join("  ").trimEnd();
-  return [line(columns), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map((r) => line(r.map((c) => c.text)))].join("\n");
+  const line = (cells: string[]) =>
+    cells
+      .map((t, i) => (numeric[i] ? t.padStart(widths[i]) : t.padEnd(widths[i])))
+      .join("  ")
+      .trimEnd();
+  return [
+    line(columns),
+    widths.map((w) => "-".repeat(w)).join("  "),
+    ...rows.map((r) => line(r.map((c) => c.text))),
+  ].join("\n");
 }
 
 /** A plotly figure ({data, layout}) as a chart bundle that draws offline. */
 export function figureBundle(figure: Partial<Figure>, description = "plotly chart"): MimeBundle {
-  if (!Array.isArray(figure?.data)) throw new TypeError("tsprof.display.chart takes a plotly figure: { data: [...traces], layout?: {...} }.");
+  if (!Array.isArray(figure?.data))
+    throw new TypeError("tsprof.display.chart takes a plotly figure: { data: [...traces], layout?: {...} }.");
   return chartBundle({ data: figure.data, layout: figure.layout ?? {} }, description);
 }

@@ -18,10 +18,17 @@ export function toHeapProfile(result: AllocationProfileResult): object {
   let nextId = 0;
   const visit = (node: AllocationTreeNode): ExportNode => {
     const id = ++nextId;
-    for (let i = 0; i < node.samples; i++) samples.push({ size: Math.round(node.selfBytes / node.samples), nodeId: id, ordinal: samples.length + 1 });
+    for (let i = 0; i < node.samples; i++)
+      samples.push({ size: Math.round(node.selfBytes / node.samples), nodeId: id, ordinal: samples.length + 1 });
     return {
       // DevTools counts lines from 0.
-      callFrame: { functionName: node.fn.name, scriptId: "0", url: node.fn.file, lineNumber: Math.max(0, node.fn.line - 1), columnNumber: 0 },
+      callFrame: {
+        functionName: node.fn.name,
+        scriptId: "0",
+        url: node.fn.file,
+        lineNumber: Math.max(0, node.fn.line - 1),
+        columnNumber: 0,
+      },
       selfSize: Math.round(node.selfBytes),
       id,
       children: node.children.map(visit),

@@ -50,10 +50,18 @@ const MONO = "font-family:var(--jp-code-font-family,SFMono-Regular,Menlo,Consola
 const CELL = "padding:1px 8px;border:none";
 
 export function htmlTable(spec: TableSpec): string {
-  const caption = (spec.caption ?? []).map((line) => `<div style="${MONO};white-space:pre">${escapeHtml(line)}</div>`).join("");
-  const head = spec.columns.map((column, i) => headerCell(column, spec.sortedBy?.column === i ? spec.sortedBy.descending : null)).join("");
-  const body = spec.rows.map((row) => `<tr>${row.map((cell, i) => bodyCell(cell, spec.columns[i])).join("")}</tr>`).join("\n");
-  const footnotes = (spec.footnotes ?? []).map((line) => `<div style="font-size:smaller;opacity:0.8">${escapeHtml(line)}</div>`).join("");
+  const caption = (spec.caption ?? [])
+    .map((line) => `<div style="${MONO};white-space:pre">${escapeHtml(line)}</div>`)
+    .join("");
+  const head = spec.columns
+    .map((column, i) => headerCell(column, spec.sortedBy?.column === i ? spec.sortedBy.descending : null))
+    .join("");
+  const body = spec.rows
+    .map((row) => `<tr>${row.map((cell, i) => bodyCell(cell, spec.columns[i])).join("")}</tr>`)
+    .join("\n");
+  const footnotes = (spec.footnotes ?? [])
+    .map((line) => `<div style="font-size:smaller;opacity:0.8">${escapeHtml(line)}</div>`)
+    .join("");
   return [
     `<div class="tsprof-table">`,
     caption,
@@ -71,7 +79,10 @@ export function htmlTable(spec: TableSpec): string {
 /** The filter's menu: "all", then each value of the column in the order the rows first have it. */
 function filterMenu(spec: TableSpec, filter: { column: number; label: string }): string {
   const values = [...new Set(spec.rows.map((row) => row[filter.column].text))];
-  const options = [`<option value="">all</option>`, ...values.map((v) => `<option value="${escapeHtml(v)}">${escapeHtml(v)}</option>`)];
+  const options = [
+    `<option value="">all</option>`,
+    ...values.map((v) => `<option value="${escapeHtml(v)}">${escapeHtml(v)}</option>`),
+  ];
   return `<label style="${MONO}">${escapeHtml(filter.label)}: <select data-tsprof-filter="${filter.column}">${options.join("")}</select></label>`;
 }
 
@@ -88,7 +99,10 @@ function headerCell(column: TableColumn, descending: boolean | null): string {
 }
 
 function bodyCell(cell: TableCell, column: TableColumn): string {
-  const styles = [CELL, column.code ? `text-align:left;white-space:pre;${MONO}` : `text-align:right;white-space:nowrap;${MONO}`];
+  const styles = [
+    CELL,
+    column.code ? `text-align:left;white-space:pre;${MONO}` : `text-align:right;white-space:nowrap;${MONO}`,
+  ];
   if (cell.heat !== undefined && cell.heat > 0) styles.push(`background:${heatColor(cell.heat)}`);
   if (cell.tone) styles.push(`background:${toneColor(cell.tone)}`);
   const key = cell.sortKey === undefined ? "" : ` data-sort="${escapeHtml(sortKeyText(cell.sortKey))}"`;

@@ -57,7 +57,10 @@ export function icicleFigure<N extends { fn: FunctionRef; children: N[] }>(spec:
     hover.push([plotlyText(parent === "" ? spec.statement : functionDescription(node)), spec.selfText(node)]);
     let value = Math.round(spec.self(node));
     node.children.forEach((child, i) => {
-      value += spec.total(child) >= minWeight && ids.length < MAX_NODES ? visit(child, `${id}/${i}`, id, level + 1) : Math.round(spec.total(child));
+      value +=
+        spec.total(child) >= minWeight && ids.length < MAX_NODES
+          ? visit(child, `${id}/${i}`, id, level + 1)
+          : Math.round(spec.total(child));
     });
     values[index] = value;
     return value;

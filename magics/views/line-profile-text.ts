@@ -14,14 +14,11 @@ export function lineProfileText(result: LineProfileResult): string {
 export const LINE_TABLE_HEADER = row(["Line #", "Hits", "Time", "Per Hit", "% Time"], "Line Contents");
 
 function functionText(profile: FunctionLineProfile, timerUnit: number): string {
-  const lines = [
-    ...functionHeader(profile),
-    "",
-    LINE_TABLE_HEADER,
-    "=".repeat(LINE_TABLE_HEADER.length),
-  ];
+  const lines = [...functionHeader(profile), "", LINE_TABLE_HEADER, "=".repeat(LINE_TABLE_HEADER.length)];
   for (const line of profile.lines) {
-    lines.push(row([String(line.line), ...lineCells(line, shareBase(profile), timerUnit)], line.contents.replace(/\r?\n$/, "")));
+    lines.push(
+      row([String(line.line), ...lineCells(line, shareBase(profile), timerUnit)], line.contents.replace(/\r?\n$/, "")),
+    );
   }
   return lines.join("\n") + "\n";
 }
@@ -29,7 +26,12 @@ function functionText(profile: FunctionLineProfile, timerUnit: number): string {
 /** line_profiler's lines above a function's table, after the thread's when workers ran copies of it. */
 export function functionHeader(profile: FunctionLineProfile): string[] {
   const thread = profile.thread ? [`Thread: ${profile.thread}`] : [];
-  return [...thread, `Total time: ${formatG(profile.totalTime)} s`, `File: ${profile.fn.file}`, `Function: ${profile.fn.name} at line ${profile.fn.line}`];
+  return [
+    ...thread,
+    `Total time: ${formatG(profile.totalTime)} s`,
+    `File: ${profile.fn.file}`,
+    `Function: ${profile.fn.name} at line ${profile.fn.line}`,
+  ];
 }
 
 /**
@@ -38,7 +40,10 @@ export function functionHeader(profile: FunctionLineProfile): string[] {
  * column never adds up past it.
  */
 export function shareBase(profile: FunctionLineProfile): number {
-  return Math.max(profile.totalTime, profile.lines.reduce((sum, line) => sum + line.time, 0));
+  return Math.max(
+    profile.totalTime,
+    profile.lines.reduce((sum, line) => sum + line.time, 0),
+  );
 }
 
 /** Hits, Time, Per Hit, % Time as line_profiler shows them; blank for lines that never ran. */

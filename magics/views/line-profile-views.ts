@@ -20,13 +20,21 @@ export function lineProfileHtml(result: LineProfileResult): string {
 
 function functionHtml(profile: FunctionLineProfile, timerUnit: number, preamble: string[]): string {
   const heat = heatShares(profile.lines.map((l) => l.time));
-  const number = (text: string, key: number | null, cellHeat?: number): TableCell => ({ text, sortKey: text === "" ? null : key, heat: cellHeat });
+  const number = (text: string, key: number | null, cellHeat?: number): TableCell => ({
+    text,
+    sortKey: text === "" ? null : key,
+    heat: cellHeat,
+  });
   return htmlTable({
     caption: [...preamble, ...functionHeader(profile)],
     columns: [
       { label: "Line #", numeric: true },
       { label: "Hits", numeric: true, title: "exact number of times a statement starting on the line ran" },
-      { label: "Time", numeric: true, title: `time on the line, including what it called, in timer units (${formatG(timerUnit)} s)` },
+      {
+        label: "Time",
+        numeric: true,
+        title: `time on the line, including what it called, in timer units (${formatG(timerUnit)} s)`,
+      },
       { label: "Per Hit", numeric: true, title: "Time / Hits" },
       { label: "% Time", numeric: true, title: "share of the function's total time" },
       { label: "Line Contents", code: true },
@@ -51,7 +59,8 @@ function functionHtml(profile: FunctionLineProfile, timerUnit: number, preamble:
 function lineShareFigure(result: LineProfileResult): Figure {
   // One function: its name goes in the axis title and each bar is named by its line alone, so that long names do not crowd the axis.
   const single = result.functions.length === 1;
-  const label = (profile: FunctionLineProfile, line: number) => (single ? String(line) : `${plotlyText(profile.fn.name)}:${line}`);
+  const label = (profile: FunctionLineProfile, line: number) =>
+    single ? String(line) : `${plotlyText(profile.fn.name)}:${line}`;
   const data = result.functions.map((profile) => {
     const lines = profile.lines.filter((l) => l.hits > 0);
     const base = shareBase(profile);
@@ -74,7 +83,14 @@ function lineShareFigure(result: LineProfileResult): Figure {
       // Turned tick labels take room in proportion to their length: the chart grows with them rather than squeezing its bars.
       height: 340 + Math.min(longestLabel, 60) * 7,
       margin: { l: 60, r: 20, t: 50, b: 40 },
-      xaxis: { title: { text: single && first ? plotlyText(`line of ${first.fn.name} (${first.fn.file})`) : "function:line", standoff: 16 }, type: "category", automargin: true },
+      xaxis: {
+        title: {
+          text: single && first ? plotlyText(`line of ${first.fn.name} (${first.fn.file})`) : "function:line",
+          standoff: 16,
+        },
+        type: "category",
+        automargin: true,
+      },
       yaxis: { title: { text: "% of the function's time", standoff: 8 }, automargin: true },
       showlegend: result.functions.length > 1,
     },

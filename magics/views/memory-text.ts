@@ -3,7 +3,13 @@
  * its line-by-line table, laid out exactly as memory_profiler prints them (sizes in MiB, 2^20
  * bytes), and beside the %memit line the split a JavaScript user needs to read it.
  */
-import type { FunctionMemoryProfile, MemoryLineProfileResult, MemoryLineStats, MemoryResult, MemorySample } from "../model/profile";
+import type {
+  FunctionMemoryProfile,
+  MemoryLineProfileResult,
+  MemoryLineStats,
+  MemoryResult,
+  MemorySample,
+} from "../model/profile";
 import { formatTime } from "./pyformat";
 
 const MiB = 2 ** 20;
@@ -40,7 +46,9 @@ export const MEMORY_FIELDS: { key: keyof Omit<MemorySample, "t">; what: string }
 ];
 
 /** One row per field: baseline, peak, peak - baseline, in MiB with two decimals. */
-export function memorySplit(result: MemoryResult): { field: string; baseline: string; peak: string; increment: string }[] {
+export function memorySplit(
+  result: MemoryResult,
+): { field: string; baseline: string; peak: string; increment: string }[] {
   return MEMORY_FIELDS.map(({ key }) => ({
     field: key,
     baseline: `${mib(result.baseline[key])} MiB`,
@@ -51,7 +59,8 @@ export function memorySplit(result: MemoryResult): { field: string; baseline: st
 
 /** How the numbers were taken: runs, time, readings, whether the RSS peak is exact. */
 export function memitNotes(result: MemoryResult): string[] {
-  const runs = result.repeats === 1 ? "1 run" : `${result.repeats} runs (the highest peak; the baseline is from before the first)`;
+  const runs =
+    result.repeats === 1 ? "1 run" : `${result.repeats} runs (the highest peak; the baseline is from before the first)`;
   const every = formatTime(result.interval);
   const heapEvery = formatTime(result.heapInterval);
   const readings = `${result.samples.length} readings, RSS every ${every}${heapEvery === every ? "" : `, the heap split every ${heapEvery}`}`;
@@ -60,14 +69,18 @@ export function memitNotes(result: MemoryResult): string[] {
     : "peaks are the highest readings (no resettable VmHWM here)";
   const notes = [`${runs} in ${formatTime(result.duration)}; ${readings}; ${peak}.`];
   if (result.collected) notes.push("Garbage was collected before the baseline (-g).");
-  if (result.timedOut) notes.push(`Measuring stopped at the -t limit: later runs were skipped, the peak is that of the time measured.`);
+  if (result.timedOut)
+    notes.push(`Measuring stopped at the -t limit: later runs were skipped, the peak is that of the time measured.`);
   return notes;
 }
 
 export function memitText(result: MemoryResult): string {
   const rows = [{ field: "", baseline: "baseline", peak: "peak", increment: "increment" }, ...memorySplit(result)];
   const width = (k: "baseline" | "peak" | "increment") => Math.max(...rows.map((r) => r[k].length));
-  const table = rows.map((r) => `${r.field.padEnd(12)}  ${r.baseline.padStart(width("baseline"))}  ${r.peak.padStart(width("peak"))}  ${r.increment.padStart(width("increment"))}`);
+  const table = rows.map(
+    (r) =>
+      `${r.field.padEnd(12)}  ${r.baseline.padStart(width("baseline"))}  ${r.peak.padStart(width("peak"))}  ${r.increment.padStart(width("increment"))}`,
+  );
   return [memitLine(result), "", ...table, "", ...memitNotes(result)].join("\n");
 }
 
@@ -81,12 +94,17 @@ export const MEMORY_LINE_HEADER = row("Line #", "Mem usage", "Increment", "Occur
 /** Mem usage, Increment, Occurrences as memory_profiler shows them (`'{0:5.1f} MiB'`); blank for lines that never ran. */
 export function memoryLineCells(line: MemoryLineStats): [string, string, string] {
   if (line.memUsage === null) return ["", "", ""];
-  return [`${fixed(line.memUsage / MiB, 1).padStart(5)} MiB`, `${fixed(line.increment / MiB, 1).padStart(5)} MiB`, String(line.occurrences)];
+  return [
+    `${fixed(line.memUsage / MiB, 1).padStart(5)} MiB`,
+    `${fixed(line.increment / MiB, 1).padStart(5)} MiB`,
+    String(line.occurrences),
+  ];
 }
 
 function functionText(profile: FunctionMemoryProfile): string {
   const lines = [`Filename: ${profile.fn.file}`, "", MEMORY_LINE_HEADER, "=".repeat(MEMORY_LINE_HEADER.length)];
-  for (const line of profile.lines) lines.push(row(String(line.line), ...memoryLineCells(line), line.contents.replace(/\r?\n$/, "")));
+  for (const line of profile.lines)
+    lines.push(row(String(line.line), ...memoryLineCells(line), line.contents.replace(/\r?\n$/, "")));
   return lines.join("\n");
 }
 

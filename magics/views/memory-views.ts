@@ -7,20 +7,40 @@ import escapeHtml from "escape-html";
 import type { MimeBundle } from "../core/context";
 import type { FunctionMemoryProfile, MemoryLineProfileResult, MemoryResult } from "../model/profile";
 import { heatShares, htmlTable, type TableCell } from "./html-table";
-import { MEMORY_FIELDS, memitLine, memitNotes, memitText, memoryLineCells, memoryLineProfileText, memorySplit } from "./memory-text";
+import {
+  MEMORY_FIELDS,
+  memitLine,
+  memitNotes,
+  memitText,
+  memoryLineCells,
+  memoryLineProfileText,
+  memorySplit,
+} from "./memory-text";
 import { chartBundle, plotlyText, type Figure } from "./plotly";
 
 const MiB = 2 ** 20;
-const COLORS: Record<string, string> = { rss: "#1c7ed6", heapUsed: "#2f9e44", external: "#f08c00", arrayBuffers: "#ae3ec9" };
+const COLORS: Record<string, string> = {
+  rss: "#1c7ed6",
+  heapUsed: "#2f9e44",
+  external: "#f08c00",
+  arrayBuffers: "#ae3ec9",
+};
 
 /** [the line with its split (text + HTML card), the timeline chart]. */
 export function memitViews(result: MemoryResult): MimeBundle[] {
-  return [{ "text/plain": memitText(result), "text/html": memitHtml(result) }, chartBundle(timelineFigure(result), `memory over time during ${result.statement.trim()}`)];
+  return [
+    { "text/plain": memitText(result), "text/html": memitHtml(result) },
+    chartBundle(timelineFigure(result), `memory over time during ${result.statement.trim()}`),
+  ];
 }
 
 export function memitHtml(result: MemoryResult): string {
   const split = memorySplit(result);
-  const number = (text: string, bytes: number): TableCell => ({ text, sortKey: bytes, title: `${bytes.toLocaleString("en-US")} bytes` });
+  const number = (text: string, bytes: number): TableCell => ({
+    text,
+    sortKey: bytes,
+    title: `${bytes.toLocaleString("en-US")} bytes`,
+  });
   const table = htmlTable({
     columns: [
       { label: "memory", code: true },
@@ -63,7 +83,17 @@ function timelineFigure(result: MemoryResult): Figure {
     hovertemplate: "highest RSS reading: %{y:.2f} MiB at %{x:.1f} ms<extra></extra>",
   });
   const peak = result.peak.rss / MiB;
-  const shapes = [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: peak, y1: peak, line: { color: "#e03131", dash: "dash", width: 1 } }];
+  const shapes = [
+    {
+      type: "line",
+      xref: "paper",
+      x0: 0,
+      x1: 1,
+      y0: peak,
+      y1: peak,
+      line: { color: "#e03131", dash: "dash", width: 1 },
+    },
+  ];
   const label = `peak ${peak.toFixed(2)} MiB${result.exactPeak ? " (exact, VmHWM)" : ""}, increment ${(result.increment / MiB).toFixed(2)} MiB`;
   return {
     data,
@@ -74,7 +104,18 @@ function timelineFigure(result: MemoryResult): Figure {
       xaxis: { title: { text: "time since the baseline (ms)" } },
       yaxis: { title: { text: "MiB" }, rangemode: "tozero" },
       shapes,
-      annotations: [{ xref: "paper", x: 0, y: peak, text: plotlyText(label), showarrow: false, xanchor: "left", yanchor: "bottom", font: { color: "#e03131" } }],
+      annotations: [
+        {
+          xref: "paper",
+          x: 0,
+          y: peak,
+          text: plotlyText(label),
+          showarrow: false,
+          xanchor: "left",
+          yanchor: "bottom",
+          font: { color: "#e03131" },
+        },
+      ],
       legend: { orientation: "h", y: -0.3 },
     },
   };
@@ -91,13 +132,25 @@ export function memoryLineProfileHtml(result: MemoryLineProfileResult): string {
 
 function functionHtml(profile: FunctionMemoryProfile): string {
   const heat = heatShares(profile.lines.map((l) => l.increment));
-  const number = (text: string, key: number | null, cellHeat?: number): TableCell => ({ text, sortKey: text === "" ? null : key, heat: cellHeat });
+  const number = (text: string, key: number | null, cellHeat?: number): TableCell => ({
+    text,
+    sortKey: text === "" ? null : key,
+    heat: cellHeat,
+  });
   return htmlTable({
     caption: [`Filename: ${profile.fn.file}`, `Function: ${profile.fn.name} at line ${profile.fn.line}`],
     columns: [
       { label: "Line #", numeric: true },
-      { label: "Mem usage", numeric: true, title: "RSS of the process at the end of the last reading interval in which the line ran" },
-      { label: "Increment", numeric: true, title: "RSS change while the line ran, summed over its occurrences (calls from it included)" },
+      {
+        label: "Mem usage",
+        numeric: true,
+        title: "RSS of the process at the end of the last reading interval in which the line ran",
+      },
+      {
+        label: "Increment",
+        numeric: true,
+        title: "RSS change while the line ran, summed over its occurrences (calls from it included)",
+      },
       { label: "Occurrences", numeric: true, title: "exact number of times a statement starting on the line ran" },
       { label: "Line Contents", code: true },
     ],

@@ -47,7 +47,10 @@ export function plotlyText(text: string): string {
 export function chartBundle(figure: Figure, description: string): MimeBundle {
   const bundle: MimeBundle = { [PLOTLY_MIME]: figure, "text/plain": `[chart: ${description}]` };
   let html: string | undefined;
-  Object.defineProperty(bundle, "text/html", { enumerable: true, get: () => (html ??= chartHtml(figure, description)) });
+  Object.defineProperty(bundle, "text/html", {
+    enumerable: true,
+    get: () => (html ??= chartHtml(figure, description)),
+  });
   return bundle;
 }
 
@@ -68,7 +71,9 @@ function libraryScript(): string {
 /** The library's <script> element, unconditionally (marks it embedded for later charts). */
 export function libraryElement(): string {
   if (!fs.existsSync(PLOTLY_LIBRARY_PATH)) {
-    throw new Error(`tsprof's plotly.js bundle ${PLOTLY_LIBRARY_PATH} is missing: build it with \`npm run build\` (it runs scripts/build-assets.ts).`);
+    throw new Error(
+      `tsprof's plotly.js bundle ${PLOTLY_LIBRARY_PATH} is missing: build it with \`npm run build\` (it runs scripts/build-assets.ts).`,
+    );
   }
   const code = fs.readFileSync(PLOTLY_LIBRARY_PATH, "utf8");
   libraryEmbedded = true;
@@ -79,7 +84,10 @@ function chartHtml(figure: Figure, description: string): string {
   const id = `tsprof-chart-${SESSION}-${++chartCounter}`;
   const height = typeof figure.layout.height === "number" ? figure.layout.height : 400;
   // JSON with "<" escaped cannot close the script element, whatever the labels hold.
-  const json = JSON.stringify(figure).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  const json = JSON.stringify(figure)
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
   return (
     `<div id="${id}" class="tsprof-chart" style="width:100%;min-height:${height}px">` +
     `<div class="tsprof-chart-note" style="padding:8px;opacity:0.7">Chart: ${plotlyText(description)} ` +

@@ -26,11 +26,12 @@ export interface LayoutColumn {
 }
 
 /** How each kind's rows read: what the label column is called; whether a 0 shows blank (line_profiler leaves lines that never ran blank). */
-const KIND_VIEWS: Record<ProfileComparison["kind"], { labelHeader: string; whereHeader?: string; blankZero: boolean }> = {
-  prun: { labelHeader: "filename:lineno(function)", blankZero: false },
-  alloc: { labelHeader: "filename:lineno(function)", blankZero: false },
-  lprun: { labelHeader: "Line Contents", whereHeader: "Line #", blankZero: true },
-};
+const KIND_VIEWS: Record<ProfileComparison["kind"], { labelHeader: string; whereHeader?: string; blankZero: boolean }> =
+  {
+    prun: { labelHeader: "filename:lineno(function)", blankZero: false },
+    alloc: { labelHeader: "filename:lineno(function)", blankZero: false },
+    lprun: { labelHeader: "Line Contents", whereHeader: "Line #", blankZero: true },
+  };
 
 export const RATIO_NOTE = "ratio: first run / last run (above 1: less in the last run); Δ: last run - first run";
 
@@ -39,15 +40,31 @@ export function comparisonLayout(comparison: ProfileComparison): LayoutColumn[] 
   const { rows, labels } = comparison;
   const perRun = (group: string, cell: (row: ComparedRow, run: number) => LayoutCell, title?: string): LayoutColumn[] =>
     labels.map((label, run) => ({ group, label, numeric: true, title, cells: rows.map((row) => cell(row, run)) }));
-  const where = view.whereHeader ? perRun(view.whereHeader, (row, run) => ({ text: row.where[run] ?? "", sortKey: row.where[run] === null ? null : Number(row.where[run]) })) : [];
+  const where = view.whereHeader
+    ? perRun(view.whereHeader, (row, run) => ({
+        text: row.where[run] ?? "",
+        sortKey: row.where[run] === null ? null : Number(row.where[run]),
+      }))
+    : [];
   const values = comparison.columns.flatMap((column) =>
-    perRun(column.label, (row, run) => valueCell(row.values[column.key][run], column, comparison, view.blankZero), column.title),
+    perRun(
+      column.label,
+      (row, run) => valueCell(row.values[column.key][run], column, comparison, view.blankZero),
+      column.title,
+    ),
   );
   const changes = comparison.columns.flatMap((column) => changeColumns(comparison, column, view.blankZero));
   const names = new Set(rows.map((r) => r.name));
   const functionColumn: LayoutColumn[] =
-    view.whereHeader && names.size > 1 ? [{ group: "", label: "Function", numeric: false, cells: rows.map((r) => ({ text: r.name })) }] : [];
-  const label: LayoutColumn = { group: "", label: view.labelHeader, numeric: false, cells: rows.map((r) => ({ text: r.label })) };
+    view.whereHeader && names.size > 1
+      ? [{ group: "", label: "Function", numeric: false, cells: rows.map((r) => ({ text: r.name })) }]
+      : [];
+  const label: LayoutColumn = {
+    group: "",
+    label: view.labelHeader,
+    numeric: false,
+    cells: rows.map((r) => ({ text: r.label })),
+  };
   return [...functionColumn, ...where, ...values, ...changes, label];
 }
 
@@ -65,7 +82,12 @@ export function formatValue(value: number, column: ComparedColumn, timerUnit: nu
   }
 }
 
-function valueCell(value: number | null, column: ComparedColumn, comparison: ProfileComparison, blankZero: boolean): LayoutCell {
+function valueCell(
+  value: number | null,
+  column: ComparedColumn,
+  comparison: ProfileComparison,
+  blankZero: boolean,
+): LayoutCell {
   if (value === null || (blankZero && value === 0)) return { text: "", sortKey: null };
   return { text: formatValue(value, column, comparison.timerUnit), sortKey: value };
 }
@@ -76,19 +98,33 @@ function changeColumns(comparison: ProfileComparison, column: ComparedColumn, bl
   const { rows } = comparison;
   const largest = Math.max(0, ...rows.map((r) => Math.abs(r.change[column.key].difference ?? 0)));
   const tone = (difference: number | null) => (difference && largest ? difference / largest : undefined);
-  const bothZero = (row: ComparedRow) => blankZero && row.change[column.key].difference === 0 && row.change[column.key].ratio === null;
+  const bothZero = (row: ComparedRow) =>
+    blankZero && row.change[column.key].difference === 0 && row.change[column.key].ratio === null;
   const ratio = rows.map((row): LayoutCell => {
     const { ratio: value, difference } = row.change[column.key];
     if (bothZero(row)) return { text: "", sortKey: null };
-    if (value === null) return { text: row.status === "new" || row.status === "gone" ? row.status : "-", sortKey: null, tone: tone(difference) };
+    if (value === null)
+      return {
+        text: row.status === "new" || row.status === "gone" ? row.status : "-",
+        sortKey: null,
+        tone: tone(difference),
+      };
     const text = value === Infinity ? "∞×" : `${formatRatio(value)}×`;
-    return { text: `${text}${arrow(1 - value)}`, sortKey: value === Infinity ? Number.MAX_VALUE : value, tone: tone(difference) };
+    return {
+      text: `${text}${arrow(1 - value)}`,
+      sortKey: value === Infinity ? Number.MAX_VALUE : value,
+      tone: tone(difference),
+    };
   });
   const difference = rows.map((row): LayoutCell => {
     const value = row.change[column.key].difference;
     if (value === null || bothZero(row)) return { text: value === null ? "-" : "", sortKey: null };
     const sign = value > 0 ? "+" : value < 0 ? "-" : "";
-    return { text: `${sign}${formatValue(Math.abs(value), column, comparison.timerUnit)}${arrow(value)}`, sortKey: value, tone: tone(value) };
+    return {
+      text: `${sign}${formatValue(Math.abs(value), column, comparison.timerUnit)}${arrow(value)}`,
+      sortKey: value,
+      tone: tone(value),
+    };
   });
   const group = `${column.label} change`;
   return [
@@ -112,12 +148,22 @@ export function comparisonCaption(comparison: ProfileComparison): string[] {
 
 export function profileComparisonText(comparison: ProfileComparison): string {
   const columns = comparisonLayout(comparison);
-  const widths = fitGroups(columns, columns.map((c) => Math.max(c.label.length, ...c.cells.map((cell) => cell.text.length))));
+  const widths = fitGroups(
+    columns,
+    columns.map((c) => Math.max(c.label.length, ...c.cells.map((cell) => cell.text.length))),
+  );
   const joinCells = (texts: string[]) => texts.join("  ").trimEnd();
   const pad = (text: string, i: number) => (columns[i].numeric ? text.padStart(widths[i]) : text.padEnd(widths[i]));
   const rows = comparison.rows.map((_, r) => joinCells(columns.map((c, i) => pad(c.cells[r].text, i))));
   const header = joinCells(columns.map((c, i) => pad(c.label, i)));
-  return [...comparisonCaption(comparison).map((line) => `   ${line}`), "", groupLine(columns, widths), header, "=".repeat(header.length), ...rows].join("\n");
+  return [
+    ...comparisonCaption(comparison).map((line) => `   ${line}`),
+    "",
+    groupLine(columns, widths),
+    header,
+    "=".repeat(header.length),
+    ...rows,
+  ].join("\n");
 }
 
 /** Groups of consecutive columns with one name: [first index, end index). */
@@ -130,11 +176,13 @@ function groupSpans(columns: LayoutColumn[]): [number, number][] {
   return spans;
 }
 
-const spanWidth = (widths: number[], [from, to]: [number, number]) => widths.slice(from, to).reduce((sum, w) => sum + w + 2, -2);
+const spanWidth = (widths: number[], [from, to]: [number, number]) =>
+  widths.slice(from, to).reduce((sum, w) => sum + w + 2, -2);
 
 /** Widens a group's last column where the group's name is wider than its columns. */
 function fitGroups(columns: LayoutColumn[], widths: number[]): number[] {
-  for (const span of groupSpans(columns)) widths[span[1] - 1] += Math.max(0, columns[span[0]].group.length - spanWidth(widths, span));
+  for (const span of groupSpans(columns))
+    widths[span[1] - 1] += Math.max(0, columns[span[0]].group.length - spanWidth(widths, span));
   return widths;
 }
 

@@ -18,7 +18,10 @@ export function profileComparisonViews(comparison: ProfileComparison): MimeBundl
   const column = chartColumn(comparison);
   return [
     { "text/plain": profileComparisonText(comparison), "text/html": profileComparisonHtml(comparison) },
-    chartBundle(comparisonChart(comparison, column), `largest changes in ${column.label}: ${comparison.labels.join(" → ")}`),
+    chartBundle(
+      comparisonChart(comparison, column),
+      `largest changes in ${column.label}: ${comparison.labels.join(" → ")}`,
+    ),
   ];
 }
 
@@ -28,7 +31,12 @@ export function profileComparisonHtml(comparison: ProfileComparison): string {
   const columns = [layout[layout.length - 1], ...layout.slice(0, -1)];
   return htmlTable({
     caption: comparisonCaption(comparison),
-    columns: columns.map((c) => ({ label: c.group && c.label ? `${c.group} · ${c.label}` : c.label || c.group, numeric: c.numeric, code: !c.numeric, title: c.title })),
+    columns: columns.map((c) => ({
+      label: c.group && c.label ? `${c.group} · ${c.label}` : c.label || c.group,
+      numeric: c.numeric,
+      code: !c.numeric,
+      title: c.title,
+    })),
     rows: comparison.rows.map((_, r) => columns.map((c) => c.cells[r])),
     footnotes: ["▲ more in the last run than in the first, ▼ less (green: less, red: more)"],
   });
@@ -56,7 +64,10 @@ function rowName(comparison: ProfileComparison, row: ComparedRow): string {
 
 function comparisonChart(comparison: ProfileComparison, column: ComparedColumn): Figure {
   const size = (row: ComparedRow) => Math.abs(row.change[column.key].difference ?? 0);
-  const top = [...comparison.rows].sort((a, b) => size(b) - size(a)).slice(0, TOP_CHANGES).reverse();
+  const top = [...comparison.rows]
+    .sort((a, b) => size(b) - size(a))
+    .slice(0, TOP_CHANGES)
+    .reverse();
   const unit = chartUnit(column, comparison.timerUnit);
   const names = top.map((row) => plotlyText(rowName(comparison, row)));
   const { labels } = comparison;
@@ -83,7 +94,10 @@ function comparisonChart(comparison: ProfileComparison, column: ComparedColumn):
             hovertemplate: `%{y}<br>${last} - ${first}: %{x:+.4g}<extra></extra>`,
           },
         ];
-  const title = labels.length <= 2 ? `${column.label}, ${first} vs ${last}: the largest changes` : `Change in ${column.label}, ${last} against ${first}`;
+  const title =
+    labels.length <= 2
+      ? `${column.label}, ${first} vs ${last}: the largest changes`
+      : `Change in ${column.label}, ${last} against ${first}`;
   return {
     data,
     layout: {

@@ -86,7 +86,17 @@ export function locationKeys<R extends Row>(): [string, SortSpec<R>][] {
     ["line", { fields: [[line, 1]], description: "line number" }],
     ["module", { fields: [[file, 1]], description: "file name" }],
     ["name", { fields: [[name, 1]], description: "function name" }],
-    ["nfl", { fields: [[name, 1], [file, 1], [line, 1]], description: "name/file/line" }],
+    [
+      "nfl",
+      {
+        fields: [
+          [name, 1],
+          [file, 1],
+          [line, 1],
+        ],
+        description: "name/file/line",
+      },
+    ],
     ["stdname", { fields: [[stdname, 1]], description: "standard name" }],
   ];
 }
@@ -131,7 +141,10 @@ export function orderRows(table: FunctionTable, order: ProfileOrder): OrderedRow
 /** pstats' `sort_stats(*keys)` then `print_stats(*limits)` on any table of functions. */
 export function orderBy<R extends Row>(rows: R[], order: ProfileOrder, keys: SortKeys<R>): OrderedRows<R> {
   const specs = (order.sort.length ? order.sort : [keys.defaultKey]).map((key) => sortSpec(key, keys));
-  let kept = stableSort(rows, specs.flatMap((s) => s.fields));
+  let kept = stableSort(
+    rows,
+    specs.flatMap((s) => s.fields),
+  );
   const notes: string[] = [];
   for (const limit of order.limits) {
     const restricted = restrict(kept, limit);
@@ -144,7 +157,9 @@ export function orderBy<R extends Row>(rows: R[], order: ProfileOrder, keys: Sor
 function sortSpec<R>(key: string, keys: SortKeys<R>): SortSpec<R> {
   const spec = keys.args.get(key);
   if (!spec) {
-    throw new MagicError(`%${keys.magic}: unknown sort key '${key}'. Use one of ${keys.words.join(", ")} (or an unambiguous prefix, like ${keys.words[2].slice(0, 3)}).`);
+    throw new MagicError(
+      `%${keys.magic}: unknown sort key '${key}'. Use one of ${keys.words.join(", ")} (or an unambiguous prefix, like ${keys.words[2].slice(0, 3)}).`,
+    );
   }
   return spec;
 }
@@ -184,10 +199,14 @@ function restrict<R extends Row>(rows: R[], limit: string): { rows: R[]; note: s
     shown = pyRepr(amount);
   } else {
     if (!amount.isFloat && amount.value >= 0 && amount.value < rows.length) kept = rows.slice(0, amount.value);
-    if (amount.isFloat && amount.value >= 0 && amount.value < 1) kept = rows.slice(0, Math.floor(rows.length * amount.value + 0.5));
+    if (amount.isFloat && amount.value >= 0 && amount.value < 1)
+      kept = rows.slice(0, Math.floor(rows.length * amount.value + 0.5));
     shown = amount.text;
   }
-  const note = kept.length !== rows.length ? `List reduced from ${rows.length} to ${kept.length} due to restriction <${shown}>` : null;
+  const note =
+    kept.length !== rows.length
+      ? `List reduced from ${rows.length} to ${kept.length} due to restriction <${shown}>`
+      : null;
   return { rows: kept, note };
 }
 
@@ -196,7 +215,8 @@ type Amount = string | { value: number; isFloat: boolean; text: string };
 function parseAmount(limit: string): Amount {
   const text = limit.trim();
   if (/^[+-]?\d+$/.test(text)) return { value: Number(text), isFloat: false, text: String(Number(text)) };
-  if (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text)) return { value: Number(text), isFloat: true, text: pyFloatRepr(Number(text)) };
+  if (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text))
+    return { value: Number(text), isFloat: true, text: pyFloatRepr(Number(text)) };
   return limit;
 }
 
@@ -210,6 +230,10 @@ function pyFloatRepr(x: number): string {
 /** Python's repr of a str: single quotes unless the text has one and no double quote. */
 function pyRepr(s: string): string {
   const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
-  const body = s.replace(/\\/g, "\\\\").replace(new RegExp(quote, "g"), `\\${quote}`).replace(/\n/g, "\\n").replace(/\t/g, "\\t");
+  const body = s
+    .replace(/\\/g, "\\\\")
+    .replace(new RegExp(quote, "g"), `\\${quote}`)
+    .replace(/\n/g, "\\n")
+    .replace(/\t/g, "\\t");
   return `${quote}${body}${quote}`;
 }

@@ -32,7 +32,12 @@ export function formatGWidth(x: number, width: number, precision: number): strin
 }
 
 const TIME_UNITS = ["s", "ms", "µs", "ns"];
-const TIME_PARTS: [string, number][] = [["d", 86400], ["h", 3600], ["min", 60], ["s", 1]];
+const TIME_PARTS: [string, number][] = [
+  ["d", 86400],
+  ["h", 3600],
+  ["min", 60],
+  ["s", 1],
+];
 
 /** IPython's `_format_time`: "1.23 ms", "456 ns", "1min 5s". */
 export function formatTime(seconds: number, precision = 3): string {

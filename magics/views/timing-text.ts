@@ -29,8 +29,13 @@ export function timeitText(result: TimeitResult, precision = 3): string {
 /** IPython's %time: `CPU times: user 1.2 ms, sys: 0 ns, total: 1.2 ms` and `Wall time: 3.4 ms`. */
 export function timeText(result: TimeResult): string {
   const { user, system, wall } = result;
-  const lines = [`CPU times: user ${formatTime(user)}, sys: ${formatTime(system)}, total: ${formatTime(user + system)}`];
-  if (result.threads) lines.push(`CPU per thread: ${result.threads.map((t) => `${t.label} ${t.cpu === null ? "unknown" : formatTime(t.cpu)}`).join(", ")}`);
+  const lines = [
+    `CPU times: user ${formatTime(user)}, sys: ${formatTime(system)}, total: ${formatTime(user + system)}`,
+  ];
+  if (result.threads)
+    lines.push(
+      `CPU per thread: ${result.threads.map((t) => `${t.label} ${t.cpu === null ? "unknown" : formatTime(t.cpu)}`).join(", ")}`,
+    );
   lines.push(`Wall time: ${formatTime(wall)}`);
   return lines.join("\n");
 }

@@ -6,7 +6,10 @@ import { timeitText, timeText } from "./timing-text";
 import { timeUnit } from "./pyformat";
 
 export function timeitViews(result: TimeitResult, options: { precision?: number } = {}): MimeBundle[] {
-  return [{ "text/plain": timeitText(result, options.precision) }, chartBundle(runsFigure(result), `histogram of the ${result.repeat} runs of ${result.statement}`)];
+  return [
+    { "text/plain": timeitText(result, options.precision) },
+    chartBundle(runsFigure(result), `histogram of the ${result.repeat} runs of ${result.statement}`),
+  ];
 }
 
 export function timeViews(result: TimeResult): MimeBundle[] {
@@ -33,7 +36,9 @@ function runsFigure(result: TimeitResult): Figure {
       xaxis: { title: { text: `time per loop (${unit.name})` } },
       yaxis: { title: { text: "runs" } },
       bargap: 0.05,
-      shapes: [{ type: "line", x0: mean, x1: mean, yref: "paper", y0: 0, y1: 1, line: { color: "#e8590c", dash: "dash" } }],
+      shapes: [
+        { type: "line", x0: mean, x1: mean, yref: "paper", y0: 0, y1: 1, line: { color: "#e8590c", dash: "dash" } },
+      ],
       annotations: [{ x: mean, yref: "paper", y: 1, text: "mean", showarrow: false, yanchor: "bottom" }],
     },
   };

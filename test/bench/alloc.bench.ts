@@ -27,10 +27,13 @@ export async function benchAlloc() {
   await session.evaluate(FORWARD_PASS + ALLOCATING);
   const profiled = async (statement: string, interval = DEFAULT_INTERVAL_BYTES, collectGarbage = false) => {
     let run!: Awaited<ReturnType<typeof profileAllocations>>;
-    const whole = await timeOnce(async () => (run = await profileAllocations(ctx, statement, { interval, collectGarbage })));
+    const whole = await timeOnce(
+      async () => (run = await profileAllocations(ctx, statement, { interval, collectGarbage })),
+    );
     return { ...run, whole };
   };
-  for (let i = 0; i < 3; i++) await session.timeStatement("forward(x, w1, w2); thirtyMB(); tenMB()"), await profiled("forward(x, w1, w2)");
+  for (let i = 0; i < 3; i++)
+    (await session.timeStatement("forward(x, w1, w2); thirtyMB(); tenMB()"), await profiled("forward(x, w1, w2)"));
 
   const attribution = await attributionChecks(profiled);
   const overhead = await forwardOverhead(session.timeStatement, profiled);
@@ -39,7 +42,11 @@ export async function benchAlloc() {
   return { ...attribution, ...overhead, ...intervals };
 }
 
-type Profiled = (statement: string, interval?: number, collectGarbage?: boolean) => Promise<Awaited<ReturnType<typeof profileAllocations>> & { whole: number }>;
+type Profiled = (
+  statement: string,
+  interval?: number,
+  collectGarbage?: boolean,
+) => Promise<Awaited<ReturnType<typeof profileAllocations>> & { whole: number }>;
 type TimeStatement = (statement: string) => Promise<number>;
 
 async function attributionChecks(profiled: Profiled) {
@@ -54,7 +61,8 @@ async function attributionChecks(profiled: Profiled) {
     sampledOverHeap.push(result.sampledBytes / result.heap.allocated);
   }
   return {
-    attribution_workload: "thirtyMB() and tenMB(): 3000 and 1000 JS arrays of 1250 doubles (10 kB each), -g, default interval",
+    attribution_workload:
+      "thirtyMB() and tenMB(): 3000 and 1000 JS arrays of 1250 doubles (10 kB each), -g, default interval",
     three_to_one_bytes_ratio_median: round(median(ratios), 3),
     three_to_one_bytes_ratios: ratios.map((r) => round(r, 2)),
     sampled_over_40MB_allocated_median: round(median(sampledOverExpected), 3),
@@ -68,8 +76,8 @@ async function interleaved(plainRun: () => Promise<number>, measuredRun: () => P
   const plain: number[] = [];
   const under: number[] = [];
   for (let i = 0; i < runs; i++) {
-    if (i % 2) under.push(await measuredRun()), plain.push(await plainRun());
-    else plain.push(await plainRun()), under.push(await measuredRun());
+    if (i % 2) (under.push(await measuredRun()), plain.push(await plainRun()));
+    else (plain.push(await plainRun()), under.push(await measuredRun()));
   }
   return { plain: median(plain), under: median(under), fastestRatio: Math.min(...under) / Math.min(...plain) };
 }
@@ -112,7 +120,11 @@ async function intervalCost(timeStatement: TimeStatement, profiled: Profiled) {
       },
       11,
     );
-    rows[`${interval} bytes`] = { overhead_ratio: round(under / plain, 3), overhead_ratio_fastest: round(fastestRatio, 3), samples };
+    rows[`${interval} bytes`] = {
+      overhead_ratio: round(under / plain, 3),
+      overhead_ratio_fastest: round(fastestRatio, 3),
+      samples,
+    };
   }
   return { allocating_120MB_overhead_by_interval: rows };
 }

@@ -20,7 +20,8 @@ function printTable(results: Results): void {
   for (const warning of warnings(results)) console.log(`\n!!! ${warning} !!!`);
   for (const [section, values] of Object.entries(results)) {
     console.log(`\n== ${section}`);
-    for (const [key, value] of Object.entries(values)) console.log(`  ${key.padEnd(42)} ${typeof value === "object" ? JSON.stringify(value) : value}`);
+    for (const [key, value] of Object.entries(values))
+      console.log(`  ${key.padEnd(42)} ${typeof value === "object" ? JSON.stringify(value) : value}`);
   }
 }
 

@@ -67,7 +67,12 @@ function flatten(value: unknown, prefix: string): [string, unknown][] {
 }
 
 function cell(value: unknown): string {
-  const text = Array.isArray(value) && value.every((v) => typeof v !== "object") ? value.join(", ") : typeof value === "string" ? value : JSON.stringify(value);
+  const text =
+    Array.isArray(value) && value.every((v) => typeof v !== "object")
+      ? value.join(", ")
+      : typeof value === "string"
+        ? value
+        : JSON.stringify(value);
   return text.replace(/\|/g, "\\|").replace(/\s*\n\s*/g, " ");
 }
 
@@ -85,10 +90,12 @@ export function thisMachine(): Machine {
 
 /** The commit checked out, marked when the working tree has changes; null when git cannot tell. */
 export function currentCommit(): string | null {
-  const git = (...args: string[]) => spawnSync("git", args, { encoding: "utf8", cwd: path.join(path.dirname(BENCHMARKS_DOC), "..") });
+  const git = (...args: string[]) =>
+    spawnSync("git", args, { encoding: "utf8", cwd: path.join(path.dirname(BENCHMARKS_DOC), "..") });
   const head = git("rev-parse", "--short", "HEAD");
   if (head.status !== 0) return null;
   // The page itself is rewritten by every run, so its own change does not count.
-  const dirty = git("status", "--porcelain", "--untracked-files=no", "--", ":(exclude)docs/benchmarks.md").stdout.trim() !== "";
+  const dirty =
+    git("status", "--porcelain", "--untracked-files=no", "--", ":(exclude)docs/benchmarks.md").stdout.trim() !== "";
   return `${head.stdout.trim()}${dirty ? " + uncommitted changes" : ""}`;
 }

@@ -35,7 +35,10 @@ export async function benchCli() {
     fs.writeFileSync(script, SCRIPT);
     const compileTimes: number[] = [];
     let js = "";
-    for (let i = 0; i < 3; i++) compileTimes.push(await timeOnce(async () => (js = (await compileScript(script)).files.find((f) => f.file === script)!.js)));
+    for (let i = 0; i < 3; i++)
+      compileTimes.push(
+        await timeOnce(async () => (js = (await compileScript(script)).files.find((f) => f.file === script)!.js)),
+      );
     fs.writeFileSync(path.join(dir, "ts_version.js"), js);
     const commands: Record<string, string[]> = {
       node: ["ts_version.js"],
@@ -60,7 +63,12 @@ export async function benchCli() {
       lprun_f_matmul_vs_node: overheadWithSpread(work("node"), work("tsprof_lprun")),
       node_cpu_prof_vs_node: overheadWithSpread(work("node"), work("node_cpu_prof")),
       compile_s: round(median(compileTimes), 2),
-      whole_run_ms: { node: whole("node"), node_cpu_prof: whole("node_cpu_prof"), tsprof_prun: whole("tsprof_prun"), tsprof_lprun: whole("tsprof_lprun") },
+      whole_run_ms: {
+        node: whole("node"),
+        node_cpu_prof: whole("node_cpu_prof"),
+        tsprof_prun: whole("tsprof_prun"),
+        tsprof_lprun: whole("tsprof_lprun"),
+      },
       targets: "prun ≤ 1.15×, lprun -f matmul ≤ 1.5× (of the script's own work time)",
     };
   } finally {

@@ -42,7 +42,14 @@ async function phases(setup: string, cell: string) {
     // Each cell's declarations carry to the next, as in the executor.
     const initialDecl = setup ? (here.convert("", setup).declOutput ?? "") : "";
     let prevDecl = { inThread: initialDecl, here: initialDecl };
-    const ms = { run: [] as number[], roundTrip: [] as number[], converter: [] as number[], cellScript: [] as number[], converterHere: [] as number[], emitAlone: [] as number[] };
+    const ms = {
+      run: [] as number[],
+      roundTrip: [] as number[],
+      converter: [] as number[],
+      cellScript: [] as number[],
+      converterHere: [] as number[],
+      emitAlone: [] as number[],
+    };
     const record = (r: number, key: keyof typeof ms, value: number) => r >= RUNS && ms[key].push(value);
     for (let r = 0; r < 2 * RUNS; r++) {
       const code = `${cell}\n// run ${r}`;
@@ -53,7 +60,20 @@ async function phases(setup: string, cell: string) {
       record(r, "cellScript", await timed(() => cellScript(takeInlineSourceMap(converted.output ?? "").code)));
       let convertedHere!: ReturnType<typeof here.convert>;
       record(r, "converterHere", await timed(() => (convertedHere = here.convert(prevDecl.here, code))));
-      record(r, "emitAlone", await timed(() => ts.transpileModule(WITHOUT_TYPE_CHECK + code, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, skipDefaultLibCheck: true, inlineSourceMap: true } })));
+      record(
+        r,
+        "emitAlone",
+        await timed(() =>
+          ts.transpileModule(WITHOUT_TYPE_CHECK + code, {
+            compilerOptions: {
+              target: ts.ScriptTarget.ES2022,
+              module: ts.ModuleKind.ESNext,
+              skipDefaultLibCheck: true,
+              inlineSourceMap: true,
+            },
+          }),
+        ),
+      );
       prevDecl = { inThread: converted.declOutput ?? "", here: convertedHere.declOutput ?? "" };
     }
     return {
@@ -62,7 +82,10 @@ async function phases(setup: string, cell: string) {
       compiler_thread_round_trip_ms: msSpread(ms.roundTrip),
       cell_script_transform_ms: msSpread(ms.cellScript),
       // The executor makes two round trips: the cell's metadata, then the converter's.
-      rest_of_executor_run_ms: round(median(ms.run) - median(ms.converter) - 2 * median(ms.roundTrip) - median(ms.cellScript), 2),
+      rest_of_executor_run_ms: round(
+        median(ms.run) - median(ms.converter) - 2 * median(ms.roundTrip) - median(ms.cellScript),
+        2,
+      ),
       type_check: {
         converter_ms: msSpread(ms.converterHere),
         emit_alone_ms: msSpread(ms.emitAlone),

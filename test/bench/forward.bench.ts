@@ -58,7 +58,9 @@ const SIZE_512: Variant[] = [
 
 /** The tagged code cells' sources, in notebook order. */
 export function walkthroughCode(notebook = NOTEBOOK): string[] {
-  const cells: { cell_type: string; source: string | string[]; metadata?: { tags?: string[] } }[] = JSON.parse(fs.readFileSync(notebook, "utf8")).cells;
+  const cells: { cell_type: string; source: string | string[]; metadata?: { tags?: string[] } }[] = JSON.parse(
+    fs.readFileSync(notebook, "utf8"),
+  ).cells;
   const code = cells.filter((c) => c.cell_type === "code" && c.metadata?.tags?.includes(CODE_TAG));
   if (code.length === 0) throw new Error(`${notebook} has no code cells tagged ${CODE_TAG}`);
   return code.map((c) => (Array.isArray(c.source) ? c.source.join("") : c.source));
@@ -92,7 +94,8 @@ export async function benchForward() {
 async function compareSteps(evaluate: (code: string) => Promise<unknown>, variants: Variant[], workload: string) {
   // The notebook's own check, on each step's product against the naive one.
   const differences: Record<string, number> = {};
-  for (const v of variants.slice(1)) differences[v.label] = (await evaluate(`maxAbsDiff(${v.statement}, ${variants[0].statement})`)) as number;
+  for (const v of variants.slice(1))
+    differences[v.label] = (await evaluate(`maxAbsDiff(${v.statement}, ${variants[0].statement})`)) as number;
   const statements: Statement[] = [];
   for (const v of variants) statements.push((await evaluate(`() => ${v.statement}`)) as Statement);
   const seconds = await interleavedMedians(variants, statements);
@@ -101,7 +104,9 @@ async function compareSteps(evaluate: (code: string) => Promise<unknown>, varian
     workload,
     ms: Object.fromEntries(variants.map((v, i) => [v.label, round(seconds[i] * 1e3, 3)])),
     speedup_vs_naive: Object.fromEntries(variants.map((v, i) => [v.label, round(naive / seconds[i], 2)])),
-    speedup_vs_previous_step: Object.fromEntries(variants.slice(1).map((v, i) => [v.label, round(seconds[i] / seconds[i + 1], 2)])),
+    speedup_vs_previous_step: Object.fromEntries(
+      variants.slice(1).map((v, i) => [v.label, round(seconds[i] / seconds[i + 1], 2)]),
+    ),
     max_abs_diff_vs_naive: differences,
   };
 }
@@ -109,7 +114,8 @@ async function compareSteps(evaluate: (code: string) => Promise<unknown>, varian
 /** Seconds per call of each statement: loops calibrated as %timeit does, then runs interleaved over ROUNDS rounds. */
 async function interleavedMedians(variants: Variant[], statements: Statement[]): Promise<number[]> {
   const loops = [];
-  for (const [i, run] of statements.entries()) loops.push((await timeit(run, { statement: variants[i].statement, repeat: 1 })).loops);
+  for (const [i, run] of statements.entries())
+    loops.push((await timeit(run, { statement: variants[i].statement, repeat: 1 })).loops);
   const perCall: number[][] = statements.map(() => []);
   for (let r = 0; r < ROUNDS; r++) {
     for (const [i, run] of statements.entries()) {

@@ -31,7 +31,10 @@ function one(): number { return 1; }
 /** Top-level statements that write a notebook name, each against the same loop in a function. */
 const LOOPS = {
   top_level_loop: { topLevel: "for (let i = 0; i < 1e7; i++) z += i", inFunction: "loopInFunction()" },
-  for_of_200k_numbers_20_times: { topLevel: "for (let pass = 0; pass < 20; pass++) for (const v of data) total += v", inFunction: "for (let pass = 0; pass < 20; pass++) sumOf(data)" },
+  for_of_200k_numbers_20_times: {
+    topLevel: "for (let pass = 0; pass < 20; pass++) for (const v of data) total += v",
+    inFunction: "for (let pass = 0; pass < 20; pass++) sumOf(data)",
+  },
 };
 
 /** The target ratios (issue 22). */
@@ -84,7 +87,9 @@ async function readNumber(kernel: KernelHandle, name: string): Promise<number> {
     if (typeof text === "string") return numberIn(text);
     outputs = run.outputs;
   }
-  throw new Error(`${kernel.info.implementation} gave no value for ${name}; the last outputs: ${JSON.stringify(outputs)}`);
+  throw new Error(
+    `${kernel.info.implementation} gave no value for ${name}; the last outputs: ${JSON.stringify(outputs)}`,
+  );
 }
 
 /** Wall-clock and CPU milliseconds of runs (the CPU time is the kernel process's: a busy machine disturbs it far less). */
@@ -110,9 +115,18 @@ async function time(kernel: KernelHandle, statement: string, into: Timings, call
 
 const summary = (t: Timings) => ({ ...msSpread(t.wall), cpu_median: round(median(t.cpu), 2) });
 /** a against b: the wall-clock ratio (target's) with its paired range, and the ratio of CPU medians. */
-const versus = (a: Timings, b: Timings) => ({ ...pairedRatio(a.wall, b.wall), cpu_ratio: round(median(a.cpu) / median(b.cpu), 2) });
+const versus = (a: Timings, b: Timings) => ({
+  ...pairedRatio(a.wall, b.wall),
+  cpu_ratio: round(median(a.cpu) / median(b.cpu), 2),
+});
 
-async function loopRow(missed: string[], name: string, tsprof: KernelHandle, deno: KernelHandle, loop: { topLevel: string; inFunction: string }) {
+async function loopRow(
+  missed: string[],
+  name: string,
+  tsprof: KernelHandle,
+  deno: KernelHandle,
+  loop: { topLevel: string; inFunction: string },
+) {
   const ms = { tsprof: timings(), tsprofInFunction: timings(), deno: timings(), denoInFunction: timings() };
   for (let r = 0; r < ROUNDS; r++) {
     await time(tsprof, loop.topLevel, ms.tsprof);
@@ -129,16 +143,30 @@ async function loopRow(missed: string[], name: string, tsprof: KernelHandle, den
     tsprof_in_function_ms: summary(ms.tsprofInFunction),
     deno_ms: summary(ms.deno),
     deno_in_function_ms: summary(ms.denoInFunction),
-    tsprof_vs_function: { ...vsFunction, target: againstTarget(missed, `${name}: tsprof, top level against in a function`, vsFunction.ratio, TARGETS.topLevelVsFunction) },
+    tsprof_vs_function: {
+      ...vsFunction,
+      target: againstTarget(
+        missed,
+        `${name}: tsprof, top level against in a function`,
+        vsFunction.ratio,
+        TARGETS.topLevelVsFunction,
+      ),
+    },
     deno_vs_function: versus(ms.deno, ms.denoInFunction),
-    tsprof_vs_deno: { ...vsDeno, target: againstTarget(missed, `${name}: tsprof against Deno's kernel`, vsDeno.ratio, TARGETS.vsDeno) },
+    tsprof_vs_deno: {
+      ...vsDeno,
+      target: againstTarget(missed, `${name}: tsprof against Deno's kernel`, vsDeno.ratio, TARGETS.vsDeno),
+    },
   };
 }
 
 /** %timeit's mean per loop of a statement that writes a notebook name, against the same loop in a function. */
 async function timeitRow(missed: string[], tsprof: KernelHandle) {
   const perLoop = async (statement: string) => {
-    await ok(tsprof, `let timed = %timeit -o -q -r 5 ${statement}\n(globalThis as any).__benchWall = timed.mean * 1e3;`);
+    await ok(
+      tsprof,
+      `let timed = %timeit -o -q -r 5 ${statement}\n(globalThis as any).__benchWall = timed.mean * 1e3;`,
+    );
     return readNumber(tsprof, "__benchWall");
   };
   const topLevel: number[] = [];
@@ -152,7 +180,15 @@ async function timeitRow(missed: string[], tsprof: KernelHandle) {
     statements: "%timeit for (const v of data) total += v  against  %timeit sumOf(data)",
     top_level_ms_per_loop: msSpread(topLevel),
     in_function_ms_per_loop: msSpread(inFunction),
-    tsprof_vs_function: { ...ratio, target: againstTarget(missed, "%timeit of a statement writing a notebook name against the same loop in a function", ratio.ratio, TARGETS.timeitVsFunction) },
+    tsprof_vs_function: {
+      ...ratio,
+      target: againstTarget(
+        missed,
+        "%timeit of a statement writing a notebook name against the same loop in a function",
+        ratio.ratio,
+        TARGETS.timeitVsFunction,
+      ),
+    },
   };
 }
 
@@ -165,20 +201,35 @@ async function latency(kernel: KernelHandle, code: string): Promise<number> {
 }
 
 async function latencyRows(missed: string[], tsprof: KernelHandle, deno: KernelHandle) {
-  const ms = { plain: { tsprof: [] as number[], deno: [] as number[] }, defining: { tsprof: [] as number[], deno: [] as number[] } };
+  const ms = {
+    plain: { tsprof: [] as number[], deno: [] as number[] },
+    defining: { tsprof: [] as number[], deno: [] as number[] },
+  };
   // Two rounds of warm-up: a kernel's first run of a cell compiles its own code paths too.
   for (let r = -2; r < ROUNDS; r++) {
-    for (const [name, kernel] of [["tsprof", tsprof], ["deno", deno]] as const) {
+    for (const [name, kernel] of [
+      ["tsprof", tsprof],
+      ["deno", deno],
+    ] as const) {
       const plainCell = await latency(kernel, "one()");
       const definingCell = await latency(kernel, DEFINING_CELL);
-      if (r >= 0) ms.plain[name].push(plainCell), ms.defining[name].push(definingCell);
+      if (r >= 0) (ms.plain[name].push(plainCell), ms.defining[name].push(definingCell));
     }
   }
   const plainTsprof = msSpread(ms.plain.tsprof);
   return {
     latency_plain_cell: {
       cell: "one()",
-      tsprof_ms: { ...plainTsprof, target: againstTarget(missed, "a plain cell's latency through Jupyter, sent after a pause", plainTsprof.median, TARGETS.plainCellMs, " ms") },
+      tsprof_ms: {
+        ...plainTsprof,
+        target: againstTarget(
+          missed,
+          "a plain cell's latency through Jupyter, sent after a pause",
+          plainTsprof.median,
+          TARGETS.plainCellMs,
+          " ms",
+        ),
+      },
       deno_ms: msSpread(ms.plain.deno),
       tsprof_vs_deno: pairedRatio(ms.plain.tsprof, ms.plain.deno),
     },
@@ -201,14 +252,24 @@ async function forwardRow(missed: string[], tsprof: KernelHandle, tslab: KernelH
     await ok(kernel, FORWARD_PASS);
     for (let warmUp = 0; warmUp < 2; warmUp++) await time(kernel, fivePasses, timings());
   }
-  for (let r = 0; r < ROUNDS; r++) for (const [name, kernel] of Object.entries(kernels)) await time(kernel, fivePasses, ms[name as keyof typeof kernels], 5);
+  for (let r = 0; r < ROUNDS; r++)
+    for (const [name, kernel] of Object.entries(kernels))
+      await time(kernel, fivePasses, ms[name as keyof typeof kernels], 5);
   const vsTslab = versus(ms.tsprof, ms.tslab);
   return {
     workload: "forward(x, w1, w2): x 100x64, w1 64x256, w2 256x10, nested arrays",
     tsprof_ms: summary(ms.tsprof),
     tslab_ms: summary(ms.tslab),
     deno_ms: summary(ms.deno),
-    tsprof_vs_tslab: { ...vsTslab, target: againstTarget(missed, "the unprofiled forward pass, tsprof against tslab", vsTslab.ratio, TARGETS.forwardVsTslab) },
+    tsprof_vs_tslab: {
+      ...vsTslab,
+      target: againstTarget(
+        missed,
+        "the unprofiled forward pass, tsprof against tslab",
+        vsTslab.ratio,
+        TARGETS.forwardVsTslab,
+      ),
+    },
     tsprof_vs_deno: versus(ms.tsprof, ms.deno),
   };
 }

@@ -47,10 +47,16 @@ export async function benchLprun() {
   const closure = await measure(session, "layer1", "forwardLayers(x)", "res[i][j] += a[i][k] * w[k][j];");
   // Each %lprun runs freshly edited code, which V8 compiles again as it runs: a statement of one
   // forward pass pays that warm-up in full, one of ten passes mostly runs optimized code.
-  const tenPasses = await measure(session, "matmul", "for (let pass = 0; pass < 10; pass++) forward(x, w1, w2)", "res[i][j] += a[i][k] * b[k][j];");
+  const tenPasses = await measure(
+    session,
+    "matmul",
+    "for (let pass = 0; pass < 10; pass++) forward(x, w1, w2)",
+    "res[i][j] += a[i][k] * b[k][j];",
+  );
   session.close();
   return {
-    workload: "forward pass, x 100x64, w1 64x256, w2 256x10, nested arrays; %lprun -f matmul, and -f layer1 on the closure version",
+    workload:
+      "forward pass, x 100x64, w1 64x256, w2 256x10, nested arrays; %lprun -f matmul, and -f layer1 on the closure version",
     ...declared,
     k_loop_line_share_of_matmul: declared.k_loop_line_share,
     closure_plain_ms: closure.plain_ms,
@@ -63,20 +69,28 @@ export async function benchLprun() {
   };
 }
 
-async function measure(session: ReturnType<typeof benchSession>, expression: string, statement: string, innerLine: string) {
+async function measure(
+  session: ReturnType<typeof benchSession>,
+  expression: string,
+  statement: string,
+  innerLine: string,
+) {
   const lines = lineInstrumentation(session.executor, process.cwd());
   const fn = (await session.evaluate(expression)) as Function;
   const target = { expression, fn, ref: locateFunction(session.executor.units, fn) };
   const profiledRun = async () => {
     let profiled!: Awaited<ReturnType<typeof profileLines>>;
     const probes = () => lines.instrument({ functions: [target], modules: [], clockLines: false });
-    const whole = await timeOnce(async () => (profiled = await profileLines(session.evaluate, probes(), statement, { timerUnit: 1e-6, clockLines: false })));
+    const whole = await timeOnce(
+      async () =>
+        (profiled = await profileLines(session.evaluate, probes(), statement, { timerUnit: 1e-6, clockLines: false })),
+    );
     // The edit back that waits for the kernel to be idle: the kernel does it once the reply is out.
     const putBack = await timeOnce(restorePending);
     return { whole, putBack, statement: profiled.sampled!.wallTime, result: profiled.result! };
   };
 
-  for (let i = 0; i < 3; i++) await session.timeStatement(statement), await profiledRun();
+  for (let i = 0; i < 3; i++) (await session.timeStatement(statement), await profiledRun());
   const plain: number[] = [];
   const profiled: number[] = [];
   const whole: number[] = [];

@@ -12,7 +12,11 @@
  */
 import { Executor } from "../../kernel/exec/executor";
 import { DEFAULT_INTERVAL } from "../../magics/commands/memit";
-import { measureStatement, type MemoryMeasured, type MemoryOptions } from "../../magics/measure/samplers/memory-sampler";
+import {
+  measureStatement,
+  type MemoryMeasured,
+  type MemoryOptions,
+} from "../../magics/measure/samplers/memory-sampler";
 import type { EvaluateOptions } from "../../magics/core/context";
 import { FORWARD_PASS } from "./workloads";
 import { median, overheadWithSpread, round } from "./stats";
@@ -21,7 +25,8 @@ const RUNS = 21;
 const MiB = 2 ** 20;
 const INTERVALS = [0.002, 0.001, 0.0005, 0.0002, 0.0001, 0.00005];
 /** A synchronous statement of ~300 ms that keeps allocating, so heap readings have something to show. */
-const BUSY = "(() => { const until = Date.now() + 300; let rows: number[][] = []; while (Date.now() < until) { rows.push(new Array(100).fill(1.5)); if (rows.length > 1e4) rows = []; } return rows.length; })()";
+const BUSY =
+  "(() => { const until = Date.now() + 300; let rows: number[][] = []; while (Date.now() < until) { rows.push(new Array(100).fill(1.5)); if (rows.length > 1e4) rows = []; } return rows.length; })()";
 
 export async function benchMemit() {
   const executor = new Executor(process.cwd(), {});
@@ -29,7 +34,15 @@ export async function benchMemit() {
   const run: Run = (code, measure) => executor.run(code, { file: `<cell ${cellNumber++}>`, line: 1, measure });
   const evaluate = async (code: string, options: EvaluateOptions = {}) => (await run(code, options.measure)).value;
   const measured = async (code: string, overrides: Partial<MemoryOptions> = {}) => {
-    const options: MemoryOptions = { interval: DEFAULT_INTERVAL, timeout: null, repeats: 1, collectGarbage: true, sampleHeap: true, lines: [], ...overrides };
+    const options: MemoryOptions = {
+      interval: DEFAULT_INTERVAL,
+      timeout: null,
+      repeats: 1,
+      collectGarbage: true,
+      sampleHeap: true,
+      lines: [],
+      ...overrides,
+    };
     const started = process.hrtime.bigint();
     const result = (await measureStatement(evaluate, code, options))!;
     return { measured: result, whole: Number(process.hrtime.bigint() - started) / 1e9 };
@@ -44,7 +57,10 @@ export async function benchMemit() {
 }
 
 type Run = (code: string, measure?: EvaluateOptions["measure"]) => Promise<{ value: unknown }>;
-type Measured = (code: string, overrides?: Partial<MemoryOptions>) => Promise<{ measured: MemoryMeasured<unknown>; whole: number }>;
+type Measured = (
+  code: string,
+  overrides?: Partial<MemoryOptions>,
+) => Promise<{ measured: MemoryMeasured<unknown>; whole: number }>;
 
 async function forwardOverhead(run: Run, measured: Measured) {
   const plainRun = async () => {
@@ -57,7 +73,7 @@ async function forwardOverhead(run: Run, measured: Measured) {
     });
     return seconds;
   };
-  for (let i = 0; i < 3; i++) await plainRun(), await measured("forward(x, w1, w2)", { collectGarbage: false });
+  for (let i = 0; i < 3; i++) (await plainRun(), await measured("forward(x, w1, w2)", { collectGarbage: false }));
   const plain: number[] = [];
   const under: number[] = [];
   const fixed: number[] = [];
@@ -70,8 +86,8 @@ async function forwardOverhead(run: Run, measured: Measured) {
   };
   // Pairs in alternating order, so that neither kind always runs right after the other.
   for (let i = 0; i < RUNS; i++) {
-    if (i % 2) await measuredRun(), plain.push(await plainRun());
-    else plain.push(await plainRun()), await measuredRun();
+    if (i % 2) (await measuredRun(), plain.push(await plainRun()));
+    else (plain.push(await plainRun()), await measuredRun());
   }
   const overhead = overheadWithSpread(plain, under);
   return {
@@ -97,18 +113,31 @@ async function samplerResolution(measured: Measured) {
     const heapReadings = new Set(readings.map((s) => s.heapUsed)).size;
     const gap = median(gaps);
     const holds = gap <= 1.5 * interval;
-    rows[`${interval * 1e6} us`] = { median_gap_us: round(gap * 1e6, 0), heap_readings_per_s: round(heapReadings / m.result.duration, 0), holds };
+    rows[`${interval * 1e6} us`] = {
+      median_gap_us: round(gap * 1e6, 0),
+      heap_readings_per_s: round(heapReadings / m.result.duration, 0),
+      holds,
+    };
     if (holds) smallest = interval;
   }
   return { sampler_resolution: rows, smallest_interval_that_holds_us: smallest === null ? null : smallest * 1e6 };
 }
 
 async function accuracyChecks(measured: Measured) {
-  const increment = (m: MemoryMeasured<unknown>, field: "rss" | "heapUsed" | "arrayBuffers") => m.result.peak[field] - m.result.baseline[field];
+  const increment = (m: MemoryMeasured<unknown>, field: "rss" | "heapUsed" | "arrayBuffers") =>
+    m.result.peak[field] - m.result.baseline[field];
   const typedSize = 1000 * 1000 * 8;
-  const drop = (await measured("let dropped: Float64Array | null = new Float64Array(100 * 2 ** 17); dropped.fill(1); dropped = null;")).measured;
+  const drop = (
+    await measured(
+      "let dropped: Float64Array | null = new Float64Array(100 * 2 ** 17); dropped.fill(1); dropped = null;",
+    )
+  ).measured;
   const typed = (await measured("const typed = new Float64Array(1000 * 1000).fill(1);")).measured;
-  const nested = (await measured("const nested: number[][] = []; for (let i = 0; i < 1000; i++) { const row: number[] = []; for (let j = 0; j < 1000; j++) row.push(i + j / 7); nested.push(row); }")).measured;
+  const nested = (
+    await measured(
+      "const nested: number[][] = []; for (let i = 0; i < 1000; i++) { const row: number[] = []; for (let j = 0; j < 1000; j++) row.push(i + j / 7); nested.push(row); }",
+    )
+  ).measured;
   const untouched = (await measured("const untouched = new Float64Array(100 * 2 ** 17);")).measured;
   return {
     accuracy_100MiB_dropped_rss_increment: round(increment(drop, "rss") / (100 * MiB), 3),

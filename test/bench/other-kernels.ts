@@ -49,10 +49,18 @@ function installedDeno(): string {
   if (denoVersion() === DENO_VERSION) return DENO;
   fs.mkdirSync(DENO_DIR, { recursive: true });
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-  const install = spawnSync(npm, ["install", "--prefix", DENO_DIR, "--save-exact", "--no-audit", "--no-fund", `deno@${DENO_VERSION}`], { encoding: "utf8" });
-  if (install.status !== 0) throw new Error(`npm install deno@${DENO_VERSION} into ${DENO_DIR} failed (exit ${install.status}):\n${install.stdout}${install.stderr}`);
+  const install = spawnSync(
+    npm,
+    ["install", "--prefix", DENO_DIR, "--save-exact", "--no-audit", "--no-fund", `deno@${DENO_VERSION}`],
+    { encoding: "utf8" },
+  );
+  if (install.status !== 0)
+    throw new Error(
+      `npm install deno@${DENO_VERSION} into ${DENO_DIR} failed (exit ${install.status}):\n${install.stdout}${install.stderr}`,
+    );
   const version = denoVersion();
-  if (version !== DENO_VERSION) throw new Error(`${DENO} reports version ${version ?? "nothing"} after npm install deno@${DENO_VERSION}`);
+  if (version !== DENO_VERSION)
+    throw new Error(`${DENO} reports version ${version ?? "nothing"} after npm install deno@${DENO_VERSION}`);
   return DENO;
 }
 

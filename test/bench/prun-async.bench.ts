@@ -28,11 +28,16 @@ const FIT = "await benchModel.fit(benchX, benchY, { epochs: 2, batchSize: 64, ve
 
 export async function benchPrunAsync() {
   const session = benchSession();
-  const ctx = { evaluate: session.evaluate, profiling: profilingHooks(session.executor, process.cwd()), cwd: process.cwd() };
-  const profile = async (statement: string) => profileStatement(ctx, statement, await samplerIntervals(undefined, "all"));
+  const ctx = {
+    evaluate: session.evaluate,
+    profiling: profilingHooks(session.executor, process.cwd()),
+    cwd: process.cwd(),
+  };
+  const profile = async (statement: string) =>
+    profileStatement(ctx, statement, await samplerIntervals(undefined, "all"));
   await session.evaluate(PIPELINE);
   const statement = "await pipeline(40)";
-  for (let i = 0; i < 2; i++) await session.timeStatement(statement), await profile(statement);
+  for (let i = 0; i < 2; i++) (await session.timeStatement(statement), await profile(statement));
   const plain: number[] = [];
   const profiled: number[] = [];
   const attributed: number[] = [];

@@ -16,15 +16,22 @@ const RUNS = 9;
 
 export async function benchPrun() {
   const session = benchSession();
-  const ctx = { evaluate: session.evaluate, profiling: profilingHooks(session.executor, process.cwd()), cwd: process.cwd() };
+  const ctx = {
+    evaluate: session.evaluate,
+    profiling: profilingHooks(session.executor, process.cwd()),
+    cwd: process.cwd(),
+  };
   await session.evaluate(FORWARD_PASS + THREE_TO_ONE);
   const profiledRun = async (statement: string) => {
     let profiled!: Awaited<ReturnType<typeof profileStatement>>;
-    const whole = await timeOnce(async () => (profiled = await profileStatement(ctx, statement, await samplerIntervals(undefined, "all"))));
+    const whole = await timeOnce(
+      async () => (profiled = await profileStatement(ctx, statement, await samplerIntervals(undefined, "all"))),
+    );
     return { whole, statement: profiled.sampled.wallTime, result: profiled.result };
   };
 
-  for (let i = 0; i < 3; i++) await session.timeStatement("forward(x, w1, w2)"), await profiledRun("forward(x, w1, w2)");
+  for (let i = 0; i < 3; i++)
+    (await session.timeStatement("forward(x, w1, w2)"), await profiledRun("forward(x, w1, w2)"));
   const plain: number[] = [];
   const profiled: number[] = [];
   const whole: number[] = [];
@@ -76,7 +83,8 @@ function unprofiledCost(): Record<string, number> {
     for (const kind of ["tsprof", "tslab"] as const) {
       const run = spawnSync(process.execPath, [child, kind], { encoding: "utf8" });
       if (run.status !== 0) throw new Error(`${child} ${kind} failed:\n${run.stderr}`);
-      for (const [name, times] of Object.entries(JSON.parse(run.stdout) as Record<string, number[]>)) (runs[kind][name] ??= []).push(...times);
+      for (const [name, times] of Object.entries(JSON.parse(run.stdout) as Record<string, number[]>))
+        (runs[kind][name] ??= []).push(...times);
     }
   }
   const out: Record<string, number> = {};

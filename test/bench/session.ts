@@ -5,7 +5,8 @@ import type { EvaluateOptions } from "../../magics/core/context";
 export function benchSession(rootDir = process.cwd()) {
   const executor = new Executor(rootDir, {});
   let cells = 0;
-  const evaluate = async (code: string, options: EvaluateOptions = {}) => (await executor.run(code, { file: `<cell ${++cells}>`, line: 1, ...options })).value;
+  const evaluate = async (code: string, options: EvaluateOptions = {}) =>
+    (await executor.run(code, { file: `<cell ${++cells}>`, line: 1, ...options })).value;
   /** Seconds the statement's compiled code takes to run (its compilation not included). */
   const timeStatement = async (statement: string): Promise<number> => {
     let seconds = 0;

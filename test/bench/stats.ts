@@ -33,7 +33,12 @@ export function quantile(values: number[], q: number): number {
 export function overheadWithSpread(plain: number[], measured: number[]) {
   const pairs = plain.map((p, i) => measured[i] / p);
   const ratio = median(measured) / median(plain);
-  const spread = { q1: round(quantile(pairs, 0.25)), q3: round(quantile(pairs, 0.75)), min: round(Math.min(...pairs)), max: round(Math.max(...pairs)) };
+  const spread = {
+    q1: round(quantile(pairs, 0.25)),
+    q3: round(quantile(pairs, 0.75)),
+    min: round(Math.min(...pairs)),
+    max: round(Math.max(...pairs)),
+  };
   const range = `paired ratios ${spread.q1}–${spread.q3}× (quartiles), ${spread.min}–${spread.max}× (all)`;
   const verdict =
     ratio < 1
@@ -52,5 +57,9 @@ export function msSpread(ms: number[]) {
 /** `numerator / denominator` from paired runs (`numerator[i]` ran next to `denominator[i]`): the ratio of medians and the paired ratios' range. */
 export function pairedRatio(numerator: number[], denominator: number[]) {
   const pairs = numerator.map((n, i) => n / denominator[i]);
-  return { ratio: round(median(numerator) / median(denominator), 2), min: round(Math.min(...pairs), 2), max: round(Math.max(...pairs), 2) };
+  return {
+    ratio: round(median(numerator) / median(denominator), 2),
+    min: round(Math.min(...pairs), 2),
+    max: round(Math.max(...pairs), 2),
+  };
 }

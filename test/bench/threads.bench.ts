@@ -39,7 +39,8 @@ await askSpinner(10);
  * the answer back; its share runs long enough for that to be small beside it. SPLIT_SHORT, with
  * a much shorter share, is measured too, to show that cost (bench output, README).
  */
-const split = (main: number) => `await Promise.all([askSpinner(${3 * main}), Promise.resolve().then(() => mainSpin(${main}))])`;
+const split = (main: number) =>
+  `await Promise.all([askSpinner(${3 * main}), Promise.resolve().then(() => mainSpin(${main}))])`;
 const SPLIT = split(100_000_000);
 const SPLIT_SHORT = split(10_000_000);
 const WAIT = "await new Promise((resolve) => setTimeout(resolve, 500))";
@@ -48,7 +49,8 @@ export async function benchThreads() {
   const notebook = path.resolve(__dirname, "..", "..", "..", "notebooks");
   const executor = new Executor(notebook, {});
   let cells = 0;
-  const evaluate = async (code: string, options = {}) => (await executor.run(code, { file: `<cell ${++cells}>`, line: 1, ...options })).value;
+  const evaluate = async (code: string, options = {}) =>
+    (await executor.run(code, { file: `<cell ${++cells}>`, line: 1, ...options })).value;
   const ctx = { evaluate, profiling: profilingHooks(executor, notebook), cwd: notebook };
   try {
     for (const code of walkthroughCode()) await evaluate(code);
@@ -60,7 +62,10 @@ export async function benchThreads() {
         measure: async (execute: () => Promise<unknown>) => {
           const before = threadCpuSeconds();
           const { value, workers } = await watchWorkers(execute, { profile: false, intervalMicros: 0, cwd: notebook });
-          threads = [{ label: "main", cpu: cpuBetween(before, threadCpuSeconds()) }, ...workers.map((w) => ({ label: w.label, cpu: w.cpuTime }))];
+          threads = [
+            { label: "main", cpu: cpuBetween(before, threadCpuSeconds()) },
+            ...workers.map((w) => ({ label: w.label, cpu: w.cpuTime })),
+          ];
           return value;
         },
       });
@@ -81,7 +86,7 @@ export async function benchThreads() {
     const forward = "forward512(a512w, b512w, b512w)";
     // What %prun uses with no -i: the band workers are running, so every thread at 1 ms.
     const byDefault = await samplerIntervals(undefined, "all");
-    for (let i = 0; i < 3; i++) await plainRun(forward), await profileStatement(ctx, forward, byDefault);
+    for (let i = 0; i < 3; i++) (await plainRun(forward), await profileStatement(ctx, forward, byDefault));
     const plain: number[] = [];
     const profiled: number[] = [];
     const profiledFine: number[] = [];
@@ -103,7 +108,8 @@ export async function benchThreads() {
         const worker = result.threads.find((t) => t.label.includes("spinner"))!;
         const main = result.threads[0];
         cpu.push(worker.cpuTime! / main.cpuTime!);
-        const spin = (rows: typeof main.table.rows, name: string) => rows.find((r) => r.fn.name === name)?.cumtime ?? NaN;
+        const spin = (rows: typeof main.table.rows, name: string) =>
+          rows.find((r) => r.fn.name === name)?.cumtime ?? NaN;
         const ratio = spin(worker.table.rows, "spin") / spin(main.table.rows, "mainSpin");
         if (Number.isFinite(ratio)) sampled.push(ratio);
       }
@@ -141,8 +147,12 @@ export async function benchThreads() {
       return round(median(ratios), 3);
     };
     const main = (threads: { label: string; cpu: number | null }[]) => threads[0].cpu!;
-    const spinner = (threads: { label: string; cpu: number | null }[]) => threads.find((t) => t.label.includes("spinner"))!.cpu!;
-    const busy = { main: await busyCost("mainSpin(100_000_000)", main), worker: await busyCost("await askSpinner(100_000_000)", spinner) };
+    const spinner = (threads: { label: string; cpu: number | null }[]) =>
+      threads.find((t) => t.label.includes("spinner"))!.cpu!;
+    const busy = {
+      main: await busyCost("mainSpin(100_000_000)", main),
+      worker: await busyCost("await askSpinner(100_000_000)", spinner),
+    };
     return {
       load_average_1min: round(os.loadavg()[0], 2),
       workload: "step 5's forward pass at 512: two 512x512x512 products in bands on the notebook's worker threads",

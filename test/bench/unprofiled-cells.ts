@@ -23,7 +23,6 @@ const CASES: Record<string, string> = {
     require("acorn").parse("const a = [1, 2].map((x) => x * 2);", { ecmaVersion: 2022 })`,
 };
 
-
 type Run = (code: string) => Promise<void>;
 
 async function tsprofRunner(): Promise<{ run: Run; close(): void }> {
@@ -32,13 +31,25 @@ async function tsprofRunner(): Promise<{ run: Run; close(): void }> {
   (await import("../../magics")).createRegistry();
   const executor = new Executor(process.cwd(), {});
   let cell = 0;
-  return { run: async (code) => void (await executor.run(code, { file: `<cell ${++cell}>`, line: 1 })), close: () => executor.close() };
+  return {
+    run: async (code) => void (await executor.run(code, { file: `<cell ${++cell}>`, line: 1 })),
+    close: () => executor.close(),
+  };
 }
 
 async function tslabRunner(): Promise<{ run: Run; close(): void }> {
   const converter = await import("tslab/dist/converter");
-  const convs = { node: converter.createConverter({ isJS: false, isBrowser: false }), browser: null as any, close() { this.node.close(); } };
-  const executor = createExecutor(process.cwd(), convs as any, { log: () => {}, error: (...a: unknown[]) => console.error(...a) });
+  const convs = {
+    node: converter.createConverter({ isJS: false, isBrowser: false }),
+    browser: null as any,
+    close() {
+      this.node.close();
+    },
+  };
+  const executor = createExecutor(process.cwd(), convs as any, {
+    log: () => {},
+    error: (...a: unknown[]) => console.error(...a),
+  });
   return {
     run: async (code) => {
       if (!(await executor.execute(code))) throw new Error(`tslab failed to run:\n${code}`);
@@ -59,7 +70,9 @@ async function main(): Promise<void> {
   for (const [name, statement] of Object.entries(CASES)) {
     const times: { wall: number; cpu: number }[] = [];
     for (let i = 0; i < RUNS; i++) {
-      await kernel.run(`{ const c0 = process.cpuUsage(), t0 = performance.now(); ${statement}; const c = process.cpuUsage(c0); (globalThis as any).__bench = { wall: performance.now() - t0, cpu: (c.user + c.system) / 1e3 }; }`);
+      await kernel.run(
+        `{ const c0 = process.cpuUsage(), t0 = performance.now(); ${statement}; const c = process.cpuUsage(c0); (globalThis as any).__bench = { wall: performance.now() - t0, cpu: (c.user + c.system) / 1e3 }; }`,
+      );
       times.push((globalThis as any).__bench);
     }
     record(name, times);

@@ -45,7 +45,11 @@ describe("%alloc", () => {
   test("30 MB and 10 MB of JS arrays: attributed 3:1 ± 15%, with the table, the HTML and the icicle", async (t) => {
     const run = await ok("%alloc -g thirty(); ten()");
     const text = table(run);
-    assert.match(text, /^ {9}[\d.]+ [KMG]iB allocated in \d+\.\d{3} seconds \([\d,]+ sampled allocations, one per 16\.0 KiB on average/, text);
+    assert.match(
+      text,
+      /^ {9}[\d.]+ [KMG]iB allocated in \d+\.\d{3} seconds \([\d,]+ sampled allocations, one per 16\.0 KiB on average/,
+      text,
+    );
     assert.ok(text.includes("  samples       self      total filename:lineno(function)"), text);
     assert.match(text, new RegExp(`^ +\\d+ +[\\d.]+ MiB +[\\d.]+ MiB ${defs}:1\\(rows\\)$`, "m"), text);
     assert.match(text, /Typed arrays and Buffers count here as their small JS handle/);
@@ -106,10 +110,23 @@ describe("%alloc", () => {
   });
 
   test("-r's result renders with tsprof.display.profile; %alloc? and %lsmagic know it", async () => {
-    const shown = await ok('import * as tsprof from "tsprof";\ntsprof.display.profile(threeToOne, { sort: ["total"], limits: ["2"] })');
+    const shown = await ok(
+      'import * as tsprof from "tsprof";\ntsprof.display.profile(threeToOne, { sort: ["total"], limits: ["2"] })',
+    );
     assert.match(table(shown), /Ordered by: total bytes\n   List reduced from \d+ to 2 due to restriction <2>/);
     const help = await ok("%alloc?");
-    for (const flag of ["-i BYTES", "default 16384", "-g", "-r", "-D FILE", "-q", "-s KEY", "-l LIMIT", "Typed arrays and Buffers"]) assert.ok(help.pager?.includes(flag), `${flag} in:\n${help.pager}`);
+    for (const flag of [
+      "-i BYTES",
+      "default 16384",
+      "-g",
+      "-r",
+      "-D FILE",
+      "-q",
+      "-s KEY",
+      "-l LIMIT",
+      "Typed arrays and Buffers",
+    ])
+      assert.ok(help.pager?.includes(flag), `${flag} in:\n${help.pager}`);
     const list = await ok("%lsmagic");
     assert.match(list.text, /%alloc/);
     assert.match(list.text, /%%alloc/);

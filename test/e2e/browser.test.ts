@@ -17,7 +17,16 @@ import os from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { runPython, startJupyter, type JupyterHandle } from "./harness";
-import { ARTIFACTS, CELLS, XSS, checkRichOutput, launchChromium, openPage as openPageIn, serverOrigin, writeNotebook } from "./rich-output";
+import {
+  ARTIFACTS,
+  CELLS,
+  XSS,
+  checkRichOutput,
+  launchChromium,
+  openPage as openPageIn,
+  serverOrigin,
+  writeNotebook,
+} from "./rich-output";
 
 let browser: Browser;
 
@@ -35,10 +44,17 @@ const openPage = (allowed: (url: string) => boolean) => openPageIn(browser, allo
 test("nbconvert --to html --execute: the exported page sorts its tables and draws its charts offline", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsprof-browser-"));
   writeNotebook(dir);
-  const { code, log } = await runPython(["-m", "nbconvert", "--to", "html", "--execute", "rich-output.ipynb", "--output", "rich-output.html"], dir);
+  const { code, log } = await runPython(
+    ["-m", "nbconvert", "--to", "html", "--execute", "rich-output.ipynb", "--output", "rich-output.html"],
+    dir,
+  );
   assert.equal(code, 0, log);
   const html = fs.readFileSync(path.join(dir, "rich-output.html"), "utf8");
-  assert.equal(html.split('window.dispatchEvent(new Event("tsprof-plotly"))').length - 1, 1, "plotly.js is embedded once");
+  assert.equal(
+    html.split('window.dispatchEvent(new Event("tsprof-plotly"))').length - 1,
+    1,
+    "plotly.js is embedded once",
+  );
 
   const { page, dialogs, offsite } = await openPage((url) => url.startsWith("file:"));
   await page.goto(`file://${path.join(dir, "rich-output.html")}`);
@@ -47,10 +63,18 @@ test("nbconvert --to html --execute: the exported page sorts its tables and draw
   const prunCell = page.locator(".jp-Cell", { has: page.locator("table[data-tsprof-sortable]") }).first();
   await prunCell.screenshot({ path: path.join(ARTIFACTS, "screenshot-prun.png") });
   assert.deepEqual(offsite, [], "the exported page attempted no request beyond its file");
-  const exported = JSON.parse(fs.readFileSync(path.join(dir, `${XSS}.cpuprofile`), "utf8")) as { nodes: { callFrame: { functionName: string; url: string } }[] };
+  const exported = JSON.parse(fs.readFileSync(path.join(dir, `${XSS}.cpuprofile`), "utf8")) as {
+    nodes: { callFrame: { functionName: string; url: string } }[];
+  };
   const frames = exported.nodes.map((n) => n.callFrame);
-  assert.ok(frames.some((f) => f.functionName === `hostile.${XSS}`), "the .cpuprofile keeps the payload name verbatim (DevTools and speedscope show it as text)");
-  assert.ok(frames.some((f) => f.url === `${XSS}.ts` && f.functionName === "work"), "and the payload file name");
+  assert.ok(
+    frames.some((f) => f.functionName === `hostile.${XSS}`),
+    "the .cpuprofile keeps the payload name verbatim (DevTools and speedscope show it as text)",
+  );
+  assert.ok(
+    frames.some((f) => f.url === `${XSS}.ts` && f.functionName === "work"),
+    "and the payload file name",
+  );
   await page.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -62,7 +86,9 @@ test("classic Notebook on 127.0.0.1: live outputs sort and draw, and still do af
     writeNotebook(jupyter.notebookDir);
     const { page, dialogs, offsite } = await openPage(serverOrigin(jupyter.baseUrl));
     await page.goto(`${jupyter.baseUrl}notebooks/rich-output.ipynb?token=${jupyter.token}`);
-    await page.waitForFunction(() => (window as any).Jupyter?.notebook?.kernel?.is_connected?.(), undefined, { timeout: 60_000 });
+    await page.waitForFunction(() => (window as any).Jupyter?.notebook?.kernel?.is_connected?.(), undefined, {
+      timeout: 60_000,
+    });
     await runAllCells(page);
     await checkRichOutput(page, dialogs, "notebook-live");
 
@@ -95,6 +121,10 @@ async function runAllCells(page: Page): Promise<void> {
       { timeout: 120_000 },
     );
   }
-  const errors = await page.evaluate(() => (window as any).Jupyter.notebook.get_cells().flatMap((c: any) => c.output_area.outputs.filter((o: any) => o.output_type === "error")));
+  const errors = await page.evaluate(() =>
+    (window as any).Jupyter.notebook
+      .get_cells()
+      .flatMap((c: any) => c.output_area.outputs.filter((o: any) => o.output_type === "error")),
+  );
   assert.deepEqual(errors, []);
 }

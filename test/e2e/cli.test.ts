@@ -170,7 +170,15 @@ test("tsprof lprun -f matmul: line_profiler's table with exact hits, 1,894,400 o
 });
 
 test("an ES module that imports a package and a local file: -f reaches the package's method and the other file's function", () => {
-  const { stdout, stderr, status } = tsprof("lprun", "-s", "-f", "lru-cache:LRUCache.prototype.set", "-f", "./lib.ts:square", "cache.mts");
+  const { stdout, stderr, status } = tsprof(
+    "lprun",
+    "-s",
+    "-f",
+    "lru-cache:LRUCache.prototype.set",
+    "-f",
+    "./lib.ts:square",
+    "cache.mts",
+  );
   assert.equal(status, 0, stderr);
   assert.match(stdout, /^cached 50 meta string$/m);
   assert.match(stdout, /Function: LRUCache\.set at line \d+/);
@@ -249,9 +257,18 @@ test("bad input: one line naming what is wrong, exit code 2", () => {
   for (const [args, message] of [
     [["prun", "missing.ts"], /^tsprof: missing\.ts: no such file\.\n$/],
     [["prun", "-z", "ts_version.ts"], /^tsprof prun: option -z not recognized\. Run tsprof prun --help for help\.\n$/],
-    [["lprun", "--nope", "ts_version.ts"], /^tsprof lprun: unrecognized option --nope\. Run tsprof lprun --help for help\.\n$/],
-    [["lprun", "-f", "nosuch", "ts_version.ts"], /^tsprof: nosuch is not a function: ts_version\.ts defines no function, class or object named nosuch at its top level\.\n$/],
-    [["lprun", "-f", "lru-cache:LRUCache.prototype.max", "cache.mts"], /^tsprof: lru-cache:LRUCache\.prototype\.max is not a function \(it is undefined\)\.\n$/],
+    [
+      ["lprun", "--nope", "ts_version.ts"],
+      /^tsprof lprun: unrecognized option --nope\. Run tsprof lprun --help for help\.\n$/,
+    ],
+    [
+      ["lprun", "-f", "nosuch", "ts_version.ts"],
+      /^tsprof: nosuch is not a function: ts_version\.ts defines no function, class or object named nosuch at its top level\.\n$/,
+    ],
+    [
+      ["lprun", "-f", "lru-cache:LRUCache.prototype.max", "cache.mts"],
+      /^tsprof: lru-cache:LRUCache\.prototype\.max is not a function \(it is undefined\)\.\n$/,
+    ],
   ] as const) {
     const { stdout, stderr, status } = tsprof(...args);
     assert.equal(status, 2, `${args.join(" ")}: ${stderr}`);
@@ -264,7 +281,18 @@ test("tsprof prun --help lists the magic's options and the command's own", () =>
   const { stdout, status } = tsprof("prun", "--help");
   assert.equal(status, 0);
   assert.match(stdout, /^usage: tsprof prun \[options\] script \[args\.\.\.\]/);
-  for (const flag of ["-s KEY", "-l LIMIT", "-T FILE", "-D FILE", "-F", "-i MICROS", "-t WHICH", "--html FILE", "--typecheck"]) assert.match(stdout, new RegExp(`^  ${flag.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} `, "m"));
+  for (const flag of [
+    "-s KEY",
+    "-l LIMIT",
+    "-T FILE",
+    "-D FILE",
+    "-F",
+    "-i MICROS",
+    "-t WHICH",
+    "--html FILE",
+    "--typecheck",
+  ])
+    assert.match(stdout, new RegExp(`^  ${flag.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} `, "m"));
   assert.doesNotMatch(stdout, /^  -r /m, "-r returns a value to a cell: not on the command line");
 });
 
@@ -299,13 +327,22 @@ describe("--html", () => {
     await page.goto(pathToFileURL(report).href);
     await page.waitForFunction(() => {
       const charts = Array.from(document.querySelectorAll(".tsprof-chart"));
-      return charts.length === 2 && charts.every((c) => c.getAttribute("data-drawn") && c.querySelector("svg.main-svg"));
+      return (
+        charts.length === 2 && charts.every((c) => c.getAttribute("data-drawn") && c.querySelector("svg.main-svg"))
+      );
     });
     const rows = await tableRows(page, 0);
-    assert.ok(rows.some((r) => r[0] === "2" && r[5] === "ts_version.ts:5(matmul)"), JSON.stringify(rows));
+    assert.ok(
+      rows.some((r) => r[0] === "2" && r[5] === "ts_version.ts:5(matmul)"),
+      JSON.stringify(rows),
+    );
     await clickHeader(page, 0, "ncalls");
     const counts = (await tableRows(page, 0)).map((r) => Number(r[0])).filter((n) => !Number.isNaN(n));
-    assert.deepEqual(counts, [...counts].sort((a, b) => b - a), "a click on ncalls orders by call count, largest first");
+    assert.deepEqual(
+      counts,
+      [...counts].sort((a, b) => b - a),
+      "a click on ncalls orders by call count, largest first",
+    );
     assert.match((await headerStates(page, 0))[0], /^ncalls\W*:descending$/);
     assert.deepEqual(requests, [], "nothing is fetched from the network");
     await page.close();

@@ -39,7 +39,9 @@ test("%prun -r, redefined faster in a later cell, %prun -r again: compare shows 
   await ok("const before = %prun -q -r slow(3_000_000)");
   const second = (await ok(FASTER)).executionCount;
   await ok("const after = %prun -q -r slow(3_000_000)");
-  const run = await ok('const prunComparison = tsprof.compare([{ label: "before", profile: before }, { label: "after", profile: after }])');
+  const run = await ok(
+    'const prunComparison = tsprof.compare([{ label: "before", profile: before }, { label: "after", profile: after }])',
+  );
   assert.equal(run.displays.length, 2, "the table, then the chart");
   const text = String(run.displays[0]["text/plain"]);
   const slowLine = text.split("\n").find((line) => line.includes("slow ("));
@@ -47,14 +49,21 @@ test("%prun -r, redefined faster in a later cell, %prun -r again: compare shows 
   assert.match(text, /Ordered by: change in tottime/);
   assert.match(String(run.displays[0]["text/html"]), /data-tsprof-sortable/);
   const chart = run.displays[1][PLOTLY] as any;
-  assert.deepEqual(chart.data.map((trace: any) => trace.name), ["before", "after"], "two runs: before and after, side by side");
+  assert.deepEqual(
+    chart.data.map((trace: any) => trace.name),
+    ["before", "after"],
+    "two runs: before and after, side by side",
+  );
 
   const row = await json('prunComparison.rows.find((r) => r.name === "slow")');
   assert.equal(row.status, "matched");
   assert.equal(row.matchedBy, "name");
   assert.deepEqual(row.where, [`<cell ${first}>:1`, `<cell ${second}>:1`]);
   assert.deepEqual(row.values.ncalls, [1, 1]);
-  assert.ok(row.values.tottime.every((t: number) => t > 0), JSON.stringify(row));
+  assert.ok(
+    row.values.tottime.every((t: number) => t > 0),
+    JSON.stringify(row),
+  );
   assert.ok(row.change.tottime.ratio > 1, `the faster version takes less: ${JSON.stringify(row.change)}`);
   assert.ok(row.change.tottime.difference < 0);
   assert.equal(slowLine!.match(/▼/g)?.length, 4, `tottime and cumtime went down, shown by arrows: ${slowLine}`);
@@ -65,9 +74,13 @@ test("%lprun -r of the two versions: lines matched by text: the changed loop lin
   await ok("const linesBefore = %lprun -r -f slow slow(1_000_000)");
   await ok(FASTER);
   await ok("const linesAfter = %lprun -r -f slow slow(1_000_000)");
-  const run = await ok('const lineComparison = tsprof.compare([{ label: "before", profile: linesBefore }, { label: "after", profile: linesAfter }])');
+  const run = await ok(
+    'const lineComparison = tsprof.compare([{ label: "before", profile: linesBefore }, { label: "after", profile: linesAfter }])',
+  );
   assert.match(String(run.displays[0]["text/plain"]), /Ordered by: line order/);
-  const rows: any[] = await json("lineComparison.rows.map((r) => ({ text: r.label.trim(), status: r.status, where: r.where, hits: r.values.hits }))");
+  const rows: any[] = await json(
+    "lineComparison.rows.map((r) => ({ text: r.label.trim(), status: r.status, where: r.where, hits: r.values.hits }))",
+  );
   assert.deepEqual(
     rows.map((r) => [r.text, r.status, r.where]),
     [
@@ -85,24 +98,45 @@ test("%lprun -r of the two versions: lines matched by text: the changed loop lin
 });
 
 test("%alloc -r of a function that allocates rows, redefined to allocate a tenth as many: its row's self bytes fall, ratio above 1", async () => {
-  const first = (await ok("function rowsOf(n: number): number[][] { const out: number[][] = []; for (let i = 0; i < n; i++) out.push(new Array(1250).fill(i)); return out; }")).executionCount;
+  const first = (
+    await ok(
+      "function rowsOf(n: number): number[][] { const out: number[][] = []; for (let i = 0; i < n; i++) out.push(new Array(1250).fill(i)); return out; }",
+    )
+  ).executionCount;
   await ok("rowsOf(1000);\nconst allocBefore = %alloc -q -r rowsOf(3000)");
-  const second = (await ok("function rowsOf(n: number): number[][] { const out: number[][] = []; for (let i = 0; i < n; i += 10) out.push(new Array(1250).fill(i)); return out; }")).executionCount;
+  const second = (
+    await ok(
+      "function rowsOf(n: number): number[][] { const out: number[][] = []; for (let i = 0; i < n; i += 10) out.push(new Array(1250).fill(i)); return out; }",
+    )
+  ).executionCount;
   await ok("rowsOf(1000);\nconst allocAfter = %alloc -q -r rowsOf(3000)");
-  const run = await ok('const allocComparison = tsprof.compare([{ label: "before", profile: allocBefore }, { label: "after", profile: allocAfter }])');
+  const run = await ok(
+    'const allocComparison = tsprof.compare([{ label: "before", profile: allocBefore }, { label: "after", profile: allocAfter }])',
+  );
   assert.match(String(run.displays[0]["text/plain"]), /Ordered by: change in self/);
   const row = await json('allocComparison.rows.find((r) => r.name === "rowsOf")');
   assert.equal(row.label, `rowsOf (<cell ${first}>:1 → <cell ${second}>:1)`);
-  assert.ok(row.values.selfBytes[0] > 20 * 2 ** 20, `3000 rows of 1250 doubles are about 29 MiB: ${JSON.stringify(row.values)}`);
+  assert.ok(
+    row.values.selfBytes[0] > 20 * 2 ** 20,
+    `3000 rows of 1250 doubles are about 29 MiB: ${JSON.stringify(row.values)}`,
+  );
   assert.ok(row.change.selfBytes.ratio > 1, JSON.stringify(row.change));
 });
 
 test("bad input is a TypeError saying what compare takes; the kernel keeps its names", async () => {
   const empty = await session.kernel.execute("tsprof.compare([])");
   assert.equal(empty.error?.ename, "TypeError");
-  assert.match(empty.error!.evalue, /tsprof\.compare: nothing to compare\. It takes a non-empty array \[\{ label, profile \}, …\]/);
-  const mixed = await session.kernel.execute('tsprof.compare([{ label: "a", profile: before }, { label: "b", profile: linesAfter }])');
-  assert.match(mixed.error!.evalue, /entry 1 is a %prun -r result and entry 2 a %lprun -r result; all entries must be of one kind/);
+  assert.match(
+    empty.error!.evalue,
+    /tsprof\.compare: nothing to compare\. It takes a non-empty array \[\{ label, profile \}, …\]/,
+  );
+  const mixed = await session.kernel.execute(
+    'tsprof.compare([{ label: "a", profile: before }, { label: "b", profile: linesAfter }])',
+  );
+  assert.match(
+    mixed.error!.evalue,
+    /entry 1 is a %prun -r result and entry 2 a %lprun -r result; all entries must be of one kind/,
+  );
   const notResult = await session.kernel.execute('tsprof.compare([{ label: "a", profile: { rows: [] } }])');
   assert.match(notResult.error!.evalue, /entry 1 is not \{ label, profile \} with a profile result/);
   assert.deepEqual(await json("prunComparison.labels"), ["before", "after"]);

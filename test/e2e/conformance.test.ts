@@ -22,7 +22,8 @@ const TSLAB_VERSION: string = require(path.join(ROOT, "node_modules", "tslab", "
 /** Reads unittest's verbose lines, `test_x (module.Class.test_x) ... ok`, one per test method. */
 function outcomes(log: string): Outcome[] {
   const found = new Map<string, Outcome["result"]>();
-  const line = /^(test_\w+) \([\w.]+\)(?: \(.*\))? \.\.\. ?(?:\n.*?\.\.\. )?(ok|FAIL|ERROR|skipped|expected failure|unexpected success)/gm;
+  const line =
+    /^(test_\w+) \([\w.]+\)(?: \(.*\))? \.\.\. ?(?:\n.*?\.\.\. )?(ok|FAIL|ERROR|skipped|expected failure|unexpected success)/gm;
   for (const m of log.matchAll(line)) {
     const previous = found.get(m[1]);
     // A method with subtests is reported once per failing subtest: any failure fails it.
@@ -35,12 +36,25 @@ function outcomes(log: string): Outcome[] {
 function installTslabKernelspec(): void {
   const dir = path.join(installTestKernelspec().jupyterPath, "kernels", TSLAB_KERNEL);
   fs.mkdirSync(dir, { recursive: true });
-  const argv = [process.execPath, path.join(ROOT, "node_modules", "tslab", "bin", "tslab"), "kernel", "--config-path", "{connection_file}"];
-  fs.writeFileSync(path.join(dir, "kernel.json"), JSON.stringify({ argv, display_name: `TypeScript (tslab ${TSLAB_VERSION})`, language: "typescript" }));
+  const argv = [
+    process.execPath,
+    path.join(ROOT, "node_modules", "tslab", "bin", "tslab"),
+    "kernel",
+    "--config-path",
+    "{connection_file}",
+  ];
+  fs.writeFileSync(
+    path.join(dir, "kernel.json"),
+    JSON.stringify({ argv, display_name: `TypeScript (tslab ${TSLAB_VERSION})`, language: "typescript" }),
+  );
 }
 
 async function suite(kernel: string): Promise<{ code: number | null; log: string; results: Outcome[] }> {
-  const { code, log } = await runPython(["-m", "unittest", "-v", "test_tsprof"], path.join(ROOT, "test", "conformance"), { TSPROF_CONFORMANCE_KERNEL: kernel });
+  const { code, log } = await runPython(
+    ["-m", "unittest", "-v", "test_tsprof"],
+    path.join(ROOT, "test", "conformance"),
+    { TSPROF_CONFORMANCE_KERNEL: kernel },
+  );
   return { code, log, results: outcomes(log) };
 }
 
@@ -50,7 +64,11 @@ function sideBySide(ours: Outcome[], theirs: Outcome[]): string {
   const passed = (results: Outcome[]) => `${results.filter((r) => r.result === "ok").length} of ${names.length} pass`;
   const width = Math.max(...names.map((n) => n.length), "conformance test".length);
   const row = (a: string, b: string, c: string) => `${a.padEnd(width)}  ${b.padEnd(12)}  ${c}`;
-  return [row("conformance test", "tsprof", `tslab ${TSLAB_VERSION} as it ships`), ...names.map((n) => row(n, cell(ours, n), cell(theirs, n))), row("total", passed(ours), passed(theirs))].join("\n");
+  return [
+    row("conformance test", "tsprof", `tslab ${TSLAB_VERSION} as it ships`),
+    ...names.map((n) => row(n, cell(ours, n), cell(theirs, n))),
+    row("total", passed(ours), passed(theirs)),
+  ].join("\n");
 }
 
 test("jupyter_kernel_test: all 12 conformance tests pass; tslab's own kernel runs the same samples beside it", async (t) => {

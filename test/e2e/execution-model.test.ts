@@ -21,13 +21,16 @@ describe("cells run as written", () => {
   });
 
   test("let, const, class, function and enum are declared again by running a cell again", async () => {
-    const cell = "let a = 1;\nconst b = 2;\nclass K { v = 3; }\nfunction f() { return 4; }\nenum E { X = 5 }\na + b + new K().v + f() + E.X";
+    const cell =
+      "let a = 1;\nconst b = 2;\nclass K { v = 3; }\nfunction f() { return 4; }\nenum E { X = 5 }\na + b + new K().v + f() + E.X";
     assert.equal(await value(cell), "15");
     assert.equal(await value(cell), "15");
   });
 
   test("a cell that throws keeps the names it bound before the error", async () => {
-    const failed = await session.kernel.execute("const bound = 41;\nthrow new Error('part-way');\nconst unreached = 1;");
+    const failed = await session.kernel.execute(
+      "const bound = 41;\nthrow new Error('part-way');\nconst unreached = 1;",
+    );
     assert.equal(failed.status, "error");
     assert.equal(await value("bound + 1"), "42");
     const missing = await session.kernel.execute("unreached");

@@ -48,15 +48,26 @@ let kernelspec: TestKernelspec | null = null;
 export function installTestKernelspec(): TestKernelspec {
   if (kernelspec) return kernelspec;
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), "tsprof-kernelspec-"));
-  const run = spawnSync(process.execPath, [path.join(ROOT, "dist/kernel/cli/cli.js"), "install", "--prefix", prefix, "--python", PYTHON], {
-    encoding: "utf8",
-  });
-  if (run.status !== 0) throw new Error(`tsprof install --prefix ${prefix} failed (exit ${run.status}):\n${run.stdout}${run.stderr}`);
+  const run = spawnSync(
+    process.execPath,
+    [path.join(ROOT, "dist/kernel/cli/cli.js"), "install", "--prefix", prefix, "--python", PYTHON],
+    {
+      encoding: "utf8",
+    },
+  );
+  if (run.status !== 0)
+    throw new Error(`tsprof install --prefix ${prefix} failed (exit ${run.status}):\n${run.stdout}${run.stderr}`);
   const jupyterPath = path.join(prefix, "share", "jupyter");
   if (!fs.existsSync(path.join(jupyterPath, "kernels", KERNEL_NAME, "kernel.json"))) {
-    throw new Error(`tsprof install did not write ${jupyterPath}/kernels/${KERNEL_NAME}/kernel.json:\n${run.stdout}${run.stderr}`);
+    throw new Error(
+      `tsprof install did not write ${jupyterPath}/kernels/${KERNEL_NAME}/kernel.json:\n${run.stdout}${run.stderr}`,
+    );
   }
-  const env = { ...process.env, ...PYTHON_ENV, JUPYTER_PATH: [jupyterPath, process.env.JUPYTER_PATH].filter(Boolean).join(path.delimiter) };
+  const env = {
+    ...process.env,
+    ...PYTHON_ENV,
+    JUPYTER_PATH: [jupyterPath, process.env.JUPYTER_PATH].filter(Boolean).join(path.delimiter),
+  };
   process.once("exit", () => fs.rmSync(prefix, { recursive: true, force: true }));
   kernelspec = { prefix, jupyterPath, env };
   return kernelspec;
@@ -66,7 +77,11 @@ export function installTestKernelspec(): TestKernelspec {
  * Runs Debian's Python (e.g. `-m nbconvert ...`) with the test kernelspec on JUPYTER_PATH and
  * returns its exit code and everything it printed.
  */
-export function runPython(args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; log: string }> {
+export function runPython(
+  args: string[],
+  cwd: string,
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; log: string }> {
   const env = { ...installTestKernelspec().env, ...extraEnv };
   return new Promise((resolve, reject) => {
     const child = spawn(PYTHON, ["-Xfrozen_modules=off", ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
@@ -109,14 +124,31 @@ export type ServerKind = "jupyter_server" | "notebook";
 
 /** jupyter_server where installed (what JupyterLab runs on), else classic Notebook 6's own server. */
 function defaultServer(): ServerKind {
-  return spawnSync(PYTHON, ["-c", "import jupyter_server"], { stdio: "ignore" }).status === 0 ? "jupyter_server" : "notebook";
+  return spawnSync(PYTHON, ["-c", "import jupyter_server"], { stdio: "ignore" }).status === 0
+    ? "jupyter_server"
+    : "notebook";
 }
 
 function serverCommand(kind: ServerKind, port: number, token: string, notebookDir: string, extra: string[]): string[] {
-  const common = ["-Xfrozen_modules=off", "-m", kind, "--allow-root", "--ip=127.0.0.1", `--port=${port}`, "--no-browser", ...extra];
+  const common = [
+    "-Xfrozen_modules=off",
+    "-m",
+    kind,
+    "--allow-root",
+    "--ip=127.0.0.1",
+    `--port=${port}`,
+    "--no-browser",
+    ...extra,
+  ];
   if (kind === "jupyter_server") {
     // Jupyter Server 1 (Debian bookworm's) knows only ServerApp.token; 2 still honours it, and reads IdentityProvider.token.
-    return [...common, `--ServerApp.token=${token}`, `--IdentityProvider.token=${token}`, "--ServerApp.port_retries=0", `--ServerApp.root_dir=${notebookDir}`];
+    return [
+      ...common,
+      `--ServerApp.token=${token}`,
+      `--IdentityProvider.token=${token}`,
+      "--ServerApp.port_retries=0",
+      `--ServerApp.root_dir=${notebookDir}`,
+    ];
   }
   return [...common, `--NotebookApp.token=${token}`, "--NotebookApp.port_retries=0", `--notebook-dir=${notebookDir}`];
 }
@@ -180,8 +212,17 @@ async function startJupyterOnce(options: JupyterOptions): Promise<JupyterHandle>
   const token = randomBytes(24).toString("hex");
   // Runtime and config dirs of its own: no user config, no clash with other servers' files.
   const jupyterPath = [spec.env.JUPYTER_PATH, ...(options.jupyterPaths ?? [])].join(path.delimiter);
-  const env = { ...spec.env, JUPYTER_PATH: jupyterPath, JUPYTER_RUNTIME_DIR: path.join(scratch, "runtime"), JUPYTER_CONFIG_DIR: path.join(scratch, "config") };
-  const child = spawn(PYTHON, serverCommand(options.server ?? defaultServer(), port, token, notebookDir, options.args ?? []), { env, cwd: notebookDir, stdio: ["ignore", "pipe", "pipe"] });
+  const env = {
+    ...spec.env,
+    JUPYTER_PATH: jupyterPath,
+    JUPYTER_RUNTIME_DIR: path.join(scratch, "runtime"),
+    JUPYTER_CONFIG_DIR: path.join(scratch, "config"),
+  };
+  const child = spawn(
+    PYTHON,
+    serverCommand(options.server ?? defaultServer(), port, token, notebookDir, options.args ?? []),
+    { env, cwd: notebookDir, stdio: ["ignore", "pipe", "pipe"] },
+  );
   let output = "";
   child.stdout!.on("data", (d) => (output += d));
   child.stderr!.on("data", (d) => (output += d));
@@ -223,7 +264,13 @@ async function startJupyterOnce(options: JupyterOptions): Promise<JupyterHandle>
   return handle;
 }
 
-async function waitForApi(baseUrl: string, token: string, child: ChildProcess, log: () => string, timeoutMs: number): Promise<void> {
+async function waitForApi(
+  baseUrl: string,
+  token: string,
+  child: ChildProcess,
+  log: () => string,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
@@ -233,7 +280,10 @@ async function waitForApi(baseUrl: string, token: string, child: ChildProcess, l
       const response = await fetch(`${baseUrl}api/kernelspecs?token=${token}`);
       if (response.ok) {
         const specs = (await response.json()) as { kernelspecs: Record<string, unknown> };
-        if (!(KERNEL_NAME in specs.kernelspecs)) throw new Error(`The server does not list the ${KERNEL_NAME} kernelspec: ${JSON.stringify(Object.keys(specs.kernelspecs))}`);
+        if (!(KERNEL_NAME in specs.kernelspecs))
+          throw new Error(
+            `The server does not list the ${KERNEL_NAME} kernelspec: ${JSON.stringify(Object.keys(specs.kernelspecs))}`,
+          );
         return;
       }
     } catch (e) {
@@ -268,9 +318,24 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** One output of a cell, as nbformat stores it; `clear_output` is kept in sequence too. */
 export type Output =
   | { output_type: "stream"; name: "stdout" | "stderr"; text: string }
-  | { output_type: "display_data"; data: Record<string, unknown>; metadata: Record<string, unknown>; transient?: Record<string, unknown> }
-  | { output_type: "update_display_data"; data: Record<string, unknown>; metadata: Record<string, unknown>; transient?: Record<string, unknown> }
-  | { output_type: "execute_result"; data: Record<string, unknown>; metadata: Record<string, unknown>; execution_count: number | null }
+  | {
+      output_type: "display_data";
+      data: Record<string, unknown>;
+      metadata: Record<string, unknown>;
+      transient?: Record<string, unknown>;
+    }
+  | {
+      output_type: "update_display_data";
+      data: Record<string, unknown>;
+      metadata: Record<string, unknown>;
+      transient?: Record<string, unknown>;
+    }
+  | {
+      output_type: "execute_result";
+      data: Record<string, unknown>;
+      metadata: Record<string, unknown>;
+      execution_count: number | null;
+    }
   | { output_type: "error"; ename: string; evalue: string; traceback: string[] }
   | { output_type: "clear_output"; wait: boolean };
 
@@ -356,7 +421,11 @@ export function kernelForFile(prepare?: (session: FileSession) => Promise<void> 
 export async function startKernel(jupyter: JupyterHandle, name = KERNEL_NAME): Promise<KernelHandle> {
   const model = await KernelAPI.startNew({ name }, jupyter.serverSettings);
   const connection = new KernelConnection({ model, serverSettings: jupyter.serverSettings, handleComms: false });
-  const info = await withTimeout(connection.info, 60_000, () => `The ${name} kernel did not answer kernel_info within 60 s. Server log:\n${jupyter.log()}`);
+  const info = await withTimeout(
+    connection.info,
+    60_000,
+    () => `The ${name} kernel did not answer kernel_info within 60 s. Server log:\n${jupyter.log()}`,
+  );
   const interrupt = () => KernelAPI.interruptKernel(model.id, jupyter.serverSettings);
   return {
     id: model.id,
@@ -380,7 +449,11 @@ export async function startKernel(jupyter: JupyterHandle, name = KERNEL_NAME): P
   };
 }
 
-async function execute(connection: Kernel.IKernelConnection, code: string, options: ExecuteOptions): Promise<Execution> {
+async function execute(
+  connection: Kernel.IKernelConnection,
+  code: string,
+  options: ExecuteOptions,
+): Promise<Execution> {
   const future = connection.requestExecute({
     code,
     silent: options.silent ?? false,
@@ -396,8 +469,13 @@ async function execute(connection: Kernel.IKernelConnection, code: string, optio
     if (type === "execute_input") {
       inputExecutionCount = content.execution_count;
       options.onInput?.(content.execution_count);
-    }
-    else if (type === "stream" || type === "display_data" || type === "update_display_data" || type === "execute_result" || type === "error") {
+    } else if (
+      type === "stream" ||
+      type === "display_data" ||
+      type === "update_display_data" ||
+      type === "execute_result" ||
+      type === "error"
+    ) {
       outputs.push({ output_type: type, ...content });
     } else if (type === "clear_output") outputs.push({ output_type: "clear_output", wait: !!content.wait });
   };
@@ -407,7 +485,11 @@ async function execute(connection: Kernel.IKernelConnection, code: string, optio
   return summarize(reply, outputs, inputExecutionCount);
 }
 
-function summarize(reply: KernelMessage.IExecuteReplyMsg, outputs: Output[], inputExecutionCount: number | null): Execution {
+function summarize(
+  reply: KernelMessage.IExecuteReplyMsg,
+  outputs: Output[],
+  inputExecutionCount: number | null,
+): Execution {
   const content = reply.content as any;
   const textOf = (o: Output): string => {
     if (o.output_type === "stream") return o.text;
@@ -416,7 +498,8 @@ function summarize(reply: KernelMessage.IExecuteReplyMsg, outputs: Output[], inp
     const plain = o.data["text/plain"];
     return typeof plain === "string" ? plain + "\n" : "";
   };
-  const streams = (name: string) => outputs.map((o) => (o.output_type === "stream" && o.name === name ? o.text : "")).join("");
+  const streams = (name: string) =>
+    outputs.map((o) => (o.output_type === "stream" && o.name === name ? o.text : "")).join("");
   const payload = (content.payload ?? []) as Execution["payload"];
   const page = payload.find((p) => p.source === "page");
   return {
@@ -427,7 +510,10 @@ function summarize(reply: KernelMessage.IExecuteReplyMsg, outputs: Output[], inp
     stderr: streams("stderr"),
     result: outputs.find((o) => o.output_type === "execute_result")?.["data" as never],
     displays: outputs.flatMap((o) => (o.output_type === "display_data" ? [o.data] : [])),
-    error: content.status === "error" ? { ename: content.ename, evalue: content.evalue, traceback: content.traceback } : undefined,
+    error:
+      content.status === "error"
+        ? { ename: content.ename, evalue: content.evalue, traceback: content.traceback }
+        : undefined,
     executionCount: content.execution_count ?? null,
     inputExecutionCount,
     payload,

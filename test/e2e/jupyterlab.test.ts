@@ -17,7 +17,16 @@ import os from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { startJupyter, type JupyterHandle } from "./harness";
-import { ARTIFACTS, CELLS, XSS, checkRichOutput, launchChromium, openPage, serverOrigin, writeNotebook } from "./rich-output";
+import {
+  ARTIFACTS,
+  CELLS,
+  XSS,
+  checkRichOutput,
+  launchChromium,
+  openPage,
+  serverOrigin,
+  writeNotebook,
+} from "./rich-output";
 import { buildJupyterLabPage } from "../jupyterlab-page/build";
 
 const LIBRARY_MARK = 'window.dispatchEvent(new Event("tsprof-plotly"))';
@@ -52,7 +61,8 @@ async function openNotebook(page: Page, notebook: string): Promise<void> {
   await page.waitForFunction(() => document.body.dataset.ready === "true", undefined, { timeout: 60_000 });
 }
 
-const lab = <T>(page: Page, fn: string, arg?: unknown) => page.evaluate(([f, a]) => (window as any).tsprofLab[f as string](a), [fn, arg] as const) as Promise<T>;
+const lab = <T>(page: Page, fn: string, arg?: unknown) =>
+  page.evaluate(([f, a]) => (window as any).tsprofLab[f as string](a), [fn, arg] as const) as Promise<T>;
 
 test("JupyterLab 4: live outputs sort and draw; reopened untrusted they read as text and run nothing; trusted they work again", async () => {
   const file = writeNotebook(jupyter.notebookDir);
@@ -61,7 +71,8 @@ test("JupyterLab 4: live outputs sort and draw; reopened untrusted they read as 
   page.on("pageerror", (e) => pageErrors.push(e.message));
   await openNotebook(page, path.basename(file));
 
-  for (let i = 0; i < CELLS.length; i++) assert.equal(await lab<boolean>(page, "run", i), true, `cell ${i} ran without error`);
+  for (let i = 0; i < CELLS.length; i++)
+    assert.equal(await lab<boolean>(page, "run", i), true, `cell ${i} ran without error`);
   await checkRichOutput(page, dialogs, "jupyterlab-live");
   await checkCarriedOnce(page);
 
@@ -71,13 +82,20 @@ test("JupyterLab 4: live outputs sort and draw; reopened untrusted they read as 
   saved.metadata.changed_outside = "the signature of the saved notebook no longer matches";
   fs.writeFileSync(file, JSON.stringify(saved, null, 1));
   await openNotebook(page, path.basename(file));
-  assert.deepEqual(await lab<boolean[]>(page, "trusted"), CELLS.map(() => false), "reopened untrusted");
+  assert.deepEqual(
+    await lab<boolean[]>(page, "trusted"),
+    CELLS.map(() => false),
+    "reopened untrusted",
+  );
   await checkUntrusted(page, dialogs);
 
   const trusting = lab(page, "trust");
   await page.locator(".jp-Dialog button", { hasText: /^Trust$/ }).click();
   await trusting;
-  assert.deepEqual(await lab<boolean[]>(page, "trusted"), CELLS.map(() => true));
+  assert.deepEqual(
+    await lab<boolean[]>(page, "trusted"),
+    CELLS.map(() => true),
+  );
   await checkRichOutput(page, dialogs, "jupyterlab-trusted");
   await page.screenshot({ path: path.join(ARTIFACTS, "screenshot-jupyterlab.png") });
 
@@ -92,9 +110,18 @@ async function checkCarriedOnce(page: Page): Promise<void> {
   const charts = outputs.filter((o) => o.data?.["application/vnd.plotly.v1+json"]);
   assert.equal(charts.length, 5);
   const sizes = charts.map((o) => String(o.data["text/html"]).length);
-  assert.equal(charts.filter((o) => String(o.data["text/html"]).includes(LIBRARY_MARK)).length, 1, `plotly.js is carried once; chart HTML sizes ${sizes.join(", ")}`);
-  assert.ok(sizes.slice(1).every((size) => size < 50_000), `later charts are small: ${sizes.join(", ")}`);
-  const renderedAs = await page.evaluate(() => Array.from(document.querySelectorAll(".tsprof-chart"), (c) => c.closest(".jp-RenderedHTMLCommon") !== null));
+  assert.equal(
+    charts.filter((o) => String(o.data["text/html"]).includes(LIBRARY_MARK)).length,
+    1,
+    `plotly.js is carried once; chart HTML sizes ${sizes.join(", ")}`,
+  );
+  assert.ok(
+    sizes.slice(1).every((size) => size < 50_000),
+    `later charts are small: ${sizes.join(", ")}`,
+  );
+  const renderedAs = await page.evaluate(() =>
+    Array.from(document.querySelectorAll(".tsprof-chart"), (c) => c.closest(".jp-RenderedHTMLCommon") !== null),
+  );
   assert.deepEqual(renderedAs, [true, true, true, true, true], "JupyterLab rendered each chart's text/html");
 }
 
@@ -102,11 +129,19 @@ async function checkCarriedOnce(page: Page): Promise<void> {
 async function checkUntrusted(page: Page, dialogs: string[]): Promise<void> {
   const tables = page.locator(".jp-OutputArea-output table");
   assert.equal(await tables.count(), 4, "the %prun, %lprun, display and comparison tables");
-  const names = () => page.evaluate(() => Array.from(document.querySelectorAll(".jp-OutputArea-output table")[2].querySelectorAll("tbody tr"), (tr) => tr.querySelector("td")?.textContent ?? ""));
+  const names = () =>
+    page.evaluate(() =>
+      Array.from(
+        document.querySelectorAll(".jp-OutputArea-output table")[2].querySelectorAll("tbody tr"),
+        (tr) => tr.querySelector("td")?.textContent ?? "",
+      ),
+    );
   assert.deepEqual(await names(), [XSS, "b", "c"], "the hostile name reads as text");
   await page.locator(".jp-OutputArea-output table").nth(2).locator("th", { hasText: /^ms/ }).first().click();
   assert.deepEqual(await names(), [XSS, "b", "c"], "no sort script: the click changes nothing");
-  const notes = await page.evaluate(() => Array.from(document.querySelectorAll(".tsprof-chart-note"), (n) => n.textContent ?? ""));
+  const notes = await page.evaluate(() =>
+    Array.from(document.querySelectorAll(".tsprof-chart-note"), (n) => n.textContent ?? ""),
+  );
   assert.equal(notes.length, 5);
   for (const note of notes) assert.match(note, /^Chart: .+ \(drawn by plotly\.js when the output's scripts run/);
   const ran = await page.evaluate(() => ({

@@ -7,7 +7,6 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { kernelForFile, plain } from "./harness";
 
-
 const session = kernelForFile();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -41,7 +40,9 @@ describe("cells", () => {
   });
 
   test("top-level await gives its value and keeps the names it declares", async () => {
-    const run = await session.kernel.execute("const awaited = await new Promise<number>((r) => setTimeout(() => r(5), 20));\nawaited * 2");
+    const run = await session.kernel.execute(
+      "const awaited = await new Promise<number>((r) => setTimeout(() => r(5), 20));\nawaited * 2",
+    );
     assert.equal(run.status, "ok");
     assert.deepEqual(run.result, { "text/plain": "10" });
     assert.deepEqual((await session.kernel.execute("awaited + 1")).result, { "text/plain": "6" });
@@ -52,7 +53,11 @@ describe("cells", () => {
     assert.equal(run.status, "ok");
     assert.match(String(run.result?.["text/plain"]), /a: 1/);
     assert.match(String(run.result?.["text/plain"]), /b: 'two'/);
-    assert.deepEqual((await session.kernel.execute(`"it's"`)).result, { "text/plain": `"it's"` }, "a string is quoted so it reads back");
+    assert.deepEqual(
+      (await session.kernel.execute(`"it's"`)).result,
+      { "text/plain": `"it's"` },
+      "a string is quoted so it reads back",
+    );
   });
 
   test("tsprof.display sends display_data, and display.clear() sends clear_output", async () => {
@@ -82,14 +87,19 @@ describe("cells", () => {
 describe("errors", () => {
   test("a throwing cell gives an error reply naming the cell line, and the next cell runs", async () => {
     await session.kernel.execute("const before = 41;");
-    const failing = await session.kernel.execute("const x = 1;\nfunction fail() {\n  throw new RangeError('out of range');\n}\nfail();");
+    const failing = await session.kernel.execute(
+      "const x = 1;\nfunction fail() {\n  throw new RangeError('out of range');\n}\nfail();",
+    );
     assert.equal(failing.status, "error");
     assert.equal(failing.error?.ename, "RangeError");
     assert.equal(failing.error?.evalue, "out of range");
     const traceback = plain(failing.error!.traceback.join("\n"));
     assert.match(traceback, new RegExp(`<cell ${failing.executionCount}>:3`));
     assert.match(traceback, /throw new RangeError/);
-    assert.ok(failing.outputs.some((o) => o.output_type === "error"), "the error is also shown as an output");
+    assert.ok(
+      failing.outputs.some((o) => o.output_type === "error"),
+      "the error is also shown as an output",
+    );
     // Sent right after the error reply: it runs and sees the state from before.
     const next = await session.kernel.execute("before + 1");
     assert.equal(next.status, "ok");
@@ -97,7 +107,9 @@ describe("errors", () => {
   });
 
   test("the traceback names each cell's line: a function from an earlier cell, awaited", async () => {
-    const define = await session.kernel.execute("async function later(n: number) {\n  await null;\n  throw new TypeError(`async fail ${n}`);\n}");
+    const define = await session.kernel.execute(
+      "async function later(n: number) {\n  await null;\n  throw new TypeError(`async fail ${n}`);\n}",
+    );
     const call = await session.kernel.execute("const n = 7;\nawait later(n);");
     assert.equal(call.status, "error");
     assert.equal(call.error?.ename, "TypeError");
@@ -134,7 +146,9 @@ describe("errors", () => {
     // Sent together, as "Run All" does. The failing cell waits a little so the third request
     // has surely reached the kernel before the error.
     const first = session.kernel.execute("'first'");
-    const failing = session.kernel.execute("await new Promise((r) => setTimeout(r, 300));\nthrow new Error('stop here');");
+    const failing = session.kernel.execute(
+      "await new Promise((r) => setTimeout(r, 300));\nthrow new Error('stop here');",
+    );
     const third = session.kernel.execute("'third'");
     const [a, b, c] = await Promise.all([first, failing, third]);
     assert.equal(a.status, "ok");
@@ -150,7 +164,9 @@ describe("errors", () => {
   test("Run All whose first cell fails at once: the cells sent with it are aborted", async () => {
     // No wait in the failing cell: the later requests may still be on their way when it fails.
     for (let round = 0; round < 3; round++) {
-      const runs = await Promise.all(["throw new Error('fails at once');", "'second'", "'third'", "'fourth'"].map((c) => session.kernel.execute(c)));
+      const runs = await Promise.all(
+        ["throw new Error('fails at once');", "'second'", "'third'", "'fourth'"].map((c) => session.kernel.execute(c)),
+      );
       assert.deepEqual(
         runs.map((r) => r.status),
         ["error", "aborted", "aborted", "aborted"],
@@ -161,7 +177,10 @@ describe("errors", () => {
   });
 
   test("with stop_on_error false, queued requests still run", async () => {
-    const failing = session.kernel.execute("await new Promise((r) => setTimeout(r, 300));\nthrow new Error('not fatal');", { stopOnError: false });
+    const failing = session.kernel.execute(
+      "await new Promise((r) => setTimeout(r, 300));\nthrow new Error('not fatal');",
+      { stopOnError: false },
+    );
     const next = session.kernel.execute("'runs'");
     const [b, c] = await Promise.all([failing, next]);
     assert.equal(b.status, "error");
@@ -204,7 +223,10 @@ describe("magics", () => {
   test("the article's %load_ext lines run as written: the magics are built in", async () => {
     const run = await session.kernel.execute("%load_ext line_profiler\n%load_ext memory_profiler");
     assert.equal(run.status, "ok");
-    assert.equal(run.stdout, "line_profiler's magics (%lprun) are built into tsprof: nothing to load.\nmemory_profiler's magics (%memit and %mprun) are built into tsprof: nothing to load.\n");
+    assert.equal(
+      run.stdout,
+      "line_profiler's magics (%lprun) are built into tsprof: nothing to load.\nmemory_profiler's magics (%memit and %mprun) are built into tsprof: nothing to load.\n",
+    );
   });
 
   test("%prun? and %prun -h send the help to the pager, not the cell output", async () => {
@@ -242,12 +264,21 @@ describe("magic lines are found lexically", () => {
 
 describe("kernel diagnostics", () => {
   test("the kernel's own log lines go to the server's log, never into a cell", async () => {
-    const run = await session.ok("setTimeout(() => { throw new Error('late failure'); }, 0);\nawait new Promise((r) => setTimeout(r, 200));\nconsole.log('cell output');");
+    const run = await session.ok(
+      "setTimeout(() => { throw new Error('late failure'); }, 0);\nawait new Promise((r) => setTimeout(r, 200));\nconsole.log('cell output');",
+    );
     assert.equal(run.stdout, "cell output\n");
     assert.equal(run.stderr, "");
     const deadline = Date.now() + 10_000;
-    while (!/\[tsprof\] Uncaught exception \(the kernel keeps running\): Error: late failure/.test(session.jupyter.log()) && Date.now() < deadline) await sleep(100);
-    assert.match(session.jupyter.log(), /\[tsprof\] Uncaught exception \(the kernel keeps running\): Error: late failure/);
+    while (
+      !/\[tsprof\] Uncaught exception \(the kernel keeps running\): Error: late failure/.test(session.jupyter.log()) &&
+      Date.now() < deadline
+    )
+      await sleep(100);
+    assert.match(
+      session.jupyter.log(),
+      /\[tsprof\] Uncaught exception \(the kernel keeps running\): Error: late failure/,
+    );
   });
 });
 
@@ -308,7 +339,8 @@ describe("protocol", () => {
 
   test("complete_request offers names from earlier cells and magics", async () => {
     await session.kernel.execute("const completionTarget = { alpha: 1, beta: 2 };");
-    const members = (await session.kernel.connection.requestComplete({ code: "completionTarget.al", cursor_pos: 19 })).content;
+    const members = (await session.kernel.connection.requestComplete({ code: "completionTarget.al", cursor_pos: 19 }))
+      .content;
     assert.equal(members.status, "ok");
     assert.ok(members.status === "ok" && members.matches.includes("alpha"), JSON.stringify(members));
     const magics = (await session.kernel.connection.requestComplete({ code: "%pr", cursor_pos: 3 })).content;
@@ -316,7 +348,9 @@ describe("protocol", () => {
   });
 
   test("inspect_request shows a name's type", async () => {
-    const reply = (await session.kernel.connection.requestInspect({ code: "completionTarget", cursor_pos: 5, detail_level: 0 })).content;
+    const reply = (
+      await session.kernel.connection.requestInspect({ code: "completionTarget", cursor_pos: 5, detail_level: 0 })
+    ).content;
     assert.equal(reply.status, "ok");
     assert.ok(reply.status === "ok" && reply.found);
     assert.match(String(reply.status === "ok" && reply.data["text/plain"]), /alpha: number/);
@@ -324,7 +358,9 @@ describe("protocol", () => {
 
   test("Shift-Tab on %lprun shows %lprun?'s help; Tab after `%memit -` offers its options with their help", async () => {
     const help = (await session.kernel.execute("%lprun?")).pager;
-    const inspected = (await session.kernel.connection.requestInspect({ code: "%lprun -f f g()", cursor_pos: 6, detail_level: 0 })).content;
+    const inspected = (
+      await session.kernel.connection.requestInspect({ code: "%lprun -f f g()", cursor_pos: 6, detail_level: 0 })
+    ).content;
     assert.ok(inspected.status === "ok" && inspected.found, JSON.stringify(inspected));
     assert.ok(help?.startsWith("%lprun [-f FUNC]"), help);
     assert.equal(inspected.data["text/plain"], help);
@@ -335,20 +371,31 @@ describe("protocol", () => {
     const types = options.metadata._jupyter_types_experimental as { text: string; signature: string }[];
     assert.match(types.find((t) => t.text === "-g")!.signature, /^-g: collect garbage/);
     // JupyterLab shows a completion's documentation from an inspect request at the completed text.
-    const documented = (await session.kernel.connection.requestInspect({ code: "%memit -g", cursor_pos: 9, detail_level: 0 })).content;
+    const documented = (
+      await session.kernel.connection.requestInspect({ code: "%memit -g", cursor_pos: 9, detail_level: 0 })
+    ).content;
     assert.ok(documented.status === "ok" && documented.found);
     assert.match(String(documented.data["text/plain"]), /^%memit -g: collect garbage/);
   });
 
   test("history_request answers tail and search over this session's cells", async () => {
     await session.kernel.execute("const historyMarker = 'h1';");
-    const tail = (await session.kernel.connection.requestHistory({ hist_access_type: "tail", n: 3, output: false, raw: true })).content;
+    const tail = (
+      await session.kernel.connection.requestHistory({ hist_access_type: "tail", n: 3, output: false, raw: true })
+    ).content;
     assert.equal(tail.status, "ok");
     const inputs = tail.status === "ok" ? tail.history.map((h) => h[2]) : [];
     assert.equal(inputs.length, 3);
     assert.equal(inputs[2], "const historyMarker = 'h1';");
     const search = (
-      await session.kernel.connection.requestHistory({ hist_access_type: "search", pattern: "*historyMarker*", output: false, raw: true, n: 10, unique: true })
+      await session.kernel.connection.requestHistory({
+        hist_access_type: "search",
+        pattern: "*historyMarker*",
+        output: false,
+        raw: true,
+        n: 10,
+        unique: true,
+      })
     ).content;
     assert.ok(search.status === "ok" && search.history.length === 1, JSON.stringify(search));
   });

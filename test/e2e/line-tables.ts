@@ -19,23 +19,32 @@ export interface Table {
 export function tables(run: Execution): Table[] {
   const text = String(run.displays[0]?.["text/plain"] ?? "");
   const number = (s: string) => (s.trim() === "" ? null : Number(s));
-  return text.split(/\n(?=Total time: )/).slice(1).map((block) => {
-    const lines = block.split("\n");
-    const rule = lines.findIndex((l) => /^=+$/.test(l));
-    const rows = lines.slice(rule + 1).filter((l) => /^ {0,5}\d+ /.test(l)).map((l) => ({
-      line: Number(l.slice(0, 6)),
-      hits: number(l.slice(7, 16)),
-      time: number(l.slice(17, 29)),
-      percent: number(l.slice(39, 47)),
-      contents: l.slice(49),
-    }));
-    return { header: lines.slice(0, rule - 1), rows };
-  });
+  return text
+    .split(/\n(?=Total time: )/)
+    .slice(1)
+    .map((block) => {
+      const lines = block.split("\n");
+      const rule = lines.findIndex((l) => /^=+$/.test(l));
+      const rows = lines
+        .slice(rule + 1)
+        .filter((l) => /^ {0,5}\d+ /.test(l))
+        .map((l) => ({
+          line: Number(l.slice(0, 6)),
+          hits: number(l.slice(7, 16)),
+          time: number(l.slice(17, 29)),
+          percent: number(l.slice(39, 47)),
+          contents: l.slice(49),
+        }));
+      return { header: lines.slice(0, rule - 1), rows };
+    });
 }
 
 /** Hits per line number of the first table, or of the table of function `name` (null for lines that show none). */
 export function hits(run: Execution, lines: number[], name?: string): (number | null)[] {
-  const table = name === undefined ? tables(run)[0] : tables(run).find((t) => t.header.some((h) => h.startsWith(`Function: ${name} at`)));
+  const table =
+    name === undefined
+      ? tables(run)[0]
+      : tables(run).find((t) => t.header.some((h) => h.startsWith(`Function: ${name} at`)));
   assert.ok(table, `a table for ${name} in:\n${run.displays[0]?.["text/plain"]}`);
   return lines.map((n) => table.rows.find((r) => r.line === n)?.hits ?? null);
 }

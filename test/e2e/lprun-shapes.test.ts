@@ -83,7 +83,10 @@ function total(run: Execution, index = 0): number {
 /** No line over 100%, and the lines' times within the Total time (rounding aside). */
 function assertWithinTotal(run: Execution, table: Table, index = 0): void {
   const text = String(run.displays[0]["text/plain"]);
-  assert.ok(table.rows.every((r) => (r.percent ?? 0) <= 100), text);
+  assert.ok(
+    table.rows.every((r) => (r.percent ?? 0) <= 100),
+    text,
+  );
   const sum = table.rows.reduce((s, r) => s + (r.time ?? 0), 0);
   assert.ok(sum <= total(run, index) * 1e6 * 1.001 + 1, `lines ${sum} µs, total ${total(run, index)} s:\n${text}`);
 }
@@ -143,15 +146,25 @@ describe("%lprun -c on one-line functions, and refusals that name the line", () 
     const cell = await ok(`// line 1\nfunction longOne(n: number) { let s = 0; ${body} return s; }`);
     const run = await session.kernel.execute("%lprun -f longOne longOne(2)");
     assert.equal(run.status, "error");
-    assert.match(plain(run.text), new RegExp(`line too long for V8's live edit to follow \\(line 2 of <cell ${cell.executionCount}>, over 800 characters`));
+    assert.match(
+      plain(run.text),
+      new RegExp(
+        `line too long for V8's live edit to follow \\(line 2 of <cell ${cell.executionCount}>, over 800 characters`,
+      ),
+    );
   });
 });
 
 describe("%lprun -f on a bound function profiles its target, and says so", () => {
   test("f.bind(…), bound twice", async () => {
-    await ok("function addUp(this: unknown, n: number) {\n  let s = 0;\n  for (let i = 0; i < n; i++) s += i;\n  return s;\n}\nconst boundAddUp = addUp.bind(null).bind(null);");
+    await ok(
+      "function addUp(this: unknown, n: number) {\n  let s = 0;\n  for (let i = 0; i < n; i++) s += i;\n  return s;\n}\nconst boundAddUp = addUp.bind(null).bind(null);",
+    );
     const run = await ok("%lprun -f boundAddUp boundAddUp(10)");
-    assert.match(run.stdout, /^boundAddUp is a bound function: %lprun profiles the function it calls, addUp \(<cell \d+>:1\)\.$/m);
+    assert.match(
+      run.stdout,
+      /^boundAddUp is a bound function: %lprun profiles the function it calls, addUp \(<cell \d+>:1\)\.$/m,
+    );
     assert.equal(tables(run)[0].header[2], "Function: addUp at line 1");
     assert.deepEqual(hits(run, [2, 3, 4]), [1, 11, 1]);
   });
@@ -159,7 +172,10 @@ describe("%lprun -f on a bound function profiles its target, and says so", () =>
   test("a package's method bound in its constructor (gpt-tokenizer's encode)", async () => {
     await ok('import { encode, det, add } from "tiny-typed";');
     const run = await ok('%lprun -f encode encode("hello")');
-    assert.match(run.stdout, /^encode is a bound function: %lprun profiles the function it calls, Tokenizer\.encode \(node_modules\/tiny-typed\/index\.js:12\)\.$/m);
+    assert.match(
+      run.stdout,
+      /^encode is a bound function: %lprun profiles the function it calls, Tokenizer\.encode \(node_modules\/tiny-typed\/index\.js:12\)\.$/m,
+    );
     assert.deepEqual(hits(run, [13, 14, 15]), [1, 6, 1]);
     assert.equal((await ok('encode("hi").join()')).result?.["text/plain"], "'104,105'");
   });
@@ -167,17 +183,29 @@ describe("%lprun -f on a bound function profiles its target, and says so", () =>
 
 describe("%lprun -f on a class, whatever its shape", () => {
   test("declared fields with no initializer, on one line (the issue's Buf) and on several", async () => {
-    const oneLine = await ok("class Buf { data: number[]; constructor(n: number) { this.data = []; for (let i = 0; i < n; i++) this.data.push(i); } }");
+    const oneLine = await ok(
+      "class Buf { data: number[]; constructor(n: number) { this.data = []; for (let i = 0; i < n; i++) this.data.push(i); } }",
+    );
     const run = await ok("%lprun -f Buf new Buf(10)");
-    assert.deepEqual(tables(run)[0].header.slice(1, 3), [`File: <cell ${oneLine.executionCount}>`, "Function: Buf at line 1"]);
+    assert.deepEqual(tables(run)[0].header.slice(1, 3), [
+      `File: <cell ${oneLine.executionCount}>`,
+      "Function: Buf at line 1",
+    ]);
     assert.deepEqual(hits(run, [1]), [1]);
-    await ok("class Rows {\n  data: number[];\n  constructor(n: number) {\n    this.data = [];\n    for (let i = 0; i < n; i++) this.data.push(i);\n  }\n}");
+    await ok(
+      "class Rows {\n  data: number[];\n  constructor(n: number) {\n    this.data = [];\n    for (let i = 0; i < n; i++) this.data.push(i);\n  }\n}",
+    );
     assert.deepEqual(hits(await ok("%lprun -f Rows new Rows(10)"), [4, 5]), [1, 11]);
-    assert.equal((await ok("new Buf(3).data.join() + ' ' + new Rows(2).data.join()")).result?.["text/plain"], "'0,1,2 0,1'");
+    assert.equal(
+      (await ok("new Buf(3).data.join() + ' ' + new Rows(2).data.join()")).result?.["text/plain"],
+      "'0,1,2 0,1'",
+    );
   });
 
   test("parameter properties, and a subclass calling super(…): each class's own constructor", async () => {
-    await ok("class Layer {\n  constructor(private w: number[]) {\n    this.w.push(1);\n  }\n  size() { return this.w.length; }\n}\nclass Dense extends Layer {\n  units: number;\n  constructor(w: number[], units: number) {\n    super(w);\n    this.units = units;\n  }\n}");
+    await ok(
+      "class Layer {\n  constructor(private w: number[]) {\n    this.w.push(1);\n  }\n  size() { return this.w.length; }\n}\nclass Dense extends Layer {\n  units: number;\n  constructor(w: number[], units: number) {\n    super(w);\n    this.units = units;\n  }\n}",
+    );
     const layer = await ok("%lprun -f Layer new Layer([])");
     assert.deepEqual(hits(layer, [2, 3]), [1, 1]);
     const dense = await ok("%lprun -f Dense -f Layer new Dense([0], 4)");
@@ -190,12 +218,16 @@ describe("%lprun -f on a class, whatever its shape", () => {
     await ok("class Plain extends Layer {\n  extra(): number { return 1; }\n}");
     const run = await session.kernel.execute("%lprun -f Plain new Plain([])");
     assert.equal(run.status, "error");
-    assert.match(plain(run.text), /%lprun has no lines to count in Plain: the class has no constructor and no field initializers of its own, so none of its code runs when one is made: its base class's constructor runs instead, so profile that class\. Its methods can be profiled \(-f Plain\.prototype\.NAME\)\./);
+    assert.match(
+      plain(run.text),
+      /%lprun has no lines to count in Plain: the class has no constructor and no field initializers of its own, so none of its code runs when one is made: its base class's constructor runs instead, so profile that class\. Its methods can be profiled \(-f Plain\.prototype\.NAME\)\./,
+    );
   });
 });
 
 describe("%lprun: for…of charges its iterator's time to the for line, as line_profiler does", () => {
-  const GENERATOR = "function* slowGen(n: number) {\n  for (let i = 0; i < n; i++) {\n    spin(2);\n    yield i;\n  }\n}\nfunction useGen(n: number) {\n  let total = 0;\n  for (const v of slowGen(n)) {\n    total += v;\n  }\n  return total;\n}";
+  const GENERATOR =
+    "function* slowGen(n: number) {\n  for (let i = 0; i < n; i++) {\n    spin(2);\n    yield i;\n  }\n}\nfunction useGen(n: number) {\n  let total = 0;\n  for (const v of slowGen(n)) {\n    total += v;\n  }\n  return total;\n}";
 
   test("a generator's work is on the for line, sampled and with -c; the hits are as before", async () => {
     await ok(GENERATOR);
@@ -212,16 +244,24 @@ describe("%lprun: for…of charges its iterator's time to the for line, as line_
 describe("%lprun -f on code that many function objects share", () => {
   test("a library's dispatcher: the output says how many functions share it, and counts every call of any", async () => {
     const run = await ok("%lprun -f det add(1, 2) + det([1, 2, 3, 4])");
-    assert.match(run.stdout, /^det runs code that 3 functions share \(closures made by one function, like a library's dispatcher\): %lprun counts the lines of dispatch \(node_modules\/tiny-typed\/index\.js:2\) in every call of any of them\.$/m);
+    assert.match(
+      run.stdout,
+      /^det runs code that 3 functions share \(closures made by one function, like a library's dispatcher\): %lprun counts the lines of dispatch \(node_modules\/tiny-typed\/index\.js:2\) in every call of any of them\.$/m,
+    );
     assert.deepEqual(hits(run, [3, 4]), [2, 2]);
   });
 
   test("closures from a cell: said when two exist, not when one does", async () => {
-    await ok("function makeScale(k: number) {\n  return function scale(x: number) {\n    return x * k;\n  };\n}\nconst twice = makeScale(2);");
+    await ok(
+      "function makeScale(k: number) {\n  return function scale(x: number) {\n    return x * k;\n  };\n}\nconst twice = makeScale(2);",
+    );
     assert.doesNotMatch((await ok("%lprun -f twice twice(1)")).stdout, /share/);
     await ok("const thrice = makeScale(3);");
     const run = await ok("%lprun -f twice twice(1) + thrice(1)");
-    assert.match(run.stdout, /^twice runs code that 2 functions share .*: %lprun counts the lines of scale \(<cell \d+>:2\) in every call of any of them\.$/m);
+    assert.match(
+      run.stdout,
+      /^twice runs code that 2 functions share .*: %lprun counts the lines of scale \(<cell \d+>:2\) in every call of any of them\.$/m,
+    );
     assert.deepEqual(hits(run, [3]), [2]);
   });
 });

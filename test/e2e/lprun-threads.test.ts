@@ -62,7 +62,13 @@ function tables(run: Execution): Table[] {
     const thread = /(?:^|\n)Thread: (.*)$/.exec(parts[i].trimEnd())?.[1] ?? null;
     const lines = block.split("\n");
     const rule = lines.findIndex((l) => /^=+$/.test(l));
-    const rows = lines.slice(rule + 1).filter((l) => /^ {0,5}\d+ /.test(l)).map((l) => ({ line: Number(l.slice(0, 6)), hits: l.slice(7, 16).trim() === "" ? null : Number(l.slice(7, 16)) }));
+    const rows = lines
+      .slice(rule + 1)
+      .filter((l) => /^ {0,5}\d+ /.test(l))
+      .map((l) => ({
+        line: Number(l.slice(0, 6)),
+        hits: l.slice(7, 16).trim() === "" ? null : Number(l.slice(7, 16)),
+      }));
     return { thread, header: lines.slice(0, rule - 1), rows };
   });
 }
@@ -99,7 +105,10 @@ describe("%lprun -f: copies of the function in worker threads", () => {
     // The worker's code is its own again: a later call counts nothing and still answers.
     const after = await ok("%lprun -f spinCopy await echo.ask(5)");
     assert.deepEqual(hitsOn(threadTable(after, /^worker \d+ \(echo\)$/), [2, 3, 4, 6]), [1, 6, 5, 1]);
-    assert.equal((await ok("await echo.ask(3)")).result?.["text/plain"], String(Math.sqrt(0) + Math.sqrt(1) + Math.sqrt(2)));
+    assert.equal(
+      (await ok("await echo.ask(3)")).result?.["text/plain"],
+      String(Math.sqrt(0) + Math.sqrt(1) + Math.sqrt(2)),
+    );
     await ok("await echo.end()");
   });
 
@@ -117,10 +126,15 @@ describe("%lprun -f: copies of the function in worker threads", () => {
   });
 
   test("a worker with no copy of the function, and one whose copy is running: the output says so", async () => {
-    await ok("const other = server('other', SPIN.replace('let s = 0', 'let s = 1'));\nawait other.ask(10);\nconst busy = server('busy');\nawait busy.ask(10);");
+    await ok(
+      "const other = server('other', SPIN.replace('let s = 0', 'let s = 1'));\nawait other.ask(10);\nconst busy = server('busy');\nawait busy.ask(10);",
+    );
     await ok("const busyAnswer = busy.ask(2e9);");
     const run = await ok("%lprun -f spinCopy await other.ask(100); spinCopy(5)");
-    assert.match(run.stdout, /Worker threads ran during the statement with no copy of spin in them \([^)]*worker \d+ \(other\)/);
+    assert.match(
+      run.stdout,
+      /Worker threads ran during the statement with no copy of spin in them \([^)]*worker \d+ \(other\)/,
+    );
     assert.match(run.stdout, /In worker \d+ \(busy\), %lprun could not count spin: V8 would not change its code there/);
     assert.deepEqual(hitsOn(tables(run)[0], [2, 3, 4, 6]), [1, 6, 5, 1]);
     await ok("await busyAnswer; await other.end(); await busy.end()");

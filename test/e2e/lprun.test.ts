@@ -88,10 +88,17 @@ describe("%lprun -f: each kind of function", () => {
   test("a function declared in an earlier cell: line_profiler's header, every line of its TypeScript, exact hits", async () => {
     const run = await ok("%lprun -f tenLoop tenLoop()");
     const text = String(run.displays[0]["text/plain"]);
-    assert.match(text, /^Timer unit: 1e-06 s\n\nTotal time: [\d.e-]+ s\nFile: <cell \d+>\nFunction: tenLoop at line 1\n\nLine # {6}Hits {9}Time {2}Per Hit {3}% Time {2}Line Contents\n=+\n/);
+    assert.match(
+      text,
+      /^Timer unit: 1e-06 s\n\nTotal time: [\d.e-]+ s\nFile: <cell \d+>\nFunction: tenLoop at line 1\n\nLine # {6}Hits {9}Time {2}Per Hit {3}% Time {2}Line Contents\n=+\n/,
+    );
     const [table] = tables(run);
     assert.deepEqual(table.header.slice(1, 3), [`File: ${defs}`, "Function: tenLoop at line 1"]);
-    assert.deepEqual(table.rows.map((r) => r.contents), DEFINITIONS.split("\n").slice(0, 9), "the lines as written in the cell");
+    assert.deepEqual(
+      table.rows.map((r) => r.contents),
+      DEFINITIONS.split("\n").slice(0, 9),
+      "the lines as written in the cell",
+    );
     // A loop of 10 with an if taken 3 times; the header counts its 11 tests, like Python's `for` line.
     assert.deepEqual(hits(run, [1, 2, 3, 4, 5, 6, 7, 8, 9]), [null, 1, 11, 10, 3, null, null, 1, null]);
     assert.equal(run.displays.length, 2);
@@ -115,7 +122,11 @@ describe("%lprun -f: each kind of function", () => {
       assert.equal(tables(run)[0].header[2], "Function: Net.forward at line 17");
       assert.deepEqual(hits(run, [17, 18, 19, 20]), [null, 1, 1, null], target);
     }
-    assert.equal((await ok("net.forward([1, 2, 3])")).result?.["text/plain"], "12", "the method works as before afterwards");
+    assert.equal(
+      (await ok("net.forward([1, 2, 3])")).result?.["text/plain"],
+      "12",
+      "the method works as before afterwards",
+    );
   });
 
   test("a static method", async () => {
@@ -136,14 +147,23 @@ describe("%lprun -f: each kind of function", () => {
     await ok('import { libSum, libDouble } from "./lib";');
     const run = await ok("%lprun -f libSum libSum([1, 2, 3])");
     assert.deepEqual(tables(run)[0].header.slice(1, 3), ["File: lib.ts", "Function: libSum at line 1"]);
-    assert.deepEqual(tables(run)[0].rows.map((r) => r.contents), LIB.split("\n").slice(0, 7));
+    assert.deepEqual(
+      tables(run)[0].rows.map((r) => r.contents),
+      LIB.split("\n").slice(0, 7),
+    );
     assert.deepEqual(hits(run, [2, 3, 4, 6]), [1, 4, 3, 1]);
   });
 
   test("-m: every top-level function of a local module", async () => {
     const run = await ok("%lprun -m ./lib libSum([libDouble(1), 2])");
-    assert.deepEqual(tables(run).map((t) => t.header[2]), ["Function: libSum at line 1", "Function: libDouble at line 9"]);
-    assert.deepEqual(tables(run)[1].rows.map((r) => r.hits), [1]);
+    assert.deepEqual(
+      tables(run).map((t) => t.header[2]),
+      ["Function: libSum at line 1", "Function: libDouble at line 9"],
+    );
+    assert.deepEqual(
+      tables(run)[1].rows.map((r) => r.hits),
+      [1],
+    );
   });
 
   test("an arrow function with destructured parameters, with computed keys too", async () => {
@@ -159,7 +179,10 @@ describe("%lprun -f: each kind of function", () => {
     const [table] = tables(run);
     const inner = table.rows.find((r) => r.contents.trim() === "res[i][j] += a[i][k] * b[k][j];")!;
     assert.equal(inner.hits, 100 * 64 * 256 + 100 * 256 * 10);
-    assert.ok(table.rows.every((r) => (r.percent ?? 0) <= inner.percent!), String(run.displays[0]["text/plain"]));
+    assert.ok(
+      table.rows.every((r) => (r.percent ?? 0) <= inner.percent!),
+      String(run.displays[0]["text/plain"]),
+    );
   });
 });
 
@@ -169,7 +192,10 @@ describe("%lprun restores what it changed", () => {
     assert.equal(run.status, "error");
     assert.deepEqual([run.error?.ename, run.error?.evalue], ["Error", "too big"]);
     assert.deepEqual(hits(run, [30, 31, 32]), [null, 1, null]);
-    assert.match(plain(run.text), new RegExp(`mayThrow \\(${defs.replace(/[<>]/g, "\\$&")}:31\\)\\n +31 \\|   if \\(n > 2\\) throw`));
+    assert.match(
+      plain(run.text),
+      new RegExp(`mayThrow \\(${defs.replace(/[<>]/g, "\\$&")}:31\\)\\n +31 \\|   if \\(n > 2\\) throw`),
+    );
     assert.equal((await ok("mayThrow(1)")).result?.["text/plain"], "1");
     assert.deepEqual(hits(await ok("%lprun -f mayThrow mayThrow(1)"), [31, 32]), [1, 1]);
   });
@@ -193,7 +219,10 @@ describe("%lprun errors name what -f was given", () => {
   };
 
   test("a name that is not defined", async () => {
-    assert.match(await error("%lprun -f nothere tenLoop()"), /Could not find function nothere: Cannot find name 'nothere'/);
+    assert.match(
+      await error("%lprun -f nothere tenLoop()"),
+      /Could not find function nothere: Cannot find name 'nothere'/,
+    );
   });
 
   test("a value that is not a function", async () => {
@@ -201,12 +230,20 @@ describe("%lprun errors name what -f was given", () => {
   });
 
   test("a native function has no source", async () => {
-    assert.match(await error("%lprun -f Math.max tenLoop()"), /Math\.max is a native function \(max\): it has no JavaScript source, so %lprun has no lines to count/);
+    assert.match(
+      await error("%lprun -f Math.max tenLoop()"),
+      /Math\.max is a native function \(max\): it has no JavaScript source, so %lprun has no lines to count/,
+    );
   });
 
   test("a generator suspended part-way cannot be changed: the refusal says why and what to do, and nothing is left changed", async () => {
-    await ok("function* evens(n: number) {\n  for (let i = 0; i < n; i++) {\n    yield 2 * i;\n  }\n}\nconst started = evens(5);\nstarted.next();");
-    assert.match(await error("%lprun -f evens [...evens(2)]"), /%lprun cannot count the lines of evens right now: a generator or async call of its code is suspended .* Let it finish \(or drop the generator\) and run %lprun again\./);
+    await ok(
+      "function* evens(n: number) {\n  for (let i = 0; i < n; i++) {\n    yield 2 * i;\n  }\n}\nconst started = evens(5);\nstarted.next();",
+    );
+    assert.match(
+      await error("%lprun -f evens [...evens(2)]"),
+      /%lprun cannot count the lines of evens right now: a generator or async call of its code is suspended .* Let it finish \(or drop the generator\) and run %lprun again\./,
+    );
     assert.equal((await ok("[...started].join()")).result?.["text/plain"], "'2,4,6,8'");
     assert.deepEqual(hits(await ok("%lprun -f evens [...evens(2)]"), [2, 3]), [3, 2]);
   });
@@ -228,17 +265,25 @@ describe("%lprun errors name what -f was given", () => {
 
 describe("%lprun options", () => {
   test("-u sets the timer unit", async () => {
-    assert.match(String((await ok("%lprun -u 1e-3 -f tenLoop tenLoop()")).displays[0]["text/plain"]), /^Timer unit: 0\.001 s\n/);
+    assert.match(
+      String((await ok("%lprun -u 1e-3 -f tenLoop tenLoop()")).displays[0]["text/plain"]),
+      /^Timer unit: 0\.001 s\n/,
+    );
   });
 
   test("-s keeps only the lines that ran", async () => {
     const run = await ok("%lprun -s -f tenLoop tenLoop()");
-    assert.deepEqual(tables(run)[0].rows.map((r) => r.line), [2, 3, 4, 5, 8]);
+    assert.deepEqual(
+      tables(run)[0].rows.map((r) => r.line),
+      [2, 3, 4, 5, 8],
+    );
   });
 
   test("-r returns the result: assigned, it is usable from code", async () => {
     await ok("const lp = %lprun -r -f tenLoop tenLoop()");
-    const use = await ok("[lp.functions[0].fn.name, lp.functions[0].lines.find((l) => l.line === 5).hits, lp.timerUnit]");
+    const use = await ok(
+      "[lp.functions[0].fn.name, lp.functions[0].lines.find((l) => l.line === 5).hits, lp.timerUnit]",
+    );
     assert.equal(use.result?.["text/plain"], "[ 'tenLoop', 3, 0.000001 ]");
     const shown = await ok("%lprun -r -f tenLoop tenLoop()");
     assert.match(String(shown.result?.["text/plain"]), /^<LineProfileResult: 1 function \(tenLoop\), /);
@@ -248,9 +293,15 @@ describe("%lprun options", () => {
     const run = await ok("%lprun -T lprun.txt -D lprun.json -f tenLoop tenLoop()");
     assert.match(run.stdout, /Profile printout saved to text file 'lprun\.txt'/);
     assert.match(run.stdout, /Profile stats saved to file 'lprun\.json'/);
-    assert.equal(fs.readFileSync(path.join(session.jupyter.notebookDir, "lprun.txt"), "utf8"), String(run.displays[0]["text/plain"]));
+    assert.equal(
+      fs.readFileSync(path.join(session.jupyter.notebookDir, "lprun.txt"), "utf8"),
+      String(run.displays[0]["text/plain"]),
+    );
     const saved = JSON.parse(fs.readFileSync(path.join(session.jupyter.notebookDir, "lprun.json"), "utf8"));
-    assert.deepEqual(saved.functions[0].lines.map((l: { hits: number }) => l.hits), [0, 1, 11, 10, 3, 0, 0, 1, 0]);
+    assert.deepEqual(
+      saved.functions[0].lines.map((l: { hits: number }) => l.hits),
+      [0, 1, 11, 10, 3, 0, 0, 1, 0],
+    );
   });
 
   test("%%lprun -f adds the function to the cell's own lines; the cell's names stay defined", async () => {
@@ -262,7 +313,8 @@ describe("%lprun options", () => {
 
   test("%lprun? lists every option", async () => {
     const run = await ok("%lprun?");
-    for (const flag of ["-f FUNC", "-m MODULE", "-c", "-u UNIT", "-s", "-r", "-T FILE", "-D FILE"]) assert.ok(run.pager?.includes(flag), `${flag} in:\n${run.pager}`);
+    for (const flag of ["-f FUNC", "-m MODULE", "-c", "-u UNIT", "-s", "-r", "-T FILE", "-D FILE"])
+      assert.ok(run.pager?.includes(flag), `${flag} in:\n${run.pager}`);
   });
 });
 
@@ -357,9 +409,12 @@ const shapeLine = (text: string) => SHAPES.split("\n").findIndex((l) => l.includ
 
 const PACKAGES: Record<string, string> = {
   "node_modules/tiny-cjs/package.json": '{ "name": "tiny-cjs", "version": "1.0.0", "main": "index.js" }',
-  "node_modules/tiny-cjs/index.js": "function total(xs) {\n  let s = 0;\n  for (const x of xs) {\n    s += x;\n  }\n  return s;\n}\nmodule.exports = { total };\n",
-  "node_modules/tiny-esm/package.json": '{ "name": "tiny-esm", "version": "1.0.0", "type": "module", "exports": "./index.js" }',
-  "node_modules/tiny-esm/index.js": "export function scale(xs, k) {\n  const out = [];\n  for (const x of xs) {\n    out.push(x * k);\n  }\n  return out;\n}\n",
+  "node_modules/tiny-cjs/index.js":
+    "function total(xs) {\n  let s = 0;\n  for (const x of xs) {\n    s += x;\n  }\n  return s;\n}\nmodule.exports = { total };\n",
+  "node_modules/tiny-esm/package.json":
+    '{ "name": "tiny-esm", "version": "1.0.0", "type": "module", "exports": "./index.js" }',
+  "node_modules/tiny-esm/index.js":
+    "export function scale(xs, k) {\n  const out = [];\n  for (const x of xs) {\n    out.push(x * k);\n  }\n  return out;\n}\n",
   "helpers/deep/calc.js": "exports.half = function half(n) {\n  const h = n / 2;\n  return h;\n};\n",
 };
 
@@ -390,7 +445,11 @@ describe("%lprun: every function that has source", () => {
     assert.equal(sameCell.result?.["text/plain"], text, "the cell's next line");
     await ok("%lprun -f layer setTimeout(() => ((globalThis as any).textLater = layer.toString()), 200)");
     await new Promise((resolve) => setTimeout(resolve, 500));
-    assert.equal((await ok("(globalThis as any).textLater")).result?.["text/plain"], text, "a timer that ran while the kernel was idle");
+    assert.equal(
+      (await ok("(globalThis as any).textLater")).result?.["text/plain"],
+      text,
+      "a timer that ran while the kernel was idle",
+    );
     await ok("%lprun -f layer layer(2)");
     assert.equal((await ok("layer.toString()")).result?.["text/plain"], text, "a cell sent at once");
   });
@@ -398,7 +457,10 @@ describe("%lprun: every function that has source", () => {
   test("a class: its constructor and its field initializers; an arrow in a class field; a method using #private members", async () => {
     const ctor = await ok("%lprun -f Buf new Buf(4)");
     assert.equal(tables(ctor)[0].header[2], `Function: Buf at line ${shapeLine("class Buf {")}`);
-    assert.deepEqual(hits(ctor, [shapeLine("#scale = 2;"), shapeLine("data: number[] = [];"), shapeLine("for (let i = 0; i < size;")]), [1, 1, 5]);
+    assert.deepEqual(
+      hits(ctor, [shapeLine("#scale = 2;"), shapeLine("data: number[] = [];"), shapeLine("for (let i = 0; i < size;")]),
+      [1, 1, 5],
+    );
     assert.deepEqual(hits(await ok("%lprun -f buf.run buf.run(5)"), [shapeLine("return n * this.#scale;")]), [1]);
     const scaled = await ok("%lprun -f Buf.prototype.scaled buf.scaled()");
     assert.deepEqual(hits(scaled, [shapeLine("return this.#times(this.total);")]), [1]);
@@ -425,10 +487,18 @@ describe("%lprun: every function that has source", () => {
   });
 
   test("functions from npm packages, CommonJS and ES modules, and from a local .js file two folders down: their own files and lines", async () => {
-    await ok('import { total } from "tiny-cjs";\nimport { scale } from "tiny-esm";\nconst { half } = require("./helpers/deep/calc.js");');
+    await ok(
+      'import { total } from "tiny-cjs";\nimport { scale } from "tiny-esm";\nconst { half } = require("./helpers/deep/calc.js");',
+    );
     const cjs = await ok("%lprun -f total total([1, 2, 3])");
-    assert.deepEqual(tables(cjs)[0].header.slice(1, 3), ["File: node_modules/tiny-cjs/index.js", "Function: total at line 1"]);
-    assert.deepEqual(tables(cjs)[0].rows.map((r) => r.contents), PACKAGES["node_modules/tiny-cjs/index.js"].split("\n").slice(0, 7));
+    assert.deepEqual(tables(cjs)[0].header.slice(1, 3), [
+      "File: node_modules/tiny-cjs/index.js",
+      "Function: total at line 1",
+    ]);
+    assert.deepEqual(
+      tables(cjs)[0].rows.map((r) => r.contents),
+      PACKAGES["node_modules/tiny-cjs/index.js"].split("\n").slice(0, 7),
+    );
     assert.deepEqual(hits(cjs, [2, 3, 4, 6]), [1, 4, 3, 1]);
     const esm = await ok("%lprun -f scale scale([1, 2], 3)");
     assert.deepEqual(tables(esm)[0].header[1], "File: node_modules/tiny-esm/index.js");
@@ -441,7 +511,10 @@ describe("%lprun: every function that has source", () => {
     const run = await ok("%lprun -f small small(100)");
     const total = Number(/Total time: ([\d.e-]+) s/.exec(String(run.displays[0]["text/plain"]))![1]);
     assert.ok(total > 0 && total < 0.5, `a measured total: ${total} s`);
-    assert.match(run.stdout, /Line times come from \d+ readings? of the sampler .* too few to mean much: .* add -c to clock every line/);
+    assert.match(
+      run.stdout,
+      /Line times come from \d+ readings? of the sampler .* too few to mean much: .* add -c to clock every line/,
+    );
     const clocked = await ok("%lprun -c -f small small(100)");
     assert.doesNotMatch(clocked.stdout, /too few/);
     const loop = tables(clocked)[0].rows.find((r) => r.line === shapeLine("for (let i = 0; i < n; i++) s += i;"))!;
@@ -450,30 +523,49 @@ describe("%lprun: every function that has source", () => {
   });
 
   test("%%lprun with no -f: the cell's top level and each function it defines, in tables of their own; afterwards they run as written", async () => {
-    const run = await ok("%%lprun\nlet acc = 0;\nfunction sq(x: number) {\n  return x * x;\n}\nfor (let i = 0; i < 10; i++) {\n  acc += sq(i);\n}\nacc");
-    assert.deepEqual(tables(run).map((t) => t.header[2]), ["Function: <module> at line 1", "Function: sq at line 2"]);
+    const run = await ok(
+      "%%lprun\nlet acc = 0;\nfunction sq(x: number) {\n  return x * x;\n}\nfor (let i = 0; i < 10; i++) {\n  acc += sq(i);\n}\nacc",
+    );
+    assert.deepEqual(
+      tables(run).map((t) => t.header[2]),
+      ["Function: <module> at line 1", "Function: sq at line 2"],
+    );
     assert.deepEqual(hits(run, [1, 5, 6, 8], "<module>"), [1, 11, 10, 1]);
     const [topLevel] = tables(run);
     const total = Number(/^Total time: ([\d.e-]+) s$/.exec(topLevel.header[0])![1]);
     assert.ok(total > 0, `the top level's Total time is measured: ${topLevel.header[0]}`);
-    assert.ok(topLevel.rows.some((r) => r.percent !== null && r.percent > 0), "its lines have a % Time");
+    assert.ok(
+      topLevel.rows.some((r) => r.percent !== null && r.percent > 0),
+      "its lines have a % Time",
+    );
     assert.deepEqual(hits(run, [3], "sq"), [10]);
     assert.equal((await ok("acc")).result?.["text/plain"], "285");
     assert.doesNotMatch(String((await ok("sq.toString()")).result?.["text/plain"]), /__tsprof_l/);
   });
 
   test("a worker thread with no copy of the function running during the statement: the output says its calls are not counted", async () => {
-    await ok('import { Worker } from "node:worker_threads";\nfunction inWorker(): Promise<void> {\n  return new Promise((resolve) => new Worker("let s = 0; for (let i = 0; i < 1e6; i++) s += i;", { eval: true }).once("exit", () => resolve()));\n}');
+    await ok(
+      'import { Worker } from "node:worker_threads";\nfunction inWorker(): Promise<void> {\n  return new Promise((resolve) => new Worker("let s = 0; for (let i = 0; i < 1e6; i++) s += i;", { eval: true }).once("exit", () => resolve()));\n}',
+    );
     const run = await ok("%lprun -f small await inWorker(); small(10);");
-    assert.match(run.stdout, /Worker threads ran during the statement with no copy of small in them \(worker \d+ \(eval\)\): calls they made are not in these tables/);
+    assert.match(
+      run.stdout,
+      /Worker threads ran during the statement with no copy of small in them \(worker \d+ \(eval\)\): calls they made are not in these tables/,
+    );
     assert.deepEqual(hits(run, [shapeLine("let s = 0;")]), [1]);
   });
 
   test("a method of an instance whose class cell was run again: the instance's own method is profiled, in its own cell", async () => {
-    const first = await ok("class Counter {\n  n = 0;\n  bump() {\n    this.n++;\n    return this.n;\n  }\n}\nconst oldCounter = new Counter();");
+    const first = await ok(
+      "class Counter {\n  n = 0;\n  bump() {\n    this.n++;\n    return this.n;\n  }\n}\nconst oldCounter = new Counter();",
+    );
     const second = await ok("class Counter {\n  n = 0;\n  bump() {\n    this.n += 2;\n    return this.n;\n  }\n}");
     const run = await ok("%lprun -f oldCounter.bump oldCounter.bump()");
-    assert.equal(tables(run)[0].header[1], `File: <cell ${first.executionCount}>`, `not <cell ${second.executionCount}>`);
+    assert.equal(
+      tables(run)[0].header[1],
+      `File: <cell ${first.executionCount}>`,
+      `not <cell ${second.executionCount}>`,
+    );
     assert.deepEqual(hits(run, [4, 5]), [1, 1]);
   });
 
@@ -483,7 +575,9 @@ describe("%lprun: every function that has source", () => {
     assert.equal(run.error?.ename, "KeyboardInterrupt");
     // A count this large can overflow its column, as line_profiler's would: read the row's tokens.
     const loopLine = shapeLine("for (let i = 0; i < n; i++) spins++;");
-    const row = String(run.displays[0]["text/plain"]).split("\n").find((l) => l.trim().startsWith(`${loopLine} `))!;
+    const row = String(run.displays[0]["text/plain"])
+      .split("\n")
+      .find((l) => l.trim().startsWith(`${loopLine} `))!;
     const counted = Number(row.trim().split(/\s+/)[1]);
     assert.ok(counted > 1000, `the loop was counted while it ran: ${row}`);
     const after = Number((await ok("spin(0)")).result?.["text/plain"]);

@@ -7,7 +7,6 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { kernelForFile, plain, type Execution } from "./harness";
 
-
 const session = kernelForFile();
 
 const MiB = 2 ** 20;
@@ -18,8 +17,16 @@ function memitNumbers(run: Execution) {
   const text = run.displays[0]["text/plain"] as string;
   const headline = /^peak memory: (\d+\.\d\d) MiB, increment: (-?\d+\.\d\d) MiB$/m.exec(text);
   assert.ok(headline, text);
-  const split = (field: string) => Number(new RegExp(`^${field} +[\\d.]+ MiB +[\\d.]+ MiB +(-?[\\d.]+) MiB$`, "m").exec(text)![1]);
-  return { text, peak: Number(headline[1]), increment: Number(headline[2]), heapUsed: split("heapUsed"), arrayBuffers: split("arrayBuffers"), rss: split("rss") };
+  const split = (field: string) =>
+    Number(new RegExp(`^${field} +[\\d.]+ MiB +[\\d.]+ MiB +(-?[\\d.]+) MiB$`, "m").exec(text)![1]);
+  return {
+    text,
+    peak: Number(headline[1]),
+    increment: Number(headline[2]),
+    heapUsed: split("heapUsed"),
+    arrayBuffers: split("arrayBuffers"),
+    rss: split("rss"),
+  };
 }
 
 describe("%memit", () => {
@@ -38,14 +45,19 @@ describe("%memit", () => {
 
   test("a 1000×1000 matrix: nested arrays live in the JS heap, one Float64Array is 7.63 MiB of arrayBuffers", async (t) => {
     // -g: without a collection first, garbage of earlier cells collected during the statement lowers the heap's increment.
-    const typed = memitNumbers(await session.kernel.execute("%memit -g const typed = new Float64Array(1000 * 1000).fill(1)"));
+    const typed = memitNumbers(
+      await session.kernel.execute("%memit -g const typed = new Float64Array(1000 * 1000).fill(1)"),
+    );
     const nested = memitNumbers(
       await session.kernel.execute(
         "%%memit -g\nconst nested: number[][] = [];\nfor (let i = 0; i < 1000; i++) {\n  const row: number[] = [];\n  for (let j = 0; j < 1000; j++) row.push(i + j / 7);\n  nested.push(row);\n}",
       ),
     );
     const expected = (1000 * 1000 * 8) / MiB;
-    for (const [name, m] of [["typed", typed], ["nested", nested]] as const) {
+    for (const [name, m] of [
+      ["typed", typed],
+      ["nested", nested],
+    ] as const) {
       t.diagnostic(`${name}: rss +${m.rss} MiB, heapUsed +${m.heapUsed} MiB, arrayBuffers +${m.arrayBuffers} MiB`);
     }
     assert.ok(Math.abs(typed.arrayBuffers / expected - 1) < 0.05, typed.text);
@@ -53,7 +65,9 @@ describe("%memit", () => {
     assert.ok(nested.heapUsed > 1.1 * expected, nested.text);
     assert.ok(nested.arrayBuffers < 0.5, nested.text);
     // Both stay defined, as names a cell declares do.
-    assert.deepEqual((await session.kernel.execute("typed.length + nested.length")).result, { "text/plain": "1001000" });
+    assert.deepEqual((await session.kernel.execute("typed.length + nested.length")).result, {
+      "text/plain": "1001000",
+    });
   });
 
   test("-r 3 runs three times and reports the highest peak", async () => {
@@ -72,13 +86,18 @@ describe("%memit", () => {
   });
 
   test("a throwing statement shows what was measured, then its error", async () => {
-    const run = await session.kernel.execute('%memit (() => { const big = new Float64Array(4e6).fill(1); throw new Error("boom after " + big.length); })()');
+    const run = await session.kernel.execute(
+      '%memit (() => { const big = new Float64Array(4e6).fill(1); throw new Error("boom after " + big.length); })()',
+    );
     assert.equal(run.status, "error");
     assert.equal(run.error!.ename, "Error");
     assert.equal(run.error!.evalue, "boom after 4000000");
     const text = run.displays[0]["text/plain"] as string;
     assert.ok(Number(/increment: ([\d.]+) MiB/.exec(text)![1]) >= 25, text);
-    assert.ok(run.outputs.findIndex((o) => o.output_type === "display_data") < run.outputs.findIndex((o) => o.output_type === "error"));
+    assert.ok(
+      run.outputs.findIndex((o) => o.output_type === "display_data") <
+        run.outputs.findIndex((o) => o.output_type === "error"),
+    );
     assert.deepEqual((await session.kernel.execute("1 + 1")).result, { "text/plain": "2" }, "the kernel lives on");
   });
 
@@ -100,13 +119,21 @@ describe("%memit", () => {
     await session.kernel.execute("%memit 1");
     const before = await state();
     for (let i = 0; i < 12; i++) {
-      const run = await session.kernel.execute(i % 3 === 0 ? '%memit -q (() => { throw new Error("x"); })()' : "%memit -q -i 0.0002 new Float64Array(1e5).fill(1)");
+      const run = await session.kernel.execute(
+        i % 3 === 0
+          ? '%memit -q (() => { throw new Error("x"); })()'
+          : "%memit -q -i 0.0002 new Float64Array(1e5).fill(1)",
+      );
       assert.equal(run.status, i % 3 === 0 ? "error" : "ok", plain(run.text));
     }
     // And one stopped by an interrupt in the middle of a synchronous loop.
     const stopped = await session.kernel.executeInterrupted("%memit while (true) {}", 500);
     assert.equal(stopped.error?.ename, "KeyboardInterrupt");
-    assert.match(stopped.displays[0]["text/plain"] as string, /^peak memory: /, "what was measured until the interrupt");
+    assert.match(
+      stopped.displays[0]["text/plain"] as string,
+      /^peak memory: /,
+      "what was measured until the interrupt",
+    );
     assert.deepEqual(await state(), before);
   });
 });
@@ -128,7 +155,12 @@ describe("%mprun", () => {
     const run = await session.kernel.execute("%mprun -f build build(1e6)");
     assert.equal(run.status, "ok", run.text);
     const text = run.displays[0]["text/plain"] as string;
-    assert.match(text, new RegExp(`^Filename: <cell ${define.executionCount}>\\n\\nLine #    Mem usage    Increment  Occurrences   Line Contents\\n={61}\\n`));
+    assert.match(
+      text,
+      new RegExp(
+        `^Filename: <cell ${define.executionCount}>\\n\\nLine #    Mem usage    Increment  Occurrences   Line Contents\\n={61}\\n`,
+      ),
+    );
     const row = (line: number) => new RegExp(`^ {5}${line} +([\\d.]+) MiB +(-?[\\d.]+) MiB +(\\d+)   `, "m").exec(text);
     const big = row(3);
     assert.ok(big, text);

@@ -14,7 +14,10 @@ interface Notebook {
 }
 
 function nbconvert(dir: string, input: string, extra: string[] = []): Promise<{ code: number | null; log: string }> {
-  return runPython(["-m", "nbconvert", "--to", "notebook", "--execute", input, "--output", "executed.ipynb", ...extra], dir);
+  return runPython(
+    ["-m", "nbconvert", "--to", "notebook", "--execute", input, "--output", "executed.ipynb", ...extra],
+    dir,
+  );
 }
 
 function scratch(): string {
@@ -36,7 +39,10 @@ test("nbconvert --execute runs the fixture notebook: counts in order, outputs, n
     cells.map((_, i) => i + 1),
   );
   const outputs = cells.flatMap((c) => c.outputs ?? []);
-  assert.deepEqual(outputs.filter((o) => o.output_type === "error"), []);
+  assert.deepEqual(
+    outputs.filter((o) => o.output_type === "error"),
+    [],
+  );
   const [define, square, squares, awaited, html, lsmagic] = cells;
   assert.deepEqual(define.outputs, []);
   assert.equal(square.outputs!.length, 1);

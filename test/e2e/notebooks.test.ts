@@ -19,7 +19,14 @@ interface Cell {
   source: string | string[];
   metadata: { jupyter?: { source_hidden?: boolean }; tags?: string[] };
   execution_count?: number | null;
-  outputs?: { output_type: string; name?: string; text?: string | string[]; ename?: string; evalue?: string; data?: Record<string, unknown> }[];
+  outputs?: {
+    output_type: string;
+    name?: string;
+    text?: string | string[];
+    ename?: string;
+    evalue?: string;
+    data?: Record<string, unknown>;
+  }[];
 }
 
 const NOTEBOOKS = path.join(ROOT, "notebooks");
@@ -28,12 +35,29 @@ after(() => fs.rmSync(outDir, { recursive: true, force: true }));
 
 const textOf = (value: string | string[] | undefined) => (Array.isArray(value) ? value.join("") : (value ?? ""));
 const sourceOf = (cell: Cell) => textOf(cell.source);
-const stdoutOf = (cell: Cell) => (cell.outputs ?? []).filter((o) => o.output_type === "stream" && o.name === "stdout").map((o) => textOf(o.text)).join("");
+const stdoutOf = (cell: Cell) =>
+  (cell.outputs ?? [])
+    .filter((o) => o.output_type === "stream" && o.name === "stdout")
+    .map((o) => textOf(o.text))
+    .join("");
 
 /** Executes a notebook into outDir; returns its cells, after checking it ran whole and clean. */
 async function execute(name: string): Promise<Cell[]> {
   const started = Date.now();
-  const { code, log } = await runPython(["-m", "nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.timeout=600", "--output-dir", outDir, name], NOTEBOOKS);
+  const { code, log } = await runPython(
+    [
+      "-m",
+      "nbconvert",
+      "--to",
+      "notebook",
+      "--execute",
+      "--ExecutePreprocessor.timeout=600",
+      "--output-dir",
+      outDir,
+      name,
+    ],
+    NOTEBOOKS,
+  );
   assert.equal(code, 0, `nbconvert ${name} failed:\n${log}`);
   console.log(`# ${name} executed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const cells: Cell[] = JSON.parse(fs.readFileSync(path.join(outDir, name), "utf8")).cells;
@@ -43,7 +67,9 @@ async function execute(name: string): Promise<Cell[]> {
     code_.map((_, i) => i + 1),
     "every code cell ran, in order",
   );
-  const errors = code_.flatMap((c) => (c.outputs ?? []).filter((o) => o.output_type === "error").map((o) => `${o.ename}: ${o.evalue}`));
+  const errors = code_.flatMap((c) =>
+    (c.outputs ?? []).filter((o) => o.output_type === "error").map((o) => `${o.ename}: ${o.evalue}`),
+  );
   assert.deepEqual(errors, []);
   const stderr = code_.flatMap((c) => (c.outputs ?? []).filter((o) => o.name === "stderr").map((o) => textOf(o.text)));
   assert.deepEqual(stderr, [], "nothing on stderr (warnings from the kernel or its libraries)");
@@ -61,7 +87,8 @@ test("01-forward-pass: every version equals the naive one, every step is faster,
   const summaryLine = stdoutOf(cellStarting(cells, "console.log(JSON.stringify({")).trim();
   const summary: { maxAbsDiff: Record<string, number>; speedup: Record<string, number> } = JSON.parse(summaryLine);
   assert.deepEqual(Object.keys(summary.maxAbsDiff), ["hoisted", "vectorized", "preallocated", "simd", "parallel"]);
-  for (const [version, difference] of Object.entries(summary.maxAbsDiff)) assert.ok(difference <= 1e-12, `${version} differs from naive by ${difference}`);
+  for (const [version, difference] of Object.entries(summary.maxAbsDiff))
+    assert.ok(difference <= 1e-12, `${version} differs from naive by ${difference}`);
   const [baseline, ...steps] = Object.entries(summary.speedup);
   assert.equal(baseline[1], 1);
   assert.equal(steps.length, 5);
@@ -83,14 +110,22 @@ test("01-forward-pass: every version equals the naive one, every step is faster,
 
   const allocated = (start: string) => textOf(cellStarting(cells, start).outputs![0].data!["text/plain"] as string);
   const naive = allocated("const allocNaive = %alloc");
-  assert.match(naive.split("\n").find((l) => /^ +\d+ /.test(l)) ?? "", /\(matmul\)$/, `%alloc puts matmul's row arrays first:\n${naive}`);
-  const perPass = /matmul allocated [\d.]+ MiB in 100 passes, ([\d.]+)× the/.exec(stdoutOf(cellStarting(cells, "const matmulRow")));
+  assert.match(
+    naive.split("\n").find((l) => /^ +\d+ /.test(l)) ?? "",
+    /\(matmul\)$/,
+    `%alloc puts matmul's row arrays first:\n${naive}`,
+  );
+  const perPass = /matmul allocated [\d.]+ MiB in 100 passes, ([\d.]+)× the/.exec(
+    stdoutOf(cellStarting(cells, "const matmulRow")),
+  );
   assert.ok(perPass && Math.abs(Number(perPass[1]) - 1) <= 0.15, "matmul's bytes are its rows' doubles");
   const prealloc = /^preallocated: ([\d.]+) KiB sampled/m.exec(stdoutOf(cellStarting(cells, "const matmulRow")));
   assert.ok(prealloc && Number(prealloc[1]) < 100, "the preallocated pass allocates next to nothing");
 
   // Step 5's %prun: a section per thread, the SIMD kernel named on both.
-  const threads = textOf(cellStarting(cells, "/** Step 5's forward pass for 512").outputs![0].data!["text/plain"] as string);
+  const threads = textOf(
+    cellStarting(cells, "/** Step 5's forward pass for 512").outputs![0].data!["text/plain"] as string,
+  );
   for (const heading of [/^Thread: main — /m, /^Thread: worker \d+ \(band 1\) — /m]) assert.match(threads, heading);
   assert.equal(threads.match(/\(block4x4\)$/gm)?.length, 2, threads);
 });
@@ -102,7 +137,9 @@ test("02-exercises: unanswered checks say so, every solution passes its check, s
   for (const exercise of ["exercise 1 (the bottleneck)", "exercise 2 (the hot line)", "exercise 3 (preallocate)"]) {
     assert.ok(out.includes(`✓ ${exercise}`), `the solution of ${exercise} passes its check`);
   }
-  const solutions = cells.slice(cells.findIndex((c) => c.cell_type === "markdown" && sourceOf(c).includes("## Solutions")));
+  const solutions = cells.slice(
+    cells.findIndex((c) => c.cell_type === "markdown" && sourceOf(c).includes("## Solutions")),
+  );
   const solutionCode = solutions.filter((c) => c.cell_type === "code");
   assert.equal(solutionCode.length, 3);
   for (const cell of solutionCode) assert.equal(cell.metadata.jupyter?.source_hidden, true);
@@ -118,28 +155,53 @@ test("03-why-lines-dont-add-up: the missing time is where the notebook says", as
   // Node's timers count whole milliseconds of loop time, so one can fire up to 1 ms early.
   assert.ok(Number(total) >= 45, `five awaits of 10 ms take about 50 ms: ${wait}`);
   assert.ok(Number(cum) < Number(total) / 2, `an awaiting function has few samples: ${wait}`);
-  const time = textOf(cellStarting(cells, "%time await fetchAll(5)").outputs!.map((o) => textOf(o.data?.["text/plain"] as string)).join("\n"));
+  const time = textOf(
+    cellStarting(cells, "%time await fetchAll(5)")
+      .outputs!.map((o) => textOf(o.data?.["text/plain"] as string))
+      .join("\n"),
+  );
   assert.match(time, /^CPU times: user .*\nWall time: /m);
 });
 
 test("04-transformer-block: the optimized block and loader equal the original, both fixes are faster, %lprun counts the method, the closure and the generator", async () => {
   const cells = await execute("04-transformer-block.ipynb");
   const summaryLine = stdoutOf(cellStarting(cells, "console.log(JSON.stringify({")).trim();
-  const summary: { qkv_share_before: number; attention_speedup: number; pipeline_speedup: number; max_abs_diff: number } = JSON.parse(summaryLine);
-  assert.ok(summary.max_abs_diff <= 1e-12, `the optimized versions differ from the original by ${summary.max_abs_diff}`);
+  const summary: {
+    qkv_share_before: number;
+    attention_speedup: number;
+    pipeline_speedup: number;
+    max_abs_diff: number;
+  } = JSON.parse(summaryLine);
+  assert.ok(
+    summary.max_abs_diff <= 1e-12,
+    `the optimized versions differ from the original by ${summary.max_abs_diff}`,
+  );
   assert.ok(summary.attention_speedup > 1, `the fused Q/K/V step: speedup ${summary.attention_speedup}`);
   assert.ok(summary.pipeline_speedup > 1, `the epoch with cached statistics: speedup ${summary.pipeline_speedup}`);
-  assert.ok(summary.qkv_share_before > 0 && summary.qkv_share_before < 1, `the Q/K/V lines' share of forward: ${summary.qkv_share_before}`);
+  assert.ok(
+    summary.qkv_share_before > 0 && summary.qkv_share_before < 1,
+    `the Q/K/V lines' share of forward: ${summary.qkv_share_before}`,
+  );
 
-  const plainText = (cell: Cell) => (cell.outputs ?? []).map((o) => textOf(o.data?.["text/plain"] as string)).join("\n");
+  const plainText = (cell: Cell) =>
+    (cell.outputs ?? []).map((o) => textOf(o.data?.["text/plain"] as string)).join("\n");
   const prun = plainText(cellStarting(cells, "const prunBefore = %prun"));
   assert.match(prun, /^\s+64\s.*\(channelStats\)$/m, `%prun counts one channelStats call per image:\n${prun}`);
   // 4 batches of 8 sequences; the method reads #private fields.
   const forward = plainText(cellStarting(cells, "const sequences: number[][][] = [];"));
   assert.match(forward, /^Function: Attention\.forward at line \d+$/m);
-  for (const field of ["wq", "wk", "wv"]) assert.match(forward, new RegExp(`^\\s+\\d+\\s+32\\s.*const \\w = matmul\\(x, this\\.#${field}\\);$`, "m"), forward);
+  for (const field of ["wq", "wk", "wv"])
+    assert.match(
+      forward,
+      new RegExp(`^\\s+\\d+\\s+32\\s.*const \\w = matmul\\(x, this\\.#${field}\\);$`, "m"),
+      forward,
+    );
   const closure = plainText(cellStarting(cells, "const [firstBatch] = loader(images, BATCH);"));
-  assert.match(closure, /^\s+\d+\s+8\s.*const y = matmul\(x, w\);$/m, `the embedding closure, once per image of a batch:\n${closure}`);
+  assert.match(
+    closure,
+    /^\s+\d+\s+8\s.*const y = matmul\(x, w\);$/m,
+    `the embedding closure, once per image of a batch:\n${closure}`,
+  );
   const generator = plainText(cellStarting(cells, "%lprun -f loader"));
   assert.match(generator, /^\s+\d+\s+64\s.*const stats = channelStats\(images\);$/m, generator);
   assert.match(generator, /^\s+\d+\s+8\s.*yield batch;$/m, "the generator resumed once per batch");

@@ -20,9 +20,17 @@ const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "tsprof-package-"));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
 /** Runs a command to its end; resolves with its exit code and everything it printed. */
-function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<{ code: number | null; out: string }> {
+function run(
+  command: string,
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv },
+): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));
@@ -37,30 +45,62 @@ test("npm pack, npm install -g into a prefix, tsprof install and tsprof walkthro
   assert.equal(pack.code, 0, pack.out);
   const [{ filename, files }] = JSON.parse(pack.out.slice(pack.out.indexOf("[")));
   const packed = (files as { path: string }[]).map((f) => f.path);
-  for (const file of ["dist/kernel/cli/cli.js", "dist/assets/plotly-tsprof.min.js", "notebooks/01-forward-pass.ipynb"]) assert.ok(packed.includes(file), `${file} is in the tarball`);
-  assert.ok(!packed.some((f) => f.startsWith("dist/test/") || f.startsWith("dist/scripts/") || f.startsWith("scripts/") || f.startsWith("notebooks/out/")), "no tests, build scripts or walkthrough output in the tarball");
+  for (const file of ["dist/kernel/cli/cli.js", "dist/assets/plotly-tsprof.min.js", "notebooks/01-forward-pass.ipynb"])
+    assert.ok(packed.includes(file), `${file} is in the tarball`);
+  assert.ok(
+    !packed.some(
+      (f) =>
+        f.startsWith("dist/test/") ||
+        f.startsWith("dist/scripts/") ||
+        f.startsWith("scripts/") ||
+        f.startsWith("notebooks/out/"),
+    ),
+    "no tests, build scripts or walkthrough output in the tarball",
+  );
 
   const prefix = path.join(scratch, "prefix");
-  const installed = await run("npm", ["install", "-g", "--prefix", prefix, "--prefer-offline", "--no-audit", "--no-fund", path.join(scratch, filename)], { cwd: scratch });
+  const installed = await run(
+    "npm",
+    ["install", "-g", "--prefix", prefix, "--prefer-offline", "--no-audit", "--no-fund", path.join(scratch, filename)],
+    { cwd: scratch },
+  );
   assert.equal(installed.code, 0, installed.out);
   const tsprof = path.join(prefix, "bin", "tsprof");
   assert.ok(fs.existsSync(tsprof), installed.out);
-  assert.ok(!fs.existsSync(path.join(prefix, "lib", "node_modules", "tsprof", "node_modules", "plotly.js")), "plotly.js stays a devDependency: its built bundle ships in dist/");
+  assert.ok(
+    !fs.existsSync(path.join(prefix, "lib", "node_modules", "tsprof", "node_modules", "plotly.js")),
+    "plotly.js stays a devDependency: its built bundle ships in dist/",
+  );
 
   // Everything Jupyter keeps per user goes to scratch: the kernelspec, the notebooks' HTML.
-  const env = { ...process.env, JUPYTER_DATA_DIR: path.join(scratch, "jupyter-data"), PYDEVD_DISABLE_FILE_VALIDATION: "1" };
+  const env = {
+    ...process.env,
+    JUPYTER_DATA_DIR: path.join(scratch, "jupyter-data"),
+    PYDEVD_DISABLE_FILE_VALIDATION: "1",
+  };
   const jupyterPrefix = path.join(scratch, "jupyter-prefix");
-  const registered = await run(tsprof, ["install", "--prefix", jupyterPrefix, "--python", PYTHON], { cwd: scratch, env });
+  const registered = await run(tsprof, ["install", "--prefix", jupyterPrefix, "--python", PYTHON], {
+    cwd: scratch,
+    env,
+  });
   assert.equal(registered.code, 0, registered.out);
-  const spec = JSON.parse(fs.readFileSync(path.join(jupyterPrefix, "share", "jupyter", "kernels", "tsprof", "kernel.json"), "utf8"));
-  assert.equal(spec.argv[1], path.join(fs.realpathSync(prefix), "lib", "node_modules", "tsprof", "dist", "kernel", "cli", "cli.js"));
+  const spec = JSON.parse(
+    fs.readFileSync(path.join(jupyterPrefix, "share", "jupyter", "kernels", "tsprof", "kernel.json"), "utf8"),
+  );
+  assert.equal(
+    spec.argv[1],
+    path.join(fs.realpathSync(prefix), "lib", "node_modules", "tsprof", "dist", "kernel", "cli", "cli.js"),
+  );
   assert.deepEqual(spec.argv.slice(2), ["kernel", "--config-file", "{connection_file}"]);
   assert.match((await run(tsprof, ["kernel", "--help"], { cwd: scratch })).out, /--config-file/);
 
   // The command line on a script in a folder with no tsprof in it: the marker comes from the installed command.
   const scripts = path.join(scratch, "scripts");
   fs.mkdirSync(scripts);
-  fs.writeFileSync(path.join(scripts, "marked.ts"), 'import { profile } from "tsprof";\nconst sum = profile((n: number) => {\n  let s = 0;\n  for (let i = 0; i < n; i++) s += i;\n  return s;\n});\nconsole.log("sum", sum(100));\n');
+  fs.writeFileSync(
+    path.join(scripts, "marked.ts"),
+    'import { profile } from "tsprof";\nconst sum = profile((n: number) => {\n  let s = 0;\n  for (let i = 0; i < n; i++) s += i;\n  return s;\n});\nconsole.log("sum", sum(100));\n',
+  );
   const lprun = await run(tsprof, ["lprun", "marked.ts"], { cwd: scripts });
   assert.equal(lprun.code, 0, lprun.out);
   assert.match(lprun.out, /^sum 4950$/m);
@@ -68,15 +108,34 @@ test("npm pack, npm install -g into a prefix, tsprof install and tsprof walkthro
 
   const work = path.join(scratch, "empty-folder");
   fs.mkdirSync(work);
-  const walkthrough = await run(tsprof, ["walkthrough", "--python", PYTHON, "01-forward-pass.ipynb"], { cwd: work, env });
+  const walkthrough = await run(tsprof, ["walkthrough", "--python", PYTHON, "01-forward-pass.ipynb"], {
+    cwd: work,
+    env,
+  });
   assert.equal(walkthrough.code, 0, walkthrough.out);
   const folder = path.join(work, "tsprof-notebooks");
-  assert.deepEqual(fs.readdirSync(folder).filter((f) => f.endsWith(".ipynb")).sort(), ["01-forward-pass.ipynb", "02-exercises.ipynb", "03-why-lines-dont-add-up.ipynb", "04-transformer-block.ipynb"]);
+  assert.deepEqual(
+    fs
+      .readdirSync(folder)
+      .filter((f) => f.endsWith(".ipynb"))
+      .sort(),
+    ["01-forward-pass.ipynb", "02-exercises.ipynb", "03-why-lines-dont-add-up.ipynb", "04-transformer-block.ipynb"],
+  );
   const html = path.join(folder, "out", "01-forward-pass.html");
   assert.ok(walkthrough.out.includes(`  ${html}\n`), `it says where the HTML is:\n${walkthrough.out.slice(-800)}`);
   const page = fs.readFileSync(html, "utf8");
-  assert.ok(page.includes('window.dispatchEvent(new Event("tsprof-plotly"))'), "the charts carry the packaged plotly.js bundle");
+  assert.ok(
+    page.includes('window.dispatchEvent(new Event("tsprof-plotly"))'),
+    "the charts carry the packaged plotly.js bundle",
+  );
   // nbconvert's HTML shows errors and stderr alike under this MIME type.
-  assert.ok(!page.includes('data-mime-type="application/vnd.jupyter.stderr"'), "no error or stderr output in the executed walkthrough");
-  assert.deepEqual(fs.readdirSync(path.join(prefix, "lib", "node_modules", "tsprof", "notebooks")).sort(), ["01-forward-pass.ipynb", "02-exercises.ipynb", "03-why-lines-dont-add-up.ipynb", "04-transformer-block.ipynb"], "nothing was written into the installed package");
+  assert.ok(
+    !page.includes('data-mime-type="application/vnd.jupyter.stderr"'),
+    "no error or stderr output in the executed walkthrough",
+  );
+  assert.deepEqual(
+    fs.readdirSync(path.join(prefix, "lib", "node_modules", "tsprof", "notebooks")).sort(),
+    ["01-forward-pass.ipynb", "02-exercises.ipynb", "03-why-lines-dont-add-up.ipynb", "04-transformer-block.ipynb"],
+    "nothing was written into the installed package",
+  );
 });

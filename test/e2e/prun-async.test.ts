@@ -28,7 +28,10 @@ before(async () => {
   fs.writeFileSync(path.join(lib, "index.js"), ASYNC_LIB);
   fs.writeFileSync(path.join(lib, "package.json"), JSON.stringify({ name: "asynclib", main: "index.js" }));
   fs.mkdirSync(path.join(dir, "node_modules", "@tensorflow"));
-  fs.symlinkSync(path.join(ROOT, "node_modules", "@tensorflow", "tfjs"), path.join(dir, "node_modules", "@tensorflow", "tfjs"));
+  fs.symlinkSync(
+    path.join(ROOT, "node_modules", "@tensorflow", "tfjs"),
+    path.join(dir, "node_modules", "@tensorflow", "tfjs"),
+  );
   fs.symlinkSync(path.join(ROOT, "node_modules", "ml-matrix"), path.join(dir, "node_modules", "ml-matrix"));
   jupyter = await startJupyter({ notebookDir: dir });
   kernel = await startKernel(jupyter);
@@ -71,8 +74,14 @@ describe("%prun: nothing dropped after an await", () => {
     const spin = rows(text).find(([, d]) => d === "node_modules/asynclib/index.js:1(spin)");
     assert.ok(spin && spin[0] > 0.01, text);
     const sum = rows(text).reduce((s, [t]) => s + t, 0);
-    assert.ok(Math.abs(sum - totalOf(text)) <= 0.05 * totalOf(text) + 0.002, `rows ${sum} vs ${totalOf(text)}\n${text}`);
-    assert.match(text, /calls counted \(cell and local-module functions\) in \d+\.\d{3} seconds; library calls are timed, not counted/);
+    assert.ok(
+      Math.abs(sum - totalOf(text)) <= 0.05 * totalOf(text) + 0.002,
+      `rows ${sum} vs ${totalOf(text)}\n${text}`,
+    );
+    assert.match(
+      text,
+      /calls counted \(cell and local-module functions\) in \d+\.\d{3} seconds; library calls are timed, not counted/,
+    );
   });
 
   test("an anonymous library function is named once by its place", async () => {
@@ -87,11 +96,22 @@ describe("%prun: the async call tree", () => {
     const run = await ok("const profiled = %prun -r await fetchAll(5)");
     const text = table(run);
     const tree = text.slice(text.indexOf("Async call tree"));
-    assert.match(tree, /\n +0\.2\d\d +\d+\.\d  +<cell \d+>:5\(fetchAll\)\n +0\.2\d\d +\d+\.\d  +<cell \d+>:4\(fetchUser\) ×5\n +0\.2\d\d +\d+\.\d  +\[await\]/, tree);
-    const result = await ok("JSON.stringify([profiled.async.awaiting, profiled.async.tree.totalTime, profiled.table.totalTime])");
-    const [awaiting, total, wall] = JSON.parse(JSON.parse(String(result.result?.["text/plain"]).replace(/^'|'$/g, '"'))) as number[];
+    assert.match(
+      tree,
+      /\n +0\.2\d\d +\d+\.\d  +<cell \d+>:5\(fetchAll\)\n +0\.2\d\d +\d+\.\d  +<cell \d+>:4\(fetchUser\) ×5\n +0\.2\d\d +\d+\.\d  +\[await\]/,
+      tree,
+    );
+    const result = await ok(
+      "JSON.stringify([profiled.async.awaiting, profiled.async.tree.totalTime, profiled.table.totalTime])",
+    );
+    const [awaiting, total, wall] = JSON.parse(
+      JSON.parse(String(result.result?.["text/plain"]).replace(/^'|'$/g, '"')),
+    ) as number[];
     assert.ok(awaiting >= 0.9 * wall && total >= 0.95 * wall, `${awaiting} ${total} ${wall}`);
-    assert.ok(run.displays.some((d) => JSON.stringify(d).includes("wall-clock time across awaits")), "an async icicle chart");
+    assert.ok(
+      run.displays.some((d) => JSON.stringify(d).includes("wall-clock time across awaits")),
+      "an async icicle chart",
+    );
   });
 });
 
@@ -99,7 +119,11 @@ describe("%prun: the event loop blocked", () => {
   test("a function that blocks for 200 ms inside an async flow is named, longest stretch first; -b sets the threshold", async () => {
     const text = table(await ok("%prun await blocker()"));
     const report = text.slice(text.indexOf("Event loop blocked"));
-    assert.match(report, /^Event loop blocked: stretches longer than 50 ms.*\n {2}(19\d|2\d\d) ms from \d+\.\d{3} s:\n +0\.\d{3} s {2}<cell \d+>:6\(block\)/, report);
+    assert.match(
+      report,
+      /^Event loop blocked: stretches longer than 50 ms.*\n {2}(19\d|2\d\d) ms from \d+\.\d{3} s:\n +0\.\d{3} s {2}<cell \d+>:6\(block\)/,
+      report,
+    );
     assert.match(report, /\n {2}[7-9]\d ms from/, report);
     const strict = table(await ok("%prun -b 300 await blocker()"));
     assert.match(strict, /Event loop: never busy without a pause for longer than 300 ms\./, strict);
@@ -115,7 +139,10 @@ function runRelu(n: number) { let t = 0; for (let i = 0; i < n; i++) t += relu.f
 runRelu(3000);`);
     const text = table(await ok("%prun runRelu(3000)"));
     const layer = rows(text).find(([, d]) => /Layer\.forward\)$/.test(d));
-    assert.ok((layer && layer[0] > 0) || /most likely inlined by V8 into their callers.*Layer\.forward/.test(text), text);
+    assert.ok(
+      (layer && layer[0] > 0) || /most likely inlined by V8 into their callers.*Layer\.forward/.test(text),
+      text,
+    );
   });
 });
 
@@ -137,7 +164,13 @@ await model.fit(x, y, { epochs: 1, batchSize: 64, verbose: 0 });`);
   test("ml-matrix mmul: its functions are rows, and the summary claims no total of calls", async () => {
     await ok(`const { Matrix } = require("ml-matrix"); const a = Matrix.rand(150, 150), b = Matrix.rand(150, 150);`);
     const text = table(await ok("%prun a.mmul(b)"));
-    assert.ok(rows(text).some(([t, d]) => t > 0 && d.includes("ml-matrix")), text);
-    assert.match(text, /^ +1 calls counted \(cell and local-module functions\) in \d+\.\d{3} seconds; library calls are timed, not counted/);
+    assert.ok(
+      rows(text).some(([t, d]) => t > 0 && d.includes("ml-matrix")),
+      text,
+    );
+    assert.match(
+      text,
+      /^ +1 calls counted \(cell and local-module functions\) in \d+\.\d{3} seconds; library calls are timed, not counted/,
+    );
   });
 });

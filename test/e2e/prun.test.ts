@@ -84,7 +84,13 @@ describe("%prun options", () => {
   test("-s cumulative, -s ncalls: pstats' orders and descriptions", async () => {
     const cumulative = table(await ok("%prun -s cumulative callF(50); spin(2_000_000)"));
     assert.match(cumulative, /Ordered by: cumulative time/);
-    assert.deepEqual(rows(cumulative).slice(0, 2).map(([, d]) => d.replace(/^<cell \d+>/, "")), [":1(<module>)", ":4(spin)"], cumulative);
+    assert.deepEqual(
+      rows(cumulative)
+        .slice(0, 2)
+        .map(([, d]) => d.replace(/^<cell \d+>/, "")),
+      [":1(<module>)", ":4(spin)"],
+      cumulative,
+    );
     const byCalls = table(await ok("%prun -s ncalls callF(50)"));
     assert.match(byCalls, /Ordered by: call count/);
     assert.deepEqual(rows(byCalls)[0], ["50", `${defs}:1(f)`]);
@@ -92,8 +98,10 @@ describe("%prun options", () => {
 
   test("-l: a count, then a regular expression", async () => {
     const counted = table(await ok("%prun -s ncalls -l 1 callF(5)"));
-    assert.match(counted, /List reduced from 3 to 1 due to restriction <1>/);
-    assert.equal(rows(counted).length, 1);
+    // f, callF and <module>, and a sampled row such as the garbage collector's when a sample fell there.
+    const [, from] = /List reduced from (\d+) to 1 due to restriction <1>/.exec(counted) ?? [];
+    assert.ok(Number(from) >= 3, counted);
+    assert.deepEqual(rows(counted), [["5", `${defs}:1(f)`]]);
     const matched = table(await ok("%prun -l callF callF(5)"));
     assert.deepEqual(rows(matched), [["1", `${defs}:2(callF)`]]);
   });
@@ -119,7 +127,10 @@ function squeeze(n: number): number { let total = 0; for (let i = 0; i < n; i++)
     const use = await ok('profiled.table.rows.find((r) => r.fn.name === "f").ncalls');
     assert.equal(use.result?.["text/plain"], "1234");
     const shown = await ok("%prun -q -r fib(5)");
-    assert.match(String(shown.result?.["text/plain"]), /^<CpuProfileResult: 16 function calls in \d+\.\d{3} seconds, \d+ functions; fields: table, tree, threads, sampleInterval, statement>$/);
+    assert.match(
+      String(shown.result?.["text/plain"]),
+      /^<CpuProfileResult: 16 function calls in \d+\.\d{3} seconds, \d+ functions; fields: table, tree, threads, sampleInterval, statement>$/,
+    );
   });
 
   test("-T writes the text table to a file in the notebook's folder", async () => {
@@ -142,7 +153,8 @@ function squeeze(n: number): number { let total = 0; for (let i = 0; i < n; i++)
 
   test("%prun? lists every option", async () => {
     const run = await ok("%prun?");
-    for (const flag of ["-s KEY", "-l LIMIT", "-q", "-r", "-T FILE", "-D FILE", "-F"]) assert.ok(run.pager?.includes(flag), `${flag} in:\n${run.pager}`);
+    for (const flag of ["-s KEY", "-l LIMIT", "-q", "-r", "-T FILE", "-D FILE", "-F"])
+      assert.ok(run.pager?.includes(flag), `${flag} in:\n${run.pager}`);
   });
 
   test("bad options: a clear message, and the kernel keeps its state", async () => {
@@ -179,7 +191,10 @@ describe("%prun runs the statement in the notebook", () => {
 
   test("%%prun profiles the whole cell; the names it assigns stay defined, as do %prun's", async () => {
     const cell = await ok("%%prun -s ncalls\nconst fromCell = callF(5);\nconst other = fib(6);");
-    assert.deepEqual(rows(table(cell)).slice(0, 2), [["25", `${defs}:3(fib)`], ["5", `${defs}:1(f)`]]);
+    assert.deepEqual(rows(table(cell)).slice(0, 2), [
+      ["25", `${defs}:3(fib)`],
+      ["5", `${defs}:1(f)`],
+    ]);
     await ok("%prun const kept = callF(7)");
     assert.equal((await ok("[fromCell, other, kept]")).result?.["text/plain"], "[ 5, 8, 7 ]");
   });

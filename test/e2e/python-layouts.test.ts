@@ -89,7 +89,8 @@ async function tsprof(code: string): Promise<string[]> {
  * number of decimals (pstats' `%.3f`); without, any number is N (line_profiler's `%g`).
  */
 function shape(line: string, decimals = false): string {
-  const fixed = (text: string) => (decimals ? text.replace(/\d+\.(\d+)(?![\de])/g, (_, fraction: string) => `N.${"d".repeat(fraction.length)}`) : text);
+  const fixed = (text: string) =>
+    decimals ? text.replace(/\d+\.(\d+)(?![\de])/g, (_, fraction: string) => `N.${"d".repeat(fraction.length)}`) : text;
   return fixed(line.replace(/^File: .*/, "File: F")).replace(/\d+(\.\d+)?(e[-+]?\d+)?/g, "N");
 }
 
@@ -142,7 +143,9 @@ test("%lprun against line_profiler: title lines, header, rule, column ends and w
     const defining = rows[0];
     // The function's first line has no hits: its text starts where every line's source starts.
     const sourceColumn = [...defining.matchAll(/\S+/g)][1].index!;
-    rows.forEach((row, i) => assert.equal(row.slice(sourceColumn), source[i], `the source column of ${JSON.stringify(row)}`));
+    rows.forEach((row, i) =>
+      assert.equal(row.slice(sourceColumn), source[i], `the source column of ${JSON.stringify(row)}`),
+    );
     return { sourceColumn, ends: withHits.map((row) => fieldEnds(row, 5)) };
   };
   const pythonSource = PYTHON_PROGRAM.split("\n").slice(4, 9);

@@ -55,7 +55,14 @@ const after = %prun -q -r for (let r = 0; r < 3; r++) matmul(x, w1);`,
 
 export function writeNotebook(dir: string): string {
   const notebook = {
-    cells: CELLS.map((source, i) => ({ cell_type: "code", id: `cell-${i}`, execution_count: null, metadata: {}, outputs: [], source })),
+    cells: CELLS.map((source, i) => ({
+      cell_type: "code",
+      id: `cell-${i}`,
+      execution_count: null,
+      metadata: {},
+      outputs: [],
+      source,
+    })),
     metadata: { kernelspec: { name: "tsprof", display_name: "TypeScript (tsprof)", language: "typescript" } },
     nbformat: 4,
     nbformat_minor: 5,
@@ -69,7 +76,14 @@ export function writeNotebook(dir: string): string {
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
 }
 
@@ -78,7 +92,11 @@ export function launchChromium(): Promise<Browser> {
  * dialogs are recorded, and so is every request or WebSocket to anywhere else (`offsite`), even
  * one the route would have blocked.
  */
-export async function openPage(browser: Browser, allowed: (url: string) => boolean, viewport = { width: 1200, height: 900 }): Promise<{ page: Page; dialogs: string[]; offsite: string[] }> {
+export async function openPage(
+  browser: Browser,
+  allowed: (url: string) => boolean,
+  viewport = { width: 1200, height: 900 },
+): Promise<{ page: Page; dialogs: string[]; offsite: string[] }> {
   const page = await browser.newPage({ viewport });
   const dialogs: string[] = [];
   const offsite: string[] = [];
@@ -109,17 +127,32 @@ export function serverOrigin(baseUrl: string): (url: string) => boolean {
 /** The rows of the n-th sortable table on the page, as the text of their cells. */
 export function tableRows(page: Page, index: number): Promise<string[][]> {
   return page.evaluate(
-    (i) => Array.from(document.querySelectorAll("table[data-tsprof-sortable]")[i].querySelectorAll("tbody tr"), (tr) => Array.from(tr.querySelectorAll("td"), (td) => td.textContent ?? "")),
+    (i) =>
+      Array.from(document.querySelectorAll("table[data-tsprof-sortable]")[i].querySelectorAll("tbody tr"), (tr) =>
+        Array.from(tr.querySelectorAll("td"), (td) => td.textContent ?? ""),
+      ),
     index,
   );
 }
 
 export function headerStates(page: Page, index: number): Promise<string[]> {
-  return page.evaluate((i) => Array.from(document.querySelectorAll("table[data-tsprof-sortable]")[i].querySelectorAll("th"), (th) => `${th.textContent}:${th.getAttribute("aria-sort")}`), index);
+  return page.evaluate(
+    (i) =>
+      Array.from(
+        document.querySelectorAll("table[data-tsprof-sortable]")[i].querySelectorAll("th"),
+        (th) => `${th.textContent}:${th.getAttribute("aria-sort")}`,
+      ),
+    index,
+  );
 }
 
 export async function clickHeader(page: Page, table: number, label: string): Promise<void> {
-  await page.locator("table[data-tsprof-sortable]").nth(table).locator("th", { hasText: new RegExp(`^${label}`) }).first().click();
+  await page
+    .locator("table[data-tsprof-sortable]")
+    .nth(table)
+    .locator("th", { hasText: new RegExp(`^${label}`) })
+    .first()
+    .click();
 }
 
 /** Waits until every chart on the page drew with plotly; returns, per chart, its bar count and icicle labels. */
@@ -127,7 +160,9 @@ export async function drawnCharts(page: Page): Promise<{ bars: number; icicle: s
   await page.waitForFunction(
     () => {
       const charts = Array.from(document.querySelectorAll(".tsprof-chart"));
-      return charts.length === 5 && charts.every((c) => c.getAttribute("data-drawn") && c.querySelector("svg.main-svg"));
+      return (
+        charts.length === 5 && charts.every((c) => c.getAttribute("data-drawn") && c.querySelector("svg.main-svg"))
+      );
     },
     undefined,
     { timeout: 60_000 },
@@ -169,14 +204,33 @@ export async function checkRichOutput(page: Page, dialogs: string[], label: stri
   assert.equal(calls.get("forward"), "3", prun.map((r) => r.join(" ")).join("\n"));
   assert.equal(calls.get("matmul"), "6");
   assert.equal(calls.get("relu"), "3");
-  assert.equal(calls.get(`hostile.${XSS}`), "3", `the method whose computed name is the payload: named as text\n${prun.map((r) => r.join(" ")).join("\n")}`);
-  assert.equal(prun.find((r) => r[5] === `${XSS}.ts:1(work)`)?.[0], "3", "the module whose file name is the payload: named as text");
+  assert.equal(
+    calls.get(`hostile.${XSS}`),
+    "3",
+    `the method whose computed name is the payload: named as text\n${prun.map((r) => r.join(" ")).join("\n")}`,
+  );
+  assert.equal(
+    prun.find((r) => r[5] === `${XSS}.ts:1(work)`)?.[0],
+    "3",
+    "the module whose file name is the payload: named as text",
+  );
   const cumtimes = prun.map((r) => Number(r[3]));
-  assert.deepEqual(cumtimes, [...cumtimes].sort((a, b) => b - a));
+  assert.deepEqual(
+    cumtimes,
+    [...cumtimes].sort((a, b) => b - a),
+  );
   await clickHeader(page, 0, "ncalls");
   const counts = (await tableRows(page, 0)).map((r) => Number(r[0].split("/")[0]));
-  assert.deepEqual(counts, [...counts].sort((a, b) => b - a), "numeric order, largest first");
-  assert.equal(counts[0], 3 * 100 * 256, "the first row: relu's inner arrow function, once per element of the 100×256 matrix per forward pass");
+  assert.deepEqual(
+    counts,
+    [...counts].sort((a, b) => b - a),
+    "numeric order, largest first",
+  );
+  assert.equal(
+    counts[0],
+    3 * 100 * 256,
+    "the first row: relu's inner arrow function, once per element of the 100×256 matrix per forward pass",
+  );
   assert.match((await headerStates(page, 0))[0], /^ncalls▼:descending$/);
 
   // %lprun's table shows the hostile comment as text; sorted by % Time, the inner k loop comes first.
@@ -190,18 +244,38 @@ export async function checkRichOutput(page: Page, dialogs: string[], label: stri
 
   const charts = await drawnCharts(page);
   const [icicle, top, perLine, custom, compared] = charts;
-  assert.ok(["forward", "matmul", "relu"].every((name) => icicle.icicle.includes(name)), `icicle labels: ${icicle.icicle.join(", ")}`);
+  assert.ok(
+    ["forward", "matmul", "relu"].every((name) => icicle.icicle.includes(name)),
+    `icicle labels: ${icicle.icicle.join(", ")}`,
+  );
   assert.equal(top.bars, prun.length, "one bar per function of the %prun table (it has fewer than 15)");
   assert.equal(perLine.bars, linesThatRan, "one bar per line of matmul that ran");
   assert.ok(linesThatRan >= 6, `${linesThatRan} lines of matmul ran`);
   assert.equal(custom.bars, 3);
-  assert.equal(compared.bars, 2 * comparedRows, "before and after, one bar each for every function compared (under 15)");
-  assert.ok(icicle.icicle.includes(`hostile.${XSS}`), `the icicle labels the method with the payload's name as text: ${icicle.icicle.join(", ")}`);
-  assert.equal(await icicleHover(page, /^work$/), `${XSS}.ts:1(work)`, "the icicle's hover names the payload file as text");
+  assert.equal(
+    compared.bars,
+    2 * comparedRows,
+    "before and after, one bar each for every function compared (under 15)",
+  );
+  assert.ok(
+    icicle.icicle.includes(`hostile.${XSS}`),
+    `the icicle labels the method with the payload's name as text: ${icicle.icicle.join(", ")}`,
+  );
+  assert.equal(
+    await icicleHover(page, /^work$/),
+    `${XSS}.ts:1(work)`,
+    "the icicle's hover names the payload file as text",
+  );
   for (const label of [`(hostile.${XSS})`, `${XSS}.ts:1(work)`]) {
-    assert.ok(top.ticks.some((t) => t.includes(label)), `the top-functions chart shows ${label} as text: ${top.ticks.join(", ")}`);
+    assert.ok(
+      top.ticks.some((t) => t.includes(label)),
+      `the top-functions chart shows ${label} as text: ${top.ticks.join(", ")}`,
+    );
   }
-  assert.ok((await page.textContent("body"))!.includes(`Profile saved as a .cpuprofile to '${XSS}.cpuprofile'`), "%prun -D's note names the file as text");
+  assert.ok(
+    (await page.textContent("body"))!.includes(`Profile saved as a .cpuprofile to '${XSS}.cpuprofile'`),
+    "%prun -D's note names the file as text",
+  );
 
   assert.equal(await page.locator('img[src="x"]').count(), 0, "no <img> element was made from user text");
   assert.deepEqual(dialogs, []);
@@ -230,13 +304,24 @@ async function checkComparison(page: Page): Promise<number> {
   const deltas = async () => (await tableRows(page, table)).map((r) => parseFloat(r[calls].replace(/ [▲▼]$/, "")));
   await clickHeader(page, table, "ncalls change · Δ");
   const descending = await deltas();
-  assert.deepEqual(descending, [...descending].sort((a, b) => b - a), "first click: the largest increase first");
+  assert.deepEqual(
+    descending,
+    [...descending].sort((a, b) => b - a),
+    "first click: the largest increase first",
+  );
   await clickHeader(page, table, "ncalls change · Δ");
   const ascending = await deltas();
-  assert.deepEqual(ascending, [...ascending].sort((a, b) => a - b), "second click: the largest decrease first");
+  assert.deepEqual(
+    ascending,
+    [...ascending].sort((a, b) => a - b),
+    "second click: the largest decrease first",
+  );
   assert.ok(ascending[0] <= -3 * 100 * 256, `relu's arrow function lost the most calls: ${ascending[0]}`);
   const shading = await page.evaluate(
-    ([i, c]) => (document.querySelectorAll("table[data-tsprof-sortable]")[i] as HTMLTableElement).tBodies[0].rows[0].cells[c].getAttribute("style") ?? "",
+    ([i, c]) =>
+      (document.querySelectorAll("table[data-tsprof-sortable]")[i] as HTMLTableElement).tBodies[0].rows[0].cells[
+        c
+      ].getAttribute("style") ?? "",
     [table, calls],
   );
   assert.match(shading, /background:rgba\(47,158,68,0\.62\)/, "the largest decrease is shaded full green");

@@ -64,9 +64,16 @@ describe("%prun: worker threads", () => {
     // Long enough for many samples in spin even when the machine is busy and V8's sampler thread waits for a CPU.
     const run = await ok("%prun await inWorker(2e8)");
     const text = table(run);
-    assert.match(text, /\n {9}wall time \d+\.\d{3} s; CPU time per thread: main \d+\.\d{3} s, worker \d+ \(eval\) \d+\.\d{3} s; sampled every 100 µs \(main\), 1 ms \(workers\)\n/, 'a worker started by the statement: the main thread at 100 µs, the worker at 1 ms');
+    assert.match(
+      text,
+      /\n {9}wall time \d+\.\d{3} s; CPU time per thread: main \d+\.\d{3} s, worker \d+ \(eval\) \d+\.\d{3} s; sampled every 100 µs \(main\), 1 ms \(workers\)\n/,
+      "a worker started by the statement: the main thread at 100 µs, the worker at 1 ms",
+    );
     section(text, /^Thread: main — /);
-    const worker = section(text, /^Thread: worker \d+ \(eval\) — \d+\.\d{3} s CPU in \d+\.\d{3} s profiled, ended during the statement$/);
+    const worker = section(
+      text,
+      /^Thread: worker \d+ \(eval\) — \d+\.\d{3} s CPU in \d+\.\d{3} s profiled, ended during the statement$/,
+    );
     const id = /worker (\d+)/.exec(worker)![1];
     assert.ok(tottime(worker, `<worker ${id} eval>:1(spin)`) > 0, worker);
     assert.ok(worker.includes(`<worker ${id} eval>:1(<module>)`), `its top level, from its first line:\n${worker}`);
@@ -85,13 +92,19 @@ describe("%prun: worker threads", () => {
     const id = /worker (\d+)/.exec(worker)![1];
     assert.ok(tottime(worker, `<worker ${id} eval>:1(spin)`) > 0, worker);
     assert.match(text, /; sampled every 1 ms\n/, "a worker running as the statement starts: every thread at 1 ms");
-    assert.match(table(await ok("%prun -i 500 await echo.ask(1e6)")), /; sampled every 500 µs\n/, "-i: every thread at that interval");
+    assert.match(
+      table(await ok("%prun -i 500 await echo.ask(1e6)")),
+      /; sampled every 500 µs\n/,
+      "-i: every thread at that interval",
+    );
     await ok("await echo.end()");
   });
 
   test("3:1 work split between a worker and the main thread shows in their CPU times", async () => {
     await ok("const pair = server('pair');\nawait pair.ask(10);");
-    const text = table(await ok("%prun await Promise.all([pair.ask(6e7), Promise.resolve().then(() => mainSpin(2e7))])"));
+    const text = table(
+      await ok("%prun await Promise.all([pair.ask(6e7), Promise.resolve().then(() => mainSpin(2e7))])"),
+    );
     const cpu = (label: string) => Number(new RegExp(`${label} (\\d+\\.\\d{3}) s`).exec(text)![1]);
     assert.ok(cpu("worker \\d+ \\(pair\\)") > cpu("main"), text);
     await ok("await pair.end()");
@@ -105,7 +118,9 @@ describe("%prun: worker threads", () => {
 
   test("a worker that crashes with no one listening: the kernel reports it and keeps its state", async () => {
     await ok("const kept = 42;");
-    const run = await session.kernel.execute("%prun new Worker('throw new Error(\"unheard\")', { eval: true }); await sleep(300)");
+    const run = await session.kernel.execute(
+      "%prun new Worker('throw new Error(\"unheard\")', { eval: true }); await sleep(300)",
+    );
     assert.equal(run.status, "ok", run.text);
     assert.equal((await ok("kept + 1")).result?.["text/plain"], "43");
   });
@@ -119,7 +134,10 @@ await sleep(200);`);
     // it on a CPU for nearly the share that counts as waiting: sampled less often, what is checked
     // (that it waits) stands clear of what being sampled costs it.
     const text = table(await ok("%prun -i 1000 await sleep(1000)"));
-    const worker = section(text, /^Thread: worker \d+ \(blocked\) — \d+\.\d{3} s CPU in \d+\.\d{3} s profiled, waiting \(on a CPU \d+% of the time/);
+    const worker = section(
+      text,
+      /^Thread: worker \d+ \(blocked\) — \d+\.\d{3} s CPU in \d+\.\d{3} s profiled, waiting \(on a CPU \d+% of the time/,
+    );
     assert.match(worker, /<worker \d+ eval>:2\(block\)/);
     await ok("Atomics.store(gate, 0, 1); Atomics.notify(gate, 0); await blocked.terminate();");
   });
@@ -149,7 +167,10 @@ await sleep(200);`);
     const run = await ok("%prun -q -D threads.cpuprofile await inWorker(2e8)");
     const id = /threads\.worker-(\d+)\.cpuprofile/.exec(run.stdout)?.[1];
     assert.ok(id, run.stdout);
-    assert.match(run.stdout, /Profile saved as a \.cpuprofile to 'threads\.cpuprofile', 'threads\.worker-\d+\.cpuprofile'/);
+    assert.match(
+      run.stdout,
+      /Profile saved as a \.cpuprofile to 'threads\.cpuprofile', 'threads\.worker-\d+\.cpuprofile'/,
+    );
     const read = (file: string) => JSON.parse(fs.readFileSync(path.join(session.jupyter.notebookDir, file), "utf8"));
     const worker = read(`threads.worker-${id}.cpuprofile`);
     const spin = worker.nodes.find((n: any) => n.callFrame.functionName === "spin");
@@ -162,11 +183,15 @@ await sleep(200);`);
     await ok("const timed = server('timed');\nawait timed.ask(10);");
     const run = await ok("%time await Promise.all([timed.ask(3e7), Promise.resolve().then(() => mainSpin(1e7))])");
     const text = String(run.displays[0]?.["text/plain"]);
-    const [, main, worker] = /^CPU per thread: main (\S+ \S+), worker \d+ \(timed\) (\S+ \S+), other threads \S+ \S+$/m.exec(text) ?? [];
+    const [, main, worker] =
+      /^CPU per thread: main (\S+ \S+), worker \d+ \(timed\) (\S+ \S+), other threads \S+ \S+$/m.exec(text) ?? [];
     assert.ok(main && worker, text);
     assert.match(text, /^CPU times: .*\nCPU per thread: .*\nWall time: /);
     await ok("await timed.end()");
-    assert.ok(!String((await ok("%time mainSpin(1e5)")).displays[0]?.["text/plain"]).includes("CPU per thread"), "no line when no worker ran");
+    assert.ok(
+      !String((await ok("%time mainSpin(1e5)")).displays[0]?.["text/plain"]).includes("CPU per thread"),
+      "no line when no worker ran",
+    );
   });
 
   test("-t main keeps the main thread's view alone", async () => {

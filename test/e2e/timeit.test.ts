@@ -21,7 +21,9 @@ const { ok } = session;
 const TIME = String.raw`[\d.]+ (?:ns|µs|ms|s)`;
 /** IPython's %timeit output: the line, after IPython's warning when the runs differed by over 4× (JIT warm-up can do that with few loops). */
 const TIMEIT_LINE = (runs: number, loops: string) =>
-  new RegExp(String.raw`^(?:The slowest run took [\d.]+ times longer than the fastest\. This could mean that an intermediate result is being cached\.\n)?${TIME} ± ${TIME} per loop \(mean ± std\. dev\. of ${runs} runs?, ${loops} loops? each\)$`);
+  new RegExp(
+    String.raw`^(?:The slowest run took [\d.]+ times longer than the fastest\. This could mean that an intermediate result is being cached\.\n)?${TIME} ± ${TIME} per loop \(mean ± std\. dev\. of ${runs} runs?, ${loops} loops? each\)$`,
+  );
 const PLOTLY = "application/vnd.plotly.v1+json";
 
 /** The text/plain of the cell's display_data outputs, in order. */
@@ -39,7 +41,9 @@ describe("%timeit", () => {
   test("without -n the loop count is calibrated so that one run takes at least 0.2 s", async () => {
     const run = await ok("const calibrated = %timeit -o -q busyWait(0.002)");
     assert.deepEqual(run.outputs, [], "-q shows nothing, and an assigned value is not the cell's result");
-    const value = await ok("[calibrated.loops, calibrated.repeat, calibrated.timings.length, calibrated.best <= calibrated.mean && calibrated.mean <= calibrated.worst, calibrated.mean >= 0.002]");
+    const value = await ok(
+      "[calibrated.loops, calibrated.repeat, calibrated.timings.length, calibrated.best <= calibrated.mean && calibrated.mean <= calibrated.worst, calibrated.mean >= 0.002]",
+    );
     const [loops, repeat, runs, ordered, atLeast] = JSON.parse(String(value.result!["text/plain"]).replace(/'/g, '"'));
     // 1, 2, 5, 10, 20, 50, 100 loops: 2 ms a loop reaches 0.2 s at 100 (50 only if each call took twice as long).
     assert.ok(loops === 100 || loops === 50, `loops ${loops}`);
@@ -52,7 +56,9 @@ describe("%timeit", () => {
   });
 
   test("%%timeit: the setup on the magic line runs once, its names are the body's only", async () => {
-    const run = await ok("%%timeit -n 5 -r 2 const values = Array.from({ length: 1000 }, (_, i) => i)\nvalues.reduce((a, b) => a + b, 0)");
+    const run = await ok(
+      "%%timeit -n 5 -r 2 const values = Array.from({ length: 1000 }, (_, i) => i)\nvalues.reduce((a, b) => a + b, 0)",
+    );
     assert.match(displayed(run)[0], TIMEIT_LINE(2, "5"));
     const leaked = await session.kernel.execute("values");
     assert.equal(leaked.status, "error");
@@ -92,7 +98,10 @@ describe("%timeit", () => {
 describe("%time", () => {
   test("CPU times and wall time; the names it declares stay defined", async () => {
     const run = await ok("%time const spun = spin(2_000_000)");
-    assert.match(displayed(run)[0], new RegExp(String.raw`^CPU times: user ${TIME}, sys: ${TIME}, total: ${TIME}\nWall time: ${TIME}$`));
+    assert.match(
+      displayed(run)[0],
+      new RegExp(String.raw`^CPU times: user ${TIME}, sys: ${TIME}, total: ${TIME}\nWall time: ${TIME}$`),
+    );
     assert.deepEqual((await ok("typeof spun")).result, { "text/plain": "'number'" });
   });
 
@@ -137,7 +146,10 @@ cases = json.loads(sys.argv[1])
 lines = [str(TimeitResult(loops, len(t), min(t) * loops, max(t) * loops, [x * loops for x in t], 0, precision)) for t, loops, precision in cases["timeit"]]
 times = ["CPU times: user %s, sys: %s, total: %s\\nWall time: %s" % (_format_time(u), _format_time(s), _format_time(u + s), _format_time(w)) for u, s, w in cases["time"]]
 print(json.dumps({"timeit": lines, "time": times}))`;
-    const run = spawnSync(PYTHON, ["-c", script, JSON.stringify({ timeit: timeitCases, time: timeCases })], { encoding: "utf8", env: { ...process.env, PYTHONIOENCODING: "utf-8" } });
+    const run = spawnSync(PYTHON, ["-c", script, JSON.stringify({ timeit: timeitCases, time: timeCases })], {
+      encoding: "utf8",
+      env: { ...process.env, PYTHONIOENCODING: "utf-8" },
+    });
     assert.equal(run.status, 0, run.stderr);
     const ipython: { timeit: string[]; time: string[] } = JSON.parse(run.stdout);
     assert.deepEqual(

@@ -9,12 +9,16 @@ import { build, type Plugin } from "esbuild";
 const SOURCE = path.resolve(__dirname, "..", "..", "..", "test", "jupyterlab-page");
 const STYLES = ["@jupyterlab/notebook/style/index.css", "@jupyterlab/theme-light-extension/style/theme.css"];
 /** Images and fonts the stylesheets reference, inlined: the page loads nothing else. */
-const ASSETS = Object.fromEntries([".svg", ".png", ".gif", ".woff", ".woff2", ".ttf", ".eot"].map((ext) => [ext, "dataurl" as const]));
+const ASSETS = Object.fromEntries(
+  [".svg", ".png", ".gif", ".woff", ".woff2", ".ttf", ".eot"].map((ext) => [ext, "dataurl" as const]),
+);
 
 const webpackTilde: Plugin = {
   name: "webpack-tilde",
   setup(b) {
-    b.onResolve({ filter: /^~/ }, (args) => ({ path: require.resolve(args.path.slice(1), { paths: [args.resolveDir] }) }));
+    b.onResolve({ filter: /^~/ }, (args) => ({
+      path: require.resolve(args.path.slice(1), { paths: [args.resolveDir] }),
+    }));
   },
 };
 

@@ -11,9 +11,22 @@ import { PageConfig } from "@jupyterlab/coreutils";
 import { ServiceManager } from "@jupyterlab/services";
 import { DocumentManager } from "@jupyterlab/docmanager";
 import { DocumentRegistry } from "@jupyterlab/docregistry";
-import { NotebookActions, NotebookModelFactory, NotebookPanel, NotebookWidgetFactory, StaticNotebook } from "@jupyterlab/notebook";
+import {
+  NotebookActions,
+  NotebookModelFactory,
+  NotebookPanel,
+  NotebookWidgetFactory,
+  StaticNotebook,
+} from "@jupyterlab/notebook";
 import { RenderMimeRegistry, standardRendererFactories } from "@jupyterlab/rendermime";
-import { CodeMirrorEditorFactory, CodeMirrorMimeTypeService, EditorExtensionRegistry, EditorLanguageRegistry, EditorThemeRegistry, ybinding } from "@jupyterlab/codemirror";
+import {
+  CodeMirrorEditorFactory,
+  CodeMirrorMimeTypeService,
+  EditorExtensionRegistry,
+  EditorLanguageRegistry,
+  EditorThemeRegistry,
+  ybinding,
+} from "@jupyterlab/codemirror";
 import { Widget } from "@lumino/widgets";
 
 const params = new URLSearchParams(location.search);
@@ -32,7 +45,9 @@ function editors(): { factory: CodeMirrorEditorFactory; languages: EditorLanguag
     name: "shared-model-binding",
     factory: (options) => {
       const shared = options.model.sharedModel as any;
-      return EditorExtensionRegistry.createImmutableExtension(ybinding({ ytext: shared.ysource, undoManager: shared.undoManager ?? undefined }));
+      return EditorExtensionRegistry.createImmutableExtension(
+        ybinding({ ytext: shared.ysource, undoManager: shared.undoManager ?? undefined }),
+      );
     },
   });
   return { factory: new CodeMirrorEditorFactory({ extensions, languages }), languages };
@@ -43,7 +58,12 @@ async function main(): Promise<void> {
   await manager.ready;
   const rendermime = new RenderMimeRegistry({ initialFactories: standardRendererFactories });
   const registry = new DocumentRegistry();
-  const opener = { open: () => undefined, get opened() { return { connect: () => false, disconnect: () => false }; } };
+  const opener = {
+    open: () => undefined,
+    get opened() {
+      return { connect: () => false, disconnect: () => false };
+    },
+  };
   const docManager = new DocumentManager({ registry, manager, opener: opener as any });
   const { factory, languages } = editors();
   registry.addModelFactory(new NotebookModelFactory({}));

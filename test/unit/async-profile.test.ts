@@ -26,11 +26,25 @@ const FRAMES: Record<string, { url: string; resolved: ResolvedFrame | null }> = 
   fetchAll: { url: "<cell 1>", resolved: { ref: cellRef("fetchAll", 4), counter: { unit: 0, index: 1 } } },
   fetchUser: { url: "<cell 1>", resolved: { ref: cellRef("fetchUser", 3), counter: { unit: 0, index: 0 } } },
   spin: { url: "<cell 1>", resolved: { ref: cellRef("spin", 2), counter: { unit: 0, index: 2 } } },
-  workAsync: { url: LIB_URL, resolved: { ref: { name: "workAsync", file: "node_modules/lib/index.js", line: 2, category: "library" }, counter: null } },
-  libSpin: { url: LIB_URL, resolved: { ref: { name: "spin", file: "node_modules/lib/index.js", line: 1, category: "library" }, counter: null } },
+  workAsync: {
+    url: LIB_URL,
+    resolved: {
+      ref: { name: "workAsync", file: "node_modules/lib/index.js", line: 2, category: "library" },
+      counter: null,
+    },
+  },
+  libSpin: {
+    url: LIB_URL,
+    resolved: { ref: { name: "spin", file: "node_modules/lib/index.js", line: 1, category: "library" }, counter: null },
+  },
 };
 
-const frame = (functionName: string): V8Frame => ({ functionName, url: FRAMES[functionName].url, lineNumber: 1, columnNumber: 1 });
+const frame = (functionName: string): V8Frame => ({
+  functionName,
+  url: FRAMES[functionName].url,
+  lineNumber: 1,
+  columnNumber: 1,
+});
 const resolve = (f: V8Frame) => FRAMES[f.functionName].resolved;
 
 /** A profile from stacks (root first, "(root)" implied), one sample each, 10 ms apart from time 0. */
@@ -53,18 +67,41 @@ function profileOf(stacks: string[][]): V8CpuProfile {
     }
     return parent;
   });
-  return { nodes, samples, timeDeltas: samples.map((_, i) => (i === 0 ? 0 : 10_000)), startTime: 0, endTime: samples.length * 10_000 };
+  return {
+    nodes,
+    samples,
+    timeDeltas: samples.map((_, i) => (i === 0 ? 0 : 10_000)),
+    startTime: 0,
+    endTime: samples.length * 10_000,
+  };
 }
 
 test("after an await: a library's continuation keeps its stack, Node's internals alone are the event loop's, the kernel's own work is set apart, and kernel code called from the user's is the user's", () => {
-  const profile = profileOf([["runCell", ""], ["workAsync", "libSpin"], ["processTimers"], ["runCell"], ["", "fetchUser", "runCell", "processTimers"]]);
+  const profile = profileOf([
+    ["runCell", ""],
+    ["workAsync", "libSpin"],
+    ["processTimers"],
+    ["runCell"],
+    ["", "fetchUser", "runCell", "processTimers"],
+  ]);
   const stacks = userStacks(profile.nodes, resolve);
   const names = profile.samples.map((id) => stacks.get(id)!.map((f) => f.ref.name));
-  assert.deepEqual(names, [["<module>"], ["workAsync", "spin"], ["(Node.js event loop)"], [], ["<module>", "fetchUser"]]);
+  assert.deepEqual(names, [
+    ["<module>"],
+    ["workAsync", "spin"],
+    ["(Node.js event loop)"],
+    [],
+    ["<module>", "fetchUser"],
+  ]);
 });
 
 /** An await record as the tracker makes one: frames top first (the awaiting function, then its callers). */
-function awaitAt(names: string[], sites: string[], [start, end, resumedUntil]: number[], kind: AwaitRecord["kind"] = "await"): AwaitRecord {
+function awaitAt(
+  names: string[],
+  sites: string[],
+  [start, end, resumedUntil]: number[],
+  kind: AwaitRecord["kind"] = "await",
+): AwaitRecord {
   return { kind, within: null, frames: names.map(frame), sites, start, end, resumedUntil };
 }
 
@@ -85,7 +122,10 @@ function build(stacks: string[][], awaits: AwaitRecord[], loopThreshold = 0.05) 
 }
 
 const pathTimes = (node: CallTreeNode, prefix = ""): string[] =>
-  node.children.flatMap((c) => [`${prefix}${c.fn.name} ${Math.round(c.totalTime * 1000)}`, ...pathTimes(c, `${prefix}${c.fn.name} > `)]);
+  node.children.flatMap((c) => [
+    `${prefix}${c.fn.name} ${Math.round(c.totalTime * 1000)}`,
+    ...pathTimes(c, `${prefix}${c.fn.name} > `),
+  ]);
 
 test("the async tree: idle time goes to the innermost pending await, a continuation goes under the async functions awaiting it, idle with nothing pending stays (idle)", () => {
   // The cell awaits fetchAll, which awaits fetchUser (line 4), which awaits a timer (line 3): all pending from 0 to 30 ms; then
@@ -95,7 +135,10 @@ test("the async tree: idle time goes to the innermost pending await, a continuat
     awaitAt(["fetchAll", ""], ["<cell 1>:4", "<cell 2>:1"], [0, 45_000, 46_000]),
     awaitAt([""], ["<cell 2>:1"], [0, 46_000, 48_000]),
   ];
-  const result = build([["", "fetchAll", "fetchUser"], ["(idle)"], ["(idle)"], ["fetchUser", "spin"], ["fetchUser", "spin"], ["(idle)"]], awaits);
+  const result = build(
+    [["", "fetchAll", "fetchUser"], ["(idle)"], ["(idle)"], ["fetchUser", "spin"], ["fetchUser", "spin"], ["(idle)"]],
+    awaits,
+  );
   assert.deepEqual(pathTimes(result.async!.tree), [
     "<module> 50",
     "<module> > fetchAll 50",
@@ -104,11 +147,17 @@ test("the async tree: idle time goes to the innermost pending await, a continuat
     "<module> > fetchAll > fetchUser > spin 20",
     "(idle) 10",
   ]);
-  assert.deepEqual([result.async!.awaiting, result.async!.computing, result.async!.idle].map((s) => Math.round(s * 1000)), [20, 30, 10]);
+  assert.deepEqual(
+    [result.async!.awaiting, result.async!.computing, result.async!.idle].map((s) => Math.round(s * 1000)),
+    [20, 30, 10],
+  );
   assert.equal(result.async!.awaits, 3);
   const text = asyncTreeText(result.async!);
   assert.match(text, /\n {4}0\.050 {3}83\.3 {6}<cell 1>:3\(fetchUser\) ×2\n/, text);
-  assert.match(text, /3 awaits; awaiting 0\.020 s, computing 0\.030 s, idle with nothing of the statement's pending 0\.010 s$/);
+  assert.match(
+    text,
+    /3 awaits; awaiting 0\.020 s, computing 0\.030 s, idle with nothing of the statement's pending 0\.010 s$/,
+  );
 });
 
 test("concurrent awaits share an idle sample; a .then() is not an await of its caller", () => {
@@ -125,14 +174,45 @@ test("concurrent awaits share an idle sample; a .then() is not an await of its c
 });
 
 test("the event loop: stretches without an idle sample longer than the threshold, longest first, with their functions; none for a statement that never yielded", () => {
-  const stacks = [["", "fetchAll"], ["(idle)"], ["fetchUser", "spin"], ["fetchUser", "spin"], ["fetchUser", "spin"], ["fetchUser"], ["(idle)"], ["fetchUser", "spin"], ["(idle)"]];
+  const stacks = [
+    ["", "fetchAll"],
+    ["(idle)"],
+    ["fetchUser", "spin"],
+    ["fetchUser", "spin"],
+    ["fetchUser", "spin"],
+    ["fetchUser"],
+    ["(idle)"],
+    ["fetchUser", "spin"],
+    ["(idle)"],
+  ];
   const report = build(stacks, [], 0.015).eventLoop!;
   assert.deepEqual(
-    report.stretches.map((s) => [Math.round(s.duration * 1000), Math.round(s.start * 1000), s.functions.map((f) => `${f.fn.name} ${Math.round(f.seconds * 1000)}`)]),
+    report.stretches.map((s) => [
+      Math.round(s.duration * 1000),
+      Math.round(s.start * 1000),
+      s.functions.map((f) => `${f.fn.name} ${Math.round(f.seconds * 1000)}`),
+    ]),
     [[40, 20, ["spin 30", "fetchUser 10"]]],
   );
-  assert.equal(eventLoopText(report), ["Event loop blocked: stretches longer than 15 ms without a pause (the loop could serve nothing else), longest first", "  40 ms from 0.020 s:", "      0.030 s  <cell 1>:2(spin)", "      0.010 s  <cell 1>:3(fetchUser)"].join("\n"));
-  assert.equal(build([["", "fetchAll"], ["", "fetchAll"]], []).eventLoop, undefined);
+  assert.equal(
+    eventLoopText(report),
+    [
+      "Event loop blocked: stretches longer than 15 ms without a pause (the loop could serve nothing else), longest first",
+      "  40 ms from 0.020 s:",
+      "      0.030 s  <cell 1>:2(spin)",
+      "      0.010 s  <cell 1>:3(fetchUser)",
+    ].join("\n"),
+  );
+  assert.equal(
+    build(
+      [
+        ["", "fetchAll"],
+        ["", "fetchAll"],
+      ],
+      [],
+    ).eventLoop,
+    undefined,
+  );
 });
 
 test("the tracker, on real promises: an await's stack names the awaiting function and, through V8's async stack traces, the one awaiting it; a .then() is told apart", async () => {
@@ -147,12 +227,37 @@ test("the tracker, on real promises: an await's stack names the awaiting functio
     Promise.resolve().then(() => 0);
   }
   await trackAwaits(outer, tracked);
-  const described = tracked.awaits.map((a) => `${a.kind} ${a.frames.map((f) => f.functionName).filter((n) => n === "inner" || n === "outer").join("<")}`);
+  const described = tracked.awaits.map(
+    (a) =>
+      `${a.kind} ${a.frames
+        .map((f) => f.functionName)
+        .filter((n) => n === "inner" || n === "outer")
+        .join("<")}`,
+  );
   assert.ok(described.includes("await inner<outer"), described.join("\n"));
-  assert.ok(described.includes("then outer"), tracked.awaits.map((a) => `${a.kind} ${a.frames.slice(0, 3).map((f) => f.functionName).join("<")}`).join("\n"));
+  assert.ok(
+    described.includes("then outer"),
+    tracked.awaits
+      .map(
+        (a) =>
+          `${a.kind} ${a.frames
+            .slice(0, 3)
+            .map((f) => f.functionName)
+            .join("<")}`,
+      )
+      .join("\n"),
+  );
   const second = tracked.awaits.filter((a) => a.kind === "await" && a.frames[0].functionName === "inner")[1];
-  assert.ok(second.frames.some((f) => f.functionName === "outer"), "after its first await, inner's callers come from V8's async stack trace");
-  const ours = tracked.awaits.filter((a) => a.kind === "await" && (a.frames[0].functionName === "inner" || a.frames[0].functionName === "outer"));
+  assert.ok(
+    second.frames.some((f) => f.functionName === "outer"),
+    "after its first await, inner's callers come from V8's async stack trace",
+  );
+  const ours = tracked.awaits.filter(
+    (a) => a.kind === "await" && (a.frames[0].functionName === "inner" || a.frames[0].functionName === "outer"),
+  );
   assert.equal(ours.length, 3);
-  assert.ok(ours.every((a) => a.end !== null && a.end >= a.start && a.resumedUntil !== null && a.resumedUntil >= a.end), "each resumed, after it began");
+  assert.ok(
+    ours.every((a) => a.end !== null && a.end >= a.start && a.resumedUntil !== null && a.resumedUntil >= a.end),
+    "each resumed, after it began",
+  );
 });

@@ -7,11 +7,24 @@ import { benchmarksDoc, thisMachine, type BenchRun } from "../bench/benchmarks-d
 const run: BenchRun = {
   date: new Date("2026-12-02T05:40:20.123Z"),
   commit: "5ff7f92 + uncommitted changes",
-  machine: { cpuModel: "Example CPU @ 2.20GHz", cores: 2, memoryBytes: 8 * 2 ** 30, node: "v20.19.2", os: "Linux 6.1.0 x64" },
+  machine: {
+    cpuModel: "Example CPU @ 2.20GHz",
+    cores: 2,
+    memoryBytes: 8 * 2 ** 30,
+    node: "v20.19.2",
+    os: "Linux 6.1.0 x64",
+  },
   json: {
     WARNINGS: ["PYTHON ANCHOR MISSING: /x/python_forward_pass.py not found; no Python numbers in this run"],
-    python_anchor: { missing: "PYTHON ANCHOR MISSING: /x/python_forward_pass.py not found; no Python numbers in this run" },
-    prun: { workload: "forward pass | nested arrays", plain_ms: 7.5, prun_overhead_ratio: 1.12, three_to_one_measured_ratios: [2.99, 3.04] },
+    python_anchor: {
+      missing: "PYTHON ANCHOR MISSING: /x/python_forward_pass.py not found; no Python numbers in this run",
+    },
+    prun: {
+      workload: "forward pass | nested arrays",
+      plain_ms: 7.5,
+      prun_overhead_ratio: 1.12,
+      three_to_one_measured_ratios: [2.99, 3.04],
+    },
     forward_pass_steps: { ms: { naive: 7.5, simd: 0.23 }, max_abs_diff_vs_naive: { simd: 0 }, threads_profiled: null },
   },
 };

@@ -43,19 +43,41 @@ export const answer = 42; // trailing
 
 const OPTIONS = {
   fileName: "custom.js",
-  compilerOptions: { module: ts.ModuleKind.CommonJS, esModuleInterop: true, target: ts.ScriptTarget.ES2022, newLine: ts.NewLineKind.LineFeed, noImplicitUseStrict: true },
+  compilerOptions: {
+    module: ts.ModuleKind.CommonJS,
+    esModuleInterop: true,
+    target: ts.ScriptTarget.ES2022,
+    newLine: ts.NewLineKind.LineFeed,
+    noImplicitUseStrict: true,
+  },
 };
 
 for (const [name, js] of Object.entries(MODULES)) {
   test(`second stage without the type check emits the same CommonJS: ${name}`, () => {
     const checked = ts.transpileModule(js, OPTIONS).outputText;
-    const unchecked = ts.transpileModule(WITHOUT_TYPE_CHECK + js, { ...OPTIONS, compilerOptions: { ...OPTIONS.compilerOptions, skipDefaultLibCheck: true } }).outputText;
-    assert.equal(unchecked.split("\n").filter((line) => line !== WITHOUT_TYPE_CHECK.trimEnd()).join("\n"), checked);
+    const unchecked = ts.transpileModule(WITHOUT_TYPE_CHECK + js, {
+      ...OPTIONS,
+      compilerOptions: { ...OPTIONS.compilerOptions, skipDefaultLibCheck: true },
+    }).outputText;
+    assert.equal(
+      unchecked
+        .split("\n")
+        .filter((line) => line !== WITHOUT_TYPE_CHECK.trimEnd())
+        .join("\n"),
+      checked,
+    );
   });
 }
 
 test("a converted cell's source map names the cell's own TypeScript lines through both stages, with no directive left", () => {
-  const cell = ["const a: number = 1;", "", "function twice(x: number): number {", "  return 2 * x;", "}", "const b = twice(a);"].join("\n");
+  const cell = [
+    "const a: number = 1;",
+    "",
+    "function twice(x: number): number {",
+    "  return 2 * x;",
+    "}",
+    "const b = twice(a);",
+  ].join("\n");
   const cellConverter = converter.createConverter({ isJS: false, isBrowser: false });
   const { code, map } = takeInlineSourceMap(cellConverter.convert("", cell).output!);
   cellConverter.close();
@@ -100,14 +122,24 @@ test("one program update a cell: cell after cell, the converter checks and decla
       assert.equal(mine.declOutput, tslabs.declOutput, cell);
       assert.equal(mine.lastExpressionVar, undefined, cell);
       assert.equal(!!mine.hasToplevelAwait, !!tslabs.hasToplevelAwait, cell);
-      assert.deepEqual(mine.diagnostics.map((d) => d.messageText), tslabs.diagnostics.map((d) => d.messageText), cell);
+      assert.deepEqual(
+        mine.diagnostics.map((d) => d.messageText),
+        tslabs.diagnostics.map((d) => d.messageText),
+        cell,
+      );
       if (mine.diagnostics.length === 0) {
         ourDecl = mine.declOutput ?? "";
         theirDecl = tslabs.declOutput ?? "";
       }
     }
-    assert.ok(ourDecl.includes(`declare const a = "redefined"`), `the redefinition is in the declarations:\n${ourDecl}`);
-    assert.ok(ours.convert(ourDecl, "const wrong: string = 1;").diagnostics.length > 0, "a type error is still an error");
+    assert.ok(
+      ourDecl.includes(`declare const a = "redefined"`),
+      `the redefinition is in the declarations:\n${ourDecl}`,
+    );
+    assert.ok(
+      ours.convert(ourDecl, "const wrong: string = 1;").diagnostics.length > 0,
+      "a type error is still an error",
+    );
   } finally {
     ours.close();
     theirs.close();
@@ -118,9 +150,15 @@ test("a cell's name starting with two underscores is declared under its own name
   const ours = converter.createConverter({ isJS: false, isBrowser: false });
   try {
     const first = ours.convert("", "const __start = 1;\n__start");
-    assert.deepEqual(first.diagnostics.map((d) => d.messageText), []);
+    assert.deepEqual(
+      first.diagnostics.map((d) => d.messageText),
+      [],
+    );
     assert.match(first.declOutput ?? "", /declare const __start = 1;/);
-    assert.deepEqual(ours.convert(first.declOutput ?? "", "__start + 1").diagnostics.map((d) => d.messageText), []);
+    assert.deepEqual(
+      ours.convert(first.declOutput ?? "", "__start + 1").diagnostics.map((d) => d.messageText),
+      [],
+    );
   } finally {
     ours.close();
   }

@@ -17,12 +17,20 @@ const FRAMES: Record<string, ResolvedFrame | null> = {
   readFileSync: { ref: { name: "readFileSync", file: "node:fs", line: 440, category: "node" }, counter: null },
   anonA: { ref: cellRef("<anonymous>@<cell 1>:18", 18), counter: { unit: 0, index: 3 } },
   anonB: { ref: cellRef("<anonymous>@<cell 1>:18", 18), counter: { unit: 0, index: 4 } },
-  "(garbage collector)": { ref: { name: "(garbage collector)", file: "", line: 0, category: "runtime" }, counter: null },
+  "(garbage collector)": {
+    ref: { name: "(garbage collector)", file: "", line: 0, category: "runtime" },
+    counter: null,
+  },
   "(program)": { ref: { name: "(program)", file: "", line: 0, category: "runtime" }, counter: null },
 };
 
 /** The kernel's frames come from its scripts; the rest are resolved by name alone. */
-const frame = (functionName: string): V8Frame => ({ functionName, url: functionName === "runCell" ? "/kernel/dist/kernel/exec/executor.js" : "", lineNumber: 0, columnNumber: 0 });
+const frame = (functionName: string): V8Frame => ({
+  functionName,
+  url: functionName === "runCell" ? "/kernel/dist/kernel/exec/executor.js" : "",
+  lineNumber: 0,
+  columnNumber: 0,
+});
 const node = (id: number, name: string, children: number[] = []) => ({ id, callFrame: frame(name), children });
 
 const PROFILE: V8CpuProfile = {
@@ -61,7 +69,14 @@ const CALLS: CountedCalls[] = [
 ];
 
 function build() {
-  return buildCpuProfile({ profile: PROFILE, resolve: (f) => FRAMES[f.functionName], calls: CALLS, statement: "forward(x); fib(3)", wallTime: 0.17, sampleInterval: 0.01 });
+  return buildCpuProfile({
+    profile: PROFILE,
+    resolve: (f) => FRAMES[f.functionName],
+    calls: CALLS,
+    statement: "forward(x); fib(3)",
+    wallTime: 0.17,
+    sampleInterval: 0.01,
+  });
 }
 
 /** Where `filename:lineno(function)` starts in a row of the table. */
@@ -144,14 +159,23 @@ test("-s and -l pick rows as pstats does", () => {
   const text = cpuProfileText(build(), { sort: ["cumulative"], limits: ["3"] });
   assert.match(text, /Ordered by: cumulative time\n   List reduced from 10 to 3 due to restriction <3>/);
   assert.deepEqual(
-    text.split("\n").filter((l) => /^ +[\d-]+ +\d+\.\d{3} /.test(l)).map((l) => l.slice(HEADER_WIDTH)),
+    text
+      .split("\n")
+      .filter((l) => /^ +[\d-]+ +\d+\.\d{3} /.test(l))
+      .map((l) => l.slice(HEADER_WIDTH)),
     ["<cell 2>:1(<module>)", "<cell 1>:10(forward)", "<cell 1>:2(matmul)"],
   );
 });
 
 test("a statement that ran no user code between samples gives an empty, well-formed profile", () => {
   const empty = buildCpuProfile({
-    profile: { nodes: [node(1, "(root)", [2]), node(2, "runCell")], samples: [2, 2], timeDeltas: [100, 100], startTime: 0, endTime: 200 },
+    profile: {
+      nodes: [node(1, "(root)", [2]), node(2, "runCell")],
+      samples: [2, 2],
+      timeDeltas: [100, 100],
+      startTime: 0,
+      endTime: 200,
+    },
     resolve: (f) => FRAMES[f.functionName],
     calls: [],
     statement: "1",
@@ -171,7 +195,14 @@ test("a long gap between samples (the kernel descheduled on a busy machine) is s
     startTime: 0,
     endTime: 304_000,
   };
-  const rows = buildCpuProfile({ profile, resolve: (f) => FRAMES[f.functionName], calls: [], statement: "s", wallTime: 0.304, sampleInterval: 1e-3 }).table.rows;
+  const rows = buildCpuProfile({
+    profile,
+    resolve: (f) => FRAMES[f.functionName],
+    calls: [],
+    statement: "s",
+    wallTime: 0.304,
+    sampleInterval: 1e-3,
+  }).table.rows;
   const cum = (name: string) => rows.find((r) => r.fn.name === name)!.cumtime;
   assert.equal(cum("matmul") / cum("fib"), 3);
   assert.equal(Math.round(cum("<module>") * 1e3), 304);

@@ -27,7 +27,16 @@ test("a shorthand property of the cell's own name is left alone", async () => {
 test("a cell that throws part-way: the names it bound stay, a name it did not reach keeps what it was, a new one is not defined", async () => {
   await run("const before = 1;\nconst redeclared = 'old';");
   await assert.rejects(
-    run(["const bound = before + 1;", "function helper(): number { return bound * 10; }", "interface Shape { sides: number }", "throw new Error('part-way');", "const redeclared = 2;", "const after = 3;"].join("\n")),
+    run(
+      [
+        "const bound = before + 1;",
+        "function helper(): number { return bound * 10; }",
+        "interface Shape { sides: number }",
+        "throw new Error('part-way');",
+        "const redeclared = 2;",
+        "const after = 3;",
+      ].join("\n"),
+    ),
     /part-way/,
   );
   assert.equal(await run("helper() + bound + before"), 23);
@@ -49,7 +58,9 @@ test("a cell interrupted before its code ran changes nothing", async () => {
 });
 
 test("topLevelValue reads a cell's name and a path from it as a cell would, and nothing else", async () => {
-  await run("class Gauge { get broken(): number { throw new Error('no'); } read() { return 1; } }\nconst gauge = new Gauge();\nlet later = 1;");
+  await run(
+    "class Gauge { get broken(): number { throw new Error('no'); } read() { return 1; } }\nconst gauge = new Gauge();\nlet later = 1;",
+  );
   await run("later = 2;");
   assert.equal(executor.topLevelValue("gauge.read")?.value, await run("gauge.read"));
   assert.deepEqual(executor.topLevelValue("later"), { value: 2 }, "the binding as it is now");
@@ -66,7 +77,8 @@ test("a function sees the binding a later cell assigns or declares again, not a 
 });
 
 test("let, const, class, function and enum can be declared again by running a cell again", async () => {
-  const cell = "let a = 1;\nconst b = 2;\nclass K { v = 3; }\nfunction f() { return 4; }\nenum E { X = 5 }\na + b + new K().v + f() + E.X";
+  const cell =
+    "let a = 1;\nconst b = 2;\nclass K { v = 3; }\nfunction f() { return 4; }\nenum E { X = 5 }\na + b + new K().v + f() + E.X";
   assert.equal(await run(cell), 15);
   assert.equal(await run(cell), 15);
 });

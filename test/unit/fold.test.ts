@@ -5,7 +5,12 @@ import { foldExternalFrames } from "../../magics/measure/builders/fold";
 import type { CallTreeNode, CpuProfileResult, FunctionRef } from "../../magics/model/profile";
 import { withMainThread } from "./fixtures/profiles";
 
-const ref = (name: string, category: FunctionRef["category"], file = "<cell 1>"): FunctionRef => ({ name, file, line: 1, category });
+const ref = (name: string, category: FunctionRef["category"], file = "<cell 1>"): FunctionRef => ({
+  name,
+  file,
+  line: 1,
+  category,
+});
 const main = ref("main", "cell");
 const onLine = ref("onLine", "cell");
 const readFile = ref("readFileSync", "node", "node:fs");
@@ -25,12 +30,23 @@ function profile(): CpuProfileResult {
     node(main, 0.1, [node(readFile, 0.2), node(parse, 0.3, [node(onLine, 0.05)]), node(onLine, 0.01)]),
     node(gc, 0.02),
   ]);
-  const row = (fn: FunctionRef, ncalls: number | null, tottime: number, cumtime: number) => ({ fn, ncalls, tottime, cumtime });
+  const row = (fn: FunctionRef, ncalls: number | null, tottime: number, cumtime: number) => ({
+    fn,
+    ncalls,
+    tottime,
+    cumtime,
+  });
   return withMainThread({
     table: {
       totalTime: 0.7,
       totalCalls: 4,
-      rows: [row(main, 1, 0.1, 0.66), row(readFile, null, 0.2, 0.2), row(parse, null, 0.3, 0.35), row(onLine, 3, 0.06, 0.06), row(gc, null, 0.02, 0.02)],
+      rows: [
+        row(main, 1, 0.1, 0.66),
+        row(readFile, null, 0.2, 0.2),
+        row(parse, null, 0.3, 0.35),
+        row(onLine, 3, 0.06, 0.06),
+        row(gc, null, 0.02, 0.02),
+      ],
     },
     tree,
     sampleInterval: 1e-4,
@@ -38,7 +54,8 @@ function profile(): CpuProfileResult {
   });
 }
 
-const close = (actual: number, expected: number) => assert.ok(Math.abs(actual - expected) < 1e-12, `${actual} ≠ ${expected}`);
+const close = (actual: number, expected: number) =>
+  assert.ok(Math.abs(actual - expected) < 1e-12, `${actual} ≠ ${expected}`);
 
 test("folded frames' time becomes the caller's tottime; their rows go, the runtime's stay", () => {
   const folded = foldExternalFrames(profile());
@@ -53,7 +70,10 @@ test("folded frames' time becomes the caller's tottime; their rows go, the runti
 
 test("callbacks a library made hang under the caller, merged with the caller's own calls", () => {
   const [mainNode] = foldExternalFrames(profile()).tree.children;
-  assert.deepEqual(mainNode.children.map((c) => c.fn.name), ["onLine"]);
+  assert.deepEqual(
+    mainNode.children.map((c) => c.fn.name),
+    ["onLine"],
+  );
   close(mainNode.children[0].totalTime, 0.06);
   close(mainNode.selfTime, 0.6);
   close(mainNode.totalTime, 0.66);

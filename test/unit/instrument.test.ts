@@ -47,7 +47,10 @@ test("every function is found, named as a reader would, with its binding and nes
 });
 
 test("counters count exact calls and the top level's one run, keep directives first and add no line breaks", () => {
-  const { instrumented, runtime, sandbox } = run(js, "result = new Net().forward(3) + Net.make().forward(1) + obj.run().length; outer(); outer();");
+  const { instrumented, runtime, sandbox } = run(
+    js,
+    "result = new Net().forward(3) + Net.make().forward(1) + obj.run().length; outer(); outer();",
+  );
   assert.equal(instrumented.split("\n").length, js.split("\n").length);
   assert.match(instrumented, /"use strict"; \(__tsprof_k\.active && __tsprof_c\[0\]\+\+\);/);
   assert.match(instrumented, /^const double/m, "declarations stay as written");

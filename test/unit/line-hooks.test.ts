@@ -15,7 +15,8 @@ import { profileLines } from "../../magics/commands/lprun";
 
 let executor: Executor;
 let cells = 0;
-const evaluate = async (code: string, options: EvaluateOptions = {}) => (await executor.run(code, { file: `<cell ${++cells}>`, line: 1, ...options })).value;
+const evaluate = async (code: string, options: EvaluateOptions = {}) =>
+  (await executor.run(code, { file: `<cell ${++cells}>`, line: 1, ...options })).value;
 
 before(async () => {
   executor = new Executor(process.cwd(), {});
@@ -45,10 +46,15 @@ after(() => executor.close());
 
 async function instrumented(expression: string): Promise<LineProbes> {
   const fn = (await evaluate(expression)) as Function;
-  return lineInstrumentation(executor, process.cwd()).instrument({ functions: [{ expression, fn, ref: locateFunction(executor.units, fn) }], modules: [], clockLines: false });
+  return lineInstrumentation(executor, process.cwd()).instrument({
+    functions: [{ expression, fn, ref: locateFunction(executor.units, fn) }],
+    modules: [],
+    clockLines: false,
+  });
 }
 
-const run = (probes: LineProbes, statement: string) => profileLines(evaluate, probes, statement, { timerUnit: 1e-6, clockLines: false });
+const run = (probes: LineProbes, statement: string) =>
+  profileLines(evaluate, probes, statement, { timerUnit: 1e-6, clockLines: false });
 
 /** Hits of the probes on each source line of the first profiled function (the line's first probe). */
 function hitsByLine(probes: LineProbes): Record<number, number> {
@@ -101,7 +107,9 @@ test("after a throw, the original code runs again: its text is as before and the
 });
 
 test("a closure made before the profile keeps its captured state; profiling twice gives fresh counts", async () => {
-  await evaluate("function makeCounter(start: number) {\n  let n = start;\n  return () => {\n    n++;\n    return n;\n  };\n}\nconst counter = makeCounter(10);\ncounter();");
+  await evaluate(
+    "function makeCounter(start: number) {\n  let n = start;\n  return () => {\n    n++;\n    return n;\n  };\n}\nconst counter = makeCounter(10);\ncounter();",
+  );
   for (let round = 0; round < 2; round++) {
     const probes = await instrumented("counter");
     const { result } = await run(probes, "counter(); counter()");
@@ -112,9 +120,14 @@ test("a closure made before the profile keeps its captured state; profiling twic
 });
 
 test("a generator suspended in the middle is refused with what to do; once it is done, it is profiled", async () => {
-  await evaluate("function* countTo(n: number) {\n  for (let i = 0; i < n; i++) yield i;\n}\nconst running = countTo(3);\nrunning.next();");
+  await evaluate(
+    "function* countTo(n: number) {\n  for (let i = 0; i < n; i++) yield i;\n}\nconst running = countTo(3);\nrunning.next();",
+  );
   const probes = await instrumented("countTo");
-  await assert.rejects(run(probes, "[...countTo(2)]"), /cannot count the lines of countTo right now: a generator .* is suspended.*Let it finish/);
+  await assert.rejects(
+    run(probes, "[...countTo(2)]"),
+    /cannot count the lines of countTo right now: a generator .* is suspended.*Let it finish/,
+  );
   await evaluate("[...running]");
   const again = await instrumented("countTo");
   await run(again, "[...countTo(2)]");
@@ -122,15 +135,31 @@ test("a generator suspended in the middle is refused with what to do; once it is
 });
 
 test("after %%lprun, callbacks the cell made at its top level still run, and count nothing", async () => {
-  const probes = lineInstrumentation(executor, process.cwd()).instrumentCode({ functions: [], modules: [], clockLines: false });
-  await profileLines(evaluate, probes, "const handlers: (() => number)[] = [];\nhandlers.push(() => 42);\nconst later = [1, 2].map((x) => () => x * 10);", { timerUnit: 1e-6, clockLines: false });
+  const probes = lineInstrumentation(executor, process.cwd()).instrumentCode({
+    functions: [],
+    modules: [],
+    clockLines: false,
+  });
+  await profileLines(
+    evaluate,
+    probes,
+    "const handlers: (() => number)[] = [];\nhandlers.push(() => 42);\nconst later = [1, 2].map((x) => () => x * 10);",
+    { timerUnit: 1e-6, clockLines: false },
+  );
   assert.equal(await evaluate("handlers[0]()"), 42);
   assert.equal(await evaluate("later[1]()"), 20);
 });
 
 test("a function whose script is a counting version tsprof has let go of is refused with what to do, not counted twice", async () => {
   const source = "(function keptAlone(n) {\n  return n + 1;\n})";
-  const instrument = (fn: Function) => lineInstrumentation(executor, process.cwd()).instrument({ functions: [{ expression: "keptAlone", fn, ref: { name: "keptAlone", file: "kept-alone.js", line: 1, category: "module" } }], modules: [], clockLines: false });
+  const instrument = (fn: Function) =>
+    lineInstrumentation(executor, process.cwd()).instrument({
+      functions: [
+        { expression: "keptAlone", fn, ref: { name: "keptAlone", file: "kept-alone.js", line: 1, category: "module" } },
+      ],
+      modules: [],
+      clockLines: false,
+    });
   (globalThis as any).keptAlone = vm.runInThisContext(source, { filename: "kept-alone.js" });
   await run(instrument((globalThis as any).keptAlone), "(globalThis as any).keptAlone(1)");
   const countingText = [...countingVersions.keys()].find((text) => text.includes("keptAlone"))!;
@@ -138,7 +167,10 @@ test("a function whose script is a counting version tsprof has let go of is refu
   // A script V8 holds with that text, as an edit can leave one behind, once a long session's cache has let it go.
   countingVersions.clear();
   const leftBehind = vm.runInThisContext(countingText, { filename: "kept-alone.js" }) as Function;
-  assert.throws(() => instrument(leftBehind), /V8 still holds this function in a counting version made by a %lprun many runs ago.*Re-run the cell/);
+  assert.throws(
+    () => instrument(leftBehind),
+    /V8 still holds this function in a counting version made by a %lprun many runs ago.*Re-run the cell/,
+  );
   assert.equal((globalThis as any).keptAlone(5), 6);
   delete (globalThis as any).keptAlone;
 });

@@ -4,7 +4,17 @@ import vm from "node:vm";
 import assert from "node:assert/strict";
 import * as acorn from "acorn";
 import { PARSE_OPTIONS } from "../../kernel/instrument/functions";
-import { FIELD_NAME, helperNames, instrumentScript, LAST_PROBE_TIME, NOW_NAME, ownerHelpers, probeNames, V8_DIFF_LINE_LIMIT, type OwnerNode } from "../../kernel/instrument/line-instrument";
+import {
+  FIELD_NAME,
+  helperNames,
+  instrumentScript,
+  LAST_PROBE_TIME,
+  NOW_NAME,
+  ownerHelpers,
+  probeNames,
+  V8_DIFF_LINE_LIMIT,
+  type OwnerNode,
+} from "../../kernel/instrument/line-instrument";
 import { PARKED } from "../../magics/measure/samplers/line-sampler";
 
 /** Instruments the first function of `js` (or the node `pick` chooses) and compiles it; `hitsOn(line)` reads a line's hits as %lprun shows them. */
@@ -19,17 +29,43 @@ function profiled(js: string, options: { clockLines?: boolean; pick?: (program: 
   const clock = new Float64Array(LAST_PROBE_TIME + 1);
   const lineClock = new Float64Array(probes.length + 1);
   const names = probeNames(0);
-  const field = (h: Uint32Array, c: Int32Array, _k: Float64Array, _l: Float64Array | null, id: number, value: () => unknown) => (h[id]++, value());
+  const field = (
+    h: Uint32Array,
+    c: Int32Array,
+    _k: Float64Array,
+    _l: Float64Array | null,
+    id: number,
+    value: () => unknown,
+  ) => (h[id]++, value());
   // The script's first statement, as a value: `(function f…)`, `(class Buf…)`, `((x) => …)`.
   const now = () => performance.now();
   const helpers = ownerHelpers(now, LAST_PROBE_TIME, PARKED)(hits, current, clock, lineClock);
   const names0 = helperNames(0);
-  const compiled = new Function(names.hits, names.current, names.clock, names.lineClock, ...Object.values(names0), NOW_NAME, FIELD_NAME, `return (${instrumented.text.split("\n").length > 0 ? instrumented.text.replace(/\nconst after = 1;$/, "") : ""});`)(hits, current, clock, lineClock, ...Object.keys(names0).map((k) => helpers[k as keyof typeof helpers]), now, field);
+  const compiled = new Function(
+    names.hits,
+    names.current,
+    names.clock,
+    names.lineClock,
+    ...Object.values(names0),
+    NOW_NAME,
+    FIELD_NAME,
+    `return (${instrumented.text.split("\n").length > 0 ? instrumented.text.replace(/\nconst after = 1;$/, "") : ""});`,
+  )(hits, current, clock, lineClock, ...Object.keys(names0).map((k) => helpers[k as keyof typeof helpers]), now, field);
   const hitsOn = (line: number) => {
     const first = probes.find((p) => p.loc.line === line);
     return first ? hits[first.id] : null;
   };
-  return { text: instrumented.text, spotted: instrumented.spotted, compiled, hits, current, clock, lineClock, probes, hitsOn };
+  return {
+    text: instrumented.text,
+    spotted: instrumented.spotted,
+    compiled,
+    hits,
+    current,
+    clock,
+    lineClock,
+    probes,
+    hitsOn,
+  };
 }
 
 test("a loop of 10 with an if taken 3 times: exact hits, header counts iterations + 1", () => {
@@ -53,7 +89,16 @@ test("a loop of 10 with an if taken 3 times: exact hits, header counts iteration
 });
 
 test("the if taken exactly 3 times of 10", () => {
-  const { compiled, hitsOn } = profiled(["function f() {", "  let n = 0;", "  for (let i = 0; i < 10; i++)", "    if (i < 3) n++;", "  return n;", "}"].join("\n"));
+  const { compiled, hitsOn } = profiled(
+    [
+      "function f() {",
+      "  let n = 0;",
+      "  for (let i = 0; i < 10; i++)",
+      "    if (i < 3) n++;",
+      "  return n;",
+      "}",
+    ].join("\n"),
+  );
   assert.equal(compiled(), 3);
   assert.deepEqual([3, 4].map(hitsOn), [11, 10]);
 });
@@ -128,10 +173,18 @@ test("the current statement is restored after a throw and across recursion", () 
 });
 
 test("a plain owner's guard goes around the call of its twin, whose loops are then in no try block; a throw still restores the line and stops the clock", () => {
-  const js = ["function f(n) {", "  for (let i = 0; i < n; i++) if (i === 2) throw new Error('two');", "  return n;", "}"].join("\n");
+  const js = [
+    "function f(n) {",
+    "  for (let i = 0; i < n; i++) if (i === 2) throw new Error('two');",
+    "  return n;",
+    "}",
+  ].join("\n");
   const { text, compiled, current, clock, hitsOn } = profiled(js);
   const twin = text.split("\n")[1];
-  assert.match(twin, /^const __tsprof_lp = __tsprof_lc0\[0\]; .* try \{ return \(\(n\) => \{ (.*) \}\)\(n\); \} finally \{ __tsprof_lc0\[0\] = __tsprof_lp; .*\}$/);
+  assert.match(
+    twin,
+    /^const __tsprof_lp = __tsprof_lc0\[0\]; .* try \{ return \(\(n\) => \{ (.*) \}\)\(n\); \} finally \{ __tsprof_lc0\[0\] = __tsprof_lp; .*\}$/,
+  );
   assert.doesNotMatch(twin.slice(twin.indexOf("=> {"), twin.lastIndexOf("})(n);")), /\btry\b/);
   assert.equal(compiled(2), 2);
   assert.throws(() => compiled(5), /two/);
@@ -141,11 +194,22 @@ test("a plain owner's guard goes around the call of its twin, whose loops are th
 });
 
 test("the twin is one new line before the body's first line; directives stay first; async and generator bodies work", async () => {
-  const js = ["async function f(xs) {", '  "use strict";', "  let s = 0;", "  for (const x of xs) s += await x;", "  return s;", "}"].join("\n");
+  const js = [
+    "async function f(xs) {",
+    '  "use strict";',
+    "  let s = 0;",
+    "  for (const x of xs) s += await x;",
+    "  return s;",
+    "}",
+  ].join("\n");
   const { text, compiled, hitsOn } = profiled(js);
   const lines = text.split("\n");
   assert.equal(lines.length, js.split("\n").length + 1);
-  assert.deepEqual(lines.filter((_, i) => i !== 2), js.split("\n"), "every original line is still there, unchanged");
+  assert.deepEqual(
+    lines.filter((_, i) => i !== 2),
+    js.split("\n"),
+    "every original line is still there, unchanged",
+  );
   assert.match(lines[2], /^return \(async \(xs\) => \{ const __tsprof_lp/);
   assert.equal(await compiled([1, Promise.resolve(2), 3]), 6);
   assert.deepEqual([3, 4, 5].map(hitsOn), [1, 4, 1]);
@@ -165,14 +229,24 @@ test("the twin takes the parameters as its own, with their defaults and destruct
   const aliased = profiled(["function g(a) {", "  arguments[0] = 5;", "  return a;", "}"].join("\n"));
   assert.match(aliased.text, /return \(\(\) => \{/);
   assert.equal(aliased.compiled(1), 5);
-  const generator = profiled(["function* g(n) {", "  for (let i = 0; i < n; i++) yield arguments.length;", "}"].join("\n"));
+  const generator = profiled(
+    ["function* g(n) {", "  for (let i = 0; i < n; i++) yield arguments.length;", "}"].join("\n"),
+  );
   assert.deepEqual([...generator.compiled(2, "extra")], [2, 2]);
 });
 
 test("a one-line function gets its twin inside its line; the line keeps its number", () => {
   const { text, spotted, compiled, hitsOn, clock } = profiled("function f(x) { return x * 2; }\nconst after = 1;");
-  assert.match(text, /^function f\(x\) \{\uFEFF const __tsprof_lp = [^;]*; [^;]*; try \{ return \(\(\) => \{.*\} \uFEFF return x \* 2; \}\n/, "captures x: a parameter list in the line could be matched with the function's own");
-  assert.equal(spotted, "function f(x) {\uFEFF\uFEFF return x * 2; }\nconst after = 1;", "no twin spot in the source: the edit adds one first");
+  assert.match(
+    text,
+    /^function f\(x\) \{\uFEFF const __tsprof_lp = [^;]*; [^;]*; try \{ return \(\(\) => \{.*\} \uFEFF return x \* 2; \}\n/,
+    "captures x: a parameter list in the line could be matched with the function's own",
+  );
+  assert.equal(
+    spotted,
+    "function f(x) {\uFEFF\uFEFF return x * 2; }\nconst after = 1;",
+    "no twin spot in the source: the edit adds one first",
+  );
   assert.equal(text.split("\n").length, 2);
   assert.equal(compiled(4), 8);
   assert.equal(hitsOn(1), 1);
@@ -180,24 +254,50 @@ test("a one-line function gets its twin inside its line; the line keeps its numb
 });
 
 test("on one line the copy means what the lines meant: comments, template literals, semicolons a line break stood for", () => {
-  const js = ["function f(a) {", "  // a comment with a quote ' and a brace {", "  let s = `x", "y`", "  let t = 'p\\", "q'", "  return [s, t, a]", "}"].join("\n");
+  const js = [
+    "function f(a) {",
+    "  // a comment with a quote ' and a brace {",
+    "  let s = `x",
+    "y`",
+    "  let t = 'p\\",
+    "q'",
+    "  return [s, t, a]",
+    "}",
+  ].join("\n");
   const { compiled, hitsOn } = profiled(js);
   assert.deepEqual(compiled(1), ["x\ny", "pq", 1]);
   assert.deepEqual([3, 5, 7].map(hitsOn), [1, 1, 1]);
 });
 
 test("a class: its constructor and instance field initializers, each counted on its line", () => {
-  const js = ["class Buf {", "  data = [1, 2];", "  size = this.data.length;", "  constructor(n) {", "    this.n = n;", "  }", "  other() { return 1; }", "}"].join("\n");
+  const js = [
+    "class Buf {",
+    "  data = [1, 2];",
+    "  size = this.data.length;",
+    "  constructor(n) {",
+    "    this.n = n;",
+    "  }",
+    "  other() { return 1; }",
+    "}",
+  ].join("\n");
   const { compiled, hitsOn } = profiled(js, { pick: (program) => program.body[0] as acorn.ClassDeclaration });
   const Buf = compiled as unknown as new (n: number) => { n: number; size: number };
   const made = [new Buf(3), new Buf(4)];
-  assert.deepEqual(made.map((b) => [b.n, b.size]), [[3, 2], [4, 2]]);
+  assert.deepEqual(
+    made.map((b) => [b.n, b.size]),
+    [
+      [3, 2],
+      [4, 2],
+    ],
+  );
   assert.deepEqual([2, 3, 5, 7].map(hitsOn), [2, 2, 2, null]);
 });
 
 test("an arrow with an expression body keeps its original expression after the twin", () => {
   const js = "(x) => x * 3";
-  const { compiled, hitsOn, current } = profiled(js, { pick: (program) => (program.body[0] as acorn.ExpressionStatement).expression as acorn.ArrowFunctionExpression });
+  const { compiled, hitsOn, current } = profiled(js, {
+    pick: (program) => (program.body[0] as acorn.ExpressionStatement).expression as acorn.ArrowFunctionExpression,
+  });
   assert.equal((compiled as any)(2), 6);
   assert.equal(hitsOn(1), 1);
   assert.equal(current[1], 0);
@@ -209,21 +309,37 @@ function lineTotal(probes: { id: number }[], lineClock: Float64Array): number {
 }
 
 test("-c: a callback on the line that calls it does not count the line's time twice", () => {
-  const js = ["function f(xs) {", "  return xs.map((x) => { let y = 0; for (let i = 0; i < 2000; i++) y += Math.sqrt(i * x); return y; });", "}"].join("\n");
+  const js = [
+    "function f(xs) {",
+    "  return xs.map((x) => { let y = 0; for (let i = 0; i < 2000; i++) y += Math.sqrt(i * x); return y; });",
+    "}",
+  ].join("\n");
   const { compiled, probes, lineClock, clock } = profiled(js, { clockLines: true });
   compiled(Array.from({ length: 50 }, (_, i) => i));
   const total = lineTotal(probes, lineClock);
-  assert.ok(Math.abs(total - clock[0]) <= clock[0] * 0.1 + 0.05, `the line times add up to the clocked total (${total} vs ${clock[0]})`);
+  assert.ok(
+    Math.abs(total - clock[0]) <= clock[0] * 0.1 + 0.05,
+    `the line times add up to the clocked total (${total} vs ${clock[0]})`,
+  );
 });
 
 test("-c clocks every line: the time of a line includes what it called", () => {
-  const js = ["function f() {", "  let s = 0;", "  for (let i = 0; i < 20000; i++) s += Math.sqrt(i);", "  return s;", "}"].join("\n");
+  const js = [
+    "function f() {",
+    "  let s = 0;",
+    "  for (let i = 0; i < 20000; i++) s += Math.sqrt(i);",
+    "  return s;",
+    "}",
+  ].join("\n");
   const { compiled, probes, lineClock, clock } = profiled(js, { clockLines: true });
   compiled();
   const loopLine = probes.filter((p) => p.loc.line === 3).reduce((sum, p) => sum + lineClock[p.id], 0);
   const total = lineTotal(probes, lineClock);
   assert.ok(loopLine / total > 0.9, `the loop line holds most of the time (${lineClock.join(", ")})`);
-  assert.ok(Math.abs(total - clock[0]) <= clock[0] * 0.1 + 0.05, `the line times add up to the clocked total (${total} vs ${clock[0]})`);
+  assert.ok(
+    Math.abs(total - clock[0]) <= clock[0] * 0.1 + 0.05,
+    `the line times add up to the clocked total (${total} vs ${clock[0]})`,
+  );
 });
 
 /** An iterable whose `next` spins `ms` and records the statement its caller is on. */
@@ -266,13 +382,16 @@ test("for…of: each call of the iterator's next runs on the for line (after the
 test("-c for…of: the iterator's time is the for line's", () => {
   const { compiled, probes, lineClock } = profiled(FOR_OF, { clockLines: true });
   compiled(spinningIterable([1, 2, 3], 2, () => 0, []));
-  const onLine = (line: number) => probes.filter((p) => p.loc.line === line).reduce((sum, p) => sum + lineClock[p.id], 0);
+  const onLine = (line: number) =>
+    probes.filter((p) => p.loc.line === line).reduce((sum, p) => sum + lineClock[p.id], 0);
   assert.ok(onLine(3) > 7, `four calls of next, 2 ms each, on the for line: ${onLine(3)} ms`);
   assert.ok(onLine(5) < 1, `the body's line: ${onLine(5)} ms`);
 });
 
 test("async calls of an owner that interleave: none is left running, and with -c no line gets time after the last returned", async () => {
-  const js = ["async function f(ms) {", "  await new Promise((r) => setTimeout(r, ms));", "  return ms;", "}"].join("\n");
+  const js = ["async function f(ms) {", "  await new Promise((r) => setTimeout(r, ms));", "  return ms;", "}"].join(
+    "\n",
+  );
   for (const clockLines of [false, true]) {
     const { compiled, current, clock, probes, lineClock } = profiled(js, { clockLines });
     // The first to start returns first, and the other then restores the line it started on.
@@ -280,29 +399,53 @@ test("async calls of an owner that interleave: none is left running, and with -c
     assert.equal(current[1], 0, "no call is left running");
     assert.equal(current[PARKED], 0, "none is left awaiting");
     const awaited = probes.filter((p) => p.loc.line === 2).reduce((sum, p) => sum + lineClock[p.id], 0);
-    if (clockLines) assert.ok(awaited > 0.9 * clock[0], `the await line holds the time some call awaited there: ${awaited} of ${clock[0]} ms`);
+    if (clockLines)
+      assert.ok(
+        awaited > 0.9 * clock[0],
+        `the await line holds the time some call awaited there: ${awaited} of ${clock[0]} ms`,
+      );
     const before = lineTotal(probes, lineClock);
     await new Promise((r) => setTimeout(r, 30));
     await compiled(0);
-    if (clockLines) assert.ok(lineTotal(probes, lineClock) - before < 10, `the wait between the runs went to no line: ${lineTotal(probes, lineClock) - before} ms`);
-    assert.ok(lineTotal(probes, lineClock) <= clock[0] + 1e-9, `the lines (${lineTotal(probes, lineClock)} ms) within the clocked total (${clock[0]} ms)`);
+    if (clockLines)
+      assert.ok(
+        lineTotal(probes, lineClock) - before < 10,
+        `the wait between the runs went to no line: ${lineTotal(probes, lineClock) - before} ms`,
+      );
+    assert.ok(
+      lineTotal(probes, lineClock) <= clock[0] + 1e-9,
+      `the lines (${lineTotal(probes, lineClock)} ms) within the clocked total (${clock[0]} ms)`,
+    );
   }
 });
 
 test("an await that throws, caught or not, leaves no call counted as awaiting", async () => {
-  const js = ["async function f(fail) {", "  try {", "    await Promise.reject(new Error('x'));", "  } catch {}", "  await 0;", "  if (fail) await Promise.reject(new Error('y'));", "  return 1;", "}"].join("\n");
+  const js = [
+    "async function f(fail) {",
+    "  try {",
+    "    await Promise.reject(new Error('x'));",
+    "  } catch {}",
+    "  await 0;",
+    "  if (fail) await Promise.reject(new Error('y'));",
+    "  return 1;",
+    "}",
+  ].join("\n");
   for (const clockLines of [false, true]) {
     const { compiled, current } = profiled(js, { clockLines });
     assert.equal(await compiled(false), 1);
     await assert.rejects(compiled(true), /y/);
-    assert.deepEqual([current[1], current[PARKED], ...current.slice(PARKED + 1)].filter((n) => n !== 0), [], `${clockLines}: ${current.join()}`);
+    assert.deepEqual(
+      [current[1], current[PARKED], ...current.slice(PARKED + 1)].filter((n) => n !== 0),
+      [],
+      `${clockLines}: ${current.join()}`,
+    );
   }
 });
 
 test("a one-line async arrow's counting version, sampled or -c, is well within what V8's live edit follows", () => {
   const js = `const arrow = async () => { await sleep(10); return 1; };`;
   const program = acorn.parse(js, PARSE_OPTIONS);
-  const node = ((program.body[0] as acorn.VariableDeclaration).declarations[0].init as acorn.ArrowFunctionExpression);
+  const node = (program.body[0] as acorn.VariableDeclaration).declarations[0].init as acorn.ArrowFunctionExpression;
   for (const clockLines of [false, true]) {
     const made = instrumentScript(js, [{ node, slot: 123 }], { clockLines, comments: [] });
     assert.deepEqual(made.longLines, []);
@@ -342,12 +485,15 @@ test("with V8's live edit, a one-line function is reached and put back at every 
         const one = (globalThis as any).__tsprof_liveEditTest.one as Function;
         const comments: acorn.Comment[] = [];
         const program = acorn.parse(js, { ...PARSE_OPTIONS, onComment: comments });
-        const node = ((program.body[0] as acorn.ExpressionStatement).expression as any).callee.body.body[0] as acorn.FunctionDeclaration;
+        const node = ((program.body[0] as acorn.ExpressionStatement).expression as any).callee.body
+          .body[0] as acorn.FunctionDeclaration;
         const made = instrumentScript(js, [{ node, slot }], { clockLines: false, comments });
         const scriptId = scripts.get(url)!;
-        for (const text of [made.spotted, made.text]) if (text !== null) post("Debugger.setScriptSource", { scriptId, scriptSource: text });
+        for (const text of [made.spotted, made.text])
+          if (text !== null) post("Debugger.setScriptSource", { scriptId, scriptSource: text });
         const reached = one.toString().includes("__tsprof_lh");
-        for (const text of [made.spotted, js]) if (text !== null) post("Debugger.setScriptSource", { scriptId, scriptSource: text });
+        for (const text of [made.spotted, js])
+          if (text !== null) post("Debugger.setScriptSource", { scriptId, scriptSource: text });
         const back = one.toString() === js.slice(js.indexOf("function one"), js.indexOf("\nexports"));
         if (!reached || !back) missed.push(`"${body}" at slot ${slot}: ${reached ? "not put back" : "not reached"}`);
       }

@@ -39,16 +39,31 @@ test("a line's hits are its first statement's, its time the sum of all its state
 test("sampled times that add up to more than the clocked total (a reading's interval overlaps the start of a short run) are its shares; time on no line stays out of the lines", () => {
   const over = { hits: measured.hits, times: [0.3, 0.1, 0.5, 0.2, 0.4] };
   const [fn] = buildLineProfile([layout], [over], "f([])", sampled).functions;
-  assert.deepEqual(fn.lines.filter((l) => l.hasCode).map((l) => [l.line, +l.time.toFixed(6)]), [[4, 0.64], [6, 0.32]]);
+  assert.deepEqual(
+    fn.lines.filter((l) => l.hasCode).map((l) => [l.line, +l.time.toFixed(6)]),
+    [
+      [4, 0.64],
+      [6, 0.32],
+    ],
+  );
   assert.ok(fn.lines.reduce((sum, l) => sum + l.time, 0) <= fn.totalTime);
 });
 
 test("with clocked lines (-c) the line times are the clocked ones", () => {
   const [fn] = buildLineProfile([layout], [measured], "f([])", { timerUnit: 1e-6, clockLines: true }).functions;
-  assert.deepEqual(fn.lines.filter((l) => l.hasCode).map((l) => [l.line, +l.time.toFixed(6)]), [[4, 0.6], [6, 0.4]]);
+  assert.deepEqual(
+    fn.lines.filter((l) => l.hasCode).map((l) => [l.line, +l.time.toFixed(6)]),
+    [
+      [4, 0.6],
+      [6, 0.4],
+    ],
+  );
 });
 
 test("-s keeps only the lines that ran", () => {
   const stripped = withoutUnhitLines(buildLineProfile([layout], [measured], "f([])", sampled));
-  assert.deepEqual(stripped.functions[0].lines.map((l) => l.line), [4, 6]);
+  assert.deepEqual(
+    stripped.functions[0].lines.map((l) => l.line),
+    [4, 6],
+  );
 });

@@ -37,7 +37,10 @@ test("hits written by the statement come back exact, and time goes to the probe 
   assert.ok(sampled.functions[0].times[2] > 0.005, `time on probe 2: ${sampled.functions[0].times[2]} s`);
   assert.equal(sampled.functions[0].times[1], 0);
   // Counted by the thread: its first and last readings at least, and never more than the interval allows (with a few for the moments around the statement).
-  assert.ok(sampled.readings >= 2 && sampled.readings <= Math.ceil(sampled.wallTime / 100e-6) + 10, `${sampled.readings} readings in ${sampled.wallTime} s`);
+  assert.ok(
+    sampled.readings >= 2 && sampled.readings <= Math.ceil(sampled.wallTime / 100e-6) + 10,
+    `${sampled.readings} readings in ${sampled.wallTime} s`,
+  );
 });
 
 test("the sampler is reading before the statement starts: a probe current throughout holds all the wall time", async () => {
@@ -45,7 +48,10 @@ test("the sampler is reading before the statement starts: a probe current throug
   Atomics.store(fn.current, 0, 1);
   Atomics.store(fn.current, 1, 1);
   const sampled = await sampleLines([fn], async () => spin(5));
-  assert.ok(sampled.functions[0].times[1] >= sampled.wallTime, `${sampled.functions[0].times[1]} s on the probe, ${sampled.wallTime} s of wall time`);
+  assert.ok(
+    sampled.functions[0].times[1] >= sampled.wallTime,
+    `${sampled.functions[0].times[1]} s on the probe, ${sampled.wallTime} s of wall time`,
+  );
 });
 
 test("a function none of whose calls runs is charged nothing, whatever line it names; one running on no line of its own, to slot 0", async () => {
@@ -59,7 +65,10 @@ test("a function none of whose calls runs is charged nothing, whatever line it n
     spin(10);
     Atomics.store(fn.current, 1, 0);
   });
-  assert.ok(sampled.functions[0].times[1] < 0.002, `${sampled.functions[0].times[1]} s on probe 1, which no running call was on`);
+  assert.ok(
+    sampled.functions[0].times[1] < 0.002,
+    `${sampled.functions[0].times[1]} s on probe 1, which no running call was on`,
+  );
   assert.ok(sampled.functions[0].times[0] > 0.005, `${sampled.functions[0].times[0]} s running on no line`);
 });
 
@@ -77,7 +86,10 @@ test("while no call is on the stack, the probes its calls await on share the tim
     Atomics.store(fn.current, 1, 0);
   });
   const [, one, two, three] = sampled.functions[0].times;
-  assert.ok(one > 0.015 && two > 0.007 && Math.abs(one / two - 2) < 0.5, `awaited: ${one} s on probe 1, ${two} s on probe 2`);
+  assert.ok(
+    one > 0.015 && two > 0.007 && Math.abs(one / two - 2) < 0.5,
+    `awaited: ${one} s on probe 1, ${two} s on probe 2`,
+  );
   assert.ok(three > 0.005, `on the stack: ${three} s on probe 3`);
 });
 

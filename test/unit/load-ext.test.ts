@@ -16,9 +16,17 @@ async function run(line: string): Promise<string> {
 
 test("%load_ext line_profiler and memory_profiler, as the article writes them, answer that the magics are built in", async () => {
   assert.equal(await run("line_profiler"), "line_profiler's magics (%lprun) are built into tsprof: nothing to load.\n");
-  assert.equal(await run("memory_profiler"), "memory_profiler's magics (%memit and %mprun) are built into tsprof: nothing to load.\n");
+  assert.equal(
+    await run("memory_profiler"),
+    "memory_profiler's magics (%memit and %mprun) are built into tsprof: nothing to load.\n",
+  );
 });
 
 test("%load_ext of anything else is a usage error", async () => {
-  await assert.rejects(run("autoreload"), (e: Error) => e instanceof MagicError && /no extension "autoreload" in tsprof; line_profiler and memory_profiler are built in/.test(e.message));
+  await assert.rejects(
+    run("autoreload"),
+    (e: Error) =>
+      e instanceof MagicError &&
+      /no extension "autoreload" in tsprof; line_profiler and memory_profiler are built in/.test(e.message),
+  );
 });

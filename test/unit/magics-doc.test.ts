@@ -8,7 +8,10 @@ import { MAGICS_DOC, magicsDoc, REGENERATE } from "../../scripts/magics-doc";
 
 test("docs/magics.md is what the declarations generate", () => {
   const committed = fs.existsSync(MAGICS_DOC) ? fs.readFileSync(MAGICS_DOC, "utf8") : "(missing)";
-  assert.ok(committed === magicsDoc(createRegistry()), `docs/magics.md differs from the magics' declarations: run \`${REGENERATE}\` and commit the result`);
+  assert.ok(
+    committed === magicsDoc(createRegistry()),
+    `docs/magics.md differs from the magics' declarations: run \`${REGENERATE}\` and commit the result`,
+  );
 });
 
 test("every registered magic has a section with its usage and every option it declares", () => {
@@ -17,7 +20,8 @@ test("every registered magic has a section with its usage and every option it de
   for (const spec of registry.all()) {
     const section = doc.split(`\n## %${spec.name}\n`)[1]?.split("\n## ")[0];
     assert.ok(section, `no section for %${spec.name}`);
-    for (const option of optionsOf(spec)) assert.ok(section.includes(`| \`${optionFlag(option)}\` |`), `%${spec.name}: ${optionFlag(option)} missing`);
+    for (const option of optionsOf(spec))
+      assert.ok(section.includes(`| \`${optionFlag(option)}\` |`), `%${spec.name}: ${optionFlag(option)} missing`);
     assert.ok(section.includes("| `-h` | show this help |"), `%${spec.name}: -h missing`);
   }
 });
@@ -37,7 +41,11 @@ test("a magic registered later gets its section and its index row without touchi
   );
   const doc = magicsDoc(registry);
   assert.ok(doc.includes("| [`%demo`, `%%demo`](#demo) | A demo \\| with a pipe. |"));
-  assert.ok(doc.includes("## %demo\n\n`%demo`, `%%demo`: A demo | with a pipe.\n\n```text\n%demo [-n N] statement\n%%demo [-n N] statement\n```"));
+  assert.ok(
+    doc.includes(
+      "## %demo\n\n`%demo`, `%%demo`: A demo | with a pipe.\n\n```text\n%demo [-n N] statement\n%%demo [-n N] statement\n```",
+    ),
+  );
   assert.ok(doc.includes("```text\nDoes nothing.\n\nExamples:\n  %demo -n 3 x\n```"));
   assert.ok(doc.includes("| `-n N` | how many (repeatable) |"));
 });

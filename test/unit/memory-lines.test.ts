@@ -43,7 +43,13 @@ test("a statement that ran between two readings gets that interval's RSS as its 
 test("rows: a line's Occurrences are its first statement's hits, Increment sums its statements, Mem usage is their highest", () => {
   const layout = {
     ref: { name: "f", file: "<cell 1>", line: 3, category: "cell" as const },
-    lines: ["function f(n) {", "  const a = []; for (let i = 0; i < n; i++) a.push(i);", "  // done", "  return a;", "}"],
+    lines: [
+      "function f(n) {",
+      "  const a = []; for (let i = 0; i < n; i++) a.push(i);",
+      "  // done",
+      "  return a;",
+      "}",
+    ],
     probes: [
       { id: 1, line: 4 },
       { id: 2, line: 4 },
@@ -51,7 +57,11 @@ test("rows: a line's Occurrences are its first statement's hits, Increment sums 
       { id: 4, line: 6 },
     ],
   };
-  const measured = { hits: [0, 1, 4, 3, 1], increments: [0, 100, 0, 300, -50], memUsage: [null, 1000, 1100, 1300, 1250] };
+  const measured = {
+    hits: [0, 1, 4, 3, 1],
+    increments: [0, 100, 0, 300, -50],
+    memUsage: [null, 1000, 1100, 1300, 1250],
+  };
   const [fn] = buildMemoryLineProfile([layout], [measured], "f(3)").functions;
   assert.deepEqual(
     fn.lines.map((l) => [l.line, l.memUsage, l.increment, l.occurrences, l.hasCode]),

@@ -44,7 +44,10 @@ describe("%memit", () => {
     assert.match(card["text/html"] as string, /peak memory: [\d.]+ MiB, increment: [\d.]+ MiB/);
     assert.match(card["text/html"] as string, /<table data-tsprof-sortable/);
     const figure = chart[PLOTLY_MIME] as { data: { name: string; x: number[] }[]; layout: { shapes: unknown[] } };
-    assert.deepEqual(figure.data.map((d) => d.name), ["rss", "heapUsed", "external", "arrayBuffers", "highest RSS reading"]);
+    assert.deepEqual(
+      figure.data.map((d) => d.name),
+      ["rss", "heapUsed", "external", "arrayBuffers", "highest RSS reading"],
+    );
     assert.ok(figure.data[0].x.length >= 2);
     assert.equal(figure.layout.shapes.length, 1, "the peak as a line");
   });
@@ -59,7 +62,20 @@ describe("%memit", () => {
     assert.ok(result.peak.arrayBuffers - result.baseline.arrayBuffers >= 8 * MiB);
     const view = (result as any)[MIME_BUNDLE]() as MimeBundle;
     assert.match(view["text/plain"] as string, /^peak memory: /);
-    assert.deepEqual(Object.keys(JSON.parse(JSON.stringify(result))).sort(), ["baseline", "collected", "duration", "exactPeak", "heapInterval", "increment", "interval", "peak", "repeats", "samples", "statement", "timedOut"]);
+    assert.deepEqual(Object.keys(JSON.parse(JSON.stringify(result))).sort(), [
+      "baseline",
+      "collected",
+      "duration",
+      "exactPeak",
+      "heapInterval",
+      "increment",
+      "interval",
+      "peak",
+      "repeats",
+      "samples",
+      "statement",
+      "timedOut",
+    ]);
   });
 
   test("%%memit: the code on the magic's line is setup, run first and not measured; the body keeps its cell lines", async () => {
@@ -70,7 +86,9 @@ describe("%memit", () => {
   });
 
   test("a throwing statement shows what was measured, then its error", async () => {
-    const { recorded, error } = await runMemit('(() => { const a = new Float64Array(2 ** 20).fill(1); throw new RangeError("after " + a.length); })()');
+    const { recorded, error } = await runMemit(
+      '(() => { const a = new Float64Array(2 ** 20).fill(1); throw new RangeError("after " + a.length); })()',
+    );
     assert.ok(error instanceof RangeError);
     assert.equal((error as Error).message, "after 1048576");
     assert.match(recorded.displayed[0]["text/plain"] as string, /^peak memory: /);
@@ -102,7 +120,13 @@ describe("%mprun", () => {
     const displayed: MimeBundle[] = [];
     const printed: string[] = [];
     const results: unknown[] = [];
-    const output = { stream: (_: string, t: string) => printed.push(t), display: (b: MimeBundle) => displayed.push(b), page: (t: string) => printed.push(t), result: (v: unknown) => results.push(v), clear() {} };
+    const output = {
+      stream: (_: string, t: string) => printed.push(t),
+      display: (b: MimeBundle) => displayed.push(b),
+      page: (t: string) => printed.push(t),
+      result: (v: unknown) => results.push(v),
+      clear() {},
+    };
     let error: unknown;
     try {
       await runner.run(code, ++count, output);
@@ -130,21 +154,47 @@ describe("%mprun", () => {
     assert.equal(run.error, undefined);
     const [result] = run.results as MemoryLineProfileResult[];
     const rows = result.functions[0].lines;
-    assert.deepEqual(rows.map((l) => [l.line, l.occurrences]), [[1, 0], [2, 1], [3, 1], [4, 4], [5, 1], [6, 1], [7, 0]]);
+    assert.deepEqual(
+      rows.map((l) => [l.line, l.occurrences]),
+      [
+        [1, 0],
+        [2, 1],
+        [3, 1],
+        [4, 4],
+        [5, 1],
+        [6, 1],
+        [7, 0],
+      ],
+    );
     const big = rows[4].increment / MiB;
     assert.ok(Math.abs(big / ((20e6 * 8) / MiB) - 1) < 0.1, `line 5 added ${big} MiB, expected 152.6 MiB ± 10%`);
-    assert.ok(Math.abs(rows[2].increment) < 2 * MiB && Math.abs(rows[3].increment) < 2 * MiB, "lines that allocate nothing");
+    assert.ok(
+      Math.abs(rows[2].increment) < 2 * MiB && Math.abs(rows[3].increment) < 2 * MiB,
+      "lines that allocate nothing",
+    );
     assert.ok(rows[4].memUsage! >= rows[1].memUsage! + 140 * MiB);
     const text = run.displayed[0]["text/plain"] as string;
-    assert.equal(text.split("\n").slice(0, 4).join("\n"), `Filename: <cell ${count - 1}>\n\nLine #    Mem usage    Increment  Occurrences   Line Contents\n${"=".repeat(61)}`);
-    assert.match(text, /\n     5 +\d+\.\d MiB +1[45]\d\.\d MiB +1     const big = new Float64Array\(20 \* n\)\.fill\(2\);\n/);
+    assert.equal(
+      text.split("\n").slice(0, 4).join("\n"),
+      `Filename: <cell ${count - 1}>\n\nLine #    Mem usage    Increment  Occurrences   Line Contents\n${"=".repeat(61)}`,
+    );
+    assert.match(
+      text,
+      /\n     5 +\d+\.\d MiB +1[45]\d\.\d MiB +1     const big = new Float64Array\(20 \* n\)\.fill\(2\);\n/,
+    );
     assert.equal(fs.readFileSync(file, "utf8"), text);
     assert.deepEqual(run.printed, [`\n*** Profile printout saved to text file ${file}. \n`]);
-    assert.equal((await executor.run("String(makeBig).includes('__tsprof_lh')", { file: "<check>", line: 1 })).value, false, "the original is back");
+    assert.equal(
+      (await executor.run("String(makeBig).includes('__tsprof_lh')", { file: "<check>", line: 1 })).value,
+      false,
+      "the original is back",
+    );
   });
 
   test("a throwing statement shows the lines measured until then, then its error; the original is back", async () => {
-    await cell("function fails(n: number): number {\n  const a = new Float64Array(n).fill(1);\n  if (a.length > 0) throw new RangeError(`too big: ${a.length}`);\n  return 0;\n}");
+    await cell(
+      "function fails(n: number): number {\n  const a = new Float64Array(n).fill(1);\n  if (a.length > 0) throw new RangeError(`too big: ${a.length}`);\n  return 0;\n}",
+    );
     const run = await cell("%mprun -f fails fails(2 ** 20)");
     assert.ok(run.error instanceof RangeError);
     assert.equal((run.error as Error).message, "too big: 1048576");
@@ -159,6 +209,9 @@ describe("%mprun", () => {
     assert.match(String((await cell("%mprun makeBig(1)")).error), /%mprun needs a function to profile: -f FUNC/);
     const refused = await cell("%mprun -f Math.max Math.max(1, 2)");
     assert.ok(refused.error instanceof MagicError);
-    assert.match((refused.error as Error).message, /^Math\.max is a native function \(max\): it has no JavaScript source, so %mprun has no lines to count/);
+    assert.match(
+      (refused.error as Error).message,
+      /^Math\.max is a native function \(max\): it has no JavaScript source, so %mprun has no lines to count/,
+    );
   });
 });

@@ -40,10 +40,14 @@ test("a 100 MiB Float64Array allocated, filled and dropped: the peak increment i
   assert.equal(result.exactPeak, true, "this Linux lets the process reset its VmHWM");
   assert.ok(Math.abs(result.increment / (100 * MiB) - 1) <= 0.1, `increment ${result.increment / MiB} MiB`);
   assert.equal(result.increment, result.peak.rss - result.baseline.rss);
-  assert.ok(result.peak.arrayBuffers - result.baseline.arrayBuffers >= 99 * MiB, "the dropped array is still counted in arrayBuffers until a GC");
+  assert.ok(
+    result.peak.arrayBuffers - result.baseline.arrayBuffers >= 99 * MiB,
+    "the dropped array is still counted in arrayBuffers until a GC",
+  );
   assert.equal(result.collected, true);
   assert.equal(result.samples[0], result.baseline);
-  for (let i = 1; i < result.samples.length; i++) assert.ok(result.samples[i].t >= result.samples[i - 1].t, "samples in time order");
+  for (let i = 1; i < result.samples.length; i++)
+    assert.ok(result.samples[i].t >= result.samples[i - 1].t, "samples in time order");
 });
 
 test("an untouched Float64Array is not resident: RSS barely moves while arrayBuffers counts it", async () => {
@@ -73,23 +77,32 @@ test("-r: runs N times, the baseline once before them; -t: measuring stops at th
   assert.ok(repeated.result.increment >= 25 * MiB, "the third run's 30 MiB is the peak");
 
   runs = 0;
-  const limited = await measureMemory(async () => {
-    runs++;
-    const until = Date.now() + 200;
-    while (Date.now() < until);
-  }, options({ repeats: 5, timeout: 0.05 }));
+  const limited = await measureMemory(
+    async () => {
+      runs++;
+      const until = Date.now() + 200;
+      while (Date.now() < until);
+    },
+    options({ repeats: 5, timeout: 0.05 }),
+  );
   assert.equal(runs, 1);
   assert.equal(limited.result.timedOut, true);
   assert.equal(limited.result.repeats, 1);
-  assert.ok(limited.result.samples.every((s) => s.t < 0.2), "no readings after the window");
+  assert.ok(
+    limited.result.samples.every((s) => s.t < 0.2),
+    "no readings after the window",
+  );
 });
 
 test("a throwing statement: what was measured, and its error", async () => {
   const boom = new Error("boom");
-  const measured = await measureMemory(async () => {
-    allocateAndDrop(20);
-    throw boom;
-  }, options({ repeats: 3 }));
+  const measured = await measureMemory(
+    async () => {
+      allocateAndDrop(20);
+      throw boom;
+    },
+    options({ repeats: 3 }),
+  );
   assert.equal(measured.threw, true);
   assert.equal(measured.error, boom);
   assert.equal(measured.result.repeats, 1, "no run after the one that threw");
@@ -100,10 +113,13 @@ test("many measurements leave no thread, handle or timer behind", async () => {
   await measureMemory(async () => 1, options());
   const before = { threads: threads(), resources: process.getActiveResourcesInfo().sort() };
   for (let i = 0; i < 20; i++) {
-    await measureMemory(async () => {
-      if (i % 4 === 0) throw new Error("thrown");
-      return allocateAndDrop(1);
-    }, options({ interval: 0.0005 }));
+    await measureMemory(
+      async () => {
+        if (i % 4 === 0) throw new Error("thrown");
+        return allocateAndDrop(1);
+      },
+      options({ interval: 0.0005 }),
+    );
   }
   assert.deepEqual(process.getActiveResourcesInfo().sort(), before.resources);
   assert.equal(threads(), before.threads);

@@ -7,7 +7,13 @@ const MiB = 2 ** 20;
 
 function memoryResult(overrides: Partial<MemoryResult> = {}): MemoryResult {
   const baseline = { t: 0, rss: 52.24 * MiB, heapUsed: 3.08 * MiB, external: 1.34 * MiB, arrayBuffers: 0.01 * MiB };
-  const peak = { t: 0.05, rss: 152.73046875 * MiB, heapUsed: 3.32 * MiB, external: 101.34 * MiB, arrayBuffers: 100.01 * MiB };
+  const peak = {
+    t: 0.05,
+    rss: 152.73046875 * MiB,
+    heapUsed: 3.32 * MiB,
+    external: 101.34 * MiB,
+    arrayBuffers: 100.01 * MiB,
+  };
   return {
     baseline,
     peak,
@@ -38,7 +44,8 @@ test("Python's %.Nf: exact ties round to even, as memory_profiler's numbers do",
     [-0.04, "-0.0", "-0.04", "-0"],
     [1234.56, "1234.6", "1234.56", "1235"],
   ];
-  for (const [x, one, two, zero] of cases) assert.deepEqual([fixed(x, 1), fixed(x, 2), fixed(x, 0)], [one, two, zero], String(x));
+  for (const [x, one, two, zero] of cases)
+    assert.deepEqual([fixed(x, 1), fixed(x, 2), fixed(x, 0)], [one, two, zero], String(x));
 });
 
 test("%memit's line is memory_profiler's MemitResult.__str__", () => {
@@ -61,7 +68,9 @@ test("%memit's text: the line, then baseline, peak and increment of each kind of
       "1 run in 76.2 ms; 2 readings, RSS every 1 ms, the heap split every 5 ms; RSS peak exact (Linux VmHWM, reset before each run); other peaks are the highest readings.",
     ].join("\n"),
   );
-  const notes = memitText(memoryResult({ repeats: 3, exactPeak: false, collected: true, timedOut: true })).split("\n").slice(8);
+  const notes = memitText(memoryResult({ repeats: 3, exactPeak: false, collected: true, timedOut: true }))
+    .split("\n")
+    .slice(8);
   assert.deepEqual(notes, [
     "3 runs (the highest peak; the baseline is from before the first) in 76.2 ms; 2 readings, RSS every 1 ms, the heap split every 5 ms; peaks are the highest readings (no resettable VmHWM here).",
     "Garbage was collected before the baseline (-g).",

@@ -1,6 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { commandHelpText, defineMagic, helpText, MagicRegistry, parseCommandArgs, parseMagicArgs } from "../../magics/core/registry";
+import {
+  commandHelpText,
+  defineMagic,
+  helpText,
+  MagicRegistry,
+  parseCommandArgs,
+  parseMagicArgs,
+} from "../../magics/core/registry";
 import { MagicError } from "../../magics/core/context";
 
 const demo = defineMagic({
@@ -43,7 +50,10 @@ test("a negative number starts the statement, not an option", () => {
 });
 
 test("bad options give one clear UsageError naming the magic", () => {
-  assert.throws(() => parseMagicArgs(demo, "-z stmt"), (e: Error) => e instanceof MagicError && /%demo: option -z not recognized/.test(e.message));
+  assert.throws(
+    () => parseMagicArgs(demo, "-z stmt"),
+    (e: Error) => e instanceof MagicError && /%demo: option -z not recognized/.test(e.message),
+  );
   assert.throws(() => parseMagicArgs(demo, "-l many stmt"), /option -l expects an integer, got "many"/);
   assert.throws(() => parseMagicArgs(demo, "-l"), /option -l requires an argument/);
   assert.throws(() => parseMagicArgs(demo, "-m c x"), /invalid choice "c" \(choose from a, b\)/);
@@ -66,15 +76,26 @@ test("the registry knows forms and explains a missing magic", () => {
   registry.register(defineMagic({ ...demo, name: "lineonly", forms: ["line"] }));
   assert.deepEqual(registry.names("line"), ["lineonly"]);
   assert.deepEqual(registry.names("cell"), []);
-  assert.throws(() => registry.get("lineonly", "cell"), /Cell magic function `%%lineonly` not found \(%lineonly exists/);
+  assert.throws(
+    () => registry.get("lineonly", "cell"),
+    /Cell magic function `%%lineonly` not found \(%lineonly exists/,
+  );
   assert.throws(() => registry.get("nosuch", "line"), /Line magic function `%nosuch` not found/);
 });
 
-const OWN = { html: { long: "html", type: "string", metavar: "FILE", help: "report" }, check: { long: "check", type: "boolean", help: "check" } } as const;
+const OWN = {
+  html: { long: "html", type: "string", metavar: "FILE", help: "report" },
+  check: { long: "check", type: "boolean", help: "check" },
+} as const;
 const CLI = { name: "tsprof demo", helpHint: "tsprof demo --help" };
 
 test("the command form parses argv with the magic's declaration: its options, the command's long ones, and the words from the script on untouched", () => {
-  const { options, rest, help } = parseCommandArgs(demo, OWN, ["-s", "time", "-l5", "--html=r.html", "--check", "script.ts", "a b", "-s", "--html"], CLI);
+  const { options, rest, help } = parseCommandArgs(
+    demo,
+    OWN,
+    ["-s", "time", "-l5", "--html=r.html", "--check", "script.ts", "a b", "-s", "--html"],
+    CLI,
+  );
   assert.deepEqual(options.sort, ["time"]);
   assert.equal(options.limit, 5);
   assert.equal(options.html, "r.html");
@@ -94,12 +115,18 @@ test("the command form's errors are the magic's, naming the command; options onl
     options: { ret: { short: "r", type: "boolean", notebookOnly: true, help: "return" } },
     async run() {},
   });
-  assert.throws(() => parseCommandArgs(notebookOnly, OWN, ["-r", "x.ts"], CLI), /^UsageError: tsprof demo: option -r not recognized\. Run tsprof demo --help for help\.$/);
+  assert.throws(
+    () => parseCommandArgs(notebookOnly, OWN, ["-r", "x.ts"], CLI),
+    /^UsageError: tsprof demo: option -r not recognized\. Run tsprof demo --help for help\.$/,
+  );
   assert.equal(parseCommandArgs(notebookOnly, OWN, ["x.ts"], CLI).options.ret, false);
   assert.throws(() => parseCommandArgs(demo, OWN, ["--nope", "x.ts"], CLI), /tsprof demo: unrecognized option --nope/);
   assert.throws(() => parseCommandArgs(demo, OWN, ["--check=yes"], CLI), /option --check takes no value/);
   assert.throws(() => parseCommandArgs(demo, OWN, ["--html"], CLI), /option --html requires an argument \(FILE\)/);
-  assert.throws(() => parseCommandArgs(demo, OWN, ["-l", "many"], CLI), /tsprof demo: option -l expects an integer, got "many"/);
+  assert.throws(
+    () => parseCommandArgs(demo, OWN, ["-l", "many"], CLI),
+    /tsprof demo: option -l expects an integer, got "many"/,
+  );
   const help = commandHelpText(notebookOnly, "tsprof demo [options] script", "Runs a script.", OWN);
   assert.match(help, /^usage: tsprof demo \[options\] script\n/);
   assert.match(help, /^  --html FILE +report$/m);

@@ -21,10 +21,26 @@ export const cube = (x) => x * x * x;
 `;
 
 function file(name: string, js: string, markers: CompiledFile["markers"] = []): CompiledFile {
-  return { file: `/s/${name}`, source: js, js, map: null, format: name.endsWith(".mjs") ? "module" : "commonjs", markers };
+  return {
+    file: `/s/${name}`,
+    source: js,
+    js,
+    map: null,
+    format: name.endsWith(".mjs") ? "module" : "commonjs",
+    markers,
+  };
 }
 
-const units = new ScriptUnits([file("main.js", MAIN, [{ line: 3, name: "forward" }, { line: 7, name: "arrow" }]), file("lib.mjs", LIB)], "/s");
+const units = new ScriptUnits(
+  [
+    file("main.js", MAIN, [
+      { line: 3, name: "forward" },
+      { line: 7, name: "arrow" },
+    ]),
+    file("lib.mjs", LIB),
+  ],
+  "/s",
+);
 const main = units.unitOf("/s/main.js")!;
 const lib = units.unitOf("/s/lib.mjs")!;
 
@@ -34,7 +50,13 @@ function linesOf(unit: typeof main, starts: number[] | undefined): string[] {
 }
 
 test("-f finds a script's functions where they are defined: a function, a method, a static method, an object's method, a class, a decorated class's method", () => {
-  const targets = scriptTargets(units, "/s/main.js", ["matmul", "Net.prototype.forward", "Net.create", "obj.run", "Net", "arrow", "Decorated.prototype.step"], [], "/s");
+  const targets = scriptTargets(
+    units,
+    "/s/main.js",
+    ["matmul", "Net.prototype.forward", "Net.create", "obj.run", "Net", "arrow", "Decorated.prototype.step"],
+    [],
+    "/s",
+  );
   const found = linesOf(main, targets.compiled.get(main));
   const expected = ["function matmul(a, b)", "(x) {", "() {", "() {", "class Net {", "(x) =>", "() {"];
   assert.equal(found.length, expected.length);
@@ -43,22 +65,45 @@ test("-f finds a script's functions where they are defined: a function, a method
 });
 
 test("-f FILE:NAME and -m FILE reach another file of the script; PACKAGE:PATH is left for the package once loaded", () => {
-  const targets = scriptTargets(units, "/s/main.js", ["./lib.mjs:square", "ml-matrix:Matrix.prototype.mmul"], ["./lib.mjs"], "/s");
+  const targets = scriptTargets(
+    units,
+    "/s/main.js",
+    ["./lib.mjs:square", "ml-matrix:Matrix.prototype.mmul"],
+    ["./lib.mjs"],
+    "/s",
+  );
   assert.equal(targets.compiled.get(lib)?.length, 3, "square, then square and cube from -m");
-  assert.deepEqual(targets.packages, [{ expression: "ml-matrix:Matrix.prototype.mmul", specifier: "ml-matrix", path: ["Matrix", "prototype", "mmul"] }]);
+  assert.deepEqual(targets.packages, [
+    { expression: "ml-matrix:Matrix.prototype.mmul", specifier: "ml-matrix", path: ["Matrix", "prototype", "mmul"] },
+  ]);
 });
 
 test("no -f: the functions marked with profile, matched by their first line", () => {
   const targets = scriptTargets(units, "/s/main.js", [], [], "/s");
   assert.equal(targets.compiled.size, 1);
-  assert.deepEqual(targets.compiled.get(main)!.map((start) => main.code.slice(start, start + 3)), ["(x)", "(x)"]);
+  assert.deepEqual(
+    targets.compiled.get(main)!.map((start) => main.code.slice(start, start + 3)),
+    ["(x)", "(x)"],
+  );
 });
 
 test("a name that is not a function defined there is refused before the script runs", () => {
-  assert.throws(() => scriptTargets(units, "/s/main.js", ["nosuch"], [], "/s"), /nosuch is not a function: main\.js defines no function, class or object named nosuch/);
-  assert.throws(() => scriptTargets(units, "/s/main.js", ["obj.value"], [], "/s"), /obj\.value is not a function defined in main\.js/);
-  assert.throws(() => scriptTargets(units, "/s/main.js", ["Net.prototype.create"], [], "/s"), /is not a function defined in main\.js/);
-  assert.throws(() => scriptTargets(units, "/s/main.js", ["./other.ts:f"], [], "/s"), /\.\/other\.ts is not one of the script's files/);
+  assert.throws(
+    () => scriptTargets(units, "/s/main.js", ["nosuch"], [], "/s"),
+    /nosuch is not a function: main\.js defines no function, class or object named nosuch/,
+  );
+  assert.throws(
+    () => scriptTargets(units, "/s/main.js", ["obj.value"], [], "/s"),
+    /obj\.value is not a function defined in main\.js/,
+  );
+  assert.throws(
+    () => scriptTargets(units, "/s/main.js", ["Net.prototype.create"], [], "/s"),
+    /is not a function defined in main\.js/,
+  );
+  assert.throws(
+    () => scriptTargets(units, "/s/main.js", ["./other.ts:f"], [], "/s"),
+    /\.\/other\.ts is not one of the script's files/,
+  );
   const unmarked = new ScriptUnits([file("plain.js", "function f() {}\n")], "/s");
   assert.throws(() => scriptTargets(unmarked, "/s/plain.js", [], [], "/s"), /needs a function to profile/);
 });

@@ -14,7 +14,9 @@ test("line magics anywhere split the cell; code keeps its cell line numbers", ()
 
 test("a cell magic on the first line takes the whole cell", () => {
   const parts = splitCell("\n%%prun -s cumulative\nf();\n%lsmagic");
-  assert.deepEqual(parts, [{ kind: "magic", form: "cell", name: "prun", args: "-s cumulative", body: "f();\n%lsmagic", help: false, line: 2 }]);
+  assert.deepEqual(parts, [
+    { kind: "magic", form: "cell", name: "prun", args: "-s cumulative", body: "f();\n%lsmagic", help: false, line: 2 },
+  ]);
 });
 
 test("%name? asks for help; code with % inside lines is code", () => {
@@ -32,7 +34,10 @@ test("a line magic's value can be assigned, IPython's `t = %timeit -o f()`", () 
 /** The cell's code parts joined, and the names of its magics: what the dispatcher would run. */
 function shape(source: string) {
   const parts = splitCell(source);
-  return { code: parts.filter((p) => p.kind === "code").map((p) => (p as any).code), magics: parts.filter((p) => p.kind === "magic").map((p) => (p as any).name) };
+  return {
+    code: parts.filter((p) => p.kind === "code").map((p) => (p as any).code),
+    magics: parts.filter((p) => p.kind === "magic").map((p) => (p as any).name),
+  };
 }
 
 test("the issue's template literal: a `%` line inside a template is code", () => {

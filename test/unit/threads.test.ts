@@ -14,19 +14,39 @@ import { cpuProfileText, timeText } from "../../magics/views";
 import type { CpuProfileResult, ThreadProfile } from "../../magics/model/profile";
 import { cpuProfile } from "./fixtures/profiles";
 
-const frame = (functionName: string, url: string, lineNumber = 1, columnNumber = 1) => ({ functionName, url, lineNumber, columnNumber });
+const frame = (functionName: string, url: string, lineNumber = 1, columnNumber = 1) => ({
+  functionName,
+  url,
+  lineNumber,
+  columnNumber,
+});
 
 test("a worker's frames: its eval string by line, files relative to the notebook, Node's start-up and tsprof's probe dropped", () => {
   const resolve = workerFrameResolver(3, "/nb");
-  assert.deepEqual(resolve(frame("spin", "[worker eval]", 2, 10))?.ref, { name: "spin", file: "<worker 3 eval>", line: 2, category: "module" });
+  assert.deepEqual(resolve(frame("spin", "[worker eval]", 2, 10))?.ref, {
+    name: "spin",
+    file: "<worker 3 eval>",
+    line: 2,
+    category: "module",
+  });
   assert.equal(resolve(frame("", "[worker eval]", 0, 0))?.ref.name, "<module>", "the string's top level");
   assert.equal(resolve(frame("", "[worker eval]", 4, 7))?.ref.name, "<anonymous>@<worker 3 eval>:4");
-  assert.deepEqual(resolve(frame("work", "file:///nb/lib/w.js", 5))?.ref, { name: "work", file: "lib/w.js", line: 5, category: "module" });
+  assert.deepEqual(resolve(frame("work", "file:///nb/lib/w.js", 5))?.ref, {
+    name: "work",
+    file: "lib/w.js",
+    line: 5,
+    category: "module",
+  });
   assert.equal(resolve(frame("parse", "file:///nb/node_modules/p/index.js", 9))?.ref.category, "library");
   assert.equal(resolve(frame("readFileSync", "node:fs", 441))?.ref.category, "node");
   assert.equal(resolve(frame("(garbage collector)", ""))?.ref.category, "runtime");
   assert.equal(resolve(frame("runInContext", ""))?.ref.name, "runInContext");
-  for (const dropped of [frame("evalScript", "node:internal/process/execution"), frame("", "[worker eval]-wrapper", 6), frame("", ""), frame("finish", PROBE_URL)]) {
+  for (const dropped of [
+    frame("evalScript", "node:internal/process/execution"),
+    frame("", "[worker eval]-wrapper", 6),
+    frame("", ""),
+    frame("finish", PROBE_URL),
+  ]) {
     assert.equal(resolve(dropped), null, JSON.stringify(dropped));
   }
   assert.ok(isProbeFrame(frame("finish", PROBE_URL)));
@@ -34,7 +54,10 @@ test("a worker's frames: its eval string by line, files relative to the notebook
 
 test("a worker's label: its name, else its file, else eval", () => {
   assert.equal(workerLabel(1, { workerId: "1", title: "[worker 1] band 1", url: "" }, "/nb"), "worker 1 (band 1)");
-  assert.equal(workerLabel(2, { workerId: "2", title: "[worker 2]", url: "file:///nb/w.js" }, "/nb"), "worker 2 (w.js)");
+  assert.equal(
+    workerLabel(2, { workerId: "2", title: "[worker 2]", url: "file:///nb/w.js" }, "/nb"),
+    "worker 2 (w.js)",
+  );
   assert.equal(workerLabel(3, { workerId: "3", title: "[worker 3]", url: "" }, "/nb"), "worker 3 (eval)");
 });
 
@@ -88,7 +111,9 @@ test("a worker's profile: its own table and tree, the probe's sample left out, t
 });
 
 test("flame spans: one box per run of the same frames at a depth, from sample to sample", () => {
-  const spans = workerThread().spans.map((s) => `${s.depth} ${s.fn.name} ${(s.start * 1e3).toFixed(0)}-${(s.end * 1e3).toFixed(0)}`);
+  const spans = workerThread().spans.map(
+    (s) => `${s.depth} ${s.fn.name} ${(s.start * 1e3).toFixed(0)}-${(s.end * 1e3).toFixed(0)}`,
+  );
   // Sample times are startTime plus the deltas: 11, 12, … 17 ms on the profile's clock, 2 … 8 ms after the statement began.
   assert.deepEqual(spans, ["0 <module> 2-7", "1 spin 3-6", "0 (garbage collector) 8-8"]);
 });
@@ -129,14 +154,25 @@ test("text: the summary's threads line, then one section per thread headed Threa
 test("text: a thread on a CPU under a tenth of its time is waiting; one that did not answer says so", () => {
   const result = withWorker();
   result.threads[1] = { ...result.threads[1], cpuTime: 0.0001 };
-  assert.match(cpuProfileText(result, { sort: ["time"], limits: [] }), /Thread: worker 1 \(eval\) — 0\.000 s CPU in 0\.007 s profiled, waiting \(on a CPU 1% of the time/);
+  assert.match(
+    cpuProfileText(result, { sort: ["time"], limits: [] }),
+    /Thread: worker 1 \(eval\) — 0\.000 s CPU in 0\.007 s profiled, waiting \(on a CPU 1% of the time/,
+  );
   result.threads[1] = { ...result.threads[1], status: "unanswered", cpuTime: null };
-  assert.match(cpuProfileText(result, { sort: ["time"], limits: [] }), /Thread: worker 1 \(eval\) — did not answer within the deadline \(blocked outside JavaScript\?\), no profile/);
+  assert.match(
+    cpuProfileText(result, { sort: ["time"], limits: [] }),
+    /Thread: worker 1 \(eval\) — did not answer within the deadline \(blocked outside JavaScript\?\), no profile/,
+  );
 });
 
 test("HTML: one table with a thread column and a menu of the threads to filter by", () => {
   const html = cpuProfileHtml(withWorker(), { sort: ["time"], limits: [] });
-  assert.ok(html.includes(`<select data-tsprof-filter="0"><option value="">all</option><option value="main">main</option><option value="worker 1 (eval)">worker 1 (eval)</option></select>`), html);
+  assert.ok(
+    html.includes(
+      `<select data-tsprof-filter="0"><option value="">all</option><option value="main">main</option><option value="worker 1 (eval)">worker 1 (eval)</option></select>`,
+    ),
+    html,
+  );
   assert.ok(html.includes(">thread<"));
   assert.equal(html.match(/<tr><td[^>]*>worker 1 \(eval\)<\/td>/g)?.length, 3, "the worker's three functions");
 });
@@ -149,7 +185,11 @@ test("-D names: the main thread's file as given, each worker's with its threadId
 });
 
 test("%time: a CPU-per-thread line between IPython's two when workers ran", () => {
-  const threads = [{ label: "main", cpu: 0.146 }, { label: "worker 1 (eval)", cpu: 0.143 }, { label: "other threads", cpu: null }];
+  const threads = [
+    { label: "main", cpu: 0.146 },
+    { label: "worker 1 (eval)", cpu: 0.143 },
+    { label: "other threads", cpu: null },
+  ];
   assert.equal(
     timeText({ user: 0.285, system: 0.0125, wall: 0.152, statement: "f()", threads }),
     "CPU times: user 285 ms, sys: 12.5 ms, total: 298 ms\nCPU per thread: main 146 ms, worker 1 (eval) 143 ms, other threads unknown\nWall time: 152 ms",

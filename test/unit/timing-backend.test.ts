@@ -45,13 +45,22 @@ test("on the real clock, autorange keeps the first loop count whose run lasted â
   };
   const result = await timeit(busyMillisecond, { statement: "busy()", repeat: 1, timer });
   const runs = [];
-  for (let i = 0; i + 1 < readings.length; i += 2) runs.push({ loops: readings[i + 1].calls - readings[i].calls, seconds: readings[i + 1].seconds - readings[i].seconds });
+  for (let i = 0; i + 1 < readings.length; i += 2)
+    runs.push({
+      loops: readings[i + 1].calls - readings[i].calls,
+      seconds: readings[i + 1].seconds - readings[i].seconds,
+    });
   const calibration = runs.slice(0, -1);
-  assert.deepEqual(calibration.map((r) => r.loops), [1, 2, 5, 10, 20, 50, 100, 200].slice(0, calibration.length), "the loop counts autorange tried, in order");
+  assert.deepEqual(
+    calibration.map((r) => r.loops),
+    [1, 2, 5, 10, 20, 50, 100, 200].slice(0, calibration.length),
+    "the loop counts autorange tried, in order",
+  );
   const chosen = calibration.at(-1)!;
   assert.equal(result.loops, chosen.loops);
   assert.ok(chosen.seconds >= 0.2, `the chosen count's run lasted ${chosen.seconds} s`);
-  for (const earlier of calibration.slice(0, -1)) assert.ok(earlier.seconds < 0.2, `${earlier.loops} loops lasted ${earlier.seconds} s, yet autorange went on`);
+  for (const earlier of calibration.slice(0, -1))
+    assert.ok(earlier.seconds < 0.2, `${earlier.loops} loops lasted ${earlier.seconds} s, yet autorange went on`);
   assert.equal(runs.at(-1)!.loops, result.loops, "then the timed run");
   assert.ok(result.mean >= 1e-3, `mean ${result.mean}`);
 });
@@ -108,21 +117,33 @@ test("an abort stops a promise that never settles", async () => {
   const controller = new AbortController();
   const reason = new Error("interrupted");
   setTimeout(() => controller.abort(reason), 20);
-  await assert.rejects(timeit(() => new Promise(() => {}), { statement: "hang()", loops: 1, signal: controller.signal }), reason);
+  await assert.rejects(
+    timeit(() => new Promise(() => {}), { statement: "hang()", loops: 1, signal: controller.signal }),
+    reason,
+  );
 });
 
 test("an error the statement throws propagates", async () => {
   await assert.rejects(
-    timeit(() => {
-      throw new TypeError("boom");
-    }, { statement: "boom()" }),
+    timeit(
+      () => {
+        throw new TypeError("boom");
+      },
+      { statement: "boom()" },
+    ),
     /boom/,
   );
 });
 
 test("loops and repeat must be positive integers", async () => {
-  await assert.rejects(timeit(() => 0, { statement: "0", loops: 0 }), /loops must be a positive integer, got 0/);
-  await assert.rejects(timeit(() => 0, { statement: "0", repeat: 1.5 }), /repeat must be a positive integer, got 1.5/);
+  await assert.rejects(
+    timeit(() => 0, { statement: "0", loops: 0 }),
+    /loops must be a positive integer, got 0/,
+  );
+  await assert.rejects(
+    timeit(() => 0, { statement: "0", repeat: 1.5 }),
+    /repeat must be a positive integer, got 1.5/,
+  );
 });
 
 test("statistics: best, worst, mean and IPython's (population) standard deviation", () => {
@@ -156,7 +177,10 @@ test("time: wall and CPU time of one run, and the statement's value", async () =
 });
 
 test("time awaits an async statement; the wall time covers it", async () => {
-  const { result, value } = await time(() => new Promise((resolve) => setTimeout(() => resolve("done"), 25)), "sleep()");
+  const { result, value } = await time(
+    () => new Promise((resolve) => setTimeout(() => resolve("done"), 25)),
+    "sleep()",
+  );
   assert.equal(value, "done");
   assert.ok(result.wall >= 0.02, `wall ${result.wall}`);
 });

@@ -6,13 +6,31 @@ import type { MemoryResult, MemorySample } from "../../magics/model/profile";
 
 function memory(increment: number): MemoryResult {
   const sample: MemorySample = { t: 0, rss: 100e6, heapUsed: 0, external: 0, arrayBuffers: 0 };
-  return { baseline: sample, peak: { ...sample, rss: sample.rss + increment }, samples: [sample], increment, interval: 0.01, heapInterval: 0.01, statement: "f()", repeats: 1, exactPeak: true, duration: 0.01, collected: false, timedOut: false };
+  return {
+    baseline: sample,
+    peak: { ...sample, rss: sample.rss + increment },
+    samples: [sample],
+    increment,
+    interval: 0.01,
+    heapInterval: 0.01,
+    statement: "f()",
+    repeats: 1,
+    exactPeak: true,
+    duration: 0.01,
+    collected: false,
+    timedOut: false,
+  };
 }
 
 test("speedups and memory ratios are relative to the first variant", () => {
   const comparison = compareTimings([
     { label: "naive", timeit: summarizeTimings([0.04, 0.04], 1, "naive()"), memory: memory(8e6), linesOfCode: 12 },
-    { label: "typed arrays", timeit: summarizeTimings([0.002, 0.002], 10, "typed()"), memory: memory(2e6), linesOfCode: 15 },
+    {
+      label: "typed arrays",
+      timeit: summarizeTimings([0.002, 0.002], 10, "typed()"),
+      memory: memory(2e6),
+      linesOfCode: 15,
+    },
     { label: "preallocated", timeit: summarizeTimings([0.001, 0.003], 10, "prealloc()") },
   ]);
   assert.equal(comparison.baseline, "naive");

@@ -34,7 +34,10 @@ test("code with await becomes an async function", async () => {
 test("%%timeit: the setup runs once, the body sees its names, and they do not leak", async () => {
   const { ctx } = fakeContext();
   (globalThis as any).setupRuns = 0;
-  const run = await compileStatement(ctx, { statement: "xs.reduce((a, b) => a + b, 0)", setup: "setupRuns++; const xs = [1, 2, 3]" });
+  const run = await compileStatement(ctx, {
+    statement: "xs.reduce((a, b) => a + b, 0)",
+    setup: "setupRuns++; const xs = [1, 2, 3]",
+  });
   assert.equal(run(), 6);
   assert.equal(run(), 6);
   assert.equal((globalThis as any).setupRuns, 1);
@@ -44,7 +47,10 @@ test("%%timeit: the setup runs once, the body sees its names, and they do not le
 
 test("%%timeit: a multi-line body keeps its lines below the magic line", async () => {
   const { ctx, recorded } = fakeContext();
-  const run = await compileStatement(ctx, { statement: "let s = 0\nfor (const x of xs) s += x\n", setup: "const xs = [1, 2]" });
+  const run = await compileStatement(ctx, {
+    statement: "let s = 0\nfor (const x of xs) s += x\n",
+    setup: "const xs = [1, 2]",
+  });
   assert.equal(run(), undefined);
   const compiled = recorded.evaluated.at(-1)!;
   assert.equal(compiled.split("\n")[0], "(() => { const xs = [1, 2]");

@@ -11,7 +11,9 @@ import { ROOT, sources } from "./fixtures/sources";
 import { execFileSync } from "node:child_process";
 import { isTslabCode } from "../../kernel/exec/tslab-bridge";
 
-const BRIDGES = ["tslab-bridge.ts", "tslab-compiler.ts", "tslab-modules.ts"].map((file) => path.join("kernel", "exec", file));
+const BRIDGES = ["tslab-bridge.ts", "tslab-compiler.ts", "tslab-modules.ts"].map((file) =>
+  path.join("kernel", "exec", file),
+);
 
 /** A module specifier or path into tslab or its TypeScript, or tslab's display hook. */
 const REACHES_INTO_TSLAB = /["'`](?:@tslab\/|tslab\/)|node_modules["'`]?[,/\\ ]+["'`]?@?tslab|lastWriteDisplayData/;
@@ -19,9 +21,16 @@ const REACHES_INTO_TSLAB = /["'`](?:@tslab\/|tslab\/)|node_modules["'`]?[,/\\ ]+
 test("no file of the kernel or the magics but the bridges reaches into tslab", () => {
   const files = [...sources("kernel"), ...sources("magics")];
   assert.ok(BRIDGES.every((bridge) => files.includes(bridge)) && files.length > 20);
-  const reaching = files.filter((file) => !BRIDGES.includes(file) && REACHES_INTO_TSLAB.test(fs.readFileSync(path.join(ROOT, file), "utf8")));
+  const reaching = files.filter(
+    (file) => !BRIDGES.includes(file) && REACHES_INTO_TSLAB.test(fs.readFileSync(path.join(ROOT, file), "utf8")),
+  );
   assert.deepEqual(reaching, []);
-  for (const bridge of BRIDGES) assert.match(fs.readFileSync(path.join(ROOT, bridge), "utf8"), REACHES_INTO_TSLAB, `the pattern finds ${bridge}'s own reaching`);
+  for (const bridge of BRIDGES)
+    assert.match(
+      fs.readFileSync(path.join(ROOT, bridge), "utf8"),
+      REACHES_INTO_TSLAB,
+      `the pattern finds ${bridge}'s own reaching`,
+    );
 });
 
 test("the kernel's main thread runs cells without loading TypeScript: the compiler thread does", () => {

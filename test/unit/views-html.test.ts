@@ -1,7 +1,14 @@
 /** The HTML and chart views: escaping, sort state, heat shading, figures, and plotly embedded once. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cpuProfileViews, lineProfileViews, timeitViews, comparisonViews, PLOTLY_MIME, type Figure } from "../../magics/views";
+import {
+  cpuProfileViews,
+  lineProfileViews,
+  timeitViews,
+  comparisonViews,
+  PLOTLY_MIME,
+  type Figure,
+} from "../../magics/views";
 import { recordTable, resultViews } from "../../magics/views/display";
 import { forgetEmbeddedLibrary } from "../../magics/views/plotly";
 import { toCpuProfile } from "../../magics/views/cpuprofile-export";
@@ -42,7 +49,10 @@ test("user text is escaped in tables, chart labels and the figure JSON inside th
     const scripts = html(chart).match(/<script>[\s\S]*?<\/script>/g)!;
     const figureJson = /var fig=(.*?),id="/.exec(scripts.at(-1)!)![1];
     assert.ok(!figureJson.includes("<"), "the figure's JSON holds no '<' that could close its script");
-    assert.ok(JSON.stringify(figure(chart)).includes("&lt;img src=x onerror=alert(1)&gt;"), "plotly shows the name as text");
+    assert.ok(
+      JSON.stringify(figure(chart)).includes("&lt;img src=x onerror=alert(1)&gt;"),
+      "plotly shows the name as text",
+    );
   }
   const lines = lineProfileViews(lineProfile());
   assert.ok(!html(lines[0]).includes(XSS));
@@ -55,16 +65,27 @@ test("a payload in a file name and a function name: verbatim in the text and the
   result.table.rows.push({ fn, ncalls: 2, tottime: 0.25, cumtime: 0.25 });
   result.tree.children.push({ fn, selfTime: 0.25, totalTime: 0.25, children: [] });
   const described = `${XSS}.ts:1(${XSS})`;
-  assert.ok(cpuProfileText(result, ORDER).split("\n").includes(`        2    0.250    0.125    0.250    0.125 ${described}`));
+  assert.ok(
+    cpuProfileText(result, ORDER).split("\n").includes(`        2    0.250    0.125    0.250    0.125 ${described}`),
+  );
   const [table, icicle, top] = cpuProfileViews(result, ORDER);
   assert.ok(html(table).includes(`&lt;img src=x onerror=alert(1)&gt;.ts:1(&lt;img src=x onerror=alert(1)&gt;)`));
   for (const chart of [table, icicle, top]) assert.ok(!html(chart).includes("<img"), "no raw tag in any view's HTML");
   const escaped = "&lt;img src=x onerror=alert(1)&gt;";
-  assert.ok(figure(icicle).data[0].labels && (figure(icicle).data[0].labels as string[]).includes(escaped), "the icicle's label is the escaped name");
-  assert.ok(JSON.stringify(figure(icicle).data[0].customdata).includes(`${escaped}.ts:1(${escaped})`), "its hover text the escaped file and name");
+  assert.ok(
+    figure(icicle).data[0].labels && (figure(icicle).data[0].labels as string[]).includes(escaped),
+    "the icicle's label is the escaped name",
+  );
+  assert.ok(
+    JSON.stringify(figure(icicle).data[0].customdata).includes(`${escaped}.ts:1(${escaped})`),
+    "its hover text the escaped file and name",
+  );
   assert.ok(JSON.stringify(figure(top).data[0].y).includes(`${escaped}.ts:1(${escaped})`), "the bar chart's label too");
   const exported = toCpuProfile(result) as { nodes: { callFrame: { functionName: string; url: string } }[] };
-  assert.ok(exported.nodes.some((n) => n.callFrame.functionName === XSS && n.callFrame.url === `${XSS}.ts`), "a .cpuprofile is JSON its viewers show as text: kept verbatim");
+  assert.ok(
+    exported.nodes.some((n) => n.callFrame.functionName === XSS && n.callFrame.url === `${XSS}.ts`),
+    "a .cpuprofile is JSON its viewers show as text: kept verbatim",
+  );
 });
 
 test("the %prun table shows its sort state, sort keys and heat on tottime", () => {
@@ -78,7 +99,9 @@ test("the %prun table shows its sort state, sort keys and heat on tottime", () =
     ["percall", "none"],
     ["filename:lineno(function)", "none"],
   ]);
-  const rows = [...table.matchAll(/<tr><td data-sort="([^"]*)"[^>]*>([^<]*)<\/td><td data-sort="([^"]*)"[^>]*style="([^"]*)"/g)];
+  const rows = [
+    ...table.matchAll(/<tr><td data-sort="([^"]*)"[^>]*>([^<]*)<\/td><td data-sort="([^"]*)"[^>]*style="([^"]*)"/g),
+  ];
   assert.deepEqual(
     rows.map((r) => [r[1], r[2], r[3]]),
     [
@@ -110,18 +133,30 @@ test("the icicle holds the call tree with parents never narrower than their chil
   const icicle = figure(cpuProfileViews(cpuProfile(), ORDER)[1]).data[0] as any;
   assert.equal(icicle.type, "icicle");
   assert.equal(icicle.branchvalues, "total");
-  assert.deepEqual(icicle.labels.slice(1), ["forward", "matmul", "fib", "readFileSync", "(garbage collector)", "&lt;img src=x onerror=alert(1)&gt;"]);
+  assert.deepEqual(icicle.labels.slice(1), [
+    "forward",
+    "matmul",
+    "fib",
+    "readFileSync",
+    "(garbage collector)",
+    "&lt;img src=x onerror=alert(1)&gt;",
+  ]);
   assert.deepEqual(icicle.parents, ["", "0", "0/0", "0", "0", "0", "0"]);
   assert.deepEqual(icicle.values, [470700, 406300, 401200, 21000, 30200, 12300, 900]);
   for (let i = 0; i < icicle.ids.length; i++) {
-    const childSum = icicle.values.filter((_: number, j: number) => icicle.parents[j] === icicle.ids[i]).reduce((a: number, b: number) => a + b, 0);
+    const childSum = icicle.values
+      .filter((_: number, j: number) => icicle.parents[j] === icicle.ids[i])
+      .reduce((a: number, b: number) => a + b, 0);
     assert.ok(childSum <= icicle.values[i]);
   }
 });
 
 test("bar charts: top functions by self time, % time per line that ran, the comparison; a histogram of timeit runs", () => {
   const top = figure(cpuProfileViews(cpuProfile(), ORDER)[2]).data[0] as any;
-  assert.deepEqual(top.x.map((x: number) => +x.toFixed(1)), [0.9, 5.1, 12.3, 21, 30.2, 401.2]);
+  assert.deepEqual(
+    top.x.map((x: number) => +x.toFixed(1)),
+    [0.9, 5.1, 12.3, 21, 30.2, 401.2],
+  );
   assert.equal(top.y.at(-1), "&lt;cell 3&gt;:12(matmul)", "the largest bar is at the top of a horizontal chart");
   const perLine = figure(lineProfileViews(lineProfile())[1]).data[0] as any;
   // One function: bars named by their lines, the function in the axis title.
@@ -129,7 +164,10 @@ test("bar charts: top functions by self time, % time per line that ran, the comp
   assert.match(JSON.stringify(figure(lineProfileViews(lineProfile())[1]).layout), /line of matmul/);
   assert.equal(Math.round(perLine.y[4]), 96);
   const histogram = timeitViews(timeitResult([0.00123, 0.00125, 0.0012], 100))[1];
-  assert.deepEqual((figure(histogram).data[0] as any).x.map((x: number) => +x.toFixed(2)), [1.23, 1.25, 1.2]);
+  assert.deepEqual(
+    (figure(histogram).data[0] as any).x.map((x: number) => +x.toFixed(2)),
+    [1.23, 1.25, 1.2],
+  );
   assert.match(JSON.stringify(figure(histogram).layout), /time per loop \(ms\)/);
   const comparison = compareTimings([
     { label: "naive", timeit: timeitResult([0.04], 1) },
@@ -145,8 +183,17 @@ test("display helpers: any result shows as its magic's views; a table of records
   assert.equal(resultViews(lineProfile()).length, 2);
   assert.deepEqual(Object.keys(resultViews({ user: 1, system: 0, wall: 1, statement: "" })[0]), ["text/plain"]);
   assert.throws(() => resultViews({} as any), /not a profile result/);
-  const bundle = recordTable([{ name: XSS, ms: 12.5 }, { name: "b", ms: 3 }], { heat: "ms", caption: "sizes" });
-  assert.equal(bundle["text/plain"], `name                            ms\n----------------------------  ----\n${XSS}  12.5\nb                                3`);
+  const bundle = recordTable(
+    [
+      { name: XSS, ms: 12.5 },
+      { name: "b", ms: 3 },
+    ],
+    { heat: "ms", caption: "sizes" },
+  );
+  assert.equal(
+    bundle["text/plain"],
+    `name                            ms\n----------------------------  ----\n${XSS}  12.5\nb                                3`,
+  );
   assert.match(html(bundle), /data-type="number"[^>]*>ms</);
   assert.match(html(bundle), /&lt;img src=x onerror=alert\(1\)&gt;/);
   assert.throws(() => recordTable([{ name: "a" }], { heat: "name" }), /heat column 'name' is not a numeric column/);

@@ -32,7 +32,12 @@ export function alignLines(runs: readonly (readonly string[] | null)[]): Aligned
 }
 
 /** The rows of `lines` (the run `run`), given the reference's rows; new rows keyed by the row they go before (null: the end). */
-function pairWith(reference: { lines: readonly string[]; rowOf: AlignedLine[] }, lines: readonly string[], newRow: (index: number) => AlignedLine, run: number) {
+function pairWith(
+  reference: { lines: readonly string[]; rowOf: AlignedLine[] },
+  lines: readonly string[],
+  newRow: (index: number) => AlignedLine,
+  run: number,
+) {
   const rowOf: AlignedLine[] = [];
   const inserted = new Map<AlignedLine | null, AlignedLine[]>();
   let oldIndex = 0;

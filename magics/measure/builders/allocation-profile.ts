@@ -3,7 +3,13 @@
  * function table, in the user's terms (cells as `<cell N>` on their TypeScript lines), through
  * the same frame resolution %prun uses. Knows nothing of how the result is shown.
  */
-import type { AllocationProfileResult, AllocationStats, AllocationTreeNode, FunctionRef, HeapBalance } from "../../model/profile";
+import type {
+  AllocationProfileResult,
+  AllocationStats,
+  AllocationTreeNode,
+  FunctionRef,
+  HeapBalance,
+} from "../../model/profile";
 import type { ResolvedFrame, V8Frame } from "../../core/context";
 import { addToTotals, pathOf, ROOT, treeBuilder, userStacks, type Totals, type V8CpuProfile } from "./cpu-profile";
 import type { V8HeapNode, V8HeapProfile } from "../samplers/heap-sampler";
@@ -20,7 +26,10 @@ export interface AllocationInput {
 
 export function buildAllocationProfile(input: AllocationInput): AllocationProfileResult {
   const nodes = flatten(input.profile.head);
-  const stacks = userStacks(nodes.map(({ id, callFrame, children }) => ({ id, callFrame, children })), input.resolve);
+  const stacks = userStacks(
+    nodes.map(({ id, callFrame, children }) => ({ id, callFrame, children })),
+    input.resolve,
+  );
   const samplesAt = new Map<number, number>();
   for (const sample of input.profile.samples) samplesAt.set(sample.nodeId, (samplesAt.get(sample.nodeId) ?? 0) + 1);
   const tree = treeBuilder(newNode(ROOT));
@@ -40,7 +49,12 @@ export function buildAllocationProfile(input: AllocationInput): AllocationProfil
     path[path.length - 1].samples += samples;
     addToTotals(totals, stack, node.selfSize, samples);
   }
-  const rows: AllocationStats[] = [...totals.values()].map(({ frame, self, cum, hits }) => ({ fn: frame.ref, selfBytes: self, totalBytes: cum, samples: hits }));
+  const rows: AllocationStats[] = [...totals.values()].map(({ frame, self, cum, hits }) => ({
+    fn: frame.ref,
+    selfBytes: self,
+    totalBytes: cum,
+    samples: hits,
+  }));
   const root = tree.node;
   return {
     rows,
@@ -68,7 +82,12 @@ function flatten(head: V8HeapNode): (V8CpuProfile["nodes"][number] & { selfSize:
   const out: (V8CpuProfile["nodes"][number] & { selfSize: number })[] = [];
   const visit = (node: V8HeapNode) => {
     const { url, functionName, lineNumber, columnNumber } = node.callFrame;
-    const callFrame = { url, functionName, lineNumber: Math.max(0, lineNumber + 1), columnNumber: Math.max(0, columnNumber + 1) };
+    const callFrame = {
+      url,
+      functionName,
+      lineNumber: Math.max(0, lineNumber + 1),
+      columnNumber: Math.max(0, columnNumber + 1),
+    };
     out.push({ id: node.id, callFrame, children: node.children.map((c) => c.id), selfSize: node.selfSize });
     node.children.forEach(visit);
   };

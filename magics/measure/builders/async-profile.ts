@@ -10,7 +10,19 @@
 import type { AsyncProfile, CallTreeNode } from "../../model/profile";
 import type { CountedCalls, ResolvedFrame } from "../../core/context";
 import type { AwaitRecord } from "../samplers/await-tracker";
-import { addToTree, EVENT_LOOP, KERNEL_STACK, newNode, ROOT, refKey, sampleTimes, treeBuilder, userChain, type BuildInput, type V8CpuProfile } from "./cpu-profile";
+import {
+  addToTree,
+  EVENT_LOOP,
+  KERNEL_STACK,
+  newNode,
+  ROOT,
+  refKey,
+  sampleTimes,
+  treeBuilder,
+  userChain,
+  type BuildInput,
+  type V8CpuProfile,
+} from "./cpu-profile";
 
 export interface AsyncInput {
   profile: V8CpuProfile;
@@ -60,7 +72,12 @@ export function buildAsyncProfile(input: AsyncInput): AsyncProfile | undefined {
     for (const leaf of leaves) addToTree(tree, [...leaf.chain, awaitFrame(leaf.chain)], weight / leaves.length);
   });
   countCalls(tree.node, input.calls);
-  return { tree: tree.node, ...totals, awaits: awaits.filter((a) => a.record.kind === "await").length, untracked: input.untracked };
+  return {
+    tree: tree.node,
+    ...totals,
+    awaits: awaits.filter((a) => a.record.kind === "await").length,
+    untracked: input.untracked,
+  };
 }
 
 /**
@@ -132,7 +149,8 @@ class Resumptions {
 
   /** Asked with times that never decrease. */
   at(t: number): UserAwait | undefined {
-    while (this.next < this.windows.length && (this.windows[this.next].record.resumedUntil ?? Infinity) < t) this.next++;
+    while (this.next < this.windows.length && (this.windows[this.next].record.resumedUntil ?? Infinity) < t)
+      this.next++;
     const window = this.windows[this.next];
     return window && window.record.end! <= t ? window : undefined;
   }
@@ -150,7 +168,8 @@ class PendingAwaits {
 
   /** The pending awaits no other pending one waits on through its callers (a caller awaiting its callee counts once, at the callee's). */
   innermostAt(t: number): UserAwait[] {
-    while (this.next < this.byStart.length && this.byStart[this.next].record.start <= t) this.active.add(this.byStart[this.next++]);
+    while (this.next < this.byStart.length && this.byStart[this.next].record.start <= t)
+      this.active.add(this.byStart[this.next++]);
     for (const a of this.active) if (a.record.end !== null && a.record.end <= t) this.active.delete(a);
     const waitedOn = new Set<string>();
     for (const a of this.active) for (const site of a.record.sites.slice(1)) waitedOn.add(site);

@@ -6,7 +6,18 @@
  * and times, an allocation profile's bytes) only lists its columns and reads its rows
  * (`functionTableKind`).
  */
-import type { AllocationProfileResult, ComparedChange, ComparedColumn, ComparedKind, ComparedRow, CpuProfileResult, FunctionLineProfile, FunctionRef, LineProfileResult, ProfileComparison } from "../../model/profile";
+import type {
+  AllocationProfileResult,
+  ComparedChange,
+  ComparedColumn,
+  ComparedKind,
+  ComparedRow,
+  CpuProfileResult,
+  FunctionLineProfile,
+  FunctionRef,
+  LineProfileResult,
+  ProfileComparison,
+} from "../../model/profile";
 import { withPrefixes } from "../../views/profile-order";
 import { alignLines } from "./align-lines";
 import { baseName, functionKeys, functionLocation, movedLabel } from "./match-functions";
@@ -57,47 +68,87 @@ export interface FunctionEntry {
 const isObject = (x: unknown): x is Record<string, any> => typeof x === "object" && x !== null;
 
 /** A kind whose rows are functions with numeric columns, matched by name (see match-functions.ts). */
-export function functionTableKind<P>(spec: Omit<KindSpec<P>, "match" | "timerUnit"> & { entries(profile: P): FunctionEntry[] }): KindSpec<P> {
-  return { ...spec, match: (profiles, columns) => matchFunctionRows(profiles.map(spec.entries), columns), timerUnit: () => 1 };
+export function functionTableKind<P>(
+  spec: Omit<KindSpec<P>, "match" | "timerUnit"> & { entries(profile: P): FunctionEntry[] },
+): KindSpec<P> {
+  return {
+    ...spec,
+    match: (profiles, columns) => matchFunctionRows(profiles.map(spec.entries), columns),
+    timerUnit: () => 1,
+  };
 }
 
 const PRUN = functionTableKind<CpuProfileResult>({
   kind: "prun",
   source: "%prun -r",
-  recognizes: (p): p is CpuProfileResult => isObject(p) && isObject(p.tree) && isObject(p.table) && Array.isArray(p.table.rows),
+  recognizes: (p): p is CpuProfileResult =>
+    isObject(p) && isObject(p.tree) && isObject(p.table) && Array.isArray(p.table.rows),
   columns: [
     { key: "ncalls", label: "ncalls", unit: "count", title: "exact number of calls (blank: not counted)" },
     { key: "tottime", label: "tottime", unit: "seconds", title: "seconds in the function itself" },
     { key: "cumtime", label: "cumtime", unit: "seconds", title: "seconds in the function and everything it called" },
   ],
-  sortWords: [["calls", "ncalls"], ["ncalls", "ncalls"], ["cumtime", "cumtime"], ["cumulative", "cumtime"], ["name", "name"], ["time", "tottime"], ["tottime", "tottime"]],
+  sortWords: [
+    ["calls", "ncalls"],
+    ["ncalls", "ncalls"],
+    ["cumtime", "cumtime"],
+    ["cumulative", "cumtime"],
+    ["name", "name"],
+    ["time", "tottime"],
+    ["tottime", "tottime"],
+  ],
   defaultSort: ["tottime"],
-  entries: (p) => p.table.rows.map((row) => ({ fn: row.fn, values: { ncalls: row.ncalls, tottime: row.tottime, cumtime: row.cumtime } })),
+  entries: (p) =>
+    p.table.rows.map((row) => ({
+      fn: row.fn,
+      values: { ncalls: row.ncalls, tottime: row.tottime, cumtime: row.cumtime },
+    })),
 });
 
 const ALLOC = functionTableKind<AllocationProfileResult>({
   kind: "alloc",
   source: "%alloc -r",
-  recognizes: (p): p is AllocationProfileResult => isObject(p) && Array.isArray(p.rows) && typeof p.sampledBytes === "number",
+  recognizes: (p): p is AllocationProfileResult =>
+    isObject(p) && Array.isArray(p.rows) && typeof p.sampledBytes === "number",
   columns: [
     { key: "samples", label: "samples", unit: "count", title: "allocations sampled in the function itself" },
     { key: "selfBytes", label: "self", unit: "bytes", title: "bytes the function allocated itself (sampled)" },
-    { key: "totalBytes", label: "total", unit: "bytes", title: "bytes the function and everything it called allocated (sampled)" },
+    {
+      key: "totalBytes",
+      label: "total",
+      unit: "bytes",
+      title: "bytes the function and everything it called allocated (sampled)",
+    },
   ],
-  sortWords: [["name", "name"], ["samples", "samples"], ["self", "selfBytes"], ["total", "totalBytes"]],
+  sortWords: [
+    ["name", "name"],
+    ["samples", "samples"],
+    ["self", "selfBytes"],
+    ["total", "totalBytes"],
+  ],
   defaultSort: ["self"],
-  entries: (p) => p.rows.map((row) => ({ fn: row.fn, values: { samples: row.samples, selfBytes: row.selfBytes, totalBytes: row.totalBytes } })),
+  entries: (p) =>
+    p.rows.map((row) => ({
+      fn: row.fn,
+      values: { samples: row.samples, selfBytes: row.selfBytes, totalBytes: row.totalBytes },
+    })),
 });
 
 const LPRUN: KindSpec<LineProfileResult> = {
   kind: "lprun",
   source: "%lprun -r",
-  recognizes: (p): p is LineProfileResult => isObject(p) && typeof p.timerUnit === "number" && Array.isArray(p.functions),
+  recognizes: (p): p is LineProfileResult =>
+    isObject(p) && typeof p.timerUnit === "number" && Array.isArray(p.functions),
   columns: [
     { key: "hits", label: "Hits", unit: "count", title: "exact number of times a statement starting on the line ran" },
     { key: "time", label: "Time", unit: "timer", title: "time on the line, including what it called, in timer units" },
   ],
-  sortWords: [["hits", "hits"], ["line", "line"], ["name", "name"], ["time", "time"]],
+  sortWords: [
+    ["hits", "hits"],
+    ["line", "line"],
+    ["name", "name"],
+    ["time", "time"],
+  ],
   defaultSort: ["line"],
   match: matchLineRows,
   timerUnit: (profiles) => profiles[0].timerUnit,
@@ -114,7 +165,8 @@ export function compareProfiles(entries: readonly ComparedProfile[], options: Co
   const spec = kindOf(entries);
   const profiles = entries.map((e) => e.profile);
   const { rows, notes } = spec.match(profiles, spec.columns);
-  const sort = options.sort === undefined ? spec.defaultSort : Array.isArray(options.sort) ? options.sort : [options.sort];
+  const sort =
+    options.sort === undefined ? spec.defaultSort : Array.isArray(options.sort) ? options.sort : [options.sort];
   const comparison: ProfileComparison = {
     kind: spec.kind,
     labels: entries.map((e) => e.label),
@@ -129,22 +181,34 @@ export function compareProfiles(entries: readonly ComparedProfile[], options: Co
 
 /** The one kind of all the entries; a TypeError that says what compare() takes otherwise. */
 function kindOf(entries: readonly ComparedProfile[]): KindSpec<unknown> {
-  if (!Array.isArray(entries) || entries.length === 0) throw new TypeError(`tsprof.compare: nothing to compare. ${USAGE}`);
+  if (!Array.isArray(entries) || entries.length === 0)
+    throw new TypeError(`tsprof.compare: nothing to compare. ${USAGE}`);
   const kinds = entries.map((entry, i) => {
-    const kind = isObject(entry) && typeof entry.label === "string" ? KINDS.find((k) => k.recognizes(entry.profile)) : undefined;
-    if (!kind) throw new TypeError(`tsprof.compare: entry ${i + 1} is not { label, profile } with a profile result. ${USAGE}`);
+    const kind =
+      isObject(entry) && typeof entry.label === "string" ? KINDS.find((k) => k.recognizes(entry.profile)) : undefined;
+    if (!kind)
+      throw new TypeError(`tsprof.compare: entry ${i + 1} is not { label, profile } with a profile result. ${USAGE}`);
     return kind;
   });
   const other = kinds.findIndex((k) => k !== kinds[0]);
   if (other >= 0) {
-    throw new TypeError(`tsprof.compare: entry 1 is a ${kinds[0].source} result and entry ${other + 1} a ${kinds[other].source} result; all entries must be of one kind. ${USAGE}`);
+    throw new TypeError(
+      `tsprof.compare: entry 1 is a ${kinds[0].source} result and entry ${other + 1} a ${kinds[other].source} result; all entries must be of one kind. ${USAGE}`,
+    );
   }
   return kinds[0];
 }
 
 function emptyRow(runs: number, columns: ComparedColumn[], matchedBy: ComparedRow["matchedBy"]): MatchedRow {
   const none = () => new Array<null>(runs).fill(null);
-  return { label: "", name: "", matchedBy, where: none(), values: Object.fromEntries(columns.map((c) => [c.key, none()])), present: new Array(runs).fill(false) };
+  return {
+    label: "",
+    name: "",
+    matchedBy,
+    where: none(),
+    values: Object.fromEntries(columns.map((c) => [c.key, none()])),
+    present: new Array(runs).fill(false),
+  };
 }
 
 /** Adds a run's numbers to a row (twice in one run, e.g. two frames of one location, they add up). */
@@ -153,7 +217,7 @@ function addRun(row: MatchedRow, run: number, values: Record<string, number | nu
     const value = values[key] ?? null;
     const before = row.values[key][run];
     if (!row.present[run]) row.values[key][run] = value;
-    else row.values[key][run] = before === null || value === null ? before ?? value : before + value;
+    else row.values[key][run] = before === null || value === null ? (before ?? value) : before + value;
   }
   row.present[run] = true;
 }
@@ -165,13 +229,24 @@ function matchFunctionRows(runs: FunctionEntry[][], columns: ComparedColumn[]): 
     run.forEach((entry, i) => {
       const key = keys[r][i];
       let slot = slots.get(key);
-      if (!slot) slots.set(key, (slot = { row: emptyRow(runs.length, columns, key.startsWith("at|") ? "location" : "name"), fns: runs.map(() => null) }));
+      if (!slot)
+        slots.set(
+          key,
+          (slot = {
+            row: emptyRow(runs.length, columns, key.startsWith("at|") ? "location" : "name"),
+            fns: runs.map(() => null),
+          }),
+        );
       addRun(slot.row, r, entry.values, columns);
       slot.row.where[r] = functionLocation(entry.fn);
       slot.fns[r] = entry.fn;
     }),
   );
-  const rows = [...slots.values()].map(({ row, fns }) => ({ ...row, label: movedLabel(fns), name: baseName(fns.filter((f) => f !== null).at(-1)!) }));
+  const rows = [...slots.values()].map(({ row, fns }) => ({
+    ...row,
+    label: movedLabel(fns),
+    name: baseName(fns.filter((f) => f !== null).at(-1)!),
+  }));
   return { rows, notes };
 }
 
@@ -223,7 +298,9 @@ function withChange(row: MatchedRow, columns: ComparedColumn[]): ComparedRow {
   const last = row.present.length - 1;
   const [inFirst, inLast] = [row.present[0], row.present[last]];
   const status = inFirst && inLast ? "matched" : inLast ? "new" : inFirst ? "gone" : "between";
-  const change = Object.fromEntries(columns.map(({ key }) => [key, changeOf(row.values[key][0], row.values[key][last], inFirst, inLast)]));
+  const change = Object.fromEntries(
+    columns.map(({ key }) => [key, changeOf(row.values[key][0], row.values[key][last], inFirst, inLast)]),
+  );
   const { present: _present, ...rest } = row;
   return { ...rest, status, change };
 }
@@ -245,11 +322,17 @@ function orderComparison(comparison: ProfileComparison, keys: string[], spec: Ki
   const orders = keys.map((key): { compare: Compare; description: string } => {
     const target = words.get(key);
     if (target === undefined) {
-      throw new TypeError(`tsprof.compare: unknown sort key '${key}' for ${spec.source} results. Use one of ${spec.sortWords.map(([w]) => w).join(", ")} (or an unambiguous prefix).`);
+      throw new TypeError(
+        `tsprof.compare: unknown sort key '${key}' for ${spec.source} results. Use one of ${spec.sortWords.map(([w]) => w).join(", ")} (or an unambiguous prefix).`,
+      );
     }
     if (target === "line") return { compare: () => 0, description: "line order" };
-    if (target === "name") return { compare: (x, y) => (x.label < y.label ? -1 : x.label > y.label ? 1 : 0), description: "name" };
-    return { compare: byLargestChange(target), description: `change in ${spec.columns.find((c) => c.key === target)!.label}` };
+    if (target === "name")
+      return { compare: (x, y) => (x.label < y.label ? -1 : x.label > y.label ? 1 : 0), description: "name" };
+    return {
+      compare: byLargestChange(target),
+      description: `change in ${spec.columns.find((c) => c.key === target)!.label}`,
+    };
   });
   const rows = comparison.rows
     .map((row, index) => ({ row, index }))

@@ -15,7 +15,8 @@ export interface ComparedVariant {
 
 /** Compares each variant with the first: speedup (baseline time / its time) and memory ratio. */
 export function compareTimings(variants: readonly ComparedVariant[]): Comparison {
-  if (variants.length === 0) throw new RangeError("compareTimings needs at least one variant (the first is the baseline)");
+  if (variants.length === 0)
+    throw new RangeError("compareTimings needs at least one variant (the first is the baseline)");
   const [baseline] = variants;
   const baselineMemory = baseline.memory?.increment ?? null;
   const rows = variants.map((v): ComparisonRow => {

@@ -2,7 +2,15 @@
  * Builds the %prun model from a V8 CPU profile: times from the samples, exact call counts from
  * the kernel's counters. Knows nothing of how the result is shown.
  */
-import type { CallTreeNode, CpuProfileResult, FlameSpan, FunctionRef, FunctionStats, ThreadEnd, ThreadProfile } from "../../model/profile";
+import type {
+  CallTreeNode,
+  CpuProfileResult,
+  FlameSpan,
+  FunctionRef,
+  FunctionStats,
+  ThreadEnd,
+  ThreadProfile,
+} from "../../model/profile";
 import type { CountedCalls, ResolvedFrame, V8Frame } from "../../core/context";
 
 /** The parts of a V8 `.cpuprofile` this reads (timestamps and deltas in microseconds). */
@@ -115,7 +123,14 @@ export function buildCpuProfile(input: BuildInput): CpuProfileResult {
   });
   main.table.totalTime = input.wallTime;
   const inlined = probablyInlined(main.table.rows, input.profile.samples.length);
-  return { table: main.table, tree: main.tree, threads: [main], sampleInterval: input.sampleInterval, statement: input.statement, ...(inlined && { inlined }) };
+  return {
+    table: main.table,
+    tree: main.tree,
+    threads: [main],
+    sampleInterval: input.sampleInterval,
+    statement: input.statement,
+    ...(inlined && { inlined }),
+  };
 }
 
 /**
@@ -169,7 +184,9 @@ export function buildThreadProfile(input: ThreadInput): ThreadProfile {
     status: input.status,
     sampleInterval: input.sampleInterval,
     spans: flameSpans(input.profile, stacks, origin),
-    unattributed: UNPLACED_REASONS.map((reason, i) => ({ seconds: unplaced[i] * seconds, reason })).filter((u) => u.seconds > 0),
+    unattributed: UNPLACED_REASONS.map((reason, i) => ({ seconds: unplaced[i] * seconds, reason })).filter(
+      (u) => u.seconds > 0,
+    ),
   };
 }
 
@@ -215,7 +232,11 @@ function unplacedWithin(profile: V8CpuProfile, stacks: Map<number, ResolvedFrame
  * profiler's start, which can take milliseconds with few samples in it, and would make every
  * sample weigh more than it stood for.
  */
-export function statementSampleSeconds(profile: V8CpuProfile, stacks: Map<number, ResolvedFrame[]>, wallTime: number): number {
+export function statementSampleSeconds(
+  profile: V8CpuProfile,
+  stacks: Map<number, ResolvedFrame[]>,
+  wallTime: number,
+): number {
   const { first, last } = statementWindow(profile, stacks);
   return first < 0 ? sampleSeconds(profile) : wallTime / (last - first + 1);
 }
@@ -272,7 +293,10 @@ type StackFrame = ResolvedFrame | null | typeof KERNEL_FRAME;
 export const KERNEL_STACK: ResolvedFrame[] = [];
 
 /** Node.js's own work with no function of the user's or a library's on the stack: running timers, microtasks and I/O callbacks for the statement. */
-export const EVENT_LOOP: ResolvedFrame = { ref: { name: "(Node.js event loop)", file: "", line: 0, category: "runtime" }, counter: null };
+export const EVENT_LOOP: ResolvedFrame = {
+  ref: { name: "(Node.js event loop)", file: "", line: 0, category: "runtime" },
+  counter: null,
+};
 
 /** Where a thread's user stacks start, and which samples are the profiler's own (ThreadInput's). */
 export type StackOptions = Pick<ThreadInput, "rootAtUserCode" | "excludes">;
@@ -286,20 +310,29 @@ export type StackOptions = Pick<ThreadInput, "rootAtUserCode" | "excludes">;
  * function, and one in Node's internals alone is the event loop's. A stack through the kernel's
  * code with none of the user's is the kernel's (KERNEL_STACK).
  */
-export function userStacks(nodes: V8CpuProfile["nodes"], resolve: BuildInput["resolve"], options: StackOptions = { rootAtUserCode: true }): Map<number, ResolvedFrame[]> {
+export function userStacks(
+  nodes: V8CpuProfile["nodes"],
+  resolve: BuildInput["resolve"],
+  options: StackOptions = { rootAtUserCode: true },
+): Map<number, ResolvedFrame[]> {
   const byId = new Map(nodes.map((n) => [n.id, n]));
   // Each frame is resolved once, on the way down from the root.
   const resolved = new Map<number, StackFrame[]>();
   const visit = (id: number, above: StackFrame[]) => {
     const node = byId.get(id);
     if (!node || resolved.has(id)) return;
-    const frames = above === EXCLUDED || options.excludes?.(node.callFrame) ? EXCLUDED : [...above, resolveOrKernel(node.callFrame, resolve)];
+    const frames =
+      above === EXCLUDED || options.excludes?.(node.callFrame)
+        ? EXCLUDED
+        : [...above, resolveOrKernel(node.callFrame, resolve)];
     resolved.set(id, frames);
     for (const child of node.children ?? []) visit(child, frames);
   };
   const children = new Set(nodes.flatMap((n) => n.children ?? []));
   for (const node of nodes) if (!children.has(node.id)) visit(node.id, []);
-  return new Map([...resolved].map(([id, frames]) => [id, frames === EXCLUDED ? [] : userPart(frames, options.rootAtUserCode)]));
+  return new Map(
+    [...resolved].map(([id, frames]) => [id, frames === EXCLUDED ? [] : userPart(frames, options.rootAtUserCode)]),
+  );
 }
 
 /** The resolver leaves out Node's internals and the kernel's code alike; the kernel's is any such frame with a script outside node:. */
@@ -367,7 +400,11 @@ export function treeBuilder<N extends { children: N[] }>(node: N): TreeBuilder<N
 }
 
 /** The nodes on the stack's path from the root (root first, the stack's top last), made where missing. */
-export function pathOf<N extends { children: N[] }>(root: TreeBuilder<N>, stack: ResolvedFrame[], create: (fn: FunctionRef) => N): N[] {
+export function pathOf<N extends { children: N[] }>(
+  root: TreeBuilder<N>,
+  stack: ResolvedFrame[],
+  create: (fn: FunctionRef) => N,
+): N[] {
   const path = [root.node];
   let at = root;
   for (const frame of stack) {

@@ -35,7 +35,8 @@ export function eventLoopReport(input: LoopInput): EventLoopReport | undefined {
     const to = isIdle ? i : i + 1;
     const until = isIdle ? times[i] : profile.endTime;
     const duration = (until - times[from]) / 1e6;
-    if (duration > input.threshold) stretches.push(stretch(input, from, to, (times[from] - profile.startTime) / 1e6, duration));
+    if (duration > input.threshold)
+      stretches.push(stretch(input, from, to, (times[from] - profile.startTime) / 1e6, duration));
     from = -1;
   });
   stretches.sort((a, b) => b.duration - a.duration);

@@ -16,7 +16,10 @@ export function foldExternalFrames(result: CpuProfileResult): CpuProfileResult {
   return { ...result, tree: threads[0].tree, table: threads[0].table, threads };
 }
 
-function foldThread({ tree, table }: Pick<CpuProfileResult, "tree" | "table">): Pick<CpuProfileResult, "tree" | "table"> {
+function foldThread({
+  tree,
+  table,
+}: Pick<CpuProfileResult, "tree" | "table">): Pick<CpuProfileResult, "tree" | "table"> {
   const folded = foldNode(tree);
   const times = timesByFunction(folded);
   const rows: FunctionStats[] = table.rows

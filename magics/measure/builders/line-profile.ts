@@ -24,7 +24,12 @@ export interface FunctionClocks {
  * `measured[i]` holds the hits and sampled times of `functions[i]`'s probes. Its Total time is
  * its clock's; with `clockLines` the line times are the clocked ones too.
  */
-export function buildLineProfile(functions: (LineLayout & FunctionClocks)[], measured: LineMeasurements[], statement: string, options: { timerUnit: number; clockLines: boolean }): LineProfileResult {
+export function buildLineProfile(
+  functions: (LineLayout & FunctionClocks)[],
+  measured: LineMeasurements[],
+  statement: string,
+  options: { timerUnit: number; clockLines: boolean },
+): LineProfileResult {
   const profiles = functions.map((f, i) => {
     const total = f.clock[0] / 1e3;
     const times = options.clockLines ? Array.from(f.lineClock, (ms) => ms / 1e3) : sharesOf(measured[i].times, total);
@@ -46,7 +51,13 @@ export function sharesOf(sampled: number[], total: number): number[] {
 }
 
 function functionProfile(fn: LineLayout, measured: LineMeasurements, totalTime: number): FunctionLineProfile {
-  const lines: LineStats[] = fn.lines.map((contents, i) => ({ line: fn.ref.line + i, hits: 0, time: 0, contents, hasCode: false }));
+  const lines: LineStats[] = fn.lines.map((contents, i) => ({
+    line: fn.ref.line + i,
+    hits: 0,
+    time: 0,
+    contents,
+    hasCode: false,
+  }));
   forEachProbeRow(fn, (row, id, first) => {
     const stats = lines[row];
     if (first) stats.hits = measured.hits[id];

@@ -38,9 +38,13 @@ export function functionKeys(runs: readonly (readonly FunctionRef[])[]): Functio
       seen.add(key);
     }
   }
-  const keys = runs.map((run) => run.map((fn) => (ambiguous.has(nameKey(fn)) ? `at|${functionDescription({ fn })}` : nameKey(fn))));
+  const keys = runs.map((run) =>
+    run.map((fn) => (ambiguous.has(nameKey(fn)) ? `at|${functionDescription({ fn })}` : nameKey(fn))),
+  );
   const notes = ambiguous.size
-    ? [`Matched by cell location, not by name, because a run has more than one function named: ${[...ambiguous.values()].join(", ")}`]
+    ? [
+        `Matched by cell location, not by name, because a run has more than one function named: ${[...ambiguous.values()].join(", ")}`,
+      ]
     : [];
   return { keys, notes };
 }
@@ -54,6 +58,7 @@ export function movedLabel(fns: readonly (FunctionRef | null)[]): string {
   const changes = <T>(values: T[]) => values.filter((value, i) => i === 0 || value !== values[i - 1]);
   const places = changes(present.map(functionLocation));
   const last = present[present.length - 1];
-  if (new Set(present.map(baseName)).size > 1) return changes(present.map((fn) => functionDescription({ fn }))).join(" → ");
+  if (new Set(present.map(baseName)).size > 1)
+    return changes(present.map((fn) => functionDescription({ fn }))).join(" → ");
   return places.length > 1 ? `${baseName(last)} (${places.join(" → ")})` : functionDescription({ fn: last });
 }

@@ -84,12 +84,23 @@ export class LineMemoryAttribution {
  * hits of its first statement (as %lprun's Hits), its Increment the sum over its statements,
  * its Mem usage the highest of theirs (memory_profiler too keeps a line's highest).
  */
-export function buildMemoryLineProfile(functions: LineLayout[], measured: LineMemoryMeasurements[], statement: string): MemoryLineProfileResult {
+export function buildMemoryLineProfile(
+  functions: LineLayout[],
+  measured: LineMemoryMeasurements[],
+  statement: string,
+): MemoryLineProfileResult {
   return { functions: functions.map((f, i) => functionProfile(f, measured[i])), statement };
 }
 
 function functionProfile(fn: LineLayout, measured: LineMemoryMeasurements): FunctionMemoryProfile {
-  const lines: MemoryLineStats[] = fn.lines.map((contents, i) => ({ line: fn.ref.line + i, memUsage: null, increment: 0, occurrences: 0, contents, hasCode: false }));
+  const lines: MemoryLineStats[] = fn.lines.map((contents, i) => ({
+    line: fn.ref.line + i,
+    memUsage: null,
+    increment: 0,
+    occurrences: 0,
+    contents,
+    hasCode: false,
+  }));
   forEachProbeRow(fn, (row, id, first) => {
     const stats = lines[row];
     if (first) stats.occurrences = measured.hits[id];

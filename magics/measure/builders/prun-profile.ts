@@ -24,7 +24,15 @@ export function buildPrunProfile(input: PrunInput): CpuProfileResult {
   const stacks = userStacks(profile.nodes, resolve);
   const weight = statementSampleSeconds(profile, stacks, input.wallTime);
   const result = buildCpuProfile({ ...input, stacks });
-  const async = buildAsyncProfile({ profile, stacks, weight, awaits: awaits.awaits, untracked: awaits.untracked, resolve, calls: input.calls });
+  const async = buildAsyncProfile({
+    profile,
+    stacks,
+    weight,
+    awaits: awaits.awaits,
+    untracked: awaits.untracked,
+    resolve,
+    calls: input.calls,
+  });
   const eventLoop = eventLoopReport({ profile, stacks, weight, threshold: input.loopThreshold });
   return { ...result, ...(async && { async }), ...(eventLoop && { eventLoop }) };
 }

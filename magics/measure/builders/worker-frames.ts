@@ -27,12 +27,18 @@ export function workerFrameResolver(threadId: number, cwd: string): (frame: V8Fr
   return (frame) => {
     const { url, functionName } = frame;
     // V8's own frames, and native functions by name (`{runInContext}`, as the main thread shows `{Worker}`).
-    if (url === "") return functionName ? { ref: { name: functionName, file: "", line: 0, category: "runtime" }, counter: null } : null;
+    if (url === "")
+      return functionName
+        ? { ref: { name: functionName, file: "", line: 0, category: "runtime" }, counter: null }
+        : null;
     if (url.startsWith("node:internal/") || NOT_THE_USERS.test(url)) return null;
     const { file, category } = place(url, threadId, cwd);
     const topLevel = functionName === "" && frame.lineNumber <= 1 && frame.columnNumber <= 1;
     const line = Math.max(1, frame.lineNumber);
-    return { ref: { name: topLevel ? "<module>" : functionName || `<anonymous>@${file}:${line}`, file, line, category }, counter: null };
+    return {
+      ref: { name: topLevel ? "<module>" : functionName || `<anonymous>@${file}:${line}`, file, line, category },
+      counter: null,
+    };
   };
 }
 

@@ -88,7 +88,13 @@ export async function trackAwaits<T>(execute: () => Promise<T>, into: TrackedAwa
         into.untracked++;
         return;
       }
-      const record: RawAwait = { holder: captureStack(STACK_LIMIT), within: running, start: nowMicros(), end: null, resumedUntil: null };
+      const record: RawAwait = {
+        holder: captureStack(STACK_LIMIT),
+        within: running,
+        start: nowMicros(),
+        end: null,
+        resumedUntil: null,
+      };
       raw.push(record);
       byPromise.set(promise, record);
     },
@@ -139,7 +145,15 @@ function readAwaits(raw: RawAwait[]): AwaitRecord[] {
       if (stack.length === 0 || !stack[0].getScriptNameOrSourceURL()) continue;
       const within = r.within ? (read.get(r.within) ?? null) : null;
       const lines = stack.map((s) => `${s.getScriptNameOrSourceURL()}:${s.getLineNumber()}`);
-      read.set(r, { kind, within, frames: stack.map(frameOf), sites: lines, start: r.start, end: r.end, resumedUntil: r.resumedUntil });
+      read.set(r, {
+        kind,
+        within,
+        frames: stack.map(frameOf),
+        sites: lines,
+        start: r.start,
+        end: r.end,
+        resumedUntil: r.resumedUntil,
+      });
     }
     return [...read.values()];
   } finally {

@@ -39,7 +39,11 @@ export interface HeapSamplerOptions {
 }
 
 function post<R>(session: inspector.Session, method: string, params: object = {}): Promise<R> {
-  return new Promise((resolve, reject) => (session.post as any)(method, params, (error: Error | null, result: R) => (error ? reject(error) : resolve(result))));
+  return new Promise((resolve, reject) =>
+    (session.post as any)(method, params, (error: Error | null, result: R) =>
+      error ? reject(error) : resolve(result),
+    ),
+  );
 }
 
 /**
@@ -60,7 +64,11 @@ export async function sampleHeap<T>(execute: () => Promise<T>, options: HeapSamp
     const before = readMemory(0);
     collections.start();
     collecting = true;
-    await post(session, "HeapProfiler.startSampling", { samplingInterval: options.interval, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    await post(session, "HeapProfiler.startSampling", {
+      samplingInterval: options.interval,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
     const outcome = await timed(execute);
     const { profile } = await post<{ profile: V8HeapProfile }>(session, "HeapProfiler.stopSampling");
     if (options.collectGarbage) await collectGarbage();
@@ -85,6 +93,9 @@ export async function sampleHeap<T>(execute: () => Promise<T>, options: HeapSamp
 
 function collectionsFreed(result: ReturnType<v8.GCProfiler["stop"]>): { bytes: number; count: number } {
   const statistics = result?.statistics ?? [];
-  const bytes = statistics.reduce((sum, gc) => sum + Math.max(0, gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize), 0);
+  const bytes = statistics.reduce(
+    (sum, gc) => sum + Math.max(0, gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize),
+    0,
+  );
   return { bytes, count: statistics.length };
 }

@@ -10,7 +10,12 @@ import { CONTROL, PARKED, type SampledCounters, type SamplerWork } from "./line-
 const { STOP, WAKE, ADDED, READINGS } = CONTROL;
 
 /** Takes the counters added since the last reading; they arrive as messages while the event loop is blocked here. */
-function receiveAdded(functions: SampledCounters[], lastHits: Uint32Array[], control: Int32Array, received: number): number {
+function receiveAdded(
+  functions: SampledCounters[],
+  lastHits: Uint32Array[],
+  control: Int32Array,
+  received: number,
+): number {
   while (received < Atomics.load(control, ADDED)) {
     const message = receiveMessageOnPort(parentPort!);
     if (!message) break;

@@ -115,10 +115,20 @@ export const CONTROL = { STOP: 0, WAKE: 1, ADDED: 2, READINGS: 3 } as const;
 let samplerThread: SamplerThread | null = null;
 
 function sampledCounters({ hits, current }: FunctionCounters): SampledCounters {
-  return { hits, current, nanos: sharedArray(Float64Array, hits.length), carries: sharedArray(Uint32Array, hits.length) };
+  return {
+    hits,
+    current,
+    nanos: sharedArray(Float64Array, hits.length),
+    carries: sharedArray(Uint32Array, hits.length),
+  };
 }
 
-export async function sampleLines<T>(counters: FunctionCounters[], execute: () => Promise<T>, intervalMicros = DEFAULT_INTERVAL_MICROS, late?: LateCounters): Promise<LineSampled<T>> {
+export async function sampleLines<T>(
+  counters: FunctionCounters[],
+  execute: () => Promise<T>,
+  intervalMicros = DEFAULT_INTERVAL_MICROS,
+  late?: LateCounters,
+): Promise<LineSampled<T>> {
   const functions = counters.map(sampledCounters);
   const control = sharedArray(Int32Array, Object.keys(CONTROL).length);
   const thread = (samplerThread ??= new SamplerThread());
@@ -146,10 +156,20 @@ export async function sampleLines<T>(counters: FunctionCounters[], execute: () =
     late?.disconnect();
     await thread.stop(control);
   }
-  return { functions: functions.map(measurementsOf), wallTime, readings: Atomics.load(control, CONTROL.READINGS), value, error, threw };
+  return {
+    functions: functions.map(measurementsOf),
+    wallTime,
+    readings: Atomics.load(control, CONTROL.READINGS),
+    value,
+    error,
+    threw,
+  };
 }
 
 /** Exact hits (with the sampler's carries) and sampled seconds per probe id. */
 export function measurementsOf(f: SampledCounters): LineMeasurements {
-  return { hits: Array.from(f.hits, (n, id) => n + f.carries[id] * 2 ** 32), times: Array.from(f.nanos, (ns) => ns / 1e9) };
+  return {
+    hits: Array.from(f.hits, (n, id) => n + f.carries[id] * 2 ** 32),
+    times: Array.from(f.nanos, (ns) => ns / 1e9),
+  };
 }

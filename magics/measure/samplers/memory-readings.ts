@@ -36,7 +36,9 @@ export function rssReader(): { read(): number; close(): void } {
 
 /** statm counts pages, whose size Node does not tell: the usual size nearest to what RSS / pages gives. */
 function nearestPageSize(ratio: number): number {
-  return [4096, 16384, 65536].reduce((best, size) => (Math.abs(Math.log(size / ratio)) < Math.abs(Math.log(best / ratio)) ? size : best));
+  return [4096, 16384, 65536].reduce((best, size) =>
+    Math.abs(Math.log(size / ratio)) < Math.abs(Math.log(best / ratio)) ? size : best,
+  );
 }
 
 /**
@@ -83,7 +85,9 @@ export async function collectGarbage(): Promise<boolean> {
   try {
     session = new inspector.Session();
     session.connect();
-    await new Promise<void>((resolve, reject) => session!.post("HeapProfiler.collectGarbage", (error) => (error ? reject(error) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      session!.post("HeapProfiler.collectGarbage", (error) => (error ? reject(error) : resolve())),
+    );
   } catch {
     return false;
   } finally {

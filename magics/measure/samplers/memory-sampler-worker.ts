@@ -20,10 +20,12 @@ import { LineMemoryAttribution, type LineCounters } from "../builders/memory-lin
 import { readPeakRss, rssReader } from "./memory-readings";
 import { CONTROL, type SamplerData, type SamplerReport } from "./memory-sampler-protocol";
 
-const { control, origin, windowPeak, intervalMicros, timeoutSeconds, heapIntervalMicros, lines } = workerData as SamplerData;
+const { control, origin, windowPeak, intervalMicros, timeoutSeconds, heapIntervalMicros, lines } =
+  workerData as SamplerData;
 
 /** Runs on the main thread, in its main context, by way of the inspector; allocates a few objects there. */
-const HEAP_EXPRESSION = "(() => { const m = process.memoryUsage(); return [m.heapUsed, m.external, m.arrayBuffers]; })()";
+const HEAP_EXPRESSION =
+  "(() => { const m = process.memoryUsage(); return [m.heapUsed, m.external, m.arrayBuffers]; })()";
 
 function connectToMainThread(): inspector.Session | null {
   if (heapIntervalMicros === null) return null;
@@ -45,11 +47,15 @@ function requestHeapReading(t: number): void {
   if (!session || inFlight || (t - lastRequest) * 1e6 < heapIntervalMicros!) return;
   inFlight = true;
   lastRequest = t;
-  session.post("Runtime.evaluate", { expression: HEAP_EXPRESSION, returnByValue: true, silent: true }, (error, answer) => {
-    inFlight = false;
-    const value = answer?.result?.value;
-    if (!error && Array.isArray(value)) heap = value;
-  });
+  session.post(
+    "Runtime.evaluate",
+    { expression: HEAP_EXPRESSION, returnByValue: true, silent: true },
+    (error, answer) => {
+      inFlight = false;
+      const value = answer?.result?.value;
+      if (!error && Array.isArray(value)) heap = value;
+    },
+  );
 }
 
 const turnEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -90,7 +90,16 @@ export async function measureStatement(
 
 export async function measureMemory<T>(execute: () => Promise<T>, options: MemoryOptions): Promise<MemoryMeasured<T>> {
   const sampler = await Sampler.start(options);
-  const runs: RunOutcome<T> = { runs: 0, duration: 0, peaks: [], ends: [], threw: false, exactPeak: false, timedOut: false, collected: false };
+  const runs: RunOutcome<T> = {
+    runs: 0,
+    duration: 0,
+    peaks: [],
+    ends: [],
+    threw: false,
+    exactPeak: false,
+    timedOut: false,
+    collected: false,
+  };
   let baseline!: MemorySample;
   let report: SamplerReport;
   try {
@@ -100,7 +109,13 @@ export async function measureMemory<T>(execute: () => Promise<T>, options: Memor
   } finally {
     report = await sampler.stop();
   }
-  return { result: summarize(baseline, report, runs, options), lines: report.lines, value: runs.value, error: runs.error, threw: runs.threw };
+  return {
+    result: summarize(baseline, report, runs, options),
+    lines: report.lines,
+    value: runs.value,
+    error: runs.error,
+    threw: runs.threw,
+  };
 }
 
 interface RunOutcome<T> {
@@ -119,7 +134,12 @@ interface RunOutcome<T> {
   collected: boolean;
 }
 
-async function runAll<T>(execute: () => Promise<T>, sampler: Sampler, repeats: number, out: RunOutcome<T>): Promise<void> {
+async function runAll<T>(
+  execute: () => Promise<T>,
+  sampler: Sampler,
+  repeats: number,
+  out: RunOutcome<T>,
+): Promise<void> {
   for (let run = 0; run < repeats && !out.timedOut; run++) {
     out.exactPeak = resetPeakRss();
     try {
@@ -139,7 +159,12 @@ async function runAll<T>(execute: () => Promise<T>, sampler: Sampler, repeats: n
   }
 }
 
-function summarize(baseline: MemorySample, report: SamplerReport, runs: RunOutcome<unknown>, options: MemoryOptions): Omit<MemoryResult, "statement"> {
+function summarize(
+  baseline: MemorySample,
+  report: SamplerReport,
+  runs: RunOutcome<unknown>,
+  options: MemoryOptions,
+): Omit<MemoryResult, "statement"> {
   const samples = timeline(baseline, report.samples, runs.ends);
   const peak = { ...baseline };
   for (const s of samples) {
@@ -165,10 +190,18 @@ function summarize(baseline: MemorySample, report: SamplerReport, runs: RunOutco
 /** The baseline, the thread's readings and the run ends, in time order; a heap field not read yet holds its last value. */
 function timeline(baseline: MemorySample, flat: Float64Array, ends: MemorySample[]): MemorySample[] {
   const read: MemorySample[] = [];
-  for (let i = 0; i + 4 < flat.length; i += 5) read.push({ t: flat[i], rss: flat[i + 1], heapUsed: flat[i + 2], external: flat[i + 3], arrayBuffers: flat[i + 4] });
+  for (let i = 0; i + 4 < flat.length; i += 5)
+    read.push({
+      t: flat[i],
+      rss: flat[i + 1],
+      heapUsed: flat[i + 2],
+      external: flat[i + 3],
+      arrayBuffers: flat[i + 4],
+    });
   const samples = [baseline, ...[...read, ...ends].sort((a, b) => a.t - b.t)];
   for (let i = 1; i < samples.length; i++) {
-    for (const key of ["heapUsed", "external", "arrayBuffers"] as const) if (Number.isNaN(samples[i][key])) samples[i][key] = samples[i - 1][key];
+    for (const key of ["heapUsed", "external", "arrayBuffers"] as const)
+      if (Number.isNaN(samples[i][key])) samples[i][key] = samples[i - 1][key];
   }
   return samples;
 }
@@ -194,7 +227,10 @@ class Sampler {
       heapIntervalMicros: options.sampleHeap ? heapInterval(options) * 1e6 : null,
       lines: options.lines,
     };
-    const worker = new Worker(path.join(__dirname, "memory-sampler-worker.js"), { workerData: data, resourceLimits: SAMPLER_LIMITS });
+    const worker = new Worker(path.join(__dirname, "memory-sampler-worker.js"), {
+      workerData: data,
+      resourceLimits: SAMPLER_LIMITS,
+    });
     worker.unref();
     const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
     const failed = new Promise<never>((_, reject) => worker.once("error", reject));
@@ -210,7 +246,8 @@ class Sampler {
     report.catch(() => {});
     const sampler = new Sampler(worker, data, report, exited);
     try {
-      if ((await withinDeadline(Promise.race([ready, failed]), START_DEADLINE_MS)) === "late") throw new Error(`the memory sampler thread did not start within ${START_DEADLINE_MS} ms`);
+      if ((await withinDeadline(Promise.race([ready, failed]), START_DEADLINE_MS)) === "late")
+        throw new Error(`the memory sampler thread did not start within ${START_DEADLINE_MS} ms`);
     } catch (e) {
       await sampler.stop().catch(() => {});
       throw e;

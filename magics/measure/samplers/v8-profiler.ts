@@ -15,7 +15,12 @@ const PACKAGE_JSON = require.resolve("v8-profiler-next/package.json");
 
 function bindingPath(): string {
   const { binary } = JSON.parse(fs.readFileSync(PACKAGE_JSON, "utf8"));
-  const values: Record<string, string> = { configuration: "Release", node_abi: `node-v${process.versions.modules}`, platform: process.platform, arch: process.arch };
+  const values: Record<string, string> = {
+    configuration: "Release",
+    node_abi: `node-v${process.versions.modules}`,
+    platform: process.platform,
+    arch: process.arch,
+  };
   const dir = String(binary.module_path).replace(/\{(\w+)\}/g, (whole, key: string) => values[key] ?? whole);
   return path.join(path.dirname(PACKAGE_JSON), dir, `${binary.module_name}.node`);
 }

@@ -43,7 +43,13 @@ export async function sampleCpu<T>(execute: () => Promise<T>, intervalMicros: nu
   const outcome = await timed(execute);
   const cpuTime = cpuBetween(cpuBefore, threadCpuSeconds());
   const raw = profiler.stopProfiling(title) as unknown as V8CpuProfile & { delete(): void };
-  const profile: V8CpuProfile = { nodes: raw.nodes, samples: raw.samples, timeDeltas: raw.timeDeltas, startTime: raw.startTime, endTime: raw.endTime };
+  const profile: V8CpuProfile = {
+    nodes: raw.nodes,
+    samples: raw.samples,
+    timeDeltas: raw.timeDeltas,
+    startTime: raw.startTime,
+    endTime: raw.endTime,
+  };
   raw.delete();
   return { profile, cpuTime, ...outcome };
 }

@@ -38,7 +38,12 @@ export interface WorkerLines {
 }
 
 /** While the statement runs: the scripts edited (to put back), and the scripts seen before the edits. */
-type WorkerState = WorkerLines & { edits: { scriptId: string; source: string }[]; scripts: string[] | null; adopted?: () => void; close?: () => void };
+type WorkerState = WorkerLines & {
+  edits: { scriptId: string; source: string }[];
+  scripts: string[] | null;
+  adopted?: () => void;
+  close?: () => void;
+};
 
 /** What a worker's setup calls when its counters came through its event loop. */
 const BINDING = "__tsprofLineCounters";
@@ -52,7 +57,16 @@ export class WorkerLineHook implements WorkerHook, LateCounters {
   constructor(private readonly code: WorkerLineCode) {}
 
   attach(channel: WorkerChannel, waiting: boolean, ready: () => void): void {
-    const state: WorkerState = { channel, counters: new Map(), counted: new Set<number>(), refused: [], unrestored: 0, answered: false, edits: [], scripts: waiting ? null : [] };
+    const state: WorkerState = {
+      channel,
+      counters: new Map(),
+      counted: new Set<number>(),
+      refused: [],
+      unrestored: 0,
+      answered: false,
+      edits: [],
+      scripts: waiting ? null : [],
+    };
     this.workers.set(channel, state);
     this.setUp(state, waiting, () => {
       if (!state.answered) return ready();
@@ -65,7 +79,12 @@ export class WorkerLineHook implements WorkerHook, LateCounters {
         }
         // Set now, not before: a script of tsprof's own run in the worker would pause at them.
         channel.post("Debugger.setInstrumentationBreakpoint", { instrumentation: "beforeScriptExecution" });
-        for (const url of this.code.files) channel.post("Debugger.setBreakpointByUrl", { urlRegex: fileUrlPattern(url), lineNumber: 0, columnNumber: 0 });
+        for (const url of this.code.files)
+          channel.post("Debugger.setBreakpointByUrl", {
+            urlRegex: fileUrlPattern(url),
+            lineNumber: 0,
+            columnNumber: 0,
+          });
         ready();
       });
     });
@@ -80,7 +99,8 @@ export class WorkerLineHook implements WorkerHook, LateCounters {
   event(channel: WorkerChannel, message: { method?: string; params?: any }): void {
     const state = this.workers.get(channel);
     if (!state) return;
-    if (message.method === "Debugger.scriptParsed" && isUserScript(message.params.url)) state.scripts?.push(message.params.scriptId);
+    if (message.method === "Debugger.scriptParsed" && isUserScript(message.params.url))
+      state.scripts?.push(message.params.scriptId);
     if (message.method === "Debugger.scriptParsed") return;
     if (message.method === "Runtime.bindingCalled" && message.params.name === BINDING) return state.adopted?.();
     if (message.method !== "Debugger.paused") return;
@@ -102,7 +122,10 @@ export class WorkerLineHook implements WorkerHook, LateCounters {
   private setUp(state: WorkerState, waiting: boolean, done: () => void): void {
     const name = `tsprof:lines:${process.pid}:${++channels}`;
     const outbox = new BroadcastChannel(name);
-    const counters = this.code.functions.map(({ index, probes }): [number, LineCounters] => [index, lineCounters(probes)]);
+    const counters = this.code.functions.map(({ index, probes }): [number, LineCounters] => [
+      index,
+      lineCounters(probes),
+    ]);
     let settled = false;
     const settle = () => {
       if (!settled) done();
@@ -135,16 +158,20 @@ export class WorkerLineHook implements WorkerHook, LateCounters {
       const source = reply.result?.scriptSource;
       const made = typeof source === "string" ? this.code.instrument(source) : null;
       if (!made) return done();
-      state.channel.post("Debugger.setScriptSource", { scriptId, scriptSource: made.text, allowTopFrameEditing: topFrame }, (edited) => {
-        const status = editStatus(edited);
-        if (status === "Ok") {
-          state.edits.push({ scriptId, source: source as string });
-          for (const index of made.functions) state.counted.add(index);
-        } else {
-          state.refused.push({ functions: made.functions, status });
-        }
-        done();
-      });
+      state.channel.post(
+        "Debugger.setScriptSource",
+        { scriptId, scriptSource: made.text, allowTopFrameEditing: topFrame },
+        (edited) => {
+          const status = editStatus(edited);
+          if (status === "Ok") {
+            state.edits.push({ scriptId, source: source as string });
+            for (const index of made.functions) state.counted.add(index);
+          } else {
+            state.refused.push({ functions: made.functions, status });
+          }
+          done();
+        },
+      );
     });
   }
 
@@ -158,18 +185,26 @@ export class WorkerLineHook implements WorkerHook, LateCounters {
   }
 
   private async undo(state: WorkerState): Promise<void> {
-    const back = await Promise.all(state.edits.splice(0).map(({ scriptId, source }) => state.channel.send("Debugger.setScriptSource", { scriptId, scriptSource: source })));
+    const back = await Promise.all(
+      state.edits
+        .splice(0)
+        .map(({ scriptId, source }) =>
+          state.channel.send("Debugger.setScriptSource", { scriptId, scriptSource: source }),
+        ),
+    );
     state.unrestored = back.filter((reply) => editStatus(reply) !== "Ok").length;
     // Disabling the debugger drops the breakpoints and lets a paused worker go on.
     await state.channel.send("Debugger.disable");
     // The next statement adds it again: an existing binding would not be put back on the global.
     state.channel.post("Runtime.removeBinding", { name: BINDING });
-    if (state.unrestored === 0) await state.channel.send("Runtime.evaluate", { expression: this.code.teardownScript() });
+    if (state.unrestored === 0)
+      await state.channel.send("Runtime.evaluate", { expression: this.code.teardownScript() });
   }
 
   connect(add: (counters: { hits: Uint32Array; current: Int32Array }) => SampledCounters): void {
     this.add = add;
-    for (const state of this.workers.values()) for (const entry of state.counters.values()) entry.sampled ??= add(entry.counters);
+    for (const state of this.workers.values())
+      for (const entry of state.counters.values()) entry.sampled ??= add(entry.counters);
   }
 
   disconnect(): void {
@@ -218,14 +253,33 @@ export function workerLineTables(
     for (const index of worker.counted) {
       const entry = worker.counters.get(index);
       if (!entry || entry.counters.hits.every((n) => n === 0)) continue;
-      const measured = entry.sampled ? measurementsOf(entry.sampled) : { hits: Array.from(entry.counters.hits), times: Array.from(entry.counters.hits, () => 0) };
-      const [table] = buildLineProfile([{ ...functions[index], clock: entry.counters.clock, lineClock: entry.counters.lineClock }], [measured], statement, options).functions;
+      const measured = entry.sampled
+        ? measurementsOf(entry.sampled)
+        : { hits: Array.from(entry.counters.hits), times: Array.from(entry.counters.hits, () => 0) };
+      const [table] = buildLineProfile(
+        [{ ...functions[index], clock: entry.counters.clock, lineClock: entry.counters.lineClock }],
+        [measured],
+        statement,
+        options,
+      ).functions;
       tables.push({ ...table, thread: label });
     }
-    for (const { functions: refused, status } of worker.refused) notes.push(`In ${label}, %lprun could not count ${refused.map(name).join(", ")}: V8 would not change its code there (${status}: a call of it was running, or suspended). Run %lprun when the worker is between calls.`);
-    if (worker.unrestored > 0) notes.push(`In ${label}, the counting code could not all be put back (a call of it is running); it keeps counting into arrays nobody reads until the worker ends.`);
+    for (const { functions: refused, status } of worker.refused)
+      notes.push(
+        `In ${label}, %lprun could not count ${refused.map(name).join(", ")}: V8 would not change its code there (${status}: a call of it was running, or suspended). Run %lprun when the worker is between calls.`,
+      );
+    if (worker.unrestored > 0)
+      notes.push(
+        `In ${label}, the counting code could not all be put back (a call of it is running); it keeps counting into arrays nobody reads until the worker ends.`,
+      );
   }
-  notes.push(...missedNotes(seen, workers, functions.map((f) => f.ref.name)));
+  notes.push(
+    ...missedNotes(
+      seen,
+      workers,
+      functions.map((f) => f.ref.name),
+    ),
+  );
   return { tables, notes };
 }
 
@@ -245,6 +299,9 @@ function missedNotes(seen: SampledWorker[], workers: WorkerLines[], names: strin
         "%lprun counts a worker's copy of a function when its source text is the same (a file both threads load, or a string the worker runs with eval: true); %prun shows what each thread did.",
     );
   }
-  if (unanswered.length > 0) notes.push(`${labels(unanswered)} did not answer within the deadline (busy outside JavaScript?): %lprun could not count lines there.`);
+  if (unanswered.length > 0)
+    notes.push(
+      `${labels(unanswered)} did not answer within the deadline (busy outside JavaScript?): %lprun could not count lines there.`,
+    );
   return notes;
 }

@@ -150,7 +150,10 @@ interface Watched {
   done: boolean;
 }
 
-export type Reply = { result?: { result?: { value?: unknown }; exceptionDetails?: unknown } & Record<string, any>; error?: { message: string } };
+export type Reply = {
+  result?: { result?: { value?: unknown }; exceptionDetails?: unknown } & Record<string, any>;
+  error?: { message: string };
+};
 
 /** The kernel's one session with its workers. */
 class WorkerWatch {
@@ -167,8 +170,12 @@ class WorkerWatch {
 
   private async open() {
     this.session.connect();
-    this.session.on("NodeWorker.attachedToWorker", ({ params }) => this.onAttached(params.sessionId, params.workerInfo, params.waitingForDebugger));
-    this.session.on("NodeWorker.receivedMessageFromWorker", ({ params }) => this.onMessage(params.sessionId, params.message));
+    this.session.on("NodeWorker.attachedToWorker", ({ params }) =>
+      this.onAttached(params.sessionId, params.workerInfo, params.waitingForDebugger),
+    );
+    this.session.on("NodeWorker.receivedMessageFromWorker", ({ params }) =>
+      this.onMessage(params.sessionId, params.message),
+    );
     this.session.on("NodeWorker.detachedFromWorker", ({ params }) => this.onDetached(params.sessionId));
     // Reports the workers already running (their attach events come before the reply).
     await this.post("NodeWorker.enable", { waitForDebuggerOnStart: false });
@@ -208,7 +215,9 @@ class WorkerWatch {
   }
 
   private post(method: string, params: object): Promise<void> {
-    return new Promise((resolve, reject) => this.session.post(method, params, (error) => (error ? reject(error) : resolve())));
+    return new Promise((resolve, reject) =>
+      this.session.post(method, params, (error) => (error ? reject(error) : resolve())),
+    );
   }
 
   private onAttached(sessionId: string, info: WorkerInfo, waiting: boolean) {
@@ -260,7 +269,19 @@ class Window {
       send: (method, params = {}) => new Promise((resolve) => this.watch_.send(sessionId, method, params, resolve)),
       post: (method, params = {}, onReply) => this.watch_.send(sessionId, method, params, onReply),
     };
-    const w: Watched = { sessionId, info, channel, probed: false, started: deferred(), finished: deferred(), startCpu: null, endCpu: null, profile: null, status: null, done: false };
+    const w: Watched = {
+      sessionId,
+      info,
+      channel,
+      probed: false,
+      started: deferred(),
+      finished: deferred(),
+      startCpu: null,
+      endCpu: null,
+      profile: null,
+      status: null,
+      done: false,
+    };
     this.watched.set(sessionId, w);
     // A reply can come during a send (the session hands over what it has received), so this is set first.
     let hooked = !this.options.hook;
@@ -269,13 +290,17 @@ class Window {
       channel.post("Profiler.setSamplingInterval", { interval: this.options.intervalMicros });
     }
     channel.post("Runtime.addBinding", { name: BINDING });
-    channel.post("Runtime.evaluate", { expression: startScript(this.options.profile), returnByValue: true }, (reply) => {
-      const value = reply.result?.result?.value;
-      w.startCpu = typeof value === "number" ? value : null;
-      if (reply.result?.exceptionDetails) this.finish(w, "unanswered");
-      w.probed = true;
-      if (hooked) w.started.resolve();
-    });
+    channel.post(
+      "Runtime.evaluate",
+      { expression: startScript(this.options.profile), returnByValue: true },
+      (reply) => {
+        const value = reply.result?.result?.value;
+        w.startCpu = typeof value === "number" ? value : null;
+        if (reply.result?.exceptionDetails) this.finish(w, "unanswered");
+        w.probed = true;
+        if (hooked) w.started.resolve();
+      },
+    );
     if (!this.options.hook) return run?.();
     // After the probe above: a hook may set breakpoints, which must not pause tsprof's own scripts.
     this.options.hook.attach(channel, run !== undefined, () => {
@@ -320,14 +345,19 @@ class Window {
   async stop(deadlineMs: number): Promise<SampledWorker[]> {
     try {
       // The hook first: what it undoes includes breakpoints, at which the stop script would pause.
-      await this.options.hook?.end([...this.watched.values()].filter((w) => !w.done).map((w) => w.channel), deadlineMs);
-      for (const w of this.watched.values()) if (!w.done) w.channel.post("Runtime.evaluate", { expression: STOP_SCRIPT });
+      await this.options.hook?.end(
+        [...this.watched.values()].filter((w) => !w.done).map((w) => w.channel),
+        deadlineMs,
+      );
+      for (const w of this.watched.values())
+        if (!w.done) w.channel.post("Runtime.evaluate", { expression: STOP_SCRIPT });
       await withinDeadline(Promise.all([...this.watched.values()].map((w) => w.finished.promise)), deadlineMs);
     } finally {
       this.restoreTerminate();
     }
     // The next statement adds it again: an existing binding would not be put back on the global.
-    for (const w of this.watched.values()) if (w.status !== "ended") w.channel.post("Runtime.removeBinding", { name: BINDING });
+    for (const w of this.watched.values())
+      if (w.status !== "ended") w.channel.post("Runtime.removeBinding", { name: BINDING });
     return [...this.watched.values()].map((w) => this.result(w));
   }
 
@@ -403,7 +433,10 @@ export function workerLabel(threadId: number, info: WorkerInfo, cwd: string): st
 function oneBased(profile: V8CpuProfile): V8CpuProfile {
   return {
     ...profile,
-    nodes: profile.nodes.map((n) => ({ ...n, callFrame: { ...n.callFrame, lineNumber: n.callFrame.lineNumber + 1, columnNumber: n.callFrame.columnNumber + 1 } })),
+    nodes: profile.nodes.map((n) => ({
+      ...n,
+      callFrame: { ...n.callFrame, lineNumber: n.callFrame.lineNumber + 1, columnNumber: n.callFrame.columnNumber + 1 },
+    })),
   };
 }
 
@@ -415,7 +448,10 @@ export function runningWorkers(): Promise<number> {
 }
 
 /** Watches the workers around `execute`: what it learned of them comes back with its value. */
-export async function watchWorkers<T>(execute: () => Promise<T>, options: WatchOptions): Promise<{ value: T; workers: SampledWorker[] }> {
+export async function watchWorkers<T>(
+  execute: () => Promise<T>,
+  options: WatchOptions,
+): Promise<{ value: T; workers: SampledWorker[] }> {
   const window = await watch.begin(options);
   let value: T;
   try {
