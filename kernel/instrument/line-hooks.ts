@@ -209,18 +209,7 @@ class ProbeSet implements LineProbes {
   /** For `evaluate`'s compile: the code of a cell with its top level and named functions counted. */
   transform = (sourceUnit: SourceUnit): string => {
     const unit = sourceUnit as Unit;
-    const { program, comments } = parse(unit.code, unit.file);
-    const script: Script = {
-      scriptId: "",
-      url: unit.file,
-      source: unit.code,
-      program,
-      comments,
-      lineStarts: lineStarts(unit.code),
-      unit,
-      file: unit.file,
-      category: "cell",
-    };
+    const script = unitScript(unit);
     const before = this.functions.splice(0);
     const { text, withoutTwins } = this.add(cellTargets(script));
     this.functions.push(...before);
@@ -310,13 +299,11 @@ class ProbeSet implements LineProbes {
   private putBack(thrown: unknown): string[] {
     this.mapStack(thrown);
     const notes: string[] = [];
-    const back = this.swapped
-      .splice(0)
-      .map(({ edit, back }) => ({
-        scriptId: edit.script.scriptId,
-        steps: back,
-        what: `The counting code of ${edit.script.file}`,
-      }));
+    const back = this.swapped.splice(0).map(({ edit, back }) => ({
+      scriptId: edit.script.scriptId,
+      steps: back,
+      what: `The counting code of ${edit.script.file}`,
+    }));
     const cell = this.compiledCell;
     this.compiledCell = null;
     const cellScript = cell ? this.session.scriptIdOf((url) => this.executor.unitForScript(url) === cell.unit) : null;
@@ -370,6 +357,23 @@ function isClassNode(node: OwnerNode): node is acorn.Class {
   return node.type === "ClassDeclaration" || node.type === "ClassExpression";
 }
 
+/** A unit's code as a script to instrument before it first runs (V8 holds no script of it yet). */
+function unitScript(unit: Unit): Script {
+  const { program, comments } = parse(unit.code, unit.file);
+  const { file, category } = unit;
+  return {
+    scriptId: "",
+    url: file,
+    source: unit.code,
+    program,
+    comments,
+    lineStarts: lineStarts(unit.code),
+    unit,
+    file,
+    category,
+  };
+}
+
 /** The cell's top level (as `<module>`) and each named function it defines outside other functions. */
 function cellTargets(script: Script): Target[] {
   const wrapper = (script.program.body[0] as acorn.ExpressionStatement).expression as acorn.CallExpression;
@@ -395,25 +399,14 @@ export function compiledProbes(
   starts: number[],
   clockLines: boolean,
 ): { code: string; functions: ProbedFunction[] } {
-  const { program, comments } = parse(unit.code, unit.file);
-  const script: Script = {
-    scriptId: "",
-    url: unit.file,
-    source: unit.code,
-    program,
-    comments,
-    lineStarts: lineStarts(unit.code),
-    unit,
-    file: unit.file,
-    category: unit.category,
-  };
+  const script = unitScript(unit);
   const targets: Target[] = [];
   for (const start of starts) {
-    const found = targetAt(program, start, true);
+    const found = targetAt(script.program, start, true);
     if (found && !targets.some((t) => t.node === found.node)) targets.push({ script, ...found });
   }
   const owners = targets.map((t) => ({ node: t.node, slot: nextSlot++ }));
-  const instrumented = instrumentScript(unit.code, owners, { clockLines, comments });
+  const instrumented = instrumentScript(unit.code, owners, { clockLines, comments: script.comments });
   defineHelpers();
   return { code: instrumented.text, functions: targets.map((t, i) => describe(t, owners[i], instrumented.probes[i])) };
 }
