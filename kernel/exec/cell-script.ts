@@ -23,7 +23,18 @@ export interface CellScript {
 type AnyNode = acorn.AnyNode;
 type Statement = acorn.Statement | acorn.ModuleDeclaration;
 
-const MODULE_OPTIONS: acorn.Options = { ecmaVersion: "latest", sourceType: "module", allowHashBang: true };
+/**
+ * The converter's module read as a script that may import and export: a module's parse would
+ * refuse an export list naming an ambient `declare const` (TypeScript keeps it there), and the
+ * list goes anyway.
+ */
+const MODULE_OPTIONS: acorn.Options = {
+  ecmaVersion: "latest",
+  sourceType: "script",
+  allowImportExportEverywhere: true,
+  allowAwaitOutsideFunction: true,
+  allowHashBang: true,
+};
 
 /** The script body of a cell compiled to `js` (see the file comment). */
 export function cellScript(js: string): CellScript {

@@ -107,7 +107,7 @@ export class UnitRegistry {
     const id = this.units.length;
     const program = acorn.parse(spec.baseJs, PARSE_OPTIONS);
     const functions = findFunctions(program);
-    const edited = instrumentUnit(spec.baseJs, functions, id, spec.wrapper);
+    const edited = instrumentUnit(spec.baseJs, program, functions, id, spec.wrapper);
     const editMap = edited.generateMap({ hires: true, source: spec.file, includeContent: false });
     locateExecuted(functions, new TraceMap(editMap as any), spec.file);
     // Composed when first asked for (a traceback, a profile): most cells never need it.

@@ -1,13 +1,27 @@
 /**
- * The call counters tsprof compiles into every cell's (and local module's) functions, for %prun's
- * exact ncalls (docs/how-it-works.md, "Call counters"). They count only while %prun runs, and one
- * more, after the functions', counts runs of the unit's top level: cProfile's `<module>` row.
+ * What tsprof adds to every cell's (and local module's) JavaScript before it runs, and why:
+ *
+ * - A call counter at the entry of every function (`__tsprof_k.active && __tsprof_c[i]++`). V8's
+ *   sampler has no call counts and its precise coverage only counts functions compiled after it
+ *   started, so exact ncalls for %prun come from these counters. They count only while %prun
+ *   runs (`UnitRegistry.countCalls`). An increment on every call made tiny inlined calls
+ *   much slower than under tslab (the loop carries the counter through memory; README,
+ *   Benchmarks); the check
+ *   of one field that does not change inside the loop costs nothing measurable, even after
+ *   %prun has flipped it. One more counter, after the functions' (index `topLevelCounter`),
+ *   counts runs of the unit's top level: cProfile's `<module>` row.
+ *
+ * - A twin spot (`TWIN_SPOT`) where %lprun puts a function's counting twin when it has to go
+ *   inside a line: after the call counter of a block body, after an arrow's `=>`, before an
+ *   instance field's initializer (see line-instrument.ts).
+ *
  * Nothing here adds or removes a line break, so executed lines stay the compiled lines.
  */
 import v8 from "node:v8";
 import type * as acorn from "acorn";
 import MagicString from "magic-string";
 import type { FunctionSite } from "./functions";
+import { afterArrow, walk } from "./ast";
 
 /**
  * V8 gives a function its feedback vector only after a few calls, so a counter at the entry of a
@@ -30,6 +44,7 @@ export function topLevelCounter(sites: readonly FunctionSite[]): number {
  */
 export function instrumentUnit(
   js: string,
+  program: acorn.Program,
   sites: FunctionSite[],
   unitId: number,
   wrapper: { head: string; tail: string } | null,
@@ -38,11 +53,22 @@ export function instrumentUnit(
   s.prepend(
     `const __tsprof_u = __tsprof__.unit(${unitId}), __tsprof_c = __tsprof_u.calls, __tsprof_k = __tsprof__.counting; ${counterCode(topLevelCounter(sites))}; `,
   );
-  for (const site of sites) insertEntry(s, site);
+  for (const site of sites) insertEntry(s, js, site);
+  for (const value of instanceFieldValues(program)) s.appendLeft(value.start, TWIN_SPOT);
   for (const site of sites) site.executedText = s.slice(site.start, site.end);
   if (wrapper) s.prepend(wrapper.head).append(wrapper.tail);
   return s;
 }
+
+/**
+ * Two zero-width no-break spaces (JavaScript whitespace, invisible in a function's text), between
+ * which %lprun inserts a twin inside a line. V8's live edit diffs a changed line character by
+ * character, and a diff places an insertion exactly where it was made only when the characters on
+ * both sides of it occur nowhere in the inserted text; otherwise it may match the line's own
+ * characters with some inside the insertion, and V8 then takes the function for a new one that
+ * no existing closure runs. No inserted text contains these characters.
+ */
+export const TWIN_SPOT = "\uFEFF\uFEFF";
 
 /** How every call counter statement starts: %lprun's probes leave these statements out. */
 export const CALL_COUNTER_PREFIX = "(__tsprof_k.active && ";
@@ -52,13 +78,23 @@ function counterCode(index: number): string {
 }
 
 /** Puts the counter where the function's body starts: a statement in a block, a comma expression around an arrow's expression. */
-function insertEntry(s: MagicString, site: FunctionSite): void {
+function insertEntry(s: MagicString, js: string, site: FunctionSite): void {
   const counter = counterCode(site.index);
   const body = site.node.body;
   if (body.type === "BlockStatement") {
-    s.appendLeft(site.bodyStart, ` ${counter};`);
+    s.appendLeft(site.bodyStart, ` ${counter};${TWIN_SPOT}`);
   } else {
+    s.appendLeft(afterArrow(js, body), TWIN_SPOT);
     s.appendLeft(body.start, `(${counter}, `);
     s.appendLeft(body.end, ")");
   }
+}
+
+/** The initializers of classes' instance fields: a class owner's twin puts one of its own before each. */
+function instanceFieldValues(program: acorn.Program): acorn.Expression[] {
+  const values: acorn.Expression[] = [];
+  walk(program as acorn.AnyNode, (n) => {
+    if (n.type === "PropertyDefinition" && !n.static && n.value) values.push(n.value);
+  });
+  return values;
 }

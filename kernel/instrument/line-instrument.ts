@@ -46,8 +46,7 @@
 import type * as acorn from "acorn";
 import MagicString from "magic-string";
 import { afterArrow, childNodes, patternNames, walk } from "./ast";
-import { TWIN_SPOT } from "./spots";
-import { CALL_COUNTER_PREFIX } from "./instrument";
+import { CALL_COUNTER_PREFIX, TWIN_SPOT } from "./instrument";
 import { sharedArray } from "../../magics/measure/samplers/shared-array";
 import { PARKED } from "../../magics/measure/samplers/line-sampler";
 
@@ -131,7 +130,8 @@ export interface InstrumentedScript {
   /** `text` with only the in-place owners' probes: what a script compiled from `text` is edited back to. */
   withoutTwins: string;
   /**
-   * The source with twin spots where a twin goes inside a line, or null: the edit then goes to this first and on to `text`, and
+   * The source with twin spots where a twin goes inside a line and the source had none (code
+   * tsprof did not compile), or null: the edit then goes to this first and on to `text`, and
    * back the same way, so that each step inserts or deletes only what one diff finds exactly.
    */
   spotted: string | null;
@@ -198,9 +198,9 @@ export function instrumentScript(
   const spotted = new MagicString(source);
   let spotsAdded = false;
   for (const owner of owners.filter((o) => !o.inPlace)) {
-    for (const { at, text } of twinOf(owner)) {
+    for (const { at, text, inSpot } of twinOf(owner)) {
       const inline = !text.endsWith("\n");
-      const addSpot = inline && canAddSpot(source, at, text);
+      const addSpot = inline && !inSpot && canAddSpot(source, at, text);
       s.appendRight(at, addSpot ? TWIN_SPOT[0] + text + TWIN_SPOT[1] : text);
       if (addSpot) spotted.appendRight(at, TWIN_SPOT);
       spotsAdded ||= addSpot;
@@ -221,6 +221,8 @@ export function instrumentScript(
 interface Insertion {
   at: number;
   text: string;
+  /** In a twin spot the unit's compile left (see TWIN_SPOT). */
+  inSpot: boolean;
 }
 
 /** Whether a twin spot added at `at` would be one: its characters are neither beside it nor in the text. */
@@ -268,7 +270,9 @@ function twinInsertions(
         const copy = oneLine(scratch.slice(member.value.start, member.value.end));
         const { hits, current, clock, lineClock } = names;
         const text = `1 ? ${FIELD_NAME}(${hits}, ${current}, ${clock}, ${clockLines ? lineClock : "null"}, ${fieldProbeId(scratch, member)}, () => (${copy})) : `;
-        insertions.push({ at: member.value.start, text });
+        insertions.push(
+          placed(inTwinSpot(source, member.value.start - TWIN_SPOT.length, text), member.value.start, text),
+        );
       }
     }
     return insertions;
@@ -288,7 +292,7 @@ function functionTwin(source: string, scratch: MagicString, fn: Fn, guard: Guard
   if (body.type !== "BlockStatement") {
     const arrow = afterArrow(source, body);
     const text = ` 1 ? (${async}() =>${oneLine(scratch.slice(arrow, fn.end))})() :`;
-    return { at: arrow, text };
+    return placed(inTwinSpot(source, arrow, text), arrow, text);
   }
   const start = contentStart(source, body);
   const copy = oneLine(scratch.slice(start, body.end - 1));
@@ -303,11 +307,24 @@ function functionTwin(source: string, scratch: MagicString, fn: Fn, guard: Guard
   const first = body.body.find((st) => !isDirective(st) && !source.startsWith(CALL_COUNTER_PREFIX, st.start));
   const lineStart = first ? source.lastIndexOf("\n", first.start - 1) + 1 : -1;
   if (first && lineStart > start && /^\s*$/.test(source.slice(lineStart, first.start)))
-    return { at: lineStart, text: `${twin(handedParameters(fn).join(", "))}\n` };
+    return { at: lineStart, text: `${twin(handedParameters(fn).join(", "))}\n`, inSpot: false };
   // Inside a line V8 diffs characters, and a parameter list in the twin could be matched with the
   // function's own, moving where V8 thinks the function starts: this twin captures them instead.
   const text = ` ${twin("")} `;
-  return { at: start, text };
+  return placed(inTwinSpot(source, start, text), start, text);
+}
+
+function placed(spot: number | null, otherwise: number, text: string): Insertion {
+  return spot === null ? { at: otherwise, text, inSpot: false } : { at: spot, text, inSpot: true };
+}
+
+/**
+ * Where `text` goes in the twin spot at `spot` (between its two characters; see TWIN_SPOT), or
+ * null when there is none (code tsprof did not compile: a package's) or the text holds its
+ * characters (a user's string literal can), and the twin then goes where it would otherwise.
+ */
+function inTwinSpot(source: string, spot: number, text: string): number | null {
+  return source.startsWith(TWIN_SPOT, spot) && !text.includes(TWIN_SPOT[0]) ? spot + 1 : null;
 }
 
 /**
@@ -360,6 +377,14 @@ const ENDS_WITH_SEMICOLON = new Set([
 function flatten(source: string, scratch: MagicString, node: AnyNode, comments: acorn.Comment[]): void {
   for (const c of comments)
     if (node.start <= c.start && c.end <= node.end) scratch.overwrite(c.start, c.end, " ", { contentOnly: true });
+  // A copy is inserted text: the twin spots in it become plain spaces (see TWIN_SPOT).
+  for (
+    let at = source.indexOf(TWIN_SPOT, node.start);
+    at !== -1 && at < node.end;
+    at = source.indexOf(TWIN_SPOT, at + TWIN_SPOT.length)
+  ) {
+    for (let i = at; i < at + TWIN_SPOT.length; i++) scratch.overwrite(i, i + 1, " ", { contentOnly: true });
+  }
   const visit = (n: AnyNode, parent: AnyNode | null): void => {
     const inLoopHead =
       parent !== null &&

@@ -182,10 +182,13 @@ export async function profileLines(
           // put in place would be lost once a synchronous statement runs.
           await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
           if (interrupted) throw keyboardInterrupt();
+          // %%lprun's cell top level runs once, for the whole statement: its lines are charged while it runs.
+          const topLevels = probes.functions.filter((f) => f.ref.name === "<module>");
+          topLevels.forEach((f) => Atomics.store(f.current, 1, 1));
           const watched = await watchWorkers(
             () => sampleLines(probes.functions, execute, DEFAULT_INTERVAL_MICROS, hook),
             { profile: false, intervalMicros: 0, cwd: options.cwd ?? process.cwd(), hook },
-          );
+          ).finally(() => topLevels.forEach((f) => Atomics.store(f.current, 1, 0)));
           sampled = watched.value;
           workers = watched.workers;
         } finally {
@@ -202,7 +205,7 @@ export async function profileLines(
     notes.push(...probes.restore());
   }
   if (!sampled) return { result: null, sampled, notes };
-  // %%lprun's cell top level (cProfile's <module>) runs once, for the whole statement: its Total time is the statement's.
+  // %%lprun's cell top level (cProfile's <module>) runs once, for the whole statement: its Total time is the statement's too.
   for (const f of probes.functions) if (f.ref.name === "<module>") f.clock[0] = sampled.wallTime * 1e3;
   const result = buildLineProfile(probes.functions, sampled.functions, statement, options);
   if (workers.length > 0) {

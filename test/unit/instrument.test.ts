@@ -1,10 +1,9 @@
-/** The call counters compiled into a unit: exact calls, only while %prun counts, no line added, directives first. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import vm from "node:vm";
 import * as acorn from "acorn";
 import { findFunctions, PARSE_OPTIONS } from "../../kernel/instrument/functions";
-import { instrumentUnit, topLevelCounter } from "../../kernel/instrument/instrument";
+import { instrumentUnit, topLevelCounter, TWIN_SPOT } from "../../kernel/instrument/instrument";
 import type { CallCounting, UnitRuntime } from "../../kernel/exec/units";
 
 const js = [
@@ -22,7 +21,7 @@ const js = [
 function run(code: string, extra: string, counting: CallCounting = { active: 1 }) {
   const program = acorn.parse(code, PARSE_OPTIONS);
   const sites = findFunctions(program);
-  const instrumented = instrumentUnit(code, sites, 0, null).toString();
+  const instrumented = instrumentUnit(code, program, sites, 0, null).toString();
   const runtime: UnitRuntime = { calls: new Uint32Array(topLevelCounter(sites) + 1) };
   const sandbox: Record<string, any> = { __tsprof__: { unit: () => runtime, counting } };
   vm.runInNewContext(`${instrumented}\n${extra}`, sandbox);
@@ -56,6 +55,18 @@ test("counters count exact calls and the top level's one run, keep directives fi
   assert.match(instrumented, /^const double/m, "declarations stay as written");
   assert.equal(sandbox.result, 18 + 2 + 3);
   assert.deepEqual([...runtime.calls], [2, 2, 2, 1, 1, 3, 2, 0, 1]);
+});
+
+test("a twin spot after each block body's counter, after each arrow's =>, before each instance field's initializer, and nowhere else", () => {
+  const { instrumented } = run("class P { a = 1; static b = 2; m() { return 3; } }\nconst sq = (x) => x * x;", "");
+  const spots = [...instrumented.matchAll(new RegExp(TWIN_SPOT, "g"))].map((m) =>
+    instrumented.slice(Math.max(0, m.index! - 12), m.index! + TWIN_SPOT.length + 3),
+  );
+  assert.deepEqual(spots, [
+    `ass P { a = ${TWIN_SPOT}1; `,
+    `rof_c[0]++);${TWIN_SPOT} re`,
+    ` sq = (x) =>${TWIN_SPOT} ((`,
+  ]);
 });
 
 test("while counting is off the counters stay at zero, and the code works the same", () => {

@@ -4,6 +4,7 @@ import vm from "node:vm";
 import assert from "node:assert/strict";
 import * as acorn from "acorn";
 import { PARSE_OPTIONS } from "../../kernel/instrument/functions";
+import { TWIN_SPOT } from "../../kernel/instrument/instrument";
 import {
   FIELD_NAME,
   helperNames,
@@ -253,6 +254,15 @@ test("a one-line function gets its twin inside its line; the line keeps its numb
   assert.ok(clock[0] > 0, "the call was clocked");
 });
 
+test("in code tsprof compiled, a one-line function's twin goes between the two characters of its twin spot, which occur nowhere in the twin", () => {
+  const js = `function f(x) { (__tsprof_k.active && __tsprof_c[0]++);${TWIN_SPOT} return [1].map((y) => (__tsprof_k.active && __tsprof_c[1]++, y * x)); }\nconst after = 1;`;
+  const { text, spotted } = profiled(js);
+  assert.equal(spotted, null, "the spot is there already");
+  const [before, twin, rest] = text.split(TWIN_SPOT[0]);
+  assert.equal(before + TWIN_SPOT + rest, js, "the twin is one insertion, in the spot");
+  assert.match(twin, /^ const __tsprof_lp = .*return \(\(\) => \{/);
+});
+
 test("on one line the copy means what the lines meant: comments, template literals, semicolons a line break stood for", () => {
   const js = [
     "function f(a) {",
@@ -443,7 +453,7 @@ test("an await that throws, caught or not, leaves no call counted as awaiting", 
 });
 
 test("a one-line async arrow's counting version, sampled or -c, is well within what V8's live edit follows", () => {
-  const js = `const arrow = async () => { await sleep(10); return 1; };`;
+  const js = `const arrow = async () => { (__tsprof_k.active && __tsprof_c[0]++);${TWIN_SPOT} await sleep(10); return 1; };`;
   const program = acorn.parse(js, PARSE_OPTIONS);
   const node = (program.body[0] as acorn.VariableDeclaration).declarations[0].init as acorn.ArrowFunctionExpression;
   for (const clockLines of [false, true]) {
@@ -459,7 +469,7 @@ test("a one-line async arrow's counting version, sampled or -c, is well within w
  * these three at some of the slots tried here). Each is edited in and back, as %lprun does: by
  * way of the spotted source where the script has no spots of its own.
  */
-test("with V8's live edit, a one-line function is reached and put back at every slot", () => {
+test("with V8's live edit, a one-line function is reached and put back at every slot, with or without the unit's twin spots", () => {
   const session = new inspector.Session();
   session.connect();
   const post = (method: string, params: object): any => {
@@ -474,28 +484,34 @@ test("with V8's live edit, a one-line function is reached and put back at every 
   session.on("Debugger.scriptParsed", (m) => scripts.set(m.params.url, m.params.scriptId));
   post("Debugger.enable", {});
   try {
+    const counter = `(__tsprof_k.active && __tsprof_c[0]++);`;
     const bodies = ["return 1;", "const b = a * 2; return b + 1;", "let s = 0; for (const x of [a]) s += x; return s;"];
     const missed: string[] = [];
     let file = 0;
     for (const body of bodies) {
-      for (const slot of [0, 9, 10, 99, 100]) {
-        const js = `(function (exports) { function one(a) { ${body} }\nexports.one = one;\n})(globalThis.__tsprof_liveEditTest = {})`;
-        const url = `tsprof-live-edit-test-${++file}.js`;
-        vm.runInThisContext(js, { filename: url });
-        const one = (globalThis as any).__tsprof_liveEditTest.one as Function;
-        const comments: acorn.Comment[] = [];
-        const program = acorn.parse(js, { ...PARSE_OPTIONS, onComment: comments });
-        const node = ((program.body[0] as acorn.ExpressionStatement).expression as any).callee.body
-          .body[0] as acorn.FunctionDeclaration;
-        const made = instrumentScript(js, [{ node, slot }], { clockLines: false, comments });
-        const scriptId = scripts.get(url)!;
-        for (const text of [made.spotted, made.text])
-          if (text !== null) post("Debugger.setScriptSource", { scriptId, scriptSource: text });
-        const reached = one.toString().includes("__tsprof_lh");
-        for (const text of [made.spotted, js])
-          if (text !== null) post("Debugger.setScriptSource", { scriptId, scriptSource: text });
-        const back = one.toString() === js.slice(js.indexOf("function one"), js.indexOf("\nexports"));
-        if (!reached || !back) missed.push(`"${body}" at slot ${slot}: ${reached ? "not put back" : "not reached"}`);
+      for (const compiled of [`${counter}${TWIN_SPOT} `, ""]) {
+        for (const slot of [0, 9, 10, 99, 100]) {
+          const js = `(function (exports) { function one(a) { ${compiled}${body} }\nexports.one = one;\n})(globalThis.__tsprof_liveEditTest = {})`;
+          const url = `tsprof-live-edit-test-${++file}.js`;
+          vm.runInThisContext(js, { filename: url });
+          const one = (globalThis as any).__tsprof_liveEditTest.one as Function;
+          const comments: acorn.Comment[] = [];
+          const program = acorn.parse(js, { ...PARSE_OPTIONS, onComment: comments });
+          const node = ((program.body[0] as acorn.ExpressionStatement).expression as any).callee.body
+            .body[0] as acorn.FunctionDeclaration;
+          const made = instrumentScript(js, [{ node, slot }], { clockLines: false, comments });
+          const scriptId = scripts.get(url)!;
+          for (const text of [made.spotted, made.text])
+            if (text !== null) post("Debugger.setScriptSource", { scriptId, scriptSource: text });
+          const reached = one.toString().includes("__tsprof_lh");
+          for (const text of [made.spotted, js])
+            if (text !== null) post("Debugger.setScriptSource", { scriptId, scriptSource: text });
+          const back = one.toString() === js.slice(js.indexOf("function one"), js.indexOf("\nexports"));
+          if (!reached || !back)
+            missed.push(
+              `${compiled ? "cell" : "package"} "${body}" at slot ${slot}: ${reached ? "not put back" : "not reached"}`,
+            );
+        }
       }
     }
     assert.deepEqual(missed, []);
