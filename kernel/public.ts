@@ -14,12 +14,12 @@ import {
   type ShowableResult,
 } from "../magics/views/display";
 import { libraryElement, type Figure } from "../magics/views/plotly";
-import { compareTimings, type ComparedVariant } from "../magics/measure/builders/compare";
+import { compareTimings, type ComparedVariant } from "../magics/measure/builders/timing-comparison";
 import {
   compareProfiles,
   type CompareOptions,
   type ComparedProfile,
-} from "../magics/measure/builders/compare-profiles";
+} from "../magics/measure/builders/profile-comparison";
 import type { Comparison, ProfileComparison } from "../magics/model/profile";
 import { profile } from "./marker";
 

@@ -9,7 +9,7 @@
  * option, a -f name that is not a function).
  */
 import path from "node:path";
-import { MagicError, type MagicContext } from "../../magics/core/context";
+import { UsageError, type MagicContext } from "../../magics/core/context";
 import { commandHelpText, parseCommandArgs, type LongOptionSpecs, type MagicSpec } from "../../magics/core/registry";
 import { prun } from "../../magics/commands/prun";
 import { lprun } from "../../magics/commands/lprun";
@@ -85,7 +85,7 @@ export async function runProfileCommand(name: string, argv: string[]): Promise<n
       return 0;
     }
     if (rest.length === 0)
-      throw new MagicError(`${invocation.name} needs a script. Run ${invocation.helpHint} for help.`);
+      throw new UsageError(`${invocation.name} needs a script. Run ${invocation.helpHint} for help.`);
     const [scriptArg, ...args] = rest;
     const script = await prepareScript(scriptArg, args, cwd, options.typecheck);
     const statement = [path.relative(cwd, script.entry), ...args].join(" ");
@@ -99,7 +99,7 @@ export async function runProfileCommand(name: string, argv: string[]): Promise<n
     process.stderr.write(`${errorContent(error, script.units).traceback.join("\n")}\n`);
     return 1;
   } catch (e) {
-    if (e instanceof MagicError || e instanceof TypeErrors) {
+    if (e instanceof UsageError || e instanceof TypeErrors) {
       process.stderr.write(`${e.message.startsWith("tsprof") ? "" : "tsprof: "}${e.message}\n`);
       return 2;
     }
@@ -124,8 +124,8 @@ async function profileScript(
     else await magic.run(ctx as MagicContext, { form: "line", options, rest: statement, body: "", statement });
     return { ctx, run };
   } catch (e) {
-    // A MagicError before the script ran is bad input; what the script threw is the script's.
-    if (e instanceof MagicError && !run.started) throw e;
+    // A UsageError before the script ran is bad input; what the script threw is the script's.
+    if (e instanceof UsageError && !run.started) throw e;
     return { ctx, run, error: e };
   }
 }

@@ -10,7 +10,7 @@ import Module from "node:module";
 import path from "node:path";
 import vm from "node:vm";
 import { pathToFileURL } from "node:url";
-import { MagicError } from "../../magics/core/context";
+import { UsageError } from "../../magics/core/context";
 import { compileScript } from "./compile";
 import { installLoaders, PACKAGE_PREFIX, type LoadedFile } from "./loaders";
 import { ScriptUnits } from "./script-units";
@@ -48,9 +48,9 @@ export async function prepareScript(
   typecheck: boolean,
 ): Promise<PreparedScript> {
   const entry = path.resolve(cwd, script);
-  if (!fs.existsSync(entry)) throw new MagicError(`${script}: no such file.`);
+  if (!fs.existsSync(entry)) throw new UsageError(`${script}: no such file.`);
   if (!fs.statSync(entry).isFile() || !SCRIPT_EXTENSIONS.includes(path.extname(entry))) {
-    throw new MagicError(`${script}: not a script tsprof runs (a ${SCRIPT_EXTENSIONS.join(", ")} file).`);
+    throw new UsageError(`${script}: not a script tsprof runs (a ${SCRIPT_EXTENSIONS.join(", ")} file).`);
   }
   const started = performance.now();
   const { files, diagnostics } = await compileScript(entry);
@@ -67,7 +67,7 @@ export async function prepareScript(
   }
   const units = new ScriptUnits(files, cwd);
   const compiled = files.find((f) => f.file === entry);
-  if (!compiled) throw new MagicError(`${script}: TypeScript emitted no code for it.`);
+  if (!compiled) throw new UsageError(`${script}: TypeScript emitted no code for it.`);
   return { entry, args, units, format: compiled.format, compileSeconds };
 }
 

@@ -3,7 +3,7 @@
  * script's run, its tables go to the terminal (after the script's own output) as the Python tools
  * print them, and every bundle it shows is kept for the HTML report.
  */
-import { MagicError, type MagicContext, type MimeBundle } from "../../magics/core/context";
+import { UsageError, type MagicContext, type MimeBundle } from "../../magics/core/context";
 import { PLOTLY_MIME } from "../../magics/views/plotly";
 import { profilingHooks } from "../exec/frames";
 import { lineInstrumentation } from "../instrument/line-hooks";
@@ -31,7 +31,7 @@ export function scriptContext(script: PreparedScript, run: ScriptRun, cwd: strin
       return undefined;
     },
     resolveFunction: async (expression) => {
-      throw new MagicError(
+      throw new UsageError(
         `${expression}: a script's functions are named where they are defined (see tsprof lprun --help).`,
       );
     },

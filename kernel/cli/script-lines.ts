@@ -4,7 +4,7 @@
  * %lprun's live edit once the package is loaded, before the script runs. Then %lprun's own run
  * and output (profileLines, showLineProfile).
  */
-import { MagicError, type LineProbes, type ProbedFunction, type ResolvedFunction } from "../../magics/core/context";
+import { UsageError, type LineProbes, type ProbedFunction, type ResolvedFunction } from "../../magics/core/context";
 import type { ParsedOptions } from "../../magics/core/registry";
 import { checkUnit, DEFAULT_TIMER_UNIT, lprun, profileLines, showLineProfile } from "../../magics/commands/lprun";
 import { compiledProbes } from "../instrument/line-hooks";
@@ -63,14 +63,14 @@ async function packageFunctions(
     try {
       exports = await run.loadPackage(target.specifier);
     } catch (e) {
-      throw new MagicError(
+      throw new UsageError(
         `${target.expression}: cannot load ${target.specifier} from ${script.entry}: ${String((e as Error)?.message ?? e).split("\n")[0]}`,
       );
     }
     const fn =
       valueAt(exports, target.path) ?? valueAt((exports as { default?: unknown } | null)?.default, target.path);
     if (typeof fn !== "function")
-      throw new MagicError(`${target.expression} is not a function (it is ${fn === null ? "null" : typeof fn}).`);
+      throw new UsageError(`${target.expression} is not a function (it is ${fn === null ? "null" : typeof fn}).`);
     functions.push({ expression: target.expression, fn, ref: locateFunction(script.units.units, fn) });
   }
   return functions;

@@ -7,7 +7,7 @@
  */
 import path from "node:path";
 import * as acorn from "acorn";
-import { MagicError } from "../../magics/core/context";
+import { UsageError } from "../../magics/core/context";
 import { PARSE_OPTIONS } from "../instrument/functions";
 import { childNodes, isFunctionNode, walk } from "../instrument/ast";
 import type { Unit } from "../exec/units";
@@ -54,14 +54,14 @@ export function scriptTargets(
   for (const module of modules) {
     const unit = localUnit(units, module, cwd, `-m ${module}`);
     const starts = topLevelFunctions(unit);
-    if (starts.length === 0) throw new MagicError(`-m ${module}: ${unit.file} has no top-level functions to profile.`);
+    if (starts.length === 0) throw new UsageError(`-m ${module}: ${unit.file} has no top-level functions to profile.`);
     add(unit, starts);
   }
   if (functions.length === 0 && modules.length === 0) {
     for (const { unit, compiled } of units.files())
       if (compiled.markers.length > 0) add(unit, markedStarts(unit, compiled.markers));
     if (targets.compiled.size === 0)
-      throw new MagicError(
+      throw new UsageError(
         'tsprof lprun needs a function to profile: -f NAME (repeatable), -m FILE, or functions marked with `profile` from "tsprof" in the script.',
       );
   }
@@ -75,7 +75,7 @@ function isLocal(where: string): boolean {
 function localUnit(units: ScriptUnits, where: string, cwd: string, expression: string): Unit {
   const unit = units.unitOf(path.resolve(cwd, where));
   if (!unit)
-    throw new MagicError(
+    throw new UsageError(
       `${expression}: ${where} is not one of the script's files (the script does not import it, or it is not there).`,
     );
   return unit;
@@ -86,7 +86,7 @@ function definitionOf(unit: Unit, name: string, expression: string): number {
   const [head, ...rest] = name.split(".");
   const top = topLevelValue(program(unit), head);
   if (!top)
-    throw new MagicError(
+    throw new UsageError(
       `${expression} is not a function: ${unit.file} defines no function, class or object named ${head} at its top level.`,
     );
   const found = rest.reduce<AnyNode | null>(
@@ -94,7 +94,7 @@ function definitionOf(unit: Unit, name: string, expression: string): number {
     top,
   );
   if (!found || found.type === "ObjectExpression")
-    throw new MagicError(
+    throw new UsageError(
       `${expression} is not a function defined in ${unit.file} (tsprof finds a script's functions where they are defined: a top-level function, Class.prototype.method, Class.staticMethod, object.method).`,
     );
   return found.start;

@@ -9,7 +9,7 @@ import type {
   ProfilingHooks,
   ResolvedFunction,
 } from "../../magics/core/context";
-import { MagicError } from "../../magics/core/context";
+import { UsageError } from "../../magics/core/context";
 import { helpText, parseMagicArgs, type MagicRegistry } from "../../magics/core/registry";
 import type { MagicPart } from "../../magics/core/split";
 import { compiler } from "./compiler";
@@ -92,7 +92,7 @@ export class CellRunner {
     if (help) return ctx.page(helpText(spec));
     const statement = part.form === "cell" ? part.body : rest;
     if (spec.positional && part.form === "line" && rest === "") {
-      throw new MagicError(`%${spec.name} needs a ${spec.positional}. Run %${spec.name}? for help.`);
+      throw new UsageError(`%${spec.name} needs a ${spec.positional}. Run %${spec.name}? for help.`);
     }
     await spec.run(ctx, { form: part.form, options, rest, body: part.body, statement });
   }
@@ -112,10 +112,10 @@ export class CellRunner {
           fn ??= await evaluate(expression);
         } catch (e) {
           if (e instanceof InterruptedError) throw e;
-          throw new MagicError(`Could not find function ${expression}: ${(e as Error)?.message ?? e}`);
+          throw new UsageError(`Could not find function ${expression}: ${(e as Error)?.message ?? e}`);
         }
         if (typeof fn !== "function") {
-          throw new MagicError(
+          throw new UsageError(
             `${expression} is not a function (it is ${fn === null ? "null" : typeof fn}); -f needs a function defined in the notebook.`,
           );
         }

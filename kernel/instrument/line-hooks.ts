@@ -14,7 +14,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as acorn from "acorn";
 import {
-  MagicError,
+  UsageError,
   type LineInstrumentation,
   type LineProbes,
   type WorkerLineCode,
@@ -231,7 +231,7 @@ class ProbeSet implements LineProbes {
         if (step > 0) this.swapped.push({ edit, back: [source] });
         const names = this.functions.filter((f) => f.ref.file === file).map((f) => f.ref.name);
         this.restore();
-        throw new MagicError(refusal(status, message, file, names));
+        throw new UsageError(refusal(status, message, file, names));
       }
       this.swapped.push({ edit, back: edit.spotted === null ? [source] : [edit.spotted, source] });
     }
@@ -249,7 +249,7 @@ class ProbeSet implements LineProbes {
         line !== null
           ? `its code is on a line too long for V8's live edit to follow (line ${line} of ${edit.script.file}, over ${V8_DIFF_LINE_LIMIT} characters once counted: minified code?)`
           : "V8's live edit did not reach this function object";
-      throw new MagicError(
+      throw new UsageError(
         `%lprun could not count the lines of ${missed.map((t) => t.name).join(", ")}: ${why}. Profile a function that calls it.`,
       );
     }
@@ -461,7 +461,7 @@ function locateTarget(
     location = session.locate(fn);
   } catch (e) {
     if (!(e instanceof NoSourceError)) throw e;
-    throw new MagicError(
+    throw new UsageError(
       `${expression} is a native function (${fn.name || "anonymous"}): it has no JavaScript source, so %lprun has no lines to count. Profile a function that calls it.`,
     );
   }
@@ -474,13 +474,13 @@ function locateTarget(
   if (!found) {
     const line =
       sourceLineOf(script, { line: location.lineNumber + 1, column: location.columnNumber }) ?? location.lineNumber + 1;
-    throw new MagicError(
+    throw new UsageError(
       `%lprun found ${expression} in ${script.file} at line ${line}, but not a function there it can count; please report this.`,
     );
   }
   if (isClassNode(found.node) && !runsOwnCode(found.node)) {
     const base = found.node.superClass ? ": its base class's constructor runs instead, so profile that class" : "";
-    throw new MagicError(
+    throw new UsageError(
       `%lprun has no lines to count in ${expression}: the class has no constructor and no field initializers of its own, so none of its code runs when one is made${base}. Its methods can be profiled (-f ${expression}.prototype.NAME).`,
     );
   }
@@ -554,7 +554,7 @@ function readScript(
   const cached = scripts.get(location.scriptId);
   if (cached && cached.source === source) return cached;
   if (source === current && everMade.has(digest(current))) {
-    throw new MagicError(
+    throw new UsageError(
       `%lprun cannot count the lines of ${displayPath(cwd, location.url)} here: V8 still holds this function in a counting version made by a %lprun many runs ago, which tsprof no longer maps back to its source. Re-run the cell (or re-import the module) that defines it, then %lprun it again.`,
     );
   }
@@ -585,7 +585,7 @@ function parse(source: string, url: string): { program: acorn.Program; comments:
     try {
       return as("module");
     } catch {
-      throw new MagicError(`%lprun could not read the source of ${url}: ${(scriptError as Error).message}.`);
+      throw new UsageError(`%lprun could not read the source of ${url}: ${(scriptError as Error).message}.`);
     }
   }
 }
@@ -811,7 +811,7 @@ function moduleTargets(
     .find((u) => u.category === "module" && withoutExtension(path.resolve(cwd, u.file)) === wanted);
   const scriptId = unit ? session.scriptIdOf((url) => executor.unitForScript(filePath(url)) === unit) : null;
   if (!unit || scriptId === null) {
-    throw new MagicError(
+    throw new UsageError(
       `%lprun -m ${module}: no local module of that name has been imported yet. Import it in a cell first; -m takes the path you import (like ./lib).`,
     );
   }
@@ -842,7 +842,7 @@ function moduleTargets(
       return found ? [{ script, ...found }] : [];
     });
   if (targets.length === 0)
-    throw new MagicError(`%lprun -m ${module}: ${unit.file} has no top-level functions to profile.`);
+    throw new UsageError(`%lprun -m ${module}: ${unit.file} has no top-level functions to profile.`);
   return targets;
 }
 

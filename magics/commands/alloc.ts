@@ -5,7 +5,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { MagicError, MIME_BUNDLE, type MagicContext } from "../core/context";
+import { UsageError, MIME_BUNDLE, type MagicContext } from "../core/context";
 import { defineMagic } from "../core/registry";
 import { buildAllocationProfile } from "../measure/builders/allocation-profile";
 import { sampleHeap, type HeapSampled, type HeapSamplerOptions } from "../measure/samplers/heap-sampler";
@@ -91,7 +91,7 @@ Examples:
   },
   async run(ctx, call) {
     const interval = call.options.interval ?? DEFAULT_INTERVAL_BYTES;
-    if (interval < 1) throw new MagicError(`%alloc: -i must be at least 1 byte, got ${interval}.`);
+    if (interval < 1) throw new UsageError(`%alloc: -i must be at least 1 byte, got ${interval}.`);
     const order = { sort: call.options.sort, limits: call.options.limit };
     // A bad sort key is refused before the statement runs.
     orderBy([], order, ALLOCATION_KEYS);

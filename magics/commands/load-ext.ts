@@ -3,7 +3,7 @@
  * `%load_ext line_profiler` and `%load_ext memory_profiler`. Their magics are built into tsprof,
  * so those lines answer with a note instead of failing, and the article's cells run as written.
  */
-import { MagicError } from "../core/context";
+import { UsageError } from "../core/context";
 import { defineMagic } from "../core/registry";
 
 /** The Python extensions whose magics tsprof has built in, and which magics those are. */
@@ -31,7 +31,7 @@ Examples:
     const name = call.rest.trim();
     const magics = BUILT_IN[name];
     if (!magics)
-      throw new MagicError(
+      throw new UsageError(
         `%load_ext: no extension ${JSON.stringify(name)} in tsprof; ${Object.keys(BUILT_IN).join(" and ")} are built in (their magics need no %load_ext).`,
       );
     ctx.print(`${name}'s magics (${magics}) are built into tsprof: nothing to load.\n`);

@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import {
-  MagicError,
+  UsageError,
   MIME_BUNDLE,
   type LineProbes,
   type MagicContext,
@@ -107,7 +107,7 @@ Examples:
     checkUnit(options.unit);
     const wholeCell = call.form === "cell" && options.functions.length === 0 && options.modules.length === 0;
     if (!wholeCell && options.functions.length === 0 && options.modules.length === 0) {
-      throw new MagicError(
+      throw new UsageError(
         "%lprun needs a function to profile: -f FUNC (repeatable) or -m MODULE; %%lprun with no -f profiles its cell. Run %lprun? for help.",
       );
     }
@@ -130,7 +130,7 @@ type LprunOptions = ParsedOptions<typeof lprun.options>;
 /** -u must be a positive number of seconds. */
 export function checkUnit(unit: number | undefined): void {
   if (unit !== undefined && !(unit > 0))
-    throw new MagicError(`%lprun: -u must be a positive number of seconds (like 1e-3), got ${unit}.`);
+    throw new UsageError(`%lprun: -u must be a positive number of seconds (like 1e-3), got ${unit}.`);
 }
 
 /** The notes, the tables (-s strips them), -T, -D and -r; then the statement's error, if it threw. */

@@ -3,7 +3,7 @@
  * and its increment over the memory before it, with the split into JS heap, external memory and
  * ArrayBuffers beside it, and a timeline of memory while it ran.
  */
-import { MagicError, MIME_BUNDLE, type MagicContext } from "../core/context";
+import { UsageError, MIME_BUNDLE, type MagicContext } from "../core/context";
 import { defineMagic } from "../core/registry";
 import { HEAP_INTERVAL_FLOOR, measureStatement } from "../measure/samplers/memory-sampler";
 import { memitViews } from "../views/memory-views";
@@ -88,11 +88,11 @@ Examples:
   },
   async run(ctx, call) {
     const { repeat = 1, interval = DEFAULT_INTERVAL, timeout } = call.options;
-    if (repeat < 1) throw new MagicError(`%memit: -r must be at least 1 run, got ${repeat}.`);
+    if (repeat < 1) throw new UsageError(`%memit: -r must be at least 1 run, got ${repeat}.`);
     if (!(interval >= MIN_INTERVAL))
-      throw new MagicError(`%memit: -i must be at least ${MIN_INTERVAL} seconds, got ${interval}.`);
+      throw new UsageError(`%memit: -i must be at least ${MIN_INTERVAL} seconds, got ${interval}.`);
     if (timeout !== undefined && !(timeout > 0))
-      throw new MagicError(`%memit: -t must be a positive number of seconds, got ${timeout}.`);
+      throw new UsageError(`%memit: -t must be a positive number of seconds, got ${timeout}.`);
     const statement = await prepareStatement(ctx, call.form, call.rest, call.body);
     const options = {
       interval,
@@ -116,7 +116,7 @@ Examples:
 async function prepareStatement(ctx: MagicContext, form: "line" | "cell", rest: string, body: string): Promise<string> {
   if (form === "line") return rest;
   if (body.trim() === "")
-    throw new MagicError(
+    throw new UsageError(
       "%%memit: the cell has nothing to measure: put the statement below the %%memit line (code on that line is setup).",
     );
   if (rest.trim() !== "") await ctx.evaluate(rest);

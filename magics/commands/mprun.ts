@@ -6,7 +6,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { MagicError, MIME_BUNDLE, type LineProbes, type MagicContext, type ResolvedFunction } from "../core/context";
+import { UsageError, MIME_BUNDLE, type LineProbes, type MagicContext, type ResolvedFunction } from "../core/context";
 import { defineMagic } from "../core/registry";
 import { buildMemoryLineProfile } from "../measure/builders/memory-lines";
 import { measureStatement } from "../measure/samplers/memory-sampler";
@@ -71,12 +71,12 @@ Examples:
     const { options } = call;
     const interval = options.interval ?? DEFAULT_INTERVAL;
     if (!(interval >= MIN_INTERVAL))
-      throw new MagicError(`%mprun: -i must be at least ${MIN_INTERVAL} seconds, got ${interval}.`);
+      throw new UsageError(`%mprun: -i must be at least ${MIN_INTERVAL} seconds, got ${interval}.`);
     if (options.functions.length === 0)
-      throw new MagicError("%mprun needs a function to profile: -f FUNC (repeatable). Run %mprun? for help.");
+      throw new UsageError("%mprun needs a function to profile: -f FUNC (repeatable). Run %mprun? for help.");
     const statement = call.form === "cell" ? `${call.rest}\n${call.body}` : call.rest;
     if (statement.trim() === "")
-      throw new MagicError("%%mprun: nothing to run: put the statement on the %%mprun line or in the cell below it.");
+      throw new UsageError("%%mprun: nothing to run: put the statement on the %%mprun line or in the cell below it.");
     const probes = await instrument(ctx, options.functions);
     const measured = await profileMemoryLines(ctx, probes, statement, interval);
     // Only declarations of types: nothing ran.
@@ -99,7 +99,7 @@ async function instrument(ctx: MagicContext, expressions: string[]): Promise<Lin
   try {
     return ctx.lines.instrument({ functions, modules: [], clockLines: false });
   } catch (e) {
-    if (e instanceof MagicError) throw new MagicError(e.message.replace(/%lprun/g, "%mprun"));
+    if (e instanceof UsageError) throw new UsageError(e.message.replace(/%lprun/g, "%mprun"));
     throw e;
   }
 }

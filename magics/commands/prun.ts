@@ -4,7 +4,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { MagicError, MIME_BUNDLE, type MagicContext } from "../core/context";
+import { UsageError, MIME_BUNDLE, type MagicContext } from "../core/context";
 import { defineMagic } from "../core/registry";
 import { buildThreadProfile, type V8CpuProfile } from "../measure/builders/cpu-profile";
 import { buildPrunProfile, DEFAULT_LOOP_THRESHOLD } from "../measure/builders/prun-profile";
@@ -125,9 +125,9 @@ Examples:
     const order = { sort: call.options.sort.length ? call.options.sort : ["time"], limits: call.options.limit };
     const threads = call.options.threads ?? "all";
     if (threads !== "all" && threads !== "main")
-      throw new MagicError(`%prun -t: expected all or main, got '${threads}'.`);
+      throw new UsageError(`%prun -t: expected all or main, got '${threads}'.`);
     const blocked = call.options.blocked ?? DEFAULT_LOOP_THRESHOLD * 1000;
-    if (blocked <= 0) throw new MagicError(`%prun -b: expected a number of milliseconds above 0, got ${blocked}.`);
+    if (blocked <= 0) throw new UsageError(`%prun -b: expected a number of milliseconds above 0, got ${blocked}.`);
     const profiled = await profileStatement(
       ctx,
       call.statement,

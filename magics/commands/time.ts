@@ -2,7 +2,7 @@
  * %time / %%time — IPython's one-shot timer: CPU time (user, system) and wall time of one run of
  * the statement; its value becomes the cell's result.
  */
-import { MagicError } from "../core/context";
+import { UsageError } from "../core/context";
 import { defineMagic } from "../core/registry";
 import * as timing from "../measure/samplers/timing";
 import { timeViews } from "../views";
@@ -29,7 +29,7 @@ Examples:
   options: {},
   async run(ctx, call) {
     if (call.form === "cell" && call.rest !== "") {
-      throw new MagicError("%%time: code can't go on the %%time line; put the statement in the cell below it.");
+      throw new UsageError("%%time: code can't go on the %%time line; put the statement in the cell below it.");
     }
     let measured: TimeResult | undefined;
     const value = await ctx.evaluate(call.statement, {

@@ -2,7 +2,7 @@
  * %timeit / %%timeit — IPython's timing magic for TypeScript: the statement is compiled once in
  * the notebook's context, then called loops × repeat times (magics/measure/samplers/timing.ts).
  */
-import { MagicError, MIME_BUNDLE, type MagicContext } from "../core/context";
+import { UsageError, MIME_BUNDLE, type MagicContext } from "../core/context";
 import { defineMagic } from "../core/registry";
 import * as timing from "../measure/samplers/timing";
 import { compileStatement, type StatementSource } from "../measure/samplers/statement-function";
@@ -58,9 +58,9 @@ Examples:
   async run(ctx, call) {
     const { loops = 0, repeat = timing.DEFAULT_REPEAT, precision = DEFAULT_PRECISION } = call.options;
     if (loops < 0)
-      throw new MagicError(`%timeit: -n must be a positive number of loops (or 0 to calibrate), got ${loops}.`);
-    if (repeat < 1) throw new MagicError(`%timeit: -r must be at least 1 run, got ${repeat}.`);
-    if (precision < 1) throw new MagicError(`%timeit: -p must be at least 1 digit, got ${precision}.`);
+      throw new UsageError(`%timeit: -n must be a positive number of loops (or 0 to calibrate), got ${loops}.`);
+    if (repeat < 1) throw new UsageError(`%timeit: -r must be at least 1 run, got ${repeat}.`);
+    if (precision < 1) throw new UsageError(`%timeit: -p must be at least 1 digit, got ${precision}.`);
     const source = statementSource(call.form, call.rest, call.body);
     const run = await compileStatement(ctx, source);
     const result = await timeInterruptibly(ctx, run, {
@@ -77,7 +77,7 @@ Examples:
 function statementSource(form: "line" | "cell", rest: string, body: string): StatementSource {
   if (form === "line") return { statement: rest, setup: null };
   if (body.trim() === "")
-    throw new MagicError(
+    throw new UsageError(
       "%%timeit: the cell has nothing to time: put the statement below the %%timeit line (code on that line is setup).",
     );
   return { statement: body, setup: rest };

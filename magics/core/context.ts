@@ -89,7 +89,7 @@ export interface ProbedFunction {
 /** Counting versions of functions, ready to be swapped in where the originals' code is. */
 export interface LineProbes {
   functions: ProbedFunction[];
-  /** Puts the counting code in place; throws a MagicError when V8 cannot change a function now (it is suspended or running). */
+  /** Puts the counting code in place; throws a UsageError when V8 cannot change a function now (it is suspended or running). */
   swapIn(): void;
   /**
    * Puts the originals back (safe to call more than once); returns a note for each that must
@@ -146,7 +146,7 @@ export interface ProbeRequest {
 
 /** What the line profiler needs from the kernel. */
 export interface LineInstrumentation {
-  /** Prepares the counting versions; throws a MagicError naming a function it cannot profile. */
+  /** Prepares the counting versions; throws a UsageError naming a function it cannot profile. */
   instrument(request: ProbeRequest): LineProbes;
   /** As `instrument`, plus the code compiled with `transform` (EvaluateOptions): its top level and each named function it defines. */
   instrumentCode(request: ProbeRequest): LineProbes & { transform(unit: SourceUnit): string };
@@ -173,7 +173,7 @@ export interface MagicContext {
    * Resolves to the value of its last expression.
    */
   evaluate(code: string, options?: EvaluateOptions): Promise<unknown>;
-  /** Evaluate an expression that must yield a function; throws a MagicError naming it if not. */
+  /** Evaluate an expression that must yield a function; throws a UsageError naming it if not. */
   resolveFunction(expression: string): Promise<ResolvedFunction>;
   /** Make `value` the cell's result (execute_result, like `-r` / `-o` in IPython). */
   setResult(value: unknown): void;
@@ -193,7 +193,7 @@ export interface MagicContext {
 }
 
 /** A usage error (IPython calls these UsageError), shown as one paragraph without a stack: a bad option, a name that is not a function. */
-export class MagicError extends Error {
+export class UsageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "UsageError";

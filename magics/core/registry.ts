@@ -4,7 +4,7 @@
  * help text (`%name?`, `%name -h`) and error messages all come from that declaration.
  */
 import type { MagicContext } from "./context";
-import { MagicError } from "./context";
+import { UsageError } from "./context";
 
 type OptionType = "boolean" | "string" | "number" | "integer";
 
@@ -100,7 +100,7 @@ export class MagicRegistry {
     if (!spec || !spec.forms.includes(form)) {
       const prefix = form === "cell" ? "%%" : "%";
       const other = spec ? ` (%${form === "cell" ? "" : "%"}${name} exists: ${describeForms(spec)})` : "";
-      throw new MagicError(
+      throw new UsageError(
         `${form === "cell" ? "Cell" : "Line"} magic function \`${prefix}${name}\` not found${other}. Run %lsmagic to list the magics.`,
       );
     }
@@ -232,7 +232,7 @@ function parseOptions(
   const byShort = new Map<string, [string, OptionSpec]>();
   for (const [key, o] of Object.entries(options)) byShort.set(o.short, [key, o]);
   const values: Record<string, unknown> = initialValues({ ...options, ...long });
-  const fail = (what: string) => new MagicError(`${invocation.name}: ${what}. Run ${invocation.helpHint} for help.`);
+  const fail = (what: string) => new UsageError(`${invocation.name}: ${what}. Run ${invocation.helpHint} for help.`);
   let help = false;
   for (;;) {
     const token = scanner.peek();
@@ -277,7 +277,7 @@ function takeLongOption(
   token: string,
   scanner: Scanner,
   values: Record<string, unknown>,
-  fail: (what: string) => MagicError,
+  fail: (what: string) => UsageError,
 ): void {
   const [name, attached] = token.slice(2).split(/=(.*)/s);
   const entry = Object.entries(long).find(([, o]) => o.long === name);
@@ -317,7 +317,7 @@ function convert(
   flag: string,
   option: OptionSpec | LongOptionSpec,
   raw: string,
-  fail: (what: string) => MagicError,
+  fail: (what: string) => UsageError,
 ): string | number {
   if (option.type === "string") {
     if (option.choices && !option.choices.includes(raw)) {
@@ -372,7 +372,7 @@ class TokenScanner implements Scanner {
       const ch = this.text[this.pos];
       if (ch === '"' || ch === "'") {
         const end = this.text.indexOf(ch, this.pos + 1);
-        if (end < 0) throw new MagicError(`unterminated quote in ${JSON.stringify(this.text)}`);
+        if (end < 0) throw new UsageError(`unterminated quote in ${JSON.stringify(this.text)}`);
         token += this.text.slice(this.pos + 1, end);
         this.pos = end + 1;
       } else {

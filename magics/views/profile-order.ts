@@ -3,7 +3,7 @@
  * the same key names, abbreviations, descriptions and "List reduced" messages, so that
  * `%prun -s cumulative -l 10 -l matmul` picks the rows cProfile would.
  */
-import { MagicError } from "../core/context";
+import { UsageError } from "../core/context";
 import type { FunctionStats, FunctionTable } from "../model/profile";
 
 export interface ProfileOrder {
@@ -157,7 +157,7 @@ export function orderBy<R extends Row>(rows: R[], order: ProfileOrder, keys: Sor
 function sortSpec<R>(key: string, keys: SortKeys<R>): SortSpec<R> {
   const spec = keys.args.get(key);
   if (!spec) {
-    throw new MagicError(
+    throw new UsageError(
       `%${keys.magic}: unknown sort key '${key}'. Use one of ${keys.words.join(", ")} (or an unambiguous prefix, like ${keys.words[2].slice(0, 3)}).`,
     );
   }

@@ -114,9 +114,9 @@ describe("%lprun -f: copies of the function in worker threads", () => {
 
   test("an interrupt while the statement runs: KeyboardInterrupt, and the worker's code is its own again", async () => {
     await ok("const spun = server('spun');\nawait spun.ask(10);");
-    // Long enough for the live edits (about a second each here) to be done and the loop running.
+    // Long enough for the live edits to be done, with room for a loaded machine, and the loop running.
     // The worker is asked, not awaited: a loop after an await is outside what SIGINT can stop.
-    const run = await session.kernel.executeInterrupted("%lprun -f spinCopy spun.ask(1000); spinCopy(1e12)", 8000);
+    const run = await session.kernel.executeInterrupted("%lprun -f spinCopy spun.ask(1000); spinCopy(1e12)", 2000);
     assert.equal(run.error?.ename, "KeyboardInterrupt");
     assert.deepEqual(hitsOn(threadTable(run, /^worker \d+ \(spun\)$/), [2, 3, 4, 6]), [1, 1001, 1000, 1]);
     // Had its original not gone back, the next %lprun would find no copy of the function in it.

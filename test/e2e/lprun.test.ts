@@ -14,8 +14,8 @@ import { kernelForFile, plain } from "./harness";
 import { hits, tables } from "./line-tables";
 import { FORWARD_PASS } from "../bench/workloads";
 
-/** Long enough for %lprun's live edits (about a second each here) to be done and the statement running. */
-const INTERRUPT_AFTER_MS = 8000;
+/** Long enough for %lprun's live edits to be done, with room for a loaded machine, and the statement running. */
+const INTERRUPT_AFTER_MS = 2000;
 
 /** `<cell N>` of the cell below. */
 let defs: string;

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { fakeContext } from "./fake-context";
 import { createRegistry } from "../../magics";
 import { parseMagicArgs } from "../../magics/core/registry";
-import { MagicError } from "../../magics/core/context";
+import { UsageError } from "../../magics/core/context";
 
 const loadExt = createRegistry().get("load_ext", "line");
 
@@ -26,7 +26,7 @@ test("%load_ext of anything else is a usage error", async () => {
   await assert.rejects(
     run("autoreload"),
     (e: Error) =>
-      e instanceof MagicError &&
+      e instanceof UsageError &&
       /no extension "autoreload" in tsprof; line_profiler and memory_profiler are built in/.test(e.message),
   );
 });

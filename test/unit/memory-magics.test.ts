@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { fakeContext } from "./fake-context";
 import { memit } from "../../magics/commands/memit";
-import { MagicError, MIME_BUNDLE, type MimeBundle } from "../../magics/core/context";
+import { UsageError, MIME_BUNDLE, type MimeBundle } from "../../magics/core/context";
 import { parseMagicArgs } from "../../magics/core/registry";
 import { createRegistry } from "../../magics";
 import { Executor } from "../../kernel/exec/executor";
@@ -101,7 +101,7 @@ describe("%memit", () => {
       ["-t 0 1", /-t must be a positive number of seconds, got 0/],
     ] as const) {
       const { recorded, error } = await runMemit(line);
-      assert.ok(error instanceof MagicError, line);
+      assert.ok(error instanceof UsageError, line);
       assert.match((error as Error).message, message);
       assert.deepEqual(recorded.evaluated, []);
     }
@@ -208,7 +208,7 @@ describe("%mprun", () => {
   test("needs -f; a function it cannot profile is refused in %mprun's name", async () => {
     assert.match(String((await cell("%mprun makeBig(1)")).error), /%mprun needs a function to profile: -f FUNC/);
     const refused = await cell("%mprun -f Math.max Math.max(1, 2)");
-    assert.ok(refused.error instanceof MagicError);
+    assert.ok(refused.error instanceof UsageError);
     assert.match(
       (refused.error as Error).message,
       /^Math\.max is a native function \(max\): it has no JavaScript source, so %mprun has no lines to count/,

@@ -6,7 +6,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { compareProfiles } from "../../magics/measure/builders/compare-profiles";
+import { compareProfiles } from "../../magics/measure/builders/profile-comparison";
 import { alignLines } from "../../magics/measure/builders/align-lines";
 import { profileComparisonText, profileComparisonViews, PLOTLY_MIME } from "../../magics/views";
 import { resultViews } from "../../magics/views/display";

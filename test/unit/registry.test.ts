@@ -8,7 +8,7 @@ import {
   parseCommandArgs,
   parseMagicArgs,
 } from "../../magics/core/registry";
-import { MagicError } from "../../magics/core/context";
+import { UsageError } from "../../magics/core/context";
 
 const demo = defineMagic({
   name: "demo",
@@ -52,7 +52,7 @@ test("a negative number starts the statement, not an option", () => {
 test("bad options give one clear UsageError naming the magic", () => {
   assert.throws(
     () => parseMagicArgs(demo, "-z stmt"),
-    (e: Error) => e instanceof MagicError && /%demo: option -z not recognized/.test(e.message),
+    (e: Error) => e instanceof UsageError && /%demo: option -z not recognized/.test(e.message),
   );
   assert.throws(() => parseMagicArgs(demo, "-l many stmt"), /option -l expects an integer, got "many"/);
   assert.throws(() => parseMagicArgs(demo, "-l"), /option -l requires an argument/);

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { compareTimings } from "../../magics/measure/builders/compare";
+import { compareTimings } from "../../magics/measure/builders/timing-comparison";
 import { summarizeTimings } from "../../magics/measure/samplers/timing";
 import type { MemoryResult, MemorySample } from "../../magics/model/profile";
 

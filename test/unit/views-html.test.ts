@@ -13,7 +13,7 @@ import { recordTable, resultViews } from "../../magics/views/display";
 import { forgetEmbeddedLibrary } from "../../magics/views/plotly";
 import { toCpuProfile } from "../../magics/views/cpuprofile-export";
 import { cpuProfileText } from "../../magics/views";
-import { compareTimings } from "../../magics/measure/builders/compare";
+import { compareTimings } from "../../magics/measure/builders/timing-comparison";
 import { cpuProfile, lineProfile, timeitResult, XSS } from "./fixtures/profiles";
 
 const ORDER = { sort: ["time"], limits: [] };

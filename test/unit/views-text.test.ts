@@ -14,7 +14,7 @@ import {
   formatTime,
   formatG,
 } from "../../magics/views";
-import { compareTimings } from "../../magics/measure/builders/compare";
+import { compareTimings } from "../../magics/measure/builders/timing-comparison";
 import { summarizeTimings } from "../../magics/measure/samplers/timing";
 import { cpuProfile, lineProfile, timeitResult } from "./fixtures/profiles";
 import { functionDescription } from "../../magics/views/profile-order";

@@ -1,6 +1,6 @@
 /**
  * %lprun in worker threads, the inspector's side (the counting code itself is the kernel's:
- * kernel/worker-line-hooks.ts). In each worker the statement watches (worker-sampler.ts):
+ * kernel/instrument/worker-line-hooks.ts). In each worker the statement watches (worker-sampler.ts):
  * - its counters come first: shared arrays the main thread makes, posts on a BroadcastChannel the
  *   worker opened, and hands to the line sampler. A worker waiting for its debugger takes them at
  *   once (`receiveMessageOnPort`); a running one gets them through its event loop and says so

@@ -161,7 +161,7 @@ class WorkerWatch {
   private readonly attached = new Map<string, WorkerInfo>();
   private readonly replies = new Map<number, (reply: Reply) => void>();
   private nextId = 1;
-  private window: Window | null = null;
+  private window: StatementWatch | null = null;
   private connected: Promise<void> | null = null;
 
   connect(): Promise<void> {
@@ -188,10 +188,10 @@ class WorkerWatch {
   }
 
   /** Starts watching every worker running now and every one started until `end`. */
-  async begin(options: WatchOptions): Promise<Window> {
+  async begin(options: WatchOptions): Promise<StatementWatch> {
     await this.connect();
     if (this.window) throw new Error("worker threads are already being profiled");
-    const window = new Window(this, options);
+    const window = new StatementWatch(this, options);
     this.window = window;
     await this.post("NodeWorker.enable", { waitForDebuggerOnStart: true });
     for (const [sessionId, info] of this.attached) window.watch(sessionId, info);
@@ -199,7 +199,7 @@ class WorkerWatch {
     return window;
   }
 
-  async end(window: Window): Promise<SampledWorker[]> {
+  async end(window: StatementWatch): Promise<SampledWorker[]> {
     try {
       await this.post("NodeWorker.enable", { waitForDebuggerOnStart: false });
       return await window.stop(STOP_DEADLINE_MS);
@@ -248,7 +248,7 @@ class WorkerWatch {
 }
 
 /** One statement's watch over the workers. */
-class Window {
+class StatementWatch {
   private readonly watched = new Map<string, Watched>();
   private readonly terminatedEarly = new Set<number>();
   private readonly restoreTerminate: () => void;
