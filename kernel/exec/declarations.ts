@@ -10,7 +10,7 @@ import { typescript as ts, type Statement } from "./tslab-compiler";
  * not shadow) without the values in `unbound`: their variable declarators, functions, classes,
  * enums and namespaces. Types (interfaces, aliases) have no value to miss and are kept.
  */
-export function withoutUnboundValues(declOutput: string, unbound: ReadonlySet<string>): string {
+function withoutUnboundValues(declOutput: string, unbound: ReadonlySet<string>): string {
   if (unbound.size === 0) return declOutput;
   const file = ts.createSourceFile("cell.d.ts", declOutput, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const kept = file.statements.flatMap((statement) => keptPart(statement, unbound));

@@ -30,8 +30,6 @@ export interface UnitRuntime {
 
 export interface Unit extends SourceUnit {
   id: number;
-  /** Code around a cell's JS (see UnitSpec); null for modules. */
-  wrapper: { head: string; tail: string } | null;
   category: FunctionCategory;
   /** 1-based line of the cell (or file) where `source` starts. */
   firstLine: number;

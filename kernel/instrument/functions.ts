@@ -1,6 +1,6 @@
-/** A unit's functions as the profilers name them (where each is, its display name, the top-level binding holding it) and the unit's top-level names: what the call counters, %lprun and the locator all start from. */
+/** A unit's functions as the profilers name them (where each is, its display name, the top-level binding holding it): what the call counters, %lprun and the locator all start from. */
 import type * as acorn from "acorn";
-import { childNodes, isFunctionNode, patternNames, walk } from "./ast";
+import { childNodes, isFunctionNode } from "./ast";
 
 export interface FunctionSite {
   /** Index of the function's counter in its unit. */
@@ -151,26 +151,4 @@ function expressionName(node: AnyNode): string | null {
     return object ? `${object}.${property}` : property;
   }
   return null;
-}
-
-/** Top-level declared names and how: "const", "let", "var", "function", "class" (a `var` in a top-level block or loop is top-level too). */
-export function topLevelDeclarations(program: acorn.Program): Map<string, string> {
-  const names = new Map<string, string>();
-  for (const statement of program.body) {
-    if (statement.type === "VariableDeclaration")
-      for (const d of statement.declarations) for (const name of patternNames(d.id)) names.set(name, statement.kind);
-    if ((statement.type === "FunctionDeclaration" || statement.type === "ClassDeclaration") && statement.id)
-      names.set(statement.id.name, statement.type === "ClassDeclaration" ? "class" : "function");
-  }
-  walk(program, (node) => {
-    if (node.type === "VariableDeclaration" && node.kind === "var")
-      for (const d of node.declarations) for (const name of patternNames(d.id)) names.set(name, "var");
-    return !(
-      node.type === "FunctionDeclaration" ||
-      node.type === "FunctionExpression" ||
-      node.type === "ArrowFunctionExpression" ||
-      node.type === "ClassBody"
-    );
-  });
-  return names;
 }

@@ -133,11 +133,6 @@ export class LiveEditSession {
     return { status: reply.status ?? "Ok", message: reply.exceptionDetails?.text };
   }
 
-  /** Whether V8 told this session of the script (it can edit only those). */
-  knows(scriptId: string): boolean {
-    return this.urls.has(scriptId);
-  }
-
   urlOf(scriptId: string): string {
     return this.urls.get(scriptId) ?? "";
   }
