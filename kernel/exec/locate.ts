@@ -1,6 +1,7 @@
 /** Finds where a function object was defined: which unit, which function in it. */
 import type { FunctionRef } from "../../magics/model/profile";
 import type { FunctionSite } from "../instrument/functions";
+import { executedText } from "../instrument/function-text";
 import { functionRef, type Unit, type UnitRegistry } from "./units";
 
 export interface FunctionLocation {
@@ -9,11 +10,11 @@ export interface FunctionLocation {
 }
 
 /**
- * `Function.prototype.toString` returns a function's source exactly as it ran, counter included,
- * so it identifies the function among the units; when a cell was run twice, the latest wins.
+ * A function's executed text (counter included) identifies it among the units; when a cell was
+ * run twice, the latest wins.
  */
 export function findDefinition(units: UnitRegistry, fn: Function): FunctionLocation | null {
-  const text = Function.prototype.toString.call(fn);
+  const text = executedText(fn);
   const all = units.all();
   for (let u = all.length - 1; u >= 0; u--) {
     const site = all[u].functions.find((s) => s.executedText.endsWith(text) && text.length > 0);
@@ -25,6 +26,6 @@ export function findDefinition(units: UnitRegistry, fn: Function): FunctionLocat
 export function locateFunction(units: UnitRegistry, fn: Function): FunctionRef {
   const found = findDefinition(units, fn);
   if (found) return functionRef(found.unit, found.site);
-  const native = /\{\s*\[native code\]\s*\}$/.test(Function.prototype.toString.call(fn));
+  const native = /\{\s*\[native code\]\s*\}$/.test(executedText(fn));
   return { name: fn.name || "<anonymous>", file: "", line: 0, category: native ? "runtime" : "library" };
 }

@@ -15,6 +15,7 @@ import type { FunctionCategory, FunctionRef } from "../../magics/model/profile";
 import type { SourceUnit } from "../../magics/core/context";
 import { findFunctions, PARSE_OPTIONS, type FunctionSite } from "../instrument/functions";
 import { instrumentUnit, topLevelCounter } from "../instrument/instrument";
+import { executedText, showWrittenText } from "../instrument/function-text";
 
 const remapping: (maps: unknown[], loader: () => null) => object = require("@jridgewell/remapping");
 
@@ -81,7 +82,8 @@ export class UnitRegistry {
 
   constructor() {
     const shared = ((globalThis as any).__tsprof__ ??= {});
-    Object.assign(shared, { unit: (id: number) => this.units[id].runtime, counting: this.counting });
+    Object.assign(shared, { unit: (id: number) => this.units[id].runtime, counting: this.counting, executedText });
+    showWrittenText();
     // A field that has never changed is compiled in as a constant, and the first %prun would then
     // deoptimize every hot function while it profiles them. Changed once here, it is read like any
     // field, which costs unprofiled code nothing measurable (bench: unprofiled_vs_tslab_tiny_calls).

@@ -1,5 +1,5 @@
 /** Walking acorn's syntax trees without a visitor per node type. */
-import type * as acorn from "acorn";
+import * as acorn from "acorn";
 
 type AnyNode = acorn.AnyNode;
 
@@ -54,4 +54,14 @@ export function patternNames(pattern: acorn.Pattern): string[] {
     default:
       return [];
   }
+}
+
+/** Offset of the `)` that closes the `(` at `open`, read with acorn's tokenizer (strings, templates and regexes hold parentheses too). */
+export function closingParenthesis(text: string, open: number): number {
+  let depth = 0;
+  for (const token of acorn.tokenizer(text.slice(open), { ecmaVersion: "latest" })) {
+    if (token.type === acorn.tokTypes.parenL) depth++;
+    else if (token.type === acorn.tokTypes.parenR && --depth === 0) return open + token.start;
+  }
+  throw new Error(`tsprof: no closing parenthesis for the one at ${open}`);
 }

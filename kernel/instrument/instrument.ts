@@ -55,7 +55,7 @@ export function instrumentUnit(
   );
   for (const site of sites) insertEntry(s, js, site);
   for (const value of instanceFieldValues(program)) s.appendLeft(value.start, TWIN_SPOT);
-  for (const site of sites) site.executedText = s.slice(site.start, site.end);
+  for (const site of sites) site.executedText = ownText(s.slice(site.start, site.end), site, sites);
   if (wrapper) s.prepend(wrapper.head).append(wrapper.tail);
   return s;
 }
@@ -88,6 +88,17 @@ function insertEntry(s: MagicString, js: string, site: FunctionSite): void {
     s.appendLeft(body.start, `(${counter}, `);
     s.appendLeft(body.end, ")");
   }
+}
+
+/**
+ * A function's text as V8 gives it, from a slice of the instrumented unit: the slice ends with
+ * the closing parenthesis of each enclosing arrow whose expression body ends where it does.
+ */
+function ownText(slice: string, site: FunctionSite, sites: FunctionSite[]): string {
+  const enclosing = sites.filter(
+    (s) => s.node.start < site.node.start && s.node.body.type !== "BlockStatement" && s.node.body.end === site.end,
+  );
+  return slice.slice(0, slice.length - enclosing.length);
 }
 
 /** The initializers of classes' instance fields: a class owner's twin puts one of its own before each. */

@@ -54,6 +54,7 @@ import {
 import { LiveEditSession, NoSourceError, type CodeLocation, type EditStatus } from "./live-edit";
 import { anonymousAt, type Unit, type UnitRegistry } from "../exec/units";
 import { workerLineCode, type WorkerTarget } from "./worker-line-hooks";
+import { executedText } from "./function-text";
 import { originalPositionFor, TraceMap } from "@jridgewell/trace-mapping";
 import { LRUCache } from "lru-cache";
 import { PARKED } from "../../magics/measure/samplers/line-sampler";
@@ -332,7 +333,7 @@ class ProbeSet implements LineProbes {
  */
 function reached(target: Target): boolean {
   if (!target.fn) return true;
-  const text = Function.prototype.toString.call(target.fn);
+  const text = executedText(target.fn);
   return text.includes(COUNTING_MARK) || (isClassNode(target.node) && text !== target.textBefore);
 }
 
@@ -484,7 +485,7 @@ function locateTarget(
       `%lprun has no lines to count in ${expression}: the class has no constructor and no field initializers of its own, so none of its code runs when one is made${base}. Its methods can be profiled (-f ${expression}.prototype.NAME).`,
     );
   }
-  const target = { script, ...found, fn, textBefore: Function.prototype.toString.call(fn) };
+  const target = { script, ...found, fn, textBefore: executedText(fn) };
   notes.push(...whatItStandsFor(session, expression, named, target, inV8));
   return target;
 }

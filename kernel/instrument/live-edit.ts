@@ -91,7 +91,7 @@ export class LiveEditSession {
         .objectId;
       const sameText = call(
         all,
-        "function (fn) { const text = Function.prototype.toString.call(fn); return this.filter((f) => typeof f === 'function' && Function.prototype.toString.call(f) === text); }",
+        "function (fn) { const read = globalThis.__tsprof__?.executedText ?? ((f) => Function.prototype.toString.call(f)); const text = read(fn); return this.filter((f) => typeof f === 'function' && read(f) === text); }",
         [{ objectId }],
       );
       const { result } = this.post("Runtime.getProperties", { objectId: sameText, ownProperties: true });

@@ -43,6 +43,20 @@ describe("cells run as written", () => {
     assert.equal(await value("got"), "7");
   });
 
+  test("a cell function's text is its compiled code: toString, new Function and a worker built from it run", async () => {
+    await ok("function twice(n: number) {\n  return n * 2;\n}\nconst inc = (n: number) => n + 1;");
+    assert.equal(await value("JSON.stringify(String(twice))"), `'"function twice(n) {\\\\n    return n * 2;\\\\n}"'`);
+    assert.equal(await value("`${inc}`"), "'(n) => n + 1'");
+    assert.equal(await value('new Function("return (" + twice.toString() + ")(10)")()'), "20");
+    const worker =
+      'const { Worker } = require("node:worker_threads");\n' +
+      "const w = new Worker(`require('node:worker_threads').parentPort.postMessage((${twice})(21))`, { eval: true });\n" +
+      'await new Promise((resolve) => w.once("message", resolve))';
+    assert.equal(await value(worker), "42");
+    await ok("const counted = %prun -r -q twice(1) + twice(2) + inc(3);");
+    assert.equal(await value("counted.table.rows.find((r) => r.fn.name === 'twice').ncalls"), "2");
+  });
+
   test("%prun counts a cell function's calls exactly", async () => {
     await ok("function heavy(n: number) {\n  let s = 0;\n  for (let i = 0; i < n; i++) s += i;\n  return s;\n}");
     await ok("const calls = %prun -r -q for (let i = 0; i < 5; i++) heavy(10);");
