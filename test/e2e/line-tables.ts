@@ -11,32 +11,32 @@ export interface Row {
 }
 
 export interface Table {
+  /** The thread named on the line above the table (`Thread: worker 1 (eval)`), if any. */
+  thread: string | null;
   header: string[];
   rows: Row[];
 }
 
 /** line_profiler's tables in a cell's first display, one per function: the lines above the columns, then the rows. */
 export function tables(run: Execution): Table[] {
-  const text = String(run.displays[0]?.["text/plain"] ?? "");
+  const parts = String(run.displays[0]?.["text/plain"] ?? "").split(/\n(?=Total time: )/);
   const number = (s: string) => (s.trim() === "" ? null : Number(s));
-  return text
-    .split(/\n(?=Total time: )/)
-    .slice(1)
-    .map((block) => {
-      const lines = block.split("\n");
-      const rule = lines.findIndex((l) => /^=+$/.test(l));
-      const rows = lines
-        .slice(rule + 1)
-        .filter((l) => /^ {0,5}\d+ /.test(l))
-        .map((l) => ({
-          line: Number(l.slice(0, 6)),
-          hits: number(l.slice(7, 16)),
-          time: number(l.slice(17, 29)),
-          percent: number(l.slice(39, 47)),
-          contents: l.slice(49),
-        }));
-      return { header: lines.slice(0, rule - 1), rows };
-    });
+  return parts.slice(1).map((block, i) => {
+    const thread = /(?:^|\n)Thread: (.*)$/.exec(parts[i].trimEnd())?.[1] ?? null;
+    const lines = block.split("\n");
+    const rule = lines.findIndex((l) => /^=+$/.test(l));
+    const rows = lines
+      .slice(rule + 1)
+      .filter((l) => /^ {0,5}\d+ /.test(l))
+      .map((l) => ({
+        line: Number(l.slice(0, 6)),
+        hits: number(l.slice(7, 16)),
+        time: number(l.slice(17, 29)),
+        percent: number(l.slice(39, 47)),
+        contents: l.slice(49),
+      }));
+    return { thread, header: lines.slice(0, rule - 1), rows };
+  });
 }
 
 /** Hits per line number of the first table, or of the table of function `name` (null for lines that show none). */
@@ -46,5 +46,10 @@ export function hits(run: Execution, lines: number[], name?: string): (number | 
       ? tables(run)[0]
       : tables(run).find((t) => t.header.some((h) => h.startsWith(`Function: ${name} at`)));
   assert.ok(table, `a table for ${name} in:\n${run.displays[0]?.["text/plain"]}`);
+  return hitsOn(table, lines);
+}
+
+/** Hits per line number of a table (null for lines that show none). */
+export function hitsOn(table: Table, lines: number[]): (number | null)[] {
   return lines.map((n) => table.rows.find((r) => r.line === n)?.hits ?? null);
 }

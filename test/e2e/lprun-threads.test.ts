@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { kernelForFile, type Execution } from "./harness";
+import { hitsOn, tables, type Table } from "./line-tables";
 
 /** Line 2: `let s`, 3: the `for` header, 4: its body, 6: `return`. */
 const LIB = `exports.spin = function spin(n) {
@@ -48,35 +49,6 @@ const session = kernelForFile(async ({ jupyter, ok }) => {
   await ok(DEFINITIONS);
 });
 const { ok } = session;
-
-interface Table {
-  thread: string | null;
-  header: string[];
-  rows: { line: number; hits: number | null }[];
-}
-
-/** The line tables of a run, each with the thread named on the line above it. */
-function tables(run: Execution): Table[] {
-  const parts = String(run.displays[0]?.["text/plain"] ?? "").split(/\n(?=Total time: )/);
-  return parts.slice(1).map((block, i) => {
-    const thread = /(?:^|\n)Thread: (.*)$/.exec(parts[i].trimEnd())?.[1] ?? null;
-    const lines = block.split("\n");
-    const rule = lines.findIndex((l) => /^=+$/.test(l));
-    const rows = lines
-      .slice(rule + 1)
-      .filter((l) => /^ {0,5}\d+ /.test(l))
-      .map((l) => ({
-        line: Number(l.slice(0, 6)),
-        hits: l.slice(7, 16).trim() === "" ? null : Number(l.slice(7, 16)),
-      }));
-    return { thread, header: lines.slice(0, rule - 1), rows };
-  });
-}
-
-function hitsOn(table: Table | undefined, lines: number[]): (number | null)[] {
-  assert.ok(table);
-  return lines.map((n) => table.rows.find((r) => r.line === n)?.hits ?? null);
-}
 
 function threadTable(run: Execution, thread: RegExp): Table {
   const found = tables(run).find((t) => t.thread !== null && thread.test(t.thread));
