@@ -11,7 +11,13 @@ import { parentPort, workerData } from "node:worker_threads";
 import { tslabRequire, TS_MODULE } from "../exec/tslab-modules";
 import type { CompileRequest, CompileResult, CompiledFile, MarkedFunction } from "./compile";
 
-import type { ClassDeclaration, CompilerOptions, Node, SourceFile, TypeScript } from "../exec/tslab-compiler";
+import type {
+  ClassDeclaration,
+  CompilerOptions,
+  Node,
+  SourceFile,
+  TypeScript,
+} from "../compiler-thread/tslab-compiler";
 const ts: TypeScript = tslabRequire(TS_MODULE);
 
 /** Node's types for scripts whose folder has none, as cells get them (tslab-compiler.ts): tsprof's own @types. */

@@ -6,7 +6,7 @@
 import { UsageError, type MagicContext, type MimeBundle } from "../../magics/core/context";
 import { PLOTLY_MIME } from "../../magics/views/plotly";
 import { profilingHooks } from "../exec/frames";
-import { lineInstrumentation } from "../instrument/line-hooks";
+import { lineInstrumentation } from "../line-profiler/line-hooks";
 import type { PreparedScript, ScriptRun } from "./run-script";
 
 export interface ScriptContext extends MagicContext {

@@ -7,7 +7,7 @@
 import { UsageError, type LineProbes, type ProbedFunction, type ResolvedFunction } from "../../magics/core/context";
 import type { ParsedOptions } from "../../magics/core/registry";
 import { checkUnit, DEFAULT_TIMER_UNIT, lprun, profileLines, showLineProfile } from "../../magics/commands/lprun";
-import { compiledProbes } from "../instrument/line-hooks";
+import { compiledProbes } from "../line-profiler/line-hooks";
 import { locateFunction } from "../exec/locate";
 import { scriptTargets, type PackageTarget } from "./script-targets";
 import { scriptContext, type ScriptContext } from "./script-context";

@@ -7,7 +7,7 @@
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { UnitRegistry, type Unit } from "../exec/units";
-import type { CompiledCode } from "../instrument/line-hooks";
+import type { CompiledCode } from "../line-profiler/line-hooks";
 import type { CompiledFile } from "./compile";
 
 const USE_STRICT = /^(\s*\/\/[^\n]*\n|\s*\/\*[\s\S]*?\*\/)*\s*["']use strict["']/;

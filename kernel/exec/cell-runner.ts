@@ -11,13 +11,13 @@ import type {
 } from "../../magics/core/context";
 import { UsageError } from "../../magics/core/context";
 import { helpText, parseMagicArgs, type MagicRegistry } from "../../magics/core/registry";
-import type { MagicPart } from "../../magics/core/split";
+import type { MagicPart } from "../compiler-thread/split";
 import { compiler } from "./compiler";
 import type { Executor } from "./executor";
 import { InterruptedError } from "./errors";
 import { locateFunction } from "./locate";
 import { profilingHooks } from "./frames";
-import { lineInstrumentation, restorePending } from "../instrument/line-hooks";
+import { lineInstrumentation, restorePending } from "../line-profiler/line-hooks";
 
 /** Where a cell's results go (the kernel sends them on IOPub, or as reply payload). */
 export interface CellOutput {

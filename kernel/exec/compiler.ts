@@ -7,7 +7,7 @@
  */
 import path from "node:path";
 import { createSyncFn } from "synckit";
-import type { CompilerService } from "./compiler-thread";
+import type { CompilerService } from "../compiler-thread/compiler-thread";
 
 /**
  * A thread that died (out of memory) never answers: past this the call throws, so the cell gets
@@ -15,9 +15,12 @@ import type { CompilerService } from "./compiler-thread";
  */
 const ANSWER_DEADLINE_MS = 5 * 60 * 1000;
 
-const call: (method: string, args: unknown[]) => unknown = createSyncFn(path.join(__dirname, "compiler-thread.js"), {
-  timeout: ANSWER_DEADLINE_MS,
-});
+const call: (method: string, args: unknown[]) => unknown = createSyncFn(
+  path.join(__dirname, "..", "compiler-thread", "compiler-thread.js"),
+  {
+    timeout: ANSWER_DEADLINE_MS,
+  },
+);
 
 export const compiler: CompilerService = new Proxy({} as CompilerService, {
   get:

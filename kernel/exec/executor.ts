@@ -13,7 +13,7 @@ import { takeInlineSourceMap } from "./inline-source-map";
 import { compiler } from "./compiler";
 import { UnitRegistry, type Unit } from "./units";
 import { CompileError, InterruptedError } from "./errors";
-import { restorePending } from "../instrument/line-hooks";
+import { restorePending } from "../line-profiler/line-hooks";
 import { cellScript } from "./cell-script";
 import { notebookBindings } from "./bindings";
 

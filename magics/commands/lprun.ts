@@ -14,9 +14,9 @@ import {
 } from "../core/context";
 import { defineMagic, type ParsedOptions } from "../core/registry";
 import { buildLineProfile, withoutUnhitLines } from "../measure/builders/line-profile";
-import { sampleLines, DEFAULT_INTERVAL_MICROS, type LineSampled } from "../measure/samplers/line-sampler";
+import { sampleLines, DEFAULT_INTERVAL_MICROS, type LineSampled } from "../../kernel/line-profiler/line-sampler";
 import { watchWorkers, type SampledWorker } from "../measure/samplers/worker-sampler";
-import { WorkerLineHook, workerLineTables } from "../measure/samplers/worker-lines";
+import { WorkerLineHook, workerLineTables } from "../../kernel/line-profiler/worker-lines";
 import { lineProfileText, lineProfileViews } from "../views";
 import type { LineProfileResult } from "../model/profile";
 

@@ -16,7 +16,7 @@
 import { compiler } from "../../kernel/exec/compiler";
 import { cellScript } from "../../kernel/exec/cell-script";
 import { takeInlineSourceMap } from "../../kernel/exec/inline-source-map";
-import { converter, typescript as ts, WITHOUT_TYPE_CHECK } from "../../kernel/exec/tslab-compiler";
+import { converter, typescript as ts, WITHOUT_TYPE_CHECK } from "../../kernel/compiler-thread/tslab-compiler";
 import { benchSession } from "./session";
 import { median, msSpread, round, timeOnce } from "./stats";
 import { DEFINING_CELL } from "./workloads";

@@ -6,7 +6,7 @@
  * its share of the function's time, which must be the largest of its lines. Nothing of %lprun
  * runs in unprofiled cells (their cost is the call counters', measured in prun.bench.ts).
  */
-import { lineInstrumentation, restorePending } from "../../kernel/instrument/line-hooks";
+import { lineInstrumentation, restorePending } from "../../kernel/line-profiler/line-hooks";
 import { locateFunction } from "../../kernel/exec/locate";
 import { profileLines } from "../../magics/commands/lprun";
 import { benchSession } from "./session";

@@ -9,7 +9,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as acorn from "acorn";
-import { converter, typescript as ts, WITHOUT_TYPE_CHECK } from "../../kernel/exec/tslab-compiler";
+import { converter, typescript as ts, WITHOUT_TYPE_CHECK } from "../../kernel/compiler-thread/tslab-compiler";
 import * as tslabConverter from "tslab/dist/converter";
 import { takeInlineSourceMap } from "../../kernel/exec/inline-source-map";
 import { TraceMap, originalPositionFor } from "@jridgewell/trace-mapping";

@@ -8,7 +8,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import vm from "node:vm";
 import { Executor } from "../../kernel/exec/executor";
-import { countingVersions, lineInstrumentation } from "../../kernel/instrument/line-hooks";
+import { countingVersions, lineInstrumentation } from "../../kernel/line-profiler/line-hooks";
 import { locateFunction } from "../../kernel/exec/locate";
 import type { EvaluateOptions, LineProbes } from "../../magics/core/context";
 import { profileLines } from "../../magics/commands/lprun";

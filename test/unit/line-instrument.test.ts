@@ -15,8 +15,8 @@ import {
   probeNames,
   V8_DIFF_LINE_LIMIT,
   type OwnerNode,
-} from "../../kernel/instrument/line-instrument";
-import { PARKED } from "../../magics/measure/samplers/line-sampler";
+} from "../../kernel/line-profiler/line-instrument";
+import { PARKED } from "../../kernel/line-profiler/line-sampler";
 
 /** Instruments the first function of `js` (or the node `pick` chooses) and compiles it; `hitsOn(line)` reads a line's hits as %lprun shows them. */
 function profiled(js: string, options: { clockLines?: boolean; pick?: (program: acorn.Program) => OwnerNode } = {}) {

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import { PARKED, sampleLines, type FunctionCounters } from "../../magics/measure/samplers/line-sampler";
+import { PARKED, sampleLines, type FunctionCounters } from "../../kernel/line-profiler/line-sampler";
 
 /** The sampler's thread is unref'd (it must not keep the kernel alive); the kernel's sockets keep the loop running, a timer does it here. */
 const keepAlive = setInterval(() => {}, 60_000);

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { splitCell } from "../../magics/core/split";
+import { splitCell } from "../../kernel/compiler-thread/split";
 
 test("line magics anywhere split the cell; code keeps its cell line numbers", () => {
   const parts = splitCell("let a = 1;\n%prun -s time f(a)\nconsole.log(a)\n\n%lsmagic");

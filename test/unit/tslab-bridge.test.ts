@@ -11,9 +11,12 @@ import { ROOT, sources } from "./fixtures/sources";
 import { execFileSync } from "node:child_process";
 import { isTslabCode } from "../../kernel/exec/tslab-bridge";
 
-const BRIDGES = ["tslab-bridge.ts", "tslab-compiler.ts", "tslab-modules.ts"].map((file) =>
-  path.join("kernel", "exec", file),
-);
+const BRIDGES = [
+  path.join("kernel", "exec", "tslab-bridge.ts"),
+  path.join("kernel", "compiler-thread", "tslab-compiler.ts"),
+  path.join("kernel", "exec", "tslab-modules.ts"),
+];
+const COMPILER_THREAD = path.join("kernel", "compiler-thread");
 
 /** A module specifier or path into tslab or its TypeScript, or tslab's display hook. */
 const REACHES_INTO_TSLAB = /["'`](?:@tslab\/|tslab\/)|node_modules["'`]?[,/\\ ]+["'`]?@?tslab|lastWriteDisplayData/;
@@ -31,6 +34,18 @@ test("no file of the kernel or the magics but the bridges reaches into tslab", (
       REACHES_INTO_TSLAB,
       `the pattern finds ${bridge}'s own reaching`,
     );
+});
+
+test("only the compiler thread's folder imports its files' code: the other threads import their types at most", () => {
+  const files = [...sources("kernel"), ...sources("magics")].filter((file) => !file.startsWith(COMPILER_THREAD));
+  const valueImport = /^import (?!type )[^;]*from "([^"]+)";$/gm;
+  const crossing = files.flatMap((file) =>
+    [...fs.readFileSync(path.join(ROOT, file), "utf8").matchAll(valueImport)]
+      .map((m) => path.normalize(path.join(path.dirname(file), m[1])))
+      .filter((target) => target.startsWith(COMPILER_THREAD))
+      .map((target) => `${file} → ${target}`),
+  );
+  assert.deepEqual(crossing, []);
 });
 
 test("the kernel's main thread runs cells without loading TypeScript: the compiler thread does", () => {

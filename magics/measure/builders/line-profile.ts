@@ -5,7 +5,7 @@
  * statement on it, including arrow callbacks written on the same line.
  */
 import type { FunctionRef, FunctionLineProfile, LineProfileResult, LineStats } from "../../model/profile";
-import type { LineMeasurements } from "../samplers/line-sampler";
+import type { LineMeasurements } from "../../../kernel/line-profiler/line-sampler";
 
 /** A function's rows: its source lines and, per probe (a counted statement), the line it is on. */
 export interface LineLayout {

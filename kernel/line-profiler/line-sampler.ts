@@ -7,8 +7,8 @@
  */
 import path from "node:path";
 import { Worker } from "node:worker_threads";
-import { withinDeadline } from "./deadline";
-import { sharedArray } from "./shared-array";
+import { withinDeadline } from "../../magics/measure/samplers/deadline";
+import { sharedArray } from "../../magics/measure/samplers/shared-array";
 
 /** Microseconds between readings. */
 export const DEFAULT_INTERVAL_MICROS = 100;

@@ -32,8 +32,8 @@ export interface CompiledCode {
   /** What a local module exports, where the code knows it. */
   exportsOf(unit: Unit): Record<string, unknown> | undefined;
 }
-import { childNodes, isFunctionNode, walk } from "./ast";
-import { findFunctions, PARSE_OPTIONS } from "./functions";
+import { childNodes, isFunctionNode, walk } from "../instrument/ast";
+import { findFunctions, PARSE_OPTIONS } from "../instrument/functions";
 import {
   COUNTING_MARK,
   FIELD_NAME,
@@ -54,10 +54,10 @@ import {
 import { LiveEditSession, NoSourceError, type CodeLocation, type EditStatus } from "./live-edit";
 import { anonymousAt, type Unit, type UnitRegistry } from "../exec/units";
 import { workerLineCode, type WorkerTarget } from "./worker-line-hooks";
-import { executedText } from "./function-text";
+import { executedText } from "../instrument/function-text";
 import { originalPositionFor, TraceMap } from "@jridgewell/trace-mapping";
 import { LRUCache } from "lru-cache";
-import { PARKED } from "../../magics/measure/samplers/line-sampler";
+import { PARKED } from "./line-sampler";
 
 type AnyNode = acorn.AnyNode;
 

@@ -8,8 +8,8 @@
  * the top level (outside every bracket, string, template, comment and regex literal) can be a
  * magic. A `%` that starts a line inside a template literal or a block comment stays code.
  */
-import { typescript as ts, type Scanner, type SyntaxKind as Kind } from "../../kernel/exec/tslab-compiler";
-import type { MagicForm } from "./registry";
+import { typescript as ts, type Scanner, type SyntaxKind as Kind } from "./tslab-compiler";
+import type { MagicForm } from "../../magics/core/registry";
 
 export interface CodePart {
   kind: "code";

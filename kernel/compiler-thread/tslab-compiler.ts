@@ -20,8 +20,8 @@ import fs from "node:fs";
 import path from "node:path";
 import type * as ConverterModule from "tslab/dist/converter";
 import type * as MetadataModule from "tslab/dist/metadata";
-import { loadTslabModule, tslabRequire, TS_MODULE } from "./tslab-modules";
-import { takeInlineSourceMap, withInlineSourceMap } from "./inline-source-map";
+import { loadTslabModule, tslabRequire, TS_MODULE } from "../exec/tslab-modules";
+import { takeInlineSourceMap, withInlineSourceMap } from "../exec/inline-source-map";
 import { decodedMappings, TraceMap } from "@jridgewell/trace-mapping";
 
 /** @jridgewell/remapping's own .d.cts does not parse under TypeScript 5.9 (`export = function`). */

@@ -45,10 +45,10 @@
  */
 import type * as acorn from "acorn";
 import MagicString from "magic-string";
-import { afterArrow, childNodes, patternNames, walk } from "./ast";
-import { CALL_COUNTER_PREFIX, TWIN_SPOT } from "./instrument";
+import { afterArrow, childNodes, patternNames, walk } from "../instrument/ast";
+import { CALL_COUNTER_PREFIX, TWIN_SPOT } from "../instrument/instrument";
 import { sharedArray } from "../../magics/measure/samplers/shared-array";
-import { PARKED } from "../../magics/measure/samplers/line-sampler";
+import { PARKED } from "./line-sampler";
 
 /** The global names of owner `slot`'s arrays and the helpers the counting code calls. */
 export function probeNames(slot: number) {

@@ -1,6 +1,6 @@
 /**
  * %lprun in worker threads, the inspector's side (the counting code itself is the kernel's:
- * kernel/instrument/worker-line-hooks.ts). In each worker the statement watches (worker-sampler.ts):
+ * kernel/line-profiler/worker-line-hooks.ts). In each worker the statement watches (worker-sampler.ts):
  * - its counters come first: shared arrays the main thread makes, posts on a BroadcastChannel the
  *   worker opened, and hands to the line sampler. A worker waiting for its debugger takes them at
  *   once (`receiveMessageOnPort`); a running one gets them through its event loop and says so
@@ -15,13 +15,13 @@
  * - at the end its originals go back, its breakpoints and counters' names go.
  */
 import { BroadcastChannel } from "node:worker_threads";
-import { lineCounters } from "../../../kernel/instrument/line-instrument";
-import type { LineCounters, WorkerLineCode } from "../../core/context";
-import type { FunctionLineProfile } from "../../model/profile";
-import { withinDeadline } from "./deadline";
-import { buildLineProfile, type FunctionClocks, type LineLayout } from "../builders/line-profile";
+import { lineCounters } from "./line-instrument";
+import type { LineCounters, WorkerLineCode } from "../../magics/core/context";
+import type { FunctionLineProfile } from "../../magics/model/profile";
+import { withinDeadline } from "../../magics/measure/samplers/deadline";
+import { buildLineProfile, type FunctionClocks, type LineLayout } from "../../magics/measure/builders/line-profile";
 import { measurementsOf, type LateCounters, type SampledCounters } from "./line-sampler";
-import type { Reply, SampledWorker, WorkerChannel, WorkerHook } from "./worker-sampler";
+import type { Reply, SampledWorker, WorkerChannel, WorkerHook } from "../../magics/measure/samplers/worker-sampler";
 
 /** What %lprun learned in one worker. */
 export interface WorkerLines {

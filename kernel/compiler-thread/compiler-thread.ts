@@ -12,8 +12,8 @@
  */
 import { runAsWorker } from "synckit";
 import { converter, metadata, type CodeMetadata, type Converter } from "./tslab-compiler";
-import { splitCell } from "../../magics/core/split";
-import { isComplete } from "../jupyter/completeness";
+import { splitCell } from "./split";
+import { isComplete } from "./completeness";
 import { withUnboundValuesRestored } from "./declarations";
 
 const converters = new Map<number, Converter>();

@@ -11,7 +11,7 @@
  */
 import type * as acorn from "acorn";
 import type { WorkerLineCode } from "../../magics/core/context";
-import { walk } from "./ast";
+import { walk } from "../instrument/ast";
 import {
   FIELD_NAME,
   fieldHelper,
@@ -23,7 +23,7 @@ import {
   probeNames,
   type Owner,
 } from "./line-instrument";
-import { PARKED } from "../../magics/measure/samplers/line-sampler";
+import { PARKED } from "./line-sampler";
 
 /** A profiled function, as a worker's copy of it must read. */
 export interface WorkerTarget {

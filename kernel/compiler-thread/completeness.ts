@@ -1,6 +1,6 @@
 /** `is_complete_request`: may the front end run this code, or should Enter add a line? */
-import { converter, typescript as ts } from "../exec/tslab-compiler";
-import { splitCell } from "../../magics/core/split";
+import { converter, typescript as ts } from "./tslab-compiler";
+import { splitCell } from "./split";
 
 export interface IsCompleteReply {
   status: "complete" | "incomplete" | "invalid";
