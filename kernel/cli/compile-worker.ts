@@ -69,7 +69,10 @@ function compile({ entry, markerTypes }: CompileRequest): CompileResult {
   return { files, diagnostics: diagnostics.map((d) => ts.formatDiagnostic(d, host).trimEnd()) };
 }
 
-/** The script's tsconfig.json (if any), with what running it needs: Node's module rules, source maps, JS allowed, `tsprof` typed. */
+/**
+ * The script's tsconfig.json (if any), with what running it needs: Node's module rules, source
+ * maps, JS allowed, `tsprof` typed.
+ */
 function compilerOptions(dir: string, markerTypes: string) {
   const configFile = ts.findConfigFile(dir, ts.sys.fileExists);
   let base: CompilerOptions = {
@@ -161,7 +164,10 @@ function nameOf(node: Node): string {
   return named.name && ts.isIdentifier(named.name) ? named.name.text : "<anonymous>";
 }
 
-/** The names `profile` has in this file: imported (`import { profile as p }`), or a namespace (`import * as t`, `const t = require("tsprof")`). */
+/**
+ * The names `profile` has in this file: imported (`import { profile as p }`), or a namespace
+ * (`import * as t`, `const t = require("tsprof")`).
+ */
 function markerBindings(file: SourceFile): { names: Set<string>; namespaces: Set<string> } {
   const names = new Set<string>();
   const namespaces = new Set<string>();

@@ -16,7 +16,10 @@ export interface HooksData {
   entry: string;
 }
 
-/** `import(PACKAGE_PREFIX + name)` gives what the script gets from `import … from name`: the same module, as the script resolves it. */
+/**
+ * `import(PACKAGE_PREFIX + name)` gives what the script gets from `import … from name`: the same
+ * module, as the script resolves it.
+ */
 export const PACKAGE_PREFIX = "tsprof-package:";
 
 type Resolved = { url: string; format?: string; shortCircuit?: boolean };

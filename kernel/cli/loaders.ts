@@ -20,7 +20,10 @@ export { PACKAGE_PREFIX };
 const MARKER = path.join(__dirname, "..", "marker.js");
 const TYPESCRIPT_EXTENSIONS = [".ts", ".tsx", ".mts", ".cts"];
 
-/** From now on, the files in `files` (absolute paths) load as their code there; `entry` (a file URL) is where packages are resolved from. */
+/**
+ * From now on, the files in `files` (absolute paths) load as their code there; `entry` (a file URL)
+ * is where packages are resolved from.
+ */
 export function installLoaders(files: Map<string, LoadedFile>, entry: string): void {
   installCommonJs(files);
   // The hooks run in a thread of Node's, started on register: only for scripts that have ES modules.

@@ -27,7 +27,10 @@ export interface PreparedScript {
   compileSeconds: number;
 }
 
-/** Node's own import(): TypeScript compiles `import()` in this CommonJS file to require(), which cannot load an ES module with top-level await. */
+/**
+ * Node's own import(): TypeScript compiles `import()` in this CommonJS file to require(), which
+ * cannot load an ES module with top-level await.
+ */
 const importModule = new Function("specifier", "return import(specifier)") as (specifier: string) => Promise<unknown>;
 
 /** Type errors with --typecheck: the script does not run. */
@@ -173,7 +176,10 @@ export class ScriptRun {
   }
 }
 
-/** What an ES module entry's first line calls: its top level has started (see catchInterruptsOnceTopLevelYields). On the first line, so that no line moves. */
+/**
+ * What an ES module entry's first line calls: its top level has started (see
+ * catchInterruptsOnceTopLevelYields). On the first line, so that no line moves.
+ */
 const ENTERED_NAME = "__tsprof_entered__";
 const ENTERED_CALL = `${ENTERED_NAME}();`;
 
@@ -185,8 +191,8 @@ const END_POLL_MS = 2;
  * which is when `node script` would exit. The profilers' own threads and timers were there before
  * the script started, so the resources Node reports active are compared with those of then
  * (checked in an immediate: a timer still counts as active while its callback runs; Node's
- * `beforeExit` never comes while a sampler keeps a handle). `failed` rejects on an uncaught error or Ctrl-C; process.exit
- * in a callback rejects it with ScriptExit.
+ * `beforeExit` never comes while a sampler keeps a handle). `failed` rejects on an uncaught error
+ * or Ctrl-C; process.exit in a callback rejects it with ScriptExit.
  */
 function scriptEnd(): { failed: Promise<never>; drained(): Promise<void>; catchInterrupts(): void; dispose(): void } {
   const before = countTypes(process.getActiveResourcesInfo());

@@ -13,7 +13,10 @@ import { scriptTargets, type PackageTarget } from "./script-targets";
 import { scriptContext, type ScriptContext } from "./script-context";
 import { ScriptRun, type PreparedScript } from "./run-script";
 
-/** The script's run with the probes compiled in, and how to profile it; bad -f names are refused here, before it runs. */
+/**
+ * The script's run with the probes compiled in, and how to profile it; bad -f names are refused
+ * here, before it runs.
+ */
 export function scriptLineProfiler(
   script: PreparedScript,
   options: ParsedOptions<typeof lprun.options>,
@@ -84,7 +87,10 @@ function valueAt(root: unknown, path: string[]): unknown {
   }
 }
 
-/** The packages' probes (swapped in and out around the run) and the compiled ones (in the code from the start), as one set. The packages' come first: their worker code counts them by index. */
+/**
+ * The packages' probes (swapped in and out around the run) and the compiled ones (in the code from
+ * the start), as one set. The packages' come first: their worker code counts them by index.
+ */
 function withCompiled(inPackages: LineProbes | null, compiled: ProbedFunction[]): LineProbes {
   if (!inPackages) return { functions: compiled, swapIn: () => {}, restore: () => [] };
   return { ...inPackages, functions: [...inPackages.functions, ...compiled] };

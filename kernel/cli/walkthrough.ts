@@ -61,7 +61,10 @@ export function runWalkthrough(only: string[], options: WalkthroughOptions): voi
   );
 }
 
-/** Copies the packaged notebooks the folder lacks (keeping any the user has), links what they import; returns the folder's notebooks. */
+/**
+ * Copies the packaged notebooks the folder lacks (keeping any the user has), links what they
+ * import; returns the folder's notebooks.
+ */
 export function prepareFolder(dir: string, source = PACKAGED_NOTEBOOKS): string[] {
   const shipped = notebooksIn(source);
   if (shipped.length === 0)

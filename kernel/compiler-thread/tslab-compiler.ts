@@ -69,13 +69,17 @@ function withNodeTypes(typeRoots: string[] | undefined): string[] {
  */
 export const WITHOUT_TYPE_CHECK = '/// <reference no-default-lib="true"/>\n';
 
-/** The second stage's output and map without the directive, which TypeScript keeps as a comment of the first statement. */
+/**
+ * The second stage's output and map without the directive, which TypeScript keeps as a comment of
+ * the first statement.
+ */
 function withoutDirective({ code, map }: { code: string; map: any | null }): { code: string; map: any | null } {
   const lines = code.split("\n");
   const at = lines.indexOf(WITHOUT_TYPE_CHECK.trimEnd());
   if (at < 0) return { code, map };
   lines.splice(at, 1);
-  // Decoded, the other lines' segments keep their positions when one line goes (encoded, they are relative to the line before).
+  // Decoded, the other lines' segments keep their positions when one line goes (encoded, they are
+  // relative to the line before).
   const mappings = map ? decodedMappings(new TraceMap(map)).filter((_, line) => line !== at) : null;
   return { code: lines.join("\n"), map: map && { ...map, mappings } };
 }

@@ -36,7 +36,10 @@ export interface RunResult {
 
 /** `__tslab__.ts` starts with tslab's `export {};` line. */
 const TSLAB_PREFIX_LINES = 1;
-/** A cell's script: its body in a function, which `require` reaches as a parameter; every name it binds is the notebook's. */
+/**
+ * A cell's script: its body in a function, which `require` reaches as a parameter; every name it
+ * binds is the notebook's.
+ */
 const cellWrapper = (isAsync: boolean) => ({
   head: `(${isAsync ? "async " : ""}function (require) {`,
   tail: "\n})(__tsprof__.require)",
@@ -155,7 +158,10 @@ export class Executor {
     }
   }
 
-  /** The kernel calls this as a cell starts (before execute_input): from then on an interrupt stops the cell, even while it compiles. */
+  /**
+   * The kernel calls this as a cell starts (before execute_input): from then on an interrupt stops
+   * the cell, even while it compiles.
+   */
   beginCell(): void {
     this.interruptsAtCellStart = this.interrupts;
   }

@@ -39,8 +39,8 @@ export function topLevelCounter(sites: readonly FunctionSite[]): number {
 }
 
 /**
- * Inserts the counters into a unit's JS (see the file comment). `wrapper` encloses a cell's code in the function the executor calls
- * (modules get Node's own).
+ * Inserts the counters into a unit's JS (see the file comment). `wrapper` encloses a cell's code in
+ * the function the executor calls (modules get Node's own).
  */
 export function instrumentUnit(
   js: string,
@@ -77,7 +77,10 @@ function counterCode(index: number): string {
   return `${CALL_COUNTER_PREFIX}__tsprof_c[${index}]++)`;
 }
 
-/** Puts the counter where the function's body starts: a statement in a block, a comma expression around an arrow's expression. */
+/**
+ * Puts the counter where the function's body starts: a statement in a block, a comma expression
+ * around an arrow's expression.
+ */
 function insertEntry(s: MagicString, js: string, site: FunctionSite): void {
   const counter = counterCode(site.index);
   const body = site.node.body;

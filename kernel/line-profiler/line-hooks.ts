@@ -92,7 +92,10 @@ interface Target {
 /** cProfile's name for a script's top level. */
 const MODULE_NAME = "<module>";
 
-/** Scripts whose original could not be put back yet (a generator of theirs was suspended), by id: the texts still to put in, in order, the original last. */
+/**
+ * Scripts whose original could not be put back yet (a generator of theirs was suspended), by id:
+ * the texts still to put in, in order, the original last.
+ */
 const unrestored = new Map<string, string[]>();
 /** The originals a finished %lprun puts back once the kernel is idle (see ProbeSet.restore). */
 let waitingRestore: (() => void) | null = null;
@@ -118,7 +121,10 @@ export function lineInstrumentation(executor: CompiledCode, cwd: string): LineIn
 interface Edit {
   script: Script;
   text: string;
-  /** The source with the twin spots the text needs, edited in first and back on the way out (see InstrumentedScript.spotted). */
+  /**
+   * The source with the twin spots the text needs, edited in first and back on the way out (see
+   * InstrumentedScript.spotted).
+   */
   spotted: string | null;
   targets: Target[];
   /** Lines the edit changed that V8 replaces whole (see V8_DIFF_LINE_LIMIT). */
@@ -138,7 +144,10 @@ class ProbeSet implements LineProbes {
   /** The edits in place, each with the texts that put its original back, in order. */
   private readonly swapped: { edit: Edit; back: string[] }[] = [];
   private compiledCell: { unit: Unit; restored: string } | null = null;
-  /** Whether a function the edits change can be suspended (a generator or an async function): V8 then refuses an edit back while one is. */
+  /**
+   * Whether a function the edits change can be suspended (a generator or an async function): V8
+   * then refuses an edit back while one is.
+   */
   private suspendable = false;
   private waiting = false;
   private closed = false;
@@ -337,7 +346,10 @@ function reached(target: Target): boolean {
   return text.includes(COUNTING_MARK) || (isClassNode(target.node) && text !== target.textBefore);
 }
 
-/** The source line of the first line too long for the edit (see V8_DIFF_LINE_LIMIT) that holds code of the missed targets, if any. */
+/**
+ * The source line of the first line too long for the edit (see V8_DIFF_LINE_LIMIT) that holds code
+ * of the missed targets, if any.
+ */
 function longLineOf(edit: Edit, missed: Target[]): number | null {
   const line = edit.longLines.find((l) => missed.some((t) => t.node.loc!.start.line <= l && l <= t.node.loc!.end.line));
   if (line === undefined) return null;
@@ -490,7 +502,10 @@ function locateTarget(
   return target;
 }
 
-/** Says when -f's function is not plainly the one counted: a bound function's target, code that other function objects share. */
+/**
+ * Says when -f's function is not plainly the one counted: a bound function's target, code that
+ * other function objects share.
+ */
 function whatItStandsFor(
   session: LiveEditSession,
   expression: string,
@@ -513,14 +528,20 @@ function whatItStandsFor(
 const PARSED_SCRIPTS_KEPT = 16;
 const COUNTING_VERSIONS_KEPT_CHARS = 64 * 2 ** 20;
 
-/** Every counting version made in this session, by digest: what `countingVersions` has let go of is still told apart from a source. */
+/**
+ * Every counting version made in this session, by digest: what `countingVersions` has let go of is
+ * still told apart from a source.
+ */
 const everMade = new Set<string>();
 
 function digest(text: string): string {
   return createHash("sha1").update(text).digest("base64");
 }
 
-/** The scripts read last, parsed, by V8 script id: each edit gives a script a new id, and a package's syntax tree can be large. */
+/**
+ * The scripts read last, parsed, by V8 script id: each edit gives a script a new id, and a
+ * package's syntax tree can be large.
+ */
 const scripts = new LRUCache<string, Script>({ max: PARSED_SCRIPTS_KEPT });
 
 /**
@@ -740,7 +761,10 @@ function sourceLineOf(script: Script, pos: { line: number; column: number }): nu
   return script.unit ? script.unit.toSourceLine(pos.line, pos.column) : pos.line;
 }
 
-/** The owner's arrays and helpers, as the global names its counting code reads (never reassigned: the JIT folds them). */
+/**
+ * The owner's arrays and helpers, as the global names its counting code reads (never reassigned:
+ * the JIT folds them).
+ */
 function newCounters(slot: number, probeCount: number) {
   const counters = lineCounters(probeCount);
   const helpers = ownerHelpers(now, LAST_PROBE_TIME, PARKED)(

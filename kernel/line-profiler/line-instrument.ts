@@ -112,7 +112,10 @@ export interface Owner {
   node: OwnerNode;
   /** Names its arrays (see `probeNames`). */
   slot: number;
-  /** Counted in its own code, not by a twin: a cell's top level compiled with its probes, which runs once and is never edited back. */
+  /**
+   * Counted in its own code, not by a twin: a cell's top level compiled with its probes, which runs
+   * once and is never edited back.
+   */
   inPlace?: boolean;
 }
 
@@ -347,7 +350,10 @@ function readsArguments(node: acorn.AnyNode): boolean {
   return reads;
 }
 
-/** Where a body's own statements start: after its directives and its call counter (which the original runs before handing over). */
+/**
+ * Where a body's own statements start: after its directives and its call counter (which the
+ * original runs before handing over).
+ */
 function contentStart(source: string, body: acorn.BlockStatement): number {
   const counter = body.body.find((st) => source.startsWith(CALL_COUNTER_PREFIX, st.start));
   if (counter) return counter.end;
@@ -431,7 +437,10 @@ class LineEditor {
   /** The functions being visited, innermost last: a `yield` belongs to the last. */
   private readonly functions: Fn[] = [];
   private ownerFunction: AnyNode | null = null;
-  /** The loops around the node being visited in its function, innermost last, and the labelled ones by label: a `continue`'s target. */
+  /**
+   * The loops around the node being visited in its function, innermost last, and the labelled ones
+   * by label: a `continue`'s target.
+   */
   private readonly loops: AnyNode[] = [];
   private readonly loopLabels = new Map<string, AnyNode>();
   private readonly forOfHeaders = new Map<AnyNode, number>();
@@ -773,7 +782,10 @@ export function ownerHelpers(now: () => number, lastProbeTime: number, parked: n
         charge();
         current[0] = id;
       },
-      /** A body starts (or a generator resumes): the first activation starts the clock, and the time before it goes to no line. */
+      /**
+       * A body starts (or a generator resumes): the first activation starts the clock, and the time
+       * before it goes to no line.
+       */
       enter: () => {
         if (current[1]++ === 0) clock[1] = clock[lastProbeTime] = now();
         return current[0];
@@ -784,7 +796,10 @@ export function ownerHelpers(now: () => number, lastProbeTime: number, parked: n
         current[0] = saved;
         if (--current[1] === 0) clock[0] += now() - clock[1];
       },
-      /** An await starts (after one that threw, `previous`, is let go): the call awaits on its statement, and the caller's statement `saved` runs. */
+      /**
+       * An await starts (after one that threw, `previous`, is let go): the call awaits on its
+       * statement, and the caller's statement `saved` runs.
+       */
       park: (previous: number, saved: number) => {
         charge();
         if (previous !== 0) (current[parked + previous]--, current[parked]--);

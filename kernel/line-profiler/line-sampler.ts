@@ -16,7 +16,10 @@ export const DEFAULT_INTERVAL_MICROS = 100;
 /** A profiled function's counters as its instrumented copy writes them (shared memory). */
 export interface FunctionCounters {
   hits: Uint32Array;
-  /** [the statement it is on, how many of its calls run or await, then from PARKED on: how many await, in all and on each statement]. */
+  /**
+   * [the statement it is on, how many of its calls run or await, then from PARKED on: how many
+   * await, in all and on each statement].
+   */
   current: Int32Array;
 }
 
@@ -50,7 +53,10 @@ export interface LineSampled<T> {
   threw: boolean;
 }
 
-/** Counters that appear while the statement runs (a worker thread's: worker-lines.ts), read by the sampler from when they are added. */
+/**
+ * Counters that appear while the statement runs (a worker thread's: worker-lines.ts), read by the
+ * sampler from when they are added.
+ */
 export interface LateCounters {
   connect(add: (counters: FunctionCounters) => SampledCounters): void;
   disconnect(): void;
@@ -109,7 +115,10 @@ export interface SamplerWork {
   intervalMicros: number;
 }
 
-/** The words of a statement's control array: the stop flag, the word the thread sleeps on, how many counters were added, how many readings were taken. */
+/**
+ * The words of a statement's control array: the stop flag, the word the thread sleeps on, how many
+ * counters were added, how many readings were taken.
+ */
 export const CONTROL = { STOP: 0, WAKE: 1, ADDED: 2, READINGS: 3 } as const;
 
 let samplerThread: SamplerThread | null = null;

@@ -283,7 +283,10 @@ export function workerLineTables(
   return { tables, notes };
 }
 
-/** Workers that ran with no copy of the functions %lprun could count: say so rather than let the tables look complete. */
+/**
+ * Workers that ran with no copy of the functions %lprun could count: say so rather than let the
+ * tables look complete.
+ */
 function missedNotes(seen: SampledWorker[], workers: WorkerLines[], names: string[]): string[] {
   const lines = (w: SampledWorker) => workers.find((x) => x.channel.threadId === w.threadId);
   const labels = (list: SampledWorker[]) => list.map((w) => w.label).join(", ");

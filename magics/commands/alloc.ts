@@ -109,7 +109,10 @@ Examples:
   },
 });
 
-/** Runs the statement under the heap sampler. A statement that throws still gives its profile (and `sampled.threw`); one that does not compile throws. */
+/**
+ * Runs the statement under the heap sampler. A statement that throws still gives its profile (and
+ * `sampled.threw`); one that does not compile throws.
+ */
 export async function profileAllocations(
   ctx: Pick<MagicContext, "evaluate" | "profiling">,
   statement: string,

@@ -199,13 +199,15 @@ export async function profileLines(
       },
     });
   } catch (e) {
-    // A statement's own error is reported after its profile; this one did not compile, or the code could not be swapped in.
+    // A statement's own error is reported after its profile; this one did not compile, or the code
+    // could not be swapped in.
     if (!sampled) throw e;
   } finally {
     notes.push(...probes.restore());
   }
   if (!sampled) return { result: null, sampled, notes };
-  // %%lprun's cell top level (cProfile's <module>) runs once, for the whole statement: its Total time is the statement's too.
+  // %%lprun's cell top level (cProfile's <module>) runs once, for the whole statement: its Total
+  // time is the statement's too.
   for (const f of probes.functions) if (f.ref.name === "<module>") f.clock[0] = sampled.wallTime * 1e3;
   const result = buildLineProfile(probes.functions, sampled.functions, statement, options);
   if (workers.length > 0) {
@@ -230,7 +232,10 @@ function keyboardInterrupt(): Error {
   return error;
 }
 
-/** As a cell's value the profile shows a one-line summary (the table is already above), as line_profiler's object does. */
+/**
+ * As a cell's value the profile shows a one-line summary (the table is already above), as
+ * line_profiler's object does.
+ */
 function withSummary(result: LineProfileResult): LineProfileResult {
   const names = result.functions.map((f) => f.fn.name).join(", ");
   const total = result.functions.reduce((sum, f) => sum + f.totalTime, 0);

@@ -104,7 +104,10 @@ async function instrument(ctx: MagicContext, expressions: string[]): Promise<Lin
   }
 }
 
-/** Runs the statement with the counting code swapped in (and always back out) and the sampler attributing memory to their lines. */
+/**
+ * Runs the statement with the counting code swapped in (and always back out) and the sampler
+ * attributing memory to their lines.
+ */
 async function profileMemoryLines(ctx: MagicContext, probes: LineProbes, statement: string, interval: number) {
   const options = {
     interval,

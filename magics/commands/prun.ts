@@ -19,7 +19,10 @@ import { profileSummary } from "../views/cpu-profile-text";
 import { orderOptions } from "../views/profile-order";
 import type { CpuProfileResult, ThreadProfile } from "../model/profile";
 
-/** The interval whose overhead on the forward pass meets the %prun target (README, Benchmarks); half of it cost far more. */
+/**
+ * The interval whose overhead on the forward pass meets the %prun target (README, Benchmarks); half
+ * of it cost far more.
+ */
 const MAIN_ALONE_INTERVAL_MICROS = 100;
 /**
  * With workers, every thread is sampled at 1 ms (Node's --cpu-prof and pyinstrument's default):
@@ -226,7 +229,10 @@ function workerThread(worker: SampledWorker, origin: number, sampleInterval: num
   });
 }
 
-/** As a cell's value the profile shows a one-line summary, like IPython's `<pstats.Stats …>`: the table is already above. */
+/**
+ * As a cell's value the profile shows a one-line summary, like IPython's `<pstats.Stats …>`: the
+ * table is already above.
+ */
 function withSummary(result: CpuProfileResult): CpuProfileResult {
   const text = `<CpuProfileResult: ${profileSummary(result)}, ${result.table.rows.length} functions; fields: ${Object.keys(result).join(", ")}>`;
   return Object.defineProperty(result, MIME_BUNDLE, { value: () => ({ "text/plain": text }), enumerable: false });

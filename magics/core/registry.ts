@@ -148,7 +148,10 @@ export function optionsOf(spec: MagicSpec<any>): OptionSpec[] {
   return Object.values(spec.options) as OptionSpec[];
 }
 
-/** The help of the command form of a magic (`tsprof prun --help`): its usage, what it does, and the magic's options it takes beside its own. */
+/**
+ * The help of the command form of a magic (`tsprof prun --help`): its usage, what it does, and the
+ * magic's options it takes beside its own.
+ */
 export function commandHelpText(
   spec: MagicSpec<any>,
   usage: string,

@@ -43,7 +43,10 @@ export interface ProfileViewOptions extends Partial<ProfileOrder> {
   tableOnly?: boolean;
 }
 
-/** The bundles a magic would show for a result it returned (`%prun -r`, `%alloc -r`, `%lprun -r`, `%memit -o`, `%mprun -r`, `%timeit -o`, a comparison). */
+/**
+ * The bundles a magic would show for a result it returned (`%prun -r`, `%alloc -r`, `%lprun -r`,
+ * `%memit -o`, `%mprun -r`, `%timeit -o`, a comparison).
+ */
 export function resultViews(result: ShowableResult, options: ProfileViewOptions = {}): MimeBundle[] {
   const views = viewsOf(result, options);
   return options.tableOnly ? views.slice(0, 1) : views;

@@ -13,7 +13,10 @@ import escapeHtml from "escape-html";
 
 export interface TableColumn {
   label: string;
-  /** Sorted as numbers (from each cell's `sortKey`); first click sorts descending. Text columns sort ascending first. */
+  /**
+   * Sorted as numbers (from each cell's `sortKey`); first click sorts descending. Text columns sort
+   * ascending first.
+   */
   numeric?: boolean;
   /** Tooltip explaining the column. */
   title?: string;

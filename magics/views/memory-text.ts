@@ -91,7 +91,10 @@ function row(lineNo: string, mem: string, inc: string, occurrences: string, cont
 
 export const MEMORY_LINE_HEADER = row("Line #", "Mem usage", "Increment", "Occurrences", "Line Contents");
 
-/** Mem usage, Increment, Occurrences as memory_profiler shows them (`'{0:5.1f} MiB'`); blank for lines that never ran. */
+/**
+ * Mem usage, Increment, Occurrences as memory_profiler shows them (`'{0:5.1f} MiB'`); blank for
+ * lines that never ran.
+ */
 export function memoryLineCells(line: MemoryLineStats): [string, string, string] {
   if (line.memUsage === null) return ["", "", ""];
   return [

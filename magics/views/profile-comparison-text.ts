@@ -25,7 +25,10 @@ export interface LayoutColumn {
   cells: LayoutCell[];
 }
 
-/** How each kind's rows read: what the label column is called; whether a 0 shows blank (line_profiler leaves lines that never ran blank). */
+/**
+ * How each kind's rows read: what the label column is called; whether a 0 shows blank
+ * (line_profiler leaves lines that never ran blank).
+ */
 const KIND_VIEWS: Record<ProfileComparison["kind"], { labelHeader: string; whereHeader?: string; blankZero: boolean }> =
   {
     prun: { labelHeader: "filename:lineno(function)", blankZero: false },
@@ -68,7 +71,10 @@ export function comparisonLayout(comparison: ProfileComparison): LayoutColumn[] 
   return [...functionColumn, ...where, ...values, ...changes, label];
 }
 
-/** A number as its column shows it: seconds as cProfile's 0.000, timer units as line_profiler's 0.0, bytes in binary units. */
+/**
+ * A number as its column shows it: seconds as cProfile's 0.000, timer units as line_profiler's 0.0,
+ * bytes in binary units.
+ */
 export function formatValue(value: number, column: ComparedColumn, timerUnit: number): string {
   switch (column.unit) {
     case "seconds":

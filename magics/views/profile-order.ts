@@ -121,13 +121,17 @@ const PSTATS_KEYS = sortKeys<FunctionStats>("prun", "time", [
 export function functionDescription(row: Pick<FunctionStats, "fn">): string {
   const { fn } = row;
   if (fn.category === "runtime") return `{${shortName(fn.name.replace(/^<(.*)>$/, "$1"))}}`;
-  // An anonymous function's name carries its place (`<anonymous>@file:line`) for views that show no file; here the place is already said.
+  // An anonymous function's name carries its place (`<anonymous>@file:line`) for views that show no
+  // file; here the place is already said.
   const place = `@${fn.file}:${fn.line}`;
   const name = fn.name.endsWith(place) ? fn.name.slice(0, -place.length) : fn.name;
   return `${fn.file}:${fn.line}(${shortName(name)})`;
 }
 
-/** Longest name shown whole: V8 names a regular expression's compiled code by its source, which can run to hundreds of characters. */
+/**
+ * Longest name shown whole: V8 names a regular expression's compiled code by its source, which can
+ * run to hundreds of characters.
+ */
 const MAX_NAME = 80;
 
 function shortName(name: string): string {

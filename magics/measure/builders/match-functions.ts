@@ -14,7 +14,10 @@ export interface FunctionKeys {
   notes: string[];
 }
 
-/** Anonymous functions are named after their location (`<anonymous>@<cell 3>:12`); the location is not part of the name that matches. */
+/**
+ * Anonymous functions are named after their location (`<anonymous>@<cell 3>:12`); the location is
+ * not part of the name that matches.
+ */
 export function baseName(fn: FunctionRef): string {
   return fn.name.replace(/@<cell \d+>:\d+$/, "");
 }

@@ -31,8 +31,9 @@ export interface ComparedProfile {
 export interface CompareOptions {
   /**
    * pstats-style keys, the first deciding first: a column (`tottime`/`time`, `cumtime`/`cumulative`,
-   * `ncalls`/`calls`; for %alloc `self`, `total`, `samples`; for lines `hits`, `time`) orders by the largest change in it; `name` by name;
-   * `line` (lines) by source order. Unambiguous prefixes work.
+   * `ncalls`/`calls`; for %alloc `self`, `total`, `samples`; for lines `hits`, `time`) orders by
+   * the largest change in it; `name` by name; `line` (lines) by source order. Unambiguous prefixes
+   * work.
    */
   sort?: string | string[];
 }
@@ -52,7 +53,10 @@ export interface KindSpec<P> {
   source: string;
   recognizes(profile: unknown): profile is P;
   columns: ComparedColumn[];
-  /** Sort words (pstats' where they exist) and what each orders by: a column key, "name", or "line" (the rows' own order). */
+  /**
+   * Sort words (pstats' where they exist) and what each orders by: a column key, "name", or "line"
+   * (the rows' own order).
+   */
   sortWords: [string, string][];
   defaultSort: string[];
   match(profiles: P[], columns: ComparedColumn[]): Matched;

@@ -13,10 +13,16 @@ import type { FunctionCategory } from "../../model/profile";
 
 /** Where Node runs a worker's `eval: true` string. */
 const EVAL_URL = "[worker eval]";
-/** Node's wrapper around that string, and the scripts tsprof itself runs in the worker (magics/measure/samplers/worker-sampler.ts). */
+/**
+ * Node's wrapper around that string, and the scripts tsprof itself runs in the worker
+ * (magics/measure/samplers/worker-sampler.ts).
+ */
 const NOT_THE_USERS = /^(\[worker eval\]-wrapper|tsprof:)/;
 
-/** Samples taken while tsprof's own script ran in the worker (reading its CPU time at its end) are not the worker's work. */
+/**
+ * Samples taken while tsprof's own script ran in the worker (reading its CPU time at its end) are
+ * not the worker's work.
+ */
 export function isProbeFrame(frame: V8Frame): boolean {
   return frame.url === PROBE_URL;
 }

@@ -78,7 +78,8 @@ export function readMemory(t: number): MemorySample {
  * --expose-gc, or from turning that flag on at run time with v8.setFlagsFromString and taking
  * `gc` from a new vm context) does not: a collection during the statement then gave those
  * tens of MiB back and the increment came out that much low. This needs no flag either. Freed
- * pages are unmapped on another thread, so it then waits until RSS stops falling (for a bounded time). False where the inspector is missing (a Node built without it).
+ * pages are unmapped on another thread, so it then waits until RSS stops falling (for a bounded
+ * time). False where the inspector is missing (a Node built without it).
  */
 export async function collectGarbage(): Promise<boolean> {
   let session: inspector.Session | undefined;

@@ -58,7 +58,10 @@ function heapInterval(options: MemoryOptions): number {
  */
 const SAMPLER_LIMITS = { maxYoungGenerationSizeMb: 1 };
 
-/** How long a starting thread may take (its first heap reading included), and a stopping one before it is terminated. */
+/**
+ * How long a starting thread may take (its first heap reading included), and a stopping one before
+ * it is terminated.
+ */
 const START_DEADLINE_MS = 10_000;
 const STOP_DEADLINE_MS = 2000;
 
@@ -187,7 +190,10 @@ function summarize(
   };
 }
 
-/** The baseline, the thread's readings and the run ends, in time order; a heap field not read yet holds its last value. */
+/**
+ * The baseline, the thread's readings and the run ends, in time order; a heap field not read yet
+ * holds its last value.
+ */
 function timeline(baseline: MemorySample, flat: Float64Array, ends: MemorySample[]): MemorySample[] {
   const read: MemorySample[] = [];
   for (let i = 0; i + 4 < flat.length; i += 5)

@@ -138,7 +138,10 @@ class LoopTimer {
     return this.clock() - start;
   }
 
-  /** Awaits the statement's promise unless the signal aborts first (a promise that never settles must not hang the kernel). */
+  /**
+   * Awaits the statement's promise unless the signal aborts first (a promise that never settles
+   * must not hang the kernel).
+   */
   private settle(promise: PromiseLike<unknown>): Promise<unknown> {
     const signal = this.signal;
     if (!signal) return Promise.resolve(promise);

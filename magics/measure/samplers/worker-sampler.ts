@@ -104,7 +104,10 @@ export interface WorkerChannel {
   threadId: number;
   label: string;
   send(method: string, params?: object): Promise<Reply>;
-  /** As `send`, with a callback: it runs even while the main thread is busy (a promise's reaction would wait for it). */
+  /**
+   * As `send`, with a callback: it runs even while the main thread is busy (a promise's reaction
+   * would wait for it).
+   */
   post(method: string, params?: object, onReply?: (reply: Reply) => void): void;
 }
 
