@@ -1,10 +1,7 @@
 /**
- * Compiles a script and the local files it imports, in a worker thread of its own (TypeScript's
- * heap stays out of the main thread's, which %lprun's live edit walks; see compiler-thread.ts):
- * one TypeScript program from the entry, with the script's tsconfig.json when it has one, emitted
- * in memory with source maps. `module: NodeNext`, so each file is emitted in the format Node
- * loads it in (ES module or CommonJS, by extension and package.json "type"). Also finds the
- * functions marked with tsprof's `profile`.
+ * Compiles a script and the local files it imports as one TypeScript program, in memory with source
+ * maps, in a worker thread of its own; also finds the functions marked with `profile`.
+ * See docs/how-it-works.md, "The command line".
  */
 import path from "node:path";
 import { parentPort, workerData } from "node:worker_threads";

@@ -1,8 +1,7 @@
 /**
  * Makes Node load a script's files as tsprof compiled them: CommonJS through Module's extension
- * handlers (main thread), ES modules through module hooks (esm-hooks.ts, Node's hooks thread).
- * `require("tsprof")` / `import … from "tsprof"` give the marker (marker.ts), even where the
- * script's folder has no tsprof installed.
+ * handlers, ES modules through esm-hooks.ts; `tsprof` gives the marker (marker.ts).
+ * See docs/how-it-works.md, "The command line".
  */
 import Module, { register } from "node:module";
 import path from "node:path";

@@ -1,9 +1,7 @@
 /**
- * A script as `tsprof prun|lprun|memit|alloc` runs it: compiled first (compile.ts), then loaded
- * by Node as `node script args` would load it (its process.argv, require.main or the ES module
- * entry), with the compiled code. Its run lasts until Node's event loop has nothing left of it,
- * as a script's run does; it ends early on an uncaught error, process.exit()
- * (which, as Python's sys.exit under cProfile, ends the script and not the profiler) or Ctrl-C.
+ * A script as `tsprof prun|lprun|memit|alloc` runs it: compiled (compile.ts), then loaded as `node
+ * script args` would load it, until its event loop has nothing left, an uncaught error, process.exit()
+ * or Ctrl-C. See docs/how-it-works.md, "The command line".
  */
 import fs from "node:fs";
 import Module from "node:module";

@@ -1,8 +1,7 @@
 /**
- * `tsprof lprun`: %lprun's tables for a script. The script's own functions are compiled with
- * their probes (script-targets.ts finds them before they exist); a package's are counted by
- * %lprun's live edit once the package is loaded, before the script runs. Then %lprun's own run
- * and output (profileLines, showLineProfile).
+ * `tsprof lprun`: %lprun's tables for a script, its own functions compiled with their probes and a
+ * package's counted by live edit once the package is loaded.
+ * See docs/how-it-works.md, "The command line".
  */
 import { UsageError, type LineProbes, type ProbedFunction, type ResolvedFunction } from "../../magics/core/context";
 import type { ParsedOptions } from "../../magics/core/registry";

@@ -1,9 +1,7 @@
 /**
- * What `tsprof lprun` counts, found before the script runs: its functions do not exist yet, so
- * a script's own functions are found in its compiled code by where they are defined (`-f matmul`,
- * `-f Net.prototype.forward`, `-f ./lib.ts:matmul`, `-m ./lib.ts`, or marked with `profile`) and
- * compiled with their probes; a package's (`-f ml-matrix:Matrix.prototype.mmul`) are read from
- * the package once it is loaded, and counted by %lprun's live edit.
+ * What `tsprof lprun` counts, found before the script runs: its own functions in its compiled code by
+ * where they are defined, a package's once the package is loaded.
+ * See docs/how-it-works.md, "The command line".
  */
 import path from "node:path";
 import * as acorn from "acorn";

@@ -1,8 +1,7 @@
 /**
- * The README's main command: install the kernel, copy the notebooks that travel in the package
- * into a working folder (unless they are already there), then run them there headless — or
- * open the walkthrough in Jupyter Notebook. The package's own folder is never written to: a
- * global install may not be writable, and a user's edits belong in their folder.
+ * The README's main command: install the kernel, copy the packaged notebooks into a working folder
+ * (never into the package's own), then run them there headless or open the walkthrough in Jupyter.
+ * See docs/how-it-works.md, "The command line".
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";

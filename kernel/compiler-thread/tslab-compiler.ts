@@ -1,20 +1,7 @@
 /**
- * tslab's compiler, as the compiler thread loads it (see compiler-thread.ts for why it has a
- * thread of its own): tslab's converter (TypeScript → JS per cell, with declarations carried from
- * cell to cell, completion, inspection, `isCompleteCode`), its cell metadata parser, and tslab's
- * TypeScript for the syntax checks that must agree with the converter.
- *
- * Patched: the converter compiles in two stages (TypeScript emits an ES module, then
- * `ts.transpileModule` turns it into CommonJS) and keeps no source map of either, so profiles
- * could not name the cell's TypeScript lines. The profilers need that map, so we load tslab's
- * converter module with a copy of its TypeScript namespace whose `createWatchCompilerHost` adds
- * `inlineSourceMap` to the first stage and whose `transpileModule` maps the second stage and
- * composes the two maps. TypeScript's own exports are non-configurable getters, so the copy is
- * handed to the converter through its `require` rather than patched in place.
- *
- * Changed: the ES module comes back as TypeScript emitted it (withModuleOutput).
- * Faster: one program update a cell instead of two (withOneProgramUpdate), and a second stage that
- * does not type-check (WITHOUT_TYPE_CHECK).
+ * tslab's compiler as the compiler thread loads it: its converter, its cell metadata parser and its
+ * TypeScript (for the syntax checks that must agree with the converter), the converter patched for
+ * source maps and speed. See docs/how-it-works.md, "The compiler thread".
  */
 import fs from "node:fs";
 import path from "node:path";

@@ -1,8 +1,7 @@
 /**
- * Runs TypeScript in the notebook's context: tslab's converter type-checks and compiles it
- * (declarations carried from cell to cell), and it runs as a script whose top-level names are
- * script-scope bindings shared by every cell, with a file name (`<cell N>`) and a source map, so
- * stacks and profiles name the cell's lines (docs/how-it-works.md, "The execution model").
+ * Runs TypeScript in the notebook's context: tslab's converter type-checks and compiles it, and it runs
+ * as a script named `<cell N>`, with a source map, whose top-level names are the notebook's bindings.
+ * See docs/how-it-works.md, "The execution model".
  */
 import fs from "node:fs";
 import Module from "node:module";

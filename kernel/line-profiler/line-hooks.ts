@@ -1,13 +1,7 @@
 /**
- * %lprun's kernel side: counts the lines of a function where it is, by live edit (live-edit.ts).
- * The script that defines the function — a cell, a local module, a package's file — is replaced,
- * for the length of the statement, by a version with probes in the function (line-instrument.ts),
- * then by its original source again. Every way a call can reach the function reaches the counting
- * code, because it is the function's own code: closures keep what they captured, class fields
- * and `#private` members are where they were, and nothing the user defined is rebound.
- *
- * A cell profiled whole (%%lprun without -f) is compiled with its probes from the start, since
- * its top level runs only once, and edited back to its plain code after it ran.
+ * %lprun's kernel side: counts a function's lines where it is, by live-editing the script that defines it
+ * to its counting version (line-instrument.ts) for the statement and back again.
+ * See docs/how-it-works.md, "Live edit (%lprun)".
  */
 import { createHash } from "node:crypto";
 import path from "node:path";

@@ -1,9 +1,7 @@
 /**
- * Times the lines of instrumented functions from a worker thread (line-sampler-worker.ts) that
- * reads, every DEFAULT_INTERVAL_MICROS, the statement each profiled function is on. The
- * instrumented code only stores ids in shared memory; no clock is read on the main thread, so a
- * loop body of a few nanoseconds stays
- * cheap. The worker is stopped whatever happens to the statement.
+ * Times the lines of instrumented functions from a worker thread (line-sampler-worker.ts), so that no
+ * clock is read on the main thread. The worker is stopped whatever happens to the statement.
+ * See docs/how-it-works.md, "Samplers".
  */
 import path from "node:path";
 import { Worker } from "node:worker_threads";

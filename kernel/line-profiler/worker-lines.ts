@@ -1,18 +1,7 @@
 /**
- * %lprun in worker threads, the inspector's side (the counting code itself is the kernel's:
- * kernel/line-profiler/worker-line-hooks.ts). In each worker the statement watches (worker-sampler.ts):
- * - its counters come first: shared arrays the main thread makes, posts on a BroadcastChannel the
- *   worker opened, and hands to the line sampler. A worker waiting for its debugger takes them at
- *   once (`receiveMessageOnPort`); a running one gets them through its event loop and says so
- *   by a binding. Being shared memory, they keep the counts of a worker that ends. (This way
- *   round because a message a worker posted on such a channel did not reach the main thread.)
- * - its scripts that hold a copy of a profiled function are replaced by their counting versions
- *   (`Debugger.setScriptSource`, in the worker): a running worker's at once; a new worker's as
- *   each is about to run, before its first line: V8 pauses before a script runs (an
- *   instrumentation breakpoint; `eval` strings, `vm` scripts) and at the first line of a profiled
- *   function's file (a breakpoint by URL; CommonJS files are compiled as functions, not scripts).
- *   Pauses are answered by callbacks, which run even while the main thread is busy.
- * - at the end its originals go back, its breakpoints and counters' names go.
+ * %lprun in worker threads, the inspector's side (the counting code is worker-line-hooks.ts): in each
+ * worker the statement watches, hands over the counters, edits the counting versions in and the
+ * originals back. See docs/how-it-works.md, "Threads".
  */
 import { BroadcastChannel } from "node:worker_threads";
 import { lineCounters } from "./line-instrument";

@@ -1,8 +1,7 @@
 /**
- * The profile data model: plain typed structures that know nothing of how they were measured
- * (V8 sampler, call counters, memory sampler) or how they are shown (text, HTML, plotly).
- * Backends under magics/measure produce these; renderers under magics/views consume them.
- * All times are in seconds, all sizes in bytes, all line numbers 1-based.
+ * The profile data model: plain typed structures that know nothing of how they were measured or shown.
+ * magics/measure produces them, magics/views renders them. All times are in seconds, all sizes in
+ * bytes, all line numbers 1-based.
  */
 
 /** Where a function lives, in the user's terms: a cell of the notebook, a file, or the runtime. */

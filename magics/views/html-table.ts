@@ -1,13 +1,7 @@
 /**
- * Sortable HTML tables for the views (and for other view files, e.g. the memory views).
- *
- * Readable without scripts: alignment, monospace and the heat shading are inline styles computed
- * here, so they show in untrusted notebooks, in GitHub's renderer and in exports. Sorting needs
- * JavaScript: every table carries one small script that installs a single click (and Enter/Space)
- * listener on the document the first time any table's script runs; the listener sorts whatever
- * `table[data-tsprof-sortable]` was clicked. That works wherever output scripts run — classic
- * Notebook, JupyterLab's trusted (live) output, VS Code, `nbconvert --to html` — and needs no
- * element ids, so it is indifferent to when the output is attached to the page.
+ * Sortable HTML tables for the views: readable without scripts (inline styles), sorted by one small
+ * script that installs a single listener on the document.
+ * See docs/how-it-works.md, "Output".
  */
 import escapeHtml from "escape-html";
 

@@ -1,8 +1,7 @@
 /**
- * A comparison of profiles as a table: per column of the profile (ncalls, tottime, cumtime;
- * Hits, Time) one sub-column per run, then the change of the last run against the first as a
- * ratio and a difference. The same layout feeds the text and the HTML table. A change reads
- * without colour: its sign and an arrow (▲ more, ▼ less) say which way it went.
+ * A comparison of profiles as a table: per column one sub-column per run, then the last run's change
+ * against the first as a ratio and a difference, readable without colour (its sign, ▲ more, ▼ less).
+ * The same layout feeds the text and the HTML table.
  */
 import type { ComparedColumn, ComparedRow, ProfileComparison } from "../model/profile";
 import { formatRatio } from "./comparison-text";

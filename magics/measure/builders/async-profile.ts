@@ -1,11 +1,7 @@
 /**
- * %prun's async view, from the CPU samples and the awaits (await-tracker.ts): wall-clock time
- * with each await's time charged to the async function that awaited, as pyinstrument's async
- * mode does. A sample running code gets its stack, and when it runs a continuation (after an
- * await) the async functions that await it go below, so the time lands where the call was
- * made. An idle sample is shared among the awaits pending then, at their innermost: one that
- * another pending await is waiting on (its caller awaiting it) counts once, at the callee's.
- * An idle sample with nothing of the statement's pending stays `(idle)`.
+ * %prun's async view, from the CPU samples and the awaits (await-tracker.ts): wall-clock time with each
+ * await's time charged to the async function that awaited, as pyinstrument's async mode does.
+ * See docs/how-it-works.md, "Async attribution".
  */
 import type { AsyncProfile, CallTreeNode } from "../../model/profile";
 import type { CountedCalls, ResolvedFrame } from "../../core/context";

@@ -1,9 +1,7 @@
 /**
- * Which functions of several profiles are the same function. A cell function is known by its
- * name, not its cell: redefined in a later cell (a new cell number, maybe a new line), it is the
- * same function. Outside cells the file is part of the name (two libraries' `parse` differ).
- * Where a run holds two functions of one name, the name cannot tell them apart: those are
- * matched by their cell location instead, and a note says so.
+ * Which functions of several profiles are the same function: a cell function by its name, not its cell;
+ * others by file and name; by cell location where a run holds two of one name.
+ * See docs/how-it-works.md, "From readings to tables".
  */
 import type { FunctionRef } from "../../model/profile";
 import { functionDescription } from "../../views/profile-order";

@@ -1,10 +1,7 @@
 /**
- * Profiles of the same code from several runs, side by side: `tsprof.compare([{label, profile},
- * …])` with what `%prun -r`, `%alloc -r` or `%lprun -r` returned. Each kind of profile says how
- * to recognize it, which numeric columns it has and how its rows are matched across runs; the changes, the
- * order and the checks are shared. A kind whose rows are functions with numbers (%prun's calls
- * and times, an allocation profile's bytes) only lists its columns and reads its rows
- * (`functionTableKind`).
+ * Profiles of the same code from several runs, side by side (`tsprof.compare`). Each kind of profile says
+ * how to recognize it, its numeric columns and how its rows match across runs; the changes, the order
+ * and the checks are shared. See docs/how-it-works.md, "From readings to tables".
  */
 import type {
   AllocationProfileResult,

@@ -1,8 +1,7 @@
 /**
- * Reading the process's memory, for %memit and %mprun: resident set size cheaply from any thread
- * (/proc/self/statm), an exact peak of it (Linux's resettable high-water mark, VmHWM), the main
- * isolate's heap split (process.memoryUsage() on the main thread), and a thorough garbage
- * collection on demand, without --expose-gc.
+ * Reading the process's memory, for %memit and %mprun: RSS from any thread, its exact peak (VmHWM), the
+ * main isolate's heap split, and a thorough garbage collection without --expose-gc.
+ * See docs/how-it-works.md, "Samplers".
  */
 import fs from "node:fs";
 import inspector from "node:inspector";

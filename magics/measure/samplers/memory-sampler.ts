@@ -1,10 +1,7 @@
 /**
- * Measures the memory a statement uses, for %memit and %mprun: a baseline before it, then its
- * runs with a sampler thread (memory-sampler-worker.ts) reading memory every interval, and the
- * peak. The peak RSS is exact where Linux allows it: the kernel's high-water mark is reset before
- * each run and read after it, so memory allocated and freed again between two readings still
- * counts. The other fields' peaks are the highest readings. The thread is stopped whatever
- * happens to the statement.
+ * Measures the memory a statement uses, for %memit and %mprun: a baseline, then its runs with a sampler
+ * thread (memory-sampler-worker.ts) reading memory, and the peak. The thread is stopped whatever happens.
+ * See docs/how-it-works.md, "Samplers".
  */
 import path from "node:path";
 import { Worker } from "node:worker_threads";
