@@ -128,7 +128,9 @@ export class KernelServer {
         // tslab's setting: TypeScript highlighting in both Notebook and JupyterLab.
         codemirror_mode: { mode: "typescript", name: "javascript", typescript: true },
       },
-      banner: `tsprof ${VERSION}: TypeScript ${typescriptVersion} on Node.js ${process.version}, with profiling magics (%lsmagic lists them)`,
+      banner:
+        `tsprof ${VERSION}: TypeScript ${typescriptVersion} on Node.js ${process.version}, ` +
+        `with profiling magics (%lsmagic lists them)`,
       help_links: [{ text: "tsprof magics", url: "https://www.npmjs.com/package/tsprof" }],
     };
   }

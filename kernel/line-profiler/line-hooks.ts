@@ -251,10 +251,12 @@ class ProbeSet implements LineProbes {
       const line = longLineOf(edit, missed);
       const why =
         line !== null
-          ? `its code is on a line too long for V8's live edit to follow (line ${line} of ${edit.script.file}, over ${V8_DIFF_LINE_LIMIT} characters once counted: minified code?)`
+          ? `its code is on a line too long for V8's live edit to follow (line ${line} ` +
+            `of ${edit.script.file}, over ${V8_DIFF_LINE_LIMIT} characters once counted: minified code?)`
           : "V8's live edit did not reach this function object";
       throw new UsageError(
-        `%lprun could not count the lines of ${missed.map((t) => t.name).join(", ")}: ${why}. Profile a function that calls it.`,
+        `%lprun could not count the lines of ${missed.map((t) => t.name).join(", ")}: ${why}. ` +
+          `Profile a function that calls it.`,
       );
     }
   }
@@ -318,7 +320,8 @@ class ProbeSet implements LineProbes {
       if (status === "Ok") continue;
       unrestored.set(scriptId, steps);
       notes.push(
-        `${what} keep counting for now: ${blockedBecause(status)}. tsprof puts the original back before a later cell runs, once it can.`,
+        `${what} keep counting for now: ${blockedBecause(status)}. tsprof puts the original back ` +
+          `before a later cell runs, once it can.`,
       );
     }
     if (notes.length === 0) deleteCounters(this.slots);
@@ -469,7 +472,8 @@ function locateTarget(
   } catch (e) {
     if (!(e instanceof NoSourceError)) throw e;
     throw new UsageError(
-      `${expression} is a native function (${fn.name || "anonymous"}): it has no JavaScript source, so %lprun has no lines to count. Profile a function that calls it.`,
+      `${expression} is a native function (${fn.name || "anonymous"}): it has no JavaScript source, ` +
+        `so %lprun has no lines to count. Profile a function that calls it.`,
     );
   }
   const current = session.source(location.scriptId);
@@ -482,13 +486,16 @@ function locateTarget(
     const line =
       sourceLineOf(script, { line: location.lineNumber + 1, column: location.columnNumber }) ?? location.lineNumber + 1;
     throw new UsageError(
-      `%lprun found ${expression} in ${script.file} at line ${line}, but not a function there it can count; please report this.`,
+      `%lprun found ${expression} in ${script.file} at line ${line}, but not a function there it ` +
+        `can count; please report this.`,
     );
   }
   if (isClassNode(found.node) && !runsOwnCode(found.node)) {
     const base = found.node.superClass ? ": its base class's constructor runs instead, so profile that class" : "";
     throw new UsageError(
-      `%lprun has no lines to count in ${expression}: the class has no constructor and no field initializers of its own, so none of its code runs when one is made${base}. Its methods can be profiled (-f ${expression}.prototype.NAME).`,
+      `%lprun has no lines to count in ${expression}: the class has no constructor and no field ` +
+        `initializers of its own, so none of its code runs when one is made${base}. Its methods can ` +
+        `be profiled (-f ${expression}.prototype.NAME).`,
     );
   }
   const target = { script, ...found, fn, textBefore: executedText(fn) };
@@ -514,7 +521,8 @@ function whatItStandsFor(
   const shared = target.inClosure ? session.functionsSharingCode(target.fn!, inV8) : 1;
   if (shared > 1)
     notes.push(
-      `${expression} runs code that ${shared} functions share (closures made by one function, like a library's dispatcher): %lprun counts the lines of ${where} in every call of any of them.`,
+      `${expression} runs code that ${shared} functions share (closures made by one function, like ` +
+        `a library's dispatcher): %lprun counts the lines of ${where} in every call of any of them.`,
     );
   return notes;
 }
@@ -571,7 +579,9 @@ function readScript(
   if (cached && cached.source === source) return cached;
   if (source === current && everMade.has(digest(current))) {
     throw new UsageError(
-      `%lprun cannot count the lines of ${displayPath(cwd, location.url)} here: V8 still holds this function in a counting version made by a %lprun many runs ago, which tsprof no longer maps back to its source. Re-run the cell (or re-import the module) that defines it, then %lprun it again.`,
+      `%lprun cannot count the lines of ${displayPath(cwd, location.url)} here: V8 still holds this ` +
+        `function in a counting version made by a %lprun many runs ago, which tsprof no longer maps ` +
+        `back to its source. Re-run the cell (or re-import the module) that defines it, then %lprun it again.`,
     );
   }
   const unit = executor.unitForScript(location.url) ?? executor.unitForScript(filePath(location.url)) ?? null;
@@ -800,13 +810,19 @@ function defineHelpers(): void {
 function refusal(status: EditStatus, message: string | undefined, file: string, names: string[]): string {
   if (status === "CompileError")
     return `%lprun could not compile its counting version of ${file}${message ? `: ${message}` : ""}; please report this.`;
-  return `%lprun cannot count the lines of ${names.join(", ")} right now: ${blockedBecause(status)}. Let it finish (or drop the generator) and run %lprun again.`;
+  return (
+    `%lprun cannot count the lines of ${names.join(", ")} right now: ${blockedBecause(status)}. ` +
+    `Let it finish (or drop the generator) and run %lprun again.`
+  );
 }
 
 function blockedBecause(status: EditStatus): string {
   switch (status) {
     case "BlockedByActiveGenerator":
-      return "a generator or async call of its code is suspended (started and not finished), and V8 cannot change code that is suspended";
+      return (
+        "a generator or async call of its code is suspended (started and not finished), and V8 " +
+        "cannot change code that is suspended"
+      );
     case "BlockedByActiveFunction":
       return "its code is running on the call stack, and V8 cannot change code while it runs";
     case "BlockedByTopLevelEsModuleChange":
@@ -831,7 +847,8 @@ function moduleTargets(
   const scriptId = unit ? session.scriptIdOf((url) => executor.unitForScript(filePath(url)) === unit) : null;
   if (!unit || scriptId === null) {
     throw new UsageError(
-      `%lprun -m ${module}: no local module of that name has been imported yet. Import it in a cell first; -m takes the path you import (like ./lib).`,
+      `%lprun -m ${module}: no local module of that name has been imported yet. Import it in a cell ` +
+        `first; -m takes the path you import (like ./lib).`,
     );
   }
   const script = readScript(session, executor, cwd, {

@@ -86,7 +86,9 @@ export class LiveEditSession {
         .objectId;
       const sameText = call(
         all,
-        "function (fn) { const read = globalThis.__tsprof__?.executedText ?? ((f) => Function.prototype.toString.call(f)); const text = read(fn); return this.filter((f) => typeof f === 'function' && read(f) === text); }",
+        "function (fn) { const read = globalThis.__tsprof__?.executedText ?? ((f) => " +
+          "Function.prototype.toString.call(f)); const text = read(fn); return this.filter((f) => " +
+          "typeof f === 'function' && read(f) === text); }",
         [{ objectId }],
       );
       const { result } = this.post("Runtime.getProperties", { objectId: sameText, ownProperties: true });

@@ -255,11 +255,14 @@ export function workerLineTables(
     }
     for (const { functions: refused, status } of worker.refused)
       notes.push(
-        `In ${label}, %lprun could not count ${refused.map(name).join(", ")}: V8 would not change its code there (${status}: a call of it was running, or suspended). Run %lprun when the worker is between calls.`,
+        `In ${label}, %lprun could not count ${refused.map(name).join(", ")}: V8 would not change ` +
+          `its code there (${status}: a call of it was running, or suspended). Run %lprun when the ` +
+          `worker is between calls.`,
       );
     if (worker.unrestored > 0)
       notes.push(
-        `In ${label}, the counting code could not all be put back (a call of it is running); it keeps counting into arrays nobody reads until the worker ends.`,
+        `In ${label}, the counting code could not all be put back (a call of it is running); it ` +
+          `keeps counting into arrays nobody reads until the worker ends.`,
       );
   }
   notes.push(
@@ -287,13 +290,16 @@ function missedNotes(seen: SampledWorker[], workers: WorkerLines[], names: strin
   const notes: string[] = [];
   if (without.length > 0) {
     notes.push(
-      `Worker threads ran during the statement with no copy of ${names.join(", ")} in them (${labels(without)}): calls they made are not in these tables. ` +
-        "%lprun counts a worker's copy of a function when its source text is the same (a file both threads load, or a string the worker runs with eval: true); %prun shows what each thread did.",
+      `Worker threads ran during the statement with no copy of ${names.join(", ")} in them ` +
+        `(${labels(without)}): calls they made are not in these tables. ` +
+        "%lprun counts a worker's copy of a function when its source text is the same (a file both " +
+        "threads load, or a string the worker runs with eval: true); %prun shows what each thread did.",
     );
   }
   if (unanswered.length > 0)
     notes.push(
-      `${labels(unanswered)} did not answer within the deadline (busy outside JavaScript?): %lprun could not count lines there.`,
+      `${labels(unanswered)} did not answer within the deadline (busy outside JavaScript?): %lprun ` +
+        `could not count lines there.`,
     );
   return notes;
 }

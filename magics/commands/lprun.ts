@@ -108,7 +108,8 @@ Examples:
     const wholeCell = call.form === "cell" && options.functions.length === 0 && options.modules.length === 0;
     if (!wholeCell && options.functions.length === 0 && options.modules.length === 0) {
       throw new UsageError(
-        "%lprun needs a function to profile: -f FUNC (repeatable) or -m MODULE; %%lprun with no -f profiles its cell. Run %lprun? for help.",
+        "%lprun needs a function to profile: -f FUNC (repeatable) or -m MODULE; %%lprun with no -f " +
+          "profiles its cell. Run %lprun? for help.",
       );
     }
     const functions: ResolvedFunction[] = [];
@@ -219,7 +220,9 @@ export async function profileLines(
   const { readings } = sampled;
   if (!options.clockLines && readings < ENOUGH_READINGS) {
     notes.push(
-      `Line times come from ${readings} reading${readings === 1 ? "" : "s"} of the sampler (it reads at most every ${DEFAULT_INTERVAL_MICROS} µs), too few to mean much: run it longer, or add -c to clock every line. Hits and Total time are exact.`,
+      `Line times come from ${readings} reading${readings === 1 ? "" : "s"} of the sampler (it ` +
+        `reads at most every ${DEFAULT_INTERVAL_MICROS} µs), too few to mean much: run it longer, ` +
+        `or add -c to clock every line. Hits and Total time are exact.`,
     );
   }
   return { result, sampled, notes };
@@ -239,6 +242,9 @@ function keyboardInterrupt(): Error {
 function withSummary(result: LineProfileResult): LineProfileResult {
   const names = result.functions.map((f) => f.fn.name).join(", ");
   const total = result.functions.reduce((sum, f) => sum + f.totalTime, 0);
-  const text = `<LineProfileResult: ${result.functions.length} function${result.functions.length === 1 ? "" : "s"} (${names}), ${total.toPrecision(3)} s in total; fields: timerUnit, functions, statement>`;
+  const text =
+    `<LineProfileResult: ${result.functions.length} ` +
+    `function${result.functions.length === 1 ? "" : "s"} (${names}), ${total.toPrecision(3)} s in ` +
+    `total; fields: timerUnit, functions, statement>`;
   return Object.defineProperty(result, MIME_BUNDLE, { value: () => ({ "text/plain": text }), enumerable: false });
 }

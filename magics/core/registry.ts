@@ -101,7 +101,8 @@ export class MagicRegistry {
       const prefix = form === "cell" ? "%%" : "%";
       const other = spec ? ` (%${form === "cell" ? "" : "%"}${name} exists: ${describeForms(spec)})` : "";
       throw new UsageError(
-        `${form === "cell" ? "Cell" : "Line"} magic function \`${prefix}${name}\` not found${other}. Run %lsmagic to list the magics.`,
+        `${form === "cell" ? "Cell" : "Line"} magic function \`${prefix}${name}\` not ` +
+          `found${other}. Run %lsmagic to list the magics.`,
       );
     }
     return spec;

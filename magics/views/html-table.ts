@@ -80,7 +80,10 @@ function filterMenu(spec: TableSpec, filter: { column: number; label: string }):
     `<option value="">all</option>`,
     ...values.map((v) => `<option value="${escapeHtml(v)}">${escapeHtml(v)}</option>`),
   ];
-  return `<label style="${MONO}">${escapeHtml(filter.label)}: <select data-tsprof-filter="${filter.column}">${options.join("")}</select></label>`;
+  return (
+    `<label style="${MONO}">${escapeHtml(filter.label)}: <select ` +
+    `data-tsprof-filter="${filter.column}">${options.join("")}</select></label>`
+  );
 }
 
 function headerCell(column: TableColumn, descending: boolean | null): string {
@@ -91,7 +94,8 @@ function headerCell(column: TableColumn, descending: boolean | null): string {
   return (
     `<th scope="col" tabindex="0" aria-sort="${sort}" data-type="${column.numeric ? "number" : "text"}"${title}` +
     ` style="${CELL};text-align:${align};cursor:pointer;user-select:none;white-space:nowrap;border-bottom:1px solid currentColor">` +
-    `${escapeHtml(column.label)}<span class="tsprof-arrow" aria-hidden="true" style="display:inline-block;width:1em">${arrow}</span></th>`
+    `${escapeHtml(column.label)}<span class="tsprof-arrow" aria-hidden="true" ` +
+    `style="display:inline-block;width:1em">${arrow}</span></th>`
   );
 }
 

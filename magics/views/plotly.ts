@@ -63,7 +63,8 @@ function libraryScript(): string {
 export function libraryElement(): string {
   if (!fs.existsSync(PLOTLY_LIBRARY_PATH)) {
     throw new Error(
-      `tsprof's plotly.js bundle ${PLOTLY_LIBRARY_PATH} is missing: build it with \`npm run build\` (it runs scripts/build-assets.ts).`,
+      `tsprof's plotly.js bundle ${PLOTLY_LIBRARY_PATH} is missing: build it with \`npm run build\` ` +
+        `(it runs scripts/build-assets.ts).`,
     );
   }
   const code = fs.readFileSync(PLOTLY_LIBRARY_PATH, "utf8");

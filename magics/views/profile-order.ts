@@ -22,7 +22,9 @@ export function orderOptions(keys: string) {
       type: "string",
       multiple: true,
       metavar: "LIMIT",
-      help: "show only some rows: an integer count, a fraction (0.25 = the first quarter) or a regular expression on filename:lineno(function); applied in order",
+      help:
+        "show only some rows: an integer count, a fraction (0.25 = the first quarter) or a " +
+        "regular expression on filename:lineno(function); applied in order",
     },
   } as const;
 }
@@ -162,7 +164,8 @@ function sortSpec<R>(key: string, keys: SortKeys<R>): SortSpec<R> {
   const spec = keys.args.get(key);
   if (!spec) {
     throw new UsageError(
-      `%${keys.magic}: unknown sort key '${key}'. Use one of ${keys.words.join(", ")} (or an unambiguous prefix, like ${keys.words[2].slice(0, 3)}).`,
+      `%${keys.magic}: unknown sort key '${key}'. Use one of ${keys.words.join(", ")} (or an ` +
+        `unambiguous prefix, like ${keys.words[2].slice(0, 3)}).`,
     );
   }
   return spec;

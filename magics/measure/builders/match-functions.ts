@@ -44,7 +44,8 @@ export function functionKeys(runs: readonly (readonly FunctionRef[])[]): Functio
   );
   const notes = ambiguous.size
     ? [
-        `Matched by cell location, not by name, because a run has more than one function named: ${[...ambiguous.values()].join(", ")}`,
+        `Matched by cell location, not by name, because a run has more than one function ` +
+          `named: ${[...ambiguous.values()].join(", ")}`,
       ]
     : [];
   return { keys, notes };

@@ -159,7 +159,8 @@ const LPRUN: KindSpec<LineProfileResult> = {
 export const KINDS: KindSpec<any>[] = [PRUN, ALLOC, LPRUN];
 
 const USAGE =
-  `It takes a non-empty array [{ label, profile }, …] whose profiles are all of one kind (${KINDS.map((k) => k.source).join(", ")}), ` +
+  `It takes a non-empty array [{ label, profile }, …] whose profiles are all of one kind ` +
+  `(${KINDS.map((k) => k.source).join(", ")}), ` +
   "or [{ label, timeit, memory?, linesOfCode? }, …] with %timeit -o results.";
 
 export function compareProfiles(entries: readonly ComparedProfile[], options: CompareOptions = {}): ProfileComparison {
@@ -194,7 +195,8 @@ function kindOf(entries: readonly ComparedProfile[]): KindSpec<unknown> {
   const other = kinds.findIndex((k) => k !== kinds[0]);
   if (other >= 0) {
     throw new TypeError(
-      `tsprof.compare: entry 1 is a ${kinds[0].source} result and entry ${other + 1} a ${kinds[other].source} result; all entries must be of one kind. ${USAGE}`,
+      `tsprof.compare: entry 1 is a ${kinds[0].source} result and entry ${other + 1} ` +
+        `a ${kinds[other].source} result; all entries must be of one kind. ${USAGE}`,
     );
   }
   return kinds[0];
@@ -324,7 +326,8 @@ function orderComparison(comparison: ProfileComparison, keys: string[], spec: Ki
     const target = words.get(key);
     if (target === undefined) {
       throw new TypeError(
-        `tsprof.compare: unknown sort key '${key}' for ${spec.source} results. Use one of ${spec.sortWords.map(([w]) => w).join(", ")} (or an unambiguous prefix).`,
+        `tsprof.compare: unknown sort key '${key}' for ${spec.source} results. Use one ` +
+          `of ${spec.sortWords.map(([w]) => w).join(", ")} (or an unambiguous prefix).`,
       );
     }
     if (target === "line") return { compare: () => 0, description: "line order" };
