@@ -1,10 +1,7 @@
 /**
- * What a script gets from `import { profile } from "tsprof"` (the package's main): kernprof's
- * `@profile`, made harmless. `tsprof lprun script` (with no -f) finds the marks in the script's
- * source when it compiles it and counts those functions' lines; at run time the mark does
- * nothing, under tsprof or not: `profile(fn)` returns `fn` itself and the decorator leaves the
- * method as it was, so a script run by plain `node`, tsx or a bundle behaves and performs as
- * without it. This module loads nothing else (the kernel's API is kernel/public.ts).
+ * What a script gets from `import { profile } from "tsprof"` (the package's main): kernprof's `@profile`,
+ * made harmless. This module loads nothing else (the kernel's API is kernel/public.ts).
+ * See docs/how-it-works.md, "The command line".
  */
 
 /** Marks a function for `tsprof lprun`; returns it unchanged. */

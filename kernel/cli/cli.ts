@@ -46,7 +46,8 @@ for (const [name, description] of Object.entries(SCRIPT_COMMANDS))
     .description(`${description}; tsprof ${name} --help for its options`);
 
 const [commandName, ...commandArgs] = process.argv.slice(2);
-// Parsed by the magic's own declaration, not by commander: the options are the magic's, and everything after the script is the script's.
+// Parsed by the magic's own declaration, not by commander: the options are the magic's, and
+// everything after the script is the script's.
 if (Object.hasOwn(SCRIPT_COMMANDS, commandName ?? "")) {
   require("./profile-command")
     .runProfileCommand(commandName, commandArgs)

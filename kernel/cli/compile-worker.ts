@@ -1,10 +1,7 @@
 /**
- * Compiles a script and the local files it imports, in a worker thread of its own (TypeScript's
- * heap stays out of the main thread's, which %lprun's live edit walks; see compiler-thread.ts):
- * one TypeScript program from the entry, with the script's tsconfig.json when it has one, emitted
- * in memory with source maps. `module: NodeNext`, so each file is emitted in the format Node
- * loads it in (ES module or CommonJS, by extension and package.json "type"). Also finds the
- * functions marked with tsprof's `profile`.
+ * Compiles a script and the local files it imports as one TypeScript program, in memory with source
+ * maps, in a worker thread of its own; also finds the functions marked with `profile`.
+ * See docs/how-it-works.md, "The command line".
  */
 import path from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
@@ -69,7 +66,10 @@ function compile({ entry, markerTypes }: CompileRequest): CompileResult {
   return { files, diagnostics: diagnostics.map((d) => ts.formatDiagnostic(d, host).trimEnd()) };
 }
 
-/** The script's tsconfig.json (if any), with what running it needs: Node's module rules, source maps, JS allowed, `tsprof` typed. */
+/**
+ * The script's tsconfig.json (if any), with what running it needs: Node's module rules, source
+ * maps, JS allowed, `tsprof` typed.
+ */
 function compilerOptions(dir: string, markerTypes: string) {
   const configFile = ts.findConfigFile(dir, ts.sys.fileExists);
   let base: CompilerOptions = {
@@ -161,7 +161,10 @@ function nameOf(node: Node): string {
   return named.name && ts.isIdentifier(named.name) ? named.name.text : "<anonymous>";
 }
 
-/** The names `profile` has in this file: imported (`import { profile as p }`), or a namespace (`import * as t`, `const t = require("tsprof")`). */
+/**
+ * The names `profile` has in this file: imported (`import { profile as p }`), or a namespace
+ * (`import * as t`, `const t = require("tsprof")`).
+ */
 function markerBindings(file: SourceFile): { names: Set<string>; namespaces: Set<string> } {
   const names = new Set<string>();
   const namespaces = new Set<string>();

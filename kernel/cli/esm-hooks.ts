@@ -1,8 +1,7 @@
 /**
- * Node's module hooks (module.register) for a script `tsprof` runs: ES modules among the
- * script's compiled files load as compiled, with their counters; CommonJS ones go to the
- * CommonJS loader, which loaders.ts gives the compiled code; `tsprof` is the marker. Runs in
- * Node's hooks thread: everything it needs comes with `initialize`, compiled beforehand.
+ * Node's module hooks (module.register) for a script `tsprof` runs, in Node's hooks thread: ES modules
+ * load as compiled, CommonJS ones go to loaders.ts, `tsprof` is the marker.
+ * See docs/how-it-works.md, "The command line".
  */
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { sourceCandidates } from "./source-paths";
@@ -16,7 +15,10 @@ export interface HooksData {
   entry: string;
 }
 
-/** `import(PACKAGE_PREFIX + name)` gives what the script gets from `import … from name`: the same module, as the script resolves it. */
+/**
+ * `import(PACKAGE_PREFIX + name)` gives what the script gets from `import … from name`: the same
+ * module, as the script resolves it.
+ */
 export const PACKAGE_PREFIX = "tsprof-package:";
 
 type Resolved = { url: string; format?: string; shortCircuit?: boolean };

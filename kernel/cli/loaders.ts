@@ -1,8 +1,7 @@
 /**
  * Makes Node load a script's files as tsprof compiled them: CommonJS through Module's extension
- * handlers (main thread), ES modules through module hooks (esm-hooks.ts, Node's hooks thread).
- * `require("tsprof")` / `import … from "tsprof"` give the marker (marker.ts), even where the
- * script's folder has no tsprof installed.
+ * handlers, ES modules through esm-hooks.ts; `tsprof` gives the marker (marker.ts).
+ * See docs/how-it-works.md, "The command line".
  */
 import Module, { register } from "node:module";
 import path from "node:path";
@@ -20,7 +19,10 @@ export { PACKAGE_PREFIX };
 const MARKER = path.join(__dirname, "..", "marker.js");
 const TYPESCRIPT_EXTENSIONS = [".ts", ".tsx", ".mts", ".cts"];
 
-/** From now on, the files in `files` (absolute paths) load as their code there; `entry` (a file URL) is where packages are resolved from. */
+/**
+ * From now on, the files in `files` (absolute paths) load as their code there; `entry` (a file URL)
+ * is where packages are resolved from.
+ */
 export function installLoaders(files: Map<string, LoadedFile>, entry: string): void {
   installCommonJs(files);
   // The hooks run in a thread of Node's, started on register: only for scripts that have ES modules.

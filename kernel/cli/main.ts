@@ -22,7 +22,10 @@ export async function startKernel(connectionFile: string): Promise<void> {
   await server.start();
 }
 
-/** Like ipykernel's parent poller: a kernel whose Jupyter server died (killed, crashed) exits instead of living on as an orphan. */
+/**
+ * Like ipykernel's parent poller: a kernel whose Jupyter server died (killed, crashed) exits
+ * instead of living on as an orphan.
+ */
 function exitWithParent(): void {
   const parent = process.ppid;
   setInterval(() => {

@@ -1,12 +1,7 @@
 /**
- * `tsprof prun|lprun|memit|alloc [options] script [args…]`: the article's command line
- * (`python -m cProfile`, `kernprof -l -v`, `python -m memory_profiler`) for a TypeScript or
- * JavaScript script. Each command is its magic run on the script: the same declaration gives its
- * options, its help and its errors, the same code measures, and the same views print.
- *
- * Exit codes: the script's own; 1 when it threw (after its profile and the error); 130 after
- * Ctrl-C (after what was measured); 2 for bad input (one line: a missing file, an unknown
- * option, a -f name that is not a function).
+ * `tsprof prun|lprun|memit|alloc [options] script [args…]`: each command is its magic run on a script,
+ * with the magic's declaration, code and views. Exit codes: the script's own, 1 when it threw, 130
+ * after Ctrl-C, 2 for bad input. See docs/how-it-works.md, "The command line".
  */
 import path from "node:path";
 import { UsageError, type MagicContext } from "../../magics/core/context";

@@ -1,9 +1,7 @@
 /**
- * A script as `tsprof prun|lprun|memit|alloc` runs it: compiled first (compile.ts), then loaded
- * by Node as `node script args` would load it (its process.argv, require.main or the ES module
- * entry), with the compiled code. Its run lasts until Node's event loop has nothing left of it,
- * as a script's run does; it ends early on an uncaught error, process.exit()
- * (which, as Python's sys.exit under cProfile, ends the script and not the profiler) or Ctrl-C.
+ * A script as `tsprof prun|lprun|memit|alloc` runs it: compiled (compile.ts), then loaded as `node
+ * script args` would load it, until its event loop has nothing left, an uncaught error, process.exit()
+ * or Ctrl-C. See docs/how-it-works.md, "The command line".
  */
 import fs from "node:fs";
 import Module from "node:module";
@@ -27,7 +25,10 @@ export interface PreparedScript {
   compileSeconds: number;
 }
 
-/** Node's own import(): TypeScript compiles `import()` in this CommonJS file to require(), which cannot load an ES module with top-level await. */
+/**
+ * Node's own import(): TypeScript compiles `import()` in this CommonJS file to require(), which
+ * cannot load an ES module with top-level await.
+ */
 const importModule = new Function("specifier", "return import(specifier)") as (specifier: string) => Promise<unknown>;
 
 /** Type errors with --typecheck: the script does not run. */
@@ -173,7 +174,10 @@ export class ScriptRun {
   }
 }
 
-/** What an ES module entry's first line calls: its top level has started (see catchInterruptsOnceTopLevelYields). On the first line, so that no line moves. */
+/**
+ * What an ES module entry's first line calls: its top level has started (see
+ * catchInterruptsOnceTopLevelYields). On the first line, so that no line moves.
+ */
 const ENTERED_NAME = "__tsprof_entered__";
 const ENTERED_CALL = `${ENTERED_NAME}();`;
 
@@ -185,8 +189,8 @@ const END_POLL_MS = 2;
  * which is when `node script` would exit. The profilers' own threads and timers were there before
  * the script started, so the resources Node reports active are compared with those of then
  * (checked in an immediate: a timer still counts as active while its callback runs; Node's
- * `beforeExit` never comes while a sampler keeps a handle). `failed` rejects on an uncaught error or Ctrl-C; process.exit
- * in a callback rejects it with ScriptExit.
+ * `beforeExit` never comes while a sampler keeps a handle). `failed` rejects on an uncaught error
+ * or Ctrl-C; process.exit in a callback rejects it with ScriptExit.
  */
 function scriptEnd(): { failed: Promise<never>; drained(): Promise<void>; catchInterrupts(): void; dispose(): void } {
   const before = countTypes(process.getActiveResourcesInfo());

@@ -1,8 +1,7 @@
 /**
- * `tsprof lprun`: %lprun's tables for a script. The script's own functions are compiled with
- * their probes (script-targets.ts finds them before they exist); a package's are counted by
- * %lprun's live edit once the package is loaded, before the script runs. Then %lprun's own run
- * and output (profileLines, showLineProfile).
+ * `tsprof lprun`: %lprun's tables for a script, its own functions compiled with their probes and a
+ * package's counted by live edit once the package is loaded.
+ * See docs/how-it-works.md, "The command line".
  */
 import { UsageError, type LineProbes, type ProbedFunction, type ResolvedFunction } from "../../magics/core/context";
 import type { ParsedOptions } from "../../magics/core/registry";
@@ -13,7 +12,10 @@ import { scriptTargets, type PackageTarget } from "./script-targets";
 import { scriptContext, type ScriptContext } from "./script-context";
 import { ScriptRun, type PreparedScript } from "./run-script";
 
-/** The script's run with the probes compiled in, and how to profile it; bad -f names are refused here, before it runs. */
+/**
+ * The script's run with the probes compiled in, and how to profile it; bad -f names are refused
+ * here, before it runs.
+ */
 export function scriptLineProfiler(
   script: PreparedScript,
   options: ParsedOptions<typeof lprun.options>,
@@ -84,7 +86,10 @@ function valueAt(root: unknown, path: string[]): unknown {
   }
 }
 
-/** The packages' probes (swapped in and out around the run) and the compiled ones (in the code from the start), as one set. The packages' come first: their worker code counts them by index. */
+/**
+ * The packages' probes (swapped in and out around the run) and the compiled ones (in the code from
+ * the start), as one set. The packages' come first: their worker code counts them by index.
+ */
 function withCompiled(inPackages: LineProbes | null, compiled: ProbedFunction[]): LineProbes {
   if (!inPackages) return { functions: compiled, swapIn: () => {}, restore: () => [] };
   return { ...inPackages, functions: [...inPackages.functions, ...compiled] };

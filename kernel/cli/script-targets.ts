@@ -1,9 +1,7 @@
 /**
- * What `tsprof lprun` counts, found before the script runs: its functions do not exist yet, so
- * a script's own functions are found in its compiled code by where they are defined (`-f matmul`,
- * `-f Net.prototype.forward`, `-f ./lib.ts:matmul`, `-m ./lib.ts`, or marked with `profile`) and
- * compiled with their probes; a package's (`-f ml-matrix:Matrix.prototype.mmul`) are read from
- * the package once it is loaded, and counted by %lprun's live edit.
+ * What `tsprof lprun` counts, found before the script runs: its own functions in its compiled code by
+ * where they are defined, a package's once the package is loaded.
+ * See docs/how-it-works.md, "The command line".
  */
 import path from "node:path";
 import * as acorn from "acorn";
@@ -81,7 +79,10 @@ function localUnit(units: ScriptUnits, where: string, cwd: string, expression: s
   return unit;
 }
 
-/** `name`, `Class.prototype.method`, `Class.staticMethod` or `object.method`, by their definitions at the top level of the unit. */
+/**
+ * `name`, `Class.prototype.method`, `Class.staticMethod` or `object.method`, by their definitions
+ * at the top level of the unit.
+ */
 function definitionOf(unit: Unit, name: string, expression: string): number {
   const [head, ...rest] = name.split(".");
   const top = topLevelValue(program(unit), head);
@@ -122,7 +123,10 @@ function topLevelValue(js: acorn.Program, name: string): AnyNode | null {
   return null;
 }
 
-/** A class made inside an initializer: TypeScript emits a decorated class as `let Net = (() => { … return class Net { … } })()`. */
+/**
+ * A class made inside an initializer: TypeScript emits a decorated class as `let Net = (() => { …
+ * return class Net { … } })()`.
+ */
 function namedClassIn(init: AnyNode, name: string): AnyNode | null {
   let found: AnyNode | null = null;
   walk(init, (node) => {
@@ -137,7 +141,10 @@ function isDefinition(node: AnyNode): boolean {
   return ["FunctionExpression", "ArrowFunctionExpression", "ClassExpression", "ObjectExpression"].includes(node.type);
 }
 
-/** `key` of a class (its prototype's when `onPrototype`, else its statics) or of an object literal; "prototype" itself stays on the class. */
+/**
+ * `key` of a class (its prototype's when `onPrototype`, else its statics) or of an object literal;
+ * "prototype" itself stays on the class.
+ */
 function member(node: AnyNode, key: string, onPrototype: boolean): AnyNode | null {
   if (key === "prototype") return node.type === "ClassDeclaration" || node.type === "ClassExpression" ? node : null;
   if (node.type === "ClassDeclaration" || node.type === "ClassExpression") {

@@ -1,8 +1,6 @@
 /**
- * The compiled files of a script as the kernel's profilers know code: each file is a Unit in a
- * UnitRegistry (its functions, its TypeScript lines, its call counters), found by the URL V8
- * reports for it, a path for CommonJS and a file: URL for ES modules, as requireSideModule does
- * for a notebook's local modules.
+ * A script's compiled files as the profilers know code: each a Unit in a UnitRegistry, found by the URL
+ * V8 reports for it (a path for CommonJS, a file: URL for ES modules), as a notebook's local modules are.
  */
 import path from "node:path";
 import { pathToFileURL } from "node:url";

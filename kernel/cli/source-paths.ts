@@ -11,7 +11,10 @@ const SWAPPED: Record<string, string[]> = {
 };
 const ADDED = [".ts", ".tsx", ".mts", ".cts", ".js", ".mjs", ".cjs"];
 
-/** The files a specifier that Node did not find may mean, most likely first (`wanted` is absolute, as resolved against its importer). */
+/**
+ * The files a specifier that Node did not find may mean, most likely first (`wanted` is absolute,
+ * as resolved against its importer).
+ */
 export function sourceCandidates(wanted: string): string[] {
   const ext = /\.[cm]?jsx?$/.exec(wanted)?.[0];
   const swapped = ext ? SWAPPED[ext].map((e) => wanted.slice(0, -ext.length) + e) : [];

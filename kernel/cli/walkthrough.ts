@@ -1,8 +1,7 @@
 /**
- * The README's main command: install the kernel, copy the notebooks that travel in the package
- * into a working folder (unless they are already there), then run them there headless — or
- * open the walkthrough in Jupyter Notebook. The package's own folder is never written to: a
- * global install may not be writable, and a user's edits belong in their folder.
+ * The README's main command: install the kernel, copy the packaged notebooks into a working folder
+ * (never into the package's own), then run them there headless or open the walkthrough in Jupyter.
+ * See docs/how-it-works.md, "The command line".
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -61,7 +60,10 @@ export function runWalkthrough(only: string[], options: WalkthroughOptions): voi
   );
 }
 
-/** Copies the packaged notebooks the folder lacks (keeping any the user has), links what they import; returns the folder's notebooks. */
+/**
+ * Copies the packaged notebooks the folder lacks (keeping any the user has), links what they
+ * import; returns the folder's notebooks.
+ */
 export function prepareFolder(dir: string, source = PACKAGED_NOTEBOOKS): string[] {
   const shipped = notebooksIn(source);
   if (shipped.length === 0)

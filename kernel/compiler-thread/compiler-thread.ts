@@ -1,14 +1,7 @@
 /**
- * The kernel's TypeScript side, run in a worker thread of its own: tslab's converter and every
- * syntax check that needs TypeScript (splitting a cell into code and magics, `is_complete`,
- * trimming declarations).
- *
- * Why a thread: %lprun swaps a function's script with V8's live edit, and V8 walks the whole heap
- * of the isolate on every edit. TypeScript and its language service (the program of every cell,
- * the lib declarations) are most of a kernel's heap, so in the main thread they made each edit
- * cost a second or more; in a thread of their own they live in another isolate's heap, and the
- * main thread holds only the user's values and the kernel's code. The main thread calls this
- * service synchronously (compiler.ts), so its callers did not change.
+ * The kernel's TypeScript side, in a worker thread of its own: tslab's converter and every syntax check
+ * that needs TypeScript (split, `is_complete`, trimming declarations), called synchronously through
+ * compiler.ts. See docs/how-it-works.md, "The compiler thread".
  */
 import { runAsWorker } from "synckit";
 import { converter, metadata, type CodeMetadata, type Converter } from "./tslab-compiler";

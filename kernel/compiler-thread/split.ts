@@ -1,12 +1,7 @@
 /**
- * Splits a cell into the parts the dispatcher runs in order: TypeScript code, line magics
- * (`%name args` on a line of their own) and a cell magic (`%%name args` on the cell's first line,
- * taking the rest of the cell as its body).
- *
- * Magic lines are found lexically, as IPython finds them with Python's tokenizer: the cell is
- * scanned with tslab's TypeScript scanner, and only a line whose first token begins a statement at
- * the top level (outside every bracket, string, template, comment and regex literal) can be a
- * magic. A `%` that starts a line inside a template literal or a block comment stays code.
+ * Splits a cell into the parts the dispatcher runs in order: TypeScript code, line magics and a cell
+ * magic, found lexically with tslab's TypeScript scanner, as IPython uses Python's tokenizer.
+ * See docs/how-it-works.md, "The execution model".
  */
 import { typescript as ts, type Scanner, type SyntaxKind as Kind } from "./tslab-compiler";
 import type { MagicForm } from "../../magics/core/registry";

@@ -1,20 +1,7 @@
 /**
- * tslab's compiler, as the compiler thread loads it (see compiler-thread.ts for why it has a
- * thread of its own): tslab's converter (TypeScript → JS per cell, with declarations carried from
- * cell to cell, completion, inspection, `isCompleteCode`), its cell metadata parser, and tslab's
- * TypeScript for the syntax checks that must agree with the converter.
- *
- * Patched: the converter compiles in two stages (TypeScript emits an ES module, then
- * `ts.transpileModule` turns it into CommonJS) and keeps no source map of either, so profiles
- * could not name the cell's TypeScript lines. The profilers need that map, so we load tslab's
- * converter module with a copy of its TypeScript namespace whose `createWatchCompilerHost` adds
- * `inlineSourceMap` to the first stage and whose `transpileModule` maps the second stage and
- * composes the two maps. TypeScript's own exports are non-configurable getters, so the copy is
- * handed to the converter through its `require` rather than patched in place.
- *
- * Changed: the ES module comes back as TypeScript emitted it (withModuleOutput).
- * Faster: one program update a cell instead of two (withOneProgramUpdate), and a second stage that
- * does not type-check (WITHOUT_TYPE_CHECK).
+ * tslab's compiler as the compiler thread loads it: its converter, its cell metadata parser and its
+ * TypeScript (for the syntax checks that must agree with the converter), the converter patched for
+ * source maps and speed. See docs/how-it-works.md, "The compiler thread".
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -69,13 +56,17 @@ function withNodeTypes(typeRoots: string[] | undefined): string[] {
  */
 export const WITHOUT_TYPE_CHECK = '/// <reference no-default-lib="true"/>\n';
 
-/** The second stage's output and map without the directive, which TypeScript keeps as a comment of the first statement. */
+/**
+ * The second stage's output and map without the directive, which TypeScript keeps as a comment of
+ * the first statement.
+ */
 function withoutDirective({ code, map }: { code: string; map: any | null }): { code: string; map: any | null } {
   const lines = code.split("\n");
   const at = lines.indexOf(WITHOUT_TYPE_CHECK.trimEnd());
   if (at < 0) return { code, map };
   lines.splice(at, 1);
-  // Decoded, the other lines' segments keep their positions when one line goes (encoded, they are relative to the line before).
+  // Decoded, the other lines' segments keep their positions when one line goes (encoded, they are
+  // relative to the line before).
   const mappings = map ? decodedMappings(new TraceMap(map)).filter((_, line) => line !== at) : null;
   return { code: lines.join("\n"), map: map && { ...map, mappings } };
 }

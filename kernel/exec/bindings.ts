@@ -44,7 +44,10 @@ export function notebookBindings() {
     value(name: string): { value: unknown } | undefined {
       return declared.has(name) ? readName(name) : undefined;
     },
-    /** What an `import` of a CommonJS module binds, as TypeScript's esModuleInterop reads it: `default`, `*` (the namespace) or a named export. */
+    /**
+     * What an `import` of a CommonJS module binds, as TypeScript's esModuleInterop reads it:
+     * `default`, `*` (the namespace) or a named export.
+     */
     imports(mod: any, keys: string[]): unknown[] {
       return keys.map((key) =>
         key === "default" ? (mod?.__esModule ? mod.default : mod) : key === "*" ? importStar(mod) : mod?.[key],

@@ -61,7 +61,10 @@ export class CellRunner {
     }
   }
 
-  /** `t = %timeit -o f()`: the magic's value (undefined if it has none) goes to `t` instead of the cell's output, as in IPython. */
+  /**
+   * `t = %timeit -o f()`: the magic's value (undefined if it has none) goes to `t` instead of the
+   * cell's output, as in IPython.
+   */
   private async runAssignedMagic(part: MagicPart, ctx: MagicContext): Promise<void> {
     let value: unknown;
     await this.runMagic(part, { ...ctx, setResult: (v) => (value = v) });

@@ -88,7 +88,10 @@ function withoutExport(s: MagicString, statement: Statement): AnyNode | null {
   return statement as AnyNode;
 }
 
-/** `import d, { a as b } from "m"` → `[d, b] = __tsprof__.imports(require("m"), ["default", "a"]);` (CommonJS interop as TypeScript's esModuleInterop). */
+/**
+ * `import d, { a as b } from "m"` → `[d, b] = __tsprof__.imports(require("m"), ["default", "a"]);`
+ * (CommonJS interop as TypeScript's esModuleInterop).
+ */
 function rewriteImport(s: MagicString, node: acorn.ImportDeclaration): string[] {
   const source = JSON.stringify(node.source.value);
   if (node.specifiers.length === 0) {

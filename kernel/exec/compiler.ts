@@ -1,9 +1,6 @@
 /**
- * The compiler thread (compiler-thread.ts), called synchronously from the main thread: each call
- * posts its arguments to the thread and blocks until the answer comes back (synckit's
- * `Atomics.wait` on a shared buffer), so compiling a cell keeps the synchronous shape it had when
- * the converter ran here. The thread starts when this module loads, so TypeScript loads while the
- * kernel connects.
+ * The compiler thread (compiler-thread.ts), called synchronously from the main thread through synckit.
+ * The thread starts when this module loads. See docs/how-it-works.md, "The compiler thread".
  */
 import path from "node:path";
 import { createSyncFn } from "synckit";

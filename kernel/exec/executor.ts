@@ -1,8 +1,7 @@
 /**
- * Runs TypeScript in the notebook's context: tslab's converter type-checks and compiles it
- * (declarations carried from cell to cell), and it runs as a script whose top-level names are
- * script-scope bindings shared by every cell, with a file name (`<cell N>`) and a source map, so
- * stacks and profiles name the cell's lines (docs/how-it-works.md, "The execution model").
+ * Runs TypeScript in the notebook's context: tslab's converter type-checks and compiles it, and it runs
+ * as a script named `<cell N>`, with a source map, whose top-level names are the notebook's bindings.
+ * See docs/how-it-works.md, "The execution model".
  */
 import fs from "node:fs";
 import Module from "node:module";
@@ -36,7 +35,10 @@ export interface RunResult {
 
 /** `__tslab__.ts` starts with tslab's `export {};` line. */
 const TSLAB_PREFIX_LINES = 1;
-/** A cell's script: its body in a function, which `require` reaches as a parameter; every name it binds is the notebook's. */
+/**
+ * A cell's script: its body in a function, which `require` reaches as a parameter; every name it
+ * binds is the notebook's.
+ */
 const cellWrapper = (isAsync: boolean) => ({
   head: `(${isAsync ? "async " : ""}function (require) {`,
   tail: "\n})(__tsprof__.require)",
@@ -155,7 +157,10 @@ export class Executor {
     }
   }
 
-  /** The kernel calls this as a cell starts (before execute_input): from then on an interrupt stops the cell, even while it compiles. */
+  /**
+   * The kernel calls this as a cell starts (before execute_input): from then on an interrupt stops
+   * the cell, even while it compiles.
+   */
   beginCell(): void {
     this.interruptsAtCellStart = this.interrupts;
   }

@@ -1,15 +1,7 @@
 /**
- * Where the kernel's main thread reaches into tslab (pinned to 1.0.22 in package.json); the
- * compiler thread reaches in through tslab-compiler.ts, and both load tslab's modules through
- * tslab-modules.ts. Nothing else in the kernel or the magics names tslab's files.
- *
- * Reused here: tslab's public `display` API (the module a cell gets for `import * as tslab from
- * "tslab"`), its quick-info printer, and where its `display` writes (its protocol module's
- * `lastWriteDisplayData`).
- *
- * tslab's public and protocol modules `require` TypeScript and the converter when they load, and
- * use neither for display. The main thread must not load TypeScript (see compiler-thread.ts), so
- * they get stand-ins: TypeScript's version, and no converter.
+ * Where the main thread reaches into tslab: its `display` API, its quick-info printer and where
+ * `display` writes, with stand-ins for the TypeScript the main thread must not load.
+ * See docs/how-it-works.md, "The compiler thread".
  */
 import type * as InspectModule from "tslab/dist/inspect";
 import type * as JupyterModule from "tslab/dist/jupyter";

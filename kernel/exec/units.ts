@@ -24,7 +24,10 @@ export interface CallCounting {
   active: number;
 }
 
-/** Runtime state of a unit, reached by its code through `__tsprof__.unit(id)`: its functions' call counts (and its top level's, last). */
+/**
+ * Runtime state of a unit, reached by its code through `__tsprof__.unit(id)`: its functions' call
+ * counts (and its top level's, last).
+ */
 export interface UnitRuntime {
   calls: Uint32Array;
 }
@@ -101,7 +104,10 @@ export class UnitRegistry {
     }
   }
 
-  /** Instruments a unit's JS with its call counters and records it: its functions, where they run, and its maps (composed when first asked for). */
+  /**
+   * Instruments a unit's JS with its call counters and records it: its functions, where they run,
+   * and its maps (composed when first asked for).
+   */
   add(spec: UnitSpec): Unit {
     const { baseMaps, ...rest } = spec;
     const id = this.units.length;
@@ -180,7 +186,10 @@ export function functionRef(unit: Unit, site: FunctionSite): FunctionRef {
   return { name: anonymousAt(site.name, unit.file, line), file: unit.file, line, category: unit.category };
 }
 
-/** Anonymous functions are told apart by where they are (`<anonymous>@<cell 3>:12`): in a flame chart the name is all there is. */
+/**
+ * Anonymous functions are told apart by where they are (`<anonymous>@<cell 3>:12`): in a flame
+ * chart the name is all there is.
+ */
 export function anonymousAt(name: string, file: string, line: number): string {
   return name === "<anonymous>" ? `<anonymous>@${file}:${line}` : name;
 }

@@ -31,7 +31,10 @@ export function isFunctionNode(
   );
 }
 
-/** Where an arrow function with an expression body has its `=>` end: the counter's, the twin's and the twin spot's place. */
+/**
+ * Where an arrow function with an expression body has its `=>` end: the counter's, the twin's and
+ * the twin spot's place.
+ */
 export function afterArrow(js: string, body: acorn.Node): number {
   return js.lastIndexOf("=>", body.start) + 2;
 }
@@ -56,7 +59,10 @@ export function patternNames(pattern: acorn.Pattern): string[] {
   }
 }
 
-/** Offset of the `)` that closes the `(` at `open`, read with acorn's tokenizer (strings, templates and regexes hold parentheses too). */
+/**
+ * Offset of the `)` that closes the `(` at `open`, read with acorn's tokenizer (strings, templates
+ * and regexes hold parentheses too).
+ */
 export function closingParenthesis(text: string, open: number): number {
   let depth = 0;
   for (const token of acorn.tokenizer(text.slice(open), { ecmaVersion: "latest" })) {

@@ -1,4 +1,7 @@
-/** A unit's functions as the profilers name them (where each is, its display name, the top-level binding holding it): what the call counters, %lprun and the locator all start from. */
+/**
+ * A unit's functions as the profilers name them (where each is, its display name, the top-level
+ * binding holding it): what the call counters, %lprun and the locator all start from.
+ */
 import type * as acorn from "acorn";
 import { childNodes, isFunctionNode } from "./ast";
 

@@ -1,21 +1,7 @@
 /**
- * What tsprof adds to every cell's (and local module's) JavaScript before it runs, and why:
- *
- * - A call counter at the entry of every function (`__tsprof_k.active && __tsprof_c[i]++`). V8's
- *   sampler has no call counts and its precise coverage only counts functions compiled after it
- *   started, so exact ncalls for %prun come from these counters. They count only while %prun
- *   runs (`UnitRegistry.countCalls`). An increment on every call made tiny inlined calls
- *   much slower than under tslab (the loop carries the counter through memory; README,
- *   Benchmarks); the check
- *   of one field that does not change inside the loop costs nothing measurable, even after
- *   %prun has flipped it. One more counter, after the functions' (index `topLevelCounter`),
- *   counts runs of the unit's top level: cProfile's `<module>` row.
- *
- * - A twin spot (`TWIN_SPOT`) where %lprun puts a function's counting twin when it has to go
- *   inside a line: after the call counter of a block body, after an arrow's `=>`, before an
- *   instance field's initializer (see line-instrument.ts).
- *
- * Nothing here adds or removes a line break, so executed lines stay the compiled lines.
+ * What tsprof adds to every cell's and local module's JavaScript before it runs: a call counter at each
+ * function's entry and one for the top level, and twin spots for %lprun; no line break is added.
+ * See docs/how-it-works.md, "Call counters".
  */
 import v8 from "node:v8";
 import type * as acorn from "acorn";
@@ -39,8 +25,8 @@ export function topLevelCounter(sites: readonly FunctionSite[]): number {
 }
 
 /**
- * Inserts the counters into a unit's JS (see the file comment). `wrapper` encloses a cell's code in the function the executor calls
- * (modules get Node's own).
+ * Inserts the counters into a unit's JS (see the file comment). `wrapper` encloses a cell's code in
+ * the function the executor calls (modules get Node's own).
  */
 export function instrumentUnit(
   js: string,
@@ -77,7 +63,10 @@ function counterCode(index: number): string {
   return `${CALL_COUNTER_PREFIX}__tsprof_c[${index}]++)`;
 }
 
-/** Puts the counter where the function's body starts: a statement in a block, a comma expression around an arrow's expression. */
+/**
+ * Puts the counter where the function's body starts: a statement in a block, a comma expression
+ * around an arrow's expression.
+ */
 function insertEntry(s: MagicString, js: string, site: FunctionSite): void {
   const counter = counterCode(site.index);
   const body = site.node.body;

@@ -1,15 +1,7 @@
 /**
- * Which execute requests a failed cell aborts (ipykernel's stop_on_error): the ones its front end
- * had sent before it could have seen the error reply, so that "Run All" stops at the error.
- *
- * Either of two rules aborts a request:
- * - arrival: it reached the kernel before the error reply (once the receive loop has taken in
- *   what ZeroMQ already holds);
- * - the sender's clock: it comes from the failing request's session, and its header date is
- *   earlier than the failing request's date plus the time the kernel held that request (from
- *   receiving it to its error reply). Such a request was sent before the reply could reach the
- *   sender, even if it was still on its way when the cell failed. Both dates come from the
- *   sender's clock, so a clock offset between sender and kernel cancels out.
+ * Which execute requests a failed cell aborts (ipykernel's stop_on_error): those its front end sent
+ * before it could have seen the error reply, so that "Run All" stops at the error.
+ * See docs/how-it-works.md, "The Jupyter side".
  */
 import type { Message } from "./protocol";
 

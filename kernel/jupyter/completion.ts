@@ -1,4 +1,7 @@
-/** `complete_request` and `inspect_request`: a magic's names, options and help come from the registry, the rest from TypeScript through the executor. */
+/**
+ * `complete_request` and `inspect_request`: a magic's names, options and help come from the
+ * registry, the rest from TypeScript through the executor.
+ */
 import { quickInfo } from "../exec/tslab-bridge";
 import type { Executor } from "../exec/executor";
 import type { MagicRegistry } from "../../magics/core/registry";

@@ -1,9 +1,6 @@
 /**
  * The Jupyter wire protocol over ZeroMQ (https://jupyter-client.readthedocs.io/en/latest/messaging.html):
- * signed multipart messages on five sockets. tslab's own server cannot be extended (its message
- * class is private and its dispatch has no way to add `history_request`, fix the
- * `comm_info_reply` type or abort queued requests), so tsprof keeps this layer itself, on the
- * same `zeromq` package, with message types from `@jupyterlab/services`.
+ * signed multipart messages on five sockets. See docs/how-it-works.md, "The Jupyter side".
  */
 import { createHmac, randomUUID } from "node:crypto";
 import fs from "node:fs";

@@ -1,10 +1,7 @@
 /**
- * The kernel's side of the Jupyter messaging protocol: one request at a time from shell (in
- * arrival order), control requests at once, busy/idle status around each, outputs on IOPub.
- *
- * Error semantics follow ipykernel: when a cell fails, the execute requests that had already
- * arrived are answered "aborted" (so Run All stops there), and a request sent after the error
- * reply runs normally.
+ * The kernel's side of the Jupyter messaging protocol: shell requests one at a time, control requests at
+ * once, busy/idle around each, outputs on IOPub; a failed cell aborts what was sent before its reply.
+ * See docs/how-it-works.md, "The Jupyter side".
  */
 import { routeDisplayData, typescriptVersion } from "../exec/tslab-bridge";
 import { Connection, PROTOCOL_VERSION, type Message } from "./protocol";
@@ -131,7 +128,9 @@ export class KernelServer {
         // tslab's setting: TypeScript highlighting in both Notebook and JupyterLab.
         codemirror_mode: { mode: "typescript", name: "javascript", typescript: true },
       },
-      banner: `tsprof ${VERSION}: TypeScript ${typescriptVersion} on Node.js ${process.version}, with profiling magics (%lsmagic lists them)`,
+      banner:
+        `tsprof ${VERSION}: TypeScript ${typescriptVersion} on Node.js ${process.version}, ` +
+        `with profiling magics (%lsmagic lists them)`,
       help_links: [{ text: "tsprof magics", url: "https://www.npmjs.com/package/tsprof" }],
     };
   }

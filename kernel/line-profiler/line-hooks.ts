@@ -1,13 +1,7 @@
 /**
- * %lprun's kernel side: counts the lines of a function where it is, by live edit (live-edit.ts).
- * The script that defines the function — a cell, a local module, a package's file — is replaced,
- * for the length of the statement, by a version with probes in the function (line-instrument.ts),
- * then by its original source again. Every way a call can reach the function reaches the counting
- * code, because it is the function's own code: closures keep what they captured, class fields
- * and `#private` members are where they were, and nothing the user defined is rebound.
- *
- * A cell profiled whole (%%lprun without -f) is compiled with its probes from the start, since
- * its top level runs only once, and edited back to its plain code after it ran.
+ * %lprun's kernel side: counts a function's lines where it is, by live-editing the script that defines it
+ * to its counting version (line-instrument.ts) for the statement and back again.
+ * See docs/how-it-works.md, "Live edit (%lprun)".
  */
 import { createHash } from "node:crypto";
 import path from "node:path";
@@ -92,7 +86,10 @@ interface Target {
 /** cProfile's name for a script's top level. */
 const MODULE_NAME = "<module>";
 
-/** Scripts whose original could not be put back yet (a generator of theirs was suspended), by id: the texts still to put in, in order, the original last. */
+/**
+ * Scripts whose original could not be put back yet (a generator of theirs was suspended), by id:
+ * the texts still to put in, in order, the original last.
+ */
 const unrestored = new Map<string, string[]>();
 /** The originals a finished %lprun puts back once the kernel is idle (see ProbeSet.restore). */
 let waitingRestore: (() => void) | null = null;
@@ -118,7 +115,10 @@ export function lineInstrumentation(executor: CompiledCode, cwd: string): LineIn
 interface Edit {
   script: Script;
   text: string;
-  /** The source with the twin spots the text needs, edited in first and back on the way out (see InstrumentedScript.spotted). */
+  /**
+   * The source with the twin spots the text needs, edited in first and back on the way out (see
+   * InstrumentedScript.spotted).
+   */
   spotted: string | null;
   targets: Target[];
   /** Lines the edit changed that V8 replaces whole (see V8_DIFF_LINE_LIMIT). */
@@ -138,7 +138,10 @@ class ProbeSet implements LineProbes {
   /** The edits in place, each with the texts that put its original back, in order. */
   private readonly swapped: { edit: Edit; back: string[] }[] = [];
   private compiledCell: { unit: Unit; restored: string } | null = null;
-  /** Whether a function the edits change can be suspended (a generator or an async function): V8 then refuses an edit back while one is. */
+  /**
+   * Whether a function the edits change can be suspended (a generator or an async function): V8
+   * then refuses an edit back while one is.
+   */
   private suspendable = false;
   private waiting = false;
   private closed = false;
@@ -248,10 +251,12 @@ class ProbeSet implements LineProbes {
       const line = longLineOf(edit, missed);
       const why =
         line !== null
-          ? `its code is on a line too long for V8's live edit to follow (line ${line} of ${edit.script.file}, over ${V8_DIFF_LINE_LIMIT} characters once counted: minified code?)`
+          ? `its code is on a line too long for V8's live edit to follow (line ${line} ` +
+            `of ${edit.script.file}, over ${V8_DIFF_LINE_LIMIT} characters once counted: minified code?)`
           : "V8's live edit did not reach this function object";
       throw new UsageError(
-        `%lprun could not count the lines of ${missed.map((t) => t.name).join(", ")}: ${why}. Profile a function that calls it.`,
+        `%lprun could not count the lines of ${missed.map((t) => t.name).join(", ")}: ${why}. ` +
+          `Profile a function that calls it.`,
       );
     }
   }
@@ -315,7 +320,8 @@ class ProbeSet implements LineProbes {
       if (status === "Ok") continue;
       unrestored.set(scriptId, steps);
       notes.push(
-        `${what} keep counting for now: ${blockedBecause(status)}. tsprof puts the original back before a later cell runs, once it can.`,
+        `${what} keep counting for now: ${blockedBecause(status)}. tsprof puts the original back ` +
+          `before a later cell runs, once it can.`,
       );
     }
     if (notes.length === 0) deleteCounters(this.slots);
@@ -337,7 +343,10 @@ function reached(target: Target): boolean {
   return text.includes(COUNTING_MARK) || (isClassNode(target.node) && text !== target.textBefore);
 }
 
-/** The source line of the first line too long for the edit (see V8_DIFF_LINE_LIMIT) that holds code of the missed targets, if any. */
+/**
+ * The source line of the first line too long for the edit (see V8_DIFF_LINE_LIMIT) that holds code
+ * of the missed targets, if any.
+ */
 function longLineOf(edit: Edit, missed: Target[]): number | null {
   const line = edit.longLines.find((l) => missed.some((t) => t.node.loc!.start.line <= l && l <= t.node.loc!.end.line));
   if (line === undefined) return null;
@@ -463,7 +472,8 @@ function locateTarget(
   } catch (e) {
     if (!(e instanceof NoSourceError)) throw e;
     throw new UsageError(
-      `${expression} is a native function (${fn.name || "anonymous"}): it has no JavaScript source, so %lprun has no lines to count. Profile a function that calls it.`,
+      `${expression} is a native function (${fn.name || "anonymous"}): it has no JavaScript source, ` +
+        `so %lprun has no lines to count. Profile a function that calls it.`,
     );
   }
   const current = session.source(location.scriptId);
@@ -476,13 +486,16 @@ function locateTarget(
     const line =
       sourceLineOf(script, { line: location.lineNumber + 1, column: location.columnNumber }) ?? location.lineNumber + 1;
     throw new UsageError(
-      `%lprun found ${expression} in ${script.file} at line ${line}, but not a function there it can count; please report this.`,
+      `%lprun found ${expression} in ${script.file} at line ${line}, but not a function there it ` +
+        `can count; please report this.`,
     );
   }
   if (isClassNode(found.node) && !runsOwnCode(found.node)) {
     const base = found.node.superClass ? ": its base class's constructor runs instead, so profile that class" : "";
     throw new UsageError(
-      `%lprun has no lines to count in ${expression}: the class has no constructor and no field initializers of its own, so none of its code runs when one is made${base}. Its methods can be profiled (-f ${expression}.prototype.NAME).`,
+      `%lprun has no lines to count in ${expression}: the class has no constructor and no field ` +
+        `initializers of its own, so none of its code runs when one is made${base}. Its methods can ` +
+        `be profiled (-f ${expression}.prototype.NAME).`,
     );
   }
   const target = { script, ...found, fn, textBefore: executedText(fn) };
@@ -490,7 +503,10 @@ function locateTarget(
   return target;
 }
 
-/** Says when -f's function is not plainly the one counted: a bound function's target, code that other function objects share. */
+/**
+ * Says when -f's function is not plainly the one counted: a bound function's target, code that
+ * other function objects share.
+ */
 function whatItStandsFor(
   session: LiveEditSession,
   expression: string,
@@ -505,7 +521,8 @@ function whatItStandsFor(
   const shared = target.inClosure ? session.functionsSharingCode(target.fn!, inV8) : 1;
   if (shared > 1)
     notes.push(
-      `${expression} runs code that ${shared} functions share (closures made by one function, like a library's dispatcher): %lprun counts the lines of ${where} in every call of any of them.`,
+      `${expression} runs code that ${shared} functions share (closures made by one function, like ` +
+        `a library's dispatcher): %lprun counts the lines of ${where} in every call of any of them.`,
     );
   return notes;
 }
@@ -513,14 +530,20 @@ function whatItStandsFor(
 const PARSED_SCRIPTS_KEPT = 16;
 const COUNTING_VERSIONS_KEPT_CHARS = 64 * 2 ** 20;
 
-/** Every counting version made in this session, by digest: what `countingVersions` has let go of is still told apart from a source. */
+/**
+ * Every counting version made in this session, by digest: what `countingVersions` has let go of is
+ * still told apart from a source.
+ */
 const everMade = new Set<string>();
 
 function digest(text: string): string {
   return createHash("sha1").update(text).digest("base64");
 }
 
-/** The scripts read last, parsed, by V8 script id: each edit gives a script a new id, and a package's syntax tree can be large. */
+/**
+ * The scripts read last, parsed, by V8 script id: each edit gives a script a new id, and a
+ * package's syntax tree can be large.
+ */
 const scripts = new LRUCache<string, Script>({ max: PARSED_SCRIPTS_KEPT });
 
 /**
@@ -556,7 +579,9 @@ function readScript(
   if (cached && cached.source === source) return cached;
   if (source === current && everMade.has(digest(current))) {
     throw new UsageError(
-      `%lprun cannot count the lines of ${displayPath(cwd, location.url)} here: V8 still holds this function in a counting version made by a %lprun many runs ago, which tsprof no longer maps back to its source. Re-run the cell (or re-import the module) that defines it, then %lprun it again.`,
+      `%lprun cannot count the lines of ${displayPath(cwd, location.url)} here: V8 still holds this ` +
+        `function in a counting version made by a %lprun many runs ago, which tsprof no longer maps ` +
+        `back to its source. Re-run the cell (or re-import the module) that defines it, then %lprun it again.`,
     );
   }
   const unit = executor.unitForScript(location.url) ?? executor.unitForScript(filePath(location.url)) ?? null;
@@ -740,7 +765,10 @@ function sourceLineOf(script: Script, pos: { line: number; column: number }): nu
   return script.unit ? script.unit.toSourceLine(pos.line, pos.column) : pos.line;
 }
 
-/** The owner's arrays and helpers, as the global names its counting code reads (never reassigned: the JIT folds them). */
+/**
+ * The owner's arrays and helpers, as the global names its counting code reads (never reassigned:
+ * the JIT folds them).
+ */
 function newCounters(slot: number, probeCount: number) {
   const counters = lineCounters(probeCount);
   const helpers = ownerHelpers(now, LAST_PROBE_TIME, PARKED)(
@@ -782,13 +810,19 @@ function defineHelpers(): void {
 function refusal(status: EditStatus, message: string | undefined, file: string, names: string[]): string {
   if (status === "CompileError")
     return `%lprun could not compile its counting version of ${file}${message ? `: ${message}` : ""}; please report this.`;
-  return `%lprun cannot count the lines of ${names.join(", ")} right now: ${blockedBecause(status)}. Let it finish (or drop the generator) and run %lprun again.`;
+  return (
+    `%lprun cannot count the lines of ${names.join(", ")} right now: ${blockedBecause(status)}. ` +
+    `Let it finish (or drop the generator) and run %lprun again.`
+  );
 }
 
 function blockedBecause(status: EditStatus): string {
   switch (status) {
     case "BlockedByActiveGenerator":
-      return "a generator or async call of its code is suspended (started and not finished), and V8 cannot change code that is suspended";
+      return (
+        "a generator or async call of its code is suspended (started and not finished), and V8 " +
+        "cannot change code that is suspended"
+      );
     case "BlockedByActiveFunction":
       return "its code is running on the call stack, and V8 cannot change code while it runs";
     case "BlockedByTopLevelEsModuleChange":
@@ -813,7 +847,8 @@ function moduleTargets(
   const scriptId = unit ? session.scriptIdOf((url) => executor.unitForScript(filePath(url)) === unit) : null;
   if (!unit || scriptId === null) {
     throw new UsageError(
-      `%lprun -m ${module}: no local module of that name has been imported yet. Import it in a cell first; -m takes the path you import (like ./lib).`,
+      `%lprun -m ${module}: no local module of that name has been imported yet. Import it in a cell ` +
+        `first; -m takes the path you import (like ./lib).`,
     );
   }
   const script = readScript(session, executor, cwd, {

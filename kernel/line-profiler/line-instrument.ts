@@ -1,47 +1,7 @@
 /**
- * The counting version of a script that %lprun swaps in by live edit (see line-hooks.ts), and why
- * it looks the way it does:
- *
- * - Each profiled function (an "owner") gets its own arrays, reached as global names that are
- *   never reassigned (`__tsprof_lh3`, …), so the JIT folds them to constants; the edited code
- *   needs nothing from the scope it runs in, which is why closures, class fields, `#private`
- *   methods, blocks and package code can all be profiled in place.
- * - A probe before every statement (`H[k]++, C[0] = k`): the first counts exact hits into a
- *   Uint32Array, the second tells the line sampler (a worker thread reading the shared `C`)
- *   which statement the owner is on. Both are plain typed-array stores that the JIT keeps
- *   cheap; a clock read per statement would cost many times the body of a numeric inner loop.
- *   With `clockLines` (%lprun -c) each probe also reads the clock and gives the time since the
- *   owner's previous probe to the statement it was on, as line_profiler does (and as the sampler
- *   reads it: a line's time includes the calls it makes to other functions, not to its own
- *   callbacks). Its probes call helpers of the owner (ownerHelpers) rather than holding that
- *   code: a clock read costs far more than the call, and a one-line function's counting version
- *   stays short enough for V8's live edit (see V8_DIFF_LINE_LIMIT).
- * - Loop headers count like Python's `for` line: `for (;;)` and `while` probe in their test, so
- *   the header counts test evaluations (iterations + 1); `for…of`/`for…in` probe before the loop
- *   and again at the start of each iteration under the same id, which gives the same total.
- *   `for…of` is back on its header at the end of each iteration (and at a `continue` of it), so
- *   the iterator's time is the `for` line's.
- *   `do…while` probes its `do` once per entry and its test once per iteration.
- * - Statements that are not in a block (`if (c) x();`, `else if`, loop bodies) are wrapped in
- *   braces so the probe can go before them; arrow expression bodies become blocks that return
- *   the expression. Labels keep their loop directly behind them; directives stay first.
- * - Every function body in an owner (the owner itself and the callbacks inside it) saves `C[0]`
- *   on entry and restores it in `finally`, so after a return, a throw or a recursive call it
- *   names the caller's line again (0, "not running", at the top). A generator does the same
- *   around each `yield`, so time while it is suspended goes to no line of it. A plain owner's
- *   own save-and-restore goes around the call of its twin instead (see guardsAroundTwin).
- * - Each of those bodies also counts as an activation (`C[1]` counts how many are running or
- *   awaiting; the clock runs while one is): the Total time is measured, not sampled, so a short
- *   run reports its real microseconds, and a callback the owner left behind (a timer, a `then`)
- *   is in it when it runs later. The sampler charges lines only while `C[1]` is not 0: an async
- *   call that returned is charged nothing. A class owner is its constructor and its instance
- *   field initializers.
- * - An `await` in an async body takes its call off the stack as a `yield` does (`C[0]` goes back
- *   to the caller's statement) and counts it as awaiting on its statement, in `C` from PARKED on;
- *   while no call is on the stack, the sampler (and -c's clock) give the time to the statements
- *   calls await on. So calls that overlap each keep their own awaited statement.
- *
- * Nothing inserted contains a line break, so every line of the script keeps its number.
+ * The counting version of a script that %lprun swaps in by live edit (line-hooks.ts): a probe before
+ * every statement, the line saved and restored around calls, yields and awaits, and each function's twin.
+ * See docs/how-it-works.md, "Live edit (%lprun)".
  */
 import type * as acorn from "acorn";
 import MagicString from "magic-string";
@@ -112,7 +72,10 @@ export interface Owner {
   node: OwnerNode;
   /** Names its arrays (see `probeNames`). */
   slot: number;
-  /** Counted in its own code, not by a twin: a cell's top level compiled with its probes, which runs once and is never edited back. */
+  /**
+   * Counted in its own code, not by a twin: a cell's top level compiled with its probes, which runs
+   * once and is never edited back.
+   */
   inPlace?: boolean;
 }
 
@@ -347,7 +310,10 @@ function readsArguments(node: acorn.AnyNode): boolean {
   return reads;
 }
 
-/** Where a body's own statements start: after its directives and its call counter (which the original runs before handing over). */
+/**
+ * Where a body's own statements start: after its directives and its call counter (which the
+ * original runs before handing over).
+ */
 function contentStart(source: string, body: acorn.BlockStatement): number {
   const counter = body.body.find((st) => source.startsWith(CALL_COUNTER_PREFIX, st.start));
   if (counter) return counter.end;
@@ -431,7 +397,10 @@ class LineEditor {
   /** The functions being visited, innermost last: a `yield` belongs to the last. */
   private readonly functions: Fn[] = [];
   private ownerFunction: AnyNode | null = null;
-  /** The loops around the node being visited in its function, innermost last, and the labelled ones by label: a `continue`'s target. */
+  /**
+   * The loops around the node being visited in its function, innermost last, and the labelled ones
+   * by label: a `continue`'s target.
+   */
   private readonly loops: AnyNode[] = [];
   private readonly loopLabels = new Map<string, AnyNode>();
   private readonly forOfHeaders = new Map<AnyNode, number>();
@@ -773,7 +742,10 @@ export function ownerHelpers(now: () => number, lastProbeTime: number, parked: n
         charge();
         current[0] = id;
       },
-      /** A body starts (or a generator resumes): the first activation starts the clock, and the time before it goes to no line. */
+      /**
+       * A body starts (or a generator resumes): the first activation starts the clock, and the time
+       * before it goes to no line.
+       */
       enter: () => {
         if (current[1]++ === 0) clock[1] = clock[lastProbeTime] = now();
         return current[0];
@@ -784,7 +756,10 @@ export function ownerHelpers(now: () => number, lastProbeTime: number, parked: n
         current[0] = saved;
         if (--current[1] === 0) clock[0] += now() - clock[1];
       },
-      /** An await starts (after one that threw, `previous`, is let go): the call awaits on its statement, and the caller's statement `saved` runs. */
+      /**
+       * An await starts (after one that threw, `previous`, is let go): the call awaits on its
+       * statement, and the caller's statement `saved` runs.
+       */
       park: (previous: number, saved: number) => {
         charge();
         if (previous !== 0) (current[parked + previous]--, current[parked]--);

@@ -1,8 +1,7 @@
 /**
- * The line sampler's thread: every interval it reads which statement each profiled function is
- * on (the cell its instrumented code writes) and adds the time since its previous reading to
- * that statement, so line times are time-weighted and include what the line called. It also
- * keeps the carries of the Uint32 hit counters, which it reads far more often than they can wrap.
+ * The line sampler's thread: every interval it reads which statement each profiled function is on and
+ * gives it the time since its previous reading; it also keeps the hit counters' carries.
+ * See docs/how-it-works.md, "Samplers".
  */
 import { parentPort, receiveMessageOnPort } from "node:worker_threads";
 import { CONTROL, PARKED, type SampledCounters, type SamplerWork } from "./line-sampler";

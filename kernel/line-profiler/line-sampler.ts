@@ -1,9 +1,7 @@
 /**
- * Times the lines of instrumented functions from a worker thread (line-sampler-worker.ts) that
- * reads, every DEFAULT_INTERVAL_MICROS, the statement each profiled function is on. The
- * instrumented code only stores ids in shared memory; no clock is read on the main thread, so a
- * loop body of a few nanoseconds stays
- * cheap. The worker is stopped whatever happens to the statement.
+ * Times the lines of instrumented functions from a worker thread (line-sampler-worker.ts), so that no
+ * clock is read on the main thread. The worker is stopped whatever happens to the statement.
+ * See docs/how-it-works.md, "Samplers".
  */
 import path from "node:path";
 import { Worker } from "node:worker_threads";
@@ -16,7 +14,10 @@ export const DEFAULT_INTERVAL_MICROS = 100;
 /** A profiled function's counters as its instrumented copy writes them (shared memory). */
 export interface FunctionCounters {
   hits: Uint32Array;
-  /** [the statement it is on, how many of its calls run or await, then from PARKED on: how many await, in all and on each statement]. */
+  /**
+   * [the statement it is on, how many of its calls run or await, then from PARKED on: how many
+   * await, in all and on each statement].
+   */
   current: Int32Array;
 }
 
@@ -50,7 +51,10 @@ export interface LineSampled<T> {
   threw: boolean;
 }
 
-/** Counters that appear while the statement runs (a worker thread's: worker-lines.ts), read by the sampler from when they are added. */
+/**
+ * Counters that appear while the statement runs (a worker thread's: worker-lines.ts), read by the
+ * sampler from when they are added.
+ */
 export interface LateCounters {
   connect(add: (counters: FunctionCounters) => SampledCounters): void;
   disconnect(): void;
@@ -109,7 +113,10 @@ export interface SamplerWork {
   intervalMicros: number;
 }
 
-/** The words of a statement's control array: the stop flag, the word the thread sleeps on, how many counters were added, how many readings were taken. */
+/**
+ * The words of a statement's control array: the stop flag, the word the thread sleeps on, how many
+ * counters were added, how many readings were taken.
+ */
 export const CONTROL = { STOP: 0, WAKE: 1, ADDED: 2, READINGS: 3 } as const;
 
 let samplerThread: SamplerThread | null = null;

@@ -1,12 +1,7 @@
 /**
- * V8's live edit, through the inspector session of the kernel's own thread: where a function's
- * code is (`[[FunctionLocation]]`), the source of its script, and replacing that source. A
- * replaced script's functions run the new code at once, closures created before included, with
- * the variables they captured; replacing it again with the original puts everything back.
- *
- * The debugger is enabled only while a magic edits (from construction to `close`): V8 then reports every script, and
- * editing walks the heap, so both cost time in proportion to what the process holds, and nothing
- * of it is paid by cells that do not profile lines.
+ * V8's live edit through the inspector session of the kernel's own thread: where a function's code is,
+ * its script's source, and replacing that source. The debugger is on only while a magic edits.
+ * See docs/how-it-works.md, "Live edit (%lprun)".
  */
 import inspector from "node:inspector";
 
@@ -91,7 +86,9 @@ export class LiveEditSession {
         .objectId;
       const sameText = call(
         all,
-        "function (fn) { const read = globalThis.__tsprof__?.executedText ?? ((f) => Function.prototype.toString.call(f)); const text = read(fn); return this.filter((f) => typeof f === 'function' && read(f) === text); }",
+        "function (fn) { const read = globalThis.__tsprof__?.executedText ?? ((f) => " +
+          "Function.prototype.toString.call(f)); const text = read(fn); return this.filter((f) => " +
+          "typeof f === 'function' && read(f) === text); }",
         [{ objectId }],
       );
       const { result } = this.post("Runtime.getProperties", { objectId: sameText, ownProperties: true });

@@ -1,13 +1,7 @@
 /**
  * %lprun in worker threads, the kernel's side: the counting code for a worker's own copies of the
- * profiled functions. A worker runs no cell code; it runs functions from a file both threads load,
- * or from a string run with `eval: true` that the notebook also ran. The product's rule: a
- * function in a worker whose source text is a profiled function's, character for character, is
- * that function. Its counting version is made as the main thread's is (line-instrument.ts), under
- * the function's own slot: the probes get the same ids, so the main thread's line layout reads
- * the worker's counters. The counters are the worker's own (a worker's globals are not the main
- * thread's), in shared memory the main thread makes and hands to the worker when it is set up,
- * so they outlive a worker that ends during the statement.
+ * profiled functions, made as the main thread's is, counting into shared memory the main thread makes.
+ * See docs/how-it-works.md, "Threads".
  */
 import type * as acorn from "acorn";
 import type { WorkerLineCode } from "../../magics/core/context";

@@ -1,18 +1,7 @@
 /**
- * %lprun in worker threads, the inspector's side (the counting code itself is the kernel's:
- * kernel/line-profiler/worker-line-hooks.ts). In each worker the statement watches (worker-sampler.ts):
- * - its counters come first: shared arrays the main thread makes, posts on a BroadcastChannel the
- *   worker opened, and hands to the line sampler. A worker waiting for its debugger takes them at
- *   once (`receiveMessageOnPort`); a running one gets them through its event loop and says so
- *   by a binding. Being shared memory, they keep the counts of a worker that ends. (This way
- *   round because a message a worker posted on such a channel did not reach the main thread.)
- * - its scripts that hold a copy of a profiled function are replaced by their counting versions
- *   (`Debugger.setScriptSource`, in the worker): a running worker's at once; a new worker's as
- *   each is about to run, before its first line: V8 pauses before a script runs (an
- *   instrumentation breakpoint; `eval` strings, `vm` scripts) and at the first line of a profiled
- *   function's file (a breakpoint by URL; CommonJS files are compiled as functions, not scripts).
- *   Pauses are answered by callbacks, which run even while the main thread is busy.
- * - at the end its originals go back, its breakpoints and counters' names go.
+ * %lprun in worker threads, the inspector's side (the counting code is worker-line-hooks.ts): in each
+ * worker the statement watches, hands over the counters, edits the counting versions in and the
+ * originals back. See docs/how-it-works.md, "Threads".
  */
 import { BroadcastChannel } from "node:worker_threads";
 import { lineCounters } from "./line-instrument";
@@ -266,11 +255,14 @@ export function workerLineTables(
     }
     for (const { functions: refused, status } of worker.refused)
       notes.push(
-        `In ${label}, %lprun could not count ${refused.map(name).join(", ")}: V8 would not change its code there (${status}: a call of it was running, or suspended). Run %lprun when the worker is between calls.`,
+        `In ${label}, %lprun could not count ${refused.map(name).join(", ")}: V8 would not change ` +
+          `its code there (${status}: a call of it was running, or suspended). Run %lprun when the ` +
+          `worker is between calls.`,
       );
     if (worker.unrestored > 0)
       notes.push(
-        `In ${label}, the counting code could not all be put back (a call of it is running); it keeps counting into arrays nobody reads until the worker ends.`,
+        `In ${label}, the counting code could not all be put back (a call of it is running); it ` +
+          `keeps counting into arrays nobody reads until the worker ends.`,
       );
   }
   notes.push(
@@ -283,7 +275,10 @@ export function workerLineTables(
   return { tables, notes };
 }
 
-/** Workers that ran with no copy of the functions %lprun could count: say so rather than let the tables look complete. */
+/**
+ * Workers that ran with no copy of the functions %lprun could count: say so rather than let the
+ * tables look complete.
+ */
 function missedNotes(seen: SampledWorker[], workers: WorkerLines[], names: string[]): string[] {
   const lines = (w: SampledWorker) => workers.find((x) => x.channel.threadId === w.threadId);
   const labels = (list: SampledWorker[]) => list.map((w) => w.label).join(", ");
@@ -295,13 +290,16 @@ function missedNotes(seen: SampledWorker[], workers: WorkerLines[], names: strin
   const notes: string[] = [];
   if (without.length > 0) {
     notes.push(
-      `Worker threads ran during the statement with no copy of ${names.join(", ")} in them (${labels(without)}): calls they made are not in these tables. ` +
-        "%lprun counts a worker's copy of a function when its source text is the same (a file both threads load, or a string the worker runs with eval: true); %prun shows what each thread did.",
+      `Worker threads ran during the statement with no copy of ${names.join(", ")} in them ` +
+        `(${labels(without)}): calls they made are not in these tables. ` +
+        "%lprun counts a worker's copy of a function when its source text is the same (a file both " +
+        "threads load, or a string the worker runs with eval: true); %prun shows what each thread did.",
     );
   }
   if (unanswered.length > 0)
     notes.push(
-      `${labels(unanswered)} did not answer within the deadline (busy outside JavaScript?): %lprun could not count lines there.`,
+      `${labels(unanswered)} did not answer within the deadline (busy outside JavaScript?): %lprun ` +
+        `could not count lines there.`,
     );
   return notes;
 }

@@ -27,7 +27,8 @@ export const alloc = defineMagic({
   name: "alloc",
   forms: ["line", "cell"],
   summary:
-    "Which functions allocate: V8's sampling heap profiler as a %prun-style table in bytes, a flame chart, and what stays live.",
+    "Which functions allocate: V8's sampling heap profiler as a %prun-style table in bytes, a flame " +
+    "chart, and what stays live.",
   description: `
 Runs the statement (or, as %%alloc, the whole cell) in the notebook's context — names it defines
 stay defined — under V8's sampling heap profiler, and shows each function that allocated: the
@@ -68,7 +69,9 @@ Examples:
       short: "i",
       type: "integer",
       metavar: "BYTES",
-      help: `mean bytes between sampled allocations (default ${DEFAULT_INTERVAL_BYTES}); each sample costs a walk of the stack, so a smaller interval is more exact and slower`,
+      help:
+        `mean bytes between sampled allocations (default ${DEFAULT_INTERVAL_BYTES}); each ` +
+        `sample costs a walk of the stack, so a smaller interval is more exact and slower`,
     },
     gc: {
       short: "g",
@@ -109,7 +112,10 @@ Examples:
   },
 });
 
-/** Runs the statement under the heap sampler. A statement that throws still gives its profile (and `sampled.threw`); one that does not compile throws. */
+/**
+ * Runs the statement under the heap sampler. A statement that throws still gives its profile (and
+ * `sampled.threw`); one that does not compile throws.
+ */
 export async function profileAllocations(
   ctx: Pick<MagicContext, "evaluate" | "profiling">,
   statement: string,
@@ -141,6 +147,9 @@ export async function profileAllocations(
 
 /** As a cell's value the profile shows its summary in one line: the table is already above (or was not asked for). */
 function withSummary(result: AllocationProfileResult): AllocationProfileResult {
-  const text = `<AllocationProfileResult: ${formatBytes(result.sampledBytes)} sampled, ${formatBytes(result.heap.live)} live, ${result.rows.length} functions; fields: rows, tree, heap, sampledBytes, samples, statement>`;
+  const text =
+    `<AllocationProfileResult: ${formatBytes(result.sampledBytes)} ` +
+    `sampled, ${formatBytes(result.heap.live)} live, ${result.rows.length} functions; fields: rows, ` +
+    `tree, heap, sampledBytes, samples, statement>`;
   return Object.defineProperty(result, MIME_BUNDLE, { value: () => ({ "text/plain": text }), enumerable: false });
 }

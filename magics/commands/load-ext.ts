@@ -32,7 +32,9 @@ Examples:
     const magics = BUILT_IN[name];
     if (!magics)
       throw new UsageError(
-        `%load_ext: no extension ${JSON.stringify(name)} in tsprof; ${Object.keys(BUILT_IN).join(" and ")} are built in (their magics need no %load_ext).`,
+        `%load_ext: no extension ${JSON.stringify(name)} in tsprof; ${Object.keys(BUILT_IN).join(
+          " " + "and ",
+        )} are built in (their magics need no %load_ext).`,
       );
     ctx.print(`${name}'s magics (${magics}) are built into tsprof: nothing to load.\n`);
   },

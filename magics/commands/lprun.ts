@@ -108,7 +108,8 @@ Examples:
     const wholeCell = call.form === "cell" && options.functions.length === 0 && options.modules.length === 0;
     if (!wholeCell && options.functions.length === 0 && options.modules.length === 0) {
       throw new UsageError(
-        "%lprun needs a function to profile: -f FUNC (repeatable) or -m MODULE; %%lprun with no -f profiles its cell. Run %lprun? for help.",
+        "%lprun needs a function to profile: -f FUNC (repeatable) or -m MODULE; %%lprun with no -f " +
+          "profiles its cell. Run %lprun? for help.",
       );
     }
     const functions: ResolvedFunction[] = [];
@@ -199,13 +200,15 @@ export async function profileLines(
       },
     });
   } catch (e) {
-    // A statement's own error is reported after its profile; this one did not compile, or the code could not be swapped in.
+    // A statement's own error is reported after its profile; this one did not compile, or the code
+    // could not be swapped in.
     if (!sampled) throw e;
   } finally {
     notes.push(...probes.restore());
   }
   if (!sampled) return { result: null, sampled, notes };
-  // %%lprun's cell top level (cProfile's <module>) runs once, for the whole statement: its Total time is the statement's too.
+  // %%lprun's cell top level (cProfile's <module>) runs once, for the whole statement: its Total
+  // time is the statement's too.
   for (const f of probes.functions) if (f.ref.name === "<module>") f.clock[0] = sampled.wallTime * 1e3;
   const result = buildLineProfile(probes.functions, sampled.functions, statement, options);
   if (workers.length > 0) {
@@ -217,7 +220,9 @@ export async function profileLines(
   const { readings } = sampled;
   if (!options.clockLines && readings < ENOUGH_READINGS) {
     notes.push(
-      `Line times come from ${readings} reading${readings === 1 ? "" : "s"} of the sampler (it reads at most every ${DEFAULT_INTERVAL_MICROS} µs), too few to mean much: run it longer, or add -c to clock every line. Hits and Total time are exact.`,
+      `Line times come from ${readings} reading${readings === 1 ? "" : "s"} of the sampler (it ` +
+        `reads at most every ${DEFAULT_INTERVAL_MICROS} µs), too few to mean much: run it longer, ` +
+        `or add -c to clock every line. Hits and Total time are exact.`,
     );
   }
   return { result, sampled, notes };
@@ -230,10 +235,16 @@ function keyboardInterrupt(): Error {
   return error;
 }
 
-/** As a cell's value the profile shows a one-line summary (the table is already above), as line_profiler's object does. */
+/**
+ * As a cell's value the profile shows a one-line summary (the table is already above), as
+ * line_profiler's object does.
+ */
 function withSummary(result: LineProfileResult): LineProfileResult {
   const names = result.functions.map((f) => f.fn.name).join(", ");
   const total = result.functions.reduce((sum, f) => sum + f.totalTime, 0);
-  const text = `<LineProfileResult: ${result.functions.length} function${result.functions.length === 1 ? "" : "s"} (${names}), ${total.toPrecision(3)} s in total; fields: timerUnit, functions, statement>`;
+  const text =
+    `<LineProfileResult: ${result.functions.length} ` +
+    `function${result.functions.length === 1 ? "" : "s"} (${names}), ${total.toPrecision(3)} s in ` +
+    `total; fields: timerUnit, functions, statement>`;
   return Object.defineProperty(result, MIME_BUNDLE, { value: () => ({ "text/plain": text }), enumerable: false });
 }

@@ -1,3 +1,4 @@
+/** `%lsmagic`: the magics the registry holds, listed as IPython lists them. */
 import escapeHtml from "escape-html";
 import { defineMagic, type MagicRegistry } from "../core/registry";
 

@@ -21,7 +21,8 @@ export const memit = defineMagic({
   name: "memit",
   forms: ["line", "cell"],
   summary:
-    "Measure the peak memory of a statement: memory_profiler's `peak memory: X MiB, increment: Y MiB`, the heap split and a timeline.",
+    "Measure the peak memory of a statement: memory_profiler's `peak memory: X MiB, increment: Y " +
+    "MiB`, the heap split and a timeline.",
   description: `
 Runs the statement (or, as %%memit, the cell's body) in the notebook's context — names it
 declares stay defined — and prints memory_profiler's line: the peak resident set size (RSS) of
@@ -65,7 +66,9 @@ Examples:
       short: "i",
       type: "number",
       metavar: "SECONDS",
-      help: `seconds between RSS readings (default ${DEFAULT_INTERVAL}, at least ${MIN_INTERVAL}); the heap split is read at most every ${HEAP_INTERVAL_FLOOR} s`,
+      help:
+        `seconds between RSS readings (default ${DEFAULT_INTERVAL}, at least ${MIN_INTERVAL}); ` +
+        `the heap split is read at most every ${HEAP_INTERVAL_FLOOR} s`,
     },
     timeout: {
       short: "t",
@@ -117,7 +120,8 @@ async function prepareStatement(ctx: MagicContext, form: "line" | "cell", rest: 
   if (form === "line") return rest;
   if (body.trim() === "")
     throw new UsageError(
-      "%%memit: the cell has nothing to measure: put the statement below the %%memit line (code on that line is setup).",
+      "%%memit: the cell has nothing to measure: put the statement below the %%memit line (code on " +
+        "that line is setup).",
     );
   if (rest.trim() !== "") await ctx.evaluate(rest);
   return "\n" + body;

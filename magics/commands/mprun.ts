@@ -1,8 +1,7 @@
 /**
- * %mprun / %%mprun — memory_profiler's %mprun for TypeScript cells: for each chosen function,
- * every line of its TypeScript source with the process's memory after it ran, the memory it
- * added and how many times it ran. The functions run as %lprun's line-counting copies (exact
- * occurrences; the sampler thread sees which line each is on), see magics/measure/builders/memory-lines.ts.
+ * %mprun / %%mprun, memory_profiler's %mprun: each line of the chosen functions with the memory after it
+ * ran, the memory it added and how often it ran, from %lprun's counting code and the memory sampler.
+ * See docs/how-it-works.md, "From readings to tables".
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -104,7 +103,10 @@ async function instrument(ctx: MagicContext, expressions: string[]): Promise<Lin
   }
 }
 
-/** Runs the statement with the counting code swapped in (and always back out) and the sampler attributing memory to their lines. */
+/**
+ * Runs the statement with the counting code swapped in (and always back out) and the sampler
+ * attributing memory to their lines.
+ */
 async function profileMemoryLines(ctx: MagicContext, probes: LineProbes, statement: string, interval: number) {
   const options = {
     interval,

@@ -19,14 +19,16 @@ import { profileSummary } from "../views/cpu-profile-text";
 import { orderOptions } from "../views/profile-order";
 import type { CpuProfileResult, ThreadProfile } from "../model/profile";
 
-/** The interval whose overhead on the forward pass meets the %prun target (README, Benchmarks); half of it cost far more. */
+/**
+ * The interval whose overhead on the forward pass meets the %prun target (docs/benchmarks.md); half of
+ * it cost far more.
+ */
 const MAIN_ALONE_INTERVAL_MICROS = 100;
 /**
  * With workers, every thread is sampled at 1 ms (Node's --cpu-prof and pyinstrument's default):
  * each sampled thread has a V8 sampler thread of its own waking at the interval, and once the
  * statement's threads keep the cores busy those wake-ups and their signals take CPU from the
- * statement itself: what that costs step 5's two threads at each interval is in the README's
- * Benchmarks.
+ * statement itself: what that costs step 5's two threads at each interval is in docs/benchmarks.md.
  */
 const THREADS_INTERVAL_MICROS = 1000;
 
@@ -226,7 +228,10 @@ function workerThread(worker: SampledWorker, origin: number, sampleInterval: num
   });
 }
 
-/** As a cell's value the profile shows a one-line summary, like IPython's `<pstats.Stats …>`: the table is already above. */
+/**
+ * As a cell's value the profile shows a one-line summary, like IPython's `<pstats.Stats …>`: the
+ * table is already above.
+ */
 function withSummary(result: CpuProfileResult): CpuProfileResult {
   const text = `<CpuProfileResult: ${profileSummary(result)}, ${result.table.rows.length} functions; fields: ${Object.keys(result).join(", ")}>`;
   return Object.defineProperty(result, MIME_BUNDLE, { value: () => ({ "text/plain": text }), enumerable: false });

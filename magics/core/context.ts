@@ -78,7 +78,11 @@ export interface ProbedFunction {
   probes: { id: number; line: number }[];
   /** Hits per probe id, zeroed before each run (Uint32: the line sampler keeps the carries); shared memory. */
   hits: Uint32Array;
-  /** [the probe id of the statement the function runs now (0: not running), how many of its calls are running or awaiting, then how many await: in all, and per probe id (see PARKED in line-sampler.ts)]; shared memory. */
+  /**
+   * [the probe id of the statement the function runs now (0: not running), how many of its calls
+   * are running or awaiting, then how many await: in all, and per probe id (see PARKED in
+   * line-sampler.ts)]; shared memory.
+   */
   current: Int32Array;
   /** [milliseconds during which a call of it was running, when the running ones started]: its measured total. */
   clock: Float64Array;
@@ -89,7 +93,10 @@ export interface ProbedFunction {
 /** Counting versions of functions, ready to be swapped in where the originals' code is. */
 export interface LineProbes {
   functions: ProbedFunction[];
-  /** Puts the counting code in place; throws a UsageError when V8 cannot change a function now (it is suspended or running). */
+  /**
+   * Puts the counting code in place; throws a UsageError when V8 cannot change a function now (it
+   * is suspended or running).
+   */
   swapIn(): void;
   /**
    * Puts the originals back (safe to call more than once); returns a note for each that must
@@ -100,7 +107,10 @@ export interface LineProbes {
   restore(thrown?: unknown, options?: { whenIdle?: boolean }): string[];
   /** The same functions' counting code for worker threads' own copies of them (worker-line-hooks.ts). */
   workers?: WorkerLineCode;
-  /** What a -f stands for when it is not plainly the function named (a bound function's target, code other functions share), one line each, for the user. */
+  /**
+   * What a -f stands for when it is not plainly the function named (a bound function's target, code
+   * other functions share), one line each, for the user.
+   */
   notes?: string[];
 }
 
@@ -118,9 +128,15 @@ export interface LineCounters {
  * counted with that function's probes, into counters of the worker's own.
  */
 export interface WorkerLineCode {
-  /** The counting version of a worker's script, if it has a copy of a profiled function; `functions` are indexes into LineProbes.functions. */
+  /**
+   * The counting version of a worker's script, if it has a copy of a profiled function; `functions`
+   * are indexes into LineProbes.functions.
+   */
   instrument(source: string): { text: string; functions: number[] } | null;
-  /** The functions it can count (indexes into LineProbes.functions) and the length of their hits and lineClock arrays. */
+  /**
+   * The functions it can count (indexes into LineProbes.functions) and the length of their hits and
+   * lineClock arrays.
+   */
   functions: { index: number; probes: number }[];
   /**
    * Run in the worker first: opens the BroadcastChannel `channel`, on which its counters (shared
@@ -128,7 +144,10 @@ export interface WorkerLineCode {
    * binding `binding` (Runtime.addBinding).
    */
   openScript(channel: string, binding: string): string;
-  /** Run in the worker once the counters were posted: takes them now if they are there (true), as a worker waiting for its debugger can. */
+  /**
+   * Run in the worker once the counters were posted: takes them now if they are there (true), as a
+   * worker waiting for its debugger can.
+   */
   adoptScript(): string;
   /** Run in the worker once its originals are back: removes the counters' names. */
   teardownScript(): string;
@@ -148,7 +167,10 @@ export interface ProbeRequest {
 export interface LineInstrumentation {
   /** Prepares the counting versions; throws a UsageError naming a function it cannot profile. */
   instrument(request: ProbeRequest): LineProbes;
-  /** As `instrument`, plus the code compiled with `transform` (EvaluateOptions): its top level and each named function it defines. */
+  /**
+   * As `instrument`, plus the code compiled with `transform` (EvaluateOptions): its top level and
+   * each named function it defines.
+   */
   instrumentCode(request: ProbeRequest): LineProbes & { transform(unit: SourceUnit): string };
 }
 
@@ -192,7 +214,10 @@ export interface MagicContext {
   cwd: string;
 }
 
-/** A usage error (IPython calls these UsageError), shown as one paragraph without a stack: a bad option, a name that is not a function. */
+/**
+ * A usage error (IPython calls these UsageError), shown as one paragraph without a stack: a bad
+ * option, a name that is not a function.
+ */
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);

@@ -1,8 +1,7 @@
 /**
- * What IPython's front-end help gives for magics, from their declarations: Shift-Tab
- * (`inspect_request`) on a magic's name shows its `%name?` help, on one of its options that
- * option's line; Tab after `%name -` completes the options. JupyterLab fetches a completion's
- * documentation with an inspect request at the completed text, so each option's help shows there.
+ * IPython's front-end help for magics, from their declarations: Shift-Tab (`inspect_request`) on a
+ * magic or one of its options, Tab after `%name -` for the options.
+ * See docs/how-it-works.md, "The Jupyter side".
  */
 import {
   HELP_OPTION,

@@ -101,7 +101,8 @@ export class MagicRegistry {
       const prefix = form === "cell" ? "%%" : "%";
       const other = spec ? ` (%${form === "cell" ? "" : "%"}${name} exists: ${describeForms(spec)})` : "";
       throw new UsageError(
-        `${form === "cell" ? "Cell" : "Line"} magic function \`${prefix}${name}\` not found${other}. Run %lsmagic to list the magics.`,
+        `${form === "cell" ? "Cell" : "Line"} magic function \`${prefix}${name}\` not ` +
+          `found${other}. Run %lsmagic to list the magics.`,
       );
     }
     return spec;
@@ -148,7 +149,10 @@ export function optionsOf(spec: MagicSpec<any>): OptionSpec[] {
   return Object.values(spec.options) as OptionSpec[];
 }
 
-/** The help of the command form of a magic (`tsprof prun --help`): its usage, what it does, and the magic's options it takes beside its own. */
+/**
+ * The help of the command form of a magic (`tsprof prun --help`): its usage, what it does, and the
+ * magic's options it takes beside its own.
+ */
 export function commandHelpText(
   spec: MagicSpec<any>,
   usage: string,

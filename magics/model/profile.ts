@@ -1,8 +1,7 @@
 /**
- * The profile data model: plain typed structures that know nothing of how they were measured
- * (V8 sampler, call counters, memory sampler) or how they are shown (text, HTML, plotly).
- * Backends under magics/measure produce these; renderers under magics/views consume them.
- * All times are in seconds, all sizes in bytes, all line numbers 1-based.
+ * The profile data model: plain typed structures that know nothing of how they were measured or shown.
+ * magics/measure produces them, magics/views renders them. All times are in seconds, all sizes in
+ * bytes, all line numbers 1-based.
  */
 
 /** Where a function lives, in the user's terms: a cell of the notebook, a file, or the runtime. */
@@ -90,7 +89,10 @@ export interface ThreadProfile {
   sampleInterval: number;
   /** The flame chart's boxes, in time order per depth. */
   spans: FlameSpan[];
-  /** Time sampled on the thread during the statement that no row shows, and why (e.g. the kernel's own work while the statement awaited). */
+  /**
+   * Time sampled on the thread during the statement that no row shows, and why (e.g. the kernel's
+   * own work while the statement awaited).
+   */
   unattributed: Unattributed[];
 }
 
@@ -108,7 +110,10 @@ export interface Unattributed {
 export interface AsyncProfile {
   /** Root "(root)"; its totalTime is the statement's wall time. */
   tree: CallTreeNode;
-  /** Seconds the statement's async functions waited at awaits, and ran, and waited with nothing of theirs pending ((idle): the loop had nothing to do). */
+  /**
+   * Seconds the statement's async functions waited at awaits, and ran, and waited with nothing of
+   * theirs pending ((idle): the loop had nothing to do).
+   */
   awaiting: number;
   computing: number;
   idle: number;
@@ -147,11 +152,20 @@ export interface CpuProfileResult {
   sampleInterval: number;
   /** The statement that was profiled, as the user wrote it. */
   statement: string;
-  /** Wall time across awaits, charged to the async functions that awaited (absent when the statement awaited nothing of its own). */
+  /**
+   * Wall time across awaits, charged to the async functions that awaited (absent when the statement
+   * awaited nothing of its own).
+   */
   async?: AsyncProfile;
-  /** Stretches that kept the main thread's event loop busy past the threshold (absent when the statement never yielded to the loop). */
+  /**
+   * Stretches that kept the main thread's event loop busy past the threshold (absent when the
+   * statement never yielded to the loop).
+   */
   eventLoop?: EventLoopReport;
-  /** Counted functions that ran many times yet were never sampled: V8 inlined them, and their time is in their callers' (V8's profiler does not expand inlined frames here). */
+  /**
+   * Counted functions that ran many times yet were never sampled: V8 inlined them, and their time
+   * is in their callers' (V8's profiler does not expand inlined frames here).
+   */
   inlined?: FunctionStats[];
 }
 
@@ -198,7 +212,10 @@ export interface MemorySample {
 export interface MemoryResult {
   /** Memory before the statement ran. */
   baseline: MemorySample;
-  /** Highest value seen while it ran, per field (each field's own maximum); t is when the highest RSS reading was taken. */
+  /**
+   * Highest value seen while it ran, per field (each field's own maximum); t is when the highest
+   * RSS reading was taken.
+   */
   peak: MemorySample;
   /** The sampled timeline (first sample is the baseline). */
   samples: MemorySample[];
@@ -206,7 +223,10 @@ export interface MemoryResult {
   increment: number;
   /** Sampling interval, seconds. */
   interval: number;
-  /** Seconds between readings of the heap split (heapUsed, external, arrayBuffers), which cost more than RSS readings. */
+  /**
+   * Seconds between readings of the heap split (heapUsed, external, arrayBuffers), which cost more
+   * than RSS readings.
+   */
   heapInterval: number;
   statement: string;
   /** Repeats run (-r); peak and increment are the maximum over them. */
@@ -375,7 +395,10 @@ export interface ComparedColumn {
 
 /** The change of one column from the first run to the last. */
 export interface ComparedChange {
-  /** First run's value divided by the last's: above 1, the last run has less. Null when either run lacks the row or the value, or both are 0. */
+  /**
+   * First run's value divided by the last's: above 1, the last run has less. Null when either run
+   * lacks the row or the value, or both are 0.
+   */
   ratio: number | null;
   /** Last run's value minus the first's (a run without the row counts 0); null when a run's value was not measured. */
   difference: number | null;
@@ -391,7 +414,10 @@ export interface ComparedRow {
   /** The function's name (for a line, its function's). */
   name: string;
   status: "matched" | "new" | "gone" | "between";
-  /** How the row's entries were found to be one: by name (and file, outside cells), by cell location (names were ambiguous), by line text. */
+  /**
+   * How the row's entries were found to be one: by name (and file, outside cells), by cell location
+   * (names were ambiguous), by line text.
+   */
   matchedBy: "name" | "location" | "text";
   /** Per run: where it was (`<cell 3>:12` for a function, the line number for a line); null where the run lacks it. */
   where: (string | null)[];

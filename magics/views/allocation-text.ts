@@ -17,7 +17,8 @@ const HEADER = "  samples       self      total filename:lineno(function)";
 
 /** Why a Float64Array shows as a few bytes: the sampler sees the JS heap only. */
 export const TYPED_ARRAY_NOTE =
-  "Typed arrays and Buffers count here as their small JS handle, not their contents: their backing store lives outside the JS heap (the arrayBuffers figure above).";
+  "Typed arrays and Buffers count here as their small JS handle, not their contents: their backing " +
+  "store lives outside the JS heap (the arrayBuffers figure above).";
 
 /** %alloc's -s keys, resolved as pstats resolves its own (full names or unambiguous prefixes). */
 export const ALLOCATION_KEYS = sortKeys<AllocationStats>("alloc", "self", [
@@ -42,7 +43,8 @@ export function allocationSummary(result: AllocationProfileResult): string[] {
   const other = result.otherBytes > 0 ? `, ${formatBytes(result.otherBytes)} more outside the notebook's code` : "";
   const samples = `${withThousands(result.samples)} sampled allocation${result.samples === 1 ? "" : "s"}`;
   return [
-    `${formatBytes(result.sampledBytes)} allocated in ${result.wallTime.toFixed(3)} seconds (${samples}, one per ${formatBytes(result.sampleInterval)} on average${other})`,
+    `${formatBytes(result.sampledBytes)} allocated in ${result.wallTime.toFixed(3)} seconds ` +
+      `(${samples}, one per ${formatBytes(result.sampleInterval)} on average${other})`,
     `JS heap: ${formatBytes(heap.allocated)} allocated${heapSplit(result)}`,
     `Outside the JS heap: external ${signedBytes(heap.external)}, arrayBuffers ${signedBytes(heap.arrayBuffers)}`,
   ];
@@ -56,10 +58,16 @@ export function allocationSummary(result: AllocationProfileResult): string[] {
 function heapSplit({ heap, collectedGarbage }: AllocationProfileResult): string {
   const collections = `${heap.collections} garbage collection${heap.collections === 1 ? "" : "s"}`;
   if (collectedGarbage)
-    return ` = ${formatBytes(heap.live)} still live (reachable after a full collection) + ${formatBytes(heap.collected)} allocated and collected (${collections})`;
+    return (
+      ` = ${formatBytes(heap.live)} still live (reachable after a full collection) ` +
+      `+ ${formatBytes(heap.collected)} allocated and collected (${collections})`
+    );
   // Collections during the statement can free more of earlier cells' garbage than it allocated: then the heap shrank.
   const change = heap.live < 0 ? `shrank by ${formatBytes(-heap.live)}` : `grew by ${formatBytes(heap.live)}`;
-  return `; the heap ${change} (${collections}, which may also free earlier cells' garbage: -g tells live from collected)`;
+  return (
+    `; the heap ${change} (${collections}, which may also free earlier cells' garbage: -g ` +
+    `tells live from collected)`
+  );
 }
 
 export function allocationText(result: AllocationProfileResult, order: ProfileOrder): string {

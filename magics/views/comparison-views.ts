@@ -38,7 +38,9 @@ function comparisonFigure(comparison: Comparison): Figure {
         text: comparison.rows.map((r) => `${formatRatio(r.speedup)}×`),
         textposition: "outside",
         marker: { color: "#2f9e44" },
-        hovertemplate: `%{x}: %{y:.4g} ${unit.name} per loop, speedup %{text} over ${plotlyText(comparison.baseline)}<extra></extra>`,
+        hovertemplate:
+          `%{x}: %{y:.4g} ${unit.name} per loop, speedup %{text} ` +
+          `over ${plotlyText(comparison.baseline)}<extra></extra>`,
       },
     ],
     layout: {

@@ -78,7 +78,10 @@ export function asyncSections(result: CpuProfileResult): string[] {
   return sections;
 }
 
-/** Nodes under this share of the wall time are left out of the async tree's text (their time stays in their parent's). */
+/**
+ * Nodes under this share of the wall time are left out of the async tree's text (their time stays
+ * in their parent's).
+ */
 const MIN_ASYNC_SHARE = 0.01;
 /** Lines of the async tree's text at most (the chart and -r have the whole tree). */
 const MAX_ASYNC_LINES = 60;
@@ -127,7 +130,10 @@ export function asyncTreeText(view: AsyncProfile): string {
   ].join("\n");
 }
 
-/** Library and Node.js frames, and native functions such as `Promise` (not V8's own pseudo-frames like `(garbage collector)`). */
+/**
+ * Library and Node.js frames, and native functions such as `Promise` (not V8's own pseudo-frames
+ * like `(garbage collector)`).
+ */
 function isExternal(node: CallTreeNode): boolean {
   const { category, name } = node.fn;
   return category === "library" || category === "node" || (category === "runtime" && !name.startsWith("("));

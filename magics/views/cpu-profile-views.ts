@@ -1,4 +1,7 @@
-/** %prun's views: the cProfile table (text + sortable HTML), an icicle chart of the call tree, the top functions by self time. */
+/**
+ * %prun's views: the cProfile table (text + sortable HTML), an icicle chart of the call tree, the
+ * top functions by self time.
+ */
 import type { MimeBundle } from "../core/context";
 import type { CallTreeNode, CpuProfileResult, FunctionStats, ThreadProfile } from "../model/profile";
 import { CATEGORY_COLORS, icicleFigure } from "./icicle";
@@ -188,7 +191,10 @@ function callTreeFigure(result: CpuProfileResult): Figure {
   });
 }
 
-/** The main thread's tree, or, when workers ran, a root over one box per thread (their times add up, though they overlapped). */
+/**
+ * The main thread's tree, or, when workers ran, a root over one box per thread (their times add up,
+ * though they overlapped).
+ */
 function threadsTree(result: CpuProfileResult): CallTreeNode {
   if (result.threads.length === 1) return result.tree;
   const lanes = result.threads.map((t) => ({ ...t.tree, fn: { ...t.tree.fn, name: t.label } }));

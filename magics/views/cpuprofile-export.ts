@@ -1,8 +1,6 @@
 /**
- * The %prun call tree as a `.cpuprofile` (the format Chrome DevTools and speedscope open), with
- * cell functions named by their TypeScript lines. Samples are rebuilt from the tree: every node
- * gets samples for its self time at the profile's interval, so totals and flame graphs are
- * exact while the order of samples in time is not kept.
+ * The %prun call tree as a `.cpuprofile` (Chrome DevTools, speedscope), cell functions named by their
+ * TypeScript lines. Samples are rebuilt from the tree: totals are exact, their order in time is not kept.
  */
 import path from "node:path";
 import type { CallTreeNode, CpuProfileResult, ThreadProfile } from "../model/profile";

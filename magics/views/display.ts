@@ -43,7 +43,10 @@ export interface ProfileViewOptions extends Partial<ProfileOrder> {
   tableOnly?: boolean;
 }
 
-/** The bundles a magic would show for a result it returned (`%prun -r`, `%alloc -r`, `%lprun -r`, `%memit -o`, `%mprun -r`, `%timeit -o`, a comparison). */
+/**
+ * The bundles a magic would show for a result it returned (`%prun -r`, `%alloc -r`, `%lprun -r`,
+ * `%memit -o`, `%mprun -r`, `%timeit -o`, a comparison).
+ */
 export function resultViews(result: ShowableResult, options: ProfileViewOptions = {}): MimeBundle[] {
   const views = viewsOf(result, options);
   return options.tableOnly ? views.slice(0, 1) : views;
@@ -62,7 +65,8 @@ function viewsOf(result: ShowableResult, options: ProfileViewOptions): MimeBundl
   if ("wall" in result) return timeViews(result);
   if ("baseline" in result && "rows" in result) return comparisonViews(result);
   throw new TypeError(
-    "tsprof.display.profile: not a profile result. It takes what %prun -r, %alloc -r, %lprun -r, %memit -o, %mprun -r, %timeit -o and tsprof.compare() return.",
+    "tsprof.display.profile: not a profile result. It takes what %prun -r, %alloc -r, %lprun -r, " +
+      "%memit -o, %mprun -r, %timeit -o and tsprof.compare() return.",
   );
 }
 
@@ -86,7 +90,8 @@ export function recordTable(records: readonly Record<string, unknown>[], options
   const heatColumn = options.heat === undefined ? -1 : columns.indexOf(options.heat);
   if (options.heat !== undefined && (heatColumn < 0 || !numeric[heatColumn])) {
     throw new TypeError(
-      `tsprof.display.table: heat column '${options.heat}' is not a numeric column of the rows (columns: ${columns.join(", ")}).`,
+      `tsprof.display.table: heat column '${options.heat}' is not a numeric column of the rows ` +
+        `(columns: ${columns.join(", ")}).`,
     );
   }
   const heat = heatColumn < 0 ? [] : heatShares(records.map((r) => Number(r?.[columns[heatColumn]] ?? 0)));

@@ -1,8 +1,6 @@
 /**
- * The %alloc call tree as a `.heapprofile` (the inspector's SamplingHeapProfile, which Chrome
- * DevTools' Memory panel and speedscope open), with cell functions named by their TypeScript
- * lines. Each node's sampled allocations become samples of equal size, so totals are exact while
- * the sizes of single objects are not kept.
+ * The %alloc call tree as a `.heapprofile` (DevTools' Memory panel, speedscope), cell functions named by
+ * their TypeScript lines. Each node's allocations become samples of equal size: totals are exact.
  */
 import type { AllocationProfileResult, AllocationTreeNode } from "../model/profile";
 

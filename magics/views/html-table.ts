@@ -1,19 +1,16 @@
 /**
- * Sortable HTML tables for the views (and for other view files, e.g. the memory views).
- *
- * Readable without scripts: alignment, monospace and the heat shading are inline styles computed
- * here, so they show in untrusted notebooks, in GitHub's renderer and in exports. Sorting needs
- * JavaScript: every table carries one small script that installs a single click (and Enter/Space)
- * listener on the document the first time any table's script runs; the listener sorts whatever
- * `table[data-tsprof-sortable]` was clicked. That works wherever output scripts run — classic
- * Notebook, JupyterLab's trusted (live) output, VS Code, `nbconvert --to html` — and needs no
- * element ids, so it is indifferent to when the output is attached to the page.
+ * Sortable HTML tables for the views: readable without scripts (inline styles), sorted by one small
+ * script that installs a single listener on the document.
+ * See docs/how-it-works.md, "Output".
  */
 import escapeHtml from "escape-html";
 
 export interface TableColumn {
   label: string;
-  /** Sorted as numbers (from each cell's `sortKey`); first click sorts descending. Text columns sort ascending first. */
+  /**
+   * Sorted as numbers (from each cell's `sortKey`); first click sorts descending. Text columns sort
+   * ascending first.
+   */
   numeric?: boolean;
   /** Tooltip explaining the column. */
   title?: string;
@@ -83,7 +80,10 @@ function filterMenu(spec: TableSpec, filter: { column: number; label: string }):
     `<option value="">all</option>`,
     ...values.map((v) => `<option value="${escapeHtml(v)}">${escapeHtml(v)}</option>`),
   ];
-  return `<label style="${MONO}">${escapeHtml(filter.label)}: <select data-tsprof-filter="${filter.column}">${options.join("")}</select></label>`;
+  return (
+    `<label style="${MONO}">${escapeHtml(filter.label)}: <select ` +
+    `data-tsprof-filter="${filter.column}">${options.join("")}</select></label>`
+  );
 }
 
 function headerCell(column: TableColumn, descending: boolean | null): string {
@@ -94,7 +94,8 @@ function headerCell(column: TableColumn, descending: boolean | null): string {
   return (
     `<th scope="col" tabindex="0" aria-sort="${sort}" data-type="${column.numeric ? "number" : "text"}"${title}` +
     ` style="${CELL};text-align:${align};cursor:pointer;user-select:none;white-space:nowrap;border-bottom:1px solid currentColor">` +
-    `${escapeHtml(column.label)}<span class="tsprof-arrow" aria-hidden="true" style="display:inline-block;width:1em">${arrow}</span></th>`
+    `${escapeHtml(column.label)}<span class="tsprof-arrow" aria-hidden="true" ` +
+    `style="display:inline-block;width:1em">${arrow}</span></th>`
   );
 }
 

@@ -1,8 +1,7 @@
 /**
- * A call tree as a plotly icicle (flame chart), root on top, each box as wide as its total
- * weight: %prun's time, %alloc's bytes. Values are whole units summed bottom-up, so a parent is
- * never narrower than its children (plotly drops nodes whose children exceed them under
- * branchvalues "total").
+ * A call tree as a plotly icicle (flame chart), root on top, each box as wide as its total weight. Values
+ * are whole units summed bottom-up, so a parent is never narrower than its children (plotly drops nodes
+ * whose children exceed them under branchvalues "total").
  */
 import type { FunctionCategory, FunctionRef } from "../model/profile";
 import { plotlyText, type Figure } from "./plotly";

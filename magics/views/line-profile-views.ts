@@ -57,7 +57,8 @@ function functionHtml(profile: FunctionLineProfile, timerUnit: number, preamble:
 
 /** One bar per line that ran, per function: the line's share of its function's time. */
 function lineShareFigure(result: LineProfileResult): Figure {
-  // One function: its name goes in the axis title and each bar is named by its line alone, so that long names do not crowd the axis.
+  // One function: its name goes in the axis title and each bar is named by its line alone, so that
+  // long names do not crowd the axis.
   const single = result.functions.length === 1;
   const label = (profile: FunctionLineProfile, line: number) =>
     single ? String(line) : `${plotlyText(profile.fn.name)}:${line}`;
@@ -80,7 +81,8 @@ function lineShareFigure(result: LineProfileResult): Figure {
     data,
     layout: {
       title: { text: "% Time per line" },
-      // Turned tick labels take room in proportion to their length: the chart grows with them rather than squeezing its bars.
+      // Turned tick labels take room in proportion to their length: the chart grows with them
+      // rather than squeezing its bars.
       height: 340 + Math.min(longestLabel, 60) * 7,
       margin: { l: 60, r: 20, t: 50, b: 40 },
       xaxis: {

@@ -63,7 +63,9 @@ export function memitNotes(result: MemoryResult): string[] {
     result.repeats === 1 ? "1 run" : `${result.repeats} runs (the highest peak; the baseline is from before the first)`;
   const every = formatTime(result.interval);
   const heapEvery = formatTime(result.heapInterval);
-  const readings = `${result.samples.length} readings, RSS every ${every}${heapEvery === every ? "" : `, the heap split every ${heapEvery}`}`;
+  const readings =
+    `${result.samples.length} readings, RSS ` +
+    `every ${every}${heapEvery === every ? "" : `, the heap split every ${heapEvery}`}`;
   const peak = result.exactPeak
     ? "RSS peak exact (Linux VmHWM, reset before each run); other peaks are the highest readings"
     : "peaks are the highest readings (no resettable VmHWM here)";
@@ -91,7 +93,10 @@ function row(lineNo: string, mem: string, inc: string, occurrences: string, cont
 
 export const MEMORY_LINE_HEADER = row("Line #", "Mem usage", "Increment", "Occurrences", "Line Contents");
 
-/** Mem usage, Increment, Occurrences as memory_profiler shows them (`'{0:5.1f} MiB'`); blank for lines that never ran. */
+/**
+ * Mem usage, Increment, Occurrences as memory_profiler shows them (`'{0:5.1f} MiB'`); blank for
+ * lines that never ran.
+ */
 export function memoryLineCells(line: MemoryLineStats): [string, string, string] {
   if (line.memUsage === null) return ["", "", ""];
   return [

@@ -1,16 +1,7 @@
 /**
- * Plotly charts as MIME bundles: `application/vnd.plotly.v1+json` ({data, layout}) for front ends
- * that draw plotly natively (JupyterLab with plotly's extension, VS Code), and a `text/html`
- * fallback that draws the same figure with the plotly.js bundle built by scripts/build-assets.ts,
- * offline (classic Notebook, JupyterLab without the extension, `nbconvert --to html`).
- *
- * Loading plotly.js once per page: the first chart this kernel process sends embeds the library
- * (`npm run build` prints its size) in its own HTML; every later chart is small and draws as soon as
- * `window.Plotly` exists (it waits for the `tsprof-plotly` event the library's script fires, so
- * page order and lazy rendering do not matter). A saved notebook keeps that first output, so it
- * draws again when re-opened or exported. The trade-off: if the output carrying the library is
- * cleared (its cell re-run or deleted) after a restart of the page, later charts say so instead
- * of drawing; `tsprof.display.plotlyLibrary()` (or restarting the kernel) embeds it again.
+ * Plotly charts as MIME bundles: plotly's JSON for front ends that draw it natively, and HTML that draws
+ * the same figure offline with the bundle scripts/build-assets.ts builds, loaded once per page.
+ * See docs/how-it-works.md, "Output".
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -72,7 +63,8 @@ function libraryScript(): string {
 export function libraryElement(): string {
   if (!fs.existsSync(PLOTLY_LIBRARY_PATH)) {
     throw new Error(
-      `tsprof's plotly.js bundle ${PLOTLY_LIBRARY_PATH} is missing: build it with \`npm run build\` (it runs scripts/build-assets.ts).`,
+      `tsprof's plotly.js bundle ${PLOTLY_LIBRARY_PATH} is missing: build it with \`npm run build\` ` +
+        `(it runs scripts/build-assets.ts).`,
     );
   }
   const code = fs.readFileSync(PLOTLY_LIBRARY_PATH, "utf8");

@@ -1,8 +1,7 @@
 /**
- * A comparison of profiles as a table: per column of the profile (ncalls, tottime, cumtime;
- * Hits, Time) one sub-column per run, then the change of the last run against the first as a
- * ratio and a difference. The same layout feeds the text and the HTML table. A change reads
- * without colour: its sign and an arrow (▲ more, ▼ less) say which way it went.
+ * A comparison of profiles as a table: per column one sub-column per run, then the last run's change
+ * against the first as a ratio and a difference, readable without colour (its sign, ▲ more, ▼ less).
+ * The same layout feeds the text and the HTML table.
  */
 import type { ComparedColumn, ComparedRow, ProfileComparison } from "../model/profile";
 import { formatRatio } from "./comparison-text";
@@ -25,7 +24,10 @@ export interface LayoutColumn {
   cells: LayoutCell[];
 }
 
-/** How each kind's rows read: what the label column is called; whether a 0 shows blank (line_profiler leaves lines that never ran blank). */
+/**
+ * How each kind's rows read: what the label column is called; whether a 0 shows blank
+ * (line_profiler leaves lines that never ran blank).
+ */
 const KIND_VIEWS: Record<ProfileComparison["kind"], { labelHeader: string; whereHeader?: string; blankZero: boolean }> =
   {
     prun: { labelHeader: "filename:lineno(function)", blankZero: false },
@@ -68,7 +70,10 @@ export function comparisonLayout(comparison: ProfileComparison): LayoutColumn[] 
   return [...functionColumn, ...where, ...values, ...changes, label];
 }
 
-/** A number as its column shows it: seconds as cProfile's 0.000, timer units as line_profiler's 0.0, bytes in binary units. */
+/**
+ * A number as its column shows it: seconds as cProfile's 0.000, timer units as line_profiler's 0.0,
+ * bytes in binary units.
+ */
 export function formatValue(value: number, column: ComparedColumn, timerUnit: number): string {
   switch (column.unit) {
     case "seconds":

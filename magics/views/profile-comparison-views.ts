@@ -42,7 +42,10 @@ export function profileComparisonHtml(comparison: ProfileComparison): string {
   });
 }
 
-/** The column the rows are ordered by when it is one, else the kind's first column that is not a count (tottime, Time, bytes). */
+/**
+ * The column the rows are ordered by when it is one, else the kind's first column that is not a
+ * count (tottime, Time, bytes).
+ */
 function chartColumn(comparison: ProfileComparison): ComparedColumn {
   const ordered = comparison.columns.find((c) => comparison.orderedBy.startsWith(`change in ${c.label}`));
   return ordered ?? comparison.columns.find((c) => c.unit !== "count") ?? comparison.columns[0];

@@ -18,7 +18,10 @@ export function timeitLine(result: TimeitResult, precision = 3): string {
 export function slowestRunWarning(result: TimeitResult): string | null {
   const ratio = slowestRunRatio(result);
   if (ratio === null) return null;
-  return `The slowest run took ${ratio.toFixed(2)} times longer than the fastest. This could mean that an intermediate result is being cached.`;
+  return (
+    `The slowest run took ${ratio.toFixed(2)} times longer than the fastest. This could mean ` +
+    `that an intermediate result is being cached.`
+  );
 }
 
 export function timeitText(result: TimeitResult, precision = 3): string {

@@ -1,7 +1,7 @@
 /**
- * The project's rule that measured numbers live in the bench output and the README, not in
- * comments that go stale: no comment of the kernel or the magics states a measured ratio, a
- * range, an approximate figure or a size.
+ * The project's rules for comments in the kernel and the magics: no measured numbers (they live in the
+ * bench output and the docs, not in comments that go stale), file headers of at most 5 lines that link
+ * to docs/how-it-works.md rather than explain again, and no comment line over 120 columns.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -43,4 +43,37 @@ test("the patterns find the issue's examples", () => {
       line,
     );
   }
+});
+
+const MAX_HEADER_LINES = 5;
+const MAX_COLUMNS = 120;
+
+/** The file's leading block comment (after a shebang line, if any), or null when it has none. */
+function header(source: string): string | null {
+  return /^(?:#!.*\n)?(\/\*[\s\S]*?\*\/)/.exec(source)?.[1] ?? null;
+}
+
+test(`every file in kernel/ and magics/ starts with a header of at most ${MAX_HEADER_LINES} lines`, () => {
+  const found = [...sources("kernel"), ...sources("magics")].flatMap((file) => {
+    const comment = header(fs.readFileSync(path.join(ROOT, file), "utf8"));
+    if (comment === null) return [`${file}: no header`];
+    const lines = comment.split("\n").length;
+    return lines > MAX_HEADER_LINES ? [`${file}: a header of ${lines} lines`] : [];
+  });
+  assert.deepEqual(found, []);
+});
+
+test(`no comment line in kernel/ or magics/ is over ${MAX_COLUMNS} columns`, () => {
+  const found = [...sources("kernel"), ...sources("magics")].flatMap((file) =>
+    comments(fs.readFileSync(path.join(ROOT, file), "utf8"))
+      .filter((line) => [...line].length > MAX_COLUMNS)
+      .map((line) => `${file}: ${line.trim()}`),
+  );
+  assert.deepEqual(found, []);
+});
+
+test("the header rule reads a header after a shebang and counts its lines", () => {
+  assert.equal(header("#!/usr/bin/env node\n/** One line. */\ncode();"), "/** One line. */");
+  assert.equal(header("import x from 'x';\n/** Not a header. */"), null);
+  assert.equal(header("/**\n * a\n * b\n * c\n * d\n */\n")?.split("\n").length, 6);
 });

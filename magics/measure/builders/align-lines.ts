@@ -31,7 +31,10 @@ export function alignLines(runs: readonly (readonly string[] | null)[]): Aligned
   return rows;
 }
 
-/** The rows of `lines` (the run `run`), given the reference's rows; new rows keyed by the row they go before (null: the end). */
+/**
+ * The rows of `lines` (the run `run`), given the reference's rows; new rows keyed by the row they
+ * go before (null: the end).
+ */
 function pairWith(
   reference: { lines: readonly string[]; rowOf: AlignedLine[] },
   lines: readonly string[],

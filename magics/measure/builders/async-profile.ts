@@ -1,11 +1,7 @@
 /**
- * %prun's async view, from the CPU samples and the awaits (await-tracker.ts): wall-clock time
- * with each await's time charged to the async function that awaited, as pyinstrument's async
- * mode does. A sample running code gets its stack, and when it runs a continuation (after an
- * await) the async functions that await it go below, so the time lands where the call was
- * made. An idle sample is shared among the awaits pending then, at their innermost: one that
- * another pending await is waiting on (its caller awaiting it) counts once, at the callee's.
- * An idle sample with nothing of the statement's pending stays `(idle)`.
+ * %prun's async view, from the CPU samples and the awaits (await-tracker.ts): wall-clock time with each
+ * await's time charged to the async function that awaited, as pyinstrument's async mode does.
+ * See docs/how-it-works.md, "Async attribution".
  */
 import type { AsyncProfile, CallTreeNode } from "../../model/profile";
 import type { CountedCalls, ResolvedFrame } from "../../core/context";
@@ -37,7 +33,10 @@ export interface AsyncInput {
   calls: CountedCalls[];
 }
 
-/** An await of the statement's code, with its async call chain in the user's terms (root first, the awaiting function last). */
+/**
+ * An await of the statement's code, with its async call chain in the user's terms (root first, the
+ * awaiting function last).
+ */
 interface UserAwait {
   record: AwaitRecord;
   chain: ResolvedFrame[];
@@ -87,7 +86,8 @@ export function buildAsyncProfile(input: AsyncInput): AsyncProfile | undefined {
  * that reaches a cell goes below it.
  */
 function userAwaits(records: AwaitRecord[], resolve: BuildInput["resolve"]): UserAwait[] {
-  // For each record, the chain of the nearest record back through the continuations that reaches a cell (records come after those they were made within).
+  // For each record, the chain of the nearest record back through the continuations that reaches a
+  // cell (records come after those they were made within).
   const cellRoot = new Map<AwaitRecord, ResolvedFrame[] | undefined>();
   const rootOf = (record: AwaitRecord | null) => (record ? cellRoot.get(record) : undefined);
   const out: UserAwait[] = [];
@@ -100,7 +100,8 @@ function userAwaits(records: AwaitRecord[], resolve: BuildInput["resolve"]): Use
       continue;
     }
     const root = reachesCell(own) ? undefined : rootOf(record.within);
-    // The root, not the chain made from it, is what later records build on: a loop of continuations would otherwise nest deeper at every turn.
+    // The root, not the chain made from it, is what later records build on: a loop of continuations
+    // would otherwise nest deeper at every turn.
     cellRoot.set(record, root ?? (reachesCell(own) ? own : undefined));
     const chain = root ? [...root, ...own] : own;
     out.push({ record, chain });
@@ -138,7 +139,10 @@ function sameFunction(a: ResolvedFrame, b: ResolvedFrame): boolean {
   return a.ref.file === b.ref.file && a.ref.line === b.ref.line && a.ref.name === b.ref.name;
 }
 
-/** Which await's continuation runs at a time: continuations run one at a time, from `end` (resumed) to `resumedUntil`. */
+/**
+ * Which await's continuation runs at a time: continuations run one at a time, from `end` (resumed)
+ * to `resumedUntil`.
+ */
 class Resumptions {
   private readonly windows: UserAwait[];
   private next = 0;
@@ -166,7 +170,10 @@ class PendingAwaits {
     this.byStart = [...awaits].sort((a, b) => a.record.start - b.record.start);
   }
 
-  /** The pending awaits no other pending one waits on through its callers (a caller awaiting its callee counts once, at the callee's). */
+  /**
+   * The pending awaits no other pending one waits on through its callers (a caller awaiting its
+   * callee counts once, at the callee's).
+   */
   innermostAt(t: number): UserAwait[] {
     while (this.next < this.byStart.length && this.byStart[this.next].record.start <= t)
       this.active.add(this.byStart[this.next++]);

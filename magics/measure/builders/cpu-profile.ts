@@ -60,7 +60,10 @@ export interface ThreadInput {
   excludes?: (frame: V8Frame) => boolean;
   /** The user's stacks, when the caller worked them out already (userStacks). */
   stacks?: Map<number, ResolvedFrame[]>;
-  /** Seconds one sample stands for, when the caller knows better than the profile's duration (the main thread: statementSampleSeconds). */
+  /**
+   * Seconds one sample stands for, when the caller knows better than the profile's duration (the
+   * main thread: statementSampleSeconds).
+   */
   sampleWeight?: number;
 }
 
@@ -214,7 +217,10 @@ function statementWindow(profile: V8CpuProfile, stacks: Map<number, ResolvedFram
   return { first, last };
 }
 
-/** Samples within the statement's window in no row, by UNPLACED_REASONS: the kernel's own code (its work while the statement awaited), and no frame at all. */
+/**
+ * Samples within the statement's window in no row, by UNPLACED_REASONS: the kernel's own code (its
+ * work while the statement awaited), and no frame at all.
+ */
 function unplacedWithin(profile: V8CpuProfile, stacks: Map<number, ResolvedFrame[]>): [number, number] {
   const { first, last } = statementWindow(profile, stacks);
   const counts: [number, number] = [0, 0];
@@ -289,10 +295,16 @@ const EXCLUDED: StackFrame[] = [];
 const KERNEL_FRAME = { kernel: true } as const;
 type StackFrame = ResolvedFrame | null | typeof KERNEL_FRAME;
 
-/** The stack of a main-thread sample in the kernel's own code and nothing of the user's: Jupyter's messages, the profiler's start and stop. */
+/**
+ * The stack of a main-thread sample in the kernel's own code and nothing of the user's: Jupyter's
+ * messages, the profiler's start and stop.
+ */
 export const KERNEL_STACK: ResolvedFrame[] = [];
 
-/** Node.js's own work with no function of the user's or a library's on the stack: running timers, microtasks and I/O callbacks for the statement. */
+/**
+ * Node.js's own work with no function of the user's or a library's on the stack: running timers,
+ * microtasks and I/O callbacks for the statement.
+ */
 export const EVENT_LOOP: ResolvedFrame = {
   ref: { name: "(Node.js event loop)", file: "", line: 0, category: "runtime" },
   counter: null,
@@ -335,7 +347,10 @@ export function userStacks(
   );
 }
 
-/** The resolver leaves out Node's internals and the kernel's code alike; the kernel's is any such frame with a script outside node:. */
+/**
+ * The resolver leaves out Node's internals and the kernel's code alike; the kernel's is any such
+ * frame with a script outside node:.
+ */
 function resolveOrKernel(frame: V8Frame, resolve: BuildInput["resolve"]): StackFrame {
   const known = resolve(frame);
   return known ?? (frame.url !== "" && !frame.url.startsWith("node:") ? KERNEL_FRAME : null);

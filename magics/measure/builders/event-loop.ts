@@ -20,7 +20,10 @@ export interface LoopInput {
   threshold: number;
 }
 
-/** The report, or undefined when the loop never paused during the statement (a synchronous statement blocks it from end to end, which needs no report). */
+/**
+ * The report, or undefined when the loop never paused during the statement (a synchronous statement
+ * blocks it from end to end, which needs no report).
+ */
 export function eventLoopReport(input: LoopInput): EventLoopReport | undefined {
   const { profile, stacks } = input;
   const times = sampleTimes(profile);

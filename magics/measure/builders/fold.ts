@@ -1,10 +1,7 @@
 /**
- * `%prun -F`: folds the frames of code the notebook did not write (Node.js internals and
- * libraries under node_modules) into the functions that called them, the way a user reading a
- * profile of their own code wants it: a folded frame's time becomes its caller's tottime, and
- * callbacks it made back into the user's code hang under that caller. Works on the model only,
- * where a function is its `file:line(name)`: two anonymous callbacks on one line, which the
- * unfolded table tells apart by their counters, share their times here.
+ * `%prun -F`: folds the frames of code the notebook did not write (Node.js internals, libraries under
+ * node_modules) into the functions that called them, on the model.
+ * See docs/how-it-works.md, "From readings to tables".
  */
 import type { CallTreeNode, CpuProfileResult, FunctionCategory, FunctionStats } from "../../model/profile";
 import { refKey } from "./cpu-profile";

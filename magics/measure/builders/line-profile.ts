@@ -1,8 +1,6 @@
 /**
- * Turns per-probe hits and times into line_profiler's table rows: one row per source line of
- * each function. A line's Hits are those of the first statement on it (so `if (c) x();` counts
- * the `if`, and a `for` header counts its test evaluations); its Time is the sum over every
- * statement on it, including arrow callbacks written on the same line.
+ * Turns per-probe hits and times into line_profiler's table rows: one row per source line of each
+ * function. See docs/how-it-works.md, "From readings to tables".
  */
 import type { FunctionRef, FunctionLineProfile, LineProfileResult, LineStats } from "../../model/profile";
 import type { LineMeasurements } from "../../../kernel/line-profiler/line-sampler";

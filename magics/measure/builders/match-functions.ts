@@ -1,9 +1,7 @@
 /**
- * Which functions of several profiles are the same function. A cell function is known by its
- * name, not its cell: redefined in a later cell (a new cell number, maybe a new line), it is the
- * same function. Outside cells the file is part of the name (two libraries' `parse` differ).
- * Where a run holds two functions of one name, the name cannot tell them apart: those are
- * matched by their cell location instead, and a note says so.
+ * Which functions of several profiles are the same function: a cell function by its name, not its cell;
+ * others by file and name; by cell location where a run holds two of one name.
+ * See docs/how-it-works.md, "From readings to tables".
  */
 import type { FunctionRef } from "../../model/profile";
 import { functionDescription } from "../../views/profile-order";
@@ -14,7 +12,10 @@ export interface FunctionKeys {
   notes: string[];
 }
 
-/** Anonymous functions are named after their location (`<anonymous>@<cell 3>:12`); the location is not part of the name that matches. */
+/**
+ * Anonymous functions are named after their location (`<anonymous>@<cell 3>:12`); the location is
+ * not part of the name that matches.
+ */
 export function baseName(fn: FunctionRef): string {
   return fn.name.replace(/@<cell \d+>:\d+$/, "");
 }
@@ -43,7 +44,8 @@ export function functionKeys(runs: readonly (readonly FunctionRef[])[]): Functio
   );
   const notes = ambiguous.size
     ? [
-        `Matched by cell location, not by name, because a run has more than one function named: ${[...ambiguous.values()].join(", ")}`,
+        `Matched by cell location, not by name, because a run has more than one function ` +
+          `named: ${[...ambiguous.values()].join(", ")}`,
       ]
     : [];
   return { keys, notes };

@@ -1,21 +1,7 @@
 /**
- * %mprun's attribution of memory to lines. The profiled functions run as %lprun's line-counting
- * copies, which keep in shared memory the statement each function is on (`current`) and exact
- * hits per statement; the memory sampler thread reads them with the RSS at every reading and
- * hands each RSS change to the statement running when it was seen:
- *
- * - the change between two readings goes to the statement current at the later one (the line that
- *   is running while memory grows is the one allocating: faulting in a large array takes a while),
- *   else to the one current at the earlier reading (the function just returned), else nowhere
- *   (the function was not running: memory_profiler too only counts lines of the function);
- * - a statement's "Mem usage" is the RSS at the end of the last interval in which it ran (it was
- *   current at either end, or its hit count moved), so every line that ran gets one;
- * - hits are exact (the counters), with their Uint32 carries kept here since this thread reads
- *   them far more often than they can wrap.
- *
- * So increments are exact for lines that allocate over several intervals and within one
- * interval's worth of allocation otherwise; memory_profiler's own increments (RSS read at every
- * line event) are not finer than the page-granular RSS either.
+ * %mprun's attribution of memory to lines: with the RSS at every reading, the memory sampler thread reads
+ * the statement each profiled function is on, and gives each RSS change to a statement.
+ * See docs/how-it-works.md, "From readings to tables".
  */
 import type { FunctionMemoryProfile, MemoryLineProfileResult, MemoryLineStats } from "../../model/profile";
 import { forEachProbeRow, type LineLayout } from "./line-profile";

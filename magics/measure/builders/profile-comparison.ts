@@ -1,10 +1,7 @@
 /**
- * Profiles of the same code from several runs, side by side: `tsprof.compare([{label, profile},
- * …])` with what `%prun -r`, `%alloc -r` or `%lprun -r` returned. Each kind of profile says how
- * to recognize it, which numeric columns it has and how its rows are matched across runs; the changes, the
- * order and the checks are shared. A kind whose rows are functions with numbers (%prun's calls
- * and times, an allocation profile's bytes) only lists its columns and reads its rows
- * (`functionTableKind`).
+ * Profiles of the same code from several runs, side by side (`tsprof.compare`). Each kind of profile says
+ * how to recognize it, its numeric columns and how its rows match across runs; the changes, the order
+ * and the checks are shared. See docs/how-it-works.md, "From readings to tables".
  */
 import type {
   AllocationProfileResult,
@@ -31,8 +28,9 @@ export interface ComparedProfile {
 export interface CompareOptions {
   /**
    * pstats-style keys, the first deciding first: a column (`tottime`/`time`, `cumtime`/`cumulative`,
-   * `ncalls`/`calls`; for %alloc `self`, `total`, `samples`; for lines `hits`, `time`) orders by the largest change in it; `name` by name;
-   * `line` (lines) by source order. Unambiguous prefixes work.
+   * `ncalls`/`calls`; for %alloc `self`, `total`, `samples`; for lines `hits`, `time`) orders by
+   * the largest change in it; `name` by name; `line` (lines) by source order. Unambiguous prefixes
+   * work.
    */
   sort?: string | string[];
 }
@@ -52,7 +50,10 @@ export interface KindSpec<P> {
   source: string;
   recognizes(profile: unknown): profile is P;
   columns: ComparedColumn[];
-  /** Sort words (pstats' where they exist) and what each orders by: a column key, "name", or "line" (the rows' own order). */
+  /**
+   * Sort words (pstats' where they exist) and what each orders by: a column key, "name", or "line"
+   * (the rows' own order).
+   */
   sortWords: [string, string][];
   defaultSort: string[];
   match(profiles: P[], columns: ComparedColumn[]): Matched;
@@ -158,7 +159,8 @@ const LPRUN: KindSpec<LineProfileResult> = {
 export const KINDS: KindSpec<any>[] = [PRUN, ALLOC, LPRUN];
 
 const USAGE =
-  `It takes a non-empty array [{ label, profile }, …] whose profiles are all of one kind (${KINDS.map((k) => k.source).join(", ")}), ` +
+  `It takes a non-empty array [{ label, profile }, …] whose profiles are all of one kind ` +
+  `(${KINDS.map((k) => k.source).join(", ")}), ` +
   "or [{ label, timeit, memory?, linesOfCode? }, …] with %timeit -o results.";
 
 export function compareProfiles(entries: readonly ComparedProfile[], options: CompareOptions = {}): ProfileComparison {
@@ -193,7 +195,8 @@ function kindOf(entries: readonly ComparedProfile[]): KindSpec<unknown> {
   const other = kinds.findIndex((k) => k !== kinds[0]);
   if (other >= 0) {
     throw new TypeError(
-      `tsprof.compare: entry 1 is a ${kinds[0].source} result and entry ${other + 1} a ${kinds[other].source} result; all entries must be of one kind. ${USAGE}`,
+      `tsprof.compare: entry 1 is a ${kinds[0].source} result and entry ${other + 1} ` +
+        `a ${kinds[other].source} result; all entries must be of one kind. ${USAGE}`,
     );
   }
   return kinds[0];
@@ -323,7 +326,8 @@ function orderComparison(comparison: ProfileComparison, keys: string[], spec: Ki
     const target = words.get(key);
     if (target === undefined) {
       throw new TypeError(
-        `tsprof.compare: unknown sort key '${key}' for ${spec.source} results. Use one of ${spec.sortWords.map(([w]) => w).join(", ")} (or an unambiguous prefix).`,
+        `tsprof.compare: unknown sort key '${key}' for ${spec.source} results. Use one ` +
+          `of ${spec.sortWords.map(([w]) => w).join(", ")} (or an unambiguous prefix).`,
       );
     }
     if (target === "line") return { compare: () => 0, description: "line order" };

@@ -9,7 +9,10 @@ import { buildAsyncProfile } from "./async-profile";
 import { buildCpuProfile, statementSampleSeconds, userStacks, type BuildInput } from "./cpu-profile";
 import { eventLoopReport } from "./event-loop";
 
-/** Seconds a stretch must exceed for %prun to report the event loop blocked (Clinic Doctor's and Node's usual 50 ms). */
+/**
+ * Seconds a stretch must exceed for %prun to report the event loop blocked (Clinic Doctor's and
+ * Node's usual 50 ms).
+ */
 export const DEFAULT_LOOP_THRESHOLD = 0.05;
 
 export interface PrunInput extends BuildInput {

@@ -1,10 +1,7 @@
 /**
- * A worker's frames in the user's terms. A worker runs no cell code (cells are compiled into the
- * main thread's context), so its functions come from files or from a string run with
- * `eval: true`: a file's frames are named by the file (relative to the notebook's folder) and its
- * line; a string's by `<worker N eval>` and the line within the string, which is all V8 knows of
- * where that code came from. Node's own start-up of the thread is dropped, as the kernel's frames
- * are on the main thread.
+ * A worker's frames in the user's terms: a file's by the file (relative to the notebook's folder) and
+ * line, an `eval: true` string's by `<worker N eval>` and its line; Node's start-up of the thread is
+ * dropped. See docs/how-it-works.md, "Threads".
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,10 +10,16 @@ import type { FunctionCategory } from "../../model/profile";
 
 /** Where Node runs a worker's `eval: true` string. */
 const EVAL_URL = "[worker eval]";
-/** Node's wrapper around that string, and the scripts tsprof itself runs in the worker (magics/measure/samplers/worker-sampler.ts). */
+/**
+ * Node's wrapper around that string, and the scripts tsprof itself runs in the worker
+ * (magics/measure/samplers/worker-sampler.ts).
+ */
 const NOT_THE_USERS = /^(\[worker eval\]-wrapper|tsprof:)/;
 
-/** Samples taken while tsprof's own script ran in the worker (reading its CPU time at its end) are not the worker's work. */
+/**
+ * Samples taken while tsprof's own script ran in the worker (reading its CPU time at its end) are
+ * not the worker's work.
+ */
 export function isProbeFrame(frame: V8Frame): boolean {
   return frame.url === PROBE_URL;
 }

@@ -1,13 +1,7 @@
 /**
- * Which async function awaited what, and when: V8's promise hooks (node:v8 promiseHooks), on
- * only while a statement runs. An `await` makes a promise whose parent is the promise awaited; at that moment the awaiting function is on top of the stack, and V8's async stack
- * traces name the async functions that await it in turn, so one stack capture per await gives
- * the whole async call chain. The promise's `before` hook says when the function resumed. A
- * promise made without a parent (`new Promise`, a resolved value) costs one hook call and no
- * capture; so does a `.then()`, whose caller does not wait.
- *
- * Times are on the CPU profile's clock (microseconds of the monotonic clock, as
- * process.hrtime), so awaits and samples line up.
+ * Which async function awaited what, and when: V8's promise hooks, on only while a statement runs, and
+ * one stack capture per await, on the CPU profile's clock so that awaits and samples line up.
+ * See docs/how-it-works.md, "Async attribution".
  */
 import { promiseHooks } from "node:v8";
 import type { V8Frame } from "../../core/context";
@@ -20,9 +14,15 @@ export interface AwaitRecord {
    * the callback's code, when it runs, was called from here.
    */
   kind: "await" | "then";
-  /** The await or `.then()` whose continuation was running when this one was made (null: the statement's first, synchronous part). */
+  /**
+   * The await or `.then()` whose continuation was running when this one was made (null: the
+   * statement's first, synchronous part).
+   */
   within: AwaitRecord | null;
-  /** The stack at the await, the awaiting function first, then its callers and the async functions awaiting it (1-based positions of the functions' starts, as the CPU profile's frames). */
+  /**
+   * The stack at the await, the awaiting function first, then its callers and the async functions
+   * awaiting it (1-based positions of the functions' starts, as the CPU profile's frames).
+   */
   frames: V8Frame[];
   /**
    * The line each of those frames was at (the await, or the call): which awaits wait on which.

@@ -1,8 +1,7 @@
 /**
- * Runs code under V8's sampling heap profiler, through the in-process inspector
- * (`HeapProfiler.startSampling`), and reads the JS heap's own balance around it: what the
- * statement left in the heap and what garbage collections freed while it ran (v8.GCProfiler's
- * before/after heap statistics of every collection). The sampler is stopped whatever happens.
+ * Runs code under V8's sampling heap profiler, through the in-process inspector, and reads the JS heap's
+ * own balance around it. The sampler is stopped whatever happens.
+ * See docs/how-it-works.md, "Samplers".
  */
 import inspector from "node:inspector";
 import v8 from "node:v8";

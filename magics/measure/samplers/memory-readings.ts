@@ -1,8 +1,7 @@
 /**
- * Reading the process's memory, for %memit and %mprun: resident set size cheaply from any thread
- * (/proc/self/statm), an exact peak of it (Linux's resettable high-water mark, VmHWM), the main
- * isolate's heap split (process.memoryUsage() on the main thread), and a thorough garbage
- * collection on demand, without --expose-gc.
+ * Reading the process's memory, for %memit and %mprun: RSS from any thread, its exact peak (VmHWM), the
+ * main isolate's heap split, and a thorough garbage collection without --expose-gc.
+ * See docs/how-it-works.md, "Samplers".
  */
 import fs from "node:fs";
 import inspector from "node:inspector";
@@ -78,7 +77,8 @@ export function readMemory(t: number): MemorySample {
  * --expose-gc, or from turning that flag on at run time with v8.setFlagsFromString and taking
  * `gc` from a new vm context) does not: a collection during the statement then gave those
  * tens of MiB back and the increment came out that much low. This needs no flag either. Freed
- * pages are unmapped on another thread, so it then waits until RSS stops falling (for a bounded time). False where the inspector is missing (a Node built without it).
+ * pages are unmapped on another thread, so it then waits until RSS stops falling (for a bounded
+ * time). False where the inspector is missing (a Node built without it).
  */
 export async function collectGarbage(): Promise<boolean> {
   let session: inspector.Session | undefined;

@@ -1,18 +1,7 @@
 /**
- * The memory sampler's thread. Every interval it reads the process's RSS (/proc/self/statm: the
- * whole process, so the main thread's allocations) and, for %memit, asks the main thread for its
- * isolate's heap split through the inspector (a worker's own process.memoryUsage() would report
- * the worker's heap, and V8's heap can only be read on its own thread). The inspector delivers
- * such a request by interrupting the main thread at its next safe point, even inside a tight
- * synchronous loop, so readings keep coming while a statement runs; one request is in flight at
- * a time, and a reading is held until the next one arrives (none arrive while the main thread is
- * inside one long native call or a GC pause). A heap reading costs the main thread tens of
- * microseconds (the interrupt, the evaluation, the answer), an RSS reading nothing, so heap readings may be spaced
- * wider than RSS readings. For %mprun it also attributes each RSS change to the line the
- * profiled functions are on (magics/measure/builders/memory-lines.ts).
- *
- * Between readings the thread blocks in Atomics.wait (sub-millisecond intervals, woken at once
- * by a stop), then, while a heap reading is due, turns its event loop once to take the answer.
+ * The memory sampler's thread: every interval it reads the process's RSS and asks the main thread for its
+ * heap split through the inspector; for %mprun it gives each RSS change to a line (memory-lines.ts).
+ * See docs/how-it-works.md, "Samplers".
  */
 import inspector from "node:inspector";
 import { parentPort, workerData } from "node:worker_threads";

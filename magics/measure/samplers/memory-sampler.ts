@@ -1,10 +1,7 @@
 /**
- * Measures the memory a statement uses, for %memit and %mprun: a baseline before it, then its
- * runs with a sampler thread (memory-sampler-worker.ts) reading memory every interval, and the
- * peak. The peak RSS is exact where Linux allows it: the kernel's high-water mark is reset before
- * each run and read after it, so memory allocated and freed again between two readings still
- * counts. The other fields' peaks are the highest readings. The thread is stopped whatever
- * happens to the statement.
+ * Measures the memory a statement uses, for %memit and %mprun: a baseline, then its runs with a sampler
+ * thread (memory-sampler-worker.ts) reading memory, and the peak. The thread is stopped whatever happens.
+ * See docs/how-it-works.md, "Samplers".
  */
 import path from "node:path";
 import { Worker } from "node:worker_threads";
@@ -58,7 +55,10 @@ function heapInterval(options: MemoryOptions): number {
  */
 const SAMPLER_LIMITS = { maxYoungGenerationSizeMb: 1 };
 
-/** How long a starting thread may take (its first heap reading included), and a stopping one before it is terminated. */
+/**
+ * How long a starting thread may take (its first heap reading included), and a stopping one before
+ * it is terminated.
+ */
 const START_DEADLINE_MS = 10_000;
 const STOP_DEADLINE_MS = 2000;
 
@@ -187,7 +187,10 @@ function summarize(
   };
 }
 
-/** The baseline, the thread's readings and the run ends, in time order; a heap field not read yet holds its last value. */
+/**
+ * The baseline, the thread's readings and the run ends, in time order; a heap field not read yet
+ * holds its last value.
+ */
 function timeline(baseline: MemorySample, flat: Float64Array, ends: MemorySample[]): MemorySample[] {
   const read: MemorySample[] = [];
   for (let i = 0; i + 4 < flat.length; i += 5)

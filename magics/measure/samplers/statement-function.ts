@@ -1,13 +1,7 @@
 /**
- * Turns a %timeit statement into a function, compiled once in the notebook's context, so that
- * timing it measures the statement and not TypeScript's compiler.
- *
- * The statement is tried first as an expression (`() => (statement)`), so that a promise it
- * yields can be awaited, then as statements (`() => { statement }`). Code that uses `await`
- * becomes an `async` function. `%%timeit`'s setup line and body become a factory: the setup runs
- * once when the factory is called and the timed function closes over what it declared, as
- * IPython's setup names are visible to the statement but do not leak into the notebook.
- * The code is laid out so that the statement keeps its cell line in errors and profiles.
+ * Turns a %timeit statement into a function, compiled once in the notebook's context, so that timing it
+ * measures the statement and not TypeScript's compiler; %%timeit's setup becomes a factory around it.
+ * See docs/how-it-works.md, "Samplers".
  */
 import type { MagicContext } from "../../core/context";
 import type { Statement } from "./timing";

@@ -1,9 +1,6 @@
 /**
- * CPU time of one thread, not of the process: Node 20 has no per-thread `cpuUsage` (a worker's
- * `process.cpuUsage()` is the whole process's), and `performance.eventLoopUtilization()` counts a
- * thread blocked in `Atomics.wait` as busy. Linux keeps each thread's time on a CPU, in
- * nanoseconds, in /proc/thread-self/schedstat (its first field; user and system together), read
- * by the thread itself. Elsewhere there is no such file and the time is unknown (null).
+ * CPU time of one thread, not of the process, read by the thread itself from Linux's
+ * /proc/thread-self/schedstat; elsewhere it is unknown (null). See docs/how-it-works.md, "Threads".
  */
 import fs from "node:fs";
 

@@ -1,14 +1,7 @@
 /**
- * The timing backend of %timeit and %time. It knows nothing of the kernel: it is handed a
- * function to call (the magic compiles the user's statement into one, once) and returns the data
- * model's TimeitResult / TimeResult.
- *
- * %timeit follows IPython, which follows Python's `timeit.Timer`: without a loop count it
- * calibrates one with `autorange` (1, 2, 5, 10, 20, 50, … loops until one run takes at least
- * 0.2 s; the calibration runs are not kept), then times `repeat` runs of `loops` calls each and
- * keeps each run's time per loop. The statement may return a promise: it is awaited inside the
- * timed region before the next call, which adds the cost of an `await` to
- * every loop of an asynchronous statement.
+ * The timing backend of %timeit and %time: handed a function to call (the magic compiles the statement
+ * into one), it returns the data model's TimeitResult / TimeResult and knows nothing of the kernel.
+ * See docs/how-it-works.md, "Samplers".
  */
 import type { TimeitResult, TimeResult } from "../../model/profile";
 
@@ -138,7 +131,10 @@ class LoopTimer {
     return this.clock() - start;
   }
 
-  /** Awaits the statement's promise unless the signal aborts first (a promise that never settles must not hang the kernel). */
+  /**
+   * Awaits the statement's promise unless the signal aborts first (a promise that never settles
+   * must not hang the kernel).
+   */
   private settle(promise: PromiseLike<unknown>): Promise<unknown> {
     const signal = this.signal;
     if (!signal) return Promise.resolve(promise);

@@ -1,10 +1,7 @@
 /**
- * v8-profiler-next, loaded without its installer's loader. The package finds its native binding
- * through @xprofiler/node-pre-gyp, which brings some 120 modules (npmlog, semver, readable-stream,
- * …) into the kernel's heap to work out one path; every live edit of %lprun marks the whole heap,
- * and those modules' functions made each edit about half as long again. The path is worked out
- * here from the package's `binary.module_path`, as node-pre-gyp does for a Node.js build; where
- * no binding is found there, the package loads the way it always does.
+ * v8-profiler-next, loaded without its installer's loader: the binding's path is worked out here from
+ * the package's `binary.module_path`, as node-pre-gyp does; where none is found, it loads as usual.
+ * See docs/how-it-works.md, "Dependencies and why".
  */
 import fs from "node:fs";
 import Module from "node:module";

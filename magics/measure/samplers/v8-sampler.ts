@@ -17,15 +17,9 @@ export interface Sampled<T> extends Timed<T> {
 profiler.setGenerateType(1);
 
 /**
- * Starting V8's profiler in its default (lazy) mode enumerates every compiled function first:
- * hundreds of milliseconds once tslab's TypeScript compiler is loaded, on every start, since
- * v8-profiler-next disposes the profiler when its last profile stops. So the profiler is created
- * once, when this module loads (kernel start, little code compiled yet), in eager logging mode
- * and never disposed: V8 then records code as it is compiled, and each start is quick. Its
- * sampling thread only runs while a profile is being taken, so code run outside %prun is not
- * sampled; what stays on is the record of newly compiled code (measured: no difference in the
- * CPU time of compiling and running a cell). How fast a trivial %prun answers through Jupyter,
- * the first and later ones, is in `npm run bench` and the README.
+ * Eager logging: the profiler is created once, when this module loads, and never disposed
+ * (v8-profiler-next disposes it when its last profile stops), so each start is quick and names code
+ * compiled before it. See docs/how-it-works.md, "Samplers".
  */
 const EAGER_LOGGING = 1;
 // The limit is kept in a C++ int: 2^31 − 1 is "never".

@@ -1,27 +1,7 @@
 /**
- * Profiles worker threads with the inspector Node ships: a `node:inspector` Session on the main
- * thread attaches to every worker (the NodeWorker domain) and drives each worker's own V8
- * profiler with one `NodeWorker.sendMessageToWorker` per message. Nothing runs in a worker but
- * what its inspector is asked to run, and only while a statement is profiled.
- *
- * Why it is built the way it is:
- * - Workers started during the statement must be caught from their first line, so while a
- *   statement runs new workers wait for the debugger; the attach event reaches the main thread
- *   as an interrupt, even while it is blocked in `Atomics.wait` for that very worker, and its
- *   handler starts the worker's profiler before letting it run.
- * - Whether a worker waits is decided when it is constructed, and one left waiting by a session
- *   that went away never runs. So the session stays connected for the kernel's life: a worker
- *   attached after a statement ended is let run, and workers stay attached (no domain enabled,
- *   nothing to pay) so that the next statement can profile the ones already running.
- * - The profile is a console profile (`console.profile` run in the worker), not one started over
- *   the protocol, so that a worker that ends during the statement can still end it: a `process`
- *   `exit` hook in the worker ends it and V8 sends it before the thread goes. `terminate()` runs no
- *   JavaScript in the worker, so while a statement is profiled `Worker.prototype.terminate` first
- *   asks for the profile (with the deadline) and then terminates.
- * - The thread's CPU time is read in the worker itself (thread-cpu.ts), sent back through a
- *   `Runtime.addBinding` function, the protocol's way for page code to talk to its client.
- * - Every wait has a deadline: a worker blocked outside JavaScript (a synchronous child process, a
- *   native call) cannot answer, and the statement's output then says so.
+ * Profiles worker threads with the inspector Node ships: one `node:inspector` Session on the main thread
+ * attaches to every worker and drives each worker's own V8 profiler, only while a statement is profiled.
+ * See docs/how-it-works.md, "Threads".
  */
 import inspector from "node:inspector";
 import path from "node:path";
@@ -104,7 +84,10 @@ export interface WorkerChannel {
   threadId: number;
   label: string;
   send(method: string, params?: object): Promise<Reply>;
-  /** As `send`, with a callback: it runs even while the main thread is busy (a promise's reaction would wait for it). */
+  /**
+   * As `send`, with a callback: it runs even while the main thread is busy (a promise's reaction
+   * would wait for it).
+   */
   post(method: string, params?: object, onReply?: (reply: Reply) => void): void;
 }
 
