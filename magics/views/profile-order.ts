@@ -117,10 +117,18 @@ const PSTATS_KEYS = sortKeys<FunctionStats>("prun", "time", [
   ["tottime", { fields: [[tottime, -1]], description: "internal time" }],
 ]);
 
-/** cProfile's `func_std_string`: `file:line(name)`, or `{name}` for the runtime's own frames. */
+/**
+ * cProfile's `func_std_string`: `file:line(name)`, or `{name}` for the runtime's own frames; the
+ * async view's await nodes are `awaiting` their callee (`new Promise`, a native, has no place).
+ */
 export function functionDescription(row: Pick<FunctionStats, "fn">): string {
   const { fn } = row;
+  if (fn.category === "await") return `awaiting ${fn.file === "" ? shortName(fn.name) : placedName(fn)}`;
   if (fn.category === "runtime") return `{${shortName(fn.name.replace(/^<(.*)>$/, "$1"))}}`;
+  return placedName(fn);
+}
+
+function placedName(fn: FunctionStats["fn"]): string {
   // An anonymous function's name carries its place (`<anonymous>@file:line`) for views that show no file; here the place is already said.
   const place = `@${fn.file}:${fn.line}`;
   const name = fn.name.endsWith(place) ? fn.name.slice(0, -place.length) : fn.name;

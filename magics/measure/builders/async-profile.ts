@@ -1,7 +1,8 @@
 /**
  * %prun's async view, from the CPU samples and the awaits (await-tracker.ts): wall-clock time
  * with each await's time charged to the async function that awaited, as pyinstrument's async
- * mode does. A sample running code gets its stack, and when it runs a continuation (after an
+ * mode does, under an await node named by what was awaited (the callee whose promise it was:
+ * `fetchAll → fetchUser → awaiting sleep`). A sample running code gets its stack, and when it runs a continuation (after an
  * await) the async functions that await it go below, so the time lands where the call was
  * made. An idle sample is shared among the awaits pending then, at their innermost: one that
  * another pending await is waiting on (its caller awaiting it) counts once, at the callee's.
@@ -9,7 +10,8 @@
  */
 import type { AsyncProfile, CallTreeNode } from "../../model/profile";
 import type { CountedCalls, ResolvedFrame } from "../../core/context";
-import type { AwaitRecord } from "../samplers/await-tracker";
+import type { FunctionRef } from "../../model/profile";
+import type { Awaited, AwaitRecord } from "../samplers/await-tracker";
 import {
   addToTree,
   EVENT_LOOP,
@@ -41,6 +43,8 @@ export interface AsyncInput {
 interface UserAwait {
   record: AwaitRecord;
   chain: ResolvedFrame[];
+  /** The await's node under the awaiting function: what it waited on. */
+  awaited: ResolvedFrame;
 }
 
 /** The async view; undefined when the statement's code awaited nothing. */
@@ -69,7 +73,7 @@ export function buildAsyncProfile(input: AsyncInput): AsyncProfile | undefined {
       return;
     }
     totals.awaiting += weight;
-    for (const leaf of leaves) addToTree(tree, [...leaf.chain, awaitFrame(leaf.chain)], weight / leaves.length);
+    for (const leaf of leaves) addToTree(tree, [...leaf.chain, leaf.awaited], weight / leaves.length);
   });
   countCalls(tree.node, input.calls);
   return {
@@ -103,7 +107,7 @@ function userAwaits(records: AwaitRecord[], resolve: BuildInput["resolve"]): Use
     // The root, not the chain made from it, is what later records build on: a loop of continuations would otherwise nest deeper at every turn.
     cellRoot.set(record, root ?? (reachesCell(own) ? own : undefined));
     const chain = root ? [...root, ...own] : own;
-    out.push({ record, chain });
+    out.push({ record, chain, awaited: awaitedFrame(record.awaited, resolve) });
   }
   return out;
 }
@@ -116,10 +120,21 @@ function isIdle(stack: ResolvedFrame[]): boolean {
   return stack.length === 1 && stack[0].ref.category === "runtime" && stack[0].ref.name === "(idle)";
 }
 
-/** The time a function waited at an await: a node under it. */
-function awaitFrame(chain: ResolvedFrame[]): ResolvedFrame {
-  const { file, line } = chain[chain.length - 1].ref;
-  return { ref: { name: "[await]", file, line, category: "await" }, counter: null };
+/** Await nodes of what no callee made: a value V8 wrapped (a thenable's wait), a promise made out of sight. */
+const UNNAMED: Record<Exclude<Awaited, object>, string> = { thenable: "<thenable>", unknown: "<promise>" };
+
+/** The time a function waited at an await: a node under it, named by the callee (Node's internals by their own place: the resolver leaves them out). */
+function awaitedFrame(awaited: Awaited, resolve: BuildInput["resolve"]): ResolvedFrame {
+  const ref: FunctionRef =
+    typeof awaited === "string"
+      ? { name: UNNAMED[awaited], file: "", line: 0, category: "await" }
+      : (resolve(awaited)?.ref ?? {
+          name: awaited.functionName || "<anonymous>",
+          file: awaited.url,
+          line: awaited.lineNumber,
+          category: "await",
+        });
+  return { ref: { ...ref, category: "await" }, counter: null };
 }
 
 /**
