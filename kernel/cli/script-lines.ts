@@ -39,6 +39,7 @@ export function scriptLineProfiler(
     const probes = withCompiled(
       inPackages,
       compiled.flatMap((c) => c.functions),
+      targets.notes,
     );
     const profiled = await profileLines(ctx.evaluate, probes, statement, {
       timerUnit: options.unit ?? DEFAULT_TIMER_UNIT,
@@ -85,7 +86,11 @@ function valueAt(root: unknown, path: string[]): unknown {
 }
 
 /** The packages' probes (swapped in and out around the run) and the compiled ones (in the code from the start), as one set. The packages' come first: their worker code counts them by index. */
-function withCompiled(inPackages: LineProbes | null, compiled: ProbedFunction[]): LineProbes {
-  if (!inPackages) return { functions: compiled, swapIn: () => {}, restore: () => [] };
-  return { ...inPackages, functions: [...inPackages.functions, ...compiled] };
+function withCompiled(inPackages: LineProbes | null, compiled: ProbedFunction[], notes: string[]): LineProbes {
+  if (!inPackages) return { functions: compiled, swapIn: () => {}, restore: () => [], notes };
+  return {
+    ...inPackages,
+    functions: [...inPackages.functions, ...compiled],
+    notes: [...notes, ...(inPackages.notes ?? [])],
+  };
 }
