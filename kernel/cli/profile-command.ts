@@ -49,6 +49,8 @@ export const PROFILE_COMMANDS: Record<string, ProfileCommand> = {
     description: `line_profiler's tables (kernprof -l -v script.py) for the functions named with -f:
   -f matmul                          a top-level function (or class) of the script
   -f Net.prototype.forward           a method (Net.create: a static one; obj.f: an object literal's)
+  -f net.forward                     through a top-level name: an instance's method (const net = new Net()),
+                                     a factory's closure (const step = makeStep()), a bound function
   -f ./lib.ts:matmul                 a function of another file of the script
   -f ml-matrix:Matrix.prototype.mmul a function of a package the script imports
   -m ./lib.ts                        every top-level function of a file

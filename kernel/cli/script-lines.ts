@@ -1,7 +1,7 @@
 /**
- * `tsprof lprun`: %lprun's tables for a script, its own functions compiled with their probes and a
- * package's counted by live edit once the package is loaded.
- * See docs/how-it-works.md, "The command line".
+ * `tsprof lprun`: %lprun's tables for a script. Its own functions are compiled with their probes
+ * (script-targets.ts finds them before they exist); a package's are counted by %lprun's live edit
+ * once the package is loaded. Then %lprun's own run and output.
  */
 import { UsageError, type LineProbes, type ProbedFunction, type ResolvedFunction } from "../../magics/core/context";
 import type { ParsedOptions } from "../../magics/core/registry";
@@ -13,8 +13,7 @@ import { scriptContext, type ScriptContext } from "./script-context";
 import { ScriptRun, type PreparedScript } from "./run-script";
 
 /**
- * The script's run with the probes compiled in, and how to profile it; bad -f names are refused
- * here, before it runs.
+ * The script's run with the probes compiled in, and how to profile it; bad -f names are refused here, before it runs.
  */
 export function scriptLineProfiler(
   script: PreparedScript,
@@ -41,6 +40,7 @@ export function scriptLineProfiler(
     const probes = withCompiled(
       inPackages,
       compiled.flatMap((c) => c.functions),
+      targets.notes,
     );
     const profiled = await profileLines(ctx.evaluate, probes, statement, {
       timerUnit: options.unit ?? DEFAULT_TIMER_UNIT,
@@ -87,10 +87,14 @@ function valueAt(root: unknown, path: string[]): unknown {
 }
 
 /**
- * The packages' probes (swapped in and out around the run) and the compiled ones (in the code from
- * the start), as one set. The packages' come first: their worker code counts them by index.
+ * The packages' probes (swapped in and out around the run) and the compiled ones (in the code from the start), as one
+ * set. The packages' come first: their worker code counts them by index.
  */
-function withCompiled(inPackages: LineProbes | null, compiled: ProbedFunction[]): LineProbes {
-  if (!inPackages) return { functions: compiled, swapIn: () => {}, restore: () => [] };
-  return { ...inPackages, functions: [...inPackages.functions, ...compiled] };
+function withCompiled(inPackages: LineProbes | null, compiled: ProbedFunction[], notes: string[]): LineProbes {
+  if (!inPackages) return { functions: compiled, swapIn: () => {}, restore: () => [], notes };
+  return {
+    ...inPackages,
+    functions: [...inPackages.functions, ...compiled],
+    notes: [...notes, ...(inPackages.notes ?? [])],
+  };
 }

@@ -1,15 +1,16 @@
 /**
- * What `tsprof lprun` counts, found before the script runs: its own functions in its compiled code by
- * where they are defined, a package's once the package is loaded.
- * See docs/how-it-works.md, "The command line".
+ * What `tsprof lprun` counts, found before the script runs: its own functions in its compiled code,
+ * where they are defined or through what a top-level name holds (script-values.ts follows the
+ * names), a package's once the package is loaded. See docs/how-it-works.md, "The command line".
  */
 import path from "node:path";
 import * as acorn from "acorn";
 import { UsageError } from "../../magics/core/context";
 import { PARSE_OPTIONS } from "../instrument/functions";
-import { childNodes, isFunctionNode, walk } from "../instrument/ast";
+import { childNodes, isFunctionNode } from "../instrument/ast";
 import type { Unit } from "../exec/units";
 import type { ScriptUnits } from "./script-units";
+import { keyOf, ScriptValues, type Accessor, type ScriptValue } from "./script-values";
 
 export interface PackageTarget {
   /** As the user wrote it: `ml-matrix:Matrix.prototype.mmul`. */
@@ -24,6 +25,8 @@ export interface ScriptTargets {
   /** Per compiled unit, the offsets (in its executed code) of the functions and classes to count. */
   compiled: Map<Unit, number[]>;
   packages: PackageTarget[];
+  /** What the output says of a -f name: a closure's shared code, a bound function's target. */
+  notes: string[];
 }
 
 type AnyNode = acorn.AnyNode;
@@ -36,18 +39,23 @@ export function scriptTargets(
   modules: string[],
   cwd: string,
 ): ScriptTargets {
-  const targets: ScriptTargets = { compiled: new Map(), packages: [] };
+  const targets: ScriptTargets = { compiled: new Map(), packages: [], notes: [] };
   const add = (unit: Unit, starts: number[]) =>
     targets.compiled.set(unit, [...(targets.compiled.get(unit) ?? []), ...starts]);
+  const values = new ScriptValues(units);
   for (const expression of functions) {
-    const at = expression.lastIndexOf(":");
+    // A package's or a file's name ends at the last colon before any call (a descriptor's quoted key may hold one).
+    const call = expression.indexOf("(");
+    const at = expression.lastIndexOf(":", call < 0 ? expression.length : call);
     const [where, name] = at > 0 ? [expression.slice(0, at), expression.slice(at + 1)] : [null, expression];
     if (where !== null && !isLocal(where)) {
       targets.packages.push({ expression, specifier: where, path: name.split(".") });
       continue;
     }
     const unit = where === null ? units.unitOf(entry)! : localUnit(units, where, cwd, expression);
-    add(unit, [definitionOf(unit, name, expression)]);
+    const found = definitionOf(values, unit, name, expression);
+    if ("specifier" in found) targets.packages.push(found);
+    else (add(found.unit, [found.start]), targets.notes.push(...found.notes));
   }
   for (const module of modules) {
     const unit = localUnit(units, module, cwd, `-m ${module}`);
@@ -80,89 +88,38 @@ function localUnit(units: ScriptUnits, where: string, cwd: string, expression: s
 }
 
 /**
- * `name`, `Class.prototype.method`, `Class.staticMethod` or `object.method`, by their definitions
- * at the top level of the unit.
+ * A getter or setter as %lprun's -f names one in a notebook: `Object.getOwnPropertyDescriptor(G.prototype, 'v').get`.
  */
-function definitionOf(unit: Unit, name: string, expression: string): number {
-  const [head, ...rest] = name.split(".");
-  const top = topLevelValue(program(unit), head);
-  if (!top)
-    throw new UsageError(
-      `${expression} is not a function: ${unit.file} defines no function, class or object named ${head} at its top level.`,
-    );
-  const found = rest.reduce<AnyNode | null>(
-    (node, key, i) => (node ? member(node, key, rest[i - 1] === "prototype") : null),
-    top,
-  );
-  if (!found || found.type === "ObjectExpression")
-    throw new UsageError(
-      `${expression} is not a function defined in ${unit.file} (tsprof finds a script's functions where they are defined: a top-level function, Class.prototype.method, Class.staticMethod, object.method).`,
-    );
-  return found.start;
-}
-
-/** What a top-level name is bound to: a function, a class, or an object literal. */
-function topLevelValue(js: acorn.Program, name: string): AnyNode | null {
-  for (const statement of js.body) {
-    const declaration =
-      statement.type === "ExportNamedDeclaration" || statement.type === "ExportDefaultDeclaration"
-        ? statement.declaration
-        : statement;
-    if (!declaration) continue;
-    if (
-      (declaration.type === "FunctionDeclaration" || declaration.type === "ClassDeclaration") &&
-      declaration.id?.name === name
-    )
-      return declaration;
-    if (declaration.type !== "VariableDeclaration") continue;
-    for (const d of declaration.declarations) {
-      if (d.id.type !== "Identifier" || d.id.name !== name || !d.init) continue;
-      return isDefinition(d.init) ? d.init : namedClassIn(d.init, name);
-    }
-  }
-  return null;
-}
+const DESCRIPTOR = /^Object\.getOwnPropertyDescriptor\(\s*([\w$.]+)\s*,\s*(["'])([^"']+)\2\s*\)\.(get|set)$/;
 
 /**
- * A class made inside an initializer: TypeScript emits a decorated class as `let Net = (() => { …
- * return class Net { … } })()`.
+ * Where `name` is defined: the start of a function or class the script's code binds it to, or a
+ * package's value; refused in one line when it is none, or not known before the script runs.
  */
-function namedClassIn(init: AnyNode, name: string): AnyNode | null {
-  let found: AnyNode | null = null;
-  walk(init, (node) => {
-    if (!found && (node.type === "ClassExpression" || node.type === "ClassDeclaration") && node.id?.name === name)
-      found = node;
-    return !found;
-  });
-  return found;
-}
-
-function isDefinition(node: AnyNode): boolean {
-  return ["FunctionExpression", "ArrowFunctionExpression", "ClassExpression", "ObjectExpression"].includes(node.type);
-}
-
-/**
- * `key` of a class (its prototype's when `onPrototype`, else its statics) or of an object literal;
- * "prototype" itself stays on the class.
- */
-function member(node: AnyNode, key: string, onPrototype: boolean): AnyNode | null {
-  if (key === "prototype") return node.type === "ClassDeclaration" || node.type === "ClassExpression" ? node : null;
-  if (node.type === "ClassDeclaration" || node.type === "ClassExpression") {
-    const method = node.body.body.find(
-      (m) =>
-        m.type === "MethodDefinition" && m.kind !== "constructor" && m.static === !onPrototype && keyOf(m.key) === key,
+function definitionOf(
+  values: ScriptValues,
+  unit: Unit,
+  name: string,
+  expression: string,
+): { unit: Unit; start: number; notes: string[] } | PackageTarget {
+  const descriptor = DESCRIPTOR.exec(name);
+  const names = descriptor ? [...descriptor[1].split("."), descriptor[3]] : name.split(".");
+  const { value, notes } = values.follow(unit, names, descriptor?.[4] as Accessor | undefined);
+  if (value.kind === "package") return { expression, specifier: value.specifier, path: value.path };
+  if (value.kind === "unknown" && value.absent) throw new UsageError(`${expression} is not a function: ${value.why}.`);
+  if (value.kind === "unknown")
+    throw new UsageError(
+      `${expression}: tsprof cannot tell which function this is before the script runs: ${value.why} (it follows the script's code from definitions, new Class(), a factory's returned function, .bind and imports).`,
     );
-    return method?.type === "MethodDefinition" ? method.value : null;
-  }
-  if (node.type === "ObjectExpression") {
-    const property = node.properties.find((p) => p.type === "Property" && keyOf(p.key) === key);
-    return property?.type === "Property" && isDefinition(property.value) ? property.value : null;
-  }
-  return null;
+  if (value.kind !== "definition" || value.node.type === "ObjectExpression")
+    throw new UsageError(`${expression} is not a function: in ${unit.file} it is ${describe(value)}.`);
+  return { unit: value.unit, start: value.node.start, notes: notes.map((n) => `-f ${expression}: ${n}.`) };
 }
 
-function keyOf(key: AnyNode): string | null {
-  return key.type === "Identifier" ? key.name : key.type === "Literal" ? String(key.value) : null;
+function describe(value: ScriptValue): string {
+  if (value.kind === "module") return `the module ${value.unit.file}`;
+  if (value.kind === "instance") return value.prototypeOnly ? "a class's prototype" : "an instance of a class";
+  return "an object literal";
 }
 
 function topLevelFunctions(unit: Unit): number[] {

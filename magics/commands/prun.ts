@@ -62,8 +62,9 @@ what was measured, then the error.
 
 Code that runs after an await (a continuation, a timer's or an I/O callback, a library's
 work) is in the table like any other. When the statement awaited, an async call tree follows:
-wall-clock time with each await's time charged to the async function that awaited ([await]),
-as pyinstrument's async mode shows it; and the stretches in which the event loop ran without a
+wall-clock time with each await's time charged to the async function that awaited, under a
+node naming what it awaited ("awaiting sleep": the promise of the function it called), as
+pyinstrument's async mode shows it; and the stretches in which the event loop ran without a
 pause for longer than -b milliseconds (default ${DEFAULT_LOOP_THRESHOLD * 1000}), each with the functions that ran in it.
 
 Worker threads (node:worker_threads) are profiled too, each by its own V8 profiler: those the

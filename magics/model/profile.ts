@@ -11,7 +11,7 @@ export type FunctionCategory =
   | "library" // a package under node_modules
   | "node" // Node.js internals (node:*)
   | "runtime" // V8 pseudo-frames: (garbage collector), (program), (idle), native code
-  | "await"; // the async view's time at an await: the function above it waited there
+  | "await"; // the async view's time at an await: the function above waited there on what this function (the callee) returned
 
 export interface FunctionRef {
   /** Display name: "matmul", "Net.forward", "<anonymous>". */
@@ -105,7 +105,9 @@ export interface Unattributed {
 /**
  * %prun's async view: wall-clock time across awaits, each await's time charged to the async
  * function that awaited (pyinstrument's async mode). Its tree's nodes are functions, and
- * `[await]` nodes (category "await": the time the function above waited at that line).
+ * await nodes (category "await": the time the function above waited on the promise of the
+ * function this node names, its callee: `sleep`, `new Promise`; `<promise>` when no callee of
+ * the awaiting function made it, `<thenable>` when the value awaited was not a native promise).
  */
 export interface AsyncProfile {
   /** Root "(root)"; its totalTime is the statement's wall time. */

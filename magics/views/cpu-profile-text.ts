@@ -95,7 +95,7 @@ export function asyncTreeText(view: AsyncProfile): string {
     const share = total > 0 ? (100 * node.totalTime) / total : 0;
     const calls = node.calls && node.calls > 1 ? ` ×${node.calls}` : "";
     lines.push(
-      `${node.totalTime.toFixed(3).padStart(9)} ${share.toFixed(1).padStart(6)}  ${"  ".repeat(depth)}${prefix}${asyncNodeName(node)}${calls}`,
+      `${node.totalTime.toFixed(3).padStart(9)} ${share.toFixed(1).padStart(6)}  ${"  ".repeat(depth)}${prefix}${functionDescription(node)}${calls}`,
     );
   };
   const visit = (node: CallTreeNode, depth: number) => {
@@ -119,7 +119,7 @@ export function asyncTreeText(view: AsyncProfile): string {
         ]
       : [];
   return [
-    "Async call tree: wall-clock time across awaits, each await's time charged to the function that awaited ([await]: waiting there)",
+    "Async call tree: wall-clock time across awaits, each await's time charged to the function that awaited (awaiting f: waiting there on the promise of f, the function it called)",
     "",
     "  seconds      %  function",
     ...lines.slice(0, MAX_ASYNC_LINES),
@@ -158,10 +158,6 @@ function externalRun(
     steps++;
   }
   return steps < 2 ? { end: from, hidden: 0 } : { end, hidden: steps - 1 };
-}
-
-export function asyncNodeName(node: Pick<CallTreeNode, "fn">): string {
-  return node.fn.category === "await" ? "[await]" : functionDescription(node);
 }
 
 export function eventLoopText(report: EventLoopReport): string {

@@ -49,7 +49,10 @@ export function cpuProfileViews(result: CpuProfileResult, order: ProfileOrder): 
   ];
 }
 
-/** The async view as an icicle: wall-clock time as width, an [await] box for the time its function waited there. */
+/**
+ * The async view as an icicle: wall-clock time as width, an "awaiting f" box for the time the function above waited on
+ * the promise of f.
+ */
 function asyncTreeFigure(statement: string, tree: CallTreeNode): Figure {
   return icicleFigure<CallTreeNode>({
     root: tree,
@@ -59,7 +62,7 @@ function asyncTreeFigure(statement: string, tree: CallTreeNode): Figure {
     selfText: (node) => (node.selfTime * 1e3).toFixed(3),
     hovertemplate:
       "%{customdata[0]}<br>wall-clock %{value} µs (%{percentRoot:.1%})<br>self %{customdata[1]} ms<extra></extra>",
-    width: "wall-clock time across awaits; [await]: time the function above waited there",
+    width: "wall-clock time across awaits; awaiting f: time the function above waited on f's promise",
   });
 }
 

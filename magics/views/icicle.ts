@@ -36,6 +36,11 @@ export interface IcicleSpec<N extends { fn: FunctionRef; children: N[] }> {
   width: string;
 }
 
+/** A box's own text: the function's name (an await node's says what was awaited). */
+function boxName(fn: FunctionRef): string {
+  return fn.category === "await" ? `awaiting ${fn.name}` : fn.name;
+}
+
 export function icicleFigure<N extends { fn: FunctionRef; children: N[] }>(spec: IcicleSpec<N>): Figure {
   const ids: string[] = [];
   const labels: string[] = [];
@@ -50,7 +55,7 @@ export function icicleFigure<N extends { fn: FunctionRef; children: N[] }>(spec:
     depth = Math.max(depth, level);
     ids.push(id);
     colors.push(CATEGORY_COLORS[node.fn.category]);
-    labels.push(plotlyText(parent === "" ? `all (${spec.statement})` : node.fn.name));
+    labels.push(plotlyText(parent === "" ? `all (${spec.statement})` : boxName(node.fn)));
     parents.push(parent);
     values.push(0);
     hover.push([plotlyText(parent === "" ? spec.statement : functionDescription(node)), spec.selfText(node)]);

@@ -22,9 +22,7 @@ export function orderOptions(keys: string) {
       type: "string",
       multiple: true,
       metavar: "LIMIT",
-      help:
-        "show only some rows: an integer count, a fraction (0.25 = the first quarter) or a " +
-        "regular expression on filename:lineno(function); applied in order",
+      help: "show only some rows: an integer count, a fraction (0.25 = the first quarter) or a regular expression on filename:lineno(function); applied in order",
     },
   } as const;
 }
@@ -119,20 +117,28 @@ const PSTATS_KEYS = sortKeys<FunctionStats>("prun", "time", [
   ["tottime", { fields: [[tottime, -1]], description: "internal time" }],
 ]);
 
-/** cProfile's `func_std_string`: `file:line(name)`, or `{name}` for the runtime's own frames. */
+/**
+ * cProfile's `func_std_string`: `file:line(name)`, or `{name}` for the runtime's own frames; the
+ * async view's await nodes are `awaiting` their callee (`new Promise`, a native, has no place).
+ */
 export function functionDescription(row: Pick<FunctionStats, "fn">): string {
   const { fn } = row;
+  if (fn.category === "await") return `awaiting ${fn.file === "" ? shortName(fn.name) : placedName(fn)}`;
   if (fn.category === "runtime") return `{${shortName(fn.name.replace(/^<(.*)>$/, "$1"))}}`;
-  // An anonymous function's name carries its place (`<anonymous>@file:line`) for views that show no
-  // file; here the place is already said.
+  return placedName(fn);
+}
+
+function placedName(fn: FunctionStats["fn"]): string {
+  // An anonymous function's name carries its place (`<anonymous>@file:line`) for views that show no file; here the
+  // place is already said.
   const place = `@${fn.file}:${fn.line}`;
   const name = fn.name.endsWith(place) ? fn.name.slice(0, -place.length) : fn.name;
   return `${fn.file}:${fn.line}(${shortName(name)})`;
 }
 
 /**
- * Longest name shown whole: V8 names a regular expression's compiled code by its source, which can
- * run to hundreds of characters.
+ * Longest name shown whole: V8 names a regular expression's compiled code by its source, which can run to hundreds of
+ * characters.
  */
 const MAX_NAME = 80;
 
@@ -164,8 +170,7 @@ function sortSpec<R>(key: string, keys: SortKeys<R>): SortSpec<R> {
   const spec = keys.args.get(key);
   if (!spec) {
     throw new UsageError(
-      `%${keys.magic}: unknown sort key '${key}'. Use one of ${keys.words.join(", ")} (or an ` +
-        `unambiguous prefix, like ${keys.words[2].slice(0, 3)}).`,
+      `%${keys.magic}: unknown sort key '${key}'. Use one of ${keys.words.join(", ")} (or an unambiguous prefix, like ${keys.words[2].slice(0, 3)}).`,
     );
   }
   return spec;

@@ -65,6 +65,43 @@ for (let i = 0; i < 300; i++) cache.set(i % 100, square(i));
 await new Promise((resolve) => setTimeout(resolve, 5));
 console.log("cached", cache.size, "meta", typeof import.meta.url);
 `,
+  // The shapes %lprun reaches in a notebook by evaluating -f, here held by top-level names: an
+  // instance's methods (inherited, a field's arrow, a getter), a factory's closure, a bound
+  // method, an instance of another file's class; and one known only as the script runs.
+  "shapes.ts": `import { Counter } from "./counter";
+class Layer {
+  forward(x: number): number {
+    let s = 0;
+    for (let i = 0; i < x; i++) s += i;
+    return s;
+  }
+}
+class Net extends Layer {
+  run = (n: number) => this.forward(n) + 1;
+  get size(): number {
+    return 2 + 3;
+  }
+}
+function makeStep(rate: number) {
+  return (w: number) => w - w * rate;
+}
+const net = new Net();
+const step = makeStep(0.5);
+const bound = net.forward.bind(net);
+const counter = new Counter();
+const picked = process.argv.length > 99 ? step : bound;
+let w = 8;
+for (let i = 0; i < 3; i++) w = step(w);
+for (let i = 0; i < 4; i++) counter.add(i);
+console.log(net.forward(10), net.run(4), net.size, bound(3), w, counter.total, typeof picked);
+`,
+  "counter.ts": `export class Counter {
+  total = 0;
+  add(n: number): void {
+    this.total += n;
+  }
+}
+`,
   "lib.ts": `export function square(x: number): number {
   return x * x;
 }
@@ -192,6 +229,33 @@ test("an ES module that imports a package and a local file: -f reaches the packa
   assert.match(prun.stdout, /^\s+300\s+.* lib\.ts:1\(square\)$/m);
 });
 
+test("-f reaches what the script's top-level names hold once it has loaded: an instance's methods, a factory's closure, a getter, a bound method, another file's instance, a package's instance", () => {
+  const { stdout, stderr, status } = tsprof(
+    "lprun",
+    "-s",
+    ...["net.forward", "net.run", "step", "Net.prototype.size", "counter.add", "bound"].flatMap((f) => ["-f", f]),
+    "shapes.ts",
+  );
+  assert.equal(status, 0, stderr);
+  assert.match(stdout, /^45 7 5 3 1 6 function$/m);
+  assert.match(stdout, /^-f step: makeStep\(0\.5\) returns a closure: every closure of that function is counted/m);
+  assert.match(
+    stdout,
+    /^-f bound: net\.forward\.bind\(net\) is a bound function: the function it calls is profiled\.$/m,
+  );
+  const table = (fn: string) => stdout.slice(stdout.indexOf(`Function: ${fn} at`)).split("Total time:")[0];
+  // forward(10), forward(4) through run, forward(3) through bound: 11 + 5 + 4 tests of the loop.
+  assert.match(table("Layer.forward"), /^\s+5\s+20\s+.*for \(let i = 0; i < x; i\+\+\) s \+= i;$/m);
+  assert.match(table("Net.run"), /^\s+10\s+1\s+.*run = \(n: number\) => this\.forward\(n\) \+ 1;$/m);
+  assert.match(table("<anonymous>@shapes.ts:16"), /^\s+16\s+3\s+.*return \(w: number\) => w - w \* rate;$/m);
+  assert.match(table("Net.get size"), /^\s+12\s+1\s+.*return 2 \+ 3;$/m);
+  assert.match(stdout, /File: counter\.ts\nFunction: Counter\.add at line 3/);
+  assert.match(table("Counter.add"), /^\s+4\s+4\s+.*this\.total \+= n;$/m);
+  const cache = tsprof("lprun", "-f", "cache.set", "cache.mts");
+  assert.equal(cache.status, 0, cache.stderr);
+  assert.match(cache.stdout, /Function: LRUCache\.set at line \d+/);
+});
+
 test("the marker: tsprof lprun with no -f profiles the marked functions; plain node runs the script unchanged, loading only the marker", () => {
   const marked = tsprof("lprun", "marked.ts");
   assert.equal(marked.status, 0, marked.stderr);
@@ -264,6 +328,14 @@ test("bad input: one line naming what is wrong, exit code 2", () => {
     [
       ["lprun", "-f", "nosuch", "ts_version.ts"],
       /^tsprof: nosuch is not a function: ts_version\.ts defines no function, class or object named nosuch at its top level\.\n$/,
+    ],
+    [
+      ["lprun", "-f", "picked", "shapes.ts"],
+      /^tsprof: picked: tsprof cannot tell which function this is before the script runs: process\.argv\.length > 99 \? step : bound is computed as the script runs \(it follows the script's code from definitions, new Class\(\), a factory's returned function, \.bind and imports\)\.\n$/,
+    ],
+    [
+      ["lprun", "-f", "net.nothing", "shapes.ts"],
+      /^tsprof: net\.nothing is not a function: Net in shapes\.ts defines no function nothing, nor do the classes it extends\.\n$/,
     ],
     [
       ["lprun", "-f", "lru-cache:LRUCache.prototype.max", "cache.mts"],

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import type { FunctionRef } from "../../magics/model/profile";
 import { ROOT, startJupyter, startKernel, type Execution, type JupyterHandle, type KernelHandle } from "./harness";
 
 const ASYNC_LIB = `function spin(n) { let s = 0; for (let i = 0; i < n; i++) s += Math.sqrt(i); return s; }
@@ -92,25 +93,35 @@ describe("%prun: nothing dropped after an await", () => {
 });
 
 describe("%prun: the async call tree", () => {
-  test("fetchAll → fetchUser ×5 → [await] holds the statement's wall time, and -r returns it", async () => {
+  test("fetchAll → fetchUser ×5 → awaiting sleep holds the statement's wall time, in the text, the chart and -r's profile", async () => {
     const run = await ok("const profiled = %prun -r await fetchAll(5)");
     const text = table(run);
     const tree = text.slice(text.indexOf("Async call tree"));
     assert.match(
       tree,
-      /\n +0\.2\d\d +\d+\.\d  +<cell \d+>:5\(fetchAll\)\n +0\.2\d\d +\d+\.\d  +<cell \d+>:4\(fetchUser\) ×5\n +0\.2\d\d +\d+\.\d  +\[await\]/,
+      /\n +0\.2\d\d +\d+\.\d  +<cell \d+>:5\(fetchAll\)\n +0\.2\d\d +\d+\.\d  +<cell \d+>:4\(fetchUser\) ×5\n +0\.2\d\d +\d+\.\d  +awaiting <cell \d+>:2\(sleep\) ×5\n/,
       tree,
     );
-    const result = await ok(
-      "JSON.stringify([profiled.async.awaiting, profiled.async.tree.totalTime, profiled.table.totalTime])",
+    const result =
+      await ok(`const awaitNode = (n: any): any => n.fn.category === "await" ? n : n.children.map(awaitNode).find(Boolean);
+console.log(JSON.stringify([profiled.async.awaiting, profiled.async.tree.totalTime, profiled.table.totalTime, awaitNode(profiled.async.tree).fn]))`);
+    const [awaiting, total, wall, awaited] = JSON.parse(result.stdout) as [number, number, number, FunctionRef];
+    assert.deepEqual(
+      { ...awaited, file: awaited.file.replace(/\d+/, "N") },
+      {
+        name: "sleep",
+        file: "<cell N>",
+        line: 2,
+        category: "await",
+      },
     );
-    const [awaiting, total, wall] = JSON.parse(
-      JSON.parse(String(result.result?.["text/plain"]).replace(/^'|'$/g, '"')),
-    ) as number[];
     assert.ok(awaiting >= 0.9 * wall && total >= 0.95 * wall, `${awaiting} ${total} ${wall}`);
     assert.ok(
-      run.displays.some((d) => JSON.stringify(d).includes("wall-clock time across awaits")),
-      "an async icicle chart",
+      run.displays.some((d) => {
+        const json = JSON.stringify(d);
+        return json.includes("wall-clock time across awaits") && json.includes('"awaiting sleep"');
+      }),
+      "an async icicle chart with an awaiting sleep box",
     );
   });
 });

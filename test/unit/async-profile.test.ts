@@ -9,6 +9,7 @@ import { userStacks, type V8CpuProfile } from "../../magics/measure/builders/cpu
 import { buildPrunProfile } from "../../magics/measure/builders/prun-profile";
 import { trackAwaits, type AwaitRecord, type TrackedAwaits } from "../../magics/measure/samplers/await-tracker";
 import { asyncTreeText, eventLoopText } from "../../magics/views/cpu-profile-text";
+import { functionDescription } from "../../magics/views/profile-order";
 import type { ResolvedFrame, V8Frame } from "../../magics/core/context";
 import type { CallTreeNode } from "../../magics/model/profile";
 import { cellRef } from "./fixtures/profiles";
@@ -20,12 +21,17 @@ const LIB_URL = "/nb/node_modules/lib/index.js";
 const FRAMES: Record<string, { url: string; resolved: ResolvedFrame | null }> = {
   "(root)": { url: "", resolved: { ref: { name: "(root)", file: "", line: 0, category: "runtime" }, counter: null } },
   "(idle)": { url: "", resolved: { ref: { name: "(idle)", file: "", line: 0, category: "runtime" }, counter: null } },
+  "new Promise": {
+    url: "",
+    resolved: { ref: { name: "new Promise", file: "", line: 0, category: "runtime" }, counter: null },
+  },
   runCell: { url: KERNEL_URL, resolved: null },
   processTimers: { url: "node:internal/timers", resolved: null },
   "": { url: "<cell 2>", resolved: { ref: cellRef("<module>", 1, "<cell 2>"), counter: { unit: 1, index: 0 } } },
   fetchAll: { url: "<cell 1>", resolved: { ref: cellRef("fetchAll", 4), counter: { unit: 0, index: 1 } } },
   fetchUser: { url: "<cell 1>", resolved: { ref: cellRef("fetchUser", 3), counter: { unit: 0, index: 0 } } },
   spin: { url: "<cell 1>", resolved: { ref: cellRef("spin", 2), counter: { unit: 0, index: 2 } } },
+  sleep: { url: "<cell 1>", resolved: { ref: cellRef("sleep", 1), counter: { unit: 0, index: 3 } } },
   workAsync: {
     url: LIB_URL,
     resolved: {
@@ -100,9 +106,10 @@ function awaitAt(
   names: string[],
   sites: string[],
   [start, end, resumedUntil]: number[],
+  awaited: AwaitRecord["awaited"] = "unknown",
   kind: AwaitRecord["kind"] = "await",
 ): AwaitRecord {
-  return { kind, within: null, frames: names.map(frame), sites, start, end, resumedUntil };
+  return { kind, within: null, frames: names.map(frame), sites, awaited, start, end, resumedUntil };
 }
 
 function build(stacks: string[][], awaits: AwaitRecord[], loopThreshold = 0.05) {
@@ -127,36 +134,59 @@ const pathTimes = (node: CallTreeNode, prefix = ""): string[] =>
     ...pathTimes(c, `${prefix}${c.fn.name} > `),
   ]);
 
-test("the async tree: idle time goes to the innermost pending await, a continuation goes under the async functions awaiting it, idle with nothing pending stays (idle)", () => {
-  // The cell awaits fetchAll, which awaits fetchUser (line 4), which awaits a timer (line 3): all pending from 0 to 30 ms; then
-  // fetchUser resumes and computes until 45 ms, and everything has returned by 48 ms.
+test("the async tree: idle time goes to the innermost pending await, under what it awaited; a continuation goes under the async functions awaiting it; idle with nothing pending stays (idle)", () => {
+  // The cell awaits fetchAll, which awaits fetchUser (line 4), which awaits sleep's promise (line 3): all pending from 0 to
+  // 30 ms; then fetchUser resumes and computes until 45 ms, and everything has returned by 48 ms.
   const awaits = [
-    awaitAt(["fetchUser", "fetchAll", ""], ["<cell 1>:3", "<cell 1>:4", "<cell 2>:1"], [0, 30_000, 45_000]),
-    awaitAt(["fetchAll", ""], ["<cell 1>:4", "<cell 2>:1"], [0, 45_000, 46_000]),
-    awaitAt([""], ["<cell 2>:1"], [0, 46_000, 48_000]),
+    awaitAt(
+      ["fetchUser", "fetchAll", ""],
+      ["<cell 1>:3", "<cell 1>:4", "<cell 2>:1"],
+      [0, 30_000, 45_000],
+      frame("sleep"),
+    ),
+    awaitAt(["fetchAll", ""], ["<cell 1>:4", "<cell 2>:1"], [0, 45_000, 46_000], frame("fetchUser")),
+    awaitAt([""], ["<cell 2>:1"], [0, 46_000, 48_000], frame("fetchAll")),
   ];
   const result = build(
     [["", "fetchAll", "fetchUser"], ["(idle)"], ["(idle)"], ["fetchUser", "spin"], ["fetchUser", "spin"], ["(idle)"]],
     awaits,
   );
-  assert.deepEqual(pathTimes(result.async!.tree), [
-    "<module> 50",
-    "<module> > fetchAll 50",
-    "<module> > fetchAll > fetchUser 50",
-    "<module> > fetchAll > fetchUser > [await] 20",
-    "<module> > fetchAll > fetchUser > spin 20",
-    "(idle) 10",
-  ]);
   assert.deepEqual(
     [result.async!.awaiting, result.async!.computing, result.async!.idle].map((s) => Math.round(s * 1000)),
     [20, 30, 10],
   );
-  assert.equal(result.async!.awaits, 3);
-  const text = asyncTreeText(result.async!);
-  assert.match(text, /\n {4}0\.050 {3}83\.3 {6}<cell 1>:3\(fetchUser\) ×2\n/, text);
-  assert.match(
-    text,
-    /3 awaits; awaiting 0\.020 s, computing 0\.030 s, idle with nothing of the statement's pending 0\.010 s$/,
+  assert.equal(
+    asyncTreeText(result.async!),
+    [
+      "Async call tree: wall-clock time across awaits, each await's time charged to the function that awaited (awaiting f: waiting there on the promise of f, the function it called)",
+      "",
+      "  seconds      %  function",
+      "    0.050   83.3  <cell 2>:1(<module>)",
+      "    0.050   83.3    <cell 1>:4(fetchAll)",
+      "    0.050   83.3      <cell 1>:3(fetchUser) ×2",
+      "    0.020   33.3        awaiting <cell 1>:1(sleep)",
+      "    0.020   33.3        <cell 1>:2(spin)",
+      "    0.010   16.7  {(idle)}",
+      "",
+      "  3 awaits; awaiting 0.020 s, computing 0.030 s, idle with nothing of the statement's pending 0.010 s",
+    ].join("\n"),
+  );
+});
+
+test("an await node names a native callee, a promise of unknown origin and a thenable, each apart", () => {
+  const awaits = (["thenable", "unknown", frame("new Promise")] as const).map((awaited, i) =>
+    awaitAt(
+      ["fetchUser", "fetchAll", ""],
+      ["<cell 1>:3", "<cell 1>:4", "<cell 2>:1"],
+      [i * 20_000, (i + 1) * 20_000, (i + 1) * 20_000],
+      awaited,
+    ),
+  );
+  const result = build([["", "fetchAll"], ["(idle)"], ["(idle)"], ["(idle)"], ["(idle)"], ["(idle)"]], awaits);
+  const fetchUser = result.async!.tree.children[0].children[0].children[0];
+  assert.deepEqual(
+    fetchUser.children.map((c) => `${functionDescription(c)} ${Math.round(c.totalTime * 1000)}`),
+    ["awaiting <thenable> 10", "awaiting <promise> 20", "awaiting new Promise 20"],
   );
 });
 
@@ -164,11 +194,11 @@ test("concurrent awaits share an idle sample; a .then() is not an await of its c
   const awaits = [
     awaitAt(["fetchUser", "fetchAll", ""], ["<cell 1>:3", "<cell 1>:4", "<cell 2>:1"], [0, 40_000, 41_000]),
     awaitAt(["fetchUser", "fetchAll", ""], ["<cell 1>:3", "<cell 1>:4", "<cell 2>:1"], [0, 40_000, 41_000]),
-    awaitAt(["fetchAll", ""], ["<cell 1>:4", "<cell 2>:1"], [0, 40_000, 41_000], "then"),
+    awaitAt(["fetchAll", ""], ["<cell 1>:4", "<cell 2>:1"], [0, 40_000, 41_000], "unknown", "then"),
   ];
   const result = build([["", "fetchAll"], ["(idle)"], ["(idle)"]], awaits);
   const awaitNode = result.async!.tree.children[0].children[0].children[0].children[0];
-  assert.equal(awaitNode.fn.name, "[await]");
+  assert.equal(functionDescription(awaitNode), "awaiting <promise>");
   assert.equal(Math.round(awaitNode.totalTime * 1000), 20);
   assert.equal(result.async!.awaits, 2);
 });
@@ -259,5 +289,42 @@ test("the tracker, on real promises: an await's stack names the awaiting functio
   assert.ok(
     ours.every((a) => a.end !== null && a.end >= a.start && a.resumedUntil !== null && a.resumedUntil >= a.end),
     "each resumed, after it began",
+  );
+});
+
+test("the tracker names what each await waited on: a helper's promise, an async callee (recursive too), a native, a thenable, a promise made before it started", async () => {
+  const tracked: TrackedAwaits = { awaits: [], untracked: 0 };
+  const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+  const early = tick();
+  async function down(n: number): Promise<number> {
+    if (n > 0) return await down(n - 1);
+    await tick();
+    return 0;
+  }
+  async function main() {
+    await down(1);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    await { then: (resolve: () => void) => setTimeout(resolve, 5) };
+    await 5;
+    await early;
+  }
+  await trackAwaits(main, tracked);
+  const named = (a: AwaitRecord) => (typeof a.awaited === "string" ? `<${a.awaited}>` : a.awaited.functionName);
+  const ours = tracked.awaits.filter((a) => a.kind === "await" && ["down", "main"].includes(a.frames[0].functionName));
+  assert.deepEqual(
+    ours.map((a) => `${a.frames[0].functionName} awaits ${named(a)}`),
+    [
+      "down awaits tick",
+      "down awaits down",
+      "main awaits down",
+      "main awaits new Promise",
+      "main awaits <thenable>",
+      "main awaits <thenable>",
+      "main awaits <unknown>",
+    ],
+  );
+  assert.ok(
+    ours.every((a) => a.end !== null),
+    "the promise V8 makes to wrap a value awaited is not left pending as an await of its own",
   );
 });

@@ -78,6 +78,81 @@ test("-f FILE:NAME and -m FILE reach another file of the script; PACKAGE:PATH is
   ]);
 });
 
+const SHAPES = `class Layer {
+  forward(x) { return x; }
+}
+class Net extends Layer {
+  run = (n) => n;
+  constructor() { super(); this.step = function (y) { return y; }; }
+  get size() { return 1; }
+  set size(v) {}
+}
+function makeScale(k) {
+  function scale(v) { return v * k; }
+  return scale;
+}
+function pick(a) { if (a) return (x) => x; return (y) => y; }
+const net = new Net();
+const scale = makeScale(2);
+const bound = net.run.bind(net);
+const { Matrix: M } = require("ml-matrix");
+const [first] = [makeScale(1)];
+const matrix = new (require("ml-matrix").Matrix)(2, 2);
+const either = pick(true);
+`;
+const shapes = new ScriptUnits([file("shapes.js", SHAPES)], "/s");
+const shapesUnit = shapes.unitOf("/s/shapes.js")!;
+
+test("-f follows what a top-level name holds: an instance's inherited method, field and constructor function, a getter or setter, a factory's inner function, a bound function, a package's instance", () => {
+  const targets = scriptTargets(
+    shapes,
+    "/s/shapes.js",
+    [
+      "net.forward",
+      "net.run",
+      "net.step",
+      "Net.prototype.size",
+      "Object.getOwnPropertyDescriptor(Net.prototype, 'size').set",
+      "scale",
+      "bound",
+      "matrix.mmul",
+      "M.prototype.add",
+    ],
+    [],
+    "/s",
+  );
+  assert.deepEqual(
+    linesOf(shapesUnit, targets.compiled.get(shapesUnit)).map((l) => l.split(/\{|=>/)[0].trim()),
+    ["(x)", "(n)", "function (y)", "()", "(v)", "function scale(v)", "(n)"],
+  );
+  assert.deepEqual(targets.packages, [
+    { expression: "matrix.mmul", specifier: "ml-matrix", path: ["Matrix", "prototype", "mmul"] },
+    { expression: "M.prototype.add", specifier: "ml-matrix", path: ["Matrix", "prototype", "add"] },
+  ]);
+  assert.deepEqual(targets.notes, [
+    "-f scale: makeScale(2) returns a closure: every closure of that function is counted (tsprof counts a script's function by its code).",
+    "-f bound: net.run.bind(net) is a bound function: the function it calls is profiled.",
+  ]);
+});
+
+test("what is known only as the script runs is refused in one line that says why", () => {
+  for (const [name, why] of [
+    ["either", /pick\(true\) returns a value tsprof cannot follow before the script runs/],
+    [
+      "first",
+      /^first: tsprof cannot tell which function this is before the script runs: first is destructured from \[makeScale\(1\)\] \(/,
+    ],
+  ] as const)
+    assert.throws(
+      () => scriptTargets(shapes, "/s/shapes.js", [name], [], "/s"),
+      (e: Error) => {
+        assert.match(e.message, why);
+        assert.ok(!e.message.includes("\n"), e.message);
+        return true;
+      },
+    );
+});
+
 test("no -f: the functions marked with profile, matched by their first line", () => {
   const targets = scriptTargets(units, "/s/main.js", [], [], "/s");
   assert.equal(targets.compiled.size, 1);
@@ -94,11 +169,15 @@ test("a name that is not a function defined there is refused before the script r
   );
   assert.throws(
     () => scriptTargets(units, "/s/main.js", ["obj.value"], [], "/s"),
-    /obj\.value is not a function defined in main\.js/,
+    /^UsageError: obj\.value is not a function: the object literal in main\.js defines no function value\.$/,
   );
   assert.throws(
     () => scriptTargets(units, "/s/main.js", ["Net.prototype.create"], [], "/s"),
-    /is not a function defined in main\.js/,
+    /Net in main\.js defines no function create\.$/,
+  );
+  assert.throws(
+    () => scriptTargets(units, "/s/main.js", ["obj"], [], "/s"),
+    /obj is not a function: in main\.js it is an object literal\./,
   );
   assert.throws(
     () => scriptTargets(units, "/s/main.js", ["./other.ts:f"], [], "/s"),

@@ -1,11 +1,12 @@
 /**
  * %prun's async view, from the CPU samples and the awaits (await-tracker.ts): wall-clock time with each
- * await's time charged to the async function that awaited, as pyinstrument's async mode does.
- * See docs/how-it-works.md, "Async attribution".
+ * await's time charged to the async function that awaited, under a node named by what was awaited,
+ * as pyinstrument's async mode does. See docs/how-it-works.md, "Async attribution".
  */
 import type { AsyncProfile, CallTreeNode } from "../../model/profile";
 import type { CountedCalls, ResolvedFrame } from "../../core/context";
-import type { AwaitRecord } from "../samplers/await-tracker";
+import type { FunctionRef } from "../../model/profile";
+import type { Awaited, AwaitRecord } from "../samplers/await-tracker";
 import {
   addToTree,
   EVENT_LOOP,
@@ -34,12 +35,14 @@ export interface AsyncInput {
 }
 
 /**
- * An await of the statement's code, with its async call chain in the user's terms (root first, the
- * awaiting function last).
+ * An await of the statement's code, with its async call chain in the user's terms (root first, the awaiting function
+ * last).
  */
 interface UserAwait {
   record: AwaitRecord;
   chain: ResolvedFrame[];
+  /** The await's node under the awaiting function: what it waited on. */
+  awaited: ResolvedFrame;
 }
 
 /** The async view; undefined when the statement's code awaited nothing. */
@@ -68,7 +71,7 @@ export function buildAsyncProfile(input: AsyncInput): AsyncProfile | undefined {
       return;
     }
     totals.awaiting += weight;
-    for (const leaf of leaves) addToTree(tree, [...leaf.chain, awaitFrame(leaf.chain)], weight / leaves.length);
+    for (const leaf of leaves) addToTree(tree, [...leaf.chain, leaf.awaited], weight / leaves.length);
   });
   countCalls(tree.node, input.calls);
   return {
@@ -86,8 +89,8 @@ export function buildAsyncProfile(input: AsyncInput): AsyncProfile | undefined {
  * that reaches a cell goes below it.
  */
 function userAwaits(records: AwaitRecord[], resolve: BuildInput["resolve"]): UserAwait[] {
-  // For each record, the chain of the nearest record back through the continuations that reaches a
-  // cell (records come after those they were made within).
+  // For each record, the chain of the nearest record back through the continuations that reaches a cell (records come
+  // after those they were made within).
   const cellRoot = new Map<AwaitRecord, ResolvedFrame[] | undefined>();
   const rootOf = (record: AwaitRecord | null) => (record ? cellRoot.get(record) : undefined);
   const out: UserAwait[] = [];
@@ -100,11 +103,11 @@ function userAwaits(records: AwaitRecord[], resolve: BuildInput["resolve"]): Use
       continue;
     }
     const root = reachesCell(own) ? undefined : rootOf(record.within);
-    // The root, not the chain made from it, is what later records build on: a loop of continuations
-    // would otherwise nest deeper at every turn.
+    // The root, not the chain made from it, is what later records build on: a loop of continuations would otherwise
+    // nest deeper at every turn.
     cellRoot.set(record, root ?? (reachesCell(own) ? own : undefined));
     const chain = root ? [...root, ...own] : own;
-    out.push({ record, chain });
+    out.push({ record, chain, awaited: awaitedFrame(record.awaited, resolve) });
   }
   return out;
 }
@@ -117,10 +120,24 @@ function isIdle(stack: ResolvedFrame[]): boolean {
   return stack.length === 1 && stack[0].ref.category === "runtime" && stack[0].ref.name === "(idle)";
 }
 
-/** The time a function waited at an await: a node under it. */
-function awaitFrame(chain: ResolvedFrame[]): ResolvedFrame {
-  const { file, line } = chain[chain.length - 1].ref;
-  return { ref: { name: "[await]", file, line, category: "await" }, counter: null };
+/** Await nodes of what no callee made: a value V8 wrapped (a thenable's wait), a promise made out of sight. */
+const UNNAMED: Record<Exclude<Awaited, object>, string> = { thenable: "<thenable>", unknown: "<promise>" };
+
+/**
+ * The time a function waited at an await: a node under it, named by the callee (Node's internals by their own place:
+ * the resolver leaves them out).
+ */
+function awaitedFrame(awaited: Awaited, resolve: BuildInput["resolve"]): ResolvedFrame {
+  const ref: FunctionRef =
+    typeof awaited === "string"
+      ? { name: UNNAMED[awaited], file: "", line: 0, category: "await" }
+      : (resolve(awaited)?.ref ?? {
+          name: awaited.functionName || "<anonymous>",
+          file: awaited.url,
+          line: awaited.lineNumber,
+          category: "await",
+        });
+  return { ref: { ...ref, category: "await" }, counter: null };
 }
 
 /**
@@ -140,8 +157,7 @@ function sameFunction(a: ResolvedFrame, b: ResolvedFrame): boolean {
 }
 
 /**
- * Which await's continuation runs at a time: continuations run one at a time, from `end` (resumed)
- * to `resumedUntil`.
+ * Which await's continuation runs at a time: continuations run one at a time, from `end` (resumed) to `resumedUntil`.
  */
 class Resumptions {
   private readonly windows: UserAwait[];
@@ -171,8 +187,8 @@ class PendingAwaits {
   }
 
   /**
-   * The pending awaits no other pending one waits on through its callers (a caller awaiting its
-   * callee counts once, at the callee's).
+   * The pending awaits no other pending one waits on through its callers (a caller awaiting its callee counts once, at
+   * the callee's).
    */
   innermostAt(t: number): UserAwait[] {
     while (this.next < this.byStart.length && this.byStart[this.next].record.start <= t)

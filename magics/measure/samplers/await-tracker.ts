@@ -1,7 +1,7 @@
 /**
- * Which async function awaited what, and when: V8's promise hooks, on only while a statement runs, and
- * one stack capture per await, on the CPU profile's clock so that awaits and samples line up.
- * See docs/how-it-works.md, "Async attribution".
+ * Which async function awaited what, and when: V8's promise hooks while a statement runs, a stack
+ * capture per await and a short one per promise made without a parent (to name the callee awaited),
+ * on the CPU profile's clock. See docs/how-it-works.md, "Async attribution".
  */
 import { promiseHooks } from "node:v8";
 import type { V8Frame } from "../../core/context";
@@ -15,13 +15,13 @@ export interface AwaitRecord {
    */
   kind: "await" | "then";
   /**
-   * The await or `.then()` whose continuation was running when this one was made (null: the
-   * statement's first, synchronous part).
+   * The await or `.then()` whose continuation was running when this one was made (null: the statement's first,
+   * synchronous part).
    */
   within: AwaitRecord | null;
   /**
-   * The stack at the await, the awaiting function first, then its callers and the async functions
-   * awaiting it (1-based positions of the functions' starts, as the CPU profile's frames).
+   * The stack at the await, the awaiting function first, then its callers and the async functions awaiting it (1-based
+   * positions of the functions' starts, as the CPU profile's frames).
    */
   frames: V8Frame[];
   /**
@@ -30,12 +30,23 @@ export interface AwaitRecord {
    * until the callee first awaits, and at the await's own position after.
    */
   sites: string[];
+  /** What it waited on (a `.then()`: the promise it was called on): see Awaited. */
+  awaited: Awaited;
   /** When it awaited and when it resumed (microseconds, the profile's clock); a pending await has no end. */
   start: number;
   end: number | null;
   /** When its continuation gave the thread back (the promise's `after` hook). */
   resumedUntil: number | null;
 }
+
+/**
+ * The callee of an await: the function its awaiting function called to get the promise (a frame
+ * as the CPU profile's, or a native one, such as `new Promise`, with no url), "thenable" when
+ * the value awaited was not a native promise (V8 wrapped it; a thenable's then() did the
+ * waiting), or "unknown": the promise was made before the statement, by code the awaiting
+ * function did not call, or deeper in its callee than the capture reaches.
+ */
+export type Awaited = V8Frame | "thenable" | "unknown";
 
 interface CallSite {
   isAsync(): boolean;
@@ -50,6 +61,10 @@ interface CallSite {
 
 /** Frames an await's stack keeps: enough for notebook code's depth, the deeper callers are the kernel's. */
 const STACK_LIMIT = 64;
+/**
+ * Frames a promise's creation keeps: the hook's, the constructor's, a helper or two, and the awaiting function's call.
+ */
+const MADE_LIMIT = 10;
 /** Awaits whose stacks are kept: each holds its stack until the statement ends. */
 export const MAX_AWAITS = 100_000;
 
@@ -60,6 +75,12 @@ export function nowMicros(): number {
 /** An await as the hook saw it: its stack captured, not yet read (V8 turns it into call sites only when asked). */
 interface RawAwait {
   holder: { stack?: unknown };
+  /**
+   * The stack where the promise it waits on was made (null: before the hooks were on), and the record that made it, if
+   * one did (a `.then()`, or an await wrapping a value).
+   */
+  made: { stack?: unknown } | null;
+  madeBy: RawAwait | null;
   within: RawAwait | null;
   start: number;
   end: number | null;
@@ -80,16 +101,23 @@ export interface TrackedAwaits {
 export async function trackAwaits<T>(execute: () => Promise<T>, into: TrackedAwaits): Promise<T> {
   const raw: RawAwait[] = [];
   const byPromise = new WeakMap<object, RawAwait>();
+  const madeAt = new WeakMap<object, { stack?: unknown }>();
   let running: RawAwait | null = null;
   const stop = promiseHooks.createHook({
     init(promise, parent) {
-      if (parent === undefined) return;
       if (raw.length >= MAX_AWAITS) {
-        into.untracked++;
+        if (parent !== undefined) into.untracked++;
         return;
       }
+      if (parent === undefined) {
+        madeAt.set(promise, captureStack(MADE_LIMIT));
+        return;
+      }
+      const madeBy = byPromise.get(parent) ?? null;
       const record: RawAwait = {
         holder: captureStack(STACK_LIMIT),
+        made: madeBy ? madeBy.holder : (madeAt.get(parent) ?? null),
+        madeBy,
         within: running,
         start: nowMicros(),
         end: null,
@@ -131,18 +159,25 @@ function captureStack(limit: number): { stack?: unknown } {
 
 /**
  * The awaits' stacks as call sites. A `.then()` has V8's `then` on top (no script): the record
- * starts at its caller. Records of nothing but native code are left out.
+ * starts at its caller. Records of nothing but native code are left out, and so are the promises
+ * V8 makes to wrap a value awaited that is not a native promise: made as an await's are, their
+ * parent is the awaiting function's own promise, and the await proper waits on them.
  */
 function readAwaits(raw: RawAwait[]): AwaitRecord[] {
   const { prepareStackTrace } = Error;
   Error.prepareStackTrace = (_, sites) => sites;
   try {
+    const stacks = new Map(raw.map((r) => [r, withoutHookFrames(sitesOf(r.holder))]));
+    const kindOf = (r: RawAwait) => {
+      const sites = stacks.get(r)!;
+      return sites.length > 0 && !sites[0].getScriptNameOrSourceURL() ? "then" : "await";
+    };
+    const wrappers = new Set(raw.flatMap((r) => (r.madeBy && kindOf(r.madeBy) === "await" ? [r.madeBy] : [])));
     const read = new Map<RawAwait, AwaitRecord>();
     for (const r of raw) {
-      const sites = withoutHookFrames((r.holder.stack as CallSite[] | undefined) ?? []);
-      const kind = sites.length > 0 && !sites[0].getScriptNameOrSourceURL() ? "then" : "await";
-      const stack = kind === "then" ? sites.slice(1) : sites;
-      if (stack.length === 0 || !stack[0].getScriptNameOrSourceURL()) continue;
+      const kind = kindOf(r);
+      const stack = kind === "then" ? stacks.get(r)!.slice(1) : stacks.get(r)!;
+      if (wrappers.has(r) || stack.length === 0 || !stack[0].getScriptNameOrSourceURL()) continue;
       const within = r.within ? (read.get(r.within) ?? null) : null;
       const lines = stack.map((s) => `${s.getScriptNameOrSourceURL()}:${s.getLineNumber()}`);
       read.set(r, {
@@ -150,6 +185,7 @@ function readAwaits(raw: RawAwait[]): AwaitRecord[] {
         within,
         frames: stack.map(frameOf),
         sites: lines,
+        awaited: r.madeBy && wrappers.has(r.madeBy) ? "thenable" : calleeOf(r.made, stack[0]),
         start: r.start,
         end: r.end,
         resumedUntil: r.resumedUntil,
@@ -159,6 +195,36 @@ function readAwaits(raw: RawAwait[]): AwaitRecord[] {
   } finally {
     Error.prepareStackTrace = prepareStackTrace;
   }
+}
+
+function sitesOf(holder: { stack?: unknown }): CallSite[] {
+  return (holder.stack as CallSite[] | undefined) ?? [];
+}
+
+/**
+ * The function the awaiting one called for the promise: the frame just above the awaiting
+ * function's in the promise's creation stack (an async callee's promise is made as it starts,
+ * a `new Promise` inside a helper has the helper above the caller). Searched from the second
+ * frame: a recursive function's promise is made at its own start, with its caller below.
+ */
+function calleeOf(made: { stack?: unknown } | null, awaiting: CallSite): Awaited {
+  const sites = made ? withoutHookFrames(sitesOf(made)) : [];
+  const caller = sites.findIndex((s, i) => i > 0 && sameFunction(s, awaiting));
+  if (caller < 0) return "unknown";
+  const callee = sites[caller - 1];
+  if (callee.getScriptNameOrSourceURL()) return frameOf(callee);
+  // A native, named as V8's stack traces name it: `new Promise`, `Function.all`, `Promise.then`.
+  return { url: "", functionName: String(callee).replace(/ \(.*\)$/, ""), lineNumber: 0, columnNumber: 0 };
+}
+
+function sameFunction(a: CallSite, b: CallSite): boolean {
+  const url = a.getScriptNameOrSourceURL();
+  return (
+    url !== null &&
+    url === b.getScriptNameOrSourceURL() &&
+    a.getEnclosingLineNumber() === b.getEnclosingLineNumber() &&
+    a.getEnclosingColumnNumber() === b.getEnclosingColumnNumber()
+  );
 }
 
 /** Node's dispatch to promise hooks when several are on (async_hooks, AsyncLocalStorage, node:test's). */
