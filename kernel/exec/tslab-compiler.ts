@@ -13,8 +13,9 @@
  * handed to the converter through its `require` rather than patched in place.
  *
  * Changed: the ES module comes back as TypeScript emitted it (withModuleOutput).
- * Faster: one program update a cell instead of two (withOneProgramUpdate), and a second stage that
- * does not type-check (WITHOUT_TYPE_CHECK).
+ * Faster: one program update a cell instead of two (withOneProgramUpdate), a second stage that
+ * does not type-check (WITHOUT_TYPE_CHECK), and no builder made for a program that does not need
+ * one (lean-builder.ts).
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -23,6 +24,7 @@ import type * as MetadataModule from "tslab/dist/metadata";
 import { loadTslabModule, tslabRequire, TS_MODULE } from "./tslab-modules";
 import { takeInlineSourceMap, withInlineSourceMap } from "./inline-source-map";
 import { decodedMappings, TraceMap } from "@jridgewell/trace-mapping";
+import { leanBuilderProgram } from "./lean-builder";
 
 /** @jridgewell/remapping's own .d.cts does not parse under TypeScript 5.9 (`export = function`). */
 const remapping: (map: unknown, loader: (file: string) => unknown) => unknown = require("@jridgewell/remapping");
@@ -30,8 +32,13 @@ const remapping: (map: unknown, loader: (file: string) => unknown) => unknown = 
 export type TypeScript = typeof import("@tslab/typescript-for-tslab");
 export type {
   ClassDeclaration,
+  CompilerHost,
   CompilerOptions,
+  Diagnostic as TypeScriptDiagnostic,
+  EmitAndSemanticDiagnosticsBuilderProgram,
   Node,
+  Program,
+  ProjectReference,
   Scanner,
   SourceFile,
   Statement,
@@ -82,7 +89,13 @@ function withoutDirective({ code, map }: { code: string; map: any | null }): { c
 
 function sourceMappedTypeScript(): TypeScript {
   const patched: any = { ...ts };
-  patched.createWatchCompilerHost = (rootFiles: string[], options: any, ...rest: unknown[]) =>
+  patched.createWatchCompilerHost = (
+    rootFiles: string[],
+    options: any,
+    system: unknown,
+    _: unknown,
+    ...rest: unknown[]
+  ) =>
     (ts.createWatchCompilerHost as any)(
       rootFiles,
       {
@@ -92,6 +105,8 @@ function sourceMappedTypeScript(): TypeScript {
         paths: TYPE_PATHS,
         typeRoots: withNodeTypes(options.typeRoots),
       },
+      system,
+      leanBuilderProgram(ts),
       ...rest,
     );
   patched.transpileModule = (input: string, transpileOptions: any) => {
