@@ -11,10 +11,20 @@
  * service synchronously (compiler.ts), so its callers did not change.
  */
 import { runAsWorker } from "synckit";
-import { converter, metadata, type CodeMetadata, type Converter } from "./tslab-compiler";
+import {
+  converter,
+  metadata,
+  type CodeMetadata,
+  type Converter,
+  type ConvertResult,
+  type Diagnostic,
+} from "./tslab-compiler";
 import { splitCell } from "../../magics/core/split";
 import { isComplete } from "../jupyter/completeness";
 import { withUnboundValuesRestored } from "./declarations";
+
+/** What `compile` gives: a module cell's diagnostics, or the converter's result. */
+export type Compiled = { module: true; diagnostics: Diagnostic[] } | ({ module: false } & ConvertResult);
 
 const converters = new Map<number, Converter>();
 let lastConverterId = 0;
@@ -35,6 +45,15 @@ export const compilerService = {
     converters.delete(id);
   },
   convert: (id: number, prevDecl: string, src: string) => converterOf(id).convert(prevDecl, src),
+  /**
+   * A cell's code in one call (one round trip from the main thread): a module cell (tslab's
+   * `//@module` metadata) is added as a module, any other converted.
+   */
+  compile(id: number, prevDecl: string, src: string): Compiled {
+    const meta = metadata.getCodeMetadata(src);
+    if (meta.module) return { module: true, diagnostics: converterOf(id).addModule(meta.module, src, meta) };
+    return { module: false, ...converterOf(id).convert(prevDecl, src) };
+  },
   addModule: (id: number, name: string, src: string, meta: CodeMetadata) => converterOf(id).addModule(name, src, meta),
   complete: (id: number, prevDecl: string, src: string, cursor: number) =>
     converterOf(id).complete(prevDecl, src, cursor),

@@ -44,7 +44,7 @@ export type {
   Statement,
   SyntaxKind,
 } from "@tslab/typescript-for-tslab";
-export type { Converter, ConvertResult, CompletionInfo } from "tslab/dist/converter";
+export type { Converter, ConvertResult, CompletionInfo, Diagnostic } from "tslab/dist/converter";
 export type { CodeMetadata } from "tslab/dist/metadata";
 /** tslab's TypeScript, for syntax checks that must agree with the converter. */
 export const typescript: TypeScript = tslabRequire(TS_MODULE);
