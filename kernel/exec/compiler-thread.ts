@@ -22,6 +22,7 @@ import {
 import { splitCell } from "../../magics/core/split";
 import { isComplete } from "../jupyter/completeness";
 import { withUnboundValuesRestored } from "./declarations";
+import { warmUp } from "./warm-up";
 
 /** What `compile` gives: a module cell's diagnostics, or the converter's result. */
 export type Compiled = { module: true; diagnostics: Diagnostic[] } | ({ module: false } & ConvertResult);
@@ -39,6 +40,10 @@ export const compilerService = {
   createConverter(): number {
     converters.set(++lastConverterId, converter.createConverter({ isJS: false, isBrowser: false }));
     return lastConverterId;
+  },
+  /** Warms up the converter's compile in the background (warm-up.ts) and returns at once. */
+  warmUp(id: number): void {
+    void warmUp(() => converters.get(id));
   },
   closeConverter(id: number): void {
     converters.get(id)?.close();

@@ -232,6 +232,11 @@ export class Executor {
     return compiler.inspect(this.converterId, this.prevDecl, code, cursor);
   }
 
+  /** Makes the compiler's code fast in the background before the first cells (warm-up.ts). */
+  warmUp(): void {
+    compiler.warmUp(this.converterId);
+  }
+
   close(): void {
     compiler.closeConverter(this.converterId);
   }
