@@ -10,6 +10,7 @@ import { createRegistry } from "../../magics";
 export async function startKernel(connectionFile: string): Promise<void> {
   const cwd = process.cwd();
   const executor = new Executor(cwd, publicModules);
+  executor.warmUp();
   const registry = createRegistry();
   const runner = new CellRunner(executor, registry, cwd);
   const server = new KernelServer(Connection.fromFile(connectionFile), executor, runner, registry);

@@ -4,10 +4,21 @@
  * compiler.ts. See docs/how-it-works.md, "The compiler thread".
  */
 import { runAsWorker } from "synckit";
-import { converter, metadata, type CodeMetadata, type Converter } from "./tslab-compiler";
+import {
+  converter,
+  metadata,
+  type CodeMetadata,
+  type Converter,
+  type ConvertResult,
+  type Diagnostic,
+} from "./tslab-compiler";
 import { splitCell } from "./split";
 import { isComplete } from "./completeness";
 import { withUnboundValuesRestored } from "./declarations";
+import { warmUp } from "./warm-up";
+
+/** What `compile` gives: a module cell's diagnostics, or the converter's result. */
+export type Compiled = { module: true; diagnostics: Diagnostic[] } | ({ module: false } & ConvertResult);
 
 const converters = new Map<number, Converter>();
 let lastConverterId = 0;
@@ -23,11 +34,24 @@ export const compilerService = {
     converters.set(++lastConverterId, converter.createConverter({ isJS: false, isBrowser: false }));
     return lastConverterId;
   },
+  /** Warms up the converter's compile in the background (warm-up.ts) and returns at once. */
+  warmUp(id: number): void {
+    void warmUp(() => converters.get(id));
+  },
   closeConverter(id: number): void {
     converters.get(id)?.close();
     converters.delete(id);
   },
   convert: (id: number, prevDecl: string, src: string) => converterOf(id).convert(prevDecl, src),
+  /**
+   * A cell's code in one call (one round trip from the main thread): a module cell (tslab's
+   * `//@module` metadata) is added as a module, any other converted.
+   */
+  compile(id: number, prevDecl: string, src: string): Compiled {
+    const meta = metadata.getCodeMetadata(src);
+    if (meta.module) return { module: true, diagnostics: converterOf(id).addModule(meta.module, src, meta) };
+    return { module: false, ...converterOf(id).convert(prevDecl, src) };
+  },
   addModule: (id: number, name: string, src: string, meta: CodeMetadata) => converterOf(id).addModule(name, src, meta),
   complete: (id: number, prevDecl: string, src: string, cursor: number) =>
     converterOf(id).complete(prevDecl, src, cursor),

@@ -10,6 +10,7 @@ import type * as MetadataModule from "tslab/dist/metadata";
 import { loadTslabModule, tslabRequire, TS_MODULE } from "../exec/tslab-modules";
 import { takeInlineSourceMap, withInlineSourceMap } from "../exec/inline-source-map";
 import { decodedMappings, TraceMap } from "@jridgewell/trace-mapping";
+import { leanBuilderProgram } from "./lean-builder";
 
 /** @jridgewell/remapping's own .d.cts does not parse under TypeScript 5.9 (`export = function`). */
 const remapping: (map: unknown, loader: (file: string) => unknown) => unknown = require("@jridgewell/remapping");
@@ -17,14 +18,19 @@ const remapping: (map: unknown, loader: (file: string) => unknown) => unknown = 
 export type TypeScript = typeof import("@tslab/typescript-for-tslab");
 export type {
   ClassDeclaration,
+  CompilerHost,
   CompilerOptions,
+  Diagnostic as TypeScriptDiagnostic,
+  EmitAndSemanticDiagnosticsBuilderProgram,
   Node,
+  Program,
+  ProjectReference,
   Scanner,
   SourceFile,
   Statement,
   SyntaxKind,
 } from "@tslab/typescript-for-tslab";
-export type { Converter, ConvertResult, CompletionInfo } from "tslab/dist/converter";
+export type { Converter, ConvertResult, CompletionInfo, Diagnostic } from "tslab/dist/converter";
 export type { CodeMetadata } from "tslab/dist/metadata";
 /** tslab's TypeScript, for syntax checks that must agree with the converter. */
 export const typescript: TypeScript = tslabRequire(TS_MODULE);
@@ -73,7 +79,13 @@ function withoutDirective({ code, map }: { code: string; map: any | null }): { c
 
 function sourceMappedTypeScript(): TypeScript {
   const patched: any = { ...ts };
-  patched.createWatchCompilerHost = (rootFiles: string[], options: any, ...rest: unknown[]) =>
+  patched.createWatchCompilerHost = (
+    rootFiles: string[],
+    options: any,
+    system: unknown,
+    _: unknown,
+    ...rest: unknown[]
+  ) =>
     (ts.createWatchCompilerHost as any)(
       rootFiles,
       {
@@ -83,6 +95,8 @@ function sourceMappedTypeScript(): TypeScript {
         paths: TYPE_PATHS,
         typeRoots: withNodeTypes(options.typeRoots),
       },
+      system,
+      leanBuilderProgram(ts),
       ...rest,
     );
   patched.transpileModule = (input: string, transpileOptions: any) => {

@@ -7,7 +7,6 @@ import fs from "node:fs";
 import Module from "node:module";
 import path from "node:path";
 import vm from "node:vm";
-import type { Diagnostic } from "./tslab-bridge";
 import { takeInlineSourceMap } from "./inline-source-map";
 import { compiler } from "./compiler";
 import { UnitRegistry, type Unit } from "./units";
@@ -74,18 +73,16 @@ export class Executor {
     // No code runs while %lprun's counting code is still in place.
     restorePending();
     const src = "\n".repeat(options.line - 1) + code;
-    const meta = compiler.codeMetadata(src);
-    if (meta.module) {
-      const diagnostics = compiler.addModule(this.converterId, meta.module, src, meta);
-      if (diagnostics.length) throw new CompileError(options.file, src, diagnostics);
+    const converted = compiler.compile(this.converterId, this.prevDecl, src);
+    if (converted.module) {
+      if (converted.diagnostics.length) throw new CompileError(options.file, src, converted.diagnostics);
       return { value: undefined, hasValue: false };
     }
-    const converted = compiler.convert(this.converterId, this.prevDecl, src);
     for (const out of converted.sideOutputs ?? []) {
       this.sideModules.delete(out.path);
       this.sideOutputs.set(out.path, out.data);
     }
-    if (converted.diagnostics.length) throw new CompileError(options.file, src, converted.diagnostics as Diagnostic[]);
+    if (converted.diagnostics.length) throw new CompileError(options.file, src, converted.diagnostics);
     if (!converted.output) {
       this.prevDecl = converted.declOutput ?? "";
       return { value: undefined, hasValue: false };
@@ -238,6 +235,11 @@ export class Executor {
 
   inspect(code: string, cursor: number) {
     return compiler.inspect(this.converterId, this.prevDecl, code, cursor);
+  }
+
+  /** Makes the compiler's code fast in the background before the first cells (warm-up.ts). */
+  warmUp(): void {
+    compiler.warmUp(this.converterId);
   }
 
   close(): void {

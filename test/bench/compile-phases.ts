@@ -81,11 +81,8 @@ async function phases(setup: string, cell: string) {
       converter_in_compiler_thread_ms: msSpread(ms.converter),
       compiler_thread_round_trip_ms: msSpread(ms.roundTrip),
       cell_script_transform_ms: msSpread(ms.cellScript),
-      // The executor makes two round trips: the cell's metadata, then the converter's.
-      rest_of_executor_run_ms: round(
-        median(ms.run) - median(ms.converter) - 2 * median(ms.roundTrip) - median(ms.cellScript),
-        2,
-      ),
+      // The executor makes one round trip, the converter's (timed with it).
+      rest_of_executor_run_ms: round(median(ms.run) - median(ms.converter) - median(ms.cellScript), 2),
       type_check: {
         converter_ms: msSpread(ms.converterHere),
         emit_alone_ms: msSpread(ms.emitAlone),
