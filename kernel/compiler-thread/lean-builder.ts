@@ -40,6 +40,9 @@ export const leanBuilderProgram =
       configFileParsingDiagnostics,
       projectReferences,
     });
+    // Made now, as the builder made it: tslab gives the cell's file a parent once the program is
+    // there, and the checker must bind the files before that (completion fails otherwise).
+    program.getTypeChecker();
     let builder: Builder | undefined;
     return leanBuilder(
       program,

@@ -164,6 +164,34 @@ test("a cell's name starting with two underscores is declared under its own name
   }
 });
 
+test("completion and inspection answer as tslab's converter does, on the declarations cells left", () => {
+  const ours = converter.createConverter({ isJS: false, isBrowser: false });
+  const theirs = tslabConverter.createConverter({ isJS: false, isBrowser: false });
+  try {
+    const cell = "const target = { alpha: 1, beta: 2 };\nfunction twice(n: number) { return 2 * n; }";
+    const [ourDecl, theirDecl] = [ours, theirs].map((c) => c.convert("", cell).declOutput ?? "");
+    for (const [code, at] of [
+      ["target.al", 9],
+      ["twi", 3],
+      ["target.beta + twice(1)", 16],
+    ] as const) {
+      assert.deepEqual(
+        ours.complete(ourDecl, code, at).candidates,
+        theirs.complete(theirDecl, code, at).candidates,
+        code,
+      );
+      assert.deepEqual(
+        ours.inspect(ourDecl, code, at)?.displayParts,
+        theirs.inspect(theirDecl, code, at)?.displayParts,
+      );
+    }
+    assert.ok(ours.complete(ourDecl, "target.al", 9).candidates.includes("alpha"));
+  } finally {
+    ours.close();
+    theirs.close();
+  }
+});
+
 /** The converter's output is an ES module with no name rewritten to `exports.` and no last-expression variable. */
 function assertPlainModule(code: string, cell: string): void {
   acorn.parse(code, { ecmaVersion: "latest", sourceType: "module" });
