@@ -3,11 +3,24 @@
  * TypeScript lines. Samples are rebuilt from the tree: totals are exact, their order in time is not kept.
  */
 import path from "node:path";
-import type { CallTreeNode, CpuProfileResult, ThreadProfile } from "../model/profile";
+import type { CallTreeNode, CpuProfileResult, FunctionRef, ThreadProfile } from "../model/profile";
+
+export interface DevToolsCallFrame {
+  functionName: string;
+  scriptId: string;
+  url: string;
+  lineNumber: number;
+  columnNumber: number;
+}
+
+/** A function as DevTools' profiles name it (`.cpuprofile`, `.heapprofile`): DevTools counts lines from 0. */
+export function devToolsCallFrame(fn: FunctionRef): DevToolsCallFrame {
+  return { functionName: fn.name, scriptId: "0", url: fn.file, lineNumber: Math.max(0, fn.line - 1), columnNumber: 0 };
+}
 
 interface ExportNode {
   id: number;
-  callFrame: { functionName: string; scriptId: string; url: string; lineNumber: number; columnNumber: number };
+  callFrame: DevToolsCallFrame;
   hitCount: number;
   children: number[];
 }
@@ -21,14 +34,7 @@ export function toCpuProfile(result: Pick<CpuProfileResult, "tree" | "sampleInte
     const hits = Math.round(node.selfTime / result.sampleInterval);
     const exported: ExportNode = {
       id,
-      // DevTools counts lines from 0.
-      callFrame: {
-        functionName: node.fn.name,
-        scriptId: "0",
-        url: node.fn.file,
-        lineNumber: Math.max(0, node.fn.line - 1),
-        columnNumber: 0,
-      },
+      callFrame: devToolsCallFrame(node.fn),
       hitCount: hits,
       children: [],
     };

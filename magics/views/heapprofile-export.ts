@@ -3,9 +3,10 @@
  * their TypeScript lines. Each node's allocations become samples of equal size: totals are exact.
  */
 import type { AllocationProfileResult, AllocationTreeNode } from "../model/profile";
+import { devToolsCallFrame, type DevToolsCallFrame } from "./cpuprofile-export";
 
 interface ExportNode {
-  callFrame: { functionName: string; scriptId: string; url: string; lineNumber: number; columnNumber: number };
+  callFrame: DevToolsCallFrame;
   selfSize: number;
   id: number;
   children: ExportNode[];
@@ -19,14 +20,7 @@ export function toHeapProfile(result: AllocationProfileResult): object {
     for (let i = 0; i < node.samples; i++)
       samples.push({ size: Math.round(node.selfBytes / node.samples), nodeId: id, ordinal: samples.length + 1 });
     return {
-      // DevTools counts lines from 0.
-      callFrame: {
-        functionName: node.fn.name,
-        scriptId: "0",
-        url: node.fn.file,
-        lineNumber: Math.max(0, node.fn.line - 1),
-        columnNumber: 0,
-      },
+      callFrame: devToolsCallFrame(node.fn),
       selfSize: Math.round(node.selfBytes),
       id,
       children: node.children.map(visit),
