@@ -41,7 +41,8 @@ export function instrumentUnit(
   );
   for (const site of sites) insertEntry(s, js, site);
   for (const value of instanceFieldValues(program)) s.appendLeft(value.start, TWIN_SPOT);
-  for (const site of sites) site.executedText = ownText(s.slice(site.start, site.end), site, sites);
+  const closingAt = expressionBodiesByEnd(sites);
+  for (const site of sites) site.executedText = ownText(s.slice(site.start, site.end), site, closingAt);
   if (wrapper) s.prepend(wrapper.head).append(wrapper.tail);
   return s;
 }
@@ -83,11 +84,19 @@ function insertEntry(s: MagicString, js: string, site: FunctionSite): void {
  * A function's text as V8 gives it, from a slice of the instrumented unit: the slice ends with
  * the closing parenthesis of each enclosing arrow whose expression body ends where it does.
  */
-function ownText(slice: string, site: FunctionSite, sites: FunctionSite[]): string {
-  const enclosing = sites.filter(
-    (s) => s.node.start < site.node.start && s.node.body.type !== "BlockStatement" && s.node.body.end === site.end,
-  );
+function ownText(slice: string, site: FunctionSite, closingAt: Map<number, FunctionSite[]>): string {
+  const enclosing = (closingAt.get(site.end) ?? []).filter((s) => s.node.start < site.node.start);
   return slice.slice(0, slice.length - enclosing.length);
+}
+
+/** The arrows with an expression body (whose closing parenthesis goes where the body ends), by that end. */
+function expressionBodiesByEnd(sites: FunctionSite[]): Map<number, FunctionSite[]> {
+  const byEnd = new Map<number, FunctionSite[]>();
+  for (const site of sites) {
+    const body = site.node.body;
+    if (body.type !== "BlockStatement") byEnd.set(body.end, [...(byEnd.get(body.end) ?? []), site]);
+  }
+  return byEnd;
 }
 
 /** The initializers of classes' instance fields: a class owner's twin puts one of its own before each. */
