@@ -5,6 +5,7 @@
  */
 import { typescript as ts, type Scanner, type SyntaxKind as Kind } from "./tslab-compiler";
 import type { MagicForm } from "../../magics/core/registry";
+import { ASSIGNED_MAGIC_LINE, MAGIC_LINE } from "../exec/magic-lines";
 
 export interface CodePart {
   kind: "code";
@@ -30,10 +31,6 @@ export interface MagicPart {
 }
 
 export type CellPart = CodePart | MagicPart;
-
-const MAGIC_LINE = /^\s*(%%?)([A-Za-z_][\w]*)(\?*)(?:\s+(.*))?\s*$/;
-/** A line magic whose value is assigned: `[const|let|var] name = %magic args`. */
-const ASSIGNED_MAGIC_LINE = /^\s*((?:(?:const|let|var)\s+)?[A-Za-z_$][\w$]*)\s*=\s*(%[A-Za-z_].*)$/;
 
 export function splitCell(source: string): CellPart[] {
   const lines = source.split("\n");

@@ -13,6 +13,7 @@ import { UsageError } from "../../magics/core/context";
 import { helpText, parseMagicArgs, type MagicRegistry } from "../../magics/core/registry";
 import type { MagicPart } from "../compiler-thread/split";
 import { compiler } from "./compiler";
+import { splitWithoutMagics } from "./magic-lines";
 import type { Executor } from "./executor";
 import { InterruptedError } from "./errors";
 import { locateFunction } from "./locate";
@@ -47,7 +48,7 @@ export class CellRunner {
   /** Runs the cell; throws what the cell threw (the kernel turns it into an error reply). */
   async run(code: string, executionCount: number, output: CellOutput): Promise<void> {
     const file = `<cell ${executionCount}>`;
-    const parts = compiler.splitCell(code);
+    const parts = splitWithoutMagics(code) ?? compiler.splitCell(code);
     for (const [i, part] of parts.entries()) {
       const isLast = i === parts.length - 1;
       if (part.kind === "code") {

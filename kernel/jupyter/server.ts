@@ -66,7 +66,7 @@ export class KernelServer {
   private async handle(message: Message, channel: "shell" | "control"): Promise<void> {
     await this.status("busy", message);
     try {
-      const reply = await this.reply(message);
+      const reply = await this.reply(message).catch((e) => this.errorReply(message, e));
       if (reply) await this.connection.send(channel, reply.type, reply.content, message);
     } finally {
       await this.status("idle", message);
@@ -112,6 +112,19 @@ export class KernelServer {
       default:
         return null;
     }
+  }
+
+  /**
+   * A request other than a cell's that failed (a completion the converter could not make): the
+   * front end gets its reply, with the error, instead of waiting for ever; the kernel's log has it.
+   */
+  private errorReply(message: Message, e: unknown): { type: string; content: unknown } {
+    kernelLog(`${message.header.msg_type} failed:`, e);
+    const { ename, evalue, traceback } = errorContent(e, this.executor);
+    return {
+      type: message.header.msg_type.replace(/_request$/, "_reply"),
+      content: { status: "error", ename, evalue, traceback },
+    };
   }
 
   private kernelInfo() {

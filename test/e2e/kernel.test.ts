@@ -356,6 +356,18 @@ describe("protocol", () => {
     assert.match(String(reply.status === "ok" && reply.data["text/plain"]), /alpha: number/);
   });
 
+  test("a complete_request or inspect_request the kernel cannot answer gets an error reply; the kernel goes on", async () => {
+    const { connection } = session.kernel;
+    const completion = (await connection.requestComplete({ code: null as unknown as string, cursor_pos: 3 })).content;
+    assert.equal(completion.status, "error", JSON.stringify(completion));
+    assert.equal((completion as { ename?: string }).ename, "TypeError");
+    const inspection = (
+      await connection.requestInspect({ code: null as unknown as string, cursor_pos: 3, detail_level: 0 })
+    ).content;
+    assert.equal(inspection.status, "error", JSON.stringify(inspection));
+    assert.deepEqual((await session.kernel.execute("completionTarget.beta")).result, { "text/plain": "2" });
+  });
+
   test("Shift-Tab on %lprun shows %lprun?'s help; Tab after `%memit -` offers its options with their help", async () => {
     const help = (await session.kernel.execute("%lprun?")).pager;
     const inspected = (

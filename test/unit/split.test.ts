@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { splitCell } from "../../kernel/compiler-thread/split";
+import { splitWithoutMagics } from "../../kernel/exec/magic-lines";
 
 test("line magics anywhere split the cell; code keeps its cell line numbers", () => {
   const parts = splitCell("let a = 1;\n%prun -s time f(a)\nconsole.log(a)\n\n%lsmagic");
@@ -77,4 +78,18 @@ test("only a statement at the top level can be a magic: inside braces, brackets 
 test("a statement after a closed block begins at the top level again", () => {
   const code = "function f() {\n  return `${1}`;\n}";
   assert.deepEqual(shape(`${code}\n%prun f()\n${TEMPLATE}`), { code: [code, TEMPLATE], magics: ["prun"] });
+});
+
+test("a cell with no line that reads as a magic is split on the main thread, as the scanner splits it", () => {
+  const cells = [
+    "one()",
+    "",
+    "\n  \n",
+    "const r = 7 % 3;\nlet s = `%` + r;",
+    "\n\nfunction f(a: number) {\n  return a % 2;\n}\n",
+    "x %= 4",
+  ];
+  for (const cell of cells) assert.deepEqual(splitWithoutMagics(cell), splitCell(cell), JSON.stringify(cell));
+  for (const cell of ["%lsmagic", "  %%prun\nf()", "t = %timeit f()", "const s = `\n%not a magic\n`;"])
+    assert.equal(splitWithoutMagics(cell), null, cell);
 });
