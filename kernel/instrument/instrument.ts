@@ -17,7 +17,8 @@ import { afterArrow, walk } from "./ast";
  * With feedback vectors allocated from the first call it runs as fast as under tslab. Setting the
  * flag now affects the functions created from now on: all the cells'.
  */
-v8.setFlagsFromString("--no-lazy-feedback-allocation");
+export const KERNEL_V8_FLAGS = ["--no-lazy-feedback-allocation"];
+for (const flag of KERNEL_V8_FLAGS) v8.setFlagsFromString(flag);
 
 /** Index of the counter of a unit's top-level code: after its functions' counters. */
 export function topLevelCounter(sites: readonly FunctionSite[]): number {

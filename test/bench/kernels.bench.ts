@@ -14,6 +14,7 @@ import { DENO_KERNEL, DENO_VERSION, TSLAB_KERNEL, benchKernelspecs, numberIn } f
 import { compilePhases } from "./compile-phases";
 import { pause } from "./prun.bench";
 import { median, msSpread, pairedRatio, round } from "./stats";
+import { nodeFloor } from "./node-floor";
 import { DEFINING_CELL, FORWARD_PASS } from "./workloads";
 
 const ROUNDS = 7;
@@ -153,6 +154,8 @@ async function loopRow(
       ),
     },
     deno_vs_function: versus(ms.deno, ms.denoInFunction),
+    // What this Node's V8, with the kernel's flags, gives the same two statements with no kernel around them.
+    plain_node: nodeFloor(NOTEBOOK_NAMES, loop, ROUNDS),
     tsprof_vs_deno: {
       ...vsDeno,
       target: againstTarget(missed, `${name}: tsprof against Deno's kernel`, vsDeno.ratio, TARGETS.vsDeno),

@@ -1,0 +1,44 @@
+/**
+ * Node's own ratio for a top-level statement on script-scope names against the same code in a
+ * function: plain `vm` scripts in a fresh `node` with the kernel's V8 flags, no kernel. This Node's
+ * V8 sets that floor; the loop rows put tsprof beside it.
+ */
+import { spawnSync } from "node:child_process";
+import { typescript as ts } from "../../kernel/compiler-thread/tslab-compiler";
+import { KERNEL_V8_FLAGS } from "../../kernel/instrument/instrument";
+import { pairedRatio, msSpread } from "./stats";
+
+/** Runs in the fresh node: the names' script, then each statement as a script of its own, interleaved. */
+const FLOOR_SCRIPT = `
+const vm = require("node:vm");
+const { names, topLevel, inFunction, rounds } = JSON.parse(process.env.TSPROF_FLOOR);
+vm.runInThisContext(names);
+const time = (code) => {
+  const script = new vm.Script(code);
+  const start = performance.now();
+  script.runInThisContext();
+  return performance.now() - start;
+};
+const ms = { topLevel: [], inFunction: [] };
+for (let r = 0; r < rounds; r++) {
+  ms.topLevel.push(time(topLevel));
+  ms.inFunction.push(time(inFunction));
+}
+process.stdout.write(JSON.stringify(ms));
+`;
+
+/** `names` is TypeScript (a notebook's cell); the statements are JavaScript as written. */
+export function nodeFloor(names: string, loop: { topLevel: string; inFunction: string }, rounds: number) {
+  const js = ts.transpileModule(names, { compilerOptions: { target: ts.ScriptTarget.ES2022 } }).outputText;
+  const run = spawnSync(process.execPath, [...KERNEL_V8_FLAGS, "-e", FLOOR_SCRIPT], {
+    encoding: "utf8",
+    env: { ...process.env, TSPROF_FLOOR: JSON.stringify({ names: js, ...loop, rounds }) },
+  });
+  if (run.status !== 0) throw new Error(`the plain-node floor run failed (exit ${run.status}):\n${run.stderr}`);
+  const ms = JSON.parse(run.stdout) as { topLevel: number[]; inFunction: number[] };
+  return {
+    top_level_ms: msSpread(ms.topLevel),
+    in_function_ms: msSpread(ms.inFunction),
+    top_level_vs_function: pairedRatio(ms.topLevel, ms.inFunction),
+  };
+}
