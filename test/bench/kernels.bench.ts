@@ -137,6 +137,7 @@ async function loopRow(
   }
   const vsFunction = versus(ms.tsprof, ms.tsprofInFunction);
   const vsDeno = versus(ms.tsprof, ms.deno);
+  const plainNode = nodeFloor(NOTEBOOK_NAMES, loop, ROUNDS);
   return {
     statement: loop.topLevel,
     in_function: loop.inFunction,
@@ -155,7 +156,11 @@ async function loopRow(
     },
     deno_vs_function: versus(ms.deno, ms.denoInFunction),
     // What this Node's V8, with the kernel's flags, gives the same two statements with no kernel around them.
-    plain_node: nodeFloor(NOTEBOOK_NAMES, loop, ROUNDS),
+    plain_node: {
+      ...plainNode,
+      top_level_vs_deno: round(plainNode.top_level_ms.median / median(ms.deno.wall), 2),
+      tsprof_vs_plain_node: round(median(ms.tsprof.wall) / plainNode.top_level_ms.median, 2),
+    },
     tsprof_vs_deno: {
       ...vsDeno,
       target: againstTarget(missed, `${name}: tsprof against Deno's kernel`, vsDeno.ratio, TARGETS.vsDeno),
