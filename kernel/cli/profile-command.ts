@@ -117,6 +117,7 @@ async function profileScript(
   const run = lines?.run ?? new ScriptRun(script);
   const ctx = lines?.ctx ?? scriptContext(script, run, cwd);
   try {
+    await run.ready();
     if (lines) await lines.profile(statement);
     else await magic.run(ctx as MagicContext, { form: "line", options, rest: statement, body: "", statement });
     return { ctx, run };

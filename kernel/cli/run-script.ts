@@ -12,6 +12,7 @@ import { UsageError } from "../../magics/core/context";
 import { compileScript } from "./compile";
 import { installLoaders, PACKAGE_PREFIX, type LoadedFile } from "./loaders";
 import { ScriptUnits } from "./script-units";
+import { ENTERED_CALL, TopLevelInterrupts } from "./top-level-interrupts";
 import type { Unit } from "../exec/units";
 
 export const SCRIPT_EXTENSIONS = [".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"];
@@ -77,18 +78,21 @@ export class ScriptRun {
   private ran = false;
   /** The exit code the script asked for (process.exit, process.exitCode), once it ran. */
   exitCode = 0;
+  /** An ES module's: Ctrl-C in its synchronous top level, until it has loaded. */
+  private readonly interrupts: TopLevelInterrupts | null;
 
   constructor(
     private readonly script: PreparedScript,
     code: Map<Unit, string> = new Map(),
   ) {
+    this.interrupts = script.format === "module" ? new TopLevelInterrupts() : null;
     const files = new Map<string, LoadedFile>(
       script.units.files().map(({ unit, compiled }) => {
         const runnable = script.units.runnable(compiled, code.get(unit) ?? unit.code);
         return [
           compiled.file,
           {
-            code: compiled.file === script.entry && compiled.format === "module" ? ENTERED_CALL + runnable : runnable,
+            code: this.interrupts && compiled.format === "module" ? ENTERED_CALL + runnable : runnable,
             format: compiled.format,
           },
         ];
@@ -103,6 +107,11 @@ export class ScriptRun {
     return importModule(PACKAGE_PREFIX + specifier);
   }
 
+  /** Resolves when the script can start (an ES module's Ctrl-C thread is listening): before its measures start. */
+  async ready(): Promise<void> {
+    await this.interrupts?.whenReady();
+  }
+
   get started(): boolean {
     return this.ran;
   }
@@ -110,52 +119,30 @@ export class ScriptRun {
   execute = async (): Promise<void> => {
     if (this.ran) throw new Error("tsprof runs a script once.");
     this.ran = true;
+    if (this.interrupts && !this.interrupts.ready) await this.interrupts.whenReady();
     process.argv = [process.argv[0], this.script.entry, ...this.script.args];
     const exit = process.exit;
     process.exit = ((code?: number) => {
       throw new ScriptExit(code ?? (typeof process.exitCode === "number" ? process.exitCode : 0));
     }) as typeof process.exit;
     const ended = scriptEnd();
-    const stopWatching = this.catchInterruptsOnceTopLevelYields(ended.catchInterrupts);
+    // CommonJS: not during its top level, which runs with breakOnSigint (the vm call sets the listeners aside).
+    if (this.interrupts) ended.catchInterrupts();
     try {
       await Promise.race([this.load(), ended.failed]);
+      this.interrupts?.dispose();
       ended.catchInterrupts();
       await Promise.race([ended.drained(), ended.failed]);
     } catch (e) {
       if (!(e instanceof ScriptExit)) throw e;
       process.exitCode = e.code;
     } finally {
-      stopWatching();
+      this.interrupts?.dispose();
       ended.dispose();
       process.exit = exit;
       this.exitCode = typeof process.exitCode === "number" ? process.exitCode : Number(process.exitCode ?? 0);
     }
   };
-
-  /**
-   * An ES module's top level may await (a server, `await main()`): Ctrl-C is caught from the
-   * first turn of the event loop after its synchronous part, which its first line announces
-   * (ENTERED_CALL); CommonJS runs all of it with breakOnSigint.
-   */
-  private catchInterruptsOnceTopLevelYields(catchInterrupts: () => void): () => void {
-    if (this.script.format !== "module") return () => {};
-    let entered = false;
-    Object.defineProperty(globalThis, ENTERED_NAME, {
-      value: () => (entered = true),
-      configurable: true,
-      enumerable: false,
-    });
-    let immediate: NodeJS.Immediate | undefined;
-    const poll = () => {
-      if (entered) catchInterrupts();
-      else immediate = setImmediate(poll);
-    };
-    immediate = setImmediate(poll);
-    return () => {
-      clearImmediate(immediate);
-      delete (globalThis as any)[ENTERED_NAME];
-    };
-  }
 
   private async load(): Promise<void> {
     if (this.script.format === "module") {
@@ -173,13 +160,6 @@ export class ScriptRun {
     }
   }
 }
-
-/**
- * What an ES module entry's first line calls: its top level has started (see
- * catchInterruptsOnceTopLevelYields). On the first line, so that no line moves.
- */
-const ENTERED_NAME = "__tsprof_entered__";
-const ENTERED_CALL = `${ENTERED_NAME}();`;
 
 /** How often the end of a script's run is looked for once its top level has run (see scriptEnd). */
 const END_POLL_MS = 2;

@@ -163,6 +163,35 @@ async function serve(): Promise<never> {
 console.log("spinning");
 await serve();
 `,
+  // ES modules busy in their synchronous top level, before any await: a loop that never ends (in a function, in a
+  // graph of two modules), and one that would end, much later, calling a function.
+  "spins.mts": `import { square } from "./lib.js";
+function spin(): number {
+  let s = 0;
+  while (true) s += Math.sqrt(s + square(1));
+}
+console.log("spinning");
+spin();
+`,
+  "counts.mts": `function step(i: number): number {
+  return Math.sqrt(i + 1);
+}
+console.log("spinning");
+let total = 0;
+for (let i = 0; i < 1e12; i++) total += step(i);
+console.log(total);
+`,
+  // An ES module busy in a timer's callback: Ctrl-C waits for the loop there to end.
+  "ticks.mts": `function busy(ms: number): void {
+  const end = Date.now() + ms;
+  while (Date.now() < end);
+}
+setTimeout(() => {
+  console.log("spinning");
+  busy(1500);
+  console.log("busy done");
+}, 0);
+`,
   "throws.ts": `function inner(depth: number): number {
   if (depth === 3) throw new RangeError("too deep at " + depth);
   return inner(depth + 1);
@@ -293,11 +322,14 @@ test("a script that throws: its profile, then the error on its TypeScript lines,
   assert.match(stderr, /^RangeError: too deep at 3\n\s+at inner \(throws\.ts:2\)/m);
 });
 
-for (const [script, fn] of [
-  ["spins.cts", /spins\.cts:1\(spin\)/],
-  ["serves.mts", /serves\.mts:1\(busy\)/],
+for (const [script, fn, where] of [
+  ["spins.cts", /spins\.cts:1\(spin\)/, "a synchronous loop"],
+  ["serves.mts", /serves\.mts:1\(busy\)/, "an ES module awaiting at its top level"],
+  ["spins.mts", /spins\.mts:2\(spin\)/, "an ES module's top level, a loop that never ends"],
+  ["counts.mts", /counts\.mts:1\(step\)/, "an ES module's top-level loop calling a function"],
+  ["ticks.mts", /ticks\.mts:1\(busy\)/, "an ES module's timer callback, which ends first"],
 ] as const) {
-  test(`Ctrl-C (${script}: ${script.endsWith(".cts") ? "a synchronous loop" : "an ES module awaiting at its top level"}): what was measured so far, then KeyboardInterrupt, exit code 130`, async () => {
+  test(`Ctrl-C (${script}: ${where}): what was measured so far, then KeyboardInterrupt, exit code 130`, async () => {
     const child = spawn(process.execPath, [CLI, "prun", script], { cwd: dir });
     let stdout = "";
     let stderr = "";
@@ -312,8 +344,10 @@ for (const [script, fn] of [
     await new Promise((resolve) => setTimeout(resolve, 300));
     child.kill("SIGINT");
     assert.equal(await exited, 130, stderr);
-    assert.match(stdout, new RegExp(`^\\s+\\d+\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+ ${fn.source}$`, "m"));
+    assert.match(stdout, new RegExp(`^\\s*\\d+\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+ ${fn.source}$`, "m"));
     assert.match(stderr, /^KeyboardInterrupt$/m);
+    // A callback is not stopped: its loop ends, then Ctrl-C is seen.
+    if (script === "ticks.mts") assert.match(stdout, /^busy done$/m);
   });
 }
 
