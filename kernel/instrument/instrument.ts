@@ -37,6 +37,8 @@ export function instrumentUnit(
   wrapper: { head: string; tail: string } | null,
 ): MagicString {
   const s = new MagicString(js);
+  // A hashbang is a comment only as a file's first characters: behind the prologue, a `//` one is.
+  if (js.startsWith("#!")) s.overwrite(0, 2, "//");
   s.prepend(
     `const __tsprof_u = __tsprof__.unit(${unitId}), __tsprof_c = __tsprof_u.calls, __tsprof_k = __tsprof__.counting; ${counterCode(topLevelCounter(sites))}; `,
   );

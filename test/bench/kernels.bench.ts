@@ -44,15 +44,21 @@ const TARGETS = { topLevelVsFunction: 10, vsDeno: 4, timeitVsFunction: 10, plain
 export async function benchKernels() {
   const jupyter = await startJupyter({ jupyterPaths: [benchKernelspecs()] });
   const missed: string[] = [];
+  const started: KernelHandle[] = [];
+  const start = async (name?: string) => {
+    const kernel = await startKernel(jupyter, name);
+    started.push(kernel);
+    return kernel;
+  };
   try {
-    const tsprof = await startKernel(jupyter);
-    const deno = await startKernel(jupyter, DENO_KERNEL);
+    const tsprof = await start();
+    const deno = await start(DENO_KERNEL);
     for (const kernel of [tsprof, deno]) await ok(kernel, NOTEBOOK_NAMES);
     const loops: Record<string, unknown> = {};
     for (const [name, loop] of Object.entries(LOOPS)) loops[name] = await loopRow(missed, name, tsprof, deno, loop);
     const timeit = await timeitRow(missed, tsprof);
     const latency = await latencyRows(missed, tsprof, deno);
-    const tslab = await startKernel(jupyter, TSLAB_KERNEL);
+    const tslab = await start(TSLAB_KERNEL);
     const forward = await forwardRow(missed, tsprof, tslab, deno);
     return {
       kernels: `tsprof; Deno ${DENO_VERSION} (deno jupyter); tslab, through one Jupyter server; ${ROUNDS} rounds, interleaved`,
@@ -64,6 +70,8 @@ export async function benchKernels() {
       missed_targets: missed,
     };
   } finally {
+    // A connection left open keeps reconnecting to the stopped server, and the bench never exits.
+    for (const kernel of started) kernel.connection.dispose();
     await jupyter.stop();
   }
 }

@@ -132,6 +132,19 @@ console.log("loaded", Object.keys(require.cache).map((f) => require("path").base
   "args.cts": `console.log(JSON.stringify(process.argv.slice(2)), process.argv[1].endsWith("args.cts"), (function (this: unknown) { return this; })());
 process.exitCode = 3;
 `,
+  // A hashbang line, as an executable script starts, in both formats.
+  "hashbang.mts": `#!/usr/bin/env node
+function greet(name: string): string {
+  return "hi " + name;
+}
+console.log(greet("there"), import.meta.url.endsWith("hashbang.mts"));
+`,
+  "hashbang.cts": `#!/usr/bin/env -S node --enable-source-maps
+function greet(name: string): string {
+  return "hi " + name;
+}
+console.log(greet("there"), require.main === module);
+`,
   "exits.ts": `function work(): number {
   let s = 0;
   for (let i = 0; i < 1e5; i++) s += i;
@@ -305,6 +318,21 @@ test("the script's arguments pass through as node gives them, options after the 
   const { stdout, status } = tsprof("prun", "-q", "args.cts", "a b", "--flag", "-s", "x");
   assert.equal(stdout, '["a b","--flag","-s","x"] true undefined\n');
   assert.equal(status, 3);
+});
+
+test("a script starting with a hashbang line runs, its lines where they are (ES module and CommonJS)", () => {
+  for (const script of ["hashbang.mts", "hashbang.cts"]) {
+    const prun = tsprof("prun", script);
+    assert.equal(prun.status, 0, prun.stderr);
+    assert.match(prun.stdout, /^hi there true\n/);
+    assert.match(
+      prun.stdout,
+      new RegExp(`^\\s*1\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+ ${script.replace(".", "\\.")}:2\\(greet\\)$`, "m"),
+    );
+    const lprun = tsprof("lprun", "-f", "greet", script);
+    assert.equal(lprun.status, 0, lprun.stderr);
+    assert.match(lprun.stdout, /^\s+3\s+1\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+return "hi " \+ name;$/m);
+  }
 });
 
 test("process.exit in a callback ends the script, not the profiler: its profile, then its exit code", () => {
