@@ -42,6 +42,16 @@ class ScriptExit extends Error {
   }
 }
 
+/**
+ * An ES module's top level awaits what nothing left can settle: `node` exits there with code 13
+ * (https://nodejs.org/api/process.html#exit-codes), and so does the run, its profile shown.
+ */
+class UnsettledTopLevelAwait extends ScriptExit {
+  constructor() {
+    super(13);
+  }
+}
+
 /** Compiles the script; type errors are printed as warnings (or, with `typecheck`, stop it). */
 export async function prepareScript(
   script: string,
@@ -128,13 +138,18 @@ export class ScriptRun {
     const ended = scriptEnd();
     // CommonJS: not during its top level, which runs with breakOnSigint (the vm call sets the listeners aside).
     if (this.interrupts) ended.catchInterrupts();
+    const loading = this.load();
     try {
-      await Promise.race([this.load(), ended.failed]);
+      await Promise.race([loading, ended.failed, this.unsettledTopLevel(loading)]);
       this.interrupts?.dispose();
       ended.catchInterrupts();
       await Promise.race([ended.drained(), ended.failed]);
     } catch (e) {
       if (!(e instanceof ScriptExit)) throw e;
+      if (e instanceof UnsettledTopLevelAwait)
+        process.stderr.write(
+          `Warning: Detected unsettled top-level await in ${path.basename(this.script.entry)}: nothing left could settle it; exit code 13, as node gives.\n`,
+        );
       process.exitCode = e.code;
     } finally {
       this.interrupts?.dispose();
@@ -143,6 +158,19 @@ export class ScriptRun {
       this.exitCode = typeof process.exitCode === "number" ? process.exitCode : Number(process.exitCode ?? 0);
     }
   };
+
+  /**
+   * Rejects (UnsettledTopLevelAwait) if an ES module's top level is pending when the event loop has
+   * nothing left to run: Node's own test for it. Its listener goes once the top level settles.
+   */
+  private unsettledTopLevel(loading: Promise<void>): Promise<never> {
+    return new Promise<never>((_, reject) => {
+      if (this.script.format !== "module") return;
+      const unsettled = () => reject(new UnsettledTopLevelAwait());
+      process.once("beforeExit", unsettled);
+      void loading.finally(() => process.off("beforeExit", unsettled)).catch(() => {});
+    });
+  }
 
   private async load(): Promise<void> {
     if (this.script.format === "module") {

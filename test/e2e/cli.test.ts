@@ -145,6 +145,19 @@ function greet(name: string): string {
 }
 console.log(greet("there"), require.main === module);
 `,
+  // A top-level await nothing settles (node exits 13), and one on a thread-pool job (no handle on the loop).
+  "unsettled.mts": `function f(): number {
+  return 1;
+}
+console.log("before", f());
+await new Promise(() => {});
+console.log("never");
+`,
+  "pool.mts": `import { pbkdf2 } from "node:crypto";
+import { promisify } from "node:util";
+const key = await promisify(pbkdf2)("pw", "salt", 200_000, 64, "sha512");
+console.log("key", key.length);
+`,
   "exits.ts": `function work(): number {
   let s = 0;
   for (let i = 0; i < 1e5; i++) s += i;
@@ -333,6 +346,23 @@ test("a script starting with a hashbang line runs, its lines where they are (ES 
     assert.equal(lprun.status, 0, lprun.stderr);
     assert.match(lprun.stdout, /^\s+3\s+1\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+return "hi " \+ name;$/m);
   }
+});
+
+test("a top-level await that nothing settles: the profile, node's warning, exit code 13; one on a thread-pool job is awaited", () => {
+  for (const command of [["prun"], ["lprun", "-f", "f"], ["alloc"]]) {
+    const { stdout, stderr, status } = tsprof(...command, "unsettled.mts");
+    assert.equal(status, 13, stderr);
+    assert.match(stdout, /^before 1\n/);
+    assert.doesNotMatch(stdout, /^never$/m);
+    assert.match(stderr, /^Warning: Detected unsettled top-level await in unsettled\.mts/m);
+  }
+  assert.match(
+    tsprof("prun", "unsettled.mts").stdout,
+    /^\s*1\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+ unsettled\.mts:1\(f\)$/m,
+  );
+  const pool = tsprof("prun", "-q", "pool.mts");
+  assert.equal(pool.status, 0, pool.stderr);
+  assert.equal(pool.stdout, "key 64\n");
 });
 
 test("process.exit in a callback ends the script, not the profiler: its profile, then its exit code", () => {
