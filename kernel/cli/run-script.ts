@@ -129,7 +129,7 @@ export class ScriptRun {
   execute = async (): Promise<void> => {
     if (this.ran) throw new Error("tsprof runs a script once.");
     this.ran = true;
-    if (this.interrupts && !this.interrupts.ready) await this.interrupts.whenReady();
+    await this.ready();
     process.argv = [process.argv[0], this.script.entry, ...this.script.args];
     const exit = process.exit;
     process.exit = ((code?: number) => {

@@ -4,14 +4,7 @@
  * compiler.ts. See docs/how-it-works.md, "The compiler thread".
  */
 import { runAsWorker } from "synckit";
-import {
-  converter,
-  metadata,
-  type CodeMetadata,
-  type Converter,
-  type ConvertResult,
-  type Diagnostic,
-} from "./tslab-compiler";
+import { converter, metadata, type Converter, type ConvertResult, type Diagnostic } from "./tslab-compiler";
 import { splitCell } from "./split";
 import { isComplete } from "./completeness";
 import { withUnboundValuesRestored } from "./declarations";
@@ -52,7 +45,6 @@ export const compilerService = {
     if (meta.module) return { module: true, diagnostics: converterOf(id).addModule(meta.module, src, meta) };
     return { module: false, ...converterOf(id).convert(prevDecl, src) };
   },
-  addModule: (id: number, name: string, src: string, meta: CodeMetadata) => converterOf(id).addModule(name, src, meta),
   complete: (id: number, prevDecl: string, src: string, cursor: number) =>
     converterOf(id).complete(prevDecl, src, cursor),
   inspect: (id: number, prevDecl: string, src: string, cursor: number) =>
