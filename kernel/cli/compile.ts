@@ -42,8 +42,9 @@ export function compileScript(entry: string): Promise<CompileResult> {
   const worker = new Worker(path.join(__dirname, "compile-worker.js"), { workerData: request });
   return new Promise((resolve, reject) => {
     worker.once("message", (result: CompileResult) => {
-      resolve(result);
-      void worker.terminate();
+      // Once the thread is gone: until then its port is active, and the run's end (run-script.ts)
+      // would count it as tsprof's own, so that one pending in the script, a dynamic import's, was not seen.
+      worker.terminate().then(() => resolve(result), reject);
     });
     worker.once("error", reject);
   });

@@ -158,6 +158,21 @@ import { promisify } from "node:util";
 const key = await promisify(pbkdf2)("pw", "salt", 200_000, 64, "sha512");
 console.log("key", key.length);
 `,
+  // A dynamic import in a callback, with nothing else pending: the run waits for it.
+  "imports-later.mts": `setTimeout(async () => {
+  const { step } = await import("./later.mjs");
+  console.log("imported", step(20));
+}, 5);
+`,
+  "imports-later.cts": `setTimeout(async () => {
+  const { step } = await import("./later.mjs");
+  console.log("imported", step(21));
+}, 5);
+`,
+  "later.mjs": `export function step(n) {
+  return n * 2;
+}
+`,
   "exits.ts": `function work(): number {
   let s = 0;
   for (let i = 0; i < 1e5; i++) s += i;
@@ -363,6 +378,19 @@ test("a top-level await that nothing settles: the profile, node's warning, exit 
   const pool = tsprof("prun", "-q", "pool.mts");
   assert.equal(pool.status, 0, pool.stderr);
   assert.equal(pool.stdout, "key 64\n");
+});
+
+test("a dynamic import in a callback is part of the run: its output, then the profile (ES module and CommonJS, prun and alloc)", () => {
+  for (const [script, expected] of [
+    ["imports-later.mts", "imported 40"],
+    ["imports-later.cts", "imported 42"],
+  ])
+    for (const command of ["prun", "alloc"]) {
+      const { stdout, stderr, status } = tsprof(command, script);
+      assert.equal(status, 0, stderr);
+      assert.match(stdout, new RegExp(`^${expected}$`, "m"), `${command} ${script}`);
+      assert.match(stdout, command === "prun" ? /later.mjs:1\(step\)/ : /JS heap: /, `${command} ${script}`);
+    }
 });
 
 test("process.exit in a callback ends the script, not the profiler: its profile, then its exit code", () => {
