@@ -180,6 +180,26 @@ function withOneProgramUpdate(converterSource: string): string {
   );
 }
 
+/**
+ * tslab tells the watch program that the declarations' file changed on every cell, so the program
+ * parses and binds it again even when its text is what it was (a cell that declares nothing, the
+ * same cell run again). Told only when it changed, the program keeps the file it has.
+ */
+function withUnchangedDeclarationsKept(converterSource: string): string {
+  const notified = replacedInConverter(
+    converterSource,
+    "        notifyUpdateDecls(declFilename, ts.FileWatcherEventKind.Changed);\n",
+    "its notice that the declarations changed was not found",
+    "        if (declsChanged) notifyUpdateDecls(declFilename, ts.FileWatcherEventKind.Changed);\n",
+  );
+  return replacedInConverter(
+    notified,
+    "        const changed = declContent != decls || srcContent != src;\n",
+    "its test of what changed in updateContent() was not found",
+    "        const declsChanged = declContent != decls;\n        const changed = declsChanged || srcContent != src;\n",
+  );
+}
+
 /** `converterSource` with `found` replaced; an error naming what is `missing` if tslab's source no longer has it. */
 function replacedInConverter(converterSource: string, found: string, missing: string, replacement: string): string {
   if (!converterSource.includes(found))
@@ -190,6 +210,6 @@ function replacedInConverter(converterSource: string, found: string, missing: st
 export const converter: typeof ConverterModule = loadTslabModule(
   "converter",
   { [TS_MODULE]: sourceMappedTypeScript() },
-  (source) => withOneProgramUpdate(withModuleOutput(source)),
+  (source) => withUnchangedDeclarationsKept(withOneProgramUpdate(withModuleOutput(source))),
 );
 export const metadata: typeof MetadataModule = tslabRequire("./metadata");

@@ -1,6 +1,7 @@
 /**
  * What tsprof changes in tslab's converter (tslab-compiler.ts): one program update a cell instead
- * of two, a cell's ES module given as TypeScript emitted it, and a second stage (ES module →
+ * of two, the declarations' file parsed again only when it changed, a cell's ES module given as
+ * TypeScript emitted it, and a second stage (ES module →
  * CommonJS, for local modules) that skips TypeScript's type check of its input. Cell after cell,
  * the declarations and the errors are tslab's own converter's; the second stage emits, for every
  * kind of module syntax a first stage can give it, the CommonJS the checked stage emits; and the
@@ -105,6 +106,9 @@ const CELLS = [
   "function* gen() { yield 1; }\nasync function af() { return 1; }\nconst arrow = async () => 2;\n[...gen()]",
   'const a = "redefined";\nconst k = new K();\na.length + k.p',
   "f(1)",
+  // The declarations unchanged from one cell to the next: the program keeps their file.
+  'f("not a number")',
+  "f(2)",
   "",
 ];
 
