@@ -14,7 +14,7 @@ import { DENO_KERNEL, DENO_VERSION, TSLAB_KERNEL, benchKernelspecs, numberIn } f
 import { compilePhases } from "./compile-phases";
 import { pause } from "./prun.bench";
 import { median, msSpread, pairedRatio, round } from "./stats";
-import { nodeFloor } from "./node-floor";
+import { NEWER_NODE_VERSION, newerNode, nodeFloor } from "./node-floor";
 import { DEFINING_CELL, FORWARD_PASS } from "./workloads";
 
 const ROUNDS = 7;
@@ -146,6 +146,7 @@ async function loopRow(
   const vsFunction = versus(ms.tsprof, ms.tsprofInFunction);
   const vsDeno = versus(ms.tsprof, ms.deno);
   const plainNode = nodeFloor(NOTEBOOK_NAMES, loop, ROUNDS);
+  const newerPlainNode = nodeFloor(NOTEBOOK_NAMES, loop, ROUNDS, newerNode());
   return {
     statement: loop.topLevel,
     in_function: loop.inFunction,
@@ -168,6 +169,12 @@ async function loopRow(
       ...plainNode,
       top_level_vs_deno: round(plainNode.top_level_ms.median / median(ms.deno.wall), 2),
       tsprof_vs_plain_node: round(median(ms.tsprof.wall) / plainNode.top_level_ms.median, 2),
+    },
+    // The same, in a newer Node: what its V8 gives the binding that this Node's stores as a new heap object.
+    [`plain_node_${NEWER_NODE_VERSION.split(".")[0]}`]: {
+      node: NEWER_NODE_VERSION,
+      ...newerPlainNode,
+      top_level_vs_deno: round(newerPlainNode.top_level_ms.median / median(ms.deno.wall), 2),
     },
     tsprof_vs_deno: {
       ...vsDeno,
