@@ -4,7 +4,15 @@
  * compiler.ts. See docs/how-it-works.md, "The compiler thread".
  */
 import { runAsWorker } from "synckit";
-import { converter, metadata, type Converter, type ConvertResult, type Diagnostic } from "./tslab-compiler";
+import {
+  converter,
+  metadata,
+  typescript,
+  type CellConverter,
+  type ConvertResult,
+  type Diagnostic,
+} from "./tslab-compiler";
+import { convertPlainCell } from "./plain-cells";
 import { splitCell } from "./split";
 import { isComplete } from "./completeness";
 import { withUnboundValuesRestored } from "./declarations";
@@ -13,10 +21,10 @@ import { warmUp } from "./warm-up";
 /** What `compile` gives: a module cell's diagnostics, or the converter's result. */
 export type Compiled = { module: true; diagnostics: Diagnostic[] } | ({ module: false } & ConvertResult);
 
-const converters = new Map<number, Converter>();
+const converters = new Map<number, CellConverter>();
 let lastConverterId = 0;
 
-function converterOf(id: number): Converter {
+function converterOf(id: number): CellConverter {
   const found = converters.get(id);
   if (!found) throw new Error(`compiler thread: no converter ${id} (closed?)`);
   return found;
@@ -43,7 +51,8 @@ export const compilerService = {
   compile(id: number, prevDecl: string, src: string): Compiled {
     const meta = metadata.getCodeMetadata(src);
     if (meta.module) return { module: true, diagnostics: converterOf(id).addModule(meta.module, src, meta) };
-    return { module: false, ...converterOf(id).convert(prevDecl, src) };
+    const cells = converterOf(id);
+    return { module: false, ...(convertPlainCell(typescript, cells, prevDecl, src) ?? cells.convert(prevDecl, src)) };
   },
   complete: (id: number, prevDecl: string, src: string, cursor: number) =>
     converterOf(id).complete(prevDecl, src, cursor),

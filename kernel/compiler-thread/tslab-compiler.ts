@@ -11,6 +11,7 @@ import { loadTslabModule, tslabRequire, TS_MODULE } from "../exec/tslab-modules"
 import { takeInlineSourceMap, withInlineSourceMap } from "../exec/inline-source-map";
 import { decodedMappings, TraceMap } from "@jridgewell/trace-mapping";
 import { leanBuilderProgram } from "./lean-builder";
+import type { Program } from "@tslab/typescript-for-tslab";
 
 /** @jridgewell/remapping's own .d.cts does not parse under TypeScript 5.9 (`export = function`). */
 const remapping: (map: unknown, loader: (file: string) => unknown) => unknown = require("@jridgewell/remapping");
@@ -200,6 +201,26 @@ function withUnchangedDeclarationsKept(converterSource: string): string {
   );
 }
 
+/** The program a converter's last update left, and the names of its files (plain-cells.ts reads them). */
+export interface LastProgram {
+  program: Program;
+  declFilename: string;
+  srcFilename: string;
+  /** What the converter puts before a cell's and the declarations' text. */
+  srcPrefix: string;
+}
+
+export type CellConverter = ConverterModule.Converter & { lastProgram(): LastProgram };
+
+function withLastProgram(converterSource: string): string {
+  return replacedInConverter(
+    converterSource,
+    "        addModule,\n    };\n",
+    "the converter object createConverter() returns was not found",
+    "        addModule,\n        lastProgram: () => ({ program: builder.getProgram(), declFilename, srcFilename, srcPrefix }),\n    };\n",
+  );
+}
+
 /** `converterSource` with `found` replaced; an error naming what is `missing` if tslab's source no longer has it. */
 function replacedInConverter(converterSource: string, found: string, missing: string, replacement: string): string {
   if (!converterSource.includes(found))
@@ -207,9 +228,9 @@ function replacedInConverter(converterSource: string, found: string, missing: st
   return converterSource.replace(found, replacement);
 }
 
-export const converter: typeof ConverterModule = loadTslabModule(
-  "converter",
-  { [TS_MODULE]: sourceMappedTypeScript() },
-  (source) => withUnchangedDeclarationsKept(withOneProgramUpdate(withModuleOutput(source))),
+export const converter: Omit<typeof ConverterModule, "createConverter"> & {
+  createConverter(options?: ConverterModule.ConverterOptions): CellConverter;
+} = loadTslabModule("converter", { [TS_MODULE]: sourceMappedTypeScript() }, (source) =>
+  withLastProgram(withUnchangedDeclarationsKept(withOneProgramUpdate(withModuleOutput(source)))),
 );
 export const metadata: typeof MetadataModule = tslabRequire("./metadata");

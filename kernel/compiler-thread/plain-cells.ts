@@ -1,0 +1,111 @@
+/**
+ * A cell that declares nothing (`one()`, a loop on notebook names), checked and emitted with the program
+ * and checker the last compile left; other cells, and any with a diagnostic, go to the converter.
+ * See docs/how-it-works.md, "The compiler thread".
+ */
+import type {
+  CellConverter,
+  CompilerOptions,
+  ConvertResult,
+  TypeScriptDiagnostic as Diagnostic,
+  Node,
+  Program,
+  SourceFile,
+  TypeScript,
+} from "./tslab-compiler";
+
+/** TypeScript's internals used here: the binder, and what parsing and binding record on a file. */
+type Internals = { bindSourceFile(file: SourceFile, options: CompilerOptions): void };
+type BoundFile = SourceFile & {
+  parseDiagnostics: readonly unknown[];
+  bindDiagnostics: readonly unknown[];
+  commentDirectives?: readonly unknown[];
+  checkJsDirective?: unknown;
+  locals?: ReadonlyMap<unknown, unknown>;
+  moduleAugmentations: readonly unknown[];
+};
+
+/** Top-level statements that bind no name of the file's (a `var` inside them shows in its locals). */
+const PLAIN_STATEMENTS = [
+  "ExpressionStatement",
+  "IfStatement",
+  "ForStatement",
+  "ForInStatement",
+  "ForOfStatement",
+  "WhileStatement",
+  "DoStatement",
+  "Block",
+  "SwitchStatement",
+  "TryStatement",
+  "LabeledStatement",
+  "ThrowStatement",
+  "EmptyStatement",
+] as const;
+
+/** The converter's result for a plain cell, or null where the converter must compile it. */
+export function convertPlainCell(
+  ts: TypeScript,
+  converter: CellConverter,
+  prevDecl: string,
+  src: string,
+): ConvertResult | null {
+  const { program, declFilename, srcFilename, srcPrefix } = converter.lastProgram();
+  const decls = program.getSourceFile(declFilename);
+  if (decls?.text !== srcPrefix + prevDecl || hasOtherSources(program, srcFilename)) return null;
+  // A `declare global` in the last cell is in this program's globals but not in the next one's.
+  if ((program.getSourceFile(srcFilename) as BoundFile | undefined)?.moduleAugmentations.length) return null;
+  const options = program.getCompilerOptions();
+  const cell = ts.createSourceFile(srcFilename, srcPrefix + src, options.target!, true) as BoundFile;
+  (ts as unknown as Internals).bindSourceFile(cell, options);
+  if (!isPlain(ts, cell)) return null;
+  // As the converter does: names resolve through the declarations' file.
+  (cell as { parent?: Node }).parent = decls;
+  const checker = program.getTypeChecker() as ReturnType<typeof program.getTypeChecker> & {
+    getDiagnostics(file: SourceFile): readonly Diagnostic[];
+    getGlobalDiagnostics(): readonly Diagnostic[];
+  };
+  // Under the cell's file name: the last cell's diagnostics, had it any, come too, and send it the converter's way.
+  const diagnostics = [
+    ...checker.getDiagnostics(cell),
+    ...checker.getGlobalDiagnostics(),
+    ...program.getOptionsDiagnostics(),
+  ];
+  // The converter drops those of no file (the deprecation of an option tslab sets).
+  if (diagnostics.some((diagnostic) => diagnostic.file)) return null;
+  let output: string | undefined;
+  program.emit(cell, (fileName, data) => {
+    if (fileName.endsWith(".js")) output = data;
+  });
+  if (output === undefined) return null;
+  return { output, declOutput: prevDecl, diagnostics: [], hasToplevelAwait: false };
+}
+
+/** Local modules (a cell imported a .ts file): their outputs and dependencies are the converter's. */
+function hasOtherSources(program: Program, srcFilename: string): boolean {
+  return program
+    .getSourceFiles()
+    .some(
+      (file) =>
+        file.fileName !== srcFilename &&
+        !file.isDeclarationFile &&
+        /\.(ts|tsx|js|jsx|mjs|cjs|mts|cts)$/.test(file.fileName),
+    );
+}
+
+/** Parsed and bound with nothing the checker or the program would treat apart from plain code. */
+function isPlain(ts: TypeScript, file: BoundFile): boolean {
+  if (file.parseDiagnostics.length || file.bindDiagnostics.length || file.commentDirectives?.length) return false;
+  if (file.checkJsDirective || file.referencedFiles.length || file.typeReferenceDirectives.length) return false;
+  if (file.libReferenceDirectives.length || (file.locals?.size ?? 0) > 0) return false;
+  const [prefix, ...statements] = file.statements;
+  if (!prefix || !ts.isExportDeclaration(prefix)) return false;
+  const plainKinds = new Set<number>(PLAIN_STATEMENTS.map((kind) => ts.SyntaxKind[kind]));
+  return statements.every((statement) => plainKinds.has(statement.kind) && !reachesModulesOrDecorators(ts, statement));
+}
+
+/** `import(…)`, `import.meta` and decorators depend on the program's module resolution and emit helpers. */
+function reachesModulesOrDecorators(ts: TypeScript, node: Node): boolean {
+  if (ts.isDecorator(node) || ts.isMetaProperty(node) || ts.isImportTypeNode(node)) return true;
+  if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) return true;
+  return ts.forEachChild(node, (child) => reachesModulesOrDecorators(ts, child) || undefined) ?? false;
+}

@@ -1,0 +1,101 @@
+/**
+ * A cell that declares nothing is checked and emitted with the program the last compile left
+ * (plain-cells.ts): its result must be the converter's own, byte for byte, and every cell the
+ * converter must see (declarations, errors, top-level await, modules, directives) must go to it.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { converter, typescript as ts } from "../../kernel/compiler-thread/tslab-compiler";
+import { convertPlainCell } from "../../kernel/compiler-thread/plain-cells";
+
+const NOTEBOOK = `function one(): number { return 1; }
+const enum Dir { Up = 1, Down }
+enum Color { Red, Green }
+let z = 0;
+const data = [1, 2, 3];
+interface Point { x: number; y: number }
+function norm(p: Point): number { return Math.hypot(p.x, p.y); }`;
+
+const PLAIN = [
+  "one()",
+  "z += 1; z",
+  "for (let i = 0; i < 3; i++) z += i",
+  "for (const v of data) z += v",
+  "Dir.Up + Color.Green",
+  "if (z > 2) { console.log(z); } else throw new Error('small')",
+  "label: for (;;) break label;",
+  "try { one(); } catch (e) { console.log(e); } finally {}",
+  "[1, 2].map((x: number) => x + one()) as number[]",
+  "norm({ x: 3, y: 4 })",
+  "`${one()}`",
+  "new (class { constructor(public a = 1) {} })().a",
+  "{ function inner() { return z; } inner(); }",
+];
+
+const NOT_PLAIN = {
+  "a declaration": "const w = one();",
+  "a var in a block (a name of the file's)": "{ var w = 1; }",
+  "a type error": 'one("x")',
+  "an unknown name": "undefinedName",
+  "a top-level await": "await Promise.resolve(1)",
+  "a dynamic import": "import('fs')",
+  "an import": 'import { join } from "path";\njoin("a")',
+  "a directive": "// @ts-expect-error\none()",
+  "a reference": '/// <reference lib="dom" />\none()',
+  "a syntax error": "one(",
+};
+
+function notebook() {
+  const cells = converter.createConverter({ isJS: false, isBrowser: false });
+  const prevDecl = cells.convert("", NOTEBOOK).declOutput ?? "";
+  cells.convert(prevDecl, "one()");
+  return { cells, prevDecl };
+}
+
+test("a cell that declares nothing: the converter's result, from the last program", () => {
+  const { cells, prevDecl } = notebook();
+  try {
+    for (const cell of PLAIN) {
+      const plain = convertPlainCell(ts, cells, prevDecl, cell);
+      assert.ok(plain, `taken the plain way: ${cell}`);
+      const converted = cells.convert(prevDecl, cell);
+      assert.deepEqual(converted.diagnostics, [], cell);
+      assert.equal(plain.output, converted.output, cell);
+      assert.equal(plain.declOutput, converted.declOutput, cell);
+      assert.equal(!!converted.hasToplevelAwait, false, cell);
+      assert.equal(converted.sideOutputs, undefined, cell);
+    }
+  } finally {
+    cells.close();
+  }
+});
+
+test("every other cell goes to the converter", () => {
+  const { cells, prevDecl } = notebook();
+  try {
+    for (const [what, cell] of Object.entries(NOT_PLAIN)) {
+      assert.equal(convertPlainCell(ts, cells, prevDecl, cell), null, what);
+    }
+    assert.equal(
+      convertPlainCell(ts, cells, prevDecl + "declare let other: number;\n", "one()"),
+      null,
+      "other declarations",
+    );
+  } finally {
+    cells.close();
+  }
+});
+
+test("after a cell with errors, or with a global augmentation, the next plain cell goes to the converter once", () => {
+  const { cells, prevDecl } = notebook();
+  try {
+    assert.ok(cells.convert(prevDecl, 'one("x")').diagnostics.length > 0);
+    assert.equal(convertPlainCell(ts, cells, prevDecl, "one()"), null, "after errors");
+    cells.convert(prevDecl, "one()");
+    assert.ok(convertPlainCell(ts, cells, prevDecl, "one()"), "after a clean cell");
+    cells.convert(prevDecl, "declare global { var shared: number }\nexport {};");
+    assert.equal(convertPlainCell(ts, cells, prevDecl, "one()"), null, "after declare global");
+  } finally {
+    cells.close();
+  }
+});
