@@ -52,8 +52,10 @@ export function convertPlainCell(
   const { program, declFilename, srcFilename, srcPrefix } = converter.lastProgram();
   const decls = program.getSourceFile(declFilename);
   if (decls?.text !== srcPrefix + prevDecl || hasOtherSources(program, srcFilename)) return null;
-  // A `declare global` in the last cell is in this program's globals but not in the next one's.
-  if ((program.getSourceFile(srcFilename) as BoundFile | undefined)?.moduleAugmentations.length) return null;
+  // The last cell must have bound nothing: the converter edits the declarations' tree in place to drop
+  // what a cell declares again, and a `declare global` is in this program's globals, not the next one's.
+  const last = program.getSourceFile(srcFilename) as BoundFile | undefined;
+  if (!last || (last.locals?.size ?? 0) > 0 || last.moduleAugmentations.length > 0) return null;
   const options = program.getCompilerOptions();
   const cell = ts.createSourceFile(srcFilename, srcPrefix + src, options.target!, true) as BoundFile;
   (ts as unknown as Internals).bindSourceFile(cell, options);

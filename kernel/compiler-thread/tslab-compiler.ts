@@ -181,26 +181,6 @@ function withOneProgramUpdate(converterSource: string): string {
   );
 }
 
-/**
- * tslab tells the watch program that the declarations' file changed on every cell, so the program
- * parses and binds it again even when its text is what it was (a cell that declares nothing, the
- * same cell run again). Told only when it changed, the program keeps the file it has.
- */
-function withUnchangedDeclarationsKept(converterSource: string): string {
-  const notified = replacedInConverter(
-    converterSource,
-    "        notifyUpdateDecls(declFilename, ts.FileWatcherEventKind.Changed);\n",
-    "its notice that the declarations changed was not found",
-    "        if (declsChanged) notifyUpdateDecls(declFilename, ts.FileWatcherEventKind.Changed);\n",
-  );
-  return replacedInConverter(
-    notified,
-    "        const changed = declContent != decls || srcContent != src;\n",
-    "its test of what changed in updateContent() was not found",
-    "        const declsChanged = declContent != decls;\n        const changed = declsChanged || srcContent != src;\n",
-  );
-}
-
 /** The program a converter's last update left, and the names of its files (plain-cells.ts reads them). */
 export interface LastProgram {
   program: Program;
@@ -231,6 +211,6 @@ function replacedInConverter(converterSource: string, found: string, missing: st
 export const converter: Omit<typeof ConverterModule, "createConverter"> & {
   createConverter(options?: ConverterModule.ConverterOptions): CellConverter;
 } = loadTslabModule("converter", { [TS_MODULE]: sourceMappedTypeScript() }, (source) =>
-  withLastProgram(withUnchangedDeclarationsKept(withOneProgramUpdate(withModuleOutput(source)))),
+  withLastProgram(withOneProgramUpdate(withModuleOutput(source))),
 );
 export const metadata: typeof MetadataModule = tslabRequire("./metadata");

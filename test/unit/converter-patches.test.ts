@@ -1,7 +1,6 @@
 /**
  * What tsprof changes in tslab's converter (tslab-compiler.ts): one program update a cell instead
- * of two, the declarations' file parsed again only when it changed, a cell's ES module given as
- * TypeScript emitted it, and a second stage (ES module →
+ * of two, a cell's ES module given as TypeScript emitted it, and a second stage (ES module →
  * CommonJS, for local modules) that skips TypeScript's type check of its input. Cell after cell,
  * the declarations and the errors are tslab's own converter's; the second stage emits, for every
  * kind of module syntax a first stage can give it, the CommonJS the checked stage emits; and the
@@ -96,6 +95,8 @@ test("a converted cell's source map names the cell's own TypeScript lines throug
   assert.equal(sourceLineOf("twice(a)"), 1 + 6);
 });
 
+const CELL_RUN_AGAIN = "function g(n: number) { return n * 2; }\nconst kk = new K();";
+
 /** Cells in order, each seeing the declarations of those before it, as a notebook's do. */
 const CELLS = [
   "const a: number = 1;\nfunction f(x: number) { return x + a; }\nclass K { y = 2; #p = 3; get p() { return this.#p; } }\nlet b = f(2);\nb",
@@ -106,9 +107,11 @@ const CELLS = [
   "function* gen() { yield 1; }\nasync function af() { return 1; }\nconst arrow = async () => 2;\n[...gen()]",
   'const a = "redefined";\nconst k = new K();\na.length + k.p',
   "f(1)",
-  // The declarations unchanged from one cell to the next: the program keeps their file.
   'f("not a number")',
-  "f(2)",
+  // A cell run again as it was: its names declared again, the same declarations' text.
+  CELL_RUN_AGAIN,
+  CELL_RUN_AGAIN,
+  "g(2) + kk.p",
   "",
 ];
 

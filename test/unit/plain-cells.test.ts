@@ -86,13 +86,18 @@ test("every other cell goes to the converter", () => {
   }
 });
 
-test("after a cell with errors, or with a global augmentation, the next plain cell goes to the converter once", () => {
+test("after a cell with errors, with declarations (run again or not), or with a global augmentation, the next plain cell goes to the converter once", () => {
   const { cells, prevDecl } = notebook();
   try {
     assert.ok(cells.convert(prevDecl, 'one("x")').diagnostics.length > 0);
     assert.equal(convertPlainCell(ts, cells, prevDecl, "one()"), null, "after errors");
     cells.convert(prevDecl, "one()");
     assert.ok(convertPlainCell(ts, cells, prevDecl, "one()"), "after a clean cell");
+    const again = cells.convert(prevDecl, NOTEBOOK).declOutput ?? "";
+    assert.equal(again, prevDecl, "the notebook's cell run again declares the same");
+    assert.equal(convertPlainCell(ts, cells, again, "one()"), null, "after a cell that declared names");
+    cells.convert(again, "one()");
+    assert.ok(convertPlainCell(ts, cells, again, "z + norm({ x: 1, y: 1 })"), "then the plain way again");
     cells.convert(prevDecl, "declare global { var shared: number }\nexport {};");
     assert.equal(convertPlainCell(ts, cells, prevDecl, "one()"), null, "after declare global");
   } finally {
