@@ -12,7 +12,7 @@ import {
   type ConvertResult,
   type Diagnostic,
 } from "./tslab-compiler";
-import { convertPlainCell } from "./plain-cells";
+import { convertPlainCell, prepareForPlainCells } from "./plain-cells";
 import { splitCell } from "./split";
 import { isComplete } from "./completeness";
 import { withUnboundValuesRestored } from "./declarations";
@@ -38,6 +38,17 @@ export const compilerService = {
   /** Warms up the converter's compile in the background (warm-up.ts) and returns at once. */
   warmUp(id: number): void {
     void warmUp(() => converters.get(id));
+  },
+  /** Prepares for the next plain cell (plain-cells.ts) in a later turn, and returns at once. */
+  prepareForPlainCells(id: number, prevDecl: string): void {
+    setImmediate(() => {
+      const cells = converters.get(id);
+      try {
+        if (cells) prepareForPlainCells(cells, prevDecl);
+      } catch {
+        // Only a head start: the next cell then compiles as any other does, and reports its own errors.
+      }
+    });
   },
   closeConverter(id: number): void {
     converters.get(id)?.close();

@@ -49,13 +49,9 @@ export function convertPlainCell(
   prevDecl: string,
   src: string,
 ): ConvertResult | null {
-  const { program, declFilename, srcFilename, srcPrefix } = converter.lastProgram();
-  const decls = program.getSourceFile(declFilename);
-  if (decls?.text !== srcPrefix + prevDecl || hasOtherSources(program, srcFilename)) return null;
-  // The last cell must have bound nothing: the converter edits the declarations' tree in place to drop
-  // what a cell declares again, and a `declare global` is in this program's globals, not the next one's.
-  const last = program.getSourceFile(srcFilename) as BoundFile | undefined;
-  if (!last || (last.locals?.size ?? 0) > 0 || last.moduleAugmentations.length > 0) return null;
+  const decls = servingDeclarations(converter, prevDecl);
+  if (!decls) return null;
+  const { program, srcFilename, srcPrefix } = converter.lastProgram();
   const options = program.getCompilerOptions();
   const cell = ts.createSourceFile(srcFilename, srcPrefix + src, options.target!, true) as BoundFile;
   (ts as unknown as Internals).bindSourceFile(cell, options);
@@ -80,6 +76,29 @@ export function convertPlainCell(
   });
   if (output === undefined) return null;
   return { output, declOutput: prevDecl, diagnostics: [], hasToplevelAwait: false };
+}
+
+/**
+ * The declarations' file of the last program, if that program can check a plain cell that sees
+ * `prevDecl`: the same text, and a last cell that bound nothing (the converter edits the
+ * declarations' tree in place to drop what a cell declares again, and a `declare global` is in this
+ * program's globals, not the next one's).
+ */
+function servingDeclarations(converter: CellConverter, prevDecl: string): SourceFile | null {
+  const { program, declFilename, srcFilename, srcPrefix } = converter.lastProgram();
+  const decls = program.getSourceFile(declFilename);
+  if (decls?.text !== srcPrefix + prevDecl || hasOtherSources(program, srcFilename)) return null;
+  const last = program.getSourceFile(srcFilename) as BoundFile | undefined;
+  if (!last || (last.locals?.size ?? 0) > 0 || last.moduleAugmentations.length > 0) return null;
+  return decls;
+}
+
+/**
+ * While the kernel is idle: after a cell that declared names, the converter compiles an empty cell
+ * on the declarations there are now, so that the next plain cell finds a program that serves it.
+ */
+export function prepareForPlainCells(converter: CellConverter, prevDecl: string): void {
+  if (!servingDeclarations(converter, prevDecl)) converter.convert(prevDecl, "");
 }
 
 /** Local modules (a cell imported a .ts file): their outputs and dependencies are the converter's. */

@@ -81,6 +81,7 @@ export class CellRunner {
   /** The kernel has answered and nothing waits: work left for then is done now. */
   idle(): void {
     restorePending();
+    this.executor.prepareNextCell();
   }
 
   /** SIGINT: tell running magics (they stop samplers and restore what they patched). */

@@ -237,6 +237,11 @@ export class Executor {
     return compiler.inspect(this.converterId, this.prevDecl, code, cursor);
   }
 
+  /** While the kernel is idle: the compiler thread readies a program for the next plain cell (plain-cells.ts). */
+  prepareNextCell(): void {
+    compiler.prepareForPlainCells(this.converterId, this.prevDecl);
+  }
+
   /** Makes the compiler's code fast in the background before the first cells (warm-up.ts). */
   warmUp(): void {
     compiler.warmUp(this.converterId);

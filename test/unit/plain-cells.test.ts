@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { converter, typescript as ts } from "../../kernel/compiler-thread/tslab-compiler";
-import { convertPlainCell } from "../../kernel/compiler-thread/plain-cells";
+import { convertPlainCell, prepareForPlainCells } from "../../kernel/compiler-thread/plain-cells";
 
 const NOTEBOOK = `function one(): number { return 1; }
 const enum Dir { Up = 1, Down }
@@ -100,6 +100,20 @@ test("after a cell with errors, with declarations (run again or not), or with a 
     assert.ok(convertPlainCell(ts, cells, again, "z + norm({ x: 1, y: 1 })"), "then the plain way again");
     cells.convert(prevDecl, "declare global { var shared: number }\nexport {};");
     assert.equal(convertPlainCell(ts, cells, prevDecl, "one()"), null, "after declare global");
+  } finally {
+    cells.close();
+  }
+});
+
+test("while idle after a cell that declared names, the converter readies a program the next plain cell takes", () => {
+  const { cells, prevDecl } = notebook();
+  try {
+    const declared = cells.convert(prevDecl, "const added = one() + 1;").declOutput ?? "";
+    assert.equal(convertPlainCell(ts, cells, declared, "added + z"), null, "right after the declaring cell");
+    prepareForPlainCells(cells, declared);
+    const plain = convertPlainCell(ts, cells, declared, "added + z");
+    assert.ok(plain, "after the preparation");
+    assert.equal(plain.output, cells.convert(declared, "added + z").output);
   } finally {
     cells.close();
   }
