@@ -42,6 +42,13 @@ const PLAIN_STATEMENTS = [
   "EmptyStatement",
 ] as const;
 
+/**
+ * The checker keeps what it learned of every cell it checked until its program goes: after this many
+ * plain cells, one goes to the converter, whose new program lets the old one go.
+ */
+export const PLAIN_CELLS_PER_PROGRAM = 100;
+const plainCellsServed = new WeakMap<Program, number>();
+
 /** The converter's result for a plain cell, or null where the converter must compile it. */
 export function convertPlainCell(
   ts: TypeScript,
@@ -52,6 +59,8 @@ export function convertPlainCell(
   const decls = servingDeclarations(converter, prevDecl);
   if (!decls) return null;
   const { program, srcFilename, srcPrefix } = converter.lastProgram();
+  const served = plainCellsServed.get(program) ?? 0;
+  if (served >= PLAIN_CELLS_PER_PROGRAM) return null;
   const options = program.getCompilerOptions();
   const cell = ts.createSourceFile(srcFilename, srcPrefix + src, options.target!, true) as BoundFile;
   (ts as unknown as Internals).bindSourceFile(cell, options);
@@ -75,6 +84,7 @@ export function convertPlainCell(
     if (fileName.endsWith(".js")) output = data;
   });
   if (output === undefined) return null;
+  plainCellsServed.set(program, served + 1);
   return { output, declOutput: prevDecl, diagnostics: [], hasToplevelAwait: false };
 }
 

@@ -6,7 +6,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { converter, typescript as ts } from "../../kernel/compiler-thread/tslab-compiler";
-import { convertPlainCell, prepareForPlainCells } from "../../kernel/compiler-thread/plain-cells";
+import {
+  convertPlainCell,
+  prepareForPlainCells,
+  PLAIN_CELLS_PER_PROGRAM,
+} from "../../kernel/compiler-thread/plain-cells";
 
 const NOTEBOOK = `function one(): number { return 1; }
 const enum Dir { Up = 1, Down }
@@ -114,6 +118,19 @@ test("while idle after a cell that declared names, the converter readies a progr
     const plain = convertPlainCell(ts, cells, declared, "added + z");
     assert.ok(plain, "after the preparation");
     assert.equal(plain.output, cells.convert(declared, "added + z").output);
+  } finally {
+    cells.close();
+  }
+});
+
+test("one program serves a bounded number of plain cells: then one goes to the converter, and its program serves the next", () => {
+  const { cells, prevDecl } = notebook();
+  try {
+    for (let i = 0; i < PLAIN_CELLS_PER_PROGRAM; i++)
+      assert.ok(convertPlainCell(ts, cells, prevDecl, `z + ${i}`), `cell ${i}`);
+    assert.equal(convertPlainCell(ts, cells, prevDecl, "z"), null);
+    cells.convert(prevDecl, "z");
+    assert.ok(convertPlainCell(ts, cells, prevDecl, "z"));
   } finally {
     cells.close();
   }
