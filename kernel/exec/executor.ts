@@ -57,6 +57,9 @@ export class Executor {
   /** How many interrupts (SIGINT) have come, and how many had come when the running cell started. */
   private interrupts = 0;
   private interruptsAtCellStart = 0;
+  /** Cells begun, and how many had when the compiler thread last readied a program for the next one. */
+  private cellsBegun = 0;
+  private cellsBegunAtPreparation = 0;
   private interruptPromise = this.newInterruptPromise();
   private readonly callThrough = new vm.Script("__tsprof_call__()", { filename: "tsprof:interruptible" });
 
@@ -159,6 +162,7 @@ export class Executor {
    * the cell, even while it compiles.
    */
   beginCell(): void {
+    this.cellsBegun++;
     this.interruptsAtCellStart = this.interrupts;
   }
 
@@ -237,8 +241,13 @@ export class Executor {
     return compiler.inspect(this.converterId, this.prevDecl, code, cursor);
   }
 
-  /** While the kernel is idle: the compiler thread readies a program for the next plain cell (plain-cells.ts). */
+  /**
+   * While the kernel is idle after a cell: the compiler thread readies a program for the next plain cell
+   * (plain-cells.ts). Not after other requests: a completion per keystroke would compile an empty cell each.
+   */
   prepareNextCell(): void {
+    if (this.cellsBegunAtPreparation === this.cellsBegun) return;
+    this.cellsBegunAtPreparation = this.cellsBegun;
     compiler.prepareForPlainCells(this.converterId, this.prevDecl);
   }
 
