@@ -4,14 +4,7 @@
  * compiler.ts. See docs/how-it-works.md, "The compiler thread".
  */
 import { runAsWorker } from "synckit";
-import {
-  converter,
-  metadata,
-  typescript,
-  type CellConverter,
-  type ConvertResult,
-  type Diagnostic,
-} from "./tslab-compiler";
+import { converter, metadata, type CellConverter, type ConvertResult, type Diagnostic } from "./tslab-compiler";
 import { convertPlainCell, prepareForPlainCells } from "./plain-cells";
 import { splitCell } from "./split";
 import { isComplete } from "./completeness";
@@ -63,7 +56,7 @@ export const compilerService = {
     const meta = metadata.getCodeMetadata(src);
     if (meta.module) return { module: true, diagnostics: converterOf(id).addModule(meta.module, src, meta) };
     const cells = converterOf(id);
-    return { module: false, ...(convertPlainCell(typescript, cells, prevDecl, src) ?? cells.convert(prevDecl, src)) };
+    return { module: false, ...(convertPlainCell(cells, prevDecl, src) ?? cells.convert(prevDecl, src)) };
   },
   complete: (id: number, prevDecl: string, src: string, cursor: number) =>
     converterOf(id).complete(prevDecl, src, cursor),

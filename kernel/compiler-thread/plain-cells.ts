@@ -3,15 +3,16 @@
  * and checker the last compile left; other cells, and any with a diagnostic, go to the converter.
  * See docs/how-it-works.md, "The compiler thread".
  */
-import type {
-  CellConverter,
-  CompilerOptions,
-  ConvertResult,
-  TypeScriptDiagnostic as Diagnostic,
-  Node,
-  Program,
-  SourceFile,
-  TypeScript,
+import {
+  typescript as ts,
+  type CellConverter,
+  type CompilerOptions,
+  type ConvertResult,
+  type LastProgram,
+  type TypeScriptDiagnostic as Diagnostic,
+  type Node,
+  type Program,
+  type SourceFile,
 } from "./tslab-compiler";
 
 /** TypeScript's internals used here: the binder, and what parsing and binding record on a file. */
@@ -26,21 +27,25 @@ type BoundFile = SourceFile & {
 };
 
 /** Top-level statements that bind no name of the file's (a `var` inside them shows in its locals). */
-const PLAIN_STATEMENTS = [
-  "ExpressionStatement",
-  "IfStatement",
-  "ForStatement",
-  "ForInStatement",
-  "ForOfStatement",
-  "WhileStatement",
-  "DoStatement",
-  "Block",
-  "SwitchStatement",
-  "TryStatement",
-  "LabeledStatement",
-  "ThrowStatement",
-  "EmptyStatement",
-] as const;
+const PLAIN_STATEMENTS = new Set<number>(
+  (
+    [
+      "ExpressionStatement",
+      "IfStatement",
+      "ForStatement",
+      "ForInStatement",
+      "ForOfStatement",
+      "WhileStatement",
+      "DoStatement",
+      "Block",
+      "SwitchStatement",
+      "TryStatement",
+      "LabeledStatement",
+      "ThrowStatement",
+      "EmptyStatement",
+    ] as const
+  ).map((kind) => ts.SyntaxKind[kind]),
+);
 
 /**
  * The checker keeps what it learned of every cell it checked until its program goes: after this many
@@ -50,21 +55,16 @@ export const PLAIN_CELLS_PER_PROGRAM = 100;
 const plainCellsServed = new WeakMap<Program, number>();
 
 /** The converter's result for a plain cell, or null where the converter must compile it. */
-export function convertPlainCell(
-  ts: TypeScript,
-  converter: CellConverter,
-  prevDecl: string,
-  src: string,
-): ConvertResult | null {
-  const decls = servingDeclarations(converter, prevDecl);
-  if (!decls) return null;
-  const { program, srcFilename, srcPrefix } = converter.lastProgram();
+export function convertPlainCell(converter: CellConverter, prevDecl: string, src: string): ConvertResult | null {
+  const serving = servingProgram(converter, prevDecl);
+  if (!serving) return null;
+  const { program, decls, srcFilename, srcPrefix } = serving;
   const served = plainCellsServed.get(program) ?? 0;
   if (served >= PLAIN_CELLS_PER_PROGRAM) return null;
   const options = program.getCompilerOptions();
   const cell = ts.createSourceFile(srcFilename, srcPrefix + src, options.target!, true) as BoundFile;
   (ts as unknown as Internals).bindSourceFile(cell, options);
-  if (!isPlain(ts, cell)) return null;
+  if (!isPlain(cell)) return null;
   // As the converter does: names resolve through the declarations' file.
   (cell as { parent?: Node }).parent = decls;
   const checker = program.getTypeChecker() as ReturnType<typeof program.getTypeChecker> & {
@@ -89,18 +89,19 @@ export function convertPlainCell(
 }
 
 /**
- * The declarations' file of the last program, if that program can check a plain cell that sees
- * `prevDecl`: the same text, and a last cell that bound nothing (the converter edits the
- * declarations' tree in place to drop what a cell declares again, and a `declare global` is in this
- * program's globals, not the next one's).
+ * The last program, with its declarations' file, if it can check a plain cell that sees `prevDecl`:
+ * the same text, and a last cell that bound nothing (the converter edits the declarations' tree in
+ * place to drop what a cell declares again, and a `declare global` is in this program's globals,
+ * not the next one's).
  */
-function servingDeclarations(converter: CellConverter, prevDecl: string): SourceFile | null {
-  const { program, declFilename, srcFilename, srcPrefix } = converter.lastProgram();
+function servingProgram(converter: CellConverter, prevDecl: string): (LastProgram & { decls: SourceFile }) | null {
+  const last = converter.lastProgram();
+  const { program, declFilename, srcFilename, srcPrefix } = last;
   const decls = program.getSourceFile(declFilename);
-  if (decls?.text !== srcPrefix + prevDecl || hasOtherSources(program, srcFilename)) return null;
-  const last = program.getSourceFile(srcFilename) as BoundFile | undefined;
-  if (!last || (last.locals?.size ?? 0) > 0 || last.moduleAugmentations.length > 0) return null;
-  return decls;
+  if (!decls || decls.text !== srcPrefix + prevDecl || hasOtherSources(program, srcFilename)) return null;
+  const lastCell = program.getSourceFile(srcFilename) as BoundFile | undefined;
+  if (!lastCell || (lastCell.locals?.size ?? 0) > 0 || lastCell.moduleAugmentations.length > 0) return null;
+  return { ...last, decls };
 }
 
 /**
@@ -108,7 +109,7 @@ function servingDeclarations(converter: CellConverter, prevDecl: string): Source
  * on the declarations there are now, so that the next plain cell finds a program that serves it.
  */
 export function prepareForPlainCells(converter: CellConverter, prevDecl: string): void {
-  if (!servingDeclarations(converter, prevDecl)) converter.convert(prevDecl, "");
+  if (!servingProgram(converter, prevDecl)) converter.convert(prevDecl, "");
 }
 
 /** Local modules (a cell imported a .ts file): their outputs and dependencies are the converter's. */
@@ -124,19 +125,20 @@ function hasOtherSources(program: Program, srcFilename: string): boolean {
 }
 
 /** Parsed and bound with nothing the checker or the program would treat apart from plain code. */
-function isPlain(ts: TypeScript, file: BoundFile): boolean {
+function isPlain(file: BoundFile): boolean {
   if (file.parseDiagnostics.length || file.bindDiagnostics.length || file.commentDirectives?.length) return false;
   if (file.checkJsDirective || file.referencedFiles.length || file.typeReferenceDirectives.length) return false;
   if (file.libReferenceDirectives.length || (file.locals?.size ?? 0) > 0) return false;
   const [prefix, ...statements] = file.statements;
   if (!prefix || !ts.isExportDeclaration(prefix)) return false;
-  const plainKinds = new Set<number>(PLAIN_STATEMENTS.map((kind) => ts.SyntaxKind[kind]));
-  return statements.every((statement) => plainKinds.has(statement.kind) && !reachesModulesOrDecorators(ts, statement));
+  return statements.every(
+    (statement) => PLAIN_STATEMENTS.has(statement.kind) && !reachesModulesOrDecorators(statement),
+  );
 }
 
 /** `import(…)`, `import.meta` and decorators depend on the program's module resolution and emit helpers. */
-function reachesModulesOrDecorators(ts: TypeScript, node: Node): boolean {
+function reachesModulesOrDecorators(node: Node): boolean {
   if (ts.isDecorator(node) || ts.isMetaProperty(node) || ts.isImportTypeNode(node)) return true;
   if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) return true;
-  return ts.forEachChild(node, (child) => reachesModulesOrDecorators(ts, child) || undefined) ?? false;
+  return ts.forEachChild(node, (child) => reachesModulesOrDecorators(child) || undefined) ?? false;
 }

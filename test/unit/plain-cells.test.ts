@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { converter, typescript as ts } from "../../kernel/compiler-thread/tslab-compiler";
+import { converter } from "../../kernel/compiler-thread/tslab-compiler";
 import {
   convertPlainCell,
   prepareForPlainCells,
@@ -60,7 +60,7 @@ test("a cell that declares nothing: the converter's result, from the last progra
   const { cells, prevDecl } = notebook();
   try {
     for (const cell of PLAIN) {
-      const plain = convertPlainCell(ts, cells, prevDecl, cell);
+      const plain = convertPlainCell(cells, prevDecl, cell);
       assert.ok(plain, `taken the plain way: ${cell}`);
       const converted = cells.convert(prevDecl, cell);
       assert.deepEqual(converted.diagnostics, [], cell);
@@ -78,10 +78,10 @@ test("every other cell goes to the converter", () => {
   const { cells, prevDecl } = notebook();
   try {
     for (const [what, cell] of Object.entries(NOT_PLAIN)) {
-      assert.equal(convertPlainCell(ts, cells, prevDecl, cell), null, what);
+      assert.equal(convertPlainCell(cells, prevDecl, cell), null, what);
     }
     assert.equal(
-      convertPlainCell(ts, cells, prevDecl + "declare let other: number;\n", "one()"),
+      convertPlainCell(cells, prevDecl + "declare let other: number;\n", "one()"),
       null,
       "other declarations",
     );
@@ -94,16 +94,16 @@ test("after a cell with errors, with declarations (run again or not), or with a 
   const { cells, prevDecl } = notebook();
   try {
     assert.ok(cells.convert(prevDecl, 'one("x")').diagnostics.length > 0);
-    assert.equal(convertPlainCell(ts, cells, prevDecl, "one()"), null, "after errors");
+    assert.equal(convertPlainCell(cells, prevDecl, "one()"), null, "after errors");
     cells.convert(prevDecl, "one()");
-    assert.ok(convertPlainCell(ts, cells, prevDecl, "one()"), "after a clean cell");
+    assert.ok(convertPlainCell(cells, prevDecl, "one()"), "after a clean cell");
     const again = cells.convert(prevDecl, NOTEBOOK).declOutput ?? "";
     assert.equal(again, prevDecl, "the notebook's cell run again declares the same");
-    assert.equal(convertPlainCell(ts, cells, again, "one()"), null, "after a cell that declared names");
+    assert.equal(convertPlainCell(cells, again, "one()"), null, "after a cell that declared names");
     cells.convert(again, "one()");
-    assert.ok(convertPlainCell(ts, cells, again, "z + norm({ x: 1, y: 1 })"), "then the plain way again");
+    assert.ok(convertPlainCell(cells, again, "z + norm({ x: 1, y: 1 })"), "then the plain way again");
     cells.convert(prevDecl, "declare global { var shared: number }\nexport {};");
-    assert.equal(convertPlainCell(ts, cells, prevDecl, "one()"), null, "after declare global");
+    assert.equal(convertPlainCell(cells, prevDecl, "one()"), null, "after declare global");
   } finally {
     cells.close();
   }
@@ -113,9 +113,9 @@ test("while idle after a cell that declared names, the converter readies a progr
   const { cells, prevDecl } = notebook();
   try {
     const declared = cells.convert(prevDecl, "const added = one() + 1;").declOutput ?? "";
-    assert.equal(convertPlainCell(ts, cells, declared, "added + z"), null, "right after the declaring cell");
+    assert.equal(convertPlainCell(cells, declared, "added + z"), null, "right after the declaring cell");
     prepareForPlainCells(cells, declared);
-    const plain = convertPlainCell(ts, cells, declared, "added + z");
+    const plain = convertPlainCell(cells, declared, "added + z");
     assert.ok(plain, "after the preparation");
     assert.equal(plain.output, cells.convert(declared, "added + z").output);
   } finally {
@@ -127,10 +127,10 @@ test("one program serves a bounded number of plain cells: then one goes to the c
   const { cells, prevDecl } = notebook();
   try {
     for (let i = 0; i < PLAIN_CELLS_PER_PROGRAM; i++)
-      assert.ok(convertPlainCell(ts, cells, prevDecl, `z + ${i}`), `cell ${i}`);
-    assert.equal(convertPlainCell(ts, cells, prevDecl, "z"), null);
+      assert.ok(convertPlainCell(cells, prevDecl, `z + ${i}`), `cell ${i}`);
+    assert.equal(convertPlainCell(cells, prevDecl, "z"), null);
     cells.convert(prevDecl, "z");
-    assert.ok(convertPlainCell(ts, cells, prevDecl, "z"));
+    assert.ok(convertPlainCell(cells, prevDecl, "z"));
   } finally {
     cells.close();
   }
